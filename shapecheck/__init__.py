@@ -1,0 +1,15 @@
+"""shapecheck: static shapes and weight explanations for Keras models, without TensorFlow.
+
+    >>> import shapecheck
+    >>> report = shapecheck.analyze("specs/seed_bilstm.yaml")
+    >>> report.layers["bilstm"].output_shapes
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .api import analyze
+from .report import LayerReport, Report
+
+__all__ = ["analyze", "Report", "LayerReport", "__version__"]

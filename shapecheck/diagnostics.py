@@ -1,0 +1,135 @@
+"""Diagnostics are data: a stable code, a severity, a message that echoes the values
+received, where, and a hint that fixes it. Only the output layer formats them.
+
+Codes: SC1xx reading the input, SC2xx the graph and its references, SC3xx shapes,
+SC4xx layer arguments. A code never changes meaning once released.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    path: str | None = None
+    line: int | None = None  # 1-based
+    column: int | None = None  # 1-based
+
+
+NOWHERE = Location()
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    severity: Severity
+    title: str
+    explanation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    severity: Severity
+    message: str
+    location: Location = NOWHERE
+    layer: str | None = None
+    hint: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+            "layer": self.layer,
+            "line": self.location.line,
+            "column": self.location.column,
+            "hint": self.hint,
+        }
+
+
+_E, _W = Severity.ERROR, Severity.WARNING
+
+CATALOGUE: dict[str, Code] = {
+    c.code: c
+    for c in (
+        Code("SC101", _E, "unreadable input", "The file is not valid YAML or JSON, or not text."),
+        Code("SC102", _E, "not a model", "The document is not a model spec: a mapping with `layers:`."),
+        Code("SC103", _E, "duplicate key", "A mapping repeats a key; YAML would keep only the last."),
+        Code("SC104", _E, "invalid spec field", "A spec field (`inputs`, `dims`, `outputs`, a shape, a "
+             "size expression) has a value of the wrong form."),
+        Code("SC105", _W, "unknown spec field", "A top-level key the spec format does not define."),
+        Code("SC106", _E, "size assumption violated", "A `--dim` binding breaks what `dims:` says of "
+             "that size (min, max, multiple_of)."),
+        Code("SC201", _E, "unknown reference", "`inputs`, `initial_state` or `outputs` names a layer or "
+             "input that does not exist."),
+        Code("SC202", _E, "cycle", "Layers feed each other in a loop; a Keras model is acyclic."),
+        Code("SC203", _E, "duplicate layer name", "Two layers (or a layer and an input) share a name; "
+             "Keras requires unique names."),
+        Code("SC204", _E, "output index out of range", "`name[k]` asks for an output the layer does "
+             "not have."),
+        Code("SC205", _W, "unused layer", "A layer does not contribute to any model output."),
+        Code("SC206", _E, "wrong number of inputs", "A layer is given more or fewer input tensors "
+             "than it takes."),
+        Code("SC301", _E, "rank mismatch", "A layer received a tensor of a rank it does not accept."),
+        Code("SC302", _E, "undefined axis", "An axis that a weight is built from is unknown (None)."),
+        Code("SC303", _E, "element count mismatch", "A Reshape's target does not hold the same number "
+             "of elements as its input."),
+        Code("SC304", _W, "condition on sizes", "The model is valid only if a condition on symbolic "
+             "sizes holds; shapecheck cannot decide it from `dims:`."),
+        Code("SC305", _E, "initial state mismatch", "`initial_state` has the wrong number of tensors or "
+             "the wrong widths for the recurrent layer."),
+        Code("SC306", _E, "axis size mismatch", "Two sizes that must be equal are provably different."),
+        Code("SC401", _E, "unknown layer type", "`type:` is not a Keras 3 layer class name."),
+        Code("SC402", _E, "unknown argument", "The layer's constructor has no such argument."),
+        Code("SC403", _E, "invalid argument value", "An argument has a value Keras would reject."),
+        Code("SC404", _E, "missing argument", "A required constructor argument is missing."),
+        Code("SC405", _E, "invalid wrapped layer", "A wrapper (Bidirectional, TimeDistributed) wraps a "
+             "layer it cannot wrap, or its forward and backward layers disagree."),
+        Code("SC406", _E, "layer not supported yet", "A Keras layer shapecheck has no rule for; layers "
+             "that depend on it are not checked."),
+    )
+}
+
+
+def make(
+    code: str,
+    message: str,
+    location: Location = NOWHERE,
+    layer: str | None = None,
+    hint: str | None = None,
+) -> Diagnostic:
+    return Diagnostic(code, CATALOGUE[code].severity, message, location, layer, hint)
+
+
+class Finding(Exception):
+    """Raised by a rule (or the argument checks before it) when a layer cannot be
+    built; the engine turns it into a Diagnostic at the layer's location, or at the
+    argument's when ``arg`` names one."""
+
+    def __init__(self, code: str, message: str, hint: str | None = None, arg: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.hint = hint
+        self.arg = arg
+        self.config = None  # the LayerConfig whose ``arg`` is meant; set by rules.apply
+
+
+def did_you_mean(word: str, options) -> str | None:
+    import difflib
+
+    options = list(options)
+    lower = {o.lower(): o for o in options}
+    if word.lower() in lower:
+        return lower[word.lower()]
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return close[0] if close else None

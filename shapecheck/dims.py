@@ -1,0 +1,355 @@
+"""Sizes of tensor axes.
+
+A size (``Dim``) is a Python ``int`` when it is known, ``None`` when it is unknown
+(Keras's ``None``: the batch axis, a ``?`` in a spec) and a sympy expression only
+when it depends on a named size such as ``t``. Keeping concrete sizes as ints means
+sympy is imported only by runs whose spec names a symbol.
+
+Expressions in specs (``"2*t"``, ``"floor(t/2)"``) go through a small parser of our
+own, never through ``sympy.sympify``: sympify evaluates Python, and a spec is
+untrusted input.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable, Union
+
+if TYPE_CHECKING:
+    import sympy
+
+Dim = Union[int, None, "sympy.Expr"]
+Shape = tuple  # tuple[Dim, ...]; a type alias kept loose for sympy's sake
+
+
+def is_symbolic(d: Dim) -> bool:
+    return d is not None and not isinstance(d, int)
+
+
+def _sympy():
+    import sympy
+
+    return sympy
+
+
+def _norm(value: Any) -> Dim:
+    """Turn a sympy result back into an int when it is a plain number."""
+    if value is None or isinstance(value, int):
+        return value
+    if value.is_Integer:
+        return int(value)
+    return value
+
+
+def mul(*dims: Dim) -> Dim:
+    """Product of sizes; unknown if any factor is unknown (as Keras does)."""
+    out: Any = 1
+    for d in dims:
+        if d is None:
+            return None
+        out = out * d
+    return _norm(out)
+
+
+def add(*dims: Dim) -> Dim:
+    out: Any = 0
+    for d in dims:
+        if d is None:
+            return None
+        out = out + d
+    return _norm(out)
+
+
+def product(dims: Iterable[Dim]) -> Dim:
+    return mul(*dims)
+
+
+def total(values: Iterable[Dim]) -> Dim:
+    return add(*values)
+
+
+def exact_div(n: Dim, k: Dim, facts: "DimFacts | None" = None) -> tuple[Dim, bool | None]:
+    """``n / k`` and whether it is a whole number (True, False, or None: undecided)."""
+    if n is None or k is None:
+        return None, None
+    if isinstance(n, int) and isinstance(k, int):
+        return (n // k, True) if n % k == 0 else (None, False)
+    sp = _sympy()
+    q = sp.Mul(n, sp.Pow(k, -1))
+    whole = q.is_integer
+    if whole is None and facts is not None:
+        whole = facts.is_integer(q)
+    return _norm(q), whole
+
+
+def compare(a: Dim, b: Dim, facts: "DimFacts | None" = None) -> bool | None:
+    """True if the sizes are provably equal, False if provably different, None if
+    it cannot be decided (an unknown size, or symbols the facts don't relate)."""
+    if a is None or b is None:
+        return None
+    if isinstance(a, int) and isinstance(b, int):
+        return a == b
+    sp = _sympy()
+    diff = sp.expand(sp.sympify(a) - sp.sympify(b))
+    if diff == 0:
+        return True
+    if diff.is_zero is False or diff.is_nonzero:
+        return False
+    if facts is not None:
+        return facts.decide_zero(diff)
+    return None
+
+
+def to_json(d: Dim) -> int | str | None:
+    if d is None or isinstance(d, int):
+        return d
+    return str(d)
+
+
+def fmt(d: Dim) -> str:
+    return "None" if d is None else str(d)
+
+
+def fmt_shape(shape: Shape) -> str:
+    inner = ", ".join(fmt(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def fmt_count(n: Dim) -> str:
+    """Parameter counts as Keras prints them: 1,219,584."""
+    if isinstance(n, int):
+        return f"{n:,}"
+    return fmt(n)
+
+
+# --- named sizes and what is known of them ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DimInfo:
+    """What a spec's ``dims:`` says of one named size."""
+
+    name: str
+    min: int = 1
+    max: int | None = None
+    multiple_of: int | None = None
+
+    def violations(self, value: int) -> list[str]:
+        out = []
+        if value < self.min:
+            out.append(f"min {self.min}")
+        if self.max is not None and value > self.max:
+            out.append(f"max {self.max}")
+        if self.multiple_of is not None and value % self.multiple_of:
+            out.append(f"multiple_of {self.multiple_of}")
+        return out
+
+
+class DimFacts:
+    """The symbols of one model, created integer and positive as sizes are, with the
+    assumptions from ``dims:``. Used to decide equality and divisibility; when the
+    facts don't decide, callers report the condition instead of guessing."""
+
+    def __init__(self, infos: dict[str, DimInfo] | None = None) -> None:
+        self.infos: dict[str, DimInfo] = dict(infos or {})
+        self._symbols: dict[str, Any] = {}
+
+    def symbol(self, name: str):
+        s = self._symbols.get(name)
+        if s is None:
+            s = _sympy().Symbol(name, integer=True, positive=True)
+            self._symbols[name] = s
+        return s
+
+    def _instances(self, expr) -> list[dict]:
+        """A few substitutions consistent with the facts, for proving inequality by
+        counterexample; never used to claim equality."""
+        syms = sorted(expr.free_symbols, key=str)
+        picks = []
+        for s in syms:
+            info = self.infos.get(str(s), DimInfo(str(s)))
+            step = info.multiple_of or 1
+            lo = -(-info.min // step) * step
+            vals = [lo, lo + step, lo + 7 * step]
+            if info.max is not None:
+                vals = [v for v in vals if v <= info.max] or [lo]
+            picks.append(vals)
+        out = []
+        for i in range(3):
+            out.append({s: vals[min(i, len(vals) - 1)] for s, vals in zip(syms, picks)})
+        return out
+
+    def decide_zero(self, diff) -> bool | None:
+        """Is ``diff`` zero for every admissible assignment? (False when some is not.)"""
+        values = [diff.subs(sub) for sub in self._instances(diff)]
+        if all(v == 0 for v in values):
+            # Equal on samples proves nothing; only a bounded single-valued symbol could.
+            fixed = all(
+                (i := self.infos.get(str(s))) and i.max is not None and i.max == i.min
+                for s in diff.free_symbols
+            )
+            return True if fixed else None
+        if any(v == 0 for v in values):
+            return None
+        return False
+
+    def is_integer(self, q) -> bool | None:
+        """Decide whether ``q`` is whole, using ``multiple_of`` facts."""
+        sp = _sympy()
+        subs = {}
+        for s in q.free_symbols:
+            info = self.infos.get(str(s))
+            if info and info.multiple_of:
+                subs[s] = info.multiple_of * sp.Symbol(f"{s}_k", integer=True, positive=True)
+        if not subs:
+            return None
+        return sp.expand(q.subs(subs)).is_integer
+
+
+# --- the safe expression parser ------------------------------------------------------
+
+_TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(//|[-+*/%(),]))")
+_FUNCS = ("floor", "ceil", "min", "max")
+
+
+class DimSyntaxError(ValueError):
+    pass
+
+
+def parse_dim(text: str, facts: DimFacts, bindings: dict[str, int] | None = None) -> Dim:
+    """Parse ``"2*t"``, ``"floor((t - 3)/2) + 1"``, ``"12"`` into a Dim.
+
+    Only integers, names, ``+ - * / // %``, parentheses and floor/ceil/min/max are
+    allowed; anything else is a DimSyntaxError. Names become the model's symbols,
+    or their bound values.
+    """
+    tokens = _tokenize(text)
+    bindings = bindings or {}
+    free = [v for k, v in tokens if k == "name" and v not in _FUNCS and v not in bindings]
+    # With no free names the arithmetic is exact in Fractions and sympy stays unloaded.
+    return _Parser(tokens, facts if free else None, bindings, text).parse()
+
+
+def _tokenize(text: str) -> list[tuple[str, str]]:
+    out = []
+    pos = 0
+    text = text.rstrip()
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            raise DimSyntaxError(f"unexpected {text[pos:].strip()[:10]!r} in {text!r}")
+        num, name, op = m.groups()
+        out.append(("num", num) if num else ("name", name) if name else ("op", op))
+        pos = m.end()
+    return out
+
+
+class _Parser:
+    """Recursive descent over ``expr := term (('+'|'-') term)*`` and so on; with
+    ``facts`` None every operand is an int and the arithmetic is Python's."""
+
+    def __init__(self, tokens, facts, bindings, text):
+        self.toks = tokens
+        self.i = 0
+        self.facts = facts
+        self.bindings = bindings
+        self.text = text
+
+    def parse(self) -> Dim:
+        if not self.toks:
+            raise DimSyntaxError("empty size")
+        v = self.expr()
+        if self.i != len(self.toks):
+            raise DimSyntaxError(f"unexpected {self.toks[self.i][1]!r} in {self.text!r}")
+        if isinstance(v, Fraction):
+            if v.denominator != 1:
+                raise DimSyntaxError(f"{self.text!r} is not a whole size ({v})")
+            return int(v)
+        return _norm(v)
+
+    def peek(self):
+        return self.toks[self.i] if self.i < len(self.toks) else (None, None)
+
+    def take(self, op=None):
+        tok = self.peek()
+        if op is not None and tok != ("op", op):
+            raise DimSyntaxError(f"expected {op!r} in {self.text!r}")
+        self.i += 1
+        return tok
+
+    def expr(self):
+        v = self.term()
+        while self.peek() in (("op", "+"), ("op", "-")):
+            op = self.take()[1]
+            rhs = self.term()
+            v = v + rhs if op == "+" else v - rhs
+        return v
+
+    def term(self):
+        v = self.unary()
+        while self.peek() in (("op", "*"), ("op", "/"), ("op", "//"), ("op", "%")):
+            op = self.take()[1]
+            rhs = self.unary()
+            v = self._binop(op, v, rhs)
+        return v
+
+    def _binop(self, op, a, b):
+        if op == "*":
+            return a * b
+        if isinstance(b, int) and b == 0:
+            raise DimSyntaxError(f"division by zero in {self.text!r}")
+        if self.facts is None:
+            if op == "/":
+                return Fraction(a, 1) / b
+            return a // b if op == "//" else a % b
+        sp = _sympy()
+        if op == "/":
+            return sp.Mul(a, sp.Pow(b, -1))
+        if op == "//":
+            return sp.floor(sp.Mul(a, sp.Pow(b, -1)))
+        return sp.Mod(a, b)
+
+    def unary(self):
+        if self.peek() == ("op", "-"):
+            self.take()
+            return -self.unary()
+        if self.peek() == ("op", "+"):
+            self.take()
+            return self.unary()
+        return self.atom()
+
+    def atom(self):
+        kind, val = self.take()
+        if kind == "num":
+            return int(val)
+        if kind == "name":
+            if val in _FUNCS and self.peek() == ("op", "("):
+                self.take("(")
+                args = [self.expr()]
+                while self.peek() == ("op", ","):
+                    self.take()
+                    args.append(self.expr())
+                self.take(")")
+                return self._call(val, args)
+            if val in self.bindings:
+                return self.bindings[val]
+            if self.facts is None:  # pragma: no cover - tokens said there was no name
+                raise DimSyntaxError(val)
+            return self.facts.symbol(val)
+        if (kind, val) == ("op", "("):
+            v = self.expr()
+            self.take(")")
+            return v
+        raise DimSyntaxError(f"unexpected {val!r} in {self.text!r}")
+
+    def _call(self, fn, args):
+        want = 1 if fn in ("floor", "ceil") else 2
+        if len(args) != want:
+            raise DimSyntaxError(f"{fn}() takes {want} argument(s) in {self.text!r}")
+        if self.facts is None:
+            return {"floor": math.floor, "ceil": math.ceil, "min": min, "max": max}[fn](*args)
+        sp = _sympy()
+        return {"floor": sp.floor, "ceil": sp.ceiling, "min": sp.Min, "max": sp.Max}[fn](*args)

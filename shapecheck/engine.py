@@ -1,0 +1,136 @@
+"""Propagate shapes through the layer graph in topological order.
+
+Each layer's rule runs once on the shapes its producers gave. A layer that fails
+gets a diagnostic; the layers after it are skipped quietly (their inputs are
+unknown), so one mistake yields one finding, not a cascade.
+"""
+
+from __future__ import annotations
+
+from .diagnostics import Diagnostic, Finding, Location, make
+from .dims import Shape, add, fmt_shape, total
+from .graph import build
+from .reading.spec import LayerSpec, ModelSpec, Ref
+from .report import LayerReport, Report
+from .rules.recurrent import CELLS
+from .rules.registry import apply, lookup, params_of
+
+_FAILED = None
+
+
+def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
+    graph, graph_found = build(spec)
+    diags = list(found) + graph_found
+    results: dict[str, tuple[Shape, ...] | None] = {}
+    layers: dict[str, LayerReport] = {}
+
+    for name in graph.order:
+        node = graph.g.nodes[name]
+        if node["kind"] == "input":
+            inp = node["item"]
+            results[name] = (inp.shape,)
+            layers[name] = LayerReport(name, "InputLayer", (), (inp.shape,), (), 0, 0, inp.location)
+            continue
+        layer: LayerSpec = node["item"]
+        gathered = _gather(layer, results, diags)
+        if gathered is None:
+            results[name] = _FAILED
+            continue
+        inputs, kwargs = gathered
+        cfg = layer.config
+        try:
+            _check_call_args(layer)
+            out = apply(cfg, inputs, spec.facts, kwargs)
+        except Finding as f:
+            results[name] = _FAILED
+            where = (f.config or cfg).where(f.arg)
+            hint = f.hint
+            if f.code == "SC301" and hint is None:
+                hint = _rank_hint(layer, graph.g)
+            diags.append(make(f.code, f.message, where, name, hint))
+            layers[name] = LayerReport(name, cfg.type, inputs, None, (), None, None, cfg.location)
+            continue
+        for note in out.notes:
+            diags.append(make(note.code, note.message, cfg.location, name, note.hint))
+        results[name] = out.shapes
+        weights = tuple(w.under(name) for w in out.weights)
+        layers[name] = LayerReport(name, cfg.type, inputs, out.shapes, weights, params_of(weights),
+                                   params_of(weights, trainable=True), cfg.location, out.why)
+
+    outputs: list[Shape] = []
+    for ref in spec.outputs:
+        shapes = results.get(ref.name)
+        if shapes:
+            picked = _pick(ref, shapes, diags, None)
+            outputs.extend(picked or ())
+    trainable = total(r.trainable_params for r in layers.values())
+    all_params = total(r.params for r in layers.values())
+    diags.sort(key=lambda d: (d.location.line or 0, d.location.column or 0))
+    return Report(
+        path=spec.path, format=spec.format, model=spec.model,
+        inputs={i.name: i.shape for i in spec.inputs}, outputs=tuple(outputs), layers=layers,
+        diagnostics=tuple(diags), total_params=all_params, trainable_params=trainable,
+        non_trainable_params=add(all_params, None if trainable is None else -trainable)
+        if all_params is not None else None,
+        facts=spec.facts,
+    )
+
+
+def _gather(layer: LayerSpec, results, diags) -> tuple[tuple[Shape, ...], dict] | None:
+    """The shapes a layer receives, positional and by call argument; None if a producer
+    failed (already reported) or a reference is bad."""
+    args = {"inputs": layer.inputs, **layer.call_args}
+    got: dict[str, tuple[Shape, ...]] = {}
+    for arg, refs in args.items():
+        shapes: list[Shape] = []
+        for ref in refs:
+            produced = results.get(ref.name, _FAILED)
+            if produced is _FAILED:
+                return None
+            picked = _pick(ref, produced, diags, layer.name)
+            if picked is None:
+                return None
+            shapes.extend(picked)
+        got[arg] = tuple(shapes)
+    inputs = got.pop("inputs")
+    return inputs, got
+
+
+def _pick(ref: Ref, shapes: tuple[Shape, ...], diags, layer: str | None) -> tuple[Shape, ...] | None:
+    if ref.index is None:
+        return shapes
+    k = ref.index
+    if -len(shapes) <= k < len(shapes):
+        return (shapes[k],)
+    listing = ", ".join(f"{ref.name}[{i}] {fmt_shape(s)}" for i, s in enumerate(shapes))
+    diags.append(make("SC204", f"{ref} asks for output {k} of {ref.name!r}, which has "
+                      f"{len(shapes)}: {listing}", ref.location, layer,
+                      hint="set return_state: true on it for its states" if len(shapes) == 1
+                      else f"use an index from 0 to {len(shapes) - 1}"))
+    return None
+
+
+def _check_call_args(layer: LayerSpec) -> None:
+    rule = lookup(layer.config.type)
+    for key in layer.call_args:
+        if key not in rule.call_args:
+            raise Finding("SC402", f"a {layer.config.type} call takes no {key!r}",
+                          hint=f"{key} is for recurrent layers" if key == "initial_state" else None,
+                          arg=key)
+
+
+def _rank_hint(layer: LayerSpec, g) -> str | None:
+    """A rank mismatch after an RNN that drops the time axis is the most common Keras
+    shape error: name the layer whose return_sequences fixes it."""
+    for ref in layer.inputs:
+        node = g.nodes.get(ref.name)
+        if not node or node["kind"] != "layer":
+            continue
+        cfg = node["item"].config
+        rnn = cfg if cfg.type in CELLS else cfg.nested.get("layer") if cfg.type == "Bidirectional" \
+            else None
+        if rnn is not None and rnn.type in CELLS and not rnn.args.get("return_sequences", False):
+            loc: Location = rnn.location
+            return (f"set `return_sequences: true` on {cfg.name!r} (line {loc.line}): without it "
+                    f"{rnn.type} returns only its last step and drops the time axis")
+    return "check the output shape of the layer before this one"

@@ -1,0 +1,349 @@
+"""The spec format, read from a (possibly located) dict into a ``ModelSpec``.
+
+Every problem becomes a diagnostic; whatever can still be read is kept, so one
+typo does not hide the rest of the report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from ..diagnostics import Diagnostic, Location, did_you_mean, make
+from ..dims import Dim, DimFacts, DimInfo, DimSyntaxError, parse_dim
+from .yaml_spec import LocDict, LocList, where
+
+TOP_KEYS = ("model", "dims", "inputs", "layers", "outputs")
+# Keys of a layer entry that are not constructor arguments.
+LAYER_KEYS = ("name", "type", "inputs")
+# Call arguments that take tensors (references), not values.
+CALL_ARGS = ("initial_state", "mask")
+# Constructor arguments that hold a whole layer (wrappers).
+NESTED_ARGS = ("layer", "backward_layer")
+
+_REF = re.compile(r"^\s*([^\[\]\s]+)\s*(?:\[\s*(-?\d+)\s*\])?\s*$")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """``name`` or ``name[k]``: output k of a layer or model input (None = all outputs)."""
+
+    name: str
+    index: int | None
+    location: Location
+
+    def __str__(self) -> str:
+        return self.name if self.index is None else f"{self.name}[{self.index}]"
+
+
+@dataclass(frozen=True, slots=True)
+class LayerConfig:
+    """One layer object: its class, its name and the constructor arguments given."""
+
+    name: str
+    type: str
+    args: Mapping[str, Any]
+    location: Location
+    arg_locations: Mapping[str, Location]
+    nested: Mapping[str, "LayerConfig"] = field(default_factory=dict)
+
+    def where(self, arg: str | None) -> Location:
+        return self.arg_locations.get(arg, self.location) if arg else self.location
+
+
+@dataclass(frozen=True, slots=True)
+class LayerSpec:
+    """One call of a layer in the model."""
+
+    config: LayerConfig
+    inputs: tuple[Ref, ...]
+    call_args: Mapping[str, tuple[Ref, ...]]
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+
+@dataclass(frozen=True, slots=True)
+class InputSpec:
+    name: str
+    shape: tuple
+    dtype: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    path: str | None
+    format: str
+    model: str | None
+    facts: DimFacts
+    inputs: tuple[InputSpec, ...]
+    layers: tuple[LayerSpec, ...]
+    outputs: tuple[Ref, ...]
+    bindings: Mapping[str, int]
+
+
+def snake_case(name: str) -> str:
+    """Keras's ``to_snake_case``, which its auto-names are built from."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+class _Namer:
+    """Keras's auto-naming: per base name, ``lstm``, ``lstm_1``, ``lstm_2`` in order
+    of creation."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, type_name: str) -> str:
+        base = snake_case(type_name)
+        n = self.counts.get(base, 0)
+        self.counts[base] = n + 1
+        return base if n == 0 else f"{base}_{n}"
+
+
+class _Reader:
+    def __init__(self, path: str | None, bindings: Mapping[str, int]) -> None:
+        self.path = path
+        self.bindings = dict(bindings)
+        self.found: list[Diagnostic] = []
+        self.namer = _Namer()
+
+    def err(self, code: str, message: str, loc: Location, hint: str | None = None,
+            layer: str | None = None) -> None:
+        self.found.append(make(code, message, loc, layer, hint))
+
+    # -- top level ---------------------------------------------------------------
+    def read(self, data: Any, fmt: str) -> ModelSpec | None:
+        top = where(data, default=Location(self.path, 1, 1))
+        if not isinstance(data, dict) or "layers" not in data:
+            what = type(data).__name__ if not isinstance(data, dict) else "a mapping without `layers:`"
+            self.err("SC102", f"not a model spec: the document is {what}", top,
+                     hint="a spec is a mapping with `inputs:` and `layers:`; see docs/spec-format.md")
+            return None
+        for key in data:
+            if key not in TOP_KEYS:
+                guess = did_you_mean(str(key), TOP_KEYS)
+                self.err("SC105", f"unknown top-level key {key!r}", where(data, key),
+                         hint=f"did you mean {guess!r}?" if guess else
+                         f"the spec's keys are {', '.join(TOP_KEYS)}")
+        model = data.get("model")
+        facts = self.read_dims(data)
+        inputs = self.read_inputs(data, facts)
+        layers = self.read_layers(data, inputs)
+        outputs = self.read_outputs(data, layers)
+        return ModelSpec(self.path, fmt, None if model is None else str(model), facts,
+                         inputs, layers, outputs, self.bindings)
+
+    def read_dims(self, data: dict) -> DimFacts:
+        infos: dict[str, DimInfo] = {}
+        dims = data.get("dims") or {}
+        if not isinstance(dims, dict):
+            self.err("SC104", f"`dims:` must be a mapping of names, got {dims!r}", where(data, "dims"))
+            return DimFacts()
+        for name, spec in dims.items():
+            loc = where(dims, name)
+            if not isinstance(name, str) or not _IDENT.match(name):
+                self.err("SC104", f"dim name {name!r} is not an identifier", loc)
+                continue
+            if isinstance(spec, int) and not isinstance(spec, bool):
+                # `t: 4995` fixes the size, like `--dim t=4995` (which wins).
+                self.bindings.setdefault(name, spec)
+                spec = {}
+            if spec is None:
+                spec = {}
+            if not isinstance(spec, dict):
+                self.err("SC104", f"dim {name!r} must be a mapping (min, max, multiple_of) "
+                         f"or an int, got {spec!r}", loc)
+                continue
+            kw = {}
+            for k, v in spec.items():
+                if k not in ("min", "max", "multiple_of"):
+                    guess = did_you_mean(str(k), ("min", "max", "multiple_of"))
+                    self.err("SC104", f"dim {name!r}: unknown field {k!r}", where(spec, k),
+                             hint=f"did you mean {guess!r}?" if guess else "use min, max or multiple_of")
+                elif not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                    self.err("SC104", f"dim {name!r}: {k} must be a positive integer, got {v!r}",
+                             where(spec, k))
+                else:
+                    kw[k] = v
+            infos[name] = DimInfo(name, **kw)
+        for name, value in self.bindings.items():
+            info = infos.get(name)
+            if info:
+                broken = info.violations(value)
+                if broken:
+                    self.err("SC106", f"{name}={value} breaks dims assumption {', '.join(broken)}",
+                             where(dims, name), hint=f"bind {name} to a value that satisfies dims:")
+        return DimFacts(infos)
+
+    def read_inputs(self, data: dict, facts: DimFacts) -> tuple[InputSpec, ...]:
+        raw = data.get("inputs")
+        if raw is None:
+            self.err("SC104", "the spec has no `inputs:`", where(data, default=Location(self.path, 1, 1)),
+                     hint="add e.g. `inputs: {x: [?, t, 12]}` (batch axis included)")
+            return ()
+        if not isinstance(raw, dict):
+            self.err("SC104", f"`inputs:` must map names to shapes, got {raw!r}", where(data, "inputs"),
+                     hint="write e.g. `inputs: {x: [?, t, 12]}`")
+            return ()
+        out = []
+        for name, value in raw.items():
+            loc = where(raw, name)
+            dtype = "float32"
+            if isinstance(value, dict) and "shape" in value:
+                dtype = str(value.get("dtype", "float32"))
+                value = value["shape"]
+            shape = self.read_shape(value, facts, loc, f"input {name!r}")
+            if shape is not None:
+                out.append(InputSpec(str(name), shape, dtype, loc))
+        return tuple(out)
+
+    def read_shape(self, value: Any, facts: DimFacts, loc: Location, what: str) -> tuple | None:
+        items: list[Any]
+        if isinstance(value, str):
+            text = value.strip()
+            if text[:1] in "([" and text[-1:] in ")]":
+                text = text[1:-1]
+            items = [p.strip() for p in text.split(",")]
+            if items and items[-1] == "":  # "(None,)"
+                items.pop()
+        elif isinstance(value, list):
+            items = list(value)
+        else:
+            self.err("SC104", f"{what}: a shape is a list such as [?, t, 12], got {value!r}", loc)
+            return None
+        if not items:
+            self.err("SC104", f"{what}: the shape is empty; it needs at least the batch axis", loc)
+            return None
+        dims: list[Dim] = []
+        for i, item in enumerate(items):
+            iloc = where(value, i, loc)
+            try:
+                dims.append(self.read_dim(item, facts))
+            except DimSyntaxError as e:
+                self.err("SC104", f"{what}: axis {i}: {e}", iloc,
+                         hint="a size is an int, ? (unknown), a name such as t, or an "
+                         "expression such as 2*t")
+                return None
+        return tuple(dims)
+
+    def read_dim(self, item: Any, facts: DimFacts) -> Dim:
+        # YAML reads a bare `?` in a flow sequence as the mapping {None: None}.
+        if item is None or item == {None: None}:
+            return None
+        if isinstance(item, bool):
+            raise DimSyntaxError(f"{item!r} is not a size")
+        if isinstance(item, int):
+            if item < 0:
+                raise DimSyntaxError(f"{item} is negative")
+            return item
+        if isinstance(item, str):
+            if item.strip() in ("?", "None", "null", "~", ""):
+                return None
+            value = parse_dim(item, facts, self.bindings)
+            if isinstance(value, int) and value < 0:
+                raise DimSyntaxError(f"{item!r} is negative")
+            return value
+        raise DimSyntaxError(f"{item!r} is not a size")
+
+    # -- layers ------------------------------------------------------------------
+    def read_layers(self, data: dict, inputs: tuple[InputSpec, ...]) -> tuple[LayerSpec, ...]:
+        raw = data.get("layers")
+        if not isinstance(raw, list):
+            self.err("SC102", f"`layers:` must be a list of layers, got {type(raw).__name__}",
+                     where(data, "layers"), hint="write each layer as `- type: ...`")
+            return ()
+        out: list[LayerSpec] = []
+        previous: tuple[Ref, ...] = tuple(Ref(i.name, None, i.location) for i in inputs)
+        for i, entry in enumerate(raw):
+            loc = where(raw, i)
+            config = self.read_config(entry, loc, f"layers[{i}]")
+            if config is None:
+                continue
+            if "inputs" in entry:
+                refs = self.read_refs(entry["inputs"], where(entry, "inputs"), config.name)
+            else:
+                refs = previous
+            call_args = {
+                key: self.read_refs(entry[key], where(entry, key), config.name)
+                for key in CALL_ARGS
+                if key in entry and entry[key] is not None
+            }
+            out.append(LayerSpec(config, refs, call_args))
+            previous = (Ref(config.name, None, loc),)
+        return tuple(out)
+
+    def read_config(self, entry: Any, loc: Location, what: str) -> LayerConfig | None:
+        if not isinstance(entry, dict):
+            self.err("SC102", f"{what}: a layer is a mapping with `type:`, got {entry!r}", loc)
+            return None
+        type_name = entry.get("type")
+        if not isinstance(type_name, str) or not type_name:
+            self.err("SC104", f"{what}: the layer has no `type:`", loc,
+                     hint="give the Keras class name, e.g. `type: LSTM`")
+            return None
+        nested = {}
+        for key in NESTED_ARGS:
+            sub = entry.get(key)
+            if isinstance(sub, dict):
+                # Python evaluates `Bidirectional(LSTM(...))` inside out, so the wrapped
+                # layer takes its auto-name first.
+                cfg = self.read_config(sub, where(entry, key), f"{what}.{key}")
+                if cfg is not None:
+                    nested[key] = cfg
+        name = entry.get("name")
+        if name is None:
+            name = self.namer(type_name)
+        elif not isinstance(name, str) or not name:
+            self.err("SC104", f"{what}: `name:` must be a non-empty string, got {name!r}",
+                     where(entry, "name"))
+            name = self.namer(type_name)
+        args = {
+            k: v for k, v in entry.items()
+            if k not in LAYER_KEYS and k not in CALL_ARGS and k not in nested
+        }
+        arg_locs = {k: where(entry, k) for k in entry}
+        return LayerConfig(name, type_name, args, where(entry, default=loc), arg_locs, nested)
+
+    def read_refs(self, value: Any, loc: Location, layer: str) -> tuple[Ref, ...]:
+        items = value if isinstance(value, list) else [value]
+        refs = []
+        for i, item in enumerate(items):
+            iloc = where(value, i, loc) if isinstance(value, list) else loc
+            m = _REF.match(item) if isinstance(item, str) else None
+            if not m:
+                self.err("SC104", f"a reference is a name or name[k], got {item!r}", iloc, layer=layer,
+                         hint="e.g. `inputs: enc` or `initial_state: [enc[1], enc[2]]`")
+                continue
+            index = None if m.group(2) is None else int(m.group(2))
+            refs.append(Ref(m.group(1), index, iloc))
+        return tuple(refs)
+
+    def read_outputs(self, data: dict, layers: tuple[LayerSpec, ...]) -> tuple[Ref, ...]:
+        if data.get("outputs") is None:
+            if not layers:
+                return ()
+            last = layers[-1]
+            return (Ref(last.name, None, last.config.location),)
+        return self.read_refs(data["outputs"], where(data, "outputs"), None)
+
+
+def read_spec(
+    data: Any,
+    path: str | None = None,
+    fmt: str = "dict",
+    bindings: Mapping[str, int] | None = None,
+) -> tuple[ModelSpec | None, list[Diagnostic]]:
+    reader = _Reader(path, bindings or {})
+    spec = reader.read(data, fmt)
+    return spec, reader.found
+
+
+__all__ = ["LocDict", "LocList", "ModelSpec", "LayerSpec", "LayerConfig", "InputSpec", "Ref",
+           "read_spec", "snake_case"]

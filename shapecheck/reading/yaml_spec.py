@@ -1,0 +1,112 @@
+"""Read a YAML (or JSON, which is YAML) document keeping where every value came from.
+
+Mappings become ``LocDict`` and sequences ``LocList``: plain containers that also
+carry the 1-based line and column of the node and of each key, so a diagnostic can
+point at ``spec.yaml:9:5``. Only PyYAML's safe constructors run: no tags that build
+Python objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from ..diagnostics import Diagnostic, Location, make
+
+
+class LocDict(dict):
+    """A dict with ``loc`` (where the mapping starts) and ``key_locs`` (where each key is)."""
+
+    loc: Location
+    key_locs: dict
+
+    def where(self, key: Any) -> Location:
+        return self.key_locs.get(key, self.loc)
+
+
+class LocList(list):
+    loc: Location
+    item_locs: list
+
+
+def where(node: Any, key: Any = None, default: Location | None = None) -> Location:
+    """Location of ``node[key]`` (or of ``node``) if it was read from a file."""
+    if isinstance(node, LocDict):
+        return node.where(key) if key is not None else node.loc
+    if isinstance(node, LocList):
+        if isinstance(key, int) and 0 <= key < len(node.item_locs):
+            return node.item_locs[key]
+        return node.loc
+    return default or Location()
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that records positions and reports duplicate keys instead of
+    silently keeping the last one."""
+
+    path: str | None = None
+    found: list[Diagnostic]
+
+    def _loc(self, node: yaml.Node) -> Location:
+        m = node.start_mark
+        return Location(self.path, m.line + 1, m.column + 1)
+
+    def construct_loc_mapping(self, node: yaml.MappingNode) -> LocDict:
+        out = LocDict()
+        out.loc = self._loc(node)
+        out.key_locs = {}
+        yield out
+        self.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                key = str(key)
+            if key in out:
+                self.found.append(
+                    make(
+                        "SC103",
+                        f"duplicate key {key!r}: first at line {out.key_locs[key].line}, "
+                        "YAML would silently keep only the last value",
+                        self._loc(key_node),
+                        hint=f"remove one of the two {key!r} entries",
+                    )
+                )
+            out[key] = self.construct_object(value_node, deep=True)
+            out.key_locs[key] = self._loc(key_node)
+
+    def construct_loc_sequence(self, node: yaml.SequenceNode) -> LocList:
+        out = LocList()
+        out.loc = self._loc(node)
+        out.item_locs = [self._loc(n) for n in node.value]
+        yield out
+        out.extend(self.construct_object(n, deep=True) for n in node.value)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_loc_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_loc_sequence)
+_Loader.add_constructor("tag:yaml.org,2002:omap", _Loader.construct_loc_mapping)
+
+
+def load(text: str, path: str | None = None) -> tuple[Any, list[Diagnostic]]:
+    """Parse one document. Returns (data or None, diagnostics)."""
+    loader = _Loader(text)
+    loader.path = path
+    loader.found = []
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        loc = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
+        problem = e.problem or e.context or "syntax error"
+        return None, [
+            make("SC101", f"not valid YAML: {problem}", loc,
+                 hint="check the indentation and brackets at this position")
+        ]
+    except yaml.YAMLError as e:  # e.g. more than one document
+        return None, [make("SC101", f"not valid YAML: {e}", Location(path, 1, 1))]
+    finally:
+        loader.dispose()
+    return data, loader.found

@@ -1,0 +1,93 @@
+"""The report of one analysed model: what the library API returns and every output
+format reads. Plain frozen data; formatting lives in ``shapecheck.output``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .diagnostics import Diagnostic, Location, Severity
+from .dims import Dim, Shape, to_json
+from .rules.registry import Weight
+
+
+@dataclass(frozen=True, slots=True)
+class LayerReport:
+    name: str
+    type: str
+    input_shapes: tuple[Shape, ...]
+    output_shapes: tuple[Shape, ...] | None  # None: the layer could not be analysed
+    weights: tuple[Weight, ...]
+    params: Dim
+    trainable_params: Dim
+    location: Location
+    why: tuple[str, ...] = ()
+
+    @property
+    def non_trainable_params(self) -> Dim:
+        from .dims import add, mul
+
+        return add(self.params, mul(self.trainable_params, -1))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "input_shapes": [_shape(s) for s in self.input_shapes],
+            "output_shapes": None if self.output_shapes is None
+            else [_shape(s) for s in self.output_shapes],
+            "params": to_json(self.params),
+            "location": {"line": self.location.line, "column": self.location.column},
+            "weights": [_weight(w) for w in self.weights],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    path: str | None
+    format: str
+    model: str | None
+    inputs: Mapping[str, Shape]
+    outputs: tuple[Shape, ...]
+    layers: Mapping[str, LayerReport]
+    diagnostics: tuple[Diagnostic, ...]
+    total_params: Dim = 0
+    trainable_params: Dim = 0
+    non_trainable_params: Dim = 0
+    facts: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity is Severity.ERROR)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "format": self.format,
+            "model": self.model,
+            "ok": self.ok,
+            "inputs": {k: _shape(v) for k, v in self.inputs.items()},
+            "outputs": [_shape(s) for s in self.outputs],
+            "total_params": to_json(self.total_params),
+            "trainable_params": to_json(self.trainable_params),
+            "non_trainable_params": to_json(self.non_trainable_params),
+            "layers": [layer.to_dict() for layer in self.layers.values()],
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
+
+
+def _shape(shape: Shape) -> list:
+    return [to_json(d) for d in shape]
+
+
+def _weight(w: Weight) -> dict[str, Any]:
+    return {
+        "path": w.path,
+        "shape": _shape(w.shape),
+        "trainable": w.trainable,
+        "axes": [{"size": to_json(a.size), "formula": a.formula, "why": a.why} for a in w.axes],
+    }

@@ -1,0 +1,290 @@
+"""The rule registry: each Keras class name maps to one pure function.
+
+A rule takes a ``LayerCall`` (the validated constructor arguments and the input
+shapes) and returns an ``Output`` (output shapes and weights, each weight axis with
+its formula and reason), or raises ``Finding``. Explanations are a by-product of
+inference, not a second code path. The argument table each rule declares is what
+validates a spec, fills Keras's defaults, and documents the rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Iterable, Mapping
+
+from ..diagnostics import Finding, did_you_mean
+from ..dims import Dim, DimFacts, Shape, fmt_shape, product, total
+from ..reading.spec import LayerConfig
+
+REQUIRED = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Axis:
+    """One axis of a weight: its size, the formula over config fields and input axes
+    it comes from, and a sentence saying why."""
+
+    size: Dim
+    formula: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Weight:
+    path: str  # relative to the layer that owns it; the engine prefixes the layer name
+    axes: tuple[Axis, ...]
+    trainable: bool = True
+
+    @property
+    def shape(self) -> Shape:
+        return tuple(a.size for a in self.axes)
+
+    @property
+    def count(self) -> Dim:
+        return product(self.shape)
+
+    def under(self, prefix: str) -> "Weight":
+        return replace(self, path=f"{prefix}/{self.path}")
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A finding that does not stop the layer (a condition on symbolic sizes)."""
+
+    code: str
+    message: str
+    hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    shapes: tuple[Shape, ...]
+    weights: tuple[Weight, ...] = ()
+    notes: tuple[Note, ...] = ()
+    why: tuple[str, ...] = ()  # sentences explaining the output shape, for the report
+
+    def frozen(self) -> "Output":
+        """All weights non-trainable, as ``trainable=False`` on the layer makes them."""
+        return replace(self, weights=tuple(replace(w, trainable=False) for w in self.weights))
+
+
+@dataclass(frozen=True, slots=True)
+class LayerCall:
+    """What a rule sees: the layer's validated arguments and its inputs."""
+
+    name: str
+    type: str
+    args: Mapping[str, Any]
+    inputs: tuple[Shape, ...]
+    kwargs: Mapping[str, tuple[Shape, ...]]
+    nested: Mapping[str, LayerConfig]
+    facts: DimFacts
+
+    def __getitem__(self, key: str) -> Any:
+        return self.args[key]
+
+    @property
+    def shape(self) -> Shape:
+        """The single input's shape (rules that take one tensor)."""
+        return self.inputs[0]
+
+
+# --- argument checks ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    """A constructor argument that changes a shape or a weight."""
+
+    name: str
+    check: Callable[[Any], Any]
+    default: Any = REQUIRED
+    doc: str = ""
+    kind: str = ""
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _yaml_hint(v: Any) -> str:
+    # YAML 1.1 reads 1e3 as a string and no/off as false; say so instead of "wrong type".
+    if isinstance(v, str):
+        try:
+            f = float(v)
+        except ValueError:
+            return ""
+        return f" (YAML read {v!r} as a string; write {int(f) if f == int(f) else f} )"
+    return ""
+
+
+def int_arg(name: str, default: Any = REQUIRED, min: int = 1, doc: str = "") -> Arg:
+    def check(v: Any) -> int:
+        if not _is_int(v):
+            raise ValueError(f"expected an integer >= {min}, got {v!r}{_yaml_hint(v)}")
+        if v < min:
+            raise ValueError(f"expected an integer >= {min}, got {v}")
+        return v
+
+    return Arg(name, check, default, doc, f"int >= {min}")
+
+
+def bool_arg(name: str, default: bool, doc: str = "") -> Arg:
+    def check(v: Any) -> bool:
+        if not isinstance(v, bool):
+            raise ValueError(f"expected true or false, got {v!r}")
+        return v
+
+    return Arg(name, check, default, doc, "bool")
+
+
+def choice_arg(name: str, choices: Iterable[Any], default: Any = REQUIRED, doc: str = "") -> Arg:
+    options = tuple(choices)
+
+    def check(v: Any) -> Any:
+        if v not in options or isinstance(v, bool) and not any(o is v for o in options):
+            raise ValueError(f"expected one of {', '.join(map(_show, options))}, got {_show(v)}")
+        return v
+
+    return Arg(name, check, default, doc, " | ".join(map(_show, options)))
+
+
+def float_arg(name: str, default: Any = REQUIRED, lo: float = 0.0, hi: float = 1.0,
+              doc: str = "") -> Arg:
+    def check(v: Any) -> float:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ValueError(f"expected a number in [{lo}, {hi}], got {v!r}{_yaml_hint(v)}")
+        if not lo <= v <= hi:
+            raise ValueError(f"expected a number in [{lo}, {hi}], got {v}")
+        return v
+
+    return Arg(name, check, default, doc, f"float in [{lo}, {hi}]")
+
+
+def opt_int_arg(name: str, min: int = 1, doc: str = "") -> Arg:
+    inner = int_arg(name, None, min)
+
+    def check(v: Any) -> int | None:
+        return None if v is None else inner.check(v)
+
+    return Arg(name, check, None, doc, f"int >= {min} | null")
+
+
+def _show(v: Any) -> str:
+    return "null" if v is None else repr(v) if isinstance(v, str) else str(v).lower() \
+        if isinstance(v, bool) else str(v)
+
+
+# Arguments every Keras layer's constructor takes (keras.layers.Layer.__init__).
+BASE_ACCEPTS = ("trainable", "dtype", "autocast", "input_dim", "input_shape", "activity_regularizer")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    types: tuple[str, ...]
+    fn: Callable[[LayerCall], Output]
+    args: Mapping[str, Arg]
+    accepts: frozenset[str]
+    family: str
+    inputs: int | None  # how many input tensors; None = two or more (merges)
+    call_args: tuple[str, ...] = ()
+    doc: str = field(default="")
+
+    def check_args(self, cfg: LayerConfig) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for key, raw in cfg.args.items():
+            arg = self.args.get(key)
+            if arg is None:
+                if key in self.accepts or key in BASE_ACCEPTS:
+                    values[key] = raw
+                    continue
+                guess = did_you_mean(key, [*self.args, *self.accepts])
+                raise Finding(
+                    "SC402",
+                    f"{cfg.type} has no argument {key!r}",
+                    hint=f"did you mean {guess!r}?" if guess
+                    else f"{cfg.type}'s shape arguments are: {', '.join(self.args) or 'none'}",
+                    arg=key,
+                )
+            try:
+                values[key] = arg.check(raw)
+            except ValueError as e:
+                raise Finding("SC403", f"{cfg.type} argument {key}: {e}", arg=key,
+                              hint=arg.doc or None) from None
+        for key, arg in self.args.items():
+            if key not in values:
+                if arg.default is REQUIRED:
+                    raise Finding("SC404", f"{cfg.type} needs the argument {key!r}",
+                                  hint=f"add `{key}: ...` ({arg.doc or arg.kind})")
+                values[key] = arg.default
+        if "trainable" in values and not isinstance(values["trainable"], bool):
+            raise Finding("SC403", f"trainable must be true or false, got {values['trainable']!r}",
+                          arg="trainable")
+        return values
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(*types: str, args: Iterable[Arg] = (), accepts: Iterable[str] = (), inputs: int | None = 1,
+         call_args: Iterable[str] = ()):
+    """Register ``fn`` as the rule for the Keras classes ``types``."""
+
+    def register(fn: Callable[[LayerCall], Output]) -> Callable[[LayerCall], Output]:
+        r = Rule(tuple(types), fn, {a.name: a for a in args}, frozenset(accepts),
+                 fn.__module__.rsplit(".", 1)[-1], inputs, tuple(call_args),
+                 (fn.__doc__ or "").strip())
+        for t in types:
+            REGISTRY[t] = r
+        return fn
+
+    return register
+
+
+def apply(cfg: LayerConfig, inputs: tuple[Shape, ...], facts: DimFacts,
+          kwargs: Mapping[str, tuple[Shape, ...]] | None = None) -> Output:
+    """Check ``cfg``'s arguments and run its rule on ``inputs``. Wrappers call this
+    on the layer they wrap."""
+    try:
+        return _apply(cfg, inputs, facts, kwargs)
+    except Finding as f:
+        if f.config is None:  # the innermost layer that raised it, for its location
+            f.config = cfg
+        raise
+
+
+def _apply(cfg: LayerConfig, inputs: tuple[Shape, ...], facts: DimFacts,
+           kwargs: Mapping[str, tuple[Shape, ...]] | None) -> Output:
+    r = lookup(cfg.type)
+    values = r.check_args(cfg)
+    if r.inputs is not None and len(inputs) != r.inputs:
+        shapes = ", ".join(fmt_shape(s) for s in inputs)
+        raise Finding("SC206", f"{cfg.type} takes {r.inputs} input tensor(s), got {len(inputs)}: "
+                      f"{shapes}", hint="pick one output with name[k], e.g. `inputs: enc[0]`"
+                      if len(inputs) > 1 else "give the layer an input with `inputs:`")
+    call = LayerCall(cfg.name, cfg.type, values, tuple(inputs), dict(kwargs or {}),
+                     cfg.nested, facts)
+    out = r.fn(call)
+    return out.frozen() if values.get("trainable") is False else out
+
+
+def lookup(type_name: str) -> Rule:
+    from .. import rules  # noqa: F401  (importing the package registers every family)
+
+    r = REGISTRY.get(type_name)
+    if r is not None:
+        return r
+    from .keras_names import KERAS_LAYERS
+
+    if type_name in KERAS_LAYERS:
+        raise Finding("SC406", f"shapecheck has no rule for {type_name} yet",
+                      hint="layers after it are not checked; see docs/layers.md for the "
+                      "supported list", arg="type")
+    guess = did_you_mean(type_name, [*REGISTRY, *KERAS_LAYERS])
+    raise Finding("SC401", f"unknown layer type {type_name!r}", arg="type",
+                  hint=f"did you mean {guess!r}?" if guess else
+                  "use a Keras 3 layer class name, e.g. LSTM, Dense")
+
+
+def params_of(weights: Iterable[Weight], trainable: bool | None = None) -> Dim:
+    return total(w.count for w in weights if trainable is None or w.trainable == trainable)

@@ -1,0 +1,141 @@
+"""Wrappers: Bidirectional and TimeDistributed. Both run the wrapped layer's own rule
+(through ``apply``) instead of repeating it, then adjust its shapes and put its
+weights under the wrapped layer's name.
+
+References: keras/src/layers/rnn/{bidirectional,time_distributed}.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from ..diagnostics import Finding
+from ..dims import compare, fmt_shape, mul
+from ..reading.spec import LayerConfig
+from .checks import need_rank
+from .recurrent import CELLS
+from .registry import Arg, LayerCall, Output, apply, choice_arg, rule
+
+
+def _nested_only(v: Any) -> Any:
+    # Reached only when the value was not a mapping; a mapping is read as a nested layer.
+    raise ValueError(f"expected a layer mapping such as {{type: LSTM, units: 64}}, got {v!r}")
+
+
+def _wrapped(call: LayerCall, key: str = "layer") -> LayerConfig:
+    cfg = call.nested.get(key)
+    if cfg is None:
+        raise Finding("SC404", f"{call.type} needs the layer it wraps: `{key}:`",
+                      hint=f"add `{key}: {{type: LSTM, units: 64}}`")
+    return cfg
+
+
+def _removeprefix(name: str, prefix: str) -> str:
+    return name[len(prefix):] if name.startswith(prefix) else name
+
+
+MERGES = ("concat", "sum", "mul", "ave", None)
+
+
+@rule(
+    "Bidirectional",
+    args=(
+        choice_arg("merge_mode", MERGES, "concat", doc="concat doubles the last axis; sum/mul/ave "
+                   "keep it; null returns both directions"),
+        Arg("layer", _nested_only, None, doc="the recurrent layer to run in both directions",
+            kind="layer"),
+        Arg("backward_layer", _nested_only, None, doc="a separate layer for the backward "
+            "direction (go_backwards: true)", kind="layer"),
+    ),
+    accepts=("weights",),
+    call_args=("initial_state", "mask"),
+)
+def bidirectional(call: LayerCall) -> Output:
+    """Runs a copy of the layer forwards (``forward_<name>``) and one backwards
+    (``backward_<name>``) over the same input, then merges the two outputs."""
+    inner = _wrapped(call)
+    if inner.type not in CELLS:
+        raise Finding("SC405", f"Bidirectional wraps a recurrent layer ({', '.join(CELLS)}); "
+                      f"got {inner.type}", hint="wrap an LSTM, GRU or SimpleRNN", arg="layer")
+    fw_cfg = replace(inner, name=f"forward_{_removeprefix(inner.name, 'forward_')}")
+    bw_cfg = call.nested.get("backward_layer")
+    if bw_cfg is None:
+        # Keras sets go_backwards=True on the copy; it does not flip the wrapped layer's value.
+        bw_cfg = replace(inner, name=f"backward_{_removeprefix(inner.name, 'backward_')}",
+                         args={**inner.args, "go_backwards": True})
+    states = call.kwargs.get("initial_state")
+    fw_kw = bw_kw = {}
+    if states is not None:
+        half = len(states) // 2
+        fw_kw, bw_kw = {"initial_state": states[:half]}, {"initial_state": states[half:]}
+    fw = apply(fw_cfg, call.inputs, call.facts, fw_kw)
+    bw = apply(bw_cfg, call.inputs, call.facts, bw_kw)
+    _check_pair(fw_cfg, bw_cfg, fw, bw)
+
+    merge = call["merge_mode"]
+    out, states_out = fw.shapes[0], fw.shapes[1:]
+    why = list(fw.why)
+    if merge == "concat":
+        out = (*out[:-1], mul(out[-1], 2))
+        why.append(f"merge_mode=concat: forward and backward outputs {fmt_shape(fw.shapes[0])} "
+                   "joined on the last axis, so it doubles")
+        outputs = (out,)
+    elif merge is None:
+        outputs = (out, bw.shapes[0])
+        why.append("merge_mode=None: the forward and the backward outputs are returned apart")
+    else:
+        outputs = (out,)
+        why.append(f"merge_mode={merge}: the two directions are combined element-wise; "
+                   "the shape stays")
+    if states_out:
+        outputs += states_out + bw.shapes[1:]
+        why.append("return_state=True: then the forward states, then the backward states")
+    weights = tuple(w.under(fw_cfg.name) for w in fw.weights) + \
+        tuple(w.under(bw_cfg.name) for w in bw.weights)
+    return Output(outputs, weights, fw.notes + bw.notes, tuple(why))
+
+
+def _check_pair(fw_cfg: LayerConfig, bw_cfg: LayerConfig, fw: Output, bw: Output) -> None:
+    """Keras's ``_verify_layer_config``, and one check Keras lacks: its symbolic output
+    assumes the backward output is shaped like the forward one."""
+    def flag(cfg: LayerConfig, key: str) -> Any:
+        return cfg.args.get(key, False)
+
+    if bool(flag(fw_cfg, "go_backwards")) == bool(flag(bw_cfg, "go_backwards")):
+        raise Finding("SC405", "forward and backward layers must have different go_backwards; "
+                      f"both are {bool(flag(fw_cfg, 'go_backwards'))}",
+                      hint="leave go_backwards false on the wrapped layer (Keras sets it on the "
+                      "backward copy)", arg="layer")
+    for key in ("stateful", "return_sequences", "return_state"):
+        if bool(flag(fw_cfg, key)) != bool(flag(bw_cfg, key)):
+            raise Finding("SC405", f"forward and backward layers must agree on {key}: "
+                          f"{flag(fw_cfg, key)} vs {flag(bw_cfg, key)}",
+                          hint=f"set the same {key} on backward_layer", arg="backward_layer")
+    for i, (a, b) in enumerate(zip(fw.shapes, bw.shapes)):
+        if len(a) != len(b) or any(compare(x, y) is False for x, y in zip(a, b)):
+            raise Finding("SC405", f"backward output {i} {fmt_shape(b)} differs from the forward "
+                          f"one {fmt_shape(a)}; Keras assumes they match and fails when the model "
+                          "runs", hint="give backward_layer the same units", arg="backward_layer")
+
+
+@rule(
+    "TimeDistributed",
+    args=(Arg("layer", _nested_only, None, doc="the layer applied to every timestep", kind="layer"),),
+)
+def time_distributed(call: LayerCall) -> Output:
+    """Applies the wrapped layer to each slice along axis 1: its rule sees the shape
+    without that axis, and the axis is put back after."""
+    inner = _wrapped(call)
+    shape = call.shape
+    need_rank(call, shape, min_ndim=3)
+    child = (shape[0], *shape[2:])
+    out = apply(inner, (child,), call.facts)
+    if len(out.shapes) != 1:
+        raise Finding("SC405", f"TimeDistributed needs a layer with one output; {inner.type} "
+                      f"returns {len(out.shapes)}", hint="set return_state: false", arg="layer")
+    o = out.shapes[0]
+    why = (f"{inner.type} is applied to each {fmt_shape(child)} slice; axis 1 "
+           f"({shape[1]}) is kept",)
+    return Output(((o[0], shape[1], *o[1:]),), tuple(w.under(inner.name) for w in out.weights),
+                  out.notes, why)
