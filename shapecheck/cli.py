@@ -1,0 +1,94 @@
+"""``shapecheck FILE...``: exit 0 when no file has errors, 1 when one has findings
+(errors, or a file that is not a valid model), 2 when the command itself failed
+(a bad flag, a missing file)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from typing import Sequence
+
+from . import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse would exit; main() decides the code
+        raise _UsageError(message)
+
+
+def _parser() -> _Parser:
+    p = _Parser(prog="shapecheck", description="Check a Keras model's shapes statically and "
+                "explain every weight, without TensorFlow.")
+    p.add_argument("files", nargs="+", metavar="FILE", help="model specs (YAML or JSON)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    p.add_argument("--dim", action="append", default=[], metavar="NAME=VALUE",
+                   help="bind a named size for this run, e.g. --dim t=4995 (repeatable)")
+    p.add_argument("--no-explain", action="store_true",
+                   help="text format: the table and diagnostics only, no weight explanations")
+    p.add_argument("--version", action="version", version=f"shapecheck {__version__}")
+    return p
+
+
+def _bindings(items: list[str]) -> dict[str, int]:
+    out = {}
+    for item in items:
+        m = re.fullmatch(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\d+)\s*", item)
+        if not m:
+            raise _UsageError(f"--dim {item!r}: expected NAME=INT, e.g. --dim t=4995")
+        out[m.group(1)] = int(m.group(2))
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    out, err = sys.stdout, sys.stderr
+    try:
+        args = _parser().parse_args(argv)
+        dims = _bindings(args.dim)
+    except _UsageError as e:
+        print(f"shapecheck: error: {e}", file=err)
+        print("usage: shapecheck FILE... [--format text|json] [--dim NAME=VALUE]", file=err)
+        return EXIT_USAGE
+    except SystemExit as e:  # --help and --version
+        return int(e.code or 0)
+
+    missing = [f for f in args.files if not os.path.isfile(f)]
+    if missing:
+        for f in missing:
+            what = "is a directory" if os.path.isdir(f) else "no such file"
+            print(f"shapecheck: error: {f}: {what}", file=err)
+        return EXIT_USAGE
+
+    from .api import analyze_bytes
+
+    reports = []
+    for path in args.files:
+        try:
+            with open(path, "rb") as fh:
+                raw = fh.read()
+        except OSError as e:
+            print(f"shapecheck: error: {path}: {e.strerror}", file=err)
+            return EXIT_USAGE
+        reports.append(analyze_bytes(raw, path, dims))
+
+    if args.format == "json":
+        from .output.json_format import render as render_json
+
+        print(render_json(reports), file=out)
+    else:
+        from .output.text import render, summary
+
+        color = out.isatty() and not os.environ.get("NO_COLOR")
+        for i, report in enumerate(reports):
+            if i:
+                print(file=out)
+            print(render(report, color=color, explain=not args.no_explain), file=out)
+        print(f"\n{summary(reports)}", file=out)
+    return EXIT_OK if all(r.ok for r in reports) else EXIT_FINDINGS

@@ -1,0 +1,116 @@
+"""The text format: a table like Keras's ``model.summary()``, then every weight with
+each axis explained, then the diagnostics as ``path:line:col: CODE message`` so
+editors can jump to them. Fits 80 columns."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Iterable
+
+from ..diagnostics import Diagnostic, Severity
+from ..dims import fmt, fmt_count, fmt_shape
+from ..report import LayerReport, Report
+
+WIDTH = 80
+_COLS = (34, 28, 16)  # layer (type) | output shape | params: 78 with the separators
+_RED, _YELLOW, _BOLD, _RESET = "\033[31m", "\033[33m", "\033[1m", "\033[0m"
+
+
+class Style:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if self.color else text
+
+
+def render(report: Report, color: bool = False, explain: bool = True) -> str:
+    st = Style(color)
+    lines: list[str] = []
+    if report.layers:
+        title = f'Model: "{report.model}"' if report.model else "Model"
+        lines.append(st(_BOLD, f"{title}  ({report.path or 'dict'})"))
+        lines += _table(report.layers.values())
+        lines.append(f"Total params: {fmt_count(report.total_params)}")
+        lines.append(f" Trainable params: {fmt_count(report.trainable_params)}")
+        lines.append(f" Non-trainable params: {fmt_count(report.non_trainable_params)}")
+        if explain:
+            for layer in report.layers.values():
+                lines += _explain(layer, st)
+    if report.diagnostics:
+        lines.append("")
+        lines += [diagnostic_line(d, report.path, st) for d in report.diagnostics]
+    return "\n".join(lines)
+
+
+def _cell(text: str, width: int, right: bool = False) -> str:
+    if len(text) > width:
+        text = text[: width - 1] + "…"
+    return text.rjust(width) if right else text.ljust(width)
+
+
+def _table(layers: Iterable[LayerReport]) -> list[str]:
+    a, b, c = _COLS
+    rule = "─" * (a + b + c + 2)
+    out = [rule, f"{_cell('Layer (type)', a)} {_cell('Output Shape', b)} {_cell('Param #', c, True)}",
+           rule]
+    for layer in layers:
+        shapes = ["(failed)"] if layer.output_shapes is None else \
+            [fmt_shape(s) for s in layer.output_shapes]
+        params = "?" if layer.params is None else fmt_count(layer.params)
+        out.append(f"{_cell(f'{layer.name} ({layer.type})', a)} {_cell(shapes[0], b)} "
+                   f"{_cell(params, c, True)}")
+        for more in shapes[1:]:
+            out.append(f"{'':{a}} {_cell(more, b)}")
+    out.append(rule)
+    return out
+
+
+def _wrap(text: str, indent: int) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=" " * indent,
+                         subsequent_indent=" " * (indent + 2)) or [""]
+
+
+def _explain(layer: LayerReport, st: Style) -> list[str]:
+    if not layer.weights and not layer.why:
+        return []
+    shapes = " + ".join(fmt_shape(s) for s in layer.output_shapes or ())
+    out = ["", st(_BOLD, f"{layer.name} ({layer.type}) -> {shapes}")]
+    for why in layer.why:
+        out += _wrap(why, 2)
+    for w in layer.weights:
+        frozen = "" if w.trainable else ", non-trainable"
+        out.append(f"  {w.path}  {fmt_shape(w.shape)}  {fmt_count(w.count)} params{frozen}")
+        for axis in w.axes:
+            head = f"{fmt(axis.size)} = {axis.formula}"
+            pad = max(len(head), 16)
+            body = textwrap.wrap(axis.why, WIDTH - 6 - pad) or [""]
+            out.append(f"    {head:>{pad}}  {body[0]}")
+            out += [f"    {'':{pad}}  {more}" for more in body[1:]]
+    return out
+
+
+def diagnostic_line(d: Diagnostic, path: str | None, st: Style | None = None) -> str:
+    st = st or Style(False)
+    loc = d.location
+    where = f"{loc.path or path or '<dict>'}:{loc.line or 1}:{loc.column or 1}"
+    colour = _RED if d.severity is Severity.ERROR else _YELLOW
+    sev = "" if d.severity is Severity.ERROR else f"({d.severity.value}) "
+    layer = f" [{d.layer}]" if d.layer else ""
+    text = f"{where}: {st(colour, d.code)} {sev}{d.message}{layer}"
+    if d.hint:
+        text += f"\n    hint: {d.hint}"
+    return text
+
+
+def summary(reports: list[Report]) -> str:
+    errors = sum(len(r.errors) for r in reports)
+    warnings = sum(1 for r in reports for d in r.diagnostics if d.severity is Severity.WARNING)
+    bad = sum(1 for r in reports if not r.ok)
+    n = len(reports)
+    if not errors and not warnings:
+        return f"ok: {n} file{'s' * (n != 1)} checked, no findings"
+    parts = [f"{errors} error{'s' * (errors != 1)}"]
+    if warnings:
+        parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
+    return f"{', '.join(parts)} in {bad} of {n} file{'s' * (n != 1)}"
