@@ -122,7 +122,7 @@ def fmt_count(n: Dim) -> str:
     """Parameter counts as Keras prints them: 1,219,584."""
     if isinstance(n, int):
         return f"{n:,}"
-    return fmt(n)
+    return "?" if n is None else fmt(n)
 
 
 # --- named sizes and what is known of them ------------------------------------------

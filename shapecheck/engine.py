@@ -10,7 +10,7 @@ from __future__ import annotations
 from .diagnostics import Diagnostic, Finding, Location, make
 from .dims import Shape, add, fmt_shape, total
 from .graph import build
-from .reading.spec import LayerSpec, ModelSpec, Ref
+from .reading.spec import LayerConfig, LayerSpec, ModelSpec, Ref
 from .report import LayerReport, Report
 from .rules.recurrent import CELLS
 from .rules.registry import apply, lookup, params_of
@@ -35,6 +35,9 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
         gathered = _gather(layer, results, diags)
         if gathered is None:
             results[name] = _FAILED
+            _check_config(layer.config, diags)
+            layers[name] = LayerReport(name, layer.config.type, (), None, (), None, None,
+                                       layer.config.location, status="skipped")
             continue
         inputs, kwargs = gathered
         cfg = layer.config
@@ -48,7 +51,8 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
             if f.code == "SC301" and hint is None:
                 hint = _rank_hint(layer, graph.g)
             diags.append(make(f.code, f.message, where, name, hint))
-            layers[name] = LayerReport(name, cfg.type, inputs, None, (), None, None, cfg.location)
+            layers[name] = LayerReport(name, cfg.type, inputs, None, (), None, None, cfg.location,
+                                       status="failed")
             continue
         for note in out.notes:
             diags.append(make(note.code, note.message, cfg.location, name, note.hint))
@@ -74,6 +78,18 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
         if all_params is not None else None,
         facts=spec.facts,
     )
+
+
+def _check_config(cfg: LayerConfig, diags: list[Diagnostic]) -> None:
+    """A layer whose inputs are unknown still gets its type and arguments checked, so
+    one error early in the model does not hide typos after it."""
+    try:
+        lookup(cfg.type).check_args(cfg)
+    except Finding as f:
+        diags.append(make(f.code, f.message, cfg.where(f.arg), cfg.name, f.hint))
+        return
+    for sub in cfg.nested.values():
+        _check_config(sub, diags)
 
 
 def _gather(layer: LayerSpec, results, diags) -> tuple[tuple[Shape, ...], dict] | None:

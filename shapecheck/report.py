@@ -22,6 +22,7 @@ class LayerReport:
     trainable_params: Dim
     location: Location
     why: tuple[str, ...] = ()
+    status: str = "ok"  # "failed": its rule raised a finding; "skipped": an input is unknown
 
     @property
     def non_trainable_params(self) -> Dim:

@@ -55,7 +55,7 @@ def _table(layers: Iterable[LayerReport]) -> list[str]:
     out = [rule, f"{_cell('Layer (type)', a)} {_cell('Output Shape', b)} {_cell('Param #', c, True)}",
            rule]
     for layer in layers:
-        shapes = ["(failed)"] if layer.output_shapes is None else \
+        shapes = [f"({layer.status})"] if layer.output_shapes is None else \
             [fmt_shape(s) for s in layer.output_shapes]
         params = "?" if layer.params is None else fmt_count(layer.params)
         out.append(f"{_cell(f'{layer.name} ({layer.type})', a)} {_cell(shapes[0], b)} "

@@ -22,7 +22,8 @@ CALL_ARGS = ("initial_state", "mask")
 # Constructor arguments that hold a whole layer (wrappers).
 NESTED_ARGS = ("layer", "backward_layer")
 
-_REF = re.compile(r"^\s*([^\[\]\s]+)\s*(?:\[\s*(-?\d+)\s*\])?\s*$")
+# name or name[k]; name(k) is what the YAML reader turns name[k] into inside flow sequences.
+_REF = re.compile(r"^\s*([^\[\]()\s]+)\s*(?:[\[(]\s*(-?\d+)\s*[\])])?\s*$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 

@@ -8,6 +8,7 @@ Python objects.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -90,8 +91,24 @@ _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_loc_sequence)
 _Loader.add_constructor("tag:yaml.org,2002:omap", _Loader.construct_loc_mapping)
 
 
+# `initial_state: [enc[1], enc[2]]` is how people write references, but YAML forbids
+# `[` inside a plain scalar in a flow sequence. When a document fails to parse, it is
+# read again with `name[k]` written `name(k)`: the same length, so every line and
+# column stays right, and the reference reader accepts both spellings.
+_FLOW_REF = re.compile(r"(?<=[A-Za-z0-9_])\[(-?\d+)\]")
+
+
 def load(text: str, path: str | None = None) -> tuple[Any, list[Diagnostic]]:
     """Parse one document. Returns (data or None, diagnostics)."""
+    data, found = _load(text, path)
+    if data is None and found and found[0].code == "SC101" and _FLOW_REF.search(text):
+        retry, refound = _load(_FLOW_REF.sub(r"(\1)", text), path)
+        if retry is not None:
+            return retry, refound
+    return data, found
+
+
+def _load(text: str, path: str | None) -> tuple[Any, list[Diagnostic]]:
     loader = _Loader(text)
     loader.path = path
     loader.found = []

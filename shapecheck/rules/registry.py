@@ -114,7 +114,7 @@ def _yaml_hint(v: Any) -> str:
             f = float(v)
         except ValueError:
             return ""
-        return f" (YAML read {v!r} as a string; write {int(f) if f == int(f) else f} )"
+        return f" (YAML 1.1 read {v!r} as a string; write {int(f) if f == int(f) else f})"
     return ""
 
 
