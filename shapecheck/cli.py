@@ -48,6 +48,14 @@ def _bindings(items: list[str]) -> dict[str, int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `shapecheck ... | head`: the reader left; not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _main(argv: Sequence[str] | None) -> int:
     out, err = sys.stdout, sys.stderr
     try:
         args = _parser().parse_args(argv)
@@ -69,6 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .api import analyze_bytes
 
     reports = []
+    crashed = False
     for path in args.files:
         try:
             with open(path, "rb") as fh:
@@ -76,7 +85,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as e:
             print(f"shapecheck: error: {path}: {e.strerror}", file=err)
             return EXIT_USAGE
-        reports.append(analyze_bytes(raw, path, dims))
+        try:
+            reports.append(analyze_bytes(raw, path, dims))
+        except Exception as e:  # a bug of ours: say so plainly, keep checking the rest
+            crashed = True
+            print(f"shapecheck: internal error on {path}: {type(e).__name__}: {e} "
+                  "(this is a shapecheck bug; please report it with the file)", file=err)
 
     if args.format == "json":
         from .output.json_format import render as render_json
@@ -91,4 +105,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(file=out)
             print(render(report, color=color, explain=not args.no_explain), file=out)
         print(f"\n{summary(reports)}", file=out)
+    if crashed:
+        return EXIT_USAGE
     return EXIT_OK if all(r.ok for r in reports) else EXIT_FINDINGS
