@@ -16,6 +16,8 @@ from .rules.recurrent import CELLS
 from .rules.registry import apply, lookup, params_of
 
 _FAILED = None
+# Findings about a value point at the value, not at its key.
+_AT_VALUE = frozenset({"SC403", "SC305"})
 
 
 def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
@@ -28,8 +30,9 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
         node = graph.g.nodes[name]
         if node["kind"] == "input":
             inp = node["item"]
-            results[name] = (inp.shape,)
-            layers[name] = LayerReport(name, "InputLayer", (), (inp.shape,), (), 0, 0, inp.location)
+            results[name] = _FAILED if inp.shape is None else (inp.shape,)
+            layers[name] = LayerReport(name, "InputLayer", (), results[name], (), 0, 0, inp.location,
+                                       status="ok" if inp.shape is not None else "failed")
             continue
         layer: LayerSpec = node["item"]
         gathered = _gather(layer, results, diags)
@@ -46,7 +49,7 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
             out = apply(cfg, inputs, spec.facts, kwargs)
         except Finding as f:
             results[name] = _FAILED
-            where = (f.config or cfg).where(f.arg)
+            where = (f.config or cfg).where(f.arg, value=f.code in _AT_VALUE)
             hint = f.hint
             if f.code == "SC301" and hint is None:
                 hint = _rank_hint(layer, graph.g)
@@ -72,7 +75,7 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
     diags.sort(key=lambda d: (d.location.line or 0, d.location.column or 0))
     return Report(
         path=spec.path, format=spec.format, model=spec.model,
-        inputs={i.name: i.shape for i in spec.inputs}, outputs=tuple(outputs), layers=layers,
+        inputs={i.name: i.shape for i in spec.inputs if i.shape is not None}, outputs=tuple(outputs), layers=layers,
         diagnostics=tuple(diags), total_params=all_params, trainable_params=trainable,
         non_trainable_params=add(all_params, None if trainable is None else -trainable)
         if all_params is not None else None,

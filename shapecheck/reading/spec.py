@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from ..diagnostics import Diagnostic, Location, did_you_mean, make
 from ..dims import Dim, DimFacts, DimInfo, DimSyntaxError, parse_dim
-from .yaml_spec import LocDict, LocList, where
+from .yaml_spec import LocDict, LocList, value_where, where
 
 TOP_KEYS = ("model", "dims", "inputs", "layers", "outputs")
 # Keys of a layer entry that are not constructor arguments.
@@ -49,9 +49,15 @@ class LayerConfig:
     location: Location
     arg_locations: Mapping[str, Location]
     nested: Mapping[str, "LayerConfig"] = field(default_factory=dict)
+    value_locations: Mapping[str, Location] = field(default_factory=dict)
 
-    def where(self, arg: str | None) -> Location:
-        return self.arg_locations.get(arg, self.location) if arg else self.location
+    def where(self, arg: str | None, value: bool = False) -> Location:
+        """Where ``arg`` is written (its value, with ``value=True``), else the layer."""
+        if not arg:
+            return self.location
+        if value and arg in self.value_locations:
+            return self.value_locations[arg]
+        return self.arg_locations.get(arg, self.location)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +76,7 @@ class LayerSpec:
 @dataclass(frozen=True, slots=True)
 class InputSpec:
     name: str
-    shape: tuple
+    shape: tuple | None
     dtype: str
     location: Location
 
@@ -201,8 +207,9 @@ class _Reader:
                 dtype = str(value.get("dtype", "float32"))
                 value = value["shape"]
             shape = self.read_shape(value, facts, loc, f"input {name!r}")
-            if shape is not None:
-                out.append(InputSpec(str(name), shape, dtype, loc))
+            # A shape that could not be read is kept as None: the name still exists, and
+            # the layers after it are skipped rather than reported as given no input.
+            out.append(InputSpec(str(name), shape, dtype, loc))
         return tuple(out)
 
     def read_shape(self, value: Any, facts: DimFacts, loc: Location, what: str) -> tuple | None:
@@ -268,11 +275,11 @@ class _Reader:
             if config is None:
                 continue
             if "inputs" in entry:
-                refs = self.read_refs(entry["inputs"], where(entry, "inputs"), config.name)
+                refs = self.read_refs(entry["inputs"], value_where(entry, "inputs"), config.name)
             else:
                 refs = previous
             call_args = {
-                key: self.read_refs(entry[key], where(entry, key), config.name)
+                key: self.read_refs(entry[key], value_where(entry, key), config.name)
                 for key in CALL_ARGS
                 if key in entry and entry[key] is not None
             }
@@ -310,7 +317,9 @@ class _Reader:
             if k not in LAYER_KEYS and k not in CALL_ARGS and k not in nested
         }
         arg_locs = {k: where(entry, k) for k in entry}
-        return LayerConfig(name, type_name, args, where(entry, default=loc), arg_locs, nested)
+        value_locs = {k: value_where(entry, k) for k in entry}
+        return LayerConfig(name, type_name, args, where(entry, default=loc), arg_locs, nested,
+                           value_locs)
 
     def read_refs(self, value: Any, loc: Location, layer: str) -> tuple[Ref, ...]:
         items = value if isinstance(value, list) else [value]
@@ -332,7 +341,7 @@ class _Reader:
                 return ()
             last = layers[-1]
             return (Ref(last.name, None, last.config.location),)
-        return self.read_refs(data["outputs"], where(data, "outputs"), None)
+        return self.read_refs(data["outputs"], value_where(data, "outputs"), None)
 
 
 def read_spec(

@@ -17,10 +17,12 @@ from ..diagnostics import Diagnostic, Location, make
 
 
 class LocDict(dict):
-    """A dict with ``loc`` (where the mapping starts) and ``key_locs`` (where each key is)."""
+    """A dict with ``loc`` (where the mapping starts), ``key_locs`` (where each key is)
+    and ``value_locs`` (where each value starts)."""
 
     loc: Location
     key_locs: dict
+    value_locs: dict
 
     def where(self, key: Any) -> Location:
         return self.key_locs.get(key, self.loc)
@@ -29,6 +31,13 @@ class LocDict(dict):
 class LocList(list):
     loc: Location
     item_locs: list
+
+
+def value_where(node: Any, key: Any, default: Location | None = None) -> Location:
+    """Location of the value ``node[key]`` (where a wrong value should be pointed at)."""
+    if isinstance(node, LocDict):
+        return node.value_locs.get(key, node.where(key))
+    return where(node, key, default)
 
 
 def where(node: Any, key: Any = None, default: Location | None = None) -> Location:
@@ -57,6 +66,7 @@ class _Loader(yaml.SafeLoader):
         out = LocDict()
         out.loc = self._loc(node)
         out.key_locs = {}
+        out.value_locs = {}
         yield out
         self.flatten_mapping(node)
         for key_node, value_node in node.value:
@@ -77,6 +87,7 @@ class _Loader(yaml.SafeLoader):
                 )
             out[key] = self.construct_object(value_node, deep=True)
             out.key_locs[key] = self._loc(key_node)
+            out.value_locs[key] = self._loc(value_node)
 
     def construct_loc_sequence(self, node: yaml.SequenceNode) -> LocList:
         out = LocList()
