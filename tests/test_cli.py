@@ -1,0 +1,121 @@
+"""The command line: golden output for the seed, exit codes, and the promise that the
+analysis path never imports TensorFlow or Keras."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shapecheck.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = str(ROOT / "specs" / "seed_bilstm.yaml")
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("SHAPECHECK_UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text(), f"output differs from {path}; rerun with SHAPECHECK_UPDATE_GOLDEN=1"
+
+
+def test_seed_text_golden(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    code, out, err = run(capsys, "specs/seed_bilstm.yaml")
+    assert code == 0 and err == ""
+    _golden("seed_bilstm.txt", out)
+    assert "(None, t, 768)" in out and "1,219,584" in out
+    assert all(len(line) <= 80 for line in out.splitlines())
+
+
+def test_seed_bound_golden(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    code, out, _ = run(capsys, "specs/seed_bilstm.yaml", "--dim", "t=4995", "--no-explain")
+    assert code == 0
+    _golden("seed_bilstm_4995.txt", out)
+
+
+def test_seed_json_golden(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    code, out, _ = run(capsys, "specs/seed_bilstm.yaml", "--format", "json")
+    assert code == 0
+    _golden("seed_bilstm.json", out)
+    doc = json.loads(out)
+    assert doc["version"] == 1
+    [f] = doc["files"]
+    assert f["outputs"] == [[None, "t", 768]] and f["total_params"] == 1219584
+    bilstm = f["layers"][1]
+    assert bilstm["location"] == {"line": 9, "column": 5}
+    kernel = bilstm["weights"][0]
+    assert kernel["path"] == "bilstm/forward_lstm/lstm_cell/kernel"
+    assert [(a["size"], a["formula"]) for a in kernel["axes"]] == [(12, "input_dim"), (1536, "4*units")]
+
+
+def test_exit_codes(capsys, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("inputs: {x: [?, t, 12]}\nlayers:\n  - {type: LSTM, units: 4}\n"
+                   "  - {type: LSTM, units: 4}\n")
+    code, out, _ = run(capsys, str(bad))
+    assert code == 1
+    assert f"{bad}:4:5: SC301 " in out and "1 error in 1 of 1 file" in out
+    assert run(capsys, SEED, str(bad))[0] == 1
+    notmodel = tmp_path / "ci.yaml"
+    notmodel.write_text("on: push\njobs: {}\n")
+    assert run(capsys, str(notmodel))[0] == 1
+    code, _, err = run(capsys, str(tmp_path / "missing.yaml"))
+    assert code == 2 and "no such file" in err
+    code, _, err = run(capsys, SEED, "--bogus")
+    assert code == 2 and "unrecognized arguments" in err
+    code, _, err = run(capsys, SEED, "--dim", "t=x")
+    assert code == 2 and "NAME=INT" in err
+    assert run(capsys, "--version")[0] == 0
+
+
+def test_warnings_alone_exit_zero(capsys, tmp_path):
+    spec = tmp_path / "w.yaml"
+    spec.write_text("inputs: {x: [?, t, 3]}\nlayers: [{type: Reshape, target_shape: [-1, 2]}]\n")
+    code, out, _ = run(capsys, str(spec))
+    assert code == 0 and "SC304 (warning)" in out
+
+
+def test_no_tensorflow_and_no_sympy_for_concrete_specs(tmp_path):
+    spec = tmp_path / "c.yaml"
+    spec.write_text("inputs: {x: [?, 10, 12]}\nlayers:\n  - {type: LSTM, units: 4}\n")
+    code = (
+        "import sys\n"
+        "from shapecheck.cli import main\n"
+        f"rc = main([{str(spec)!r}, '--format', 'json'])\n"
+        "heavy = [m for m in ('tensorflow', 'keras', 'sympy', 'torch') if m in sys.modules]\n"
+        "sys.stderr.write(repr(heavy))\n"
+        "sys.exit(rc)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip() == "[]"
+
+
+def test_symbolic_spec_never_imports_keras():
+    code = ("import sys, shapecheck\n"
+            f"shapecheck.analyze({SEED!r})\n"
+            "sys.stderr.write(repr([m for m in sys.modules if m.split('.')[0] in "
+            "('tensorflow', 'keras')]))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0 and proc.stderr.strip() == "[]", proc.stderr
+
+
+@pytest.mark.parametrize("argv", [["-m", "shapecheck", SEED], ["-m", "shapecheck", SEED, "--format", "json"]])
+def test_module_entry_point(argv):
+    proc = subprocess.run([sys.executable, *argv], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
