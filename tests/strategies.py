@@ -292,7 +292,9 @@ class _Gen:
         units = units or self.int(1, 12)
         state = self.rare() if state is None else state
         seq = self.coin() if seq is None else seq
-        stateful = stateful_ok and isinstance(s[0], int) and self.rare()
+        # Keras 3.15 bug: Bidirectional(stateful=True, return_state=True) raises
+        # TypeError in Bidirectional.compute_mask, so never generate it
+        stateful = stateful_ok and not state and isinstance(s[0], int) and self.rare()
         # the wrapped layer is created first (auto-name), sometimes named
         # "forward_..." to exercise Keras's removeprefix logic
         prefix = self.pick(["my_", "forward_"])

@@ -188,3 +188,18 @@ def test_reshape_condition_on_symbols_is_stated_not_guessed():
     facts = shapecheck.analyze({"dims": {"t": {"multiple_of": 2}}, "inputs": {"x": [None, "t", 3]},
                                 "layers": [{"type": "Reshape", "target_shape": [-1, 2]}]})
     assert facts.ok and not facts.diagnostics
+
+
+@pytest.mark.parametrize("entry,shape", [
+    ({"type": "InputLayer", "shape": ["t", 12]}, "(None, t, 12)"),
+    ({"type": "InputLayer", "shape": [5, 12], "batch_size": 8}, "(8, 5, 12)"),
+    ({"type": "InputLayer", "batch_shape": [None, None, 3]}, "(None, None, 3)"),
+    ({"type": "InputLayer", "shape": "(t, 12)"}, "(None, t, 12)"),
+])
+def test_input_layer_as_first_layer(entry, shape):
+    from shapecheck.dims import fmt_shape
+
+    report = shapecheck.analyze({"layers": [entry, {"type": "Dense", "units": 2}]})
+    assert report.ok, report.diagnostics
+    assert list(report.layers) == ["input_layer", "dense"]
+    assert fmt_shape(report.layers["input_layer"].output_shapes[0]) == shape

@@ -142,7 +142,12 @@ class _Reader:
         model = data.get("model")
         facts = self.read_dims(data)
         inputs = self.read_inputs(data, facts)
-        layers = self.read_layers(data, inputs)
+        layers, more_inputs = self.read_layers(data, inputs, facts)
+        inputs += more_inputs
+        if not inputs:
+            self.err("SC104", "the model has no inputs", where(data, default=Location(self.path, 1, 1)),
+                     hint="add e.g. `inputs: {x: [?, t, 12]}` (batch axis included), or an "
+                     "InputLayer as the first layer")
         outputs = self.read_outputs(data, layers)
         return ModelSpec(self.path, fmt, None if model is None else str(model), facts,
                          inputs, layers, outputs, self.bindings)
@@ -192,8 +197,6 @@ class _Reader:
     def read_inputs(self, data: dict, facts: DimFacts) -> tuple[InputSpec, ...]:
         raw = data.get("inputs")
         if raw is None:
-            self.err("SC104", "the spec has no `inputs:`", where(data, default=Location(self.path, 1, 1)),
-                     hint="add e.g. `inputs: {x: [?, t, 12]}` (batch axis included)")
             return ()
         if not isinstance(raw, dict):
             self.err("SC104", f"`inputs:` must map names to shapes, got {raw!r}", where(data, "inputs"),
@@ -261,16 +264,23 @@ class _Reader:
         raise DimSyntaxError(f"{item!r} is not a size")
 
     # -- layers ------------------------------------------------------------------
-    def read_layers(self, data: dict, inputs: tuple[InputSpec, ...]) -> tuple[LayerSpec, ...]:
+    def read_layers(self, data: dict, inputs: tuple[InputSpec, ...], facts: DimFacts
+                    ) -> tuple[tuple[LayerSpec, ...], tuple[InputSpec, ...]]:
         raw = data.get("layers")
         if not isinstance(raw, list):
             self.err("SC102", f"`layers:` must be a list of layers, got {type(raw).__name__}",
                      where(data, "layers"), hint="write each layer as `- type: ...`")
-            return ()
+            return (), ()
         out: list[LayerSpec] = []
+        more_inputs: list[InputSpec] = []
         previous: tuple[Ref, ...] = tuple(Ref(i.name, None, i.location) for i in inputs)
         for i, entry in enumerate(raw):
             loc = where(raw, i)
+            if isinstance(entry, dict) and entry.get("type") == "InputLayer":
+                inp = self.read_input_layer(entry, loc, facts)
+                more_inputs.append(inp)
+                previous = (Ref(inp.name, None, loc),)
+                continue
             config = self.read_config(entry, loc, f"layers[{i}]")
             if config is None:
                 continue
@@ -285,7 +295,34 @@ class _Reader:
             }
             out.append(LayerSpec(config, refs, call_args))
             previous = (Ref(config.name, None, loc),)
-        return tuple(out)
+        return tuple(out), tuple(more_inputs)
+
+    def read_input_layer(self, entry: dict, loc: Location, facts: DimFacts) -> InputSpec:
+        """``- type: InputLayer`` (Sequential style) is a model input: ``batch_shape``, or
+        ``shape`` without the batch axis plus ``batch_size``, as keras.Input takes them."""
+        name = entry.get("name") if isinstance(entry.get("name"), str) else self.namer("InputLayer")
+        dtype = str(entry.get("dtype") or "float32")
+        for key in entry:
+            if key not in ("type", "name", "shape", "batch_shape", "batch_size", "dtype", "sparse",
+                           "ragged", "optional"):
+                self.err("SC402", f"InputLayer has no argument {key!r}", where(entry, key), name,
+                         hint="give `shape:` (without the batch axis) or `batch_shape:`")
+        if entry.get("batch_shape") is not None:
+            shape = self.read_shape(entry["batch_shape"], facts, value_where(entry, "batch_shape"),
+                                    f"InputLayer {name!r}")
+        elif entry.get("shape") is not None:
+            batch = entry.get("batch_size")
+            body = entry["shape"]
+            if isinstance(body, list):
+                body = [batch, *body]
+            elif isinstance(body, str):
+                body = f"({'None' if batch is None else batch}, {body.strip('()[] ')})"
+            shape = self.read_shape(body, facts, value_where(entry, "shape"), f"InputLayer {name!r}")
+        else:
+            self.err("SC404", "InputLayer needs `shape:` or `batch_shape:`", loc, name,
+                     hint="e.g. `shape: [t, 12]` (without the batch axis)")
+            shape = None
+        return InputSpec(name, shape, dtype, loc)
 
     def read_config(self, entry: Any, loc: Location, what: str) -> LayerConfig | None:
         if not isinstance(entry, dict):
