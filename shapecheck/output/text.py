@@ -61,7 +61,7 @@ def _table(layers: Iterable[LayerReport]) -> list[str]:
         out.append(f"{_cell(f'{layer.name} ({layer.type})', a)} {_cell(shapes[0], b)} "
                    f"{_cell(params, c, True)}")
         for more in shapes[1:]:
-            out.append(f"{'':{a}} {_cell(more, b)}")
+            out.append(f"{'':{a}} {more}")
     out.append(rule)
     return out
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..diagnostics import Diagnostic, Location, did_you_mean, make
-from ..dims import Dim, DimFacts, DimInfo, DimSyntaxError, parse_dim
+from ..dims import Dim, DimFacts, DimInfo, DimSyntaxError, is_symbolic, parse_dim
 from .yaml_spec import LocDict, LocList, value_where, where
 
 TOP_KEYS = ("model", "dims", "inputs", "layers", "outputs")
@@ -91,6 +91,19 @@ class ModelSpec:
     layers: tuple[LayerSpec, ...]
     outputs: tuple[Ref, ...]
     bindings: Mapping[str, int]
+
+
+def _split_top(text: str) -> list[str]:
+    """Split "None, min(t, 5), 12" at the commas outside parentheses."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "," and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    parts.append(text[start:].strip())
+    return parts
 
 
 def snake_case(name: str) -> str:
@@ -205,8 +218,18 @@ class _Reader:
         out = []
         for name, value in raw.items():
             loc = where(raw, name)
+            if not isinstance(name, str):
+                # YAML 1.1 reads on/off/yes/no as booleans and 1 as an int.
+                self.err("SC104", f"input name {name!r} is not a string", loc,
+                         hint="quote it: YAML 1.1 reads on, off, yes, no as true/false")
+                continue
             dtype = "float32"
             if isinstance(value, dict) and "shape" in value:
+                for key in value:
+                    if key not in ("shape", "dtype"):
+                        guess = did_you_mean(str(key), ("shape", "dtype"))
+                        self.err("SC104", f"input {name!r}: unknown field {key!r}", where(value, key),
+                                 hint=f"did you mean {guess!r}?" if guess else "use shape and dtype")
                 dtype = str(value.get("dtype", "float32"))
                 value = value["shape"]
             shape = self.read_shape(value, facts, loc, f"input {name!r}")
@@ -221,7 +244,7 @@ class _Reader:
             text = value.strip()
             if text[:1] in "([" and text[-1:] in ")]":
                 text = text[1:-1]
-            items = [p.strip() for p in text.split(",")]
+            items = _split_top(text)
             if items and items[-1] == "":  # "(None,)"
                 items.pop()
         elif isinstance(value, list):
@@ -236,12 +259,23 @@ class _Reader:
         for i, item in enumerate(items):
             iloc = where(value, i, loc)
             try:
-                dims.append(self.read_dim(item, facts))
+                d = self.read_dim(item, facts)
             except DimSyntaxError as e:
                 self.err("SC104", f"{what}: axis {i}: {e}", iloc,
                          hint="a size is an int, ? (unknown), a name such as t, or an "
                          "expression such as 2*t")
                 return None
+            if is_symbolic(d):
+                whole = d.is_integer
+                if whole is None:
+                    whole = facts.is_integer(d)
+                if whole is False:
+                    self.err("SC104", f"{what}: axis {i}: {d} is never a whole size", iloc)
+                    return None
+                if whole is None:
+                    self.err("SC304", f"{what}: axis {i}: {d} is a size only if it is whole",
+                             iloc, hint="state it in dims:, e.g. multiple_of, or use floor()")
+            dims.append(d)
         return tuple(dims)
 
     def read_dim(self, item: Any, facts: DimFacts) -> Dim:
@@ -300,8 +334,16 @@ class _Reader:
     def read_input_layer(self, entry: dict, loc: Location, facts: DimFacts) -> InputSpec:
         """``- type: InputLayer`` (Sequential style) is a model input: ``batch_shape``, or
         ``shape`` without the batch axis plus ``batch_size``, as keras.Input takes them."""
-        name = entry.get("name") if isinstance(entry.get("name"), str) else self.namer("InputLayer")
+        name = entry.get("name")
+        if name is not None and (not isinstance(name, str) or not name):
+            self.err("SC104", f"`name:` must be a non-empty string, got {name!r}", where(entry, "name"))
+            name = None
+        name = name or self.namer("InputLayer")
         dtype = str(entry.get("dtype") or "float32")
+        if entry.get("shape") is not None and entry.get("batch_shape") is not None:
+            self.err("SC403", "InputLayer takes `shape:` or `batch_shape:`, not both (Keras "
+                     "raises)", where(entry, "batch_shape"), name,
+                     hint="keep batch_shape, which includes the batch axis")
         for key in entry:
             if key not in ("type", "name", "shape", "batch_shape", "batch_size", "dtype", "sparse",
                            "ragged", "optional"):
@@ -324,7 +366,8 @@ class _Reader:
             shape = None
         return InputSpec(name, shape, dtype, loc)
 
-    def read_config(self, entry: Any, loc: Location, what: str) -> LayerConfig | None:
+    def read_config(self, entry: Any, loc: Location, what: str, nested_in: bool = False
+                    ) -> LayerConfig | None:
         if not isinstance(entry, dict):
             self.err("SC102", f"{what}: a layer is a mapping with `type:`, got {entry!r}", loc)
             return None
@@ -333,13 +376,18 @@ class _Reader:
             self.err("SC104", f"{what}: the layer has no `type:`", loc,
                      hint="give the Keras class name, e.g. `type: LSTM`")
             return None
+        if nested_in:
+            for key in (*LAYER_KEYS[2:], *CALL_ARGS):
+                if key in entry:
+                    self.err("SC104", f"{what}: a wrapped layer takes no `{key}:`; give it to "
+                             f"the wrapper", where(entry, key), hint=f"move `{key}:` up one level")
         nested = {}
         for key in NESTED_ARGS:
             sub = entry.get(key)
             if isinstance(sub, dict):
                 # Python evaluates `Bidirectional(LSTM(...))` inside out, so the wrapped
                 # layer takes its auto-name first.
-                cfg = self.read_config(sub, where(entry, key), f"{what}.{key}")
+                cfg = self.read_config(sub, where(entry, key), f"{what}.{key}", nested_in=True)
                 if cfg is not None:
                     nested[key] = cfg
         name = entry.get("name")
