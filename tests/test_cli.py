@@ -119,3 +119,8 @@ def test_symbolic_spec_never_imports_keras():
 def test_module_entry_point(argv):
     proc = subprocess.run([sys.executable, *argv], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
+
+
+def test_readme_shows_the_real_seed_output():
+    readme = (ROOT / "README.md").read_text()
+    assert (GOLDEN / "seed_bilstm.txt").read_text() in readme

@@ -11,11 +11,11 @@ from dataclasses import replace
 from typing import Any
 
 from ..diagnostics import Finding
-from ..dims import compare, fmt_shape, mul
+from ..dims import add, compare, fmt, fmt_shape, mul
 from ..reading.spec import LayerConfig
 from .checks import need_rank
 from .recurrent import CELLS
-from .registry import Arg, LayerCall, Output, apply, choice_arg, rule
+from .registry import Arg, LayerCall, Note, Output, apply, choice_arg, rule
 
 
 def _nested_only(v: Any) -> Any:
@@ -71,34 +71,48 @@ def bidirectional(call: LayerCall) -> Output:
         fw_kw, bw_kw = {"initial_state": states[:half]}, {"initial_state": states[half:]}
     fw = apply(fw_cfg, call.inputs, call.facts, fw_kw)
     bw = apply(bw_cfg, call.inputs, call.facts, bw_kw)
-    _check_pair(fw_cfg, bw_cfg, fw, bw)
+    _check_pair(fw_cfg, bw_cfg)
 
     merge = call["merge_mode"]
-    out, states_out = fw.shapes[0], fw.shapes[1:]
+    fw_out, bw_out = fw.shapes[0], bw.shapes[0]
+    notes = list(fw.notes + bw.notes)
     why = list(fw.why)
     if merge == "concat":
-        out = (*out[:-1], mul(out[-1], 2))
-        why.append(f"merge_mode=concat: forward and backward outputs {fmt_shape(fw.shapes[0])} "
-                   "joined on the last axis, so it doubles")
+        out = (*fw_out[:-1], add(fw_out[-1], bw_out[-1]))
+        if compare(fw_out[-1], bw_out[-1]) is False:
+            # Keras's compute_output_shape doubles the forward width; the concat it runs
+            # gives forward + backward. Report what runs, and say where Keras differs.
+            notes.append(Note("SC307", f"Keras's static output shape for this layer is "
+                              f"{fmt_shape((*fw_out[:-1], mul(fw_out[-1], 2)))}, but it computes "
+                              f"{fmt_shape(out)}: the backward layer is "
+                              f"{fmt(bw_out[-1])} wide, the forward {fmt(fw_out[-1])}",
+                              hint="give backward_layer the same units; layers built after this "
+                              "one in Keras use the wrong width"))
+        why.append(f"merge_mode=concat: forward {fmt_shape(fw_out)} and backward "
+                   f"{fmt_shape(bw_out)} joined on the last axis: {fmt(fw_out[-1])} + "
+                   f"{fmt(bw_out[-1])} = {fmt(out[-1])}")
         outputs = (out,)
     elif merge is None:
-        outputs = (out, bw.shapes[0])
+        outputs = (fw_out, bw_out)
         why.append("merge_mode=None: the forward and the backward outputs are returned apart")
     else:
-        outputs = (out,)
+        if any(compare(a, b) is False for a, b in zip(fw_out, bw_out)):
+            raise Finding("SC306", f"merge_mode={merge} combines the directions element-wise, "
+                          f"but forward is {fmt_shape(fw_out)} and backward {fmt_shape(bw_out)}",
+                          hint="give backward_layer the same units", arg="backward_layer")
+        outputs = (fw_out,)
         why.append(f"merge_mode={merge}: the two directions are combined element-wise; "
                    "the shape stays")
-    if states_out:
-        outputs += states_out + bw.shapes[1:]
+    if len(fw.shapes) > 1:
+        outputs += fw.shapes[1:] + bw.shapes[1:]
         why.append("return_state=True: then the forward states, then the backward states")
     weights = tuple(w.under(fw_cfg.name) for w in fw.weights) + \
         tuple(w.under(bw_cfg.name) for w in bw.weights)
-    return Output(outputs, weights, fw.notes + bw.notes, tuple(why))
+    return Output(outputs, weights, tuple(notes), tuple(why))
 
 
-def _check_pair(fw_cfg: LayerConfig, bw_cfg: LayerConfig, fw: Output, bw: Output) -> None:
-    """Keras's ``_verify_layer_config``, and one check Keras lacks: its symbolic output
-    assumes the backward output is shaped like the forward one."""
+def _check_pair(fw_cfg: LayerConfig, bw_cfg: LayerConfig) -> None:
+    """Keras's ``_verify_layer_config``."""
     def flag(cfg: LayerConfig, key: str) -> Any:
         return cfg.args.get(key, False)
 
@@ -112,11 +126,6 @@ def _check_pair(fw_cfg: LayerConfig, bw_cfg: LayerConfig, fw: Output, bw: Output
             raise Finding("SC405", f"forward and backward layers must agree on {key}: "
                           f"{flag(fw_cfg, key)} vs {flag(bw_cfg, key)}",
                           hint=f"set the same {key} on backward_layer", arg="backward_layer")
-    for i, (a, b) in enumerate(zip(fw.shapes, bw.shapes)):
-        if len(a) != len(b) or any(compare(x, y) is False for x, y in zip(a, b)):
-            raise Finding("SC405", f"backward output {i} {fmt_shape(b)} differs from the forward "
-                          f"one {fmt_shape(a)}; Keras assumes they match and fails when the model "
-                          "runs", hint="give backward_layer the same units", arg="backward_layer")
 
 
 @rule(
