@@ -111,7 +111,7 @@ def build_keras_model(spec: dict, dims: dict[str, int] | None = None, *, clear: 
 
     tensors: dict[str, list] = {}
     model_inputs = []
-    for name, shape in spec["inputs"].items():
+    for name, shape in (spec.get("inputs") or {}).items():
         batch_shape = tuple(resolve_dim(d, dims) for d in shape)
         t = keras.Input(batch_shape=batch_shape, name=name)
         tensors[name] = [t]
@@ -127,24 +127,31 @@ def build_keras_model(spec: dict, dims: dict[str, int] | None = None, *, clear: 
     def many(refs):
         if isinstance(refs, str):
             return one(refs)
+        if not refs:
+            raise ValueError("layer has no inputs")
         refs = list(refs)
         if len(refs) == 1:
             return one(refs[0])
         return [one(r) for r in refs]
 
-    previous = next(iter(spec["inputs"]))
+    # default input of the first layer: the model input, or all model inputs
+    # when there are several (shapecheck's reading)
+    spec_inputs = list(spec.get("inputs") or {})
+    previous = spec_inputs if len(spec_inputs) > 1 else (spec_inputs[0] if spec_inputs else None)
     last = None
     for lspec in spec["layers"]:
-        if lspec["type"] == "InputLayer":  # an input declared among the layers
+        if lspec["type"] == "InputLayer":  # a model input declared among the layers
             shape = lspec.get("batch_shape")
             if shape is None:
                 shape = [lspec.get("batch_size")] + list(lspec["shape"])
             t = keras.Input(
-                batch_shape=tuple(resolve_dim(d, dims) for d in shape), name=lspec["name"]
+                batch_shape=tuple(resolve_dim(d, dims) for d in shape),
+                name=lspec.get("name"),  # None: Keras auto-names it input_layer, ...
             )
-            tensors[lspec["name"]] = [t]
+            name = t._keras_history.operation.name
+            tensors[name] = [t]
             model_inputs.append(t)
-            previous = last = lspec["name"]
+            previous = name
             continue
         layer = make_layer(lspec)
         x = many(lspec.get("inputs", previous))

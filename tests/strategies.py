@@ -9,7 +9,9 @@ explicit names consuming no counter) so later layers can reference earlier ones.
 Families: ``core_specs``, ``recurrent_specs``, ``bidirectional_specs``,
 ``bidirectional_diff_units_specs``, ``timedistributed_specs``; each takes a
 ``time`` strategy for the time axis.  ``symbolic_specs`` uses a symbolic time
-axis ``t`` (``"t"`` or ``"2*t"``) and declares ``dims: {t: {min: 1}}``.
+axis ``t`` (``"t"``, ``"2*t"`` or ``"t + 1"``) and declares ``dims: {t: {min: 1}}``.
+``appended_random_layer_specs`` (fuzz) ends a valid model with one layer whose
+arguments are random and often invalid; Keras decides.
 
 Sizes are kept small (units 1..16, dims 1..10) so Keras builds fast.
 """
@@ -43,8 +45,8 @@ T = sympy.Symbol("t")
 
 #: time axis: None (unknown) or a concrete size
 CONCRETE_TIME = st.one_of(st.none(), st.integers(1, 10), st.integers(1, 10))
-#: symbolic time axis: t or 2*t
-SYMBOLIC_TIME = st.sampled_from([T, T, 2 * T])
+#: symbolic time axis: t, 2*t or t + 1
+SYMBOLIC_TIME = st.sampled_from([T, T, 2 * T, T + 1])
 #: sizes substituted for t in the symbolic tests
 SYMBOL_SIZES = (1, 3, 7)
 
@@ -75,6 +77,14 @@ def dim_to_spec(d):
 
 def _is_symbolic(d) -> bool:
     return d is not None and not isinstance(d, int)
+
+
+def _mentions(layer: dict, name: str) -> bool:
+    refs = []
+    for key in ("inputs", "initial_state"):
+        v = layer.get(key)
+        refs += [v] if isinstance(v, str) else list(v or [])
+    return any(r == name or r.startswith(name + "[") for r in refs)
 
 
 def _divisors(n: int) -> list[int]:
@@ -148,7 +158,10 @@ class _Gen:
         """Append a layer made by one of the ``*_layer`` methods, fed from ``src``.
         Returns (ref of output 0, its shape, layer name)."""
         d, name, outs = layer
-        default_ok = src == self.prev and len(self.outs[self.prev]) == 1
+        # with several model inputs the default input of the first layer is
+        # ambiguous (shapecheck feeds all of them), so name it explicitly
+        default_ok = (src == self.prev and len(self.outs[self.prev]) == 1
+                      and not (self.prev in self.inputs and len(self.inputs) > 1))
         if not default_ok or self.rare():
             d["inputs"] = [src] if self.rare() else src
         if initial_state:
@@ -164,8 +177,23 @@ class _Gen:
             s["model"] = "m"
         if self.symbolic:
             s["dims"] = {"t": {"min": 1}}
-        s["inputs"] = dict(self.inputs)
-        s["layers"] = self.layers
+        layers = self.layers
+        if len(self.inputs) == 1 and self.rare() and self.rare():
+            # Sequential style: the input as an InputLayer entry of `layers`
+            ((name, shape),) = self.inputs.items()
+            entry = {"type": "InputLayer"}
+            if any(_mentions(l, name) for l in layers) or self.coin():
+                entry["name"] = name  # else Keras auto-names it "input_layer"
+            if self.coin():
+                entry["batch_shape"] = list(shape)
+            else:
+                entry["shape"] = list(shape[1:])
+                if shape[0] is not None or self.coin():
+                    entry["batch_size"] = shape[0]
+            layers = [entry] + layers
+        else:
+            s["inputs"] = dict(self.inputs)
+        s["layers"] = layers
         if outputs is not None:
             s["outputs"] = outputs
         return s
@@ -237,10 +265,10 @@ class _Gen:
         total = _prod(rest)
         if total is None:
             known = [d for d in rest if d is not None]
-            coeff = int(sympy.sympify(_prod(known) if known else 1).as_coeff_Mul()[0])
+            coeff = int(sympy.sympify(_prod(known) if known else 1).as_content_primitive()[0])
             sym = None
         else:
-            c, sym = sympy.sympify(total).as_coeff_Mul()
+            c, sym = sympy.sympify(total).as_content_primitive()  # 6*t + 6 -> (6, t + 1)
             coeff = int(c)
         k = self.int(0, 2)
         factors, rem = [], coeff
@@ -282,6 +310,12 @@ class _Gen:
             self.maybe(d, "reset_after", not self.rare(), True)
         if stateful_ok and isinstance(s[0], int) and self.rare():
             d["stateful"] = True
+        if self.rare():  # arguments that change no shape or weight
+            extra = self.pick([
+                {"dropout": 0.1}, {"recurrent_dropout": 0.2}, {"activation": "relu"},
+                {"kernel_initializer": "zeros"}, {"recurrent_initializer": "orthogonal"},
+            ] + ([{"recurrent_activation": "hard_sigmoid"}] if ltype != "SimpleRNN" else []))
+            d.update(extra)
         main = (s[0], s[1], units) if seq else (s[0], units)
         outs = [main] + ([(s[0], units)] * N_STATES[ltype] if state else [])
         return d, name, outs
@@ -368,7 +402,7 @@ class _Gen:
     def core_layer(self, s, *, allow_td=False):
         """A random valid core layer for input shape s."""
         opts = ["identity", "flatten", "reshape"]
-        if s[-1] is not None:
+        if len(s) >= 2 and s[-1] is not None:
             opts += ["dense", "dense"]
         if len(s) <= 3:
             opts.append("embedding")
@@ -390,11 +424,12 @@ def core_specs(draw, time=CONCRETE_TIME):
     inputs of rank 2..4 with unknown axes."""
     symbolic = time is SYMBOLIC_TIME
     g = _Gen(draw, symbolic)
-    rank = g.int(2, 4)
+    rank = g.int(2, 4) if symbolic or not g.rare() else 1
     t = _time(draw, time)
     shape = [g.batch()] + [g.axis(1, 6) for _ in range(rank - 1)]
-    pos = g.pick(range(1, rank)) if (symbolic and g.rare()) else 1
-    shape[pos] = t
+    if rank > 1:
+        pos = g.pick(range(1, rank)) if (symbolic and g.rare()) else 1
+        shape[pos] = t
     if rank == 2 and not symbolic and g.coin():
         shape[1] = g.axis(1, 10, none_ok=False)
     ref, s = g.add_input(g.pick(["x", "x", "features"]), shape)
@@ -488,6 +523,8 @@ def bidirectional_specs(draw, time=CONCRETE_TIME):
         ref, s, name = g.add(layer, ref, initial_state=init)
         d = layer[0]
         fwd = d["layer"]
+        if "merge_mode" in d and d["merge_mode"] is None and g.coin():
+            ref, s = f"{name}[1]", g.outs[name][1]  # continue from the backward output
         if fwd.get("return_state"):
             n_main = 2 if ("merge_mode" in d and d["merge_mode"] is None) else 1
             prev = (name, fwd["type"], fwd["units"], n_main)
@@ -540,9 +577,123 @@ FAMILIES = {
 
 
 def symbolic_specs():
-    """Specs of every family with a symbolic time axis ``t`` (or ``2*t``)."""
+    """Specs of every family with a symbolic time axis ``t`` (or ``2*t``, ``t + 1``)."""
     return st.one_of(*(f(time=SYMBOLIC_TIME) for f in FAMILIES.values()))
 
 
 def all_specs():
     return st.one_of(*(f() for f in FAMILIES.values()), bidirectional_diff_units_specs())
+
+
+# --------------------------------------------------------------------------- fuzz
+def _wild_size(g: _Gen) -> int:
+    return 0 if g.rare() and g.rare() and g.rare() else g.int(1, 8)
+
+
+def _wild_rnn(g: _Gen, ltype=None, units=None) -> tuple[dict, str]:
+    ltype = ltype or g.pick(RNN_TYPES)
+    name, ex = g.new_name(ltype)
+    d = g.named(ltype, name, ex, units=_wild_size(g) if units is None else units)
+    for key in ("return_sequences", "return_state", "go_backwards", "stateful", "use_bias"):
+        if g.coin():
+            d[key] = g.coin()
+    if ltype == "GRU" and g.coin():
+        d["reset_after"] = g.coin()
+    return d, name
+
+
+def _wild_layer(g: _Gen, s, depth: int = 0) -> tuple[dict, str]:
+    kinds = ["Dense", "Embedding", "Flatten", "Reshape", "RepeatVector", "Dropout", "Masking",
+             "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed"]
+    if depth > 0 and s is not None:
+        # Inside TimeDistributed, Keras 3.15 never checks the wrapped layer's
+        # input rank (TimeDistributed(GRU) on rank 3 or 5 and
+        # TimeDistributed(RepeatVector) on rank 4 build, with a wrong shape or a
+        # kernel sized by the batch axis, and fail only when run), so only
+        # layers that fit the per-step rank are wrapped; their arguments stay wild.
+        kinds = ["Dense", "Embedding", "Flatten", "Reshape", "Dropout", "Masking"]
+        if len(s) == 2:
+            kinds.append("RepeatVector")
+        if len(s) == 3:
+            kinds += ["SimpleRNN", "LSTM", "GRU", "Bidirectional"]
+        if len(s) >= 3 and depth < 2:
+            kinds.append("TimeDistributed")
+    kind = g.pick(kinds)
+    if kind in RNN_TYPES:
+        return _wild_rnn(g, kind)
+    if kind == "Bidirectional":
+        if g.rare() and g.rare():  # not a recurrent layer: Keras refuses
+            inner, _ = _wild_layer(g, None, depth + 1)
+        else:
+            inner, _ = _wild_rnn(g)
+        bwd = None
+        if inner["type"] in RNN_TYPES and g.rare():
+            # same type and units (other units give a Keras static shape that is
+            # wrong, see bidirectional_diff_units_specs); flags may disagree
+            bwd, _ = _wild_rnn(g, inner["type"], inner["units"])
+        name, ex = g.new_name("Bidirectional")
+        d = g.named("Bidirectional", name, ex)
+        if g.coin():
+            d["merge_mode"] = g.pick(MERGE_MODES)
+        d["layer"] = inner
+        if bwd is not None:
+            d["backward_layer"] = bwd
+        return d, name
+    if kind == "TimeDistributed":
+        step = (s[0],) + tuple(s[2:]) if s is not None and len(s) >= 2 else None
+        inner, _ = _wild_layer(g, step, depth + 1)
+        inner.pop("stateful", None)  # stateful inside TimeDistributed: not modelled
+        name, ex = g.new_name("TimeDistributed")
+        return g.named("TimeDistributed", name, ex, layer=inner), name
+    name, ex = g.new_name(kind)
+    if kind == "Dense":
+        d = g.named(kind, name, ex, units=_wild_size(g))
+        if g.rare():
+            d["lora_rank"] = g.int(0, 3)
+    elif kind == "Embedding":
+        d = g.named(kind, name, ex, input_dim=_wild_size(g), output_dim=_wild_size(g))
+    elif kind == "Reshape":
+        target = g.draw(st.lists(st.sampled_from([1, 2, 3, 4, 6, -1]), min_size=1, max_size=3))
+        if s is not None and any(d is None for d in s[1:]) and -1 not in target:
+            target[g.int(0, len(target) - 1)] = -1  # Keras accepts any target here
+        d = g.named(kind, name, ex, target_shape=target)
+    elif kind == "RepeatVector":
+        d = g.named(kind, name, ex, n=_wild_size(g))
+    elif kind == "Dropout":
+        d = g.named(kind, name, ex, rate=0.5)
+    else:
+        d = g.named(kind, name, ex)
+    return d, name
+
+
+def _keras_bug(d: dict) -> bool:
+    """Specs on which Keras 3.15 itself is wrong, excluded from the fuzz."""
+    if d.get("type") == "Bidirectional":
+        inner = d.get("layer") or {}
+        bw = d.get("backward_layer") or {}
+        # TypeError in Bidirectional.compute_mask
+        if (inner.get("stateful") or bw.get("stateful")) and (inner.get("return_state") or bw.get("return_state")):
+            return True
+    return any(_keras_bug(v) for v in d.values() if isinstance(v, dict))
+
+
+@st.composite
+def appended_random_layer_specs(draw):
+    """A short valid model plus one layer with unchecked random arguments (units
+    0, ranks that do not fit, mismatched Bidirectional flags, stateful without a
+    batch size, ...).  Keras decides whether it is valid; no initial_state,
+    since Keras does not check initial_state at build time."""
+    g = _Gen(draw)
+    rank = g.pick([3, 3, 3, 1, 2, 4])  # rank 3 first: recurrent layers fit there
+    shape = [g.batch()] + [g.axis(1, 6) for _ in range(rank - 1)]
+    ref, s = g.add_input("x", shape)
+    for _ in range(g.int(0, 2)):
+        ref, s, _ = g.add(g.core_layer(s, allow_td=True), ref)
+    d, name = _wild_layer(g, s)
+    g.add((d, name, [s]), ref)
+    spec = g.spec(None)
+    if _keras_bug(d):
+        from hypothesis import reject
+
+        reject()
+    return spec

@@ -30,7 +30,8 @@ def _lora(call: LayerCall, rows: Axis, cols: Axis, a: str, b: str) -> tuple[Weig
     args=(
         int_arg("units", doc="output width: the last axis of the output"),
         bool_arg("use_bias", True, doc="adds the bias vector of shape (units,)"),
-        opt_int_arg("lora_rank", doc="adds lora_kernel_a/b and freezes the kernel"),
+        opt_int_arg("lora_rank", min=0, doc="adds lora_kernel_a/b and freezes the kernel "
+                    "(0 or null: no LoRA)"),
     ),
     accepts=("activation", "kernel_initializer", "bias_initializer", "kernel_regularizer",
              "bias_regularizer", "kernel_constraint", "bias_constraint", "lora_alpha",
@@ -58,7 +59,8 @@ def dense(call: LayerCall) -> Output:
         int_arg("input_dim", doc="vocabulary size: token ids are 0..input_dim-1"),
         int_arg("output_dim", doc="length of each embedding vector"),
         bool_arg("mask_zero", False, doc="id 0 is padding; no shape change"),
-        opt_int_arg("lora_rank", doc="adds lora_embeddings_a/b and freezes embeddings"),
+        opt_int_arg("lora_rank", min=0, doc="adds lora_embeddings_a/b and freezes embeddings "
+                    "(0 or null: no LoRA)"),
     ),
     accepts=("embeddings_initializer", "embeddings_regularizer", "embeddings_constraint",
              "weights", "lora_alpha", "quantization_config", "input_length"),
