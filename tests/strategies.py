@@ -244,8 +244,8 @@ class _Gen:
         self.maybe(d, "mask_zero", self.coin(), False)
         return d, name, [s + (out,)]
 
-    def identity_layer(self, s):
-        ltype = self.pick(["Dropout", "Activation", "Masking"])
+    def identity_layer(self, s, ltype=None):
+        ltype = ltype or self.pick(["Dropout", "Activation", "Masking"])
         name, ex = self.new_name(ltype)
         if ltype == "Dropout":
             d = self.named(ltype, name, ex, rate=self.pick([0.0, 0.1, 0.5]))
@@ -411,6 +411,38 @@ class _Gen:
         if allow_td and len(s) >= 3:
             opts += ["td", "td"]
         return getattr(self, f"{self.pick(opts)}_layer")(s)
+
+
+@st.composite
+def focused_core_specs(draw, focus: str):
+    """A small model guaranteed to contain the core layer ``focus``, so that every
+    core layer type is compared in enough models (the mixed family draws the rarer
+    ones less often)."""
+    g = _Gen(draw, False)
+    rank = 2 if focus == "RepeatVector" else g.int(2, 3)
+    shape = [g.batch()] + [g.axis(1, 6) for _ in range(rank - 1)]
+    shape[-1] = g.int(1, 6)
+    ref, s = g.add_input("x", shape)
+    if focus in ("Dropout", "Activation", "Masking"):
+        layer = g.identity_layer(s, focus)
+    else:
+        layer = getattr(g, f"{focus.lower().replace('repeatvector', 'repeat')}_layer")(s)
+    ref, s, _ = g.add(layer, ref)
+    for _ in range(g.int(0, 2)):
+        ref, s, _ = g.add(g.core_layer(s), ref)
+    return g.spec(g.default_outputs())
+
+
+@st.composite
+def focused_rnn_specs(draw, ltype: str, time=CONCRETE_TIME):
+    """One recurrent layer of type ``ltype`` (with its arguments drawn) on a sequence,
+    optionally followed by core layers."""
+    g = _Gen(draw, time is SYMBOLIC_TIME)
+    ref, s = g.add_input("x", (g.batch(), _time(draw, time), g.int(1, 10)))
+    ref, s, _ = g.add(g.rnn_layer(s, ltype), ref)
+    if g.coin():
+        ref, s, _ = g.add(g.core_layer(s), ref)
+    return g.spec(g.default_outputs())
 
 
 def _time(draw, time):

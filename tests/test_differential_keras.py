@@ -14,6 +14,7 @@ SHAPECHECK_DIFF_EXAMPLES=<n> overrides the number of examples per test (300).
 from __future__ import annotations
 
 import copy
+from collections import Counter
 import json
 import os
 from pathlib import Path
@@ -48,7 +49,29 @@ def analyze(spec, **kwargs) -> dict:
     return shapecheck.analyze(copy.deepcopy(spec), **kwargs).to_dict()
 
 
+# How many compared models contain each layer type (wrapped layers included); the last
+# test checks that every layer of the core issue was compared in at least 300 models.
+COVERAGE: Counter = Counter()
+REQUIRED_TYPES = ("Dense", "Embedding", "Dropout", "Activation", "Masking", "Flatten", "Reshape",
+                  "RepeatVector", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed")
+
+
+def _count_types(spec) -> None:
+    seen = set()
+
+    def visit(layer):
+        seen.add(layer.get("type"))
+        for key in ("layer", "backward_layer"):
+            if isinstance(layer.get(key), dict):
+                visit(layer[key])
+
+    for layer in spec.get("layers", []):
+        visit(layer)
+    COVERAGE.update(seen)
+
+
 def check_concrete(spec):
+    _count_types(spec)
     expected = expected_facts(spec)
     assert_no_mismatch(spec, compare_report(analyze(spec), expected))
 
@@ -57,6 +80,7 @@ def check_symbolic(spec, sizes=S.SYMBOL_SIZES, symbol="t"):
     """Symbolic report with the symbol substituted, and a report with the symbol
     bound through ``dims=``, both against Keras built with that size; finally the
     symbolic report against Keras built with the axis unknown (None)."""
+    _count_types(spec)
     symbolic = analyze(spec)
     for n in sizes:
         expected = expected_facts(spec, {symbol: n})
@@ -82,6 +106,26 @@ def check_symbolic(spec, sizes=S.SYMBOL_SIZES, symbol="t"):
 @given(S.core_specs())
 def test_core_layers_match_keras(spec):
     check_concrete(spec)
+
+
+@pytest.mark.parametrize("focus", ["Embedding", "Activation", "Masking", "Reshape", "RepeatVector"])
+def test_each_core_layer_matches_keras(focus):
+    @settings(DIFF_SETTINGS, max_examples=max(1, MAX_EXAMPLES * 2 // 3))
+    @given(S.focused_core_specs(focus))
+    def run(spec):
+        check_concrete(spec)
+
+    run()
+
+
+@pytest.mark.parametrize("ltype", ["SimpleRNN", "LSTM", "GRU"])
+def test_each_recurrent_layer_matches_keras(ltype):
+    @settings(DIFF_SETTINGS, max_examples=max(1, MAX_EXAMPLES * 2 // 3))
+    @given(S.focused_rnn_specs(ltype))
+    def run(spec):
+        check_concrete(spec)
+
+    run()
 
 
 @DIFF_SETTINGS
@@ -323,3 +367,12 @@ def test_shipped_specs_match_keras(path):
         expected = expected_facts(spec, dims)
         assert_no_mismatch(spec, compare_report(report.to_dict(), expected, subs=dims), f"dims={dims}")
         assert_no_mismatch(spec, compare_report(analyze(spec, dims=dims), expected), f"dims={dims}")
+
+
+def test_every_layer_type_was_compared_300_times():
+    """Runs last (pytest keeps file order): the family tests above must together have
+    compared each layer type of the core issue in at least 300 generated models."""
+    if MAX_EXAMPLES < 300:
+        pytest.skip("SHAPECHECK_DIFF_EXAMPLES lowers the example count")
+    short = {t: COVERAGE[t] for t in REQUIRED_TYPES if COVERAGE[t] < 300}
+    assert not short, f"layer types compared in fewer than 300 models: {short}; all: {dict(COVERAGE)}"
