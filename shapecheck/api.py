@@ -7,7 +7,6 @@ import os
 from typing import Any, Mapping
 
 from .diagnostics import Location, make
-from .dims import DimFacts
 from .reading.spec import read_spec
 from .report import Report
 
@@ -54,4 +53,4 @@ def analyze_data(data: Any, path: str | None, fmt: str, dims: Mapping[str, int] 
 
 
 def _unreadable(path: str | None, fmt: str, *diags) -> Report:
-    return Report(path, fmt, None, {}, (), {}, tuple(diags), None, None, None, DimFacts())
+    return Report(path, fmt, None, {}, (), {}, tuple(diags), None, None)

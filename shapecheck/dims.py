@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import math
 import re
-from fractions import Fraction
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Iterable, Union
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def total(values: Iterable[Dim]) -> Dim:
     return add(*values)
 
 
-def exact_div(n: Dim, k: Dim, facts: "DimFacts | None" = None) -> tuple[Dim, bool | None]:
+def exact_div(n: Dim, k: Dim, facts: DimFacts | None = None) -> tuple[Dim, bool | None]:
     """``n / k`` and whether it is a whole number (True, False, or None: undecided)."""
     if n is None or k is None:
         return None, None
@@ -85,7 +85,7 @@ def exact_div(n: Dim, k: Dim, facts: "DimFacts | None" = None) -> tuple[Dim, boo
     return _norm(q), whole
 
 
-def compare(a: Dim, b: Dim, facts: "DimFacts | None" = None) -> bool | None:
+def compare(a: Dim, b: Dim, facts: DimFacts | None = None) -> bool | None:
     """True if the sizes are provably equal, False if provably different, None if
     it cannot be decided (an unknown size, or symbols the facts don't relate)."""
     if a is None or b is None:

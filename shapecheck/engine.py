@@ -8,7 +8,7 @@ unknown), so one mistake yields one finding, not a cascade.
 from __future__ import annotations
 
 from .diagnostics import Diagnostic, Finding, Location, make
-from .dims import Shape, add, fmt_shape, total
+from .dims import Shape, fmt_shape, total
 from .graph import build
 from .reading.spec import LayerConfig, LayerSpec, ModelSpec, Ref
 from .report import LayerReport, Report
@@ -78,9 +78,6 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
         path=spec.path, format=spec.format, model=spec.model,
         inputs={i.name: i.shape for i in spec.inputs if i.shape is not None}, outputs=tuple(outputs), layers=layers,
         diagnostics=tuple(diags), total_params=all_params, trainable_params=trainable,
-        non_trainable_params=add(all_params, None if trainable is None else -trainable)
-        if all_params is not None else None,
-        facts=spec.facts,
     )
 
 

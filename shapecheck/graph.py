@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from .diagnostics import Diagnostic, did_you_mean, make
-from .reading.spec import CALL_ARGS, LayerSpec, ModelSpec, Ref
+from .reading.spec import LayerSpec, ModelSpec, Ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +30,11 @@ def build(spec: ModelSpec) -> tuple[Graph, list[Diagnostic]]:
     for i, layer in enumerate(spec.layers, start=len(spec.inputs)):
         name = layer.name
         if name in g:
+            kind = g.nodes[name]["kind"]
             first = g.nodes[name]["item"]
-            found.append(make("SC203", f"the name {name!r} is already used by the "
-                              f"{'input' if g.nodes[name]['kind'] == 'input' else 'layer'} at line "
-                              f"{first.location.line if hasattr(first, 'location') else first.config.location.line}",
-                              layer.config.location, name,
+            line = (first.location if kind == "input" else first.config.location).line
+            found.append(make("SC203", f"the name {name!r} is already used by the {kind} at "
+                              f"line {line}", layer.config.location, name,
                               hint="give this layer another `name:`"))
             continue
         g.add_node(name, kind="layer", item=layer, pos=i)
@@ -89,4 +89,4 @@ def _unknown_ref(ref: Ref, g: nx.DiGraph, layer: str | None) -> Diagnostic:
                 f"known names: {', '.join(list(g)[:8])}")
 
 
-__all__ = ["Graph", "build", "CALL_ARGS"]
+__all__ = ["Graph", "build"]

@@ -3,11 +3,11 @@ format reads. Plain frozen data; formatting lives in ``shapecheck.output``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from .diagnostics import Diagnostic, Location, Severity
-from .dims import Dim, Shape, to_json
+from .dims import Dim, Shape, add, mul, to_json
 from .rules.registry import Weight
 
 
@@ -26,9 +26,7 @@ class LayerReport:
 
     @property
     def non_trainable_params(self) -> Dim:
-        from .dims import add, mul
-
-        return add(self.params, mul(self.trainable_params, -1))
+        return params_diff(self.params, self.trainable_params)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -54,8 +52,10 @@ class Report:
     diagnostics: tuple[Diagnostic, ...]
     total_params: Dim = 0
     trainable_params: Dim = 0
-    non_trainable_params: Dim = 0
-    facts: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def non_trainable_params(self) -> Dim:
+        return params_diff(self.total_params, self.trainable_params)
 
     @property
     def ok(self) -> bool:
@@ -79,6 +79,10 @@ class Report:
             "layers": [layer.to_dict() for layer in self.layers.values()],
             "diagnostics": [d.to_dict() for d in self.diagnostics],
         }
+
+
+def params_diff(all_params: Dim, trainable: Dim) -> Dim:
+    return add(all_params, mul(trainable, -1))
 
 
 def _shape(shape: Shape) -> list:

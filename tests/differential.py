@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 
 import sympy
-
 from keras_oracle import (
     build_keras_model,
     keras_facts,

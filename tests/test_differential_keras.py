@@ -14,9 +14,9 @@ SHAPECHECK_DIFF_EXAMPLES=<n> overrides the number of examples per test (300).
 from __future__ import annotations
 
 import copy
-from collections import Counter
 import json
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -24,11 +24,11 @@ import pytest
 pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 
+import strategies as S  # noqa: E402
+from differential import assert_no_mismatch, compare_report, expected_facts  # noqa: E402
 from hypothesis import HealthCheck, event, given, settings  # noqa: E402
 
 import shapecheck  # noqa: E402
-import strategies as S  # noqa: E402
-from differential import assert_no_mismatch, compare_report, expected_facts  # noqa: E402
 
 MAX_EXAMPLES = int(os.environ.get("SHAPECHECK_DIFF_EXAMPLES", "300"))
 

@@ -11,9 +11,8 @@ import pytest
 pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-
 import strategies as S  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
 from keras_oracle import (  # noqa: E402
     build_keras_model,
     keras_facts,

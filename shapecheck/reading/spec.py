@@ -48,7 +48,7 @@ class LayerConfig:
     args: Mapping[str, Any]
     location: Location
     arg_locations: Mapping[str, Location]
-    nested: Mapping[str, "LayerConfig"] = field(default_factory=dict)
+    nested: Mapping[str, LayerConfig] = field(default_factory=dict)
     value_locations: Mapping[str, Location] = field(default_factory=dict)
 
     def where(self, arg: str | None, value: bool = False) -> Location:

@@ -13,8 +13,18 @@ from ..diagnostics import Finding
 from ..dims import compare, exact_div, fmt, fmt_shape, product
 from .checks import input_dim_axis, need_rank
 from .registry import (
-    Arg, Axis, LayerCall, Note, Output, Weight, bool_arg, choice_arg, float_arg, int_arg,
-    opt_int_arg, rule,
+    Arg,
+    Axis,
+    LayerCall,
+    Note,
+    Output,
+    Weight,
+    bool_arg,
+    choice_arg,
+    float_arg,
+    int_arg,
+    opt_int_arg,
+    rule,
 )
 
 

@@ -43,7 +43,7 @@ class Weight:
     def count(self) -> Dim:
         return product(self.shape)
 
-    def under(self, prefix: str) -> "Weight":
+    def under(self, prefix: str) -> Weight:
         return replace(self, path=f"{prefix}/{self.path}")
 
 
@@ -63,7 +63,7 @@ class Output:
     notes: tuple[Note, ...] = ()
     why: tuple[str, ...] = ()  # sentences explaining the output shape, for the report
 
-    def frozen(self) -> "Output":
+    def frozen(self) -> Output:
         """All weights non-trainable, as ``trainable=False`` on the layer makes them."""
         return replace(self, weights=tuple(replace(w, trainable=False) for w in self.weights))
 
