@@ -76,7 +76,8 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
     diags.sort(key=lambda d: (d.location.line or 0, d.location.column or 0))
     return Report(
         path=spec.path, format=spec.format, model=spec.model,
-        inputs={i.name: i.shape for i in spec.inputs if i.shape is not None}, outputs=tuple(outputs), layers=layers,
+        inputs={i.name: i.shape for i in spec.inputs if i.shape is not None},
+        outputs=tuple(outputs), layers=layers,
         diagnostics=tuple(diags), total_params=all_params, trainable_params=trainable,
     )
 
