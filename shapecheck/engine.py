@@ -7,6 +7,8 @@ unknown), so one mistake yields one finding, not a cascade.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .diagnostics import Diagnostic, Finding, Location, make
 from .dims import Shape, fmt_shape, total
 from .graph import build
@@ -23,51 +25,44 @@ _AT_VALUE = frozenset({"SC403", "SC305"})
 def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
     graph, graph_found = build(spec)
     diags = list(found) + graph_found
-    results: dict[str, tuple[Shape, ...] | None] = {}
-    layers: dict[str, LayerReport] = {}
+    results: dict[str, tuple[Shape, ...] | None] = {}  # by graph node (layer call)
+    layers: dict[str, LayerReport] = {}  # by layer name: its first call
+    later: dict[str, list[tuple[tuple[Shape, ...], tuple[Shape, ...] | None]]] = {}
 
-    for name in graph.order:
-        node = graph.g.nodes[name]
+    for node_name in graph.order:
+        node = graph.g.nodes[node_name]
         if node["kind"] == "input":
             inp = node["item"]
-            results[name] = _FAILED if inp.shape is None else (inp.shape,)
-            layers[name] = LayerReport(name, "InputLayer", (), results[name], (), 0, 0, inp.location,
-                                       status="ok" if inp.shape is not None else "failed")
+            results[node_name] = _FAILED if inp.shape is None else (inp.shape,)
+            layers[node_name] = LayerReport(node_name, "InputLayer", (), results[node_name], (), 0, 0,
+                                            inp.location,
+                                            status="ok" if inp.shape is not None else "failed")
             continue
         layer: LayerSpec = node["item"]
-        # With no model inputs at all (already reported), a layer fed by default is skipped.
-        gathered = _gather(layer, results, diags) if layer.inputs or spec.inputs else None
-        if gathered is None:
-            results[name] = _FAILED
-            _check_config(layer.config, diags)
-            layers[name] = LayerReport(name, layer.config.type, (), None, (), None, None,
-                                       layer.config.location, status="skipped")
+        report = _call(layer, spec, results, graph, diags)
+        results[node_name] = report.output_shapes
+        if layer.call == 0:
+            layers[layer.name] = report
             continue
-        inputs, kwargs = gathered
-        cfg = layer.config
-        try:
-            _check_call_args(layer)
-            out = apply(cfg, inputs, spec.facts, kwargs)
-        except Finding as f:
-            results[name] = _FAILED
-            where = (f.config or cfg).where(f.arg, value=f.code in _AT_VALUE)
-            hint = f.hint
-            if f.code == "SC301" and hint is None:
-                hint = _rank_hint(layer, graph.g)
-            diags.append(make(f.code, f.message, where, name, hint))
-            layers[name] = LayerReport(name, cfg.type, inputs, None, (), None, None, cfg.location,
-                                       status="failed")
-            continue
-        for note in out.notes:
-            diags.append(make(note.code, note.message, cfg.location, name, note.hint))
-        results[name] = out.shapes
-        weights = tuple(w.under(name) for w in out.weights)
-        layers[name] = LayerReport(name, cfg.type, inputs, out.shapes, weights, params_of(weights),
-                                   params_of(weights, trainable=True), cfg.location, out.why)
+        later.setdefault(layer.name, []).append((report.input_shapes, report.output_shapes))
+        first = layers.get(layer.name)
+        if first and first.weights and report.weights and \
+                [w.shape for w in first.weights] != [w.shape for w in report.weights]:
+            # A layer's weights are built once, on its first call; Keras rejects a later
+            # call whose input would need other weight shapes.
+            results[node_name] = _FAILED
+            diags.append(make("SC306", f"layer {layer.name!r} is called again on "
+                              f"{', '.join(fmt_shape(s) for s in report.input_shapes)}, but its "
+                              f"weights were built for {', '.join(fmt_shape(s) for s in first.input_shapes)}",
+                              layer.where, layer.name, hint="a shared layer needs inputs of the same "
+                              "feature sizes at every call"))
+    for name, calls in later.items():
+        if name in layers:
+            layers[name] = replace(layers[name], calls=tuple(calls))
 
     outputs: list[Shape] = []
     for ref in spec.outputs:
-        shapes = results.get(ref.name)
+        shapes = results.get(ref.node)
         if shapes:
             picked = _pick(ref, shapes, diags, None)
             outputs.extend(picked or ())
@@ -80,6 +75,35 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
         outputs=tuple(outputs), layers=layers,
         diagnostics=tuple(diags), total_params=all_params, trainable_params=trainable,
     )
+
+
+def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags) -> LayerReport:
+    """Run one layer call: its report, with output_shapes None if it failed or was skipped."""
+    cfg, name = layer.config, layer.name
+    # With no model inputs at all (already reported), a layer fed by default is skipped.
+    gathered = _gather(layer, results, diags) if layer.inputs or spec.inputs else None
+    if gathered is None:
+        if layer.call == 0:
+            _check_config(cfg, diags)
+        return LayerReport(name, cfg.type, (), None, (), None, None, layer.where, status="skipped")
+    inputs, kwargs = gathered
+    try:
+        _check_call_args(layer)
+        out = apply(cfg, inputs, spec.facts, kwargs)
+    except Finding as f:
+        where = (f.config or cfg).where(f.arg, value=f.code in _AT_VALUE)
+        if layer.call:
+            where = layer.where
+        hint = f.hint
+        if f.code == "SC301" and hint is None:
+            hint = _rank_hint(layer, graph.g)
+        diags.append(make(f.code, f.message, where, name, hint))
+        return LayerReport(name, cfg.type, inputs, None, (), None, None, layer.where, status="failed")
+    for note in out.notes:
+        diags.append(make(note.code, note.message, layer.where, name, note.hint))
+    weights = tuple(w.under(name) for w in out.weights)
+    return LayerReport(name, cfg.type, inputs, out.shapes, weights, params_of(weights),
+                       params_of(weights, trainable=True), layer.where, out.why)
 
 
 def _check_config(cfg: LayerConfig, diags: list[Diagnostic]) -> None:
@@ -102,7 +126,7 @@ def _gather(layer: LayerSpec, results, diags) -> tuple[tuple[Shape, ...], dict] 
     for arg, refs in args.items():
         shapes: list[Shape] = []
         for ref in refs:
-            produced = results.get(ref.name, _FAILED)
+            produced = results.get(ref.node, _FAILED)
             if produced is _FAILED:
                 return None
             picked = _pick(ref, produced, diags, layer.name)
@@ -141,7 +165,7 @@ def _rank_hint(layer: LayerSpec, g) -> str | None:
     """A rank mismatch after an RNN that drops the time axis is the most common Keras
     shape error: name the layer whose return_sequences fixes it."""
     for ref in layer.inputs:
-        node = g.nodes.get(ref.name)
+        node = g.nodes.get(ref.node)
         if not node or node["kind"] != "layer":
             continue
         cfg = node["item"].config

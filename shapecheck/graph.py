@@ -28,7 +28,7 @@ def build(spec: ModelSpec) -> tuple[Graph, list[Diagnostic]]:
     for i, inp in enumerate(spec.inputs):
         g.add_node(inp.name, kind="input", item=inp, pos=i)
     for i, layer in enumerate(spec.layers, start=len(spec.inputs)):
-        name = layer.name
+        name = layer.node
         if name in g:
             kind = g.nodes[name]["kind"]
             first = g.nodes[name]["item"]
@@ -43,16 +43,14 @@ def build(spec: ModelSpec) -> tuple[Graph, list[Diagnostic]]:
         if data["kind"] != "layer":
             continue
         layer: LayerSpec = data["item"]
-        if layer.name != name or g.nodes[name]["item"] is not layer:
-            continue
         for arg, refs in (("inputs", layer.inputs), *((k, v) for k, v in layer.call_args.items())):
             for pos, ref in enumerate(refs):
-                if ref.name not in g:
+                if ref.node not in g:
                     found.append(_unknown_ref(ref, g, layer.name))
                     continue
-                if not g.has_edge(ref.name, name):
-                    g.add_edge(ref.name, name, tensors=[])
-                g.edges[ref.name, name]["tensors"].append((ref.index, arg, pos))
+                if not g.has_edge(ref.node, name):
+                    g.add_edge(ref.node, name, tensors=[])
+                g.edges[ref.node, name]["tensors"].append((ref.index, arg, pos))
 
     bad: set[str] = set()
     for comp in nx.strongly_connected_components(g):
@@ -60,7 +58,7 @@ def build(spec: ModelSpec) -> tuple[Graph, list[Diagnostic]]:
             names = sorted(comp, key=lambda n: g.nodes[n]["pos"])
             first = g.nodes[names[0]]["item"]
             found.append(make("SC202", "these layers feed each other in a cycle: "
-                              + " -> ".join(names + [names[0]]), first.config.location, names[0],
+                              + " -> ".join(names + [names[0]]), first.where, first.name,
                               hint="a model is acyclic: check the `inputs:` of these layers"))
             bad |= comp
     dag = g.subgraph(n for n in g if n not in bad)
@@ -68,16 +66,20 @@ def build(spec: ModelSpec) -> tuple[Graph, list[Diagnostic]]:
 
     used: set[str] = set()
     for ref in spec.outputs:
-        if ref.name not in g:
+        if ref.node not in g:
             found.append(_unknown_ref(ref, g, None))
-        elif ref.name not in used:
-            used.add(ref.name)
-            used |= nx.ancestors(g, ref.name)
+        elif ref.node not in used:
+            used.add(ref.node)
+            used |= nx.ancestors(g, ref.node)
+    # A shared layer is used when any of its calls is.
+    used_layers = {g.nodes[n]["item"].name for n in used if g.nodes[n]["kind"] == "layer"}
     for name in order:
-        if name not in used and g.nodes[name]["kind"] == "layer" and spec.outputs:
-            layer = g.nodes[name]["item"]
+        node = g.nodes[name]
+        if node["kind"] == "layer" and node["item"].call == 0 and \
+                node["item"].name not in used_layers and spec.outputs:
+            layer = node["item"]
             found.append(make("SC205", f"layer {name!r} does not feed any model output",
-                              layer.config.location, name,
+                              layer.where, layer.name,
                               hint="add it to `outputs:`, feed it to a later layer, or remove it"))
     return Graph(g, order, frozenset(used)), found
 

@@ -23,6 +23,8 @@ class LayerReport:
     location: Location
     why: tuple[str, ...] = ()
     status: str = "ok"  # "failed": its rule raised a finding; "skipped": an input is unknown
+    # A shared layer's later calls: (input shapes, output shapes or None) each.
+    calls: tuple[tuple[tuple[Shape, ...], tuple[Shape, ...] | None], ...] = ()
 
     @property
     def non_trainable_params(self) -> Dim:
@@ -38,6 +40,9 @@ class LayerReport:
             "params": to_json(self.params),
             "location": {"line": self.location.line, "column": self.location.column},
             "weights": [_weight(w) for w in self.weights],
+            **({"calls": [{"input_shapes": [_shape(s) for s in ins],
+                           "output_shapes": None if outs is None else [_shape(s) for s in outs]}
+                          for ins, outs in self.calls]} if self.calls else {}),
         }
 
 

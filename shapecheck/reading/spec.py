@@ -23,20 +23,32 @@ CALL_ARGS = ("initial_state", "mask")
 NESTED_ARGS = ("layer", "backward_layer")
 
 # name or name[k]; name(k) is what the YAML reader turns name[k] into inside flow sequences.
-_REF = re.compile(r"^\s*([^\[\]()\s]+)\s*(?:[\[(]\s*(-?\d+)\s*[\])])?\s*$")
+_REF = re.compile(r"^\s*([^\[\]()@\s]+)(?:@(\d+))?\s*(?:[\[(]\s*(-?\d+)\s*[\])])?\s*$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True, slots=True)
 class Ref:
-    """``name`` or ``name[k]``: output k of a layer or model input (None = all outputs)."""
+    """``name`` or ``name[k]``: output k of a layer or model input (None = all outputs);
+    ``name@c[k]``: of the layer's call c (a shared layer called again)."""
 
     name: str
     index: int | None
     location: Location
+    call: int = 0
+
+    @property
+    def node(self) -> str:
+        return node_id(self.name, self.call)
 
     def __str__(self) -> str:
-        return self.name if self.index is None else f"{self.name}[{self.index}]"
+        head = self.node
+        return head if self.index is None else f"{head}[{self.index}]"
+
+
+def node_id(name: str, call: int) -> str:
+    """The graph node of a layer call: its name for the first call, ``name@c`` after."""
+    return name if call == 0 else f"{name}@{call}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +79,20 @@ class LayerSpec:
     config: LayerConfig
     inputs: tuple[Ref, ...]
     call_args: Mapping[str, tuple[Ref, ...]]
+    call: int = 0  # > 0: a shared layer called again (``reuse:``), weights from call 0
+    location: Location | None = None  # of this call's entry, when it is a reuse
 
     @property
     def name(self) -> str:
         return self.config.name
+
+    @property
+    def node(self) -> str:
+        return node_id(self.config.name, self.call)
+
+    @property
+    def where(self) -> Location:
+        return self.location or self.config.location
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +330,7 @@ class _Reader:
         out: list[LayerSpec] = []
         more_inputs: list[InputSpec] = []
         previous: tuple[Ref, ...] = tuple(Ref(i.name, None, i.location) for i in inputs)
+        calls: dict[str, list[LayerSpec]] = {}
         for i, entry in enumerate(raw):
             loc = where(raw, i)
             if isinstance(entry, dict) and entry.get("type") == "InputLayer":
@@ -315,21 +338,48 @@ class _Reader:
                 more_inputs.append(inp)
                 previous = (Ref(inp.name, None, loc),)
                 continue
+            if isinstance(entry, dict) and "reuse" in entry:
+                # `- {reuse: enc, inputs: b}` calls layer enc again: same weights.
+                first = calls.get(entry["reuse"]) if isinstance(entry["reuse"], str) else None
+                if first is None:
+                    guess = did_you_mean(str(entry["reuse"]), list(calls))
+                    self.err("SC201", f"reuse: {entry['reuse']!r} names no earlier layer",
+                             value_where(entry, "reuse"),
+                             hint=f"did you mean {guess!r}?" if guess else "reuse a layer defined above")
+                    continue
+                for key in entry:
+                    if key not in ("reuse", "inputs", *CALL_ARGS):
+                        self.err("SC104", f"a `reuse:` entry takes only inputs and call arguments, "
+                                 f"not {key!r}", where(entry, key), hint="configure the layer "
+                                 "where it is defined")
+                config = first[0].config
+                spec = LayerSpec(config, self.read_call_inputs(entry, previous, config.name),
+                                 self.read_call_args(entry, config.name), len(first), loc)
+                first.append(spec)
+                out.append(spec)
+                previous = (Ref(config.name, None, loc, spec.call),)
+                continue
             config = self.read_config(entry, loc, f"layers[{i}]")
             if config is None:
                 continue
-            if "inputs" in entry:
-                refs = self.read_refs(entry["inputs"], value_where(entry, "inputs"), config.name)
-            else:
-                refs = previous
-            call_args = {
-                key: self.read_refs(entry[key], value_where(entry, key), config.name)
-                for key in CALL_ARGS
-                if key in entry and entry[key] is not None
-            }
-            out.append(LayerSpec(config, refs, call_args))
+            spec = LayerSpec(config, self.read_call_inputs(entry, previous, config.name),
+                             self.read_call_args(entry, config.name))
+            calls.setdefault(config.name, [spec])
+            out.append(spec)
             previous = (Ref(config.name, None, loc),)
         return tuple(out), tuple(more_inputs)
+
+    def read_call_inputs(self, entry: dict, previous: tuple[Ref, ...], layer: str) -> tuple[Ref, ...]:
+        if "inputs" in entry:
+            return self.read_refs(entry["inputs"], value_where(entry, "inputs"), layer)
+        return previous
+
+    def read_call_args(self, entry: dict, layer: str) -> dict[str, tuple[Ref, ...]]:
+        return {
+            key: self.read_refs(entry[key], value_where(entry, key), layer)
+            for key in CALL_ARGS
+            if key in entry and entry[key] is not None
+        }
 
     def read_input_layer(self, entry: dict, loc: Location, facts: DimFacts) -> InputSpec:
         """``- type: InputLayer`` (Sequential style) is a model input: ``batch_shape``, or
@@ -416,8 +466,8 @@ class _Reader:
                 self.err("SC104", f"a reference is a name or name[k], got {item!r}", iloc, layer=layer,
                          hint="e.g. `inputs: enc` or `initial_state: [enc[1], enc[2]]`")
                 continue
-            index = None if m.group(2) is None else int(m.group(2))
-            refs.append(Ref(m.group(1), index, iloc))
+            index = None if m.group(3) is None else int(m.group(3))
+            refs.append(Ref(m.group(1), index, iloc, int(m.group(2) or 0)))
         return tuple(refs)
 
     def read_outputs(self, data: dict, layers: tuple[LayerSpec, ...]) -> tuple[Ref, ...]:

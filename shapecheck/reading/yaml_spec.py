@@ -51,9 +51,9 @@ def where(node: Any, key: Any = None, default: Location | None = None) -> Locati
     return default or Location()
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that records positions and reports duplicate keys instead of
-    silently keeping the last one."""
+class _Located:
+    """Constructors that record positions and report duplicate keys instead of
+    silently keeping the last one (mixed into a PyYAML safe loader)."""
 
     path: str | None = None
     found: list[Diagnostic]
@@ -97,9 +97,27 @@ class _Loader(yaml.SafeLoader):
         out.extend(self.construct_object(n, deep=True) for n in node.value)
 
 
-_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_loc_mapping)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_loc_sequence)
-_Loader.add_constructor("tag:yaml.org,2002:omap", _Loader.construct_loc_mapping)
+class _Loader(_Located, yaml.SafeLoader):
+    """For specs: PyYAML's Python parser, which (unlike libyaml) reads the bare `?` in
+    `[?, t, 12]` that people write for an unknown size."""
+
+
+class _JsonLoader(_Located, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """For JSON, libyaml's parser where PyYAML has it: Keras configs run to megabytes.
+    JSON is YAML, except that YAML 1.1 reads JSON's 1e-05 (no dot) as a string."""
+
+
+for _cls in (_Loader, _JsonLoader):
+    _cls.add_constructor("tag:yaml.org,2002:map", _Located.construct_loc_mapping)
+    _cls.add_constructor("tag:yaml.org,2002:seq", _Located.construct_loc_sequence)
+    _cls.add_constructor("tag:yaml.org,2002:omap", _Located.construct_loc_mapping)
+
+
+_JsonLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?[eE][-+]?[0-9]+$"),
+    list("-0123456789"),
+)
 
 
 # `initial_state: [enc[1], enc[2]]` is how people write references, but YAML forbids
@@ -109,18 +127,20 @@ _Loader.add_constructor("tag:yaml.org,2002:omap", _Loader.construct_loc_mapping)
 _FLOW_REF = re.compile(r"(?<=[A-Za-z0-9_])\[(-?\d+)\]")
 
 
-def load(text: str, path: str | None = None) -> tuple[Any, list[Diagnostic]]:
-    """Parse one document. Returns (data or None, diagnostics)."""
-    data, found = _load(text, path)
+def load(text: str, path: str | None = None, json: bool = False) -> tuple[Any, list[Diagnostic]]:
+    """Parse one document (``json=True``: with JSON's number syntax). Returns
+    (data or None, diagnostics)."""
+    cls = _JsonLoader if json else _Loader
+    data, found = _load(cls, text, path)
     if data is None and found and found[0].code == "SC101" and _FLOW_REF.search(text):
-        retry, refound = _load(_FLOW_REF.sub(r"(\1)", text), path)
+        retry, refound = _load(cls, _FLOW_REF.sub(r"(\1)", text), path)
         if retry is not None:
             return retry, refound
     return data, found
 
 
-def _load(text: str, path: str | None) -> tuple[Any, list[Diagnostic]]:
-    loader = _Loader(text)
+def _load(cls: type, text: str, path: str | None) -> tuple[Any, list[Diagnostic]]:
+    loader = cls(text)
     loader.path = path
     loader.found = []
     try:
