@@ -56,7 +56,7 @@ class Diagnostic:
         }
 
 
-_E, _W = Severity.ERROR, Severity.WARNING
+_E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 CATALOGUE: dict[str, Code] = {
     c.code: c
@@ -79,6 +79,8 @@ CATALOGUE: dict[str, Code] = {
         Code("SC205", _W, "unused layer", "A layer does not contribute to any model output."),
         Code("SC206", _E, "wrong number of inputs", "A layer is given more or fewer input tensors "
              "than it takes."),
+        Code("SC207", _I, "not checked", "A layer that depends on a layer shapecheck could not "
+             "analyse; it is not checked."),
         Code("SC301", _E, "rank mismatch", "A layer received a tensor of a rank it does not accept."),
         Code("SC302", _E, "undefined axis", "An axis that a weight is built from is unknown (None)."),
         Code("SC303", _E, "element count mismatch", "A Reshape's target does not hold the same number "
@@ -98,6 +100,10 @@ CATALOGUE: dict[str, Code] = {
              "layer it cannot wrap, or its forward and backward layers disagree."),
         Code("SC406", _E, "layer not supported yet", "A Keras layer shapecheck has no rule for; layers "
              "that depend on it are not checked."),
+        Code("SC407", _W, "argument ignored", "A Keras file gives a layer an argument shapecheck does "
+             "not know; it was ignored."),
+        Code("SC408", _E, "custom or code layer", "A layer class that is not Keras's own, or a Lambda: "
+             "shapecheck never imports or runs code named in a model, so its outputs are unknown."),
     )
 }
 

@@ -28,6 +28,7 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
     results: dict[str, tuple[Shape, ...] | None] = {}  # by graph node (layer call)
     layers: dict[str, LayerReport] = {}  # by layer name: its first call
     later: dict[str, list[tuple[tuple[Shape, ...], tuple[Shape, ...] | None]]] = {}
+    failed: set[str] = set()  # nodes whose own rule failed (not merely skipped)
 
     for node_name in graph.order:
         node = graph.g.nodes[node_name]
@@ -39,8 +40,10 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
                                             status="ok" if inp.shape is not None else "failed")
             continue
         layer: LayerSpec = node["item"]
-        report = _call(layer, spec, results, graph, diags)
+        report = _call(layer, spec, results, graph, diags, failed)
         results[node_name] = report.output_shapes
+        if report.status == "failed":
+            failed.add(node_name)
         if layer.call == 0:
             layers[layer.name] = report
             continue
@@ -77,14 +80,17 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
     )
 
 
-def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags) -> LayerReport:
+def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[str]) -> LayerReport:
     """Run one layer call: its report, with output_shapes None if it failed or was skipped."""
     cfg, name = layer.config, layer.name
     # With no model inputs at all (already reported), a layer fed by default is skipped.
     gathered = _gather(layer, results, diags) if layer.inputs or spec.inputs else None
-    if gathered is None:
+    if not isinstance(gathered, tuple):
         if layer.call == 0:
             _check_config(cfg, diags)
+        if isinstance(gathered, str) and gathered in failed:
+            diags.append(make("SC207", f"{name!r} is not checked: its input comes from "
+                              f"{gathered!r}, which could not be analysed", layer.where, name))
         return LayerReport(name, cfg.type, (), None, (), None, None, layer.where, status="skipped")
     inputs, kwargs = gathered
     try:
@@ -110,7 +116,7 @@ def _check_config(cfg: LayerConfig, diags: list[Diagnostic]) -> None:
     """A layer whose inputs are unknown still gets its type and arguments checked, so
     one error early in the model does not hide typos after it."""
     try:
-        lookup(cfg.type).check_args(cfg)
+        _, notes = lookup(cfg.type).check_args(cfg)
     except Finding as f:
         diags.append(make(f.code, f.message, cfg.where(f.arg), cfg.name, f.hint))
         return
@@ -118,9 +124,9 @@ def _check_config(cfg: LayerConfig, diags: list[Diagnostic]) -> None:
         _check_config(sub, diags)
 
 
-def _gather(layer: LayerSpec, results, diags) -> tuple[tuple[Shape, ...], dict] | None:
-    """The shapes a layer receives, positional and by call argument; None if a producer
-    failed (already reported) or a reference is bad."""
+def _gather(layer: LayerSpec, results, diags) -> tuple[tuple[Shape, ...], dict] | str | None:
+    """The shapes a layer receives, positional and by call argument; the node whose
+    output is unknown, or None if a reference is bad (both already reported)."""
     args = {"inputs": layer.inputs, **layer.call_args}
     got: dict[str, tuple[Shape, ...]] = {}
     for arg, refs in args.items():
@@ -128,7 +134,7 @@ def _gather(layer: LayerSpec, results, diags) -> tuple[tuple[Shape, ...], dict] 
         for ref in refs:
             produced = results.get(ref.node, _FAILED)
             if produced is _FAILED:
-                return None
+                return ref.node
             picked = _pick(ref, produced, diags, layer.name)
             if picked is None:
                 return None

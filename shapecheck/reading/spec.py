@@ -62,6 +62,9 @@ class LayerConfig:
     arg_locations: Mapping[str, Location]
     nested: Mapping[str, LayerConfig] = field(default_factory=dict)
     value_locations: Mapping[str, Location] = field(default_factory=dict)
+    # Read from a Keras file: an argument unknown to the rule is ignored with a warning
+    # (Keras wrote it, so it is valid for some Keras version), not rejected.
+    lenient: bool = False
 
     def where(self, arg: str | None, value: bool = False) -> Location:
         """Where ``arg`` is written (its value, with ``value=True``), else the layer."""
@@ -150,7 +153,8 @@ class _Namer:
 
 
 class _Reader:
-    def __init__(self, path: str | None, bindings: Mapping[str, int]) -> None:
+    def __init__(self, path: str | None, bindings: Mapping[str, int], lenient: bool = False) -> None:
+        self.lenient = lenient
         self.path = path
         self.bindings = dict(bindings)
         self.found: list[Diagnostic] = []
@@ -454,7 +458,7 @@ class _Reader:
         arg_locs = {k: where(entry, k) for k in entry}
         value_locs = {k: value_where(entry, k) for k in entry}
         return LayerConfig(name, type_name, args, where(entry, default=loc), arg_locs, nested,
-                           value_locs)
+                           value_locs, self.lenient)
 
     def read_refs(self, value: Any, loc: Location, layer: str) -> tuple[Ref, ...]:
         items = value if isinstance(value, list) else [value]
@@ -484,8 +488,9 @@ def read_spec(
     path: str | None = None,
     fmt: str = "dict",
     bindings: Mapping[str, int] | None = None,
+    lenient: bool = False,
 ) -> tuple[ModelSpec | None, list[Diagnostic]]:
-    reader = _Reader(path, bindings or {})
+    reader = _Reader(path, bindings or {}, lenient)
     spec = reader.read(data, fmt)
     return spec, reader.found
 

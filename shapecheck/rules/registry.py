@@ -190,13 +190,20 @@ class Rule:
     call_args: tuple[str, ...] = ()
     doc: str = field(default="")
 
-    def check_args(self, cfg: LayerConfig) -> dict[str, Any]:
+    def check_args(self, cfg: LayerConfig) -> tuple[dict[str, Any], tuple[Note, ...]]:
         values: dict[str, Any] = {}
+        notes: list[Note] = []
         for key, raw in cfg.args.items():
             arg = self.args.get(key)
             if arg is None:
                 if key in self.accepts or key in BASE_ACCEPTS:
                     values[key] = raw
+                    continue
+                if cfg.lenient:
+                    notes.append(Note("SC407", f"{cfg.type} argument {key!r} is unknown to "
+                                      "shapecheck and was ignored",
+                                      hint="if it changes a shape or a weight, this layer's "
+                                      "result may be wrong; please report it"))
                     continue
                 guess = did_you_mean(key, [*self.args, *self.accepts])
                 raise Finding(
@@ -220,7 +227,7 @@ class Rule:
         if "trainable" in values and not isinstance(values["trainable"], bool):
             raise Finding("SC403", f"trainable must be true or false, got {values['trainable']!r}",
                           arg="trainable")
-        return values
+        return values, tuple(notes)
 
 
 REGISTRY: dict[str, Rule] = {}
@@ -256,7 +263,7 @@ def apply(cfg: LayerConfig, inputs: tuple[Shape, ...], facts: DimFacts,
 def _apply(cfg: LayerConfig, inputs: tuple[Shape, ...], facts: DimFacts,
            kwargs: Mapping[str, tuple[Shape, ...]] | None) -> Output:
     r = lookup(cfg.type)
-    values = r.check_args(cfg)
+    values, notes = r.check_args(cfg)
     if r.inputs is not None and len(inputs) != r.inputs:
         shapes = ", ".join(fmt_shape(s) for s in inputs)
         raise Finding("SC206", f"{cfg.type} takes {r.inputs} input tensor(s), got {len(inputs)}: "
@@ -265,6 +272,8 @@ def _apply(cfg: LayerConfig, inputs: tuple[Shape, ...], facts: DimFacts,
     call = LayerCall(cfg.name, cfg.type, values, tuple(inputs), dict(kwargs or {}),
                      cfg.nested, facts)
     out = r.fn(call)
+    if notes:
+        out = replace(out, notes=notes + out.notes)
     return out.frozen() if values.get("trainable") is False else out
 
 
