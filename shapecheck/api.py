@@ -27,29 +27,94 @@ def analyze(source: Any, dims: Mapping[str, int] | None = None) -> Report:
 
 
 def analyze_bytes(raw: bytes, path: str, dims: Mapping[str, int] | None = None) -> Report:
-    fmt = "json" if path.lower().endswith(".json") else "yaml"
+    """Analyse a file's content; the format is decided by content, not by extension:
+    a zip is a .keras archive, an HDF5 file a legacy .h5, JSON with Keras's keys a
+    Keras or TF.js config, anything else a spec."""
+    from .reading import h5
+
+    if raw[:4] == b"PK\x03\x04":
+        from .reading.archive import read_config_text
+
+        text, found = read_config_text(raw, path)
+        if text is None:
+            return _unreadable(path, "keras-archive", *found)
+        return _analyze_text(text, path, dims, "keras-archive")
+    if h5.is_hdf5(raw):
+        model, found = h5.read(raw, path)
+        if model is None:
+            return _unreadable(path, "keras-h5", *found)
+        report = _analyze_text(model.config_text, path, dims, "keras-h5")
+        return _with_weight_check(report, model.weights)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        return _unreadable(path, fmt, make("SC101", f"not UTF-8 text: {e.reason} at byte {e.start}",
-                                           Location(path, 1, 1), hint="save the spec as UTF-8"))
+        return _unreadable(path, _spec_format(path), make(
+            "SC101", f"not UTF-8 text: {e.reason} at byte {e.start}", Location(path, 1, 1),
+            hint="save the spec as UTF-8"))
+    return _analyze_text(text, path, dims, None)
+
+
+def _spec_format(path: str | None) -> str:
+    return "json" if path and path.lower().endswith(".json") else "yaml"
+
+
+def _analyze_text(text: str, path: str, dims: Mapping[str, int] | None, container: str | None
+                  ) -> Report:
     from .reading.yaml_spec import load
 
-    data, found = load(text, path)
+    as_json = container is not None or text.lstrip()[:1] in ("{", "[")
+    data, found = load(text, path, json=as_json)
     if data is None and found:
-        return _unreadable(path, fmt, *found)
-    return analyze_data(data, path, fmt, dims, found)
+        return _unreadable(path, container or _spec_format(path), *found)
+    return analyze_data(data, path, container or _spec_format(path), dims, found)
 
 
 def analyze_data(data: Any, path: str | None, fmt: str, dims: Mapping[str, int] | None = None,
                  found: list | None = None) -> Report:
     from .engine import run
+    from .reading.keras_config import looks_like_keras, to_spec
 
-    spec, spec_found = read_spec(data, path, fmt, dims)
+    lenient = False
+    kind = looks_like_keras(data)
+    if kind is not None:
+        data, converted = to_spec(data, path, kind)
+        found = list(found or ()) + converted
+        # A .keras or .h5 container says what the file is; the config inside is Keras 3 or 2.
+        fmt = fmt if fmt in ("keras-archive", "keras-h5") else kind
+        lenient = True
+        if data is None:
+            return _unreadable(path, fmt, *found)
+    elif fmt in ("keras-archive", "keras-h5"):
+        return _unreadable(path, fmt, *(found or ()), make(
+            "SC102", "the file holds no Keras model config", Location(path, 1, 1)))
+    spec, spec_found = read_spec(data, path, fmt, dims, lenient)
     found = list(found or ()) + spec_found
     if spec is None:
         return _unreadable(path, fmt, *found)
     return run(spec, found)
+
+
+def _with_weight_check(report: Report, stored: dict) -> Report:
+    """Compare the weight shapes an .h5 file stores with those derived from its config:
+    a config and a weights file that disagree would fail to load."""
+    from dataclasses import replace
+
+    extra = []
+    for name, weights in stored.items():
+        layer = report.layers.get(name)
+        if layer is None or layer.output_shapes is None:
+            continue
+        derived = [(w.path, w.shape) for w in layer.weights]
+        shapes = [s for _, s in weights]
+        if shapes != [s for _, s in derived]:
+            listing = ", ".join(f"{n} {s}" for n, s in weights) or "none"
+            mine = ", ".join(f"{p} {s}" for p, s in derived) or "none"
+            extra.append(make("SC109", f"layer {name!r}: the file stores weights {listing}; its "
+                              f"config implies {mine}", layer.location, name,
+                              hint="the weights were saved from another model; re-save both together"))
+    if not extra:
+        return report
+    return replace(report, diagnostics=report.diagnostics + tuple(extra))
 
 
 def _unreadable(path: str | None, fmt: str, *diags) -> Report:

@@ -69,6 +69,12 @@ CATALOGUE: dict[str, Code] = {
         Code("SC105", _W, "unknown spec field", "A top-level key the spec format does not define."),
         Code("SC106", _E, "size assumption violated", "A `--dim` binding breaks what `dims:` says of "
              "that size (min, max, multiple_of)."),
+        Code("SC108", _E, "unsafe file refused", "An archive member that could escape a folder, a zip "
+             "bomb, or an HDF5 link to other files: the file is not read further."),
+        Code("SC109", _E, "weights disagree with the config", "A weight stored in the file has "
+             "another shape than the model config implies."),
+        Code("SC110", _E, "missing optional dependency", "Reading this format needs a package that "
+             "is not installed."),
         Code("SC201", _E, "unknown reference", "`inputs`, `initial_state` or `outputs` names a layer or "
              "input that does not exist."),
         Code("SC202", _E, "cycle", "Layers feed each other in a loop; a Keras model is acyclic."),

@@ -62,6 +62,10 @@ def _table(layers: Iterable[LayerReport]) -> list[str]:
                    f"{_cell(params, c, True)}")
         for more in shapes[1:]:
             out.append(f"{'':{a}} {more}")
+        for k, (_, outs) in enumerate(layer.calls, start=1):
+            again = ["(failed)"] if outs is None else [fmt_shape(s) for s in outs]
+            out.append(f"{_cell(f'  {layer.name}@{k} (call {k + 1})', a)} {again[0]}".rstrip())
+            out += [f"{'':{a}} {more}" for more in again[1:]]
     out.append(rule)
     return out
 

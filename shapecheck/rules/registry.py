@@ -285,6 +285,14 @@ def lookup(type_name: str) -> Rule:
         return r
     from .keras_names import KERAS_LAYERS
 
+    if type_name == "Lambda" or ">" in type_name or "." in type_name:
+        what = "a Lambda layer runs Python code" if type_name == "Lambda" else \
+            f"{type_name} is not a Keras layer (a custom class)"
+        raise Finding("SC408", f"{what}; shapecheck never imports or runs code named in a model, "
+                      "so this layer's outputs are unknown",
+                      hint="declare its shape rule in the spec (custom layers), or replace it with "
+                      "Keras layers", arg="type")
+
     if type_name in KERAS_LAYERS:
         raise Finding("SC406", f"shapecheck has no rule for {type_name} yet",
                       hint="layers after it are not checked; see docs/layers.md for the "

@@ -1,0 +1,80 @@
+"""``.keras`` archives: a zip whose ``config.json`` holds the model config.
+
+Only ``config.json`` is read, in memory, with caps: an archive is never extracted, a
+member name that could escape a folder (``../``, an absolute path, a drive) or that
+repeats is refused, and a member larger than its cap is not decompressed past it
+(zip bombs declare small sizes and lie, so the read itself is bounded).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import PurePosixPath
+
+from ..diagnostics import Diagnostic, Location, make
+
+MAX_CONFIG_BYTES = 64 * 1024 * 1024
+MAX_TOTAL_BYTES = 8 * 1024 * 1024 * 1024  # declared, all members: weights can be large
+MAX_MEMBERS = 10_000
+
+
+def _unsafe_name(name: str) -> str | None:
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        return "an absolute path"
+    if "\\" in name:
+        return "a backslash"
+    if ".." in PurePosixPath(name).parts:
+        return "a `..` component"
+    return None
+
+
+def read_config_text(raw: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
+    here = Location(path, 1, 1)
+
+    def refuse(message: str, hint: str | None = None) -> tuple[None, list[Diagnostic]]:
+        return None, [make("SC108", message, here, hint=hint)]
+
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(raw))
+    except (zipfile.BadZipFile, ValueError, OSError) as e:
+        return None, [make("SC101", f"not a valid .keras (zip) archive: {e}", here,
+                           hint="the file is truncated or not a Keras 3 archive")]
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_MEMBERS:
+            return refuse(f"the archive has {len(infos)} members (more than {MAX_MEMBERS})")
+        seen: set[str] = set()
+        for info in infos:
+            why = _unsafe_name(info.filename)
+            if why:
+                return refuse(f"archive member {info.filename!r} has {why}; shapecheck refuses "
+                              "archives that could write outside a folder",
+                              hint="re-save the model with keras; do not trust this file")
+            if info.filename in seen:
+                return refuse(f"archive member {info.filename!r} appears twice; which one is "
+                              "read would depend on the tool", hint="re-save the model with keras")
+            seen.add(info.filename)
+        declared = sum(i.file_size for i in infos)
+        if declared > MAX_TOTAL_BYTES:
+            return refuse(f"the archive declares {declared:,} bytes uncompressed (cap "
+                          f"{MAX_TOTAL_BYTES:,})")
+        if "config.json" not in seen:
+            return None, [make("SC102", "this zip has no config.json: not a Keras 3 .keras archive",
+                               here)]
+        info = zf.getinfo("config.json")
+        if info.flag_bits & 0x1:
+            return refuse("config.json is encrypted")
+        if info.file_size > MAX_CONFIG_BYTES:
+            return refuse(f"config.json declares {info.file_size:,} bytes (cap {MAX_CONFIG_BYTES:,})")
+        try:
+            with zf.open(info) as fh:
+                data = fh.read(MAX_CONFIG_BYTES + 1)
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as e:
+            return None, [make("SC101", f"config.json cannot be read from the archive: {e}", here)]
+        if len(data) > MAX_CONFIG_BYTES:
+            return refuse(f"config.json inflates past {MAX_CONFIG_BYTES:,} bytes: a zip bomb")
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as e:
+        return None, [make("SC101", f"config.json is not UTF-8: {e.reason}", here)]

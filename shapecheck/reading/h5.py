@@ -1,0 +1,97 @@
+"""Legacy ``.h5`` models (tf.keras 2, or Keras 3's ``save("m.h5")``), through h5py.
+
+Only metadata is read: the ``model_config`` attribute and the shapes of the weight
+datasets, never their data. A file with an external link, external storage or a
+virtual dataset is refused: each would make HDF5 open other files.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from ..diagnostics import Diagnostic, Location, make
+
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def is_hdf5(raw: bytes) -> bool:
+    # The superblock may follow a user block of 512, 1024, 2048... bytes.
+    return any(raw[o:o + 8] == HDF5_SIGNATURE for o in (0, 512, 1024, 2048, 4096))
+
+
+@dataclass(frozen=True, slots=True)
+class H5Model:
+    config_text: str
+    # layer name -> [(weight name, shape)] in the file's order
+    weights: dict[str, list[tuple[str, tuple[int, ...]]]]
+
+
+def read(raw: bytes, path: str) -> tuple[H5Model | None, list[Diagnostic]]:
+    here = Location(path, 1, 1)
+    try:
+        import h5py
+    except ImportError:
+        return None, [make("SC110", "reading .h5 files needs h5py, which is not installed", here,
+                           hint="pip install 'keras-shapecheck[h5]'")]
+    try:
+        f = h5py.File(io.BytesIO(raw), "r")
+    except Exception as e:  # h5py raises OSError and others for damaged files
+        return None, [make("SC101", f"not a readable HDF5 file: {e}", here)]
+    with f:
+        problem = _unsafe_object(f, h5py)
+        if problem:
+            return None, [make("SC108", f"{problem}; shapecheck refuses HDF5 files that reach "
+                               "outside themselves", here, hint="re-save the model with keras")]
+        config = f.attrs.get("model_config")
+        if config is None:
+            return None, [make("SC102", "this HDF5 file has no model_config attribute: it holds "
+                               "weights only, not a model", here,
+                               hint="save the whole model (model.save), not save_weights")]
+        if isinstance(config, bytes):
+            config = config.decode("utf-8", "replace")
+        return H5Model(str(config), _weights(f)), []
+
+
+def _unsafe_object(f, h5py) -> str | None:
+    found: list[str] = []
+
+    def visit(name, link):
+        if isinstance(link, h5py.ExternalLink):
+            found.append(f"{name!r} is an external link to {link.filename!r}")
+            return True
+        if isinstance(link, h5py.HardLink):
+            obj = f.get(name)
+            if isinstance(obj, h5py.Dataset):
+                if obj.is_virtual:
+                    found.append(f"dataset {name!r} is a virtual dataset")
+                    return True
+                if obj.external:
+                    found.append(f"dataset {name!r} keeps its data in external files")
+                    return True
+        return None
+
+    f.visititems_links(visit)
+    return found[0] if found else None
+
+
+def _weights(f) -> dict[str, list[tuple[str, tuple[int, ...]]]]:
+    group = f.get("model_weights", f)
+    out: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
+    for layer in _names(group.attrs.get("layer_names")):
+        sub = group.get(layer)
+        if sub is None:
+            continue
+        shapes = []
+        for wname in _names(sub.attrs.get("weight_names")):
+            dset = sub.get(wname)
+            if dset is not None and hasattr(dset, "shape"):
+                shapes.append((wname, tuple(int(d) for d in dset.shape)))
+        out[layer] = shapes
+    return out
+
+
+def _names(values) -> list[str]:
+    if values is None:
+        return []
+    return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values]

@@ -1,0 +1,324 @@
+"""Keras model configs, read into the spec form so one reader and one engine serve all.
+
+Handles Keras 3 (``model.to_json()``, ``serialize_keras_object``), Keras 2 / tf.keras
+(``inbound_nodes: [[["input_1", 0, 0, {}]]]``, ``batch_input_shape``) and TF.js
+``model.json`` (``modelTopology``). A config is data: class and module names are only
+compared with Keras's own, never imported, and nothing in it is called.
+
+The spec form built here keeps the file's locations: each layer entry points at the
+layer's object in the JSON, each argument at its value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..diagnostics import Diagnostic, Location, make
+from ..rules.keras_names import KERAS_LAYERS
+from .yaml_spec import LocDict, LocList, value_where, where
+
+MODEL_CLASSES = ("Functional", "Sequential", "Model")
+# Keras 2 arguments that Keras 3 dropped; they do not change shapes.
+LEGACY_ARGS = ("implementation", "input_dtype", "batch_input_shape", "batch_size", "input_length",
+               "name")
+# Constructor arguments that hold a layer object.
+NESTED = ("layer", "backward_layer")
+
+
+def _loc(node: Any, default: Location) -> Location:
+    return where(node, default=default)
+
+
+def looks_like_keras(data: Any) -> str | None:
+    """``keras-json``, ``keras2-json`` or ``tfjs`` if ``data`` is such a config."""
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("modelTopology"), dict):
+        return "tfjs"
+    if data.get("class_name") in MODEL_CLASSES and isinstance(data.get("config"), (dict, list)):
+        return "keras2-json" if _is_keras2(data) else "keras-json"
+    return None
+
+
+def _is_keras2(model: dict) -> bool:
+    version = str(model.get("keras_version", ""))
+    if version.startswith(("1.", "2.")):
+        return True
+    config = model.get("config")
+    layers = config if isinstance(config, list) else (config or {}).get("layers") or []
+    for layer in layers:
+        if not isinstance(layer, dict):
+            continue
+        nodes = layer.get("inbound_nodes")
+        if nodes and isinstance(nodes[0], list):
+            return True
+        if "batch_input_shape" in (layer.get("config") or {}):
+            return True
+    return False
+
+
+class _Converter:
+    def __init__(self, path: str | None, fmt: str) -> None:
+        self.path = path
+        self.fmt = fmt
+        self.found: list[Diagnostic] = []
+        self.top = Location(path, 1, 1)
+
+    def err(self, code: str, message: str, loc: Location, layer: str | None = None,
+            hint: str | None = None) -> None:
+        self.found.append(make(code, message, loc, layer, hint))
+
+    # -- the model ---------------------------------------------------------------
+    def model(self, model: dict) -> LocDict | None:
+        cls = model.get("class_name")
+        config = model.get("config")
+        if cls == "Sequential" or isinstance(config, list):
+            return self.sequential(model)
+        if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+            self.err("SC102", f"a {cls} config without `config.layers`", _loc(model, self.top))
+            return None
+        return self.functional(model)
+
+    def _spec(self, model: dict, name: Any) -> LocDict:
+        spec = LocDict()
+        spec.loc = _loc(model, self.top)
+        spec.key_locs, spec.value_locs = {}, {}
+        spec["model"] = name
+        return spec
+
+    def functional(self, model: dict) -> LocDict:
+        config = model["config"]
+        spec = self._spec(model, config.get("name"))
+        inputs, layers = _located_dict(config, "input_layers"), _located_list(config, "layers")
+        calls: dict[str, int] = {}
+        for obj in config["layers"]:
+            if not isinstance(obj, dict):
+                continue
+            cls = obj.get("class_name")
+            cfg = obj.get("config") if isinstance(obj.get("config"), dict) else {}
+            name = cfg.get("name") or obj.get("name")
+            if cls == "InputLayer":
+                inputs[name] = self.input_shape(cfg, obj)
+                inputs.key_locs[name] = _loc(obj, self.top)
+                continue
+            entry = self.layer(obj)
+            if entry is None:
+                continue
+            nodes = obj.get("inbound_nodes") or []
+            if not nodes:
+                layers.append(entry)
+                layers.item_locs.append(entry.loc)
+                continue
+            for k, node in enumerate(nodes):
+                refs, kwargs = self.node_refs(node)
+                target = entry if k == 0 else self._reuse(entry, name)
+                target["inputs"] = refs
+                target.value_locs["inputs"] = _loc(node, entry.loc)
+                for key, value in kwargs.items():
+                    target[key] = value
+                    target.value_locs[key] = _loc(node, entry.loc)
+                layers.append(target)
+                layers.item_locs.append(entry.loc)
+            calls[name] = len(nodes)
+        spec["inputs"] = inputs
+        spec["layers"] = layers
+        outs = config.get("output_layers")
+        if outs:
+            spec["outputs"] = [self.ref(r) for r in _history_list(outs)]
+            spec.value_locs["outputs"] = value_where(config, "output_layers")
+        return spec
+
+    def _reuse(self, entry: LocDict, name: str) -> LocDict:
+        again = LocDict()
+        again.loc, again.key_locs, again.value_locs = entry.loc, {}, {}
+        again["reuse"] = name
+        return again
+
+    def sequential(self, model: dict) -> LocDict | None:
+        config = model.get("config")
+        objs = config if isinstance(config, list) else (config or {}).get("layers")
+        if not isinstance(objs, list):
+            self.err("SC102", "a Sequential config without layers", _loc(model, self.top))
+            return None
+        spec = self._spec(model, None if isinstance(config, list) else config.get("name"))
+        inputs, layers = LocDict(), LocList()
+        inputs.loc = layers.loc = _loc(model, self.top)
+        inputs.key_locs, inputs.value_locs, layers.item_locs = {}, {}, []
+        for i, obj in enumerate(objs):
+            if not isinstance(obj, dict):
+                continue
+            cfg = obj.get("config") if isinstance(obj.get("config"), dict) else {}
+            if obj.get("class_name") == "InputLayer":
+                if not inputs:
+                    inputs[cfg.get("name", "input_layer")] = self.input_shape(cfg, obj)
+                continue
+            if i == 0 and not inputs and ("batch_input_shape" in cfg or "batch_shape" in cfg):
+                inputs["input_layer"] = self.input_shape(cfg, obj)  # Keras 2: on the first layer
+            entry = self.layer(obj)
+            if entry is not None:
+                layers.append(entry)
+                layers.item_locs.append(entry.loc)
+        if not inputs:
+            build = model.get("build_config") or {}
+            shape = build.get("input_shape") if isinstance(build, dict) else None
+            if shape is None:
+                self.err("SC104", "this Sequential model was saved before it was built: its config "
+                         "has no input shape", _loc(model, self.top),
+                         hint="build it (model.build(input_shape) or an Input first) and save again")
+                return None
+            inputs["input_layer"] = {"shape": shape}
+        spec["inputs"] = inputs
+        spec["layers"] = layers
+        return spec
+
+    def input_shape(self, cfg: dict, obj: dict) -> Any:
+        shape = cfg.get("batch_shape", cfg.get("batch_input_shape"))
+        if shape is None and cfg.get("shape") is not None:  # Keras 3 InputLayer(shape=...)
+            shape = [cfg.get("batch_size"), *cfg["shape"]]
+        if shape is None:
+            self.err("SC104", f"InputLayer {cfg.get('name')!r} has no batch_shape",
+                     _loc(obj, self.top))
+        return {"shape": shape, "dtype": _dtype(cfg.get("dtype"))}
+
+    # -- layers ------------------------------------------------------------------
+    def layer(self, obj: dict) -> LocDict | None:
+        """One layer object as a spec entry; None (with a finding) for what cannot be
+        read: custom classes, nested models."""
+        cls = obj.get("class_name")
+        cfg = obj.get("config") if isinstance(obj.get("config"), dict) else LocDict()
+        loc = _loc(obj, self.top)
+        name = cfg.get("name") or obj.get("name")
+        if not isinstance(cls, str) or not isinstance(name, str):
+            self.err("SC104", "a layer object needs `class_name` and `config.name`", loc)
+            return None
+        custom = self.custom(obj, cls)
+        entry = LocDict()
+        entry.loc = loc
+        entry.key_locs = dict(getattr(cfg, "key_locs", {}))
+        entry.value_locs = dict(getattr(cfg, "value_locs", {}))
+        entry["name"] = name
+        entry["type"] = custom or cls
+        if custom:
+            # Kept as a layer so the graph and its dependants stay whole; the rule lookup
+            # reports it (SC408) and nothing of its config is used.
+            return entry
+        for key, value in cfg.items():
+            if key in LEGACY_ARGS:
+                continue
+            if key in NESTED and isinstance(value, dict) and "class_name" in value:
+                inner = self.layer(value)
+                if inner is None:
+                    return None
+                entry[key] = inner
+                continue
+            entry[key] = value
+        return entry
+
+    def custom(self, obj: dict, cls: str) -> str | None:
+        """A class Keras does not define: reported, never imported."""
+        module = obj.get("module")
+        registered = obj.get("registered_name")
+        foreign = isinstance(module, str) and not module.startswith(("keras", "tf_keras", "tensorflow"))
+        own = isinstance(registered, str) and registered not in (cls, f"keras.layers.{cls}")
+        if cls in MODEL_CLASSES:
+            return None
+        if foreign or own or cls not in KERAS_LAYERS:
+            return f"{registered or cls}" if not foreign else f"{module}.{cls}"
+        return None
+
+    # -- references --------------------------------------------------------------
+    def ref(self, history: Any) -> str:
+        name, node, tensor = history[0], history[1], history[2]
+        head = name if not node else f"{name}@{node}"
+        return f"{head}[{tensor}]"
+
+    def node_refs(self, node: Any) -> tuple[list[str], dict[str, list[str]]]:
+        """The tensors one call consumes: positional, and by keyword (initial_state...)."""
+        if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
+            refs = [self.ref(h) for h in _keras3_tensors(node.get("args"))]
+            kwargs = {}
+            for key, value in (node.get("kwargs") or {}).items():
+                tensors = [self.ref(h) for h in _keras3_tensors(value)]
+                if tensors and key in ("initial_state", "mask"):
+                    kwargs[key] = tensors
+            return refs, kwargs
+        refs, kwargs = [], {}
+        for item in node if isinstance(node, list) else ():  # Keras 2: [[name, node, tensor, kw]]
+            if isinstance(item, list) and len(item) >= 3 and isinstance(item[0], str):
+                refs.append(self.ref(item))
+                extra = item[3] if len(item) > 3 and isinstance(item[3], dict) else {}
+                for key in ("initial_state", "mask"):
+                    tensors = [self.ref(h) for h in _keras2_tensors(extra.get(key))]
+                    if tensors:
+                        kwargs[key] = tensors
+        return refs, kwargs
+
+
+def _keras3_tensors(value: Any) -> list[list]:
+    out: list[list] = []
+    if isinstance(value, dict):
+        if value.get("class_name") == "__keras_tensor__":
+            history = (value.get("config") or {}).get("keras_history")
+            if isinstance(history, list) and len(history) >= 3:
+                out.append(history)
+        else:
+            for v in value.values():
+                out += _keras3_tensors(v)
+    elif isinstance(value, list):
+        for v in value:
+            out += _keras3_tensors(v)
+    return out
+
+
+def _keras2_tensors(value: Any) -> list[list]:
+    if isinstance(value, list) and len(value) >= 3 and isinstance(value[0], str) \
+            and isinstance(value[1], int):
+        return [value]
+    if isinstance(value, list):
+        return [h for v in value for h in _keras2_tensors(v)]
+    return []
+
+
+def _history_list(value: Any) -> list[list]:
+    """``[name, node, tensor]`` or a list of them (Keras 3 writes a single one bare)."""
+    if isinstance(value, list) and value and isinstance(value[0], str):
+        return [value]
+    return [v for v in value if isinstance(v, list)] if isinstance(value, list) else []
+
+
+def _dtype(value: Any) -> str:
+    if isinstance(value, dict):  # Keras 3 DTypePolicy
+        value = (value.get("config") or {}).get("name")
+    return str(value or "float32")
+
+
+def _located_dict(parent: Any, key: str) -> LocDict:
+    out = LocDict()
+    out.loc = where(parent, key, default=Location())
+    out.key_locs, out.value_locs = {}, {}
+    return out
+
+
+def _located_list(parent: Any, key: str) -> LocList:
+    out = LocList()
+    out.loc = where(parent, key, default=Location())
+    out.item_locs = []
+    return out
+
+
+def to_spec(data: dict, path: str | None, fmt: str) -> tuple[LocDict | None, list[Diagnostic]]:
+    """A Keras/TF.js config (``looks_like_keras(data) == fmt``) in spec form."""
+    conv = _Converter(path, fmt)
+    model = data
+    if fmt == "tfjs":
+        topology = data["modelTopology"]
+        if "node" in topology:
+            conv.err("SC102", "a TensorFlow.js graph model (modelTopology.node): it has no layers "
+                     "to check, only ops", _loc(topology, conv.top),
+                     hint="convert the Keras model as a layers model (tfjs_layers_model)")
+            return None, conv.found
+        model = topology.get("model_config", topology)
+        if not isinstance(model, dict) or model.get("class_name") not in MODEL_CLASSES:
+            conv.err("SC102", "modelTopology holds no Keras model config", _loc(topology, conv.top))
+            return None, conv.found
+    return conv.model(model), conv.found
