@@ -110,7 +110,7 @@ def diagnostic_line(d: Diagnostic, path: str | None, st: Style | None = None) ->
 def summary(reports: list[Report]) -> str:
     errors = sum(len(r.errors) for r in reports)
     warnings = sum(1 for r in reports for d in r.diagnostics if d.severity is Severity.WARNING)
-    bad = sum(1 for r in reports if not r.ok)
+    bad = sum(1 for r in reports if r.errors or (not errors and r.diagnostics))
     n = len(reports)
     if not errors and not warnings:
         return f"ok: {n} file{'s' * (n != 1)} checked, no findings"

@@ -111,6 +111,9 @@ class _Converter:
                 continue
             for k, node in enumerate(nodes):
                 refs, kwargs = self.node_refs(node)
+                if len(refs) > 1 and not isinstance(node, dict) and _recurrent(entry):
+                    # Keras 2 serializes `rnn(x, initial_state=[h, c])` as inputs [x, h, c].
+                    refs, kwargs = refs[:1], {**kwargs, "initial_state": refs[1:]}
                 target = entry if k == 0 else self._reuse(entry, name)
                 target["inputs"] = refs
                 target.value_locs["inputs"] = _loc(node, entry.loc)
@@ -203,7 +206,7 @@ class _Converter:
             # reports it (SC408) and nothing of its config is used.
             return entry
         for key, value in cfg.items():
-            if key in LEGACY_ARGS:
+            if key in LEGACY_ARGS or (key == "time_major" and value is False):
                 continue
             if key in NESTED and isinstance(value, dict) and "class_name" in value:
                 inner = self.layer(value)
@@ -252,6 +255,12 @@ class _Converter:
                     if tensors:
                         kwargs[key] = tensors
         return refs, kwargs
+
+
+def _recurrent(entry: LocDict) -> bool:
+    from ..rules.recurrent import CELLS
+
+    return entry.get("type") in CELLS or entry.get("type") == "Bidirectional"
 
 
 def _keras3_tensors(value: Any) -> list[list]:
