@@ -3,11 +3,23 @@
 import os
 import sys
 
+import pytest
+
 # Test helper modules (keras_oracle, strategies, differential) live next to the
 # tests; make them importable whatever pytest's import mode is.
 _TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 if _TESTS_DIR not in sys.path:
     sys.path.insert(0, _TESTS_DIR)
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory):
+    """Small real Keras models saved in every file format (tests/keras_corpus.py).
+    Built once per session (about 10 s); the tf_keras part only if tf_keras imports."""
+    pytest.importorskip("keras")
+    import keras_corpus
+
+    return keras_corpus.build_corpus(tmp_path_factory.mktemp("keras_corpus"))
 
 
 def pytest_configure(config):

@@ -656,3 +656,65 @@ def copy_tree(src: Path, dst: Path) -> None:
 
 def json_bytes(data: Any) -> bytes:
     return json.dumps(data).encode("utf-8")
+
+
+# =========================================================================== reload (self-test)
+def load_with_keras(entry: CorpusEntry):
+    """Load ``entry.path`` back with the Keras that wrote it (to check the corpus
+    itself: the file is a valid model and its facts are the expected ones)."""
+    v, path = entry.variant, entry.path
+    text = path.read_text(encoding="utf-8") if path.suffix == ".json" else None
+    if v.startswith("k3"):
+        import keras
+
+        if v == "k3-json":
+            return keras.models.model_from_json(text)
+        if v == "k3-serialized":
+            return keras.saving.deserialize_keras_object(json.loads(text))
+        if v in ("k3-archive", "k3-h5"):
+            return keras.saving.load_model(path, compile=False)
+        topo = json.loads(text)["modelTopology"]
+        cfg = topo.get("model_config", topo)
+        cfg = {k: val for k, val in cfg.items() if k not in ("keras_version", "backend")}
+        return keras.models.model_from_json(json.dumps(cfg))
+    import tf_keras
+
+    if v == "k2-json":
+        return tf_keras.models.model_from_json(text)
+    if v in ("k2-h5", "k2-archive"):
+        return tf_keras.models.load_model(path, compile=False)
+    topo = json.loads(text)["modelTopology"]
+    cfg = topo.get("model_config", topo)
+    cfg = {k: val for k, val in cfg.items() if k not in ("keras_version", "backend")}
+    return tf_keras.models.model_from_json(json.dumps(cfg))
+
+
+def _plain(x):
+    return json.loads(json.dumps(x))
+
+
+def reload_problems(entry: CorpusEntry) -> list[str]:
+    """Differences between the facts of the reloaded file and ``entry.expected``."""
+    model = load_with_keras(entry)
+    got = keras3_expected(model) if entry.flavor == "k3" else tf_keras_facts(model)
+    want = entry.expected
+    got, want = _plain(got), _plain(want)
+    # Weights by position: a Keras 3 model *reloaded* from a config names the
+    # variables of a wrapped layer without the wrapper ("forward_lstm/lstm_cell/kernel"
+    # instead of "bilstm/forward_lstm/lstm_cell/kernel"); the built model's paths
+    # (entry.expected) are the reference.
+    for d in (got, want):
+        for f in d["layers"].values():
+            f["weights"] = [[f"#{i}", s, t] for i, (_, s, t) in enumerate(f["weights"])]
+    if entry.drop_input_layers:
+        for d in (got, want):
+            d["layers"] = {n: f for n, f in d["layers"].items() if f["type"] != "InputLayer"}
+    problems = []
+    if list(got["layers"]) != list(want["layers"]):
+        problems.append(f"layer names: reloaded {list(got['layers'])} built {list(want['layers'])}")
+    for name in set(got["layers"]) & set(want["layers"]):
+        if got["layers"][name] != want["layers"][name]:
+            problems.append(f"{name}: reloaded {got['layers'][name]} built {want['layers'][name]}")
+    if got["model"] != want["model"]:
+        problems.append(f"model: reloaded {got['model']} built {want['model']}")
+    return problems
