@@ -3,6 +3,7 @@ and a faulty spec gives a report with diagnostics rather than an exception."""
 
 from __future__ import annotations
 
+import io
 import os
 from typing import Any, Mapping
 
@@ -20,9 +21,41 @@ def analyze(source: Any, dims: Mapping[str, int] | None = None) -> Report:
     """
     if isinstance(source, Mapping):
         return analyze_data(dict(source), None, "dict", dims)
-    path = os.fspath(source)
+    return analyze_file(os.fspath(source), dims)
+
+
+# Text formats (specs, JSON configs) larger than this are refused unread: the largest
+# keras.applications config is a few MB.
+MAX_TEXT_BYTES = 64 * 1024 * 1024
+
+
+def analyze_file(path: str, dims: Mapping[str, int] | None = None) -> Report:
+    """Analyse a file without reading more of it than its format needs: archives and
+    HDF5 files are opened in place (their weights are never loaded), text is read
+    only below a size cap."""
+    from .reading import h5
+
     with open(path, "rb") as fh:
-        raw = fh.read()
+        head = fh.read(4104)
+        size = os.fstat(fh.fileno()).st_size
+        if head[:4] == b"PK\x03\x04":
+            from .reading.archive import read_config_text
+
+            text, found = read_config_text(fh, path)
+            if text is None:
+                return _unreadable(path, "keras-archive", *found)
+            return _analyze_text(text, path, dims, "keras-archive")
+        if h5.is_hdf5(head):
+            model, found = h5.read(fh, path)
+            if model is None:
+                return _unreadable(path, "keras-h5", *found)
+            return _with_weight_check(_analyze_text(model.config_text, path, dims, "keras-h5"),
+                                      model.weights)
+        if size > MAX_TEXT_BYTES:
+            return _unreadable(path, _spec_format(path), make(
+                "SC108", f"the file is {size:,} bytes, over the {MAX_TEXT_BYTES:,} a model config "
+                "or spec may have; it was not read", Location(path, 1, 1)))
+        raw = head + fh.read()
     return analyze_bytes(raw, path, dims)
 
 
@@ -35,12 +68,12 @@ def analyze_bytes(raw: bytes, path: str, dims: Mapping[str, int] | None = None) 
     if raw[:4] == b"PK\x03\x04":
         from .reading.archive import read_config_text
 
-        text, found = read_config_text(raw, path)
+        text, found = read_config_text(io.BytesIO(raw), path)
         if text is None:
             return _unreadable(path, "keras-archive", *found)
         return _analyze_text(text, path, dims, "keras-archive")
     if h5.is_hdf5(raw):
-        model, found = h5.read(raw, path)
+        model, found = h5.read(io.BytesIO(raw), path)
         if model is None:
             return _unreadable(path, "keras-h5", *found)
         report = _analyze_text(model.config_text, path, dims, "keras-h5")
@@ -63,7 +96,10 @@ def _analyze_text(text: str, path: str, dims: Mapping[str, int] | None, containe
     from .reading.yaml_spec import load
 
     as_json = container is not None or text.lstrip()[:1] in ("{", "[")
-    data, found = load(text, path, json=as_json)
+    try:
+        data, found = load(text, path, json=as_json)
+    except RecursionError:
+        return _unreadable(path, container or _spec_format(path), _too_deep(path))
     if data is None and found:
         return _unreadable(path, container or _spec_format(path), *found)
     return analyze_data(data, path, container or _spec_format(path), dims, found)
@@ -77,7 +113,10 @@ def analyze_data(data: Any, path: str | None, fmt: str, dims: Mapping[str, int] 
     lenient = False
     kind = looks_like_keras(data)
     if kind is not None:
-        data, converted = to_spec(data, path, kind)
+        try:
+            data, converted = to_spec(data, path, kind)
+        except RecursionError:
+            return _unreadable(path, kind, _too_deep(path))
         found = list(found or ()) + converted
         # A .keras or .h5 container says what the file is; the config inside is Keras 3 or 2.
         fmt = fmt if fmt in ("keras-archive", "keras-h5") else kind
@@ -115,6 +154,11 @@ def _with_weight_check(report: Report, stored: dict) -> Report:
     if not extra:
         return report
     return replace(report, diagnostics=report.diagnostics + tuple(extra))
+
+
+def _too_deep(path: str | None):
+    return make("SC101", "the document is nested too deeply to be a model", Location(path, 1, 1),
+                hint="a Keras config or a spec nests a few levels, not thousands")
 
 
 def _unreadable(path: str | None, fmt: str, *diags) -> Report:

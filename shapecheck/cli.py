@@ -74,19 +74,16 @@ def _main(argv: Sequence[str] | None) -> int:
             print(f"shapecheck: error: {f}: {what}", file=err)
         return EXIT_USAGE
 
-    from .api import analyze_bytes
+    from .api import analyze_file
 
     reports = []
     crashed = False
     for path in args.files:
         try:
-            with open(path, "rb") as fh:
-                raw = fh.read()
+            reports.append(analyze_file(path, dims))
         except OSError as e:
-            print(f"shapecheck: error: {path}: {e.strerror}", file=err)
+            print(f"shapecheck: error: {path}: {e.strerror or e}", file=err)
             return EXIT_USAGE
-        try:
-            reports.append(analyze_bytes(raw, path, dims))
         except Exception as e:  # a bug of ours: say so plainly, keep checking the rest
             crashed = True
             print(f"shapecheck: internal error on {path}: {type(e).__name__}: {e} "

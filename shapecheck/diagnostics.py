@@ -75,6 +75,8 @@ CATALOGUE: dict[str, Code] = {
              "another shape than the model config implies."),
         Code("SC110", _E, "missing optional dependency", "Reading this format needs a package that "
              "is not installed."),
+        Code("SC111", _E, "code reference in a config", "A layer argument names a function or class "
+             "outside Keras (os.system, builtins.eval...): loading the file in Keras would import it."),
         Code("SC201", _E, "unknown reference", "`inputs`, `initial_state` or `outputs` names a layer or "
              "input that does not exist."),
         Code("SC202", _E, "cycle", "Layers feed each other in a loop; a Keras model is acyclic."),

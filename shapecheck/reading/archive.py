@@ -8,9 +8,9 @@ repeats is refused, and a member larger than its cap is not decompressed past it
 
 from __future__ import annotations
 
-import io
 import zipfile
 from pathlib import PurePosixPath
+from typing import BinaryIO
 
 from ..diagnostics import Diagnostic, Location, make
 
@@ -29,14 +29,16 @@ def _unsafe_name(name: str) -> str | None:
     return None
 
 
-def read_config_text(raw: bytes, path: str) -> tuple[str | None, list[Diagnostic]]:
+def read_config_text(fh: BinaryIO, path: str) -> tuple[str | None, list[Diagnostic]]:
+    """``config.json`` of the archive open in ``fh`` (read from its central directory;
+    nothing else is decompressed)."""
     here = Location(path, 1, 1)
 
     def refuse(message: str, hint: str | None = None) -> tuple[None, list[Diagnostic]]:
         return None, [make("SC108", message, here, hint=hint)]
 
     try:
-        zf = zipfile.ZipFile(io.BytesIO(raw))
+        zf = zipfile.ZipFile(fh)
     except (zipfile.BadZipFile, ValueError, OSError) as e:
         return None, [make("SC101", f"not a valid .keras (zip) archive: {e}", here,
                            hint="the file is truncated or not a Keras 3 archive")]

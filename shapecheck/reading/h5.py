@@ -7,8 +7,8 @@ virtual dataset is refused: each would make HDF5 open other files.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from ..diagnostics import Diagnostic, Location, make
 
@@ -27,7 +27,8 @@ class H5Model:
     weights: dict[str, list[tuple[str, tuple[int, ...]]]]
 
 
-def read(raw: bytes, path: str) -> tuple[H5Model | None, list[Diagnostic]]:
+def read(fh: BinaryIO, path: str) -> tuple[H5Model | None, list[Diagnostic]]:
+    """The model in the HDF5 file open in ``fh``: metadata only."""
     here = Location(path, 1, 1)
     try:
         import h5py
@@ -35,7 +36,7 @@ def read(raw: bytes, path: str) -> tuple[H5Model | None, list[Diagnostic]]:
         return None, [make("SC110", "reading .h5 files needs h5py, which is not installed", here,
                            hint="pip install 'keras-shapecheck[h5]'")]
     try:
-        f = h5py.File(io.BytesIO(raw), "r")
+        f = h5py.File(fh, "r")
     except Exception as e:  # h5py raises OSError and others for damaged files
         return None, [make("SC101", f"not a readable HDF5 file: {e}", here)]
     with f:

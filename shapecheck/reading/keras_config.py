@@ -18,6 +18,7 @@ from ..rules.keras_names import KERAS_LAYERS
 from .yaml_spec import LocDict, LocList, value_where, where
 
 MODEL_CLASSES = ("Functional", "Sequential", "Model")
+_KERAS_MODULES = ("keras", "tf_keras", "tensorflow")
 # Keras 2 arguments that Keras 3 dropped; they do not change shapes.
 LEGACY_ARGS = ("implementation", "input_dtype", "batch_input_shape", "batch_size", "input_length",
                "name")
@@ -194,7 +195,13 @@ class _Converter:
         if not isinstance(cls, str) or not isinstance(name, str):
             self.err("SC104", "a layer object needs `class_name` and `config.name`", loc)
             return None
-        custom = self.custom(obj, cls)
+        module = obj.get("module")
+        if isinstance(module, str) and module.startswith(("keras.src.ops", "keras.ops")) or \
+                (module is None and cls not in KERAS_LAYERS and _is_op(cls)):
+            cls = f"ops.{cls}"  # an operation node (e.g. the NotEqual of a mask)
+            custom = None
+        else:
+            custom = self.custom(obj, cls)
         entry = LocDict()
         entry.loc = loc
         entry.key_locs = dict(getattr(cfg, "key_locs", {}))
@@ -205,6 +212,7 @@ class _Converter:
             # Kept as a layer so the graph and its dependants stay whole; the rule lookup
             # reports it (SC408) and nothing of its config is used.
             return entry
+        self.foreign_objects(cfg, name)
         for key, value in cfg.items():
             if key in LEGACY_ARGS or (key == "time_major" and value is False):
                 continue
@@ -217,11 +225,33 @@ class _Converter:
             entry[key] = value
         return entry
 
+    def foreign_objects(self, value: Any, layer: str, depth: int = 0) -> None:
+        """Serialized objects in a layer's arguments (initializers, activations...) that
+        name code outside Keras: Keras's loader would import them (CVE-2025-1550);
+        shapecheck never does, but the file is not a plain model and says so."""
+        if depth > 50:
+            return
+        if isinstance(value, dict):
+            module, cls = value.get("module"), value.get("class_name")
+            if isinstance(cls, str) and (
+                    isinstance(module, str) and not module.startswith(_KERAS_MODULES)
+                    or cls in ("__lambda__", "function") and isinstance(value.get("config"), (dict, str))
+                    and not str(module or "").startswith(_KERAS_MODULES)):
+                self.err("SC111", f"layer {layer!r} refers to {module}.{cls}, outside Keras; Keras "
+                         "would import it when loading this file", _loc(value, self.top), layer,
+                         hint="do not load this file with Keras unless you trust its author")
+                return
+            for v in value.values():
+                self.foreign_objects(v, layer, depth + 1)
+        elif isinstance(value, list):
+            for v in value:
+                self.foreign_objects(v, layer, depth + 1)
+
     def custom(self, obj: dict, cls: str) -> str | None:
         """A class Keras does not define: reported, never imported."""
         module = obj.get("module")
         registered = obj.get("registered_name")
-        foreign = isinstance(module, str) and not module.startswith(("keras", "tf_keras", "tensorflow"))
+        foreign = isinstance(module, str) and not module.startswith(_KERAS_MODULES)
         own = isinstance(registered, str) and registered not in (cls, f"keras.layers.{cls}")
         if cls in MODEL_CLASSES:
             return None
@@ -255,6 +285,14 @@ class _Converter:
                     if tensors:
                         kwargs[key] = tensors
         return refs, kwargs
+
+
+def _is_op(cls: str) -> bool:
+    """Legacy .h5 configs drop the module: an operation is known by its class alone."""
+    from ..rules.registry import REGISTRY, lookup
+
+    lookup("Dense")  # make sure every rule family is registered
+    return f"ops.{cls}" in REGISTRY
 
 
 def _recurrent(entry: LocDict) -> bool:

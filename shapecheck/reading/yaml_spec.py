@@ -101,10 +101,14 @@ class _Loader(_Located, yaml.SafeLoader):
     """For specs: PyYAML's Python parser, which (unlike libyaml) reads the bare `?` in
     `[?, t, 12]` that people write for an unknown size."""
 
+    what = "YAML"
+
 
 class _JsonLoader(_Located, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """For JSON, libyaml's parser where PyYAML has it: Keras configs run to megabytes.
     JSON is YAML, except that YAML 1.1 reads JSON's 1e-05 (no dot) as a string."""
+
+    what = "JSON"
 
 
 for _cls in (_Loader, _JsonLoader):
@@ -127,9 +131,36 @@ _JsonLoader.add_implicit_resolver(
 _FLOW_REF = re.compile(r"(?<=[A-Za-z0-9_])\[(-?\d+)\]")
 
 
+# Far deeper than any model or spec; a parser recursing through 200,000 brackets
+# would crash the process (libyaml) or exhaust Python's stack.
+MAX_DEPTH = 500
+_BRACKETS = re.compile(r'[\[\]{}]|"(?:[^"\\]|\\.)*"')
+
+
+def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
+    """The deepest bracket nesting, strings skipped; stops counting past ``limit``."""
+    depth = deepest = 0
+    for m in _BRACKETS.finditer(text):
+        ch = m.group()
+        if ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
 def load(text: str, path: str | None = None, json: bool = False) -> tuple[Any, list[Diagnostic]]:
     """Parse one document (``json=True``: with JSON's number syntax). Returns
     (data or None, diagnostics)."""
+    what = "JSON" if json else "YAML"
+    if nesting_depth(text) > MAX_DEPTH:
+        return None, [make("SC101", f"not a model: {what} nested more than {MAX_DEPTH} levels deep",
+                           Location(path, 1, 1),
+                           hint="a Keras config or a spec nests a few levels, not hundreds")]
     cls = _JsonLoader if json else _Loader
     data, found = _load(cls, text, path)
     if data is None and found and found[0].code == "SC101" and _FLOW_REF.search(text):
@@ -150,11 +181,12 @@ def _load(cls: type, text: str, path: str | None) -> tuple[Any, list[Diagnostic]
         loc = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
         problem = e.problem or e.context or "syntax error"
         return None, [
-            make("SC101", f"not valid YAML: {problem}", loc,
-                 hint="check the indentation and brackets at this position")
+            make("SC101", f"not valid {cls.what}: {problem}", loc,
+                 hint="check the brackets and quotes at this position" if cls is _JsonLoader
+                 else "check the indentation and brackets at this position")
         ]
     except yaml.YAMLError as e:  # e.g. more than one document
-        return None, [make("SC101", f"not valid YAML: {e}", Location(path, 1, 1))]
+        return None, [make("SC101", f"not valid {cls.what}: {e}", Location(path, 1, 1))]
     finally:
         loader.dispose()
     return data, loader.found

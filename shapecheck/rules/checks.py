@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..diagnostics import Finding
-from ..dims import Shape, fmt, fmt_shape
+from ..dims import Shape, compare, fmt, fmt_shape
 from .registry import Axis, LayerCall
 
 
@@ -38,3 +38,26 @@ def input_dim_axis(call: LayerCall, shape: Shape, role: str) -> Axis:
         )
     return Axis(d, "input_dim", f"{role}: the last axis of the input {fmt_shape(shape)} "
                 f"(input_dim={fmt(d)})")
+
+
+def broadcast_shapes(call: LayerCall, shapes: tuple[Shape, ...]) -> Shape:
+    """NumPy broadcasting, right-aligned: sizes must be equal or 1; unknown sizes are
+    taken on trust as Keras does, and a provable clash is an error."""
+    if not shapes:
+        raise Finding("SC206", f"{call.type} got no tensor")
+    rank = max(len(s) for s in shapes)
+    out = []
+    for axis in range(rank):
+        sizes = [s[len(s) - rank + axis] for s in shapes if len(s) - rank + axis >= 0]
+        known = [d for d in sizes if d != 1]
+        result = known[0] if known else 1
+        for d in known[1:]:
+            same = compare(result, d, call.facts)
+            if same is False:
+                raise Finding("SC306", f"{call.type} cannot broadcast "
+                              f"{' and '.join(fmt_shape(s) for s in shapes)}: axis {axis - rank} "
+                              f"is {fmt(result)} in one and {fmt(d)} in another")
+            if result is None:
+                result = d
+        out.append(result)
+    return tuple(out)
