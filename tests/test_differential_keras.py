@@ -110,7 +110,7 @@ def test_core_layers_match_keras(spec):
 
 @pytest.mark.parametrize("focus", ["Embedding", "Activation", "Masking", "Reshape", "RepeatVector"])
 def test_each_core_layer_matches_keras(focus):
-    @settings(DIFF_SETTINGS, max_examples=max(1, MAX_EXAMPLES * 2 // 3))
+    @settings(DIFF_SETTINGS, max_examples=MAX_EXAMPLES)
     @given(S.focused_core_specs(focus))
     def run(spec):
         check_concrete(spec)
@@ -120,7 +120,7 @@ def test_each_core_layer_matches_keras(focus):
 
 @pytest.mark.parametrize("ltype", ["SimpleRNN", "LSTM", "GRU"])
 def test_each_recurrent_layer_matches_keras(ltype):
-    @settings(DIFF_SETTINGS, max_examples=max(1, MAX_EXAMPLES * 2 // 3))
+    @settings(DIFF_SETTINGS, max_examples=MAX_EXAMPLES)
     @given(S.focused_rnn_specs(ltype))
     def run(spec):
         check_concrete(spec)
