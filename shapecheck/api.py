@@ -15,12 +15,20 @@ from .report import Report
 def analyze(source: Any, dims: Mapping[str, int] | None = None) -> Report:
     """Analyse a model.
 
-    ``source`` is a path to a spec file (YAML or JSON) or a dict in spec form.
-    ``dims`` binds named sizes for this run (``{"t": 4995}``), like ``--dim``.
-    Raises ``FileNotFoundError`` only when the path does not exist.
+    ``source`` is a path to a model file (a spec, a Keras or TF.js config, a .keras
+    archive, an .h5), a dict in spec form or a Keras config dict, or a live
+    ``keras.Model`` (its config is read, not its weights). ``dims`` binds named sizes for
+    this run (``{"t": 4995}``), like ``--dim``. Raises ``FileNotFoundError`` only when
+    the path does not exist.
     """
     if isinstance(source, Mapping):
         return analyze_data(dict(source), None, "dict", dims)
+    if not isinstance(source, (str, bytes, os.PathLike)) and callable(getattr(source, "to_json", None)):
+        # A model object the caller built in this process: its own to_json() is the
+        # config Keras would save. Nothing else of it is used.
+        name = getattr(source, "name", None)
+        return _analyze_text(source.to_json(), f"<{type(source).__name__} {name}>", dims,
+                             "keras-json")
     return analyze_file(os.fspath(source), dims)
 
 

@@ -313,3 +313,27 @@ def test_keras_applications_model():
     BatchNormalization/pooling layers, none of which shapecheck supports yet; so
     there is no application model to check end to end for now."""
     pytest.skip("no keras.applications model uses only supported layers (all are convolutional)")
+
+
+def test_live_model_gives_the_same_report_as_its_json(tmp_path):
+    """shapecheck.analyze(model) reads a live keras.Model's config (not its weights)."""
+    import json
+
+    import shapecheck
+    from differential import assert_no_mismatch, compare_report
+    from keras_oracle import keras_facts, keras_model_facts
+
+    x = keras.Input(shape=(9, 4), name="x")
+    h = keras.layers.Bidirectional(keras.layers.LSTM(6, return_sequences=True), name="bi")(x)
+    y = keras.layers.TimeDistributed(keras.layers.Dense(2), name="td")(h)
+    model = keras.Model(x, y, name="live")
+    live = shapecheck.analyze(model)
+    assert live.ok and live.format == "keras-json"
+    path = tmp_path / "live.json"
+    path.write_text(model.to_json())
+    from_file = shapecheck.analyze(path).to_dict()
+    as_dict = live.to_dict()
+    for key in ("outputs", "total_params", "trainable_params", "layers"):
+        assert json.dumps(as_dict[key], default=str) == json.dumps(from_file[key], default=str)
+    expected = {"layers": keras_facts(model), "model": keras_model_facts(model)}
+    assert_no_mismatch({}, compare_report(as_dict, expected))
