@@ -203,3 +203,20 @@ def test_input_layer_as_first_layer(entry, shape):
     assert report.ok, report.diagnostics
     assert list(report.layers) == ["input_layer", "dense"]
     assert fmt_shape(report.layers["input_layer"].output_shapes[0]) == shape
+
+
+def test_nested_model_runs_its_graph_on_the_call_shapes():
+    inner = {"inputs": {"i": [None, 5, 2]},
+             "layers": [{"type": "LSTM", "units": 4, "return_sequences": True},
+                        {"type": "Dense", "units": 3}]}
+    spec = {"inputs": {"x": [None, "t", 2]},
+            "layers": [{"name": "inner", "type": "Sequential", "graph": inner},
+                       {"type": "Dense", "units": 1}]}
+    report = shapecheck.analyze(spec)
+    assert report.ok, report.diagnostics
+    got = report.layers["inner"]
+    assert [str(d) for d in got.output_shapes[0]] == ["None", "t", "3"]  # the call's t, not 5
+    assert [w.path for w in got.weights] == [
+        "inner/lstm/lstm_cell/kernel", "inner/lstm/lstm_cell/recurrent_kernel",
+        "inner/lstm/lstm_cell/bias", "inner/dense/kernel", "inner/dense/bias"]
+    assert got.params == 127 and report.total_params == 131

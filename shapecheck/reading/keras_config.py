@@ -60,6 +60,7 @@ def _is_keras2(model: dict) -> bool:
 
 class _Converter:
     def __init__(self, path: str | None, fmt: str) -> None:
+        self.offsets: dict[str, int] = {}
         self.path = path
         self.fmt = fmt
         self.found: list[Diagnostic] = []
@@ -89,6 +90,7 @@ class _Converter:
 
     def functional(self, model: dict) -> LocDict:
         config = model["config"]
+        self.offsets = _node_offsets(config)
         spec = self._spec(model, config.get("name"))
         inputs, layers = _located_dict(config, "input_layers"), _located_list(config, "layers")
         calls: dict[str, int] = {}
@@ -195,6 +197,8 @@ class _Converter:
         if not isinstance(cls, str) or not isinstance(name, str):
             self.err("SC104", "a layer object needs `class_name` and `config.name`", loc)
             return None
+        if cls in MODEL_CLASSES:
+            return self.nested_model(obj, name, loc)
         module = obj.get("module")
         if isinstance(module, str) and module.startswith(("keras.src.ops", "keras.ops")) or \
                 (module is None and cls not in KERAS_LAYERS and _is_op(cls)):
@@ -223,6 +227,18 @@ class _Converter:
                 entry[key] = inner
                 continue
             entry[key] = value
+        return entry
+
+    def nested_model(self, obj: dict, name: str, loc: Location) -> LocDict | None:
+        """A model used as a layer: the entry carries its whole graph in spec form."""
+        graph = self.model(obj)
+        if graph is None:
+            return None
+        entry = LocDict()
+        entry.loc, entry.key_locs, entry.value_locs = loc, {}, {}
+        entry["name"] = name
+        entry["type"] = obj.get("class_name")
+        entry["graph"] = graph
         return entry
 
     def foreign_objects(self, value: Any, layer: str, depth: int = 0) -> None:
@@ -262,6 +278,8 @@ class _Converter:
     # -- references --------------------------------------------------------------
     def ref(self, history: Any) -> str:
         name, node, tensor = history[0], history[1], history[2]
+        if isinstance(node, int):
+            node -= self.offsets.get(name, 0)
         head = name if not node else f"{name}@{node}"
         return f"{head}[{tensor}]"
 
@@ -285,6 +303,27 @@ class _Converter:
                     if tensors:
                         kwargs[key] = tensors
         return refs, kwargs
+
+
+def _node_offsets(config: dict) -> dict[str, int]:
+    """tf.keras 2 counts a nested model's own construction as its node 0 but does not
+    serialize it, so references to the model's calls are one higher than the position
+    of the call in its ``inbound_nodes``. Found where a reference points past the end."""
+    counts = {}
+    for obj in config.get("layers") or ():
+        if isinstance(obj, dict) and obj.get("class_name") in MODEL_CLASSES:
+            cfg = obj.get("config") if isinstance(obj.get("config"), dict) else {}
+            counts[cfg.get("name") or obj.get("name")] = len(obj.get("inbound_nodes") or ())
+    if not counts:
+        return {}
+    offsets: dict[str, int] = {}
+    histories = _keras2_tensors([obj.get("inbound_nodes") for obj in config.get("layers") or ()
+                                 if isinstance(obj, dict)])
+    histories += _history_list(config.get("output_layers"))
+    for h in histories:
+        if h[0] in counts and isinstance(h[1], int) and h[1] >= counts[h[0]]:
+            offsets[h[0]] = 1
+    return offsets
 
 
 def _is_op(cls: str) -> bool:

@@ -293,10 +293,6 @@ def lookup(type_name: str) -> Rule:
                       hint="declare its shape rule in the spec (custom layers), or replace it with "
                       "Keras layers", arg="type")
 
-    if type_name in ("Functional", "Sequential", "Model"):
-        raise Finding("SC406", f"a nested model ({type_name}) used as a layer is not supported yet",
-                      hint="layers after it are not checked; analyse the inner model on its own",
-                      arg="type")
     if type_name in KERAS_LAYERS:
         raise Finding("SC406", f"shapecheck has no rule for {type_name} yet",
                       hint="layers after it are not checked; see docs/layers.md for the "
