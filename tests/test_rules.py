@@ -220,3 +220,13 @@ def test_nested_model_runs_its_graph_on_the_call_shapes():
         "inner/lstm/lstm_cell/kernel", "inner/lstm/lstm_cell/recurrent_kernel",
         "inner/lstm/lstm_cell/bias", "inner/dense/kernel", "inner/dense/bias"]
     assert got.params == 127 and report.total_params == 131
+
+
+@pytest.mark.parametrize("ltype,kernel,bias", [("CuDNNLSTM", (3, 16), (32,)), ("CuDNNGRU", (3, 12), (24,))])
+def test_keras2_cudnn_layers(ltype, kernel, bias):
+    """Keras 2.2's cudnn_recurrent.py: no cell sublayer; bias holds the input and the
+    recurrent biases (8*units for LSTM, 6*units for GRU)."""
+    _, got = one_layer({"type": ltype, "units": 4, "return_sequences": True}, [None, 7, 3])
+    assert got.output_shapes == ((None, 7, 4),)
+    assert {w.path: w.shape for w in got.weights} == {
+        "l/kernel": kernel, "l/recurrent_kernel": (4, kernel[1]), "l/bias": bias}

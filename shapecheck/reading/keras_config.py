@@ -19,6 +19,16 @@ from .yaml_spec import LocDict, LocList, value_where, where
 
 MODEL_CLASSES = ("Functional", "Sequential", "Model")
 _KERAS_MODULES = ("keras", "tf_keras", "tensorflow")
+# Keras 1/2 class names for what Keras 3 calls otherwise.
+LEGACY_CLASSES = {
+    "Convolution1D": "Conv1D", "Convolution2D": "Conv2D", "Convolution3D": "Conv3D",
+    "Convolution2DTranspose": "Conv2DTranspose", "Convolution3DTranspose": "Conv3DTranspose",
+    "AtrousConvolution1D": "Conv1D", "AtrousConvolution2D": "Conv2D",
+    "MaxPool1D": "MaxPooling1D", "MaxPool2D": "MaxPooling2D", "MaxPool3D": "MaxPooling3D",
+    "AvgPool1D": "AveragePooling1D", "AvgPool2D": "AveragePooling2D",
+    "AvgPool3D": "AveragePooling3D",
+}
+LEGACY_LAYERS = ("CuDNNLSTM", "CuDNNGRU")
 # Keras 2 arguments that Keras 3 dropped; they do not change shapes.
 LEGACY_ARGS = ("implementation", "input_dtype", "batch_input_shape", "batch_size", "input_length",
                "name")
@@ -199,6 +209,7 @@ class _Converter:
             return None
         if cls in MODEL_CLASSES:
             return self.nested_model(obj, name, loc)
+        cls = LEGACY_CLASSES.get(cls, cls)
         module = obj.get("module")
         if isinstance(module, str) and module.startswith(("keras.src.ops", "keras.ops")) or \
                 (module is None and cls not in KERAS_LAYERS and _is_op(cls)):
@@ -271,7 +282,7 @@ class _Converter:
         own = isinstance(registered, str) and registered not in (cls, f"keras.layers.{cls}")
         if cls in MODEL_CLASSES:
             return None
-        if foreign or own or cls not in KERAS_LAYERS:
+        if foreign or own or (cls not in KERAS_LAYERS and cls not in LEGACY_LAYERS):
             return f"{registered or cls}" if not foreign else f"{module}.{cls}"
         return None
 

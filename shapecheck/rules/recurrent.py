@@ -169,3 +169,49 @@ def lstm(call: LayerCall) -> Output:
 def gru(call: LayerCall) -> Output:
     """Three gates (update, reset, candidate) share one stacked kernel."""
     return recurrent(GRU, call)
+
+
+# Keras 2.0-2.2's CuDNN layers, still found in old .h5 and JSON files: an LSTM/GRU
+# without a cell sublayer, and two bias vectors (input and recurrent) per gate.
+CUDNN_LSTM = Cell("", LSTM.gates, LSTM.states)
+CUDNN_GRU = Cell("", GRU.gates, GRU.states)
+_CUDNN_ARGS = (
+    int_arg("units", doc="hidden width"),
+    bool_arg("return_sequences", False, doc="output every step"),
+    bool_arg("return_state", False, doc="also return the final states"),
+    bool_arg("go_backwards", False, doc="no shape change"),
+    bool_arg("stateful", False, doc="needs a fixed batch size"),
+)
+_CUDNN_ACCEPTS = ("kernel_initializer", "recurrent_initializer", "bias_initializer",
+                  "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+                  "kernel_constraint", "recurrent_constraint", "bias_constraint", "unit_forget_bias")
+
+
+def cudnn(cell: Cell, call: LayerCall) -> Output:
+    shape = call.shape
+    need_rank(call, shape, ndim=3)
+    units, n = call["units"], len(cell.gates)
+    x_t = input_dim_axis(call, shape, "features of one timestep x_t")
+    gates = _gate_axis(cell, units, "columns")
+    bias = Axis(2 * n * units, f"{2 * n}*units", f"the input bias then the recurrent bias (CuDNN's "
+                f"layout), each {n} gates ({', '.join(cell.gates)}) of units={units}")
+    weights = (Weight("kernel", (x_t, gates)),
+               Weight("recurrent_kernel", (Axis(units, "units", f"the previous hidden state "
+                                                f"h_(t-1), units={units} wide"), gates)),
+               Weight("bias", (bias,)))
+    return Output(output_shapes(cell, call, shape), weights, (), output_why(cell, call, shape))
+
+
+@rule("CuDNNLSTM", args=_CUDNN_ARGS, accepts=_CUDNN_ACCEPTS)
+def cudnn_lstm(call: LayerCall) -> Output:
+    """Keras 2's CuDNNLSTM: bias (8*units,)."""
+    return cudnn(CUDNN_LSTM, call)
+
+
+@rule("CuDNNGRU", args=_CUDNN_ARGS, accepts=_CUDNN_ACCEPTS)
+def cudnn_gru(call: LayerCall) -> Output:
+    """Keras 2's CuDNNGRU: bias (6*units,)."""
+    return cudnn(CUDNN_GRU, call)
+
+
+CELLS.update({"CuDNNLSTM": CUDNN_LSTM, "CuDNNGRU": CUDNN_GRU})
