@@ -318,9 +318,10 @@ def test_live_model_gives_the_same_report_as_its_json(tmp_path):
     """shapecheck.analyze(model) reads a live keras.Model's config (not its weights)."""
     import json
 
-    import shapecheck
     from differential import assert_no_mismatch, compare_report
     from keras_oracle import keras_facts, keras_model_facts
+
+    import shapecheck
 
     x = keras.Input(shape=(9, 4), name="x")
     h = keras.layers.Bidirectional(keras.layers.LSTM(6, return_sequences=True), name="bi")(x)

@@ -19,7 +19,8 @@ def _graph(v: Any) -> Any:
     return v
 
 
-@rule("Functional", "Sequential", "Model", args=(Arg("graph", _graph, doc="the nested model, in spec form", kind="model"),),
+@rule("Functional", "Sequential", "Model",
+      args=(Arg("graph", _graph, doc="the nested model, in spec form", kind="model"),),
       accepts=("model",), inputs=None)
 def nested_model(call: LayerCall) -> Output:
     """Runs the inner model's layers on the call's inputs; its outputs are the layer's."""

@@ -69,9 +69,15 @@ def cell_weights(cell: Cell, call: LayerCall, shape: Shape) -> tuple[Weight, ...
                "is never cut into pieces")
     h = Axis(units, "units", f"the previous hidden state h_(t-1), units={units} wide")
     gates = _gate_axis(cell, units, "columns")
-    weights = [Weight(f"{cell.cell_name}/kernel", (x_t, gates)),
-               Weight(f"{cell.cell_name}/recurrent_kernel", (h, gates))]
-    if call["use_bias"]:
+    prefix = f"{cell.cell_name}/" if cell.cell_name else ""
+    weights = [Weight(f"{prefix}kernel", (x_t, gates)), Weight(f"{prefix}recurrent_kernel", (h, gates))]
+    if not cell.cell_name:  # Keras 2's CuDNN layers: input and recurrent biases in one vector
+        n = len(cell.gates)
+        weights.append(Weight("bias", (Axis(2 * n * units, f"{2 * n}*units",
+                                            f"the input bias then the recurrent bias (CuDNN's "
+                                            f"layout), each for {n} gates ({', '.join(cell.gates)}) "
+                                            f"of units={units}"),)))
+    elif call["use_bias"]:
         if cell is GRU and call["reset_after"]:
             # reset_after=True keeps the input and the recurrent biases apart (CuDNN's layout).
             rows = Axis(2, "2", "row 0 is the input bias, row 1 the recurrent bias "
@@ -190,16 +196,8 @@ _CUDNN_ACCEPTS = ("kernel_initializer", "recurrent_initializer", "bias_initializ
 def cudnn(cell: Cell, call: LayerCall) -> Output:
     shape = call.shape
     need_rank(call, shape, ndim=3)
-    units, n = call["units"], len(cell.gates)
-    x_t = input_dim_axis(call, shape, "features of one timestep x_t")
-    gates = _gate_axis(cell, units, "columns")
-    bias = Axis(2 * n * units, f"{2 * n}*units", f"the input bias then the recurrent bias (CuDNN's "
-                f"layout), each {n} gates ({', '.join(cell.gates)}) of units={units}")
-    weights = (Weight("kernel", (x_t, gates)),
-               Weight("recurrent_kernel", (Axis(units, "units", f"the previous hidden state "
-                                                f"h_(t-1), units={units} wide"), gates)),
-               Weight("bias", (bias,)))
-    return Output(output_shapes(cell, call, shape), weights, (), output_why(cell, call, shape))
+    return Output(output_shapes(cell, call, shape), cell_weights(cell, call, shape),
+                  (), output_why(cell, call, shape))
 
 
 @rule("CuDNNLSTM", args=_CUDNN_ARGS, accepts=_CUDNN_ACCEPTS)
