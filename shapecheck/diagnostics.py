@@ -100,6 +100,8 @@ CATALOGUE: dict[str, Code] = {
         Code("SC306", _E, "axis size mismatch", "Two sizes that must be equal are provably different."),
         Code("SC307", _W, "Keras's static shape is wrong", "Keras's own shape inference for this "
              "layer disagrees with what the layer computes; shapecheck reports what it computes."),
+        Code("SC308", _E, "non-positive output size", "A convolution or pooling window does not fit "
+             "its input: the output would have zero or fewer elements."),
         Code("SC401", _E, "unknown layer type", "`type:` is not a Keras 3 layer class name."),
         Code("SC402", _E, "unknown argument", "The layer's constructor has no such argument."),
         Code("SC403", _E, "invalid argument value", "An argument has a value Keras would reject."),

@@ -164,37 +164,32 @@ class DimFacts:
             self._symbols[name] = s
         return s
 
-    def _instances(self, expr) -> list[dict]:
-        """A few substitutions consistent with the facts, for proving inequality by
-        counterexample; never used to claim equality."""
-        syms = sorted(expr.free_symbols, key=str)
-        picks = []
-        for s in syms:
-            info = self.infos.get(str(s), DimInfo(str(s)))
-            step = info.multiple_of or 1
-            lo = -(-info.min // step) * step
-            vals = [lo, lo + step, lo + 7 * step]
-            if info.max is not None:
-                vals = [v for v in vals if v <= info.max] or [lo]
-            picks.append(vals)
-        out = []
-        for i in range(3):
-            out.append({s: vals[min(i, len(vals) - 1)] for s, vals in zip(syms, picks)})
-        return out
-
     def decide_zero(self, diff) -> bool | None:
-        """Is ``diff`` zero for every admissible assignment? (False when some is not.)"""
-        values = [diff.subs(sub) for sub in self._instances(diff)]
-        if all(v == 0 for v in values):
-            # Equal on samples proves nothing; only a bounded single-valued symbol could.
-            fixed = all(
-                (i := self.infos.get(str(s))) and i.max is not None and i.max == i.min
-                for s in diff.free_symbols
-            )
-            return True if fixed else None
-        if any(v == 0 for v in values):
-            return None
-        return False
+        """Is ``diff`` zero for every admissible assignment (True), for none (False), or
+        does it depend (None)? Sizes are at least ``min`` (1 by default) and at most
+        ``max``: each symbol is written ``min + u`` (or ``max - u``) with ``u >= 0``, and
+        sympy decides the sign if it can. Never decided from samples."""
+        sp = _sympy()
+        syms = diff.free_symbols
+        if syms and all((i := self.infos.get(str(s))) and i.max is not None and i.max == i.min
+                        for s in syms):
+            return diff.subs({s: self.infos[str(s)].min for s in syms}) == 0
+        for bound in ("min", "max"):
+            subs = {}
+            for s in syms:
+                info = self.infos.get(str(s), DimInfo(str(s)))
+                u = sp.Symbol(f"{s}_u", integer=True, nonnegative=True)
+                if bound == "min":
+                    subs[s] = info.min + u
+                elif info.max is not None:
+                    subs[s] = info.max - u
+                else:
+                    break
+            else:
+                shifted = sp.expand(diff.subs(subs))
+                if shifted.is_positive or shifted.is_negative:
+                    return False
+        return None
 
     def is_integer(self, q) -> bool | None:
         """Decide whether ``q`` is whole, using ``multiple_of`` facts."""

@@ -244,10 +244,10 @@ def nested_sequential(K):
 
 
 def unsupported_middle(K):
-    """Conv1D (not supported yet) between supported layers."""
-    x = K.Input((9, 3), name="x")
-    h = K.layers.LSTM(4, return_sequences=True, name="lstm")(x)
-    h = K.layers.Conv1D(2, 3, name="conv")(h)
+    """RandomFlip (an augmentation layer, not supported) between supported layers."""
+    x = K.Input((6, 6, 3), name="x")
+    h = K.layers.Dense(4, name="lstm")(x)
+    h = K.layers.RandomFlip(name="conv")(h)
     y = K.layers.Dense(1, name="out")(h)
     return K.Model(x, y, name="unsupported_middle")
 

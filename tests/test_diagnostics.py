@@ -159,7 +159,7 @@ CASES = [
         """, [("SC301", 2, 10)]),
     ("not-supported-yet", """
         inputs: {x: [?, 5, 3]}
-        layers: [{type: Conv1D, filters: 2, kernel_size: 3}]
+        layers: [{type: RandomFlip, mode: horizontal}]
         """, [("SC406", 2, 11)]),
     ("stateful-needs-batch", """
         inputs: {x: [?, 5, 3]}
