@@ -283,7 +283,9 @@ class _Converter:
         if cls in MODEL_CLASSES:
             return None
         if foreign or own or (cls not in KERAS_LAYERS and cls not in LEGACY_LAYERS):
-            return f"{registered or cls}" if not foreign else f"{module}.{cls}"
+            if isinstance(module, str) and module:
+                return f"{module}.{cls}"  # e.g. keras.src.applications.convnext.LayerScale
+            return registered if isinstance(registered, str) and registered else cls
         return None
 
     # -- references --------------------------------------------------------------
