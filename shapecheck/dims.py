@@ -35,8 +35,8 @@ def _sympy():
     return sympy
 
 
-def _norm(value: Any) -> Dim:
-    """Turn a sympy result back into an int when it is a plain number."""
+def canonical(value: Any) -> Dim:
+    """A sympy result back as an int when it is a plain number."""
     if value is None or isinstance(value, int):
         return value
     if value.is_Integer:
@@ -51,7 +51,7 @@ def mul(*dims: Dim) -> Dim:
         if d is None:
             return None
         out = out * d
-    return _norm(out)
+    return canonical(out)
 
 
 def add(*dims: Dim) -> Dim:
@@ -60,7 +60,7 @@ def add(*dims: Dim) -> Dim:
         if d is None:
             return None
         out = out + d
-    return _norm(out)
+    return canonical(out)
 
 
 def product(dims: Iterable[Dim]) -> Dim:
@@ -69,6 +69,22 @@ def product(dims: Iterable[Dim]) -> Dim:
 
 def total(values: Iterable[Dim]) -> Dim:
     return add(*values)
+
+
+def floor_div(n: Dim, s: int) -> Dim:
+    """floor(n / s): an int for an int, an exact sympy floor for a named size."""
+    if n is None or isinstance(n, int):
+        return None if n is None else n // s
+    sp = _sympy()
+    return canonical(sp.floor(n * sp.Rational(1, s))) if s != 1 else n
+
+
+def ceil_div(n: Dim, s: int) -> Dim:
+    """ceil(n / s), like floor_div."""
+    if n is None or isinstance(n, int):
+        return None if n is None else -(-n // s)
+    sp = _sympy()
+    return canonical(sp.ceiling(n * sp.Rational(1, s))) if s != 1 else n
 
 
 def exact_div(n: Dim, k: Dim, facts: DimFacts | None = None) -> tuple[Dim, bool | None]:
@@ -82,7 +98,7 @@ def exact_div(n: Dim, k: Dim, facts: DimFacts | None = None) -> tuple[Dim, bool 
     whole = q.is_integer
     if whole is None and facts is not None:
         whole = facts.is_integer(q)
-    return _norm(q), whole
+    return canonical(q), whole
 
 
 def compare(a: Dim, b: Dim, facts: DimFacts | None = None) -> bool | None:
@@ -164,32 +180,60 @@ class DimFacts:
             self._symbols[name] = s
         return s
 
+    def _shifted(self, expr, bound: str):
+        """``expr`` with each symbol written ``min + u`` (or ``max - u``), ``u >= 0``:
+        every admissible value is one such, so a sign sympy proves for the shifted
+        expression holds for all of them. None when a symbol has no such bound."""
+        sp = _sympy()
+        subs = {}
+        for s in expr.free_symbols:
+            info = self.infos.get(str(s), DimInfo(str(s)))
+            u = sp.Symbol(f"{s}_u", integer=True, nonnegative=True)
+            if bound == "min":
+                subs[s] = info.min + u
+            elif info.max is not None:
+                subs[s] = info.max - u
+            else:
+                return None
+        return sp.expand(expr.subs(subs))
+
+    def sign(self, expr) -> int | None:
+        """1 if ``expr`` > 0 for every admissible size, -1 if < 0 for every one, 0 if
+        it is 0 for every one, None if it depends. Never decided from samples."""
+        if not getattr(expr, "free_symbols", None):
+            v = int(expr)
+            return (v > 0) - (v < 0)
+        syms = expr.free_symbols
+        if all((i := self.infos.get(str(s))) and i.max is not None and i.max == i.min for s in syms):
+            v = int(expr.subs({s: self.infos[str(s)].min for s in syms}))
+            return (v > 0) - (v < 0)
+        for bound in ("min", "max"):
+            shifted = self._shifted(expr, bound)
+            if shifted is not None:
+                if shifted.is_positive:
+                    return 1
+                if shifted.is_negative:
+                    return -1
+        return None
+
+    def positive(self, size) -> bool | None:
+        """Is an integer size >= 1 for every admissible value (True), <= 0 for every
+        one (False), or does it depend (None)?"""
+        if not getattr(size, "free_symbols", None):
+            return int(size) >= 1
+        low = self._shifted(size - 1, "min")
+        if low is not None and low.is_nonnegative:
+            return True
+        high = self._shifted(size, "max")
+        if high is not None and high.is_nonpositive:
+            return False
+        return None
+
     def decide_zero(self, diff) -> bool | None:
         """Is ``diff`` zero for every admissible assignment (True), for none (False), or
-        does it depend (None)? Sizes are at least ``min`` (1 by default) and at most
-        ``max``: each symbol is written ``min + u`` (or ``max - u``) with ``u >= 0``, and
-        sympy decides the sign if it can. Never decided from samples."""
-        sp = _sympy()
-        syms = diff.free_symbols
-        if syms and all((i := self.infos.get(str(s))) and i.max is not None and i.max == i.min
-                        for s in syms):
-            return diff.subs({s: self.infos[str(s)].min for s in syms}) == 0
-        for bound in ("min", "max"):
-            subs = {}
-            for s in syms:
-                info = self.infos.get(str(s), DimInfo(str(s)))
-                u = sp.Symbol(f"{s}_u", integer=True, nonnegative=True)
-                if bound == "min":
-                    subs[s] = info.min + u
-                elif info.max is not None:
-                    subs[s] = info.max - u
-                else:
-                    break
-            else:
-                shifted = sp.expand(diff.subs(subs))
-                if shifted.is_positive or shifted.is_negative:
-                    return False
-        return None
+        does it depend (None)?"""
+        sign = self.sign(diff)
+        return None if sign is None else sign == 0
 
     def is_integer(self, q) -> bool | None:
         """Decide whether ``q`` is whole, using ``multiple_of`` facts."""
@@ -263,7 +307,7 @@ class _Parser:
             if v.denominator != 1:
                 raise DimSyntaxError(f"{self.text!r} is not a whole size ({v})")
             return int(v)
-        return _norm(v)
+        return canonical(v)
 
     def peek(self):
         return self.toks[self.i] if self.i < len(self.toks) else (None, None)

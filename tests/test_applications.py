@@ -9,9 +9,10 @@ import pytest
 pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 
-import shapecheck  # noqa: E402
 from differential import assert_no_mismatch, compare_report  # noqa: E402
 from keras_oracle import keras_facts, keras_model_facts  # noqa: E402
+
+import shapecheck  # noqa: E402
 
 SUPPORTED = ["VGG16", "ResNet50", "ResNet50V2", "MobileNetV2", "MobileNetV3Small", "DenseNet121",
              "EfficientNetB0", "EfficientNetV2B0", "InceptionV3", "Xception", "NASNetMobile"]

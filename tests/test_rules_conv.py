@@ -5,16 +5,11 @@ from __future__ import annotations
 
 import pytest
 import sympy
+from helpers import one_layer
 
 import shapecheck
 
 N = None
-
-
-def one_layer(layer: dict, shape: list, **kw):
-    spec = {"inputs": {"x": shape}, "layers": [{"name": "l", **layer}], **kw}
-    report = shapecheck.analyze(spec)
-    return report, report.layers["l"]
 
 
 CASES = [

@@ -14,11 +14,8 @@ from typing import Any
 from ..diagnostics import Finding
 from ..dims import fmt, fmt_shape
 from .checks import need_rank
+from .core import same_shape
 from .registry import REQUIRED, Arg, Axis, LayerCall, Output, Weight, choice_arg, float_arg, rule
-
-
-def _same(call: LayerCall) -> Output:
-    return Output((call.shape,))
 
 
 def _any(v: Any) -> Any:
@@ -35,18 +32,18 @@ def _number(name: str, default: Any, doc: str = "no shape change") -> Arg:
 
 
 rule("ReLU", args=(_number("max_value", None), _number("negative_slope", 0.0),
-                   _number("threshold", 0.0)))(_same)
-rule("LeakyReLU", args=(_number("negative_slope", 0.3),), accepts=("alpha",))(_same)
-rule("ELU", args=(_number("alpha", 1.0),))(_same)
+                   _number("threshold", 0.0)))(same_shape)
+rule("LeakyReLU", args=(_number("negative_slope", 0.3),), accepts=("alpha",))(same_shape)
+rule("ELU", args=(_number("alpha", 1.0),))(same_shape)
 rule("Softmax", args=(Arg("axis", _any, -1, doc="the axis summed to 1; no shape change",
-                          kind="int | [int]"),))(_same)
-rule("Identity")(_same)
-rule("GaussianDropout", args=(float_arg("rate", doc="no shape change"),), accepts=("seed",))(_same)
+                          kind="int | [int]"),))(same_shape)
+rule("Identity")(same_shape)
+rule("GaussianDropout", args=(float_arg("rate", doc="no shape change"),), accepts=("seed",))(same_shape)
 rule("AlphaDropout", args=(float_arg("rate", doc="no shape change"),),
-     accepts=("noise_shape", "seed"))(_same)
+     accepts=("noise_shape", "seed"))(same_shape)
 rule("GaussianNoise", args=(_number("stddev", REQUIRED, doc="no shape change"),),
-     accepts=("seed",))(_same)
-rule("ActivityRegularization", args=(_number("l1", 0.0), _number("l2", 0.0)))(_same)
+     accepts=("seed",))(same_shape)
+rule("ActivityRegularization", args=(_number("l1", 0.0), _number("l2", 0.0)))(same_shape)
 
 
 def _spatial_dropout(ndim: int):

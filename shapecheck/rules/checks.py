@@ -7,6 +7,15 @@ from ..dims import Shape, compare, fmt, fmt_shape
 from .registry import Axis, LayerCall
 
 
+def spatial_axes(rank: int, data_format: str) -> tuple[int, ...]:
+    return tuple(range(1, rank + 1)) if data_format == "channels_last" else \
+        tuple(range(2, rank + 2))
+
+
+def channel_axis(data_format: str) -> int:
+    return -1 if data_format == "channels_last" else 1
+
+
 def need_rank(call: LayerCall, shape: Shape, ndim: int | None = None, min_ndim: int | None = None,
               index: int = 0) -> None:
     """Keras's InputSpec check: ``expected ndim=3, found ndim=2``."""

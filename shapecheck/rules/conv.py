@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..diagnostics import Finding
-from ..dims import Dim, DimFacts, exact_div, fmt, fmt_shape, mul
-from .checks import need_rank
+from ..dims import Dim, canonical, ceil_div, exact_div, floor_div, fmt, fmt_shape, mul
+from .checks import channel_axis, need_rank, spatial_axes
 from .registry import REQUIRED, Arg, Axis, LayerCall, Note, Output, Weight, bool_arg, int_arg, rule
 
 # --- arguments shared with pooling ----------------------------------------------------
@@ -66,43 +66,7 @@ def data_format_arg() -> Arg:
                "right after the batch axis", "'channels_last' | 'channels_first' | null")
 
 
-def spatial_axes(rank: int, data_format: str) -> tuple[int, ...]:
-    return tuple(range(1, rank + 1)) if data_format == "channels_last" else \
-        tuple(range(2, rank + 2))
-
-
-def channel_axis(data_format: str) -> int:
-    return -1 if data_format == "channels_last" else 1
-
-
 # --- exact window arithmetic -----------------------------------------------------------
-
-
-def _sympy():
-    import sympy
-
-    return sympy
-
-
-def floor_div(n: Dim, s: int) -> Dim:
-    """floor(n / s), an int for an int and an exact sympy floor for a named size."""
-    if n is None or isinstance(n, int):
-        return None if n is None else n // s
-    sp = _sympy()
-    return sp.floor(n * sp.Rational(1, s)) if s != 1 else n
-
-
-def ceil_div(n: Dim, s: int) -> Dim:
-    if n is None or isinstance(n, int):
-        return None if n is None else -(-n // s)
-    sp = _sympy()
-    return sp.ceiling(n * sp.Rational(1, s)) if s != 1 else n
-
-
-def _norm(d: Dim) -> Dim:
-    if d is None or isinstance(d, int):
-        return d
-    return int(d) if d.is_Integer else d
 
 
 def window_out(n: Dim, k: int, s: int, d: int, padding: str) -> tuple[Dim, str]:
@@ -110,7 +74,7 @@ def window_out(n: Dim, k: int, s: int, d: int, padding: str) -> tuple[Dim, str]:
     and the formula with the numbers in it."""
     eff = (k - 1) * d + 1
     if padding == "valid":
-        out = None if n is None else _norm(floor_div(n - eff, s) + 1)
+        out = None if n is None else canonical(floor_div(n - eff, s) + 1)
         return out, (f"floor((n - ((k - 1)*d + 1)) / s) + 1 = "
                      f"floor(({fmt(n)} - (({k} - 1)*{d} + 1)) / {s}) + 1")
     out = ceil_div(n, s)
@@ -123,13 +87,13 @@ def transpose_out(n: Dim, k: int, s: int, d: int, padding: str, op: int | None) 
     if padding == "valid":
         if op is None:
             text = f"(n - 1)*s + max(k_eff, s) = ({fmt(n)} - 1)*{s} + max({eff}, {s})"
-            return (None if n is None else _norm((n - 1) * s + max(eff, s))), text
+            return (None if n is None else canonical((n - 1) * s + max(eff, s))), text
         text = f"(n - 1)*s + k_eff + output_padding = ({fmt(n)} - 1)*{s} + {eff} + {op}"
-        return (None if n is None else _norm((n - 1) * s + eff + op)), text
+        return (None if n is None else canonical((n - 1) * s + eff + op)), text
     if op is None:
-        return (None if n is None else _norm(n * s)), f"n*s = {fmt(n)}*{s}"
+        return (None if n is None else canonical(n * s)), f"n*s = {fmt(n)}*{s}"
     text = (f"(n - 1)*s + k_eff % 2 + output_padding = ({fmt(n)} - 1)*{s} + {eff} % 2 + {op}")
-    return (None if n is None else _norm((n - 1) * s + eff % 2 + op)), text
+    return (None if n is None else canonical((n - 1) * s + eff % 2 + op)), text
 
 
 def check_positive(call: LayerCall, axis: int, out: Dim, formula: str, shape: tuple) -> Note | None:
@@ -142,24 +106,10 @@ def check_positive(call: LayerCall, axis: int, out: Dim, formula: str, shape: tu
                           f"window does not fit the input {fmt_shape(shape)}",
                           hint="use padding='same', a smaller kernel/pool size, or a larger input")
         return None
-    if _provably_positive(out, call.facts):
+    if call.facts.positive(out):
         return None
     return Note("SC304", f"{call.type} output axis {axis} is {fmt(out)}, which must be >= 1",
                 hint="state the input size's minimum in dims:, e.g. min")
-
-
-def _provably_positive(out: Any, facts: DimFacts) -> bool:
-    """Sizes grow with the named sizes they depend on, so shifting each symbol to
-    ``min + u`` (u >= 0) and asking sympy is a proof, never a guess."""
-    sp = _sympy()
-    if (out - 1).is_nonnegative:
-        return True
-    subs = {}
-    for s in out.free_symbols:
-        info = facts.infos.get(str(s))
-        low = info.min if info else 1
-        subs[s] = low + sp.Symbol(f"{s}_u", integer=True, nonnegative=True)
-    return bool((out.subs(subs) - 1).is_nonnegative)
 
 
 def _channels(call: LayerCall, shape: tuple, data_format: str) -> Dim:

@@ -86,14 +86,15 @@ def embedding(call: LayerCall) -> Output:
     return Output((call.shape + (width,),), tuple(weights))
 
 
-def _same(call: LayerCall) -> Output:
+def same_shape(call: LayerCall) -> Output:
+    """The output is shaped like the input."""
     return Output((call.shape,))
 
 
 rule("Dropout", args=(float_arg("rate", doc="fraction of units dropped; no shape change"),),
-     accepts=("noise_shape", "seed"))(_same)
-rule("Activation", args=(Arg("activation", lambda v: v, doc="no shape change"),))(_same)
-rule("Masking", accepts=("mask_value",))(_same)
+     accepts=("noise_shape", "seed"))(same_shape)
+rule("Activation", args=(Arg("activation", lambda v: v, doc="no shape change"),))(same_shape)
+rule("Masking", accepts=("mask_value",))(same_shape)
 
 
 @rule("Flatten", args=(choice_arg("data_format", ("channels_last", "channels_first", None), None,

@@ -42,19 +42,6 @@ def _batch(call: LayerCall) -> Dim:
     return next(iter(sizes)) if len(sizes) == 1 else None
 
 
-def _same(a: Dim, b: Dim, facts) -> bool | None:
-    """``compare``, but "different" only when provably so for every size the symbols
-    may take (t + 1 vs t, 2*t vs t); t vs 3 differs for most t, yet holds at t=3, so it
-    is a condition to state, not an error."""
-    same = compare(a, b, facts)
-    if same is False and not (isinstance(a, int) and isinstance(b, int)):
-        import sympy as sp
-
-        diff = sp.expand(sp.sympify(a) - sp.sympify(b))
-        return False if diff.is_zero is False or diff.is_nonzero else None
-    return same
-
-
 def _elementwise(call: LayerCall, a: Shape, b: Shape, notes: list[Note]) -> Shape:
     """``Merge._compute_elemwise_op_output_shape``: right-aligned broadcasting of the
     axes after the batch; unknown if either size is unknown (even against a 1)."""
@@ -71,7 +58,7 @@ def _elementwise(call: LayerCall, a: Shape, b: Shape, notes: list[Note]) -> Shap
         elif j == 1:
             out.append(i)
         else:
-            same = _same(i, j, call.facts)
+            same = compare(i, j, call.facts)
             if same is False:
                 raise Finding("SC306", f"{call.type}: Inputs have incompatible shapes. Received "
                               f"{_shapes(call)}: {fmt(i)} and {fmt(j)} are neither equal nor 1",
@@ -132,7 +119,7 @@ def concatenate(call: LayerCall) -> Output:
             continue
         sizes = [s[k] for s in call.inputs if s[k] is not None]
         for d in sizes[1:]:
-            same = _same(sizes[0], d, call.facts)
+            same = compare(sizes[0], d, call.facts)
             if same is False:
                 raise Finding("SC306", "A `Concatenate` layer requires inputs with matching shapes "
                               f"except for the concatenation axis. Received: input_shape="
@@ -189,7 +176,7 @@ def dot(call: LayerCall) -> Output:
                       f"{picked[0]}) != {fmt(db)} (at axis {picked[1]}). Full input shapes: "
                       f"{fmt_shape(a)}, {fmt_shape(b)}",
                       hint="Keras needs both contracted axes known, or both unknown")
-    same = _same(da, db, call.facts)
+    same = compare(da, db, call.facts)
     if same is False:
         raise Finding("SC306", f"Dot: Incompatible input shapes: axis values {fmt(da)} (at axis "
                       f"{picked[0]}) != {fmt(db)} (at axis {picked[1]}). Full input shapes: "

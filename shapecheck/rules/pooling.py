@@ -9,16 +9,8 @@ convolution's with dilation 1, the channels pass through, and there are no weigh
 from __future__ import annotations
 
 from ..dims import fmt
-from .checks import need_rank
-from .conv import (
-    channel_axis,
-    check_positive,
-    data_format_arg,
-    padding_arg,
-    spatial_axes,
-    tuple_arg,
-    window_out,
-)
+from .checks import channel_axis, need_rank, spatial_axes
+from .conv import check_positive, data_format_arg, padding_arg, tuple_arg, window_out
 from .registry import REQUIRED, Arg, LayerCall, Output, bool_arg, rule
 
 

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from ..diagnostics import Finding
 from ..dims import Dim, add, fmt, fmt_shape, mul
-from .checks import need_rank
+from .checks import need_rank, spatial_axes
 from .registry import Arg, LayerCall, Note, Output, choice_arg, rule
 
 _FORMAT = choice_arg("data_format", ("channels_last", "channels_first", None), None,
@@ -59,11 +59,9 @@ def _sizes(n: int) -> Callable[[Any], tuple[int, ...]]:
     return check
 
 
-def _spatial(call: LayerCall, n: int) -> list[int]:
-    shape = call.shape
-    need_rank(call, shape, ndim=n + 2)
-    first = call.args.get("data_format") == "channels_first"
-    return list(range(2, n + 2)) if first else list(range(1, n + 1))
+def _spatial(call: LayerCall, n: int) -> tuple[int, ...]:
+    need_rank(call, call.shape, ndim=n + 2)
+    return spatial_axes(n, call.args.get("data_format") or "channels_last")
 
 
 def _positive(call: LayerCall, d: Dim, before: Dim, crop: tuple[int, int], axis: int,
@@ -79,47 +77,16 @@ def _positive(call: LayerCall, d: Dim, before: Dim, crop: tuple[int, int], axis:
                           f"cropping={list(call['cropping'])}", arg="cropping",
                           hint=f"crop less than {fmt(before)} in total on axis {axis}")
         return
-    lowest = _lowest(call, d)
-    if lowest is not None and lowest >= 1:
+    fits = call.facts.positive(d)
+    if fits:
         return
-    highest = _highest(call, d)
-    if highest is not None and highest <= 0:
+    if fits is False:
         raise Finding("SC306", f"{call.type}: cropping {crop[0]}+{crop[1]} from axis {axis} of size "
-                      f"{fmt(before)} leaves {fmt(d)} <= {highest} for every allowed size",
+                      f"{fmt(before)} leaves {fmt(d)} <= 0 for every allowed size",
                       arg="cropping")
     notes.append(Note("SC304", f"{call.type} requires {fmt(before)} > {crop[0] + crop[1]} "
                       f"(axis {axis} keeps {fmt(d)})",
                       hint=f"state it in dims:, e.g. min: {crop[0] + crop[1] + 1}"))
-
-
-def _bound(call: LayerCall, d: Any, which: str) -> int | None:
-    """``d`` at every symbol's dims: min (or max), when ``d`` is a sum of symbols with
-    positive coefficients plus a constant (so it is increasing in each)."""
-    import sympy as sp
-
-    subs = {}
-    for s in d.free_symbols:
-        info = call.facts.infos.get(str(s))
-        v = 1 if which == "min" and info is None else getattr(info, which, None)
-        if v is None:
-            return None
-        subs[s] = v
-    try:
-        poly = sp.Poly(d, *sorted(d.free_symbols, key=str))
-    except sp.PolynomialError:
-        return None
-    if poly.total_degree() != 1 or any(c <= 0 for m, c in poly.terms() if any(m)):
-        return None
-    v = d.subs(subs)
-    return int(v) if v.is_Integer else None
-
-
-def _lowest(call: LayerCall, d: Any) -> int | None:
-    return _bound(call, d, "min")
-
-
-def _highest(call: LayerCall, d: Any) -> int | None:
-    return _bound(call, d, "max")
 
 
 def _crop(n: int):
