@@ -12,24 +12,29 @@ from .reading.spec import read_spec
 from .report import Report
 
 
-def analyze(source: Any, dims: Mapping[str, int] | None = None) -> Report:
+def analyze(source: Any, dims: Mapping[str, int] | None = None, custom_layers: Any = None) -> Report:
     """Analyse a model.
 
     ``source`` is a path to a model file (a spec, a Keras or TF.js config, a .keras
     archive, an .h5), a dict in spec form or a Keras config dict, or a live
     ``keras.Model`` (its config is read, not its weights). ``dims`` binds named sizes for
-    this run (``{"t": 4995}``), like ``--dim``. Raises ``FileNotFoundError`` only when
-    the path does not exist.
+    this run (``{"t": 4995}``), like ``--dim``. ``custom_layers`` declares the shape
+    rules of custom layer classes as data (docs/custom-layers.md), like the spec's
+    ``custom_layers:`` (which wins for a class both declare). Raises
+    ``FileNotFoundError`` only when the path does not exist.
     """
+    from .rules.custom import declare
+
+    custom = None if custom_layers is None else declare(custom_layers)
     if isinstance(source, Mapping):
-        return analyze_data(dict(source), None, "dict", dims)
+        return analyze_data(dict(source), None, "dict", dims, custom_layers=custom)
     if not isinstance(source, (str, bytes, os.PathLike)) and callable(getattr(source, "to_json", None)):
         # A model object the caller built in this process: its own to_json() is the
         # config Keras would save. Nothing else of it is used.
         name = getattr(source, "name", None)
         return _analyze_text(source.to_json(), f"<{type(source).__name__} {name}>", dims,
-                             "keras-json")
-    return analyze_file(os.fspath(source), dims)
+                             "keras-json", custom)
+    return analyze_file(os.fspath(source), dims, custom)
 
 
 # Text formats (specs, JSON configs) larger than this are refused unread: the largest
@@ -37,7 +42,7 @@ def analyze(source: Any, dims: Mapping[str, int] | None = None) -> Report:
 MAX_TEXT_BYTES = 64 * 1024 * 1024
 
 
-def analyze_file(path: str, dims: Mapping[str, int] | None = None) -> Report:
+def analyze_file(path: str, dims: Mapping[str, int] | None = None, custom_layers: Any = None) -> Report:
     """Analyse a file without reading more of it than its format needs: archives and
     HDF5 files are opened in place (their weights are never loaded), text is read
     only below a size cap."""
@@ -52,22 +57,23 @@ def analyze_file(path: str, dims: Mapping[str, int] | None = None) -> Report:
             text, found = read_config_text(fh, path)
             if text is None:
                 return _unreadable(path, "keras-archive", *found)
-            return _analyze_text(text, path, dims, "keras-archive")
+            return _analyze_text(text, path, dims, "keras-archive", custom_layers)
         if h5.is_hdf5(head):
             model, found = h5.read(fh, path)
             if model is None:
                 return _unreadable(path, "keras-h5", *found)
-            return _with_weight_check(_analyze_text(model.config_text, path, dims, "keras-h5"),
+            return _with_weight_check(_analyze_text(model.config_text, path, dims, "keras-h5", custom_layers),
                                       model.weights)
         if size > MAX_TEXT_BYTES:
             return _unreadable(path, _spec_format(path), make(
                 "SC108", f"the file is {size:,} bytes, over the {MAX_TEXT_BYTES:,} a model config "
                 "or spec may have; it was not read", Location(path, 1, 1)))
         raw = head + fh.read()
-    return analyze_bytes(raw, path, dims)
+    return analyze_bytes(raw, path, dims, custom_layers)
 
 
-def analyze_bytes(raw: bytes, path: str, dims: Mapping[str, int] | None = None) -> Report:
+def analyze_bytes(raw: bytes, path: str, dims: Mapping[str, int] | None = None,
+                  custom_layers: Any = None) -> Report:
     """Analyse a file's content; the format is decided by content, not by extension:
     a zip is a .keras archive, an HDF5 file a legacy .h5, JSON with Keras's keys a
     Keras or TF.js config, anything else a spec."""
@@ -79,12 +85,12 @@ def analyze_bytes(raw: bytes, path: str, dims: Mapping[str, int] | None = None) 
         text, found = read_config_text(io.BytesIO(raw), path)
         if text is None:
             return _unreadable(path, "keras-archive", *found)
-        return _analyze_text(text, path, dims, "keras-archive")
+        return _analyze_text(text, path, dims, "keras-archive", custom_layers)
     if h5.is_hdf5(raw):
         model, found = h5.read(io.BytesIO(raw), path)
         if model is None:
             return _unreadable(path, "keras-h5", *found)
-        report = _analyze_text(model.config_text, path, dims, "keras-h5")
+        report = _analyze_text(model.config_text, path, dims, "keras-h5", custom_layers)
         return _with_weight_check(report, model.weights)
     try:
         text = raw.decode("utf-8-sig")
@@ -92,15 +98,15 @@ def analyze_bytes(raw: bytes, path: str, dims: Mapping[str, int] | None = None) 
         return _unreadable(path, _spec_format(path), make(
             "SC101", f"not UTF-8 text: {e.reason} at byte {e.start}", Location(path, 1, 1),
             hint="save the spec as UTF-8"))
-    return _analyze_text(text, path, dims, None)
+    return _analyze_text(text, path, dims, None, custom_layers)
 
 
 def _spec_format(path: str | None) -> str:
     return "json" if path and path.lower().endswith(".json") else "yaml"
 
 
-def _analyze_text(text: str, path: str, dims: Mapping[str, int] | None, container: str | None
-                  ) -> Report:
+def _analyze_text(text: str, path: str, dims: Mapping[str, int] | None, container: str | None,
+                  custom_layers: Any = None) -> Report:
     from .reading.yaml_spec import load
 
     as_json = container is not None or text.lstrip()[:1] in ("{", "[")
@@ -110,11 +116,11 @@ def _analyze_text(text: str, path: str, dims: Mapping[str, int] | None, containe
         return _unreadable(path, container or _spec_format(path), _too_deep(path))
     if data is None and found:
         return _unreadable(path, container or _spec_format(path), *found)
-    return analyze_data(data, path, container or _spec_format(path), dims, found)
+    return analyze_data(data, path, container or _spec_format(path), dims, found, custom_layers)
 
 
 def analyze_data(data: Any, path: str | None, fmt: str, dims: Mapping[str, int] | None = None,
-                 found: list | None = None) -> Report:
+                 found: list | None = None, custom_layers: Any = None) -> Report:
     from .engine import run
     from .reading.keras_config import looks_like_keras, to_spec
 
@@ -134,8 +140,13 @@ def analyze_data(data: Any, path: str | None, fmt: str, dims: Mapping[str, int] 
     elif fmt in ("keras-archive", "keras-h5"):
         return _unreadable(path, fmt, *(found or ()), make(
             "SC102", "the file holds no Keras model config", Location(path, 1, 1)))
-    spec, spec_found = read_spec(data, path, fmt, dims, lenient)
-    found = list(found or ()) + spec_found
+    custom = None
+    if custom_layers is not None:
+        from .rules.custom import declare
+
+        custom = declare(custom_layers)
+    spec, spec_found = read_spec(data, path, fmt, dims, lenient, custom.rules if custom else None)
+    found = list(found or ()) + list(custom.found if custom else ()) + spec_found
     if spec is None:
         return _unreadable(path, fmt, *found)
     return run(spec, found)

@@ -31,6 +31,10 @@ def _parser() -> _Parser:
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     p.add_argument("--dim", action="append", default=[], metavar="NAME=VALUE",
                    help="bind a named size for this run, e.g. --dim t=4995 (repeatable)")
+    p.add_argument("--config", metavar="PYPROJECT",
+                   help="read [tool.shapecheck] from this file (default: the nearest pyproject.toml "
+                   "at or above the current folder that has one)")
+    p.add_argument("--no-config", action="store_true", help="ignore pyproject.toml")
     p.add_argument("--no-explain", action="store_true",
                    help="text format: the table and diagnostics only, no weight explanations")
     p.add_argument("--version", action="version", version=f"shapecheck {__version__}")
@@ -45,6 +49,25 @@ def _bindings(items: list[str]) -> dict[str, int]:
             raise _UsageError(f"--dim {item!r}: expected NAME=INT, e.g. --dim t=4995")
         out[m.group(1)] = int(m.group(2))
     return out
+
+
+def _config(args):
+    """The project's [tool.shapecheck], or an error message for a --config that is missing."""
+    from . import config
+
+    if args.no_config:
+        return config.Config()
+    path = args.config
+    if path is None:
+        path = config.find(".")
+        if path is None:
+            return config.Config()
+    elif not os.path.isfile(path):
+        return f"--config {path}: no such file"
+    try:
+        return config.load(path)
+    except OSError as e:
+        return f"{path}: {e.strerror or e}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -77,10 +100,24 @@ def _main(argv: Sequence[str] | None) -> int:
     from .api import analyze_file
 
     reports = []
+    config = _config(args)
+    if isinstance(config, str):
+        print(f"shapecheck: error: {config}", file=err)
+        return EXIT_USAGE
+    if config.found:  # the configuration's own problems, reported once as its own file
+        from .report import Report
+
+        reports.append(Report(config.path, "pyproject", None, {}, (), {}, config.found, None, None))
+    dims = {**config.dims, **dims}
+    custom = config.custom_layers
+    if custom is not None:
+        from dataclasses import replace
+
+        custom = replace(custom, found=())
     crashed = False
     for path in args.files:
         try:
-            reports.append(analyze_file(path, dims))
+            reports.append(analyze_file(path, dims, custom))
         except OSError as e:
             print(f"shapecheck: error: {path}: {e.strerror or e}", file=err)
             return EXIT_USAGE

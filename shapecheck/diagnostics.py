@@ -77,6 +77,8 @@ CATALOGUE: dict[str, Code] = {
              "is not installed."),
         Code("SC111", _E, "code reference in a config", "A layer argument names a function or class "
              "outside Keras (os.system, builtins.eval...): loading the file in Keras would import it."),
+        Code("SC112", _E, "invalid configuration", "`[tool.shapecheck]` in pyproject.toml is not valid "
+             "TOML, or has a setting of the wrong form."),
         Code("SC201", _E, "unknown reference", "`inputs`, `initial_state` or `outputs` names a layer or "
              "input that does not exist."),
         Code("SC202", _E, "cycle", "Layers feed each other in a loop; a Keras model is acyclic."),
@@ -114,6 +116,8 @@ CATALOGUE: dict[str, Code] = {
              "not know; it was ignored."),
         Code("SC408", _E, "custom or code layer", "A layer class that is not Keras's own, or a Lambda: "
              "shapecheck never imports or runs code named in a model, so its outputs are unknown."),
+        Code("SC409", _E, "invalid custom layer rule", "A declared custom-layer rule (`custom_layers:`) "
+             "is malformed, or would replace a Keras layer's own rule."),
     )
 }
 

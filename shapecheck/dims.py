@@ -268,8 +268,18 @@ def parse_dim(text: str, facts: DimFacts, bindings: dict[str, int] | None = None
     tokens = _tokenize(text)
     bindings = bindings or {}
     free = [v for k, v in tokens if k == "name" and v not in _FUNCS and v not in bindings]
+    symbolic = any(not isinstance(bindings[v], int) for k, v in tokens if k == "name" and v in bindings)
     # With no free names the arithmetic is exact in Fractions and sympy stays unloaded.
-    return _Parser(tokens, facts if free else None, bindings, text).parse()
+    return _Parser(tokens, facts if free or symbolic else None, bindings, text).parse()
+
+
+def dim_names(text: str) -> set[str]:
+    """The names a size expression reads (not its functions); a DimSyntaxError if it
+    is not one, checked without evaluating anything."""
+    tokens = _tokenize(text)
+    names = {v for k, v in tokens if k == "name" and v not in _FUNCS}
+    _Syntax(tokens, None, dict.fromkeys(names, 0), text).parse()
+    return names
 
 
 def _tokenize(text: str) -> list[tuple[str, str]]:
@@ -372,6 +382,9 @@ class _Parser:
                     self.take()
                     args.append(self.expr())
                 self.take(")")
+                want = 1 if val in ("floor", "ceil") else 2
+                if len(args) != want:
+                    raise DimSyntaxError(f"{val}() takes {want} argument(s) in {self.text!r}")
                 return self._call(val, args)
             if val in self.bindings:
                 return self.bindings[val]
@@ -385,10 +398,18 @@ class _Parser:
         raise DimSyntaxError(f"unexpected {val!r} in {self.text!r}")
 
     def _call(self, fn, args):
-        want = 1 if fn in ("floor", "ceil") else 2
-        if len(args) != want:
-            raise DimSyntaxError(f"{fn}() takes {want} argument(s) in {self.text!r}")
         if self.facts is None:
             return {"floor": math.floor, "ceil": math.ceil, "min": min, "max": max}[fn](*args)
         sp = _sympy()
         return {"floor": sp.floor, "ceil": sp.ceiling, "min": sp.Min, "max": sp.Max}[fn](*args)
+
+
+class _Syntax(_Parser):
+    """The parser with every value 0: accepts exactly what ``_Parser`` accepts,
+    computes nothing, so no size can make a well-formed expression fail here."""
+
+    def _binop(self, op, a, b):
+        return 0
+
+    def _call(self, fn, args):
+        return 0

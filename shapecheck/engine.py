@@ -8,6 +8,7 @@ unknown), so one mistake yields one finding, not a cascade.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Mapping
 
 from .diagnostics import Diagnostic, Finding, Location, make
 from .dims import Shape, fmt_shape, total
@@ -15,7 +16,7 @@ from .graph import build
 from .reading.spec import LayerConfig, LayerSpec, ModelSpec, Ref
 from .report import LayerReport, Report
 from .rules.recurrent import CELLS
-from .rules.registry import apply, lookup, params_of
+from .rules.registry import Rule, apply, lookup, params_of
 
 _FAILED = None
 # Findings about a value point at the value, not at its key.
@@ -87,15 +88,15 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
     gathered = _gather(layer, results, diags) if layer.inputs or spec.inputs else None
     if not isinstance(gathered, tuple):
         if layer.call == 0:
-            _check_config(cfg, diags)
+            _check_config(cfg, diags, spec.custom)
         if isinstance(gathered, str) and gathered in failed:
             diags.append(make("SC207", f"{name!r} is not checked: its input comes from "
                               f"{gathered!r}, which could not be analysed", layer.where, name))
         return LayerReport(name, cfg.type, (), None, (), None, None, layer.where, status="skipped")
     inputs, kwargs = gathered
     try:
-        _check_call_args(layer)
-        out = apply(cfg, inputs, spec.facts, kwargs)
+        _check_call_args(layer, spec.custom)
+        out = apply(cfg, inputs, spec.facts, kwargs, spec.custom)
     except Finding as f:
         where = (f.config or cfg).where(f.arg, value=f.code in _AT_VALUE)
         if layer.call:
@@ -112,16 +113,16 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
                        params_of(weights, trainable=True), layer.where, out.why)
 
 
-def _check_config(cfg: LayerConfig, diags: list[Diagnostic]) -> None:
+def _check_config(cfg: LayerConfig, diags: list[Diagnostic], custom: Mapping[str, Rule]) -> None:
     """A layer whose inputs are unknown still gets its type and arguments checked, so
     one error early in the model does not hide typos after it."""
     try:
-        _, notes = lookup(cfg.type).check_args(cfg)
+        _, notes = lookup(cfg.type, custom).check_args(cfg)
     except Finding as f:
         diags.append(make(f.code, f.message, cfg.where(f.arg), cfg.name, f.hint))
         return
     for sub in cfg.nested.values():
-        _check_config(sub, diags)
+        _check_config(sub, diags, custom)
 
 
 def _gather(layer: LayerSpec, results, diags) -> tuple[tuple[Shape, ...], dict] | str | None:
@@ -158,8 +159,8 @@ def _pick(ref: Ref, shapes: tuple[Shape, ...], diags, layer: str | None) -> tupl
     return None
 
 
-def _check_call_args(layer: LayerSpec) -> None:
-    rule = lookup(layer.config.type)
+def _check_call_args(layer: LayerSpec, custom: Mapping[str, Rule]) -> None:
+    rule = lookup(layer.config.type, custom)
     for key in layer.call_args:
         if key not in rule.call_args:
             raise Finding("SC402", f"a {layer.config.type} call takes no {key!r}",

@@ -223,11 +223,15 @@ class _Converter:
         entry.value_locs = dict(getattr(cfg, "value_locs", {}))
         entry["name"] = name
         entry["type"] = custom or cls
-        if custom:
-            # Kept as a layer so the graph and its dependants stay whole; the rule lookup
-            # reports it (SC408) and nothing of its config is used.
-            return entry
         self.foreign_objects(cfg, name)
+        if custom:
+            # Kept as a layer so the graph and its dependants stay whole. Without a
+            # declared rule the lookup reports it (SC408); a declared rule reads its
+            # plain arguments (numbers, strings, lists of them), never its objects.
+            for key, value in cfg.items():
+                if key not in ("name", "type", "inputs") and _plain(value):
+                    entry[key] = value
+            return entry
         for key, value in cfg.items():
             if key in LEGACY_ARGS or (key == "time_major" and value is False):
                 continue
@@ -421,3 +425,9 @@ def to_spec(data: dict, path: str | None, fmt: str) -> tuple[LocDict | None, lis
             conv.err("SC102", "modelTopology holds no Keras model config", _loc(topology, conv.top))
             return None, conv.found
     return conv.model(model), conv.found
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return len(value) <= 64 and all(_plain(v) and not isinstance(v, (list, tuple)) for v in value)
+    return value is None or isinstance(value, (bool, int, float, str))

@@ -14,7 +14,7 @@ from ..diagnostics import Diagnostic, Location, did_you_mean, make
 from ..dims import Dim, DimFacts, DimInfo, DimSyntaxError, is_symbolic, parse_dim
 from .yaml_spec import LocDict, LocList, value_where, where
 
-TOP_KEYS = ("model", "dims", "inputs", "layers", "outputs")
+TOP_KEYS = ("model", "dims", "inputs", "layers", "outputs", "custom_layers")
 # Keys of a layer entry that are not constructor arguments.
 LAYER_KEYS = ("name", "type", "inputs")
 # Call arguments that take tensors (references), not values.
@@ -116,6 +116,7 @@ class ModelSpec:
     layers: tuple[LayerSpec, ...]
     outputs: tuple[Ref, ...]
     bindings: Mapping[str, int]
+    custom: Mapping[str, Any] = field(default_factory=dict)  # declared rules (rules.custom)
 
 
 def _split_top(text: str) -> list[str]:
@@ -152,8 +153,21 @@ class _Namer:
         return base if n == 0 else f"{base}_{n}"
 
 
+def _locate(node: Any, at: tuple[str, ...]) -> Location:
+    """Where the key path ``at`` below ``node`` is written (the deepest part found)."""
+    loc = where(node)
+    for key in at:
+        if not isinstance(node, dict) or key not in node:
+            break
+        loc = where(node, key)
+        node = node[key]
+    return loc
+
+
 class _Reader:
-    def __init__(self, path: str | None, bindings: Mapping[str, int], lenient: bool = False) -> None:
+    def __init__(self, path: str | None, bindings: Mapping[str, int], lenient: bool = False,
+                 custom: Mapping[str, Any] | None = None) -> None:
+        self.custom = dict(custom or {})
         self.lenient = lenient
         self.path = path
         self.bindings = dict(bindings)
@@ -189,7 +203,19 @@ class _Reader:
                      "InputLayer as the first layer")
         outputs = self.read_outputs(data, layers)
         return ModelSpec(self.path, fmt, None if model is None else str(model), facts,
-                         inputs, layers, outputs, self.bindings)
+                         inputs, layers, outputs, self.bindings, self.read_custom(data))
+
+    def read_custom(self, data: dict) -> dict[str, Any]:
+        """The spec's own custom-layer rules, over those given by the configuration."""
+        rules = dict(self.custom)
+        if "custom_layers" in data:
+            from ..rules.custom import compile_rules
+
+            decls = data["custom_layers"]
+            own, found = compile_rules(decls, self.path or "<spec>", lambda at: _locate(decls, at))
+            self.found += found
+            rules.update(own)
+        return rules
 
     def read_dims(self, data: dict) -> DimFacts:
         infos: dict[str, DimInfo] = {}
@@ -489,8 +515,11 @@ def read_spec(
     fmt: str = "dict",
     bindings: Mapping[str, int] | None = None,
     lenient: bool = False,
+    custom: Mapping[str, Any] | None = None,
 ) -> tuple[ModelSpec | None, list[Diagnostic]]:
-    reader = _Reader(path, bindings or {}, lenient)
+    """Read a spec (data from ``yaml_spec.load`` or a converted Keras config).
+    ``custom`` holds custom-layer rules declared outside it (``[tool.shapecheck]``)."""
+    reader = _Reader(path, bindings or {}, lenient, custom)
     spec = reader.read(data, fmt)
     return spec, reader.found
 

@@ -34,7 +34,7 @@ def nested_model(call: LayerCall) -> Output:
                       f"{', '.join(fmt_shape(s) for s in call.inputs)}")
     # The inner InputLayers' shapes are what the model was built for; the call decides.
     spec = replace(spec, inputs=tuple(replace(i, shape=s) for i, s in zip(spec.inputs, call.inputs)),
-                   facts=call.facts)
+                   facts=call.facts, custom=call.custom)
     report = run(spec, found)
     errors = [d for d in report.diagnostics if d.severity is Severity.ERROR]
     if errors:

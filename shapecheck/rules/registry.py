@@ -79,6 +79,7 @@ class LayerCall:
     kwargs: Mapping[str, tuple[Shape, ...]]
     nested: Mapping[str, LayerConfig]
     facts: DimFacts
+    custom: Mapping[str, Rule] = field(default_factory=dict)  # declared rules, for wrapped layers
 
     def __getitem__(self, key: str) -> Any:
         return self.args[key]
@@ -249,11 +250,12 @@ def rule(*types: str, args: Iterable[Arg] = (), accepts: Iterable[str] = (), inp
 
 
 def apply(cfg: LayerConfig, inputs: tuple[Shape, ...], facts: DimFacts,
-          kwargs: Mapping[str, tuple[Shape, ...]] | None = None) -> Output:
+          kwargs: Mapping[str, tuple[Shape, ...]] | None = None,
+          custom: Mapping[str, Rule] | None = None) -> Output:
     """Check ``cfg``'s arguments and run its rule on ``inputs``. Wrappers call this
-    on the layer they wrap."""
+    on the layer they wrap. ``custom`` holds the model's declared custom-layer rules."""
     try:
-        return _apply(cfg, inputs, facts, kwargs)
+        return _apply(cfg, inputs, facts, kwargs, custom or {})
     except Finding as f:
         if f.config is None:  # the innermost layer that raised it, for its location
             f.config = cfg
@@ -261,8 +263,8 @@ def apply(cfg: LayerConfig, inputs: tuple[Shape, ...], facts: DimFacts,
 
 
 def _apply(cfg: LayerConfig, inputs: tuple[Shape, ...], facts: DimFacts,
-           kwargs: Mapping[str, tuple[Shape, ...]] | None) -> Output:
-    r = lookup(cfg.type)
+           kwargs: Mapping[str, tuple[Shape, ...]] | None, custom: Mapping[str, Rule]) -> Output:
+    r = lookup(cfg.type, custom)
     values, notes = r.check_args(cfg)
     if r.inputs is not None and len(inputs) != r.inputs:
         shapes = ", ".join(fmt_shape(s) for s in inputs)
@@ -270,19 +272,25 @@ def _apply(cfg: LayerConfig, inputs: tuple[Shape, ...], facts: DimFacts,
                       f"{shapes}", hint="pick one output with name[k], e.g. `inputs: enc[0]`"
                       if len(inputs) > 1 else "give the layer an input with `inputs:`")
     call = LayerCall(cfg.name, cfg.type, values, tuple(inputs), dict(kwargs or {}),
-                     cfg.nested, facts)
+                     cfg.nested, facts, custom)
     out = r.fn(call)
     if notes:
         out = replace(out, notes=notes + out.notes)
     return out.frozen() if values.get("trainable") is False else out
 
 
-def lookup(type_name: str) -> Rule:
+def lookup(type_name: str, custom: Mapping[str, Rule] | None = None) -> Rule:
     from .. import rules  # noqa: F401  (importing the package registers every family)
 
     r = REGISTRY.get(type_name)
     if r is not None:
         return r
+    if custom:
+        from .custom import match
+
+        r = match(custom, type_name)
+        if r is not None:
+            return r
     from .keras_names import KERAS_LAYERS
 
     if type_name == "Lambda" or ">" in type_name or "." in type_name:
@@ -290,8 +298,9 @@ def lookup(type_name: str) -> Rule:
             f"{type_name} is not a Keras layer (a custom class)"
         raise Finding("SC408", f"{what}; shapecheck never imports or runs code named in a model, "
                       "so this layer's outputs are unknown",
-                      hint="declare its shape rule in the spec (custom layers), or replace it with "
-                      "Keras layers", arg="type")
+                      hint="declare its shapes as data: `custom_layers:` in the spec or "
+                      "[tool.shapecheck.custom_layers] in pyproject.toml (docs/custom-layers.md)",
+                      arg="type")
 
     if type_name in KERAS_LAYERS:
         raise Finding("SC406", f"shapecheck has no rule for {type_name} yet",
@@ -300,7 +309,8 @@ def lookup(type_name: str) -> Rule:
     guess = did_you_mean(type_name, [*REGISTRY, *KERAS_LAYERS])
     raise Finding("SC401", f"unknown layer type {type_name!r}", arg="type",
                   hint=f"did you mean {guess!r}?" if guess else
-                  "use a Keras 3 layer class name, e.g. LSTM, Dense")
+                  "use a Keras 3 layer class name, e.g. LSTM, Dense; for a class of your own, "
+                  "declare its shapes in custom_layers (docs/custom-layers.md)")
 
 
 def params_of(weights: Iterable[Weight], trainable: bool | None = None) -> Dim:

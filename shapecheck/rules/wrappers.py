@@ -69,8 +69,8 @@ def bidirectional(call: LayerCall) -> Output:
     if states is not None:
         half = len(states) // 2
         fw_kw, bw_kw = {"initial_state": states[:half]}, {"initial_state": states[half:]}
-    fw = apply(fw_cfg, call.inputs, call.facts, fw_kw)
-    bw = apply(bw_cfg, call.inputs, call.facts, bw_kw)
+    fw = apply(fw_cfg, call.inputs, call.facts, fw_kw, call.custom)
+    bw = apply(bw_cfg, call.inputs, call.facts, bw_kw, call.custom)
     _check_pair(fw_cfg, bw_cfg)
 
     merge = call["merge_mode"]
@@ -139,7 +139,7 @@ def time_distributed(call: LayerCall) -> Output:
     shape = call.shape
     need_rank(call, shape, min_ndim=3)
     child = (shape[0], *shape[2:])
-    out = apply(inner, (child,), call.facts)
+    out = apply(inner, (child,), call.facts, custom=call.custom)
     if len(out.shapes) != 1:
         raise Finding("SC405", f"TimeDistributed needs a layer with one output; {inner.type} "
                       f"returns {len(out.shapes)}", hint="set return_state: false", arg="layer")
