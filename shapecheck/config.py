@@ -43,7 +43,8 @@ def find(start: str = ".") -> str | None:
     while True:
         candidate = os.path.join(here, FILENAME)
         if os.path.isfile(candidate) and _mentions_us(candidate):
-            return candidate
+            rel = os.path.relpath(candidate)  # shown in findings: short when it is close
+            return rel if not rel.startswith("..") else candidate
         parent = os.path.dirname(here)
         if parent == here:
             return None

@@ -159,7 +159,7 @@ CASES = [
         """, [("SC301", 2, 10)]),
     ("not-supported-yet", """
         inputs: {x: [?, 5, 3]}
-        layers: [{type: RandomFlip, mode: horizontal}]
+        layers: [{type: Pipeline}]
         """, [("SC406", 2, 11)]),
     ("stateful-needs-batch", """
         inputs: {x: [?, 5, 3]}

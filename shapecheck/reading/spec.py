@@ -147,7 +147,7 @@ class _Namer:
         self.counts: dict[str, int] = {}
 
     def __call__(self, type_name: str) -> str:
-        base = snake_case(type_name)
+        base = snake_case(re.split(r"[.>]", type_name)[-1])  # mypkg.layers.Scale is a Scale
         n = self.counts.get(base, 0)
         self.counts[base] = n + 1
         return base if n == 0 else f"{base}_{n}"
@@ -182,7 +182,9 @@ class _Reader:
     def read(self, data: Any, fmt: str) -> ModelSpec | None:
         top = where(data, default=Location(self.path, 1, 1))
         if not isinstance(data, dict) or "layers" not in data:
-            what = type(data).__name__ if not isinstance(data, dict) else "a mapping without `layers:`"
+            what = "a mapping without `layers:`" if isinstance(data, dict) else \
+                "a list" if isinstance(data, list) else "empty" if data is None else \
+                f"a single value ({type(data).__name__})"
             self.err("SC102", f"not a model spec: the document is {what}", top,
                      hint="a spec is a mapping with `inputs:` and `layers:`; see docs/spec-format.md")
             return None

@@ -151,8 +151,11 @@ def compile_rules(decls: Any, source: str, locate: Callable[[tuple[str, ...]], L
         try:
             decl = _declaration(name, body, source, locate)
         except _Bad as e:
-            found.append(make("SC409", f"custom rule {name!r}: {e.message}", locate((name, *e.where)),
-                              hint=e.hint))
+            loc = locate((name, *e.where))
+            found.append(make("SC409", f"custom rule {name!r}: {e.message}", loc, hint=e.hint))
+            # The layers of this class are then "not checked", not "unknown".
+            rules[name] = CustomRule((name,), _broken(name, f"{source}:{loc.line}" if loc.line else source),
+                                     {}, frozenset(), "custom", None)
             continue
         rules[name] = CustomRule((name,), _runner(decl), {}, frozenset(), "custom", decl.inputs,
                                  (), decl.doc or f"declared in {source}")
@@ -266,6 +269,14 @@ def _written(m: re.Match) -> str:
 
 
 # --- running a declaration ------------------------------------------------------------
+
+
+def _broken(name: str, where: str) -> Callable[[LayerCall], Output]:
+    def run(call: LayerCall) -> Output:
+        raise Finding("SC207", f"{call.name!r} is not checked: the custom rule for {name} ({where}) "
+                      "is malformed", hint="fix the rule; its error is reported where it is declared")
+
+    return run
 
 
 def _runner(decl: Declaration) -> Callable[[LayerCall], Output]:

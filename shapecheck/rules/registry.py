@@ -279,6 +279,11 @@ def _apply(cfg: LayerConfig, inputs: tuple[Shape, ...], facts: DimFacts,
     return out.frozen() if values.get("trainable") is False else out
 
 
+# Keras layers whose computation is code the model names (a Python function, a torch
+# module, a JAX function, a SavedModel): their shapes are never static, by design.
+CODE_LAYERS = frozenset({"Lambda", "TorchModuleWrapper", "JaxLayer", "FlaxLayer", "TFSMLayer"})
+
+
 def lookup(type_name: str, custom: Mapping[str, Rule] | None = None) -> Rule:
     from .. import rules  # noqa: F401  (importing the package registers every family)
 
@@ -293,8 +298,8 @@ def lookup(type_name: str, custom: Mapping[str, Rule] | None = None) -> Rule:
             return r
     from .keras_names import KERAS_LAYERS
 
-    if type_name == "Lambda" or ">" in type_name or "." in type_name:
-        what = "a Lambda layer runs Python code" if type_name == "Lambda" else \
+    if type_name in CODE_LAYERS or ">" in type_name or "." in type_name:
+        what = f"a {type_name} layer runs code the model names" if type_name in CODE_LAYERS else \
             f"{type_name} is not a Keras layer (a custom class)"
         raise Finding("SC408", f"{what}; shapecheck never imports or runs code named in a model, "
                       "so this layer's outputs are unknown",

@@ -1,0 +1,119 @@
+"""A minimal failing input for each diagnostic code, for docs/diagnostics.md.
+
+Each example is run through the real command line when the page is generated, so
+the output shown is the output shapecheck gives; a test checks that each example
+yields its code and that the page is up to date. Only the docs generator and the
+tests import this module.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str | None  # the file's text as shown; None when it is built by `build`
+    filename: str = "model.yaml"
+    args: tuple[str, ...] = ()  # extra command-line arguments
+    files: dict[str, str] = field(default_factory=dict)  # other files next to it (pyproject.toml)
+    build: Callable[[], bytes] | None = None  # binary inputs (archives)
+    lang: str = "yaml"
+
+
+def _keras_config(layer: dict) -> str:
+    """A one-layer Keras 3 functional config, as Keras writes it (trimmed)."""
+    tensor = {"class_name": "__keras_tensor__",
+              "config": {"shape": [None, 3], "dtype": "float32", "keras_history": ["x", 0, 0]}}
+    layers = [
+        {"module": "keras.layers", "class_name": "InputLayer",
+         "config": {"batch_shape": [None, 3], "dtype": "float32", "name": "x"},
+         "name": "x", "inbound_nodes": []},
+        {**layer, "name": layer["config"]["name"], "inbound_nodes": [{"args": [tensor], "kwargs": {}}]},
+    ]
+    name = layer["config"]["name"]
+    config = {"module": "keras", "class_name": "Functional",
+              "config": {"name": "m", "layers": layers, "input_layers": [["x", 0, 0]],
+                         "output_layers": [[name, 0, 0]]}}
+    return json.dumps(config, indent=1)
+
+
+def _escaping_archive() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in (("config.json", "{}"), ("metadata.json", "{}"), ("../../outside.txt", "x")):
+            z.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data)
+    return buf.getvalue()
+
+
+_DENSE = "inputs: {x: [?, 3]}\n"
+
+EXAMPLES: dict[str, Example] = {
+    "SC101": Example("inputs: {x: [?, 3]\nlayers: []\n"),
+    "SC102": Example("- type: Dense\n  units: 4\n"),
+    "SC103": Example(_DENSE + "layers:\n  - type: Dense\n    units: 2\n    units: 3\n"),
+    "SC104": Example("inputs: {x: [?, 2.5]}\nlayers: [{type: Dense, units: 2}]\n"),
+    "SC105": Example(_DENSE + "layer: []\nlayers: [{type: Dense, units: 2}]\n"),
+    "SC106": Example("dims: {t: {multiple_of: 2}}\ninputs: {x: [?, t, 3]}\n"
+                     "layers: [{type: LSTM, units: 2}]\n", args=("--dim", "t=3")),
+    "SC108": Example(None, "model.keras", build=_escaping_archive),
+    "SC111": Example(_keras_config({"module": "keras.layers", "class_name": "Dense", "config": {
+        "name": "d", "units": 2, "activation": {"module": "os", "class_name": "system",
+                                                "config": "touch /tmp/pwned"}}}),
+        "model.json", lang="json"),
+    "SC112": Example("inputs: {x: [?, 3]}\nlayers: [{type: Dense, units: 2}]\n",
+                     files={"pyproject.toml": "[tool.shapecheck]\nformt = \"json\"\n"}),
+    "SC201": Example(_DENSE + "layers:\n  - {name: a, type: Dense, units: 2, inputs: y}\n"),
+    "SC202": Example(_DENSE + "layers:\n  - {name: a, type: Dense, units: 2, inputs: b}\n"
+                     "  - {name: b, type: Dense, units: 2, inputs: a}\noutputs: [b]\n"),
+    "SC203": Example(_DENSE + "layers:\n  - {name: a, type: Dense, units: 2}\n"
+                     "  - {name: a, type: Dense, units: 2}\n"),
+    "SC204": Example("inputs: {x: [?, 5, 3]}\nlayers:\n"
+                     "  - {name: enc, type: LSTM, units: 4, return_state: true}\n"
+                     "  - {type: Dense, units: 2, inputs: \"enc[3]\"}\n"),
+    "SC205": Example(_DENSE + "layers:\n  - {name: a, type: Dense, units: 2}\n"
+                     "  - {name: b, type: Dense, units: 2, inputs: x}\noutputs: [b]\n"),
+    "SC206": Example("inputs: {x: [?, 5, 3]}\nlayers:\n"
+                     "  - {name: enc, type: LSTM, units: 4, return_state: true}\n"
+                     "  - {type: Dense, units: 2}\n"),
+    "SC207": Example("inputs: {x: [?, 5, 3]}\nlayers:\n  - {name: a, type: Dense}\n"
+                     "  - {name: b, type: Dense, units: 2}\n"),
+    "SC301": Example("inputs: {x: [?, t, 12]}\nlayers:\n  - {type: LSTM, units: 64}\n"
+                     "  - {type: LSTM, units: 32}\n"),
+    "SC302": Example("inputs: {x: [?, 5, ?]}\nlayers: [{type: Dense, units: 2}]\n"),
+    "SC303": Example("inputs: {x: [?, 12]}\nlayers: [{type: Reshape, target_shape: [5, 2]}]\n"),
+    "SC304": Example("inputs: {x: [?, t, 3]}\nlayers: [{type: Reshape, target_shape: [-1, 2]}]\n"),
+    "SC305": Example("inputs: {a: [?, 5, 3], b: [?, 4, 3]}\nlayers:\n"
+                     "  - {name: enc, type: LSTM, units: 8, return_state: true, inputs: a}\n"
+                     "  - {name: dec, type: LSTM, units: 4, inputs: b, initial_state: [enc[1], enc[2]]}\n"
+                     "outputs: [dec]\n"),
+    "SC306": Example("inputs: {a: [?, t, 4], b: [?, t + 2, 4]}\nlayers:\n"
+                     "  - {type: Add, inputs: [a, b]}\n"),
+    "SC307": Example("inputs: {x: [?, 5, 3]}\nlayers:\n  - type: Bidirectional\n"
+                     "    layer: {type: LSTM, units: 4}\n"
+                     "    backward_layer: {type: LSTM, units: 2, go_backwards: true}\n"),
+    "SC308": Example("inputs: {x: [?, 4, 3]}\nlayers: [{type: Conv1D, filters: 8, kernel_size: 5}]\n"),
+    "SC401": Example("inputs: {x: [?, 5, 3]}\nlayers: [{type: LSTMM, units: 4}]\n"),
+    "SC402": Example(_DENSE + "layers:\n  - type: Dense\n    unit: 4\n"),
+    "SC403": Example(_DENSE + "layers: [{type: Dense, units: 1e3}]\n"),
+    "SC404": Example(_DENSE + "layers: [{type: Dense}]\n"),
+    "SC405": Example("inputs: {x: [?, 5, 3]}\nlayers:\n"
+                     "  - {type: Bidirectional, layer: {type: Dense, units: 2}}\n"),
+    "SC406": Example("inputs: {x: [?, 5, 3]}\nlayers: [{type: Pipeline}]\n"),
+    "SC407": Example(_keras_config({"module": "keras.layers", "class_name": "Dense", "config": {
+        "name": "d", "units": 2, "future_option": True}}), "model.json", lang="json"),
+    "SC408": Example(_DENSE + "layers:\n  - {type: mypkg.layers.Scale, factor: 2}\n"),
+    "SC409": Example(_DENSE + "custom_layers:\n  Scale: {output: input, weight: {w: [1]}}\n"
+                     "layers: [{type: Scale}]\n"),
+}
+
+# Codes an example cannot show in a page: they need a real HDF5 file or a missing package.
+NO_EXAMPLE = {
+    "SC109": "needs an .h5 file whose stored weights disagree with its config; "
+             "tests/test_keras_formats.py builds one",
+    "SC110": "appears only when h5py is not installed and an .h5 file is read",
+}
