@@ -97,6 +97,9 @@ EXAMPLES: dict[str, Example] = {
                      "    layer: {type: LSTM, units: 4}\n"
                      "    backward_layer: {type: LSTM, units: 2, go_backwards: true}\n"),
     "SC308": Example("inputs: {x: [?, 4, 3]}\nlayers: [{type: Conv1D, filters: 8, kernel_size: 5}]\n"),
+    "SC309": Example("inputs: {x: [?, 10]}\nlayers:\n  - {name: proj, type: Dense, units: 10}\n"
+                     "  - {type: Reshape, target_shape: [10, 1]}\n"
+                     "  - {type: Embedding, input_dim: 1000, output_dim: 8}\n"),
     "SC401": Example("inputs: {x: [?, 5, 3]}\nlayers: [{type: LSTMM, units: 4}]\n"),
     "SC402": Example(_DENSE + "layers:\n  - type: Dense\n    unit: 4\n"),
     "SC403": Example(_DENSE + "layers: [{type: Dense, units: 1e3}]\n"),

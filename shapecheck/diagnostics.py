@@ -104,6 +104,8 @@ CATALOGUE: dict[str, Code] = {
              "layer disagrees with what the layer computes; shapecheck reports what it computes."),
         Code("SC308", _E, "non-positive output size", "A convolution or pooling window does not fit "
              "its input: the output would have zero or fewer elements."),
+        Code("SC309", _W, "float values as indices", "A layer that looks up integer ids (Embedding) is "
+             "fed float values a layer computed; Keras truncates them to int32."),
         Code("SC401", _E, "unknown layer type", "`type:` is not a Keras 3 layer class name."),
         Code("SC402", _E, "unknown argument", "The layer's constructor has no such argument."),
         Code("SC403", _E, "invalid argument value", "An argument has a value Keras would reject."),

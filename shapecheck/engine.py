@@ -16,7 +16,7 @@ from .graph import build
 from .reading.spec import LayerConfig, LayerSpec, ModelSpec, Ref
 from .report import LayerReport, Report
 from .rules.recurrent import CELLS
-from .rules.registry import Rule, apply, lookup, params_of
+from .rules.registry import REGISTRY, Rule, apply, lookup, params_of
 
 _FAILED = None
 # Findings about a value point at the value, not at its key.
@@ -70,6 +70,7 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
         if shapes:
             picked = _pick(ref, shapes, diags, None)
             outputs.extend(picked or ())
+    diags += _float_ids(spec, graph)
     trainable = total(r.trainable_params for r in layers.values())
     all_params = total(r.params for r in layers.values())
     diags.sort(key=lambda d: (d.location.line or 0, d.location.column or 0))
@@ -111,6 +112,50 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
     weights = tuple(w.under(name) for w in out.weights)
     return LayerReport(name, cfg.type, inputs, out.shapes, weights, params_of(weights),
                        params_of(weights, trainable=True), layer.where, out.why)
+
+
+# Layers that move values without computing new ones: integer ids pass through them.
+_MOVES_VALUES = frozenset({
+    "Reshape", "Flatten", "Permute", "RepeatVector", "Identity", "Concatenate",
+    *(f"{kind}{r}D" for kind in ("Cropping", "ZeroPadding", "UpSampling") for r in (1, 2, 3)),
+})
+# Rule families whose layers compute float values (their weights are floats).
+_FLOAT_FAMILIES = frozenset({"conv", "conv_recurrent", "recurrent", "normalization", "attention",
+                             "activations"})
+_FLOAT_LAYERS = frozenset({"Dense", "EinsumDense", "Embedding", "Softmax", "Rescaling",
+                           *(f"{g}AveragePooling{r}D" for g in ("", "Global") for r in (1, 2, 3))})
+# Layers that index a table with their input.
+_TAKES_IDS = frozenset({"Embedding"})
+
+
+def _float_ids(spec: ModelSpec, graph) -> list[Diagnostic]:
+    """An Embedding fed the float output of a Dense, a convolution, an RNN...: Keras casts
+    the floats to int32 and looks those up, which runs but is almost never meant. Only
+    values a layer is known to compute are flagged; a float Input is left alone (Keras's
+    default Input dtype is float32, and ids stored as floats are common)."""
+    computed: dict[str, LayerSpec | None] = {}  # node -> the layer that computed its floats
+    found = []
+    for node_name in graph.order:
+        node = graph.g.nodes[node_name]
+        if node["kind"] != "layer":
+            computed[node_name] = None
+            continue
+        layer: LayerSpec = node["item"]
+        t = layer.config.type
+        source = next((s for s in (computed.get(ref.node) for ref in layer.inputs) if s), None)
+        if t in _TAKES_IDS and source:
+            found.append(make("SC309", f"{t} {layer.name!r} is fed float values computed by "
+                              f"{source.name!r} ({source.config.type}); Keras casts them to int32 "
+                              "and looks up the truncated values", layer.where, layer.name,
+                              hint=f"feed {t} integer token ids (an input with dtype: int32, or a "
+                              "lookup layer); to project float features, use Dense"))
+        if t in _MOVES_VALUES:
+            computed[node_name] = source
+        else:
+            rule = REGISTRY.get(t)
+            floats = t in _FLOAT_LAYERS or (rule is not None and rule.family in _FLOAT_FAMILIES)
+            computed[node_name] = layer if floats else None
+    return found
 
 
 def _check_config(cfg: LayerConfig, diags: list[Diagnostic], custom: Mapping[str, Rule]) -> None:

@@ -229,3 +229,20 @@ def test_api_never_raises_on_garbage():
         report = shapecheck.analyze(junk)
         assert not report.ok
         assert all(d.code in CATALOGUE for d in report.diagnostics)
+
+
+@pytest.mark.parametrize("layers,warned", [
+    ([{"name": "p", "type": "Dense", "units": 6}, {"type": "Embedding", "input_dim": 9, "output_dim": 2}], True),
+    ([{"name": "p", "type": "Conv1D", "filters": 2, "kernel_size": 1}, {"type": "Flatten"},
+      {"type": "Embedding", "input_dim": 9, "output_dim": 2}], True),
+    ([{"type": "Embedding", "input_dim": 9, "output_dim": 2}], False),  # a float Input: ids as floats
+    ([{"type": "Reshape", "target_shape": [12]}, {"type": "Embedding", "input_dim": 9, "output_dim": 2}],
+     False),
+    ([{"name": "e", "type": "Embedding", "input_dim": 9, "output_dim": 2}, {"type": "Flatten"},
+      {"type": "Embedding", "input_dim": 9, "output_dim": 2}], True),
+])
+def test_embedding_fed_computed_floats(layers, warned):
+    report = shapecheck.analyze({"inputs": {"x": [None, 6, 2]}, "layers": layers})
+    codes = [d.code for d in report.diagnostics]
+    assert codes == (["SC309"] if warned else []), [d.message for d in report.diagnostics]
+    assert report.ok  # Keras builds and runs it: a warning
