@@ -14,6 +14,8 @@ from .rules.registry import REQUIRED, Rule
 FAMILIES = {
     "core": "Core layers",
     "recurrent": "Recurrent layers",
+    "conv_recurrent": "Convolutional recurrent layers",
+    "rnn_cells": "RNN with cells",
     "wrappers": "Wrappers",
     "nested": "Models used as layers",
     "ops": "Keras operations in configs",

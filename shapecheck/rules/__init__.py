@@ -3,6 +3,7 @@
 from . import (  # noqa: F401  (registration)
     activations,
     conv,
+    conv_recurrent,
     core,
     merge,
     nested,
@@ -13,6 +14,11 @@ from . import (  # noqa: F401  (registration)
     reshaping,
     wrappers,
 )
+from .keras_names import ALIASES
 from .registry import REGISTRY, Axis, LayerCall, Note, Output, Weight, apply, lookup, rule
+
+for _alias, _name in ALIASES.items():
+    if _name in REGISTRY:
+        REGISTRY.setdefault(_alias, REGISTRY[_name])
 
 __all__ = ["REGISTRY", "Axis", "LayerCall", "Note", "Output", "Weight", "apply", "lookup", "rule"]

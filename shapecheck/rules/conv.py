@@ -57,9 +57,10 @@ def padding_arg(choices: tuple[str, ...], lower: bool = True) -> Arg:
 
 def data_format_arg() -> Arg:
     def check(v: Any) -> str:
-        if v not in ("channels_last", "channels_first", None):
+        got = v.lower() if isinstance(v, str) else v  # standardize_data_format lower-cases
+        if got not in ("channels_last", "channels_first", None):
             raise ValueError(f"expected 'channels_last', 'channels_first' or null, got {v!r}")
-        return v or "channels_last"  # Keras's image_data_format() default
+        return got or "channels_last"  # Keras's image_data_format() default
 
     # null means Keras's image_data_format(), channels_last unless a keras.json says otherwise.
     return Arg("data_format", check, "channels_last", "where the channel axis is: last (default) or "
