@@ -22,10 +22,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import sympy  # noqa: E402
 
+#: Spec keys that are call arguments with plain (non-tensor) values: passed to the call.
+CALL_VALUE_KEYS = ("return_attention_scores", "use_causal_mask")
 #: Spec keys that are not constructor arguments.
-NON_CTOR_KEYS = frozenset({"name", "type", "inputs", "initial_state", "mask"})
-#: Constructor arguments whose value is itself a layer spec.
-NESTED_LAYER_KEYS = ("layer", "backward_layer")
+NON_CTOR_KEYS = frozenset({"name", "type", "inputs", "initial_state", "mask", *CALL_VALUE_KEYS})
+#: Layers whose call takes its input tensors as separate arguments, ``mha(query, value,
+#: key)``, where the spec's ``inputs: [q, v, k]`` lists them in that order.
+POSITIONAL_INPUT_TYPES = frozenset({"MultiHeadAttention", "GroupQueryAttention"})
+#: Constructor arguments whose value is itself a layer spec (``cell`` and ``cells`` may
+#: also be a list of them: RNN's stacked cells, StackedRNNCells).
+NESTED_LAYER_KEYS = ("layer", "backward_layer", "cell", "cells")
 
 _REF_RE = re.compile(r"^\s*(?P<name>.+?)\s*\[\s*(?P<idx>-?\d+)\s*\]\s*$")
 _IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
@@ -38,10 +44,16 @@ def _keras():
 
 
 # --------------------------------------------------------------------------- dims
+#: Functions a report's dims use (``floor(H/2 - 1/2) + 1``); they stay functions.
+_DIM_FUNCS = {"floor": sympy.floor, "ceiling": sympy.ceiling, "Mod": sympy.Mod, "Min": sympy.Min,
+              "Max": sympy.Max}
+
+
 def parse_dim_expr(text: str) -> sympy.Expr:
-    """Parse a dim expression such as ``"t"`` or ``"2*t"``; every identifier is a
-    plain Symbol (so names like ``N``, ``S`` or ``E`` are not sympy builtins)."""
-    local = {n: sympy.Symbol(n) for n in _IDENT_RE.findall(text)}
+    """Parse a dim expression such as ``"t"``, ``"2*t"`` or ``"floor(t/2) + 1"``; every
+    other identifier is a plain Symbol (so names like ``N``, ``S`` or ``E`` are not sympy
+    builtins)."""
+    local = {n: _DIM_FUNCS.get(n) or sympy.Symbol(n) for n in _IDENT_RE.findall(text)}
     return sympy.sympify(text, locals=local)
 
 
@@ -86,7 +98,8 @@ def make_layer(lspec: dict):
     kwargs = {}
     for key in NESTED_LAYER_KEYS:  # creation order: layer, backward_layer, wrapper
         if key in lspec and lspec[key] is not None:
-            kwargs[key] = make_layer(lspec[key])
+            value = lspec[key]
+            kwargs[key] = [make_layer(v) for v in value] if isinstance(value, list) else make_layer(value)
     for key, value in lspec.items():
         if key in NON_CTOR_KEYS or key in NESTED_LAYER_KEYS:
             continue
@@ -112,8 +125,11 @@ def build_keras_model(spec: dict, dims: dict[str, int] | None = None, *, clear: 
     tensors: dict[str, list] = {}
     model_inputs = []
     for name, shape in (spec.get("inputs") or {}).items():
+        dtype = None
+        if isinstance(shape, dict):  # {shape: [...], dtype: string}
+            shape, dtype = shape["shape"], shape.get("dtype")
         batch_shape = tuple(resolve_dim(d, dims) for d in shape)
-        t = keras.Input(batch_shape=batch_shape, name=name)
+        t = keras.Input(batch_shape=batch_shape, name=name, dtype=dtype)
         tensors[name] = [t]
         model_inputs.append(t)
 
@@ -161,8 +177,15 @@ def build_keras_model(spec: dict, dims: dict[str, int] | None = None, *, clear: 
             call_kwargs["initial_state"] = [one(st)] if isinstance(st, str) else [one(r) for r in st]
         if lspec.get("mask") is not None:
             call_kwargs["mask"] = many(lspec["mask"])
-        out = layer(x, **call_kwargs)
-        outs = list(out) if isinstance(out, (list, tuple)) else [out]
+        for key in CALL_VALUE_KEYS:
+            if key in lspec:
+                call_kwargs[key] = lspec[key]
+        if lspec["type"] in POSITIONAL_INPUT_TYPES and isinstance(x, list):
+            out = layer(*x, **call_kwargs)
+        else:
+            out = layer(x, **call_kwargs)
+        # flattened, as Keras numbers a layer's outputs (RNN's stacked states are nested)
+        outs = keras.tree.flatten(out) if isinstance(out, (list, tuple)) else [out]
         if layer.name in tensors:
             raise ValueError(f"duplicate layer name {layer.name!r}")
         tensors[layer.name] = outs

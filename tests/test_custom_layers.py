@@ -14,21 +14,12 @@ import shapecheck
 from shapecheck.cli import main
 from shapecheck.dims import fmt_shape
 
-try:
-    import tomllib
-except ImportError:  # Python 3.10
-    import tomli as tomllib
-
 REPO = Path(__file__).resolve().parent.parent
 DOC = (REPO / "docs" / "custom-layers.md").read_text()
 
 
 def doc_block(lang: str, index: int = 0) -> str:
     return re.findall(rf"```{lang}\n(.*?)```", DOC, re.S)[index]
-
-
-# The declarations keras.applications needs, as the docs give them.
-APPLICATIONS = tomllib.loads(doc_block("toml"))["tool"]["shapecheck"]["custom_layers"]
 
 
 def analyze_yaml(tmp_path, text: str, **kw):
