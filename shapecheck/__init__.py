@@ -10,6 +10,8 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .api import analyze
+from .errors import FileError, MissingFileError, ShapecheckError, UsageError
 from .report import LayerReport, Report
 
-__all__ = ["analyze", "Report", "LayerReport", "__version__"]
+__all__ = ["analyze", "Report", "LayerReport", "ShapecheckError", "UsageError", "FileError",
+           "MissingFileError", "__version__"]

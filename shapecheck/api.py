@@ -8,6 +8,7 @@ import os
 from typing import Any, Mapping
 
 from .diagnostics import Location, make
+from .errors import FileError, MissingFileError, UsageError
 from .reading.spec import read_spec
 from .report import Report
 
@@ -20,21 +21,56 @@ def analyze(source: Any, dims: Mapping[str, int] | None = None, custom_layers: A
     ``keras.Model`` (its config is read, not its weights). ``dims`` binds named sizes for
     this run (``{"t": 4995}``), like ``--dim``. ``custom_layers`` declares the shape
     rules of custom layer classes as data (docs/custom-layers.md), like the spec's
-    ``custom_layers:`` (which wins for a class both declare). Raises
-    ``FileNotFoundError`` only when the path does not exist.
-    """
-    from .rules.custom import declare
+    ``custom_layers:`` (which wins for a class both declare).
 
+    A faulty model gives a report with diagnostics. Misuse raises
+    ``shapecheck.UsageError`` (an argument of the wrong kind) or
+    ``shapecheck.FileError`` (a path that cannot be opened; ``MissingFileError`` when it
+    does not exist), both ``shapecheck.ShapecheckError``.
+    """
+    from .rules.custom import CustomLayers, declare
+
+    dims = _check_dims(dims)
+    if custom_layers is not None and not isinstance(custom_layers, (Mapping, CustomLayers)):
+        raise UsageError(f"custom_layers must map class names to rules, got {type(custom_layers).__name__}")
     custom = None if custom_layers is None else declare(custom_layers)
     if isinstance(source, Mapping):
         return analyze_data(dict(source), None, "dict", dims, custom_layers=custom)
-    if not isinstance(source, (str, bytes, os.PathLike)) and callable(getattr(source, "to_json", None)):
+    if isinstance(source, (str, bytes, os.PathLike)):
+        path = os.fsdecode(source)
+        try:
+            return analyze_file(path, dims, custom)
+        except FileNotFoundError as e:
+            raise MissingFileError(e.errno, e.strerror, path) from None
+        except OSError as e:
+            raise FileError(e.errno, e.strerror or str(e), path) from None
+    if callable(getattr(source, "to_json", None)):
         # A model object the caller built in this process: its own to_json() is the
         # config Keras would save. Nothing else of it is used.
+        try:
+            text = source.to_json()
+        except Exception as e:
+            raise UsageError(f"{type(source).__name__}.to_json() failed: {e}") from None
+        if not isinstance(text, str):
+            raise UsageError(f"{type(source).__name__}.to_json() returned {type(text).__name__}, not text")
         name = getattr(source, "name", None)
-        return _analyze_text(source.to_json(), f"<{type(source).__name__} {name}>", dims,
-                             "keras-json", custom)
-    return analyze_file(os.fspath(source), dims, custom)
+        return _analyze_text(text, f"<{type(source).__name__} {name}>", dims, "keras-json", custom)
+    raise UsageError(f"analyze() takes a path, a dict or a keras.Model, got {type(source).__name__}")
+
+
+def _check_dims(dims: Any) -> dict[str, int] | None:
+    if dims is None:
+        return None
+    if not isinstance(dims, Mapping):
+        raise UsageError(f"dims must map names to sizes, got {type(dims).__name__}")
+    from .dims import MAX_SIZE
+
+    for name, value in dims.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise UsageError(f"dims: {name!r} is not a name")
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_SIZE:
+            raise UsageError(f"dims: {name} must be an integer from 1 to 2**40, got {value!r}")
+    return dict(dims)
 
 
 # Text formats (specs, JSON configs) larger than this are refused unread: the largest
@@ -64,11 +100,13 @@ def analyze_file(path: str, dims: Mapping[str, int] | None = None, custom_layers
                 return _unreadable(path, "keras-h5", *found)
             return _with_weight_check(_analyze_text(model.config_text, path, dims, "keras-h5", custom_layers),
                                       model.weights)
-        if size > MAX_TEXT_BYTES:
+        # Read no more than the cap even when the size lies (a device, a growing file).
+        raw = head if size > MAX_TEXT_BYTES else head + fh.read(MAX_TEXT_BYTES + 1 - len(head))
+        if size > MAX_TEXT_BYTES or len(raw) > MAX_TEXT_BYTES:
             return _unreadable(path, _spec_format(path), make(
-                "SC108", f"the file is {size:,} bytes, over the {MAX_TEXT_BYTES:,} a model config "
-                "or spec may have; it was not read", Location(path, 1, 1)))
-        raw = head + fh.read()
+                "SC108", f"the file is {max(size, len(raw)):,} bytes or more, over the "
+                f"{MAX_TEXT_BYTES:,} a model config or spec may have; it was not read",
+                Location(path, 1, 1)))
     return analyze_bytes(raw, path, dims, custom_layers)
 
 
@@ -95,10 +133,26 @@ def analyze_bytes(raw: bytes, path: str, dims: Mapping[str, int] | None = None,
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        return _unreadable(path, _spec_format(path), make(
-            "SC101", f"not UTF-8 text: {e.reason} at byte {e.start}", Location(path, 1, 1),
-            hint="save the spec as UTF-8"))
+        return _unreadable(path, _spec_format(path), _not_utf8(raw, e, path))
     return _analyze_text(text, path, dims, None, custom_layers)
+
+
+def _not_utf8(raw: bytes, e: UnicodeDecodeError, path: str | None):
+    """Where the first byte that is not UTF-8 is, and what the file likely is."""
+    from .reading.yaml_spec import LINE_BREAK
+
+    start = raw[:e.start].decode("utf-8-sig", "replace")
+    breaks = [m.end() for m in LINE_BREAK.finditer(start)]
+    line, column = len(breaks) + 1, len(start) - (breaks[-1] if breaks else 0) + 1
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:4] in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00"):
+        what = "UTF-16 or UTF-32 text (it starts with a byte-order mark)"
+    elif b"\x00" in raw[:4096]:
+        what = "binary, or UTF-16/32 text without a byte-order mark"
+    else:
+        what = f"not UTF-8 text: {e.reason} (byte 0x{raw[e.start]:02x})"
+    return make("SC101", f"{what}; a spec or config is UTF-8", Location(path, line, column),
+                hint="save the file as UTF-8" if "text" in what else
+                "is this the model file? a spec or config is UTF-8 text")
 
 
 def _spec_format(path: str | None) -> str:
@@ -145,11 +199,14 @@ def analyze_data(data: Any, path: str | None, fmt: str, dims: Mapping[str, int] 
         from .rules.custom import declare
 
         custom = declare(custom_layers)
-    spec, spec_found = read_spec(data, path, fmt, dims, lenient, custom.rules if custom else None)
-    found = list(found or ()) + list(custom.found if custom else ()) + spec_found
-    if spec is None:
-        return _unreadable(path, fmt, *found)
-    return run(spec, found)
+    try:
+        spec, spec_found = read_spec(data, path, fmt, dims, lenient, custom.rules if custom else None)
+        found = list(found or ()) + list(custom.found if custom else ()) + spec_found
+        if spec is None:
+            return _unreadable(path, fmt, *found)
+        return run(spec, found)
+    except RecursionError:  # models in models in models...: bounded by MAX_DEPTH, but not by much
+        return _unreadable(path, fmt, _too_deep(path))
 
 
 def _with_weight_check(report: Report, stored: dict) -> Report:

@@ -11,6 +11,7 @@ import sys
 from typing import Sequence
 
 from . import __version__
+from .dims import MAX_SIZE
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -46,8 +47,11 @@ def _bindings(items: list[str]) -> dict[str, int]:
     for item in items:
         m = re.fullmatch(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\d+)\s*", item)
         if not m:
-            raise _UsageError(f"--dim {item!r}: expected NAME=INT, e.g. --dim t=4995")
-        out[m.group(1)] = int(m.group(2))
+            raise _UsageError(f"--dim {item[:80]!r}: expected NAME=INT, e.g. --dim t=4995")
+        digits = m.group(2).lstrip("0") or "0"
+        if len(digits) > 13 or int(digits) > MAX_SIZE:
+            raise _UsageError(f"--dim {m.group(1)}: larger than any size (2**40 = {MAX_SIZE:,})")
+        out[m.group(1)] = int(digits)
     return out
 
 
@@ -76,6 +80,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `shapecheck ... | head`: the reader left; not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except KeyboardInterrupt:
+        print("shapecheck: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # a bug of ours outside any one file: one line, no traceback
+        print(f"shapecheck: internal error: {type(e).__name__}: {_clip(str(e))} "
+              "(this is a shapecheck bug; please report it)", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _write(out, text: str) -> None:
+    """Print, with what the terminal's encoding cannot show escaped (a name in Greek on
+    a Latin-1 terminal) rather than failing."""
+    try:
+        print(text, file=out)
+    except UnicodeEncodeError:
+        encoding = getattr(out, "encoding", None) or "utf-8"
+        print(text.encode(encoding, "backslashreplace").decode(encoding), file=out)
+
+
+def _clip(text: str, n: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n] + "..."
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -123,22 +149,20 @@ def _main(argv: Sequence[str] | None) -> int:
             return EXIT_USAGE
         except Exception as e:  # a bug of ours: say so plainly, keep checking the rest
             crashed = True
-            print(f"shapecheck: internal error on {path}: {type(e).__name__}: {e} "
+            print(f"shapecheck: internal error on {path}: {type(e).__name__}: {_clip(str(e))} "
                   "(this is a shapecheck bug; please report it with the file)", file=err)
 
     if args.format == "json":
         from .output.json_format import render as render_json
 
-        print(render_json(reports), file=out)
+        text = render_json(reports)
     else:
         from .output.text import render, summary
 
         color = out.isatty() and not os.environ.get("NO_COLOR")
-        for i, report in enumerate(reports):
-            if i:
-                print(file=out)
-            print(render(report, color=color, explain=not args.no_explain), file=out)
-        print(f"\n{summary(reports)}", file=out)
+        parts = [render(report, color=color, explain=not args.no_explain) for report in reports]
+        text = "\n\n".join(parts) + f"\n\n{summary(reports)}"
+    _write(out, text)  # rendered whole first: a failure leaves no half-written report
     if crashed:
         return EXIT_USAGE
     return EXIT_OK if all(r.ok for r in reports) else EXIT_FINDINGS

@@ -100,6 +100,7 @@ EXAMPLES: dict[str, Example] = {
     "SC309": Example("inputs: {x: [?, 10]}\nlayers:\n  - {name: proj, type: Dense, units: 10}\n"
                      "  - {type: Reshape, target_shape: [10, 1]}\n"
                      "  - {type: Embedding, input_dim: 1000, output_dim: 8}\n"),
+    "SC310": Example("inputs: {x: [?, 2000000000000]}\nlayers: [{type: Dense, units: 2}]\n"),
     "SC401": Example("inputs: {x: [?, 5, 3]}\nlayers: [{type: LSTMM, units: 4}]\n"),
     "SC402": Example(_DENSE + "layers:\n  - type: Dense\n    unit: 4\n"),
     "SC403": Example(_DENSE + "layers: [{type: Dense, units: 1e3}]\n"),
@@ -112,6 +113,8 @@ EXAMPLES: dict[str, Example] = {
     "SC408": Example(_DENSE + "layers:\n  - {type: mypkg.layers.Scale, factor: 2}\n"),
     "SC409": Example(_DENSE + "custom_layers:\n  Scale: {output: input, weight: {w: [1]}}\n"
                      "layers: [{type: Scale}]\n"),
+    "SC410": Example("inputs: {x: [?, 6]}\nlayers:\n  - {type: Lambda, output_shape: [3, 2]}\n"
+                     "  - {type: Dense, units: 4}\n"),
 }
 
 # Codes an example cannot show in a page: they need a real HDF5 file or a missing package.

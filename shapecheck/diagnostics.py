@@ -100,12 +100,16 @@ CATALOGUE: dict[str, Code] = {
         Code("SC305", _E, "initial state mismatch", "`initial_state` has the wrong number of tensors or "
              "the wrong widths for the recurrent layer."),
         Code("SC306", _E, "axis size mismatch", "Two sizes that must be equal are provably different."),
-        Code("SC307", _W, "Keras's static shape is wrong", "Keras's own shape inference for this "
-             "layer disagrees with what the layer computes; shapecheck reports what it computes."),
+        Code("SC307", _W, "Keras's static shape is wrong", "Keras's static shape inference for this "
+             "layer disagrees with the shape the layer produces when it runs; the message gives "
+             "both and which one the report follows."),
         Code("SC308", _E, "non-positive output size", "A convolution or pooling window does not fit "
              "its input: the output would have zero or fewer elements."),
         Code("SC309", _W, "float values as indices", "A layer that looks up integer ids (Embedding) is "
              "fed float values a layer computed; Keras truncates them to int32."),
+        Code("SC310", _E, "size out of range", "A size (read, given as an argument, or computed) is "
+             "above 2**40, or a shape has more than 64 axes: no real tensor does; the file is "
+             "damaged or hostile."),
         Code("SC401", _E, "unknown layer type", "`type:` is not a Keras 3 layer class name."),
         Code("SC402", _E, "unknown argument", "The layer's constructor has no such argument."),
         Code("SC403", _E, "invalid argument value", "An argument has a value Keras would reject."),
@@ -120,6 +124,8 @@ CATALOGUE: dict[str, Code] = {
              "shapecheck never imports or runs code named in a model, so its outputs are unknown."),
         Code("SC409", _E, "invalid custom layer rule", "A declared custom-layer rule (`custom_layers:`) "
              "is malformed, or would replace a Keras layer's own rule."),
+        Code("SC410", _W, "code layer with a declared shape", "A Lambda's function is never run; "
+             "its `output_shape`, given as data, is taken as its output (as Keras does)."),
     )
 }
 

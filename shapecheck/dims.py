@@ -24,6 +24,35 @@ if TYPE_CHECKING:
 Dim = Union[int, None, "sympy.Expr"]
 Shape = tuple  # tuple[Dim, ...]; a type alias kept loose for sympy's sake
 
+# The largest size read from a model (an axis, a layer's units, a kernel...): 2**40 is
+# over a trillion, far beyond any real tensor axis; a larger one is a finding, so no
+# size can grow past what Python formats (4,300 digits) through a model's layers.
+MAX_SIZE = 2**40
+# The most axes a shape read from a model may have (NumPy 2's own limit is 64).
+MAX_RANK = 64
+# A size expression ("floor((t - 3)/2) + 1") longer than this many tokens, or with
+# parentheses nested deeper, is not a size; the parser recurses per level.
+MAX_EXPR_TOKENS = 256
+MAX_EXPR_PARENS = 32
+# A size name ("t", "n_frames") longer than this is refused: a name is printed in
+# every shape it reaches.
+MAX_NAME = 64
+
+
+def too_large(d: Any) -> bool:
+    """An int size above MAX_SIZE (or below -MAX_SIZE)."""
+    return isinstance(d, int) and not isinstance(d, bool) and abs(d) > MAX_SIZE
+
+
+def fmt_big(n: int) -> str:
+    """An int of any size for a message: its digits up to 10**40, else its magnitude
+    (Python refuses to format more than 4,300 digits)."""
+    if type(n) is not int:  # the reader's HugeInt shows its length
+        return str(n)
+    if abs(n) < 10**40:
+        return f"{n:,}"
+    return f"{'-' if n < 0 else ''}about 2**{abs(n).bit_length() - 1}"
+
 
 def is_symbolic(d: Dim) -> bool:
     return d is not None and not isinstance(d, int)
@@ -286,14 +315,29 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
     out = []
     pos = 0
     text = text.rstrip()
+    depth = 0
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise DimSyntaxError(f"unexpected {text[pos:].strip()[:10]!r} in {text!r}")
+            raise DimSyntaxError(f"unexpected {text[pos:].strip()[:10]!r} in {_short(text)}")
         num, name, op = m.groups()
-        out.append(("num", num) if num else ("name", name) if name else ("op", op))
+        if num and (len(num.lstrip("0")) > 13 or int(num.lstrip("0") or "0") > MAX_SIZE):
+            raise DimSyntaxError(f"the number {_short(num)} is larger than any size (2**40)")
+        if name and len(name) > MAX_NAME:
+            raise DimSyntaxError(f"the name {_short(name)} is too long for a size name "
+                                 f"(at most {MAX_NAME} characters)")
+        depth += op == "("
+        depth -= op == ")"
+        if depth > MAX_EXPR_PARENS or len(out) >= MAX_EXPR_TOKENS:
+            raise DimSyntaxError(f"{_short(text)} is too long or too deeply nested to be a size "
+                                 f"(at most {MAX_EXPR_TOKENS} tokens, {MAX_EXPR_PARENS} parentheses deep)")
+        out.append(("num", num.lstrip("0") or "0") if num else ("name", name) if name else ("op", op))
         pos = m.end()
     return out
+
+
+def _short(text: str) -> str:
+    return repr(text) if len(text) <= 60 else f"{text[:40]!r}... ({len(text):,} characters)"
 
 
 class _Parser:
@@ -312,10 +356,10 @@ class _Parser:
             raise DimSyntaxError("empty size")
         v = self.expr()
         if self.i != len(self.toks):
-            raise DimSyntaxError(f"unexpected {self.toks[self.i][1]!r} in {self.text!r}")
+            raise DimSyntaxError(f"unexpected {self.toks[self.i][1]!r} in {_short(self.text)}")
         if isinstance(v, Fraction):
             if v.denominator != 1:
-                raise DimSyntaxError(f"{self.text!r} is not a whole size ({v})")
+                raise DimSyntaxError(f"{_short(self.text)} is not a whole size ({v})")
             return int(v)
         return canonical(v)
 
@@ -325,7 +369,7 @@ class _Parser:
     def take(self, op=None):
         tok = self.peek()
         if op is not None and tok != ("op", op):
-            raise DimSyntaxError(f"expected {op!r} in {self.text!r}")
+            raise DimSyntaxError(f"expected {op!r} in {_short(self.text)}")
         self.i += 1
         return tok
 
@@ -349,7 +393,7 @@ class _Parser:
         if op == "*":
             return a * b
         if isinstance(b, int) and b == 0:
-            raise DimSyntaxError(f"division by zero in {self.text!r}")
+            raise DimSyntaxError(f"division by zero in {_short(self.text)}")
         if self.facts is None:
             if op == "/":
                 return Fraction(a, 1) / b
@@ -384,7 +428,7 @@ class _Parser:
                 self.take(")")
                 want = 1 if val in ("floor", "ceil") else 2
                 if len(args) != want:
-                    raise DimSyntaxError(f"{val}() takes {want} argument(s) in {self.text!r}")
+                    raise DimSyntaxError(f"{val}() takes {want} argument(s) in {_short(self.text)}")
                 return self._call(val, args)
             if val in self.bindings:
                 return self.bindings[val]
@@ -395,7 +439,7 @@ class _Parser:
             v = self.expr()
             self.take(")")
             return v
-        raise DimSyntaxError(f"unexpected {val!r} in {self.text!r}")
+        raise DimSyntaxError(f"unexpected {val!r} in {_short(self.text)}")
 
     def _call(self, fn, args):
         if self.facts is None:

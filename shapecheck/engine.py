@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Mapping
 
 from .diagnostics import Diagnostic, Finding, Location, make
-from .dims import Shape, fmt_shape, total
+from .dims import MAX_RANK, MAX_SIZE, Shape, fmt_big, fmt_shape, too_large, total
 from .graph import build
 from .reading.spec import LayerConfig, LayerSpec, ModelSpec, Ref
 from .report import LayerReport, Report
@@ -21,6 +21,19 @@ from .rules.registry import REGISTRY, Rule, apply, lookup, params_of
 _FAILED = None
 # Findings about a value point at the value, not at its key.
 _AT_VALUE = frozenset({"SC403", "SC305"})
+# Integer arguments that are values, not sizes (seeds, vocabulary ids, statistics...):
+# exempt from the MAX_SIZE cap that every other integer argument is held to.
+_NOT_SIZES = frozenset({
+    "seed", "salt", "vocabulary", "idf_weights", "bin_boundaries", "mean", "variance", "weights",
+    "mask_token", "oov_token", "mask_value", "fill_value", "value_range", "max_value", "threshold",
+    "negative_slope", "scale", "offset", "stddev", "alpha", "epsilon", "momentum", "factor",
+    "arguments",
+})
+# An argument holding more integers than this is not a list of sizes.
+_MAX_ARG_INTS = 4 * MAX_RANK
+# A Lambda with a literal output_shape gets it (the batch axis prepended, as Keras
+# does); the layer is still reported, with this code, since its function never runs.
+LAMBDA_CODE = "SC410"
 
 
 def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
@@ -96,8 +109,18 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
         return LayerReport(name, cfg.type, (), None, (), None, None, layer.where, status="skipped")
     inputs, kwargs = gathered
     try:
+        _check_sizes(cfg)
+        declared = _lambda_output(cfg, inputs)
+        if declared is not None:
+            diags.append(make(LAMBDA_CODE, "a Lambda layer runs code the model names; shapecheck "
+                              f"never runs it, and takes its output_shape as given: "
+                              f"{', '.join(fmt_shape(s) for s in declared)}", cfg.where("type"), name,
+                              hint="Keras trusts output_shape too; check it against the function"))
+            return LayerReport(name, cfg.type, inputs, declared, (), 0, 0, layer.where,
+                               ("the Lambda's output_shape, with the batch axis of its input",))
         _check_call_args(layer, spec.custom)
         out = apply(cfg, inputs, spec.facts, kwargs, spec.custom)
+        _check_output(cfg, out.shapes)
     except Finding as f:
         where = (f.config or cfg).where(f.arg, value=f.code in _AT_VALUE)
         if layer.call:
@@ -162,12 +185,89 @@ def _check_config(cfg: LayerConfig, diags: list[Diagnostic], custom: Mapping[str
     """A layer whose inputs are unknown still gets its type and arguments checked, so
     one error early in the model does not hide typos after it."""
     try:
+        _check_sizes(cfg)
         _, notes = lookup(cfg.type, custom).check_args(cfg)
     except Finding as f:
-        diags.append(make(f.code, f.message, cfg.where(f.arg), cfg.name, f.hint))
+        diags.append(make(f.code, f.message, (f.config or cfg).where(f.arg), cfg.name, f.hint))
         return
     for sub in cfg.nested.values():
         _check_config(sub, diags, custom)
+
+
+def _check_sizes(cfg: LayerConfig) -> None:
+    """Every integer argument of the layer (and of the layers it wraps) that can be a
+    size is at most MAX_SIZE, and a list of them is short: a hostile file's 10**5000
+    units would otherwise reach Python's limit on formatting integers."""
+    for key, value in cfg.args.items():
+        if key in _NOT_SIZES:
+            continue
+        ints = _ints(value, _MAX_ARG_INTS + 1)
+        if len(ints) > _MAX_ARG_INTS:
+            raise Finding("SC403", f"{cfg.type} argument {key}: more than {_MAX_ARG_INTS} integers; "
+                          "no shape argument has that many", arg=key)
+        big = next((v for v in ints if too_large(v)), None)
+        if big is not None:
+            raise Finding("SC310", f"{cfg.type} argument {key}: {fmt_big(big)} is larger than any "
+                          f"size shapecheck reads (2**40 = {MAX_SIZE:,})", arg=key,
+                          hint="no layer has a trillion units or a kernel that wide; the file is "
+                          "damaged or hostile")
+    for sub in cfg.nested.values():
+        try:
+            _check_sizes(sub)
+        except Finding as f:
+            if f.config is None:
+                f.config = sub
+            raise
+
+
+def _ints(value, limit: int) -> list[int]:
+    """The integers of an argument, itself or in (nested) lists; stops past ``limit``."""
+    out: list[int] = []
+    todo = [value]
+    while todo and len(out) <= limit:
+        v = todo.pop()
+        if isinstance(v, int) and not isinstance(v, bool):
+            out.append(v)
+        elif isinstance(v, (list, tuple)):
+            todo.extend(v[: limit + 1])
+    return out
+
+
+def _check_output(cfg: LayerConfig, shapes: tuple[Shape, ...]) -> None:
+    """A computed output within the same bounds as a read one (sizes can double layer
+    after layer, e.g. Concatenate([x, x]))."""
+    for k, shape in enumerate(shapes):
+        if len(shape) > MAX_RANK:
+            raise Finding("SC310", f"{cfg.type} output {k} would have {len(shape):,} axes; shapecheck "
+                          f"handles at most {MAX_RANK}", arg="type")
+        for i, d in enumerate(shape):
+            if too_large(d):
+                raise Finding("SC310", f"{cfg.type} output {k} axis {i} would be {fmt_big(d)}, larger "
+                              f"than any size shapecheck handles (2**40 = {MAX_SIZE:,})", arg="type")
+
+
+def _lambda_output(cfg: LayerConfig, inputs: tuple[Shape, ...]) -> tuple[Shape, ...] | None:
+    """The output shapes a Lambda declares as data (``output_shape: [4]``, or a list
+    of such for several outputs) with the batch axis prepended as Keras does: the
+    first size of its (flattened) input shapes. None when it declares none, or a
+    function (a Keras 2 ``output_shape_type`` other than ``raw``)."""
+    if cfg.type != "Lambda" or cfg.args.get("output_shape_type", "raw") != "raw":
+        return None
+    declared = cfg.args.get("output_shape")
+
+    def is_shape(v) -> bool:
+        return isinstance(v, (list, tuple)) and len(v) < MAX_RANK and all(
+            d is None or isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= MAX_SIZE for d in v)
+
+    if is_shape(declared):
+        shapes = [declared]
+    elif isinstance(declared, (list, tuple)) and declared and len(declared) <= MAX_RANK and \
+            all(is_shape(s) and isinstance(s, (list, tuple)) for s in declared):
+        shapes = list(declared)
+    else:
+        return None
+    batch = next((s[0] for s in inputs if s), None)
+    return tuple((batch, *s) for s in shapes)
 
 
 def _gather(layer: LayerSpec, results, diags) -> tuple[tuple[Shape, ...], dict] | str | None:

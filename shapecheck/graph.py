@@ -22,8 +22,15 @@ class Graph:
     used: frozenset[str]  # nodes some model output depends on
 
 
+# Each "did you mean" compares a name with every other; a file of thousands of bad
+# references gets suggestions for the first few only, so the cost stays linear.
+MAX_SUGGESTIONS = 20
+MAX_SUGGEST_AMONG = 20_000
+
+
 def build(spec: ModelSpec) -> tuple[Graph, list[Diagnostic]]:
     found: list[Diagnostic] = []
+    budget = [MAX_SUGGESTIONS]
     g = nx.DiGraph()
     for i, inp in enumerate(spec.inputs):
         g.add_node(inp.name, kind="input", item=inp, pos=i)
@@ -46,7 +53,7 @@ def build(spec: ModelSpec) -> tuple[Graph, list[Diagnostic]]:
         for arg, refs in (("inputs", layer.inputs), *((k, v) for k, v in layer.call_args.items())):
             for pos, ref in enumerate(refs):
                 if ref.node not in g:
-                    found.append(_unknown_ref(ref, g, layer.name))
+                    found.append(_unknown_ref(ref, g, layer.name, budget))
                     continue
                 if not g.has_edge(ref.node, name):
                     g.add_edge(ref.node, name, tensors=[])
@@ -67,7 +74,7 @@ def build(spec: ModelSpec) -> tuple[Graph, list[Diagnostic]]:
     used: set[str] = set()
     for ref in spec.outputs:
         if ref.node not in g:
-            found.append(_unknown_ref(ref, g, None))
+            found.append(_unknown_ref(ref, g, None, budget))
         elif ref.node not in used:
             used.add(ref.node)
             used |= nx.ancestors(g, ref.node)
@@ -84,8 +91,11 @@ def build(spec: ModelSpec) -> tuple[Graph, list[Diagnostic]]:
     return Graph(g, order, frozenset(used)), found
 
 
-def _unknown_ref(ref: Ref, g: nx.DiGraph, layer: str | None) -> Diagnostic:
-    guess = did_you_mean(ref.name, list(g))
+def _unknown_ref(ref: Ref, g: nx.DiGraph, layer: str | None, budget: list[int]) -> Diagnostic:
+    guess = None
+    if budget[0] > 0 and len(ref.name) <= 200 and len(g) <= MAX_SUGGEST_AMONG:
+        budget[0] -= 1
+        guess = did_you_mean(ref.name, list(g))
     return make("SC201", f"{ref} names no layer or input", ref.location, layer,
                 hint=f"did you mean {guess!r}?" if guess else
                 f"known names: {', '.join(list(g)[:8])}")

@@ -5,6 +5,11 @@ import sys
 
 import pytest
 
+# TensorFlow's oneDNN kernels intermittently corrupt memory on some einsum equations
+# (seen with EinsumDense's `...` forms); the reference kernels are fast enough for the
+# models the tests build. Set before anything imports TensorFlow.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
 # Test helper modules (keras_oracle, strategies, differential) live next to the
 # tests; make them importable whatever pytest's import mode is.
 _TESTS_DIR = os.path.dirname(os.path.abspath(__file__))

@@ -244,10 +244,10 @@ def nested_sequential(K):
 
 
 def unsupported_middle(K):
-    """RandomFlip (an augmentation layer, not supported) between supported layers."""
+    """A Lambda (code shapecheck never runs, so its output is unknown) between supported layers."""
     x = K.Input((6, 6, 3), name="x")
     h = K.layers.Dense(4, name="lstm")(x)
-    h = K.layers.RandomFlip(name="conv")(h)
+    h = K.layers.Lambda(lambda t: t * 2.0, name="conv")(h)
     y = K.layers.Dense(1, name="out")(h)
     return K.Model(x, y, name="unsupported_middle")
 

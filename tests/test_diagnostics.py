@@ -246,3 +246,28 @@ def test_embedding_fed_computed_floats(layers, warned):
     codes = [d.code for d in report.diagnostics]
     assert codes == (["SC309"] if warned else []), [d.message for d in report.diagnostics]
     assert report.ok  # Keras builds and runs it: a warning
+
+
+@pytest.mark.parametrize("call", [
+    lambda: shapecheck.analyze(123),
+    lambda: shapecheck.analyze(None),
+    lambda: shapecheck.analyze({"layers": []}, dims={"t": "x"}),
+    lambda: shapecheck.analyze({"layers": []}, dims={"t": True}),
+    lambda: shapecheck.analyze({"layers": []}, dims={"t": 2**41}),
+    lambda: shapecheck.analyze({"layers": []}, dims=[("t", 3)]),
+    lambda: shapecheck.analyze({"layers": []}, custom_layers=["LayerScale"]),
+    lambda: shapecheck.analyze(type("Broken", (), {"to_json": lambda self: 1 / 0})()),
+])
+def test_misuse_raises_the_librarys_own_exceptions(call):
+    with pytest.raises(shapecheck.UsageError):
+        call()
+
+
+def test_unopenable_paths_raise_file_errors(tmp_path):
+    with pytest.raises(shapecheck.MissingFileError):
+        shapecheck.analyze(tmp_path / "missing.yaml")
+    with pytest.raises(FileNotFoundError):  # still what callers catch today
+        shapecheck.analyze(tmp_path / "missing.yaml")
+    with pytest.raises(shapecheck.FileError):
+        shapecheck.analyze(tmp_path)  # a folder
+    assert issubclass(shapecheck.UsageError, shapecheck.ShapecheckError)

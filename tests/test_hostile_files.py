@@ -10,11 +10,11 @@ the hostile change.
 
 The analyses run in a child process (one for all files, one per bomb) with an audit
 hook (``sys.addaudithook``) armed around ``shapecheck.analyze`` and
-``shapecheck.cli.main``: it records any open for writing, process spawn,
-``marshal.loads`` outside the import system, ``pickle.find_class``, socket, ctypes,
-file removal, and any import of Keras, TensorFlow or the booby-trapped module
-``shapecheck_evil_mod``.  The child runs in an empty folder, and the whole pytest
-temporary tree is compared before and after.
+``shapecheck.cli.main`` (tests/hostile_harness.py, shared with test_hostile_specs.py):
+it records any open for writing, process spawn, ``marshal.loads`` outside the import
+system, ``pickle.find_class``, socket, ctypes, file removal, and any import of Keras,
+TensorFlow or the booby-trapped module ``shapecheck_evil_mod``.  The child runs in an
+empty folder, and the whole pytest temporary tree is compared before and after.
 """
 
 from __future__ import annotations
@@ -27,8 +27,6 @@ import random
 import shutil
 import stat
 import struct
-import subprocess
-import sys
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -39,153 +37,8 @@ import pytest
 pytestmark = pytest.mark.keras
 
 import keras_corpus as KC  # noqa: E402
-
-REPO = Path(__file__).resolve().parent.parent
-
-# =========================================================================== the child
-CHILD = r'''
-import io, json, os, sys, time, traceback
-from contextlib import redirect_stderr, redirect_stdout
-
-spec = json.loads(sys.argv[1])
-FORBIDDEN_MODULES = {"keras", "tensorflow", "tf_keras", "tensorflowjs", "torch", "jax",
-                     "shapecheck_evil_mod", "dill", "cloudpickle"}
-BAD_EVENTS = {"os.system", "os.fork", "os.forkpty", "os.kill", "os.killpg", "pty.spawn",
-              "pickle.find_class", "os.remove", "os.unlink", "os.rename", "os.replace",
-              "os.rmdir", "os.mkdir", "os.symlink", "os.link", "os.truncate", "os.chmod",
-              "os.chown", "os.utime", "os.putenv", "os.unsetenv", "os.chdir", "urllib.Request",
-              "webbrowser.open", "code.__new__"}
-BAD_PREFIXES = ("os.exec", "os.spawn", "os.posix_spawn", "subprocess.", "socket.", "ctypes.",
-                "shutil.", "tempfile.", "http.", "ftplib.", "smtplib.", "winreg.")
-WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
-state = {"armed": False, "events": []}
-
-
-def hook(event, args):
-    if not state["armed"]:
-        return
-    try:
-        if event == "open":
-            path, mode, flags = (list(args) + [None, None, None])[:3]
-            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
-                mode is None and isinstance(flags, int) and flags & WRITE_FLAGS)
-            if writing:
-                state["events"].append(f"open for writing: {path!r} mode={mode!r} flags={flags!r}")
-        elif event == "import":
-            if str(args[0]).split(".")[0] in FORBIDDEN_MODULES:
-                state["events"].append(f"import {args[0]}")
-        elif event == "marshal.loads":
-            caller = sys._getframe(1).f_code.co_filename
-            if "importlib" not in caller:
-                state["events"].append(f"marshal.loads called from {caller}")
-        elif event in BAD_EVENTS or event.startswith(BAD_PREFIXES):
-            state["events"].append(f"{event} {str(args)[:200]}")
-    except Exception as e:  # never let the hook itself break the analysis
-        state["events"].append(f"hook error on {event}: {e!r}")
-
-
-def maxrss_mb():
-    try:
-        import resource
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    except Exception:
-        return 0.0
-
-
-import shapecheck  # noqa: E402
-import shapecheck.cli  # noqa: E402
-for name in ("h5py", "numpy", "zipfile", "yaml"):
-    try:
-        __import__(name)
-    except ImportError:
-        pass
-shapecheck.analyze({"inputs": {"x": [None, 3]}, "layers": [{"type": "Dense", "units": 2}]})  # warm up
-
-if spec.get("memory_cap_mb"):
-    try:
-        import resource
-        with open("/proc/self/status") as fh:
-            vm = [int(l.split()[1]) * 1024 for l in fh if l.startswith("VmSize:")][0]
-        cap = vm + spec["memory_cap_mb"] * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    except Exception as e:
-        print("@@NOTE no memory cap: " + repr(e), flush=True)
-
-sys.addaudithook(hook)
-for name, path in spec["cases"]:
-    print("@@START " + name, flush=True)
-    res = {"name": name, "exception": None, "cli_exception": None}
-    rss0 = maxrss_mb()
-    state["events"] = []
-    state["armed"] = True
-    t0 = time.perf_counter()
-    try:
-        rep = shapecheck.analyze(path)
-        d = rep.to_dict()
-        res.update(ok=rep.ok, format=d["format"],
-                   diagnostics=[{k: x[k] for k in ("severity", "code", "message", "layer")}
-                                for x in d["diagnostics"]])
-    except BaseException:
-        res["exception"] = traceback.format_exc()[-3000:]
-    res["seconds"] = time.perf_counter() - t0
-    out, err = io.StringIO(), io.StringIO()
-    t1 = time.perf_counter()
-    try:
-        with redirect_stdout(out), redirect_stderr(err):
-            res["cli_code"] = shapecheck.cli.main([path, "--format", "json"])
-        doc = json.loads(out.getvalue())
-        res["cli_ok"] = [f["ok"] for f in doc["files"]]
-    except BaseException:
-        res["cli_exception"] = traceback.format_exc()[-3000:]
-    res["cli_seconds"] = time.perf_counter() - t1
-    res["cli_stderr"] = err.getvalue()[-2000:]
-    state["armed"] = False
-    res["events"] = state["events"][:50]
-    res["rss_growth_mb"] = maxrss_mb() - rss0
-    res["forbidden_modules"] = sorted(m for m in sys.modules if m.split(".")[0] in FORBIDDEN_MODULES)
-    print("@@RESULT " + json.dumps(res, default=str), flush=True)
-print("@@DONE", flush=True)
-'''
-
-
-def run_child(cases: list[tuple[str, Path]], workdir: Path, evil_dir: Path, *, timeout: float,
-              memory_cap_mb: int | None = None) -> dict[str, dict]:
-    """Analyse ``cases`` in a child process; {name: result}.  When the child dies
-    (a crash, a timeout) on a case, that case's result says so and a new child
-    carries on with the rest."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(evil_dir), str(REPO), env.get("PYTHONPATH", "")])
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env["NO_COLOR"] = "1"
-    results: dict[str, dict] = {}
-    todo = list(cases)
-    while todo:
-        spec = {"cases": [[n, str(p)] for n, p in todo], "memory_cap_mb": memory_cap_mb}
-        try:
-            proc = subprocess.run([sys.executable, "-c", CHILD, json.dumps(spec)], cwd=workdir, env=env,
-                                  capture_output=True, text=True, timeout=timeout)
-            stdout, stderr, why = proc.stdout, proc.stderr, f"child exited with {proc.returncode}"
-        except subprocess.TimeoutExpired as e:
-            stdout = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
-            stderr = e.stderr.decode() if isinstance(e.stderr, bytes) else (e.stderr or "")
-            why = f"child timed out after {timeout} s"
-        started = None
-        for line in stdout.splitlines():
-            if line.startswith("@@START "):
-                started = line[8:]
-            elif line.startswith("@@RESULT "):
-                r = json.loads(line[9:])
-                results[r["name"]] = r
-        names = [n for n, _ in todo]
-        if started is None or started not in names or started in results:
-            for n in names:  # died before or after every case: report it on all left
-                results.setdefault(n, {"name": n, "exception": f"{why}; stderr: {stderr[-3000:]}",
-                                       "events": [], "forbidden_modules": []})
-            break
-        results[started] = {"name": started, "events": [], "forbidden_modules": [],
-                            "exception": f"{why} while analysing this file; stderr: {stderr[-3000:]}"}
-        todo = [(n, p) for n, p in todo if n not in results]
-    return results
+from hostile_harness import check_common as _check_common  # noqa: E402
+from hostile_harness import run_child, snapshot  # noqa: E402
 
 
 # =========================================================================== file builders
@@ -597,19 +450,6 @@ def build_hostile(root: Path) -> Hostile:
     return Hostile(root, files, markers, workdir, evil_dir, unavailable, lambda_files)
 
 
-def snapshot(root: Path) -> dict[str, tuple]:
-    out = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for n in dirnames + filenames:
-            p = Path(dirpath) / n
-            try:
-                st = p.lstat()
-            except FileNotFoundError:
-                continue
-            out[str(p.relative_to(root))] = (st.st_mode, st.st_size, st.st_mtime_ns)
-    return out
-
-
 def _escapes(h: Hostile) -> list[str]:
     names = ("evil_traversal", "evil_traversal2", "abs_evil")
     places = [h.root, h.root.parent, h.workdir, h.workdir.parent, h.root / "files", Path("/tmp"), Path.cwd()]
@@ -631,27 +471,12 @@ def results(hostile, tmp_path_factory):
     before = snapshot(base)
     escapes_before = _escapes(hostile)
     names = [n for n in CONTROLS + HOSTILE if n not in hostile.unavailable]
-    res = run_child([(n, hostile.files[n]) for n in names], hostile.workdir, hostile.evil_dir, timeout=150)
+    res = run_child([(n, hostile.files[n]) for n in names], hostile.workdir, hostile.evil_dir, timeout=150, strict=True, text_cli=True)
     after = snapshot(base)
     changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
     return {"cases": res, "changed": changed, "markers": sorted(os.listdir(hostile.markers)),
             "workdir": sorted(os.listdir(hostile.workdir)),
             "escapes": [e for e in _escapes(hostile) if e not in escapes_before]}
-
-
-def _check_common(r: dict) -> list[str]:
-    problems = []
-    if r.get("exception"):
-        problems.append(f"analyze raised:\n{r['exception']}")
-    if r.get("cli_exception"):
-        problems.append(f"cli.main raised:\n{r['cli_exception']}")
-    if r.get("events"):
-        problems.append(f"forbidden actions during the analysis: {r['events']}")
-    if r.get("forbidden_modules"):
-        problems.append(f"imported: {r['forbidden_modules']}")
-    if "internal error" in (r.get("cli_stderr") or ""):
-        problems.append(f"cli stderr: {r['cli_stderr']}")
-    return problems
 
 
 def _skip_unavailable(hostile: Hostile, name: str):

@@ -32,8 +32,14 @@ LEGACY_LAYERS = ("CuDNNLSTM", "CuDNNGRU")
 # Keras 2 arguments that Keras 3 dropped; they do not change shapes.
 LEGACY_ARGS = ("implementation", "input_dtype", "batch_input_shape", "batch_size", "input_length",
                "name")
-# Constructor arguments that hold a layer object.
-NESTED = ("layer", "backward_layer")
+# Constructor arguments that hold a layer object, and a list of them.
+NESTED = ("layer", "backward_layer", "cell")
+NESTED_LISTS = ("cells",)
+# Call arguments that are the layer's input tensors, in the order of its call's signature:
+# ``mha(query=q, value=v, key=k)`` and ``mha(q, key=k, value=v)`` read as ``mha(q, v, k)``.
+INPUT_KWARGS = ("inputs", "query", "value", "key")
+# Call arguments with plain values that change shapes; they go on the layer's entry.
+CALL_VALUES = ("return_attention_scores",)
 
 
 def _loc(node: Any, default: Location) -> Location:
@@ -57,13 +63,13 @@ def _is_keras2(model: dict) -> bool:
         return True
     config = model.get("config")
     layers = config if isinstance(config, list) else (config or {}).get("layers") or []
-    for layer in layers:
+    for layer in layers if isinstance(layers, list) else ():
         if not isinstance(layer, dict):
             continue
         nodes = layer.get("inbound_nodes")
-        if nodes and isinstance(nodes[0], list):
+        if nodes and isinstance(nodes, list) and isinstance(nodes[0], list):
             return True
-        if "batch_input_shape" in (layer.get("config") or {}):
+        if isinstance(layer.get("config"), dict) and "batch_input_shape" in layer["config"]:
             return True
     return False
 
@@ -109,7 +115,7 @@ class _Converter:
                 continue
             cls = obj.get("class_name")
             cfg = obj.get("config") if isinstance(obj.get("config"), dict) else {}
-            name = cfg.get("name") or obj.get("name")
+            name = _hashable(cfg.get("name") or obj.get("name"))
             if cls == "InputLayer":
                 inputs[name] = self.input_shape(cfg, obj)
                 inputs.key_locs[name] = _loc(obj, self.top)
@@ -118,12 +124,15 @@ class _Converter:
             if entry is None:
                 continue
             nodes = obj.get("inbound_nodes") or []
+            if not isinstance(nodes, list):
+                self.err("SC104", f"layer {name!r}: `inbound_nodes` is not a list", _loc(obj, self.top), name)
+                nodes = []
             if not nodes:
                 layers.append(entry)
                 layers.item_locs.append(entry.loc)
                 continue
             for k, node in enumerate(nodes):
-                refs, kwargs = self.node_refs(node)
+                refs, kwargs, values = self.node_refs(node)
                 if len(refs) > 1 and not isinstance(node, dict) and _recurrent(entry):
                     # Keras 2 serializes `rnn(x, initial_state=[h, c])` as inputs [x, h, c].
                     refs, kwargs = refs[:1], {**kwargs, "initial_state": refs[1:]}
@@ -133,6 +142,10 @@ class _Converter:
                 for key, value in kwargs.items():
                     target[key] = value
                     target.value_locs[key] = _loc(node, entry.loc)
+                if k == 0:  # a spec's later calls (reuse:) cannot give other values
+                    for key, value in values.items():
+                        entry[key] = value
+                        entry.value_locs[key] = _loc(node, entry.loc)
                 layers.append(target)
                 layers.item_locs.append(entry.loc)
             calls[name] = len(nodes)
@@ -152,7 +165,8 @@ class _Converter:
 
     def sequential(self, model: dict) -> LocDict | None:
         config = model.get("config")
-        objs = config if isinstance(config, list) else (config or {}).get("layers")
+        objs = config if isinstance(config, list) else \
+            config.get("layers") if isinstance(config, dict) else None
         if not isinstance(objs, list):
             self.err("SC102", "a Sequential config without layers", _loc(model, self.top))
             return None
@@ -166,7 +180,7 @@ class _Converter:
             cfg = obj.get("config") if isinstance(obj.get("config"), dict) else {}
             if obj.get("class_name") == "InputLayer":
                 if not inputs:
-                    inputs[cfg.get("name", "input_layer")] = self.input_shape(cfg, obj)
+                    inputs[_hashable(cfg.get("name", "input_layer"))] = self.input_shape(cfg, obj)
                 continue
             if i == 0 and not inputs and ("batch_input_shape" in cfg or "batch_shape" in cfg):
                 inputs["input_layer"] = self.input_shape(cfg, obj)  # Keras 2: on the first layer
@@ -224,6 +238,11 @@ class _Converter:
         entry["name"] = name
         entry["type"] = custom or cls
         self.foreign_objects(cfg, name)
+        if cls == "Lambda" and any(cfg.get(k) == "lambda" for k in ("function_type", "output_shape_type")):
+            # Keras 2 stores a lambda as marshalled bytecode, and its loader runs it.
+            self.err("SC111", f"layer {name!r} holds Python bytecode (a Keras 2 lambda); Keras would "
+                     "unmarshal and run it when loading this file", _loc(obj, self.top), name,
+                     hint="do not load this file with Keras unless you trust its author")
         if custom:
             # Kept as a layer so the graph and its dependants stay whole. Without a
             # declared rule the lookup reports it (SC408); a declared rule reads its
@@ -240,6 +259,13 @@ class _Converter:
                 if inner is None:
                     return None
                 entry[key] = inner
+                continue
+            if key in NESTED_LISTS and isinstance(value, list) and value and \
+                    all(isinstance(v, dict) and "class_name" in v for v in value):
+                inner_list = [self.layer(v) for v in value]
+                if any(v is None for v in inner_list):
+                    return None
+                entry[key] = inner_list
                 continue
             entry[key] = value
         return entry
@@ -294,23 +320,33 @@ class _Converter:
 
     # -- references --------------------------------------------------------------
     def ref(self, history: Any) -> str:
+        if not isinstance(history, list) or len(history) < 3 or not isinstance(history[0], str):
+            return f"<not a tensor reference: {str(history)[:60]}>"  # the spec reader reports it
         name, node, tensor = history[0], history[1], history[2]
         if isinstance(node, int):
             node -= self.offsets.get(name, 0)
         head = name if not node else f"{name}@{node}"
         return f"{head}[{tensor}]"
 
-    def node_refs(self, node: Any) -> tuple[list[str], dict[str, list[str]]]:
-        """The tensors one call consumes: positional, and by keyword (initial_state...)."""
+    def node_refs(self, node: Any) -> tuple[list[str], dict[str, list[str]], dict[str, Any]]:
+        """The tensors one call consumes: positional (with the inputs passed by keyword,
+        INPUT_KWARGS, after them in the call's order), by keyword (initial_state...), and
+        the CALL_VALUES given."""
+        values: dict[str, Any] = {}
         if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
             refs = [self.ref(h) for h in _keras3_tensors(node.get("args"))]
+            given = node.get("kwargs") if isinstance(node.get("kwargs"), dict) else {}
+            for key in INPUT_KWARGS:
+                refs += [self.ref(h) for h in _keras3_tensors(given.get(key))]
             kwargs = {}
-            for key, value in (node.get("kwargs") or {}).items():
+            for key, value in given.items():
                 tensors = [self.ref(h) for h in _keras3_tensors(value)]
                 if tensors and key in ("initial_state", "mask"):
                     kwargs[key] = tensors
-            return refs, kwargs
-        refs, kwargs = [], {}
+                if key in CALL_VALUES and isinstance(value, bool):
+                    values[key] = value
+            return refs, kwargs, values
+        refs, kwargs, named = [], {}, {}
         for item in node if isinstance(node, list) else ():  # Keras 2: [[name, node, tensor, kw]]
             if isinstance(item, list) and len(item) >= 3 and isinstance(item[0], str):
                 refs.append(self.ref(item))
@@ -319,7 +355,16 @@ class _Converter:
                     tensors = [self.ref(h) for h in _keras2_tensors(extra.get(key))]
                     if tensors:
                         kwargs[key] = tensors
-        return refs, kwargs
+                for key in INPUT_KWARGS:  # tf.keras: mha(q, value=v) is [["q", 0, 0, {"value": ...}]]
+                    tensors = [self.ref(h) for h in _keras2_tensors(extra.get(key))]
+                    if tensors:
+                        named.setdefault(key, tensors)
+                for key in CALL_VALUES:
+                    if isinstance(extra.get(key), bool):
+                        values[key] = extra[key]
+        for key in INPUT_KWARGS:
+            refs += named.get(key, [])
+        return refs, kwargs, values
 
 
 def _node_offsets(config: dict) -> dict[str, int]:
@@ -330,7 +375,9 @@ def _node_offsets(config: dict) -> dict[str, int]:
     for obj in config.get("layers") or ():
         if isinstance(obj, dict) and obj.get("class_name") in MODEL_CLASSES:
             cfg = obj.get("config") if isinstance(obj.get("config"), dict) else {}
-            counts[cfg.get("name") or obj.get("name")] = len(obj.get("inbound_nodes") or ())
+            nodes = obj.get("inbound_nodes")
+            name = _hashable(cfg.get("name") or obj.get("name"))
+            counts[name] = len(nodes) if isinstance(nodes, list) else 0
     if not counts:
         return {}
     offsets: dict[str, int] = {}
@@ -361,7 +408,8 @@ def _keras3_tensors(value: Any) -> list[list]:
     out: list[list] = []
     if isinstance(value, dict):
         if value.get("class_name") == "__keras_tensor__":
-            history = (value.get("config") or {}).get("keras_history")
+            config = value.get("config")
+            history = config.get("keras_history") if isinstance(config, dict) else None
             if isinstance(history, list) and len(history) >= 3:
                 out.append(history)
         else:
@@ -382,11 +430,26 @@ def _keras2_tensors(value: Any) -> list[list]:
     return []
 
 
-def _history_list(value: Any) -> list[list]:
-    """``[name, node, tensor]`` or a list of them (Keras 3 writes a single one bare)."""
+def _history_list(value: Any, depth: int = 0) -> list[list]:
+    """``[name, node, tensor]`` or a list of them (Keras 3 writes a single one bare), or
+    nested lists of them (an RNN's stacked states as model outputs), flattened in order."""
     if isinstance(value, list) and value and isinstance(value[0], str):
         return [value]
-    return [v for v in value if isinstance(v, list)] if isinstance(value, list) else []
+    out: list[list] = []
+    for v in value if isinstance(value, list) and depth < 32 else ():
+        if isinstance(v, list):
+            out += _history_list(v, depth + 1)
+    return out
+
+
+def _hashable(name: Any) -> Any:
+    """A name as a dict key: a list or mapping where a name is due becomes its text (the
+    spec reader then reports a name that is not a string)."""
+    try:
+        hash(name)
+    except TypeError:
+        return str(name)[:80]
+    return name
 
 
 def _dtype(value: Any) -> str:

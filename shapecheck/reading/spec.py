@@ -11,7 +11,18 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..diagnostics import Diagnostic, Location, did_you_mean, make
-from ..dims import Dim, DimFacts, DimInfo, DimSyntaxError, is_symbolic, parse_dim
+from ..dims import (
+    MAX_RANK,
+    MAX_SIZE,
+    Dim,
+    DimFacts,
+    DimInfo,
+    DimSyntaxError,
+    fmt_big,
+    is_symbolic,
+    parse_dim,
+    too_large,
+)
 from .yaml_spec import LocDict, LocList, value_where, where
 
 TOP_KEYS = ("model", "dims", "inputs", "layers", "outputs", "custom_layers")
@@ -19,8 +30,15 @@ TOP_KEYS = ("model", "dims", "inputs", "layers", "outputs", "custom_layers")
 LAYER_KEYS = ("name", "type", "inputs")
 # Call arguments that take tensors (references), not values.
 CALL_ARGS = ("initial_state", "mask")
-# Constructor arguments that hold a whole layer (wrappers).
-NESTED_ARGS = ("layer", "backward_layer")
+# Constructor arguments that hold a whole layer (wrappers, and RNN's cell).
+NESTED_ARGS = ("layer", "backward_layer", "cell")
+# Constructor arguments that hold a list of layers (StackedRNNCells' cells), read into
+# the nested configs ``cells[0]``, ``cells[1]``...
+NESTED_LISTS = ("cells",)
+
+# The most layer entries a model (or a nested model) may have: far more than any real
+# one, few enough that reading and checking them stays in minutes.
+MAX_LAYERS = 100_000
 
 # name or name[k]; name(k) is what the YAML reader turns name[k] into inside flow sequences.
 _REF = re.compile(r"^\s*([^\[\]()@\s]+)(?:@(\d+))?\s*(?:[\[(]\s*(-?\d+)\s*[\])])?\s*$")
@@ -173,6 +191,7 @@ class _Reader:
         self.bindings = dict(bindings)
         self.found: list[Diagnostic] = []
         self.namer = _Namer()
+        self.suggestions = 20  # "did you mean" for the first few bad references only
 
     def err(self, code: str, message: str, loc: Location, hint: str | None = None,
             layer: str | None = None) -> None:
@@ -187,6 +206,11 @@ class _Reader:
                 f"a single value ({type(data).__name__})"
             self.err("SC102", f"not a model spec: the document is {what}", top,
                      hint="a spec is a mapping with `inputs:` and `layers:`; see docs/spec-format.md")
+            return None
+        if isinstance(data["layers"], list) and len(data["layers"]) > MAX_LAYERS:
+            self.err("SC102", f"the model has {len(data['layers']):,} layer entries; shapecheck reads at "
+                     f"most {MAX_LAYERS:,}", where(data, "layers"),
+                     hint="split the model, or check a smaller version of it")
             return None
         for key in data:
             if key not in TOP_KEYS:
@@ -246,8 +270,8 @@ class _Reader:
                     guess = did_you_mean(str(k), ("min", "max", "multiple_of"))
                     self.err("SC104", f"dim {name!r}: unknown field {k!r}", where(spec, k),
                              hint=f"did you mean {guess!r}?" if guess else "use min, max or multiple_of")
-                elif not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                    self.err("SC104", f"dim {name!r}: {k} must be a positive integer, got {v!r}",
+                elif not isinstance(v, int) or isinstance(v, bool) or v < 1 or too_large(v):
+                    self.err("SC104", f"dim {name!r}: {k} must be a positive integer up to 2**40, got {v!r}",
                              where(spec, k))
                 else:
                     kw[k] = v
@@ -309,6 +333,10 @@ class _Reader:
         if not items:
             self.err("SC104", f"{what}: the shape is empty; it needs at least the batch axis", loc)
             return None
+        if len(items) > MAX_RANK:
+            self.err("SC104", f"{what}: a shape of {len(items):,} axes; shapecheck reads at most "
+                     f"{MAX_RANK}", loc, hint="a tensor has a few axes, not hundreds")
+            return None
         dims: list[Dim] = []
         for i, item in enumerate(items):
             iloc = where(value, i, loc)
@@ -318,6 +346,11 @@ class _Reader:
                 self.err("SC104", f"{what}: axis {i}: {e}", iloc,
                          hint="a size is an int, ? (unknown), a name such as t, or an "
                          "expression such as 2*t")
+                return None
+            if too_large(d):
+                self.err("SC310", f"{what}: axis {i}: {fmt_big(d)} is larger than any size "
+                         f"shapecheck reads (2**40 = {MAX_SIZE:,})", iloc,
+                         hint="no tensor axis has a trillion elements; the file is damaged or hostile")
                 return None
             if is_symbolic(d):
                 whole = d.is_integer
@@ -374,7 +407,10 @@ class _Reader:
                 # `- {reuse: enc, inputs: b}` calls layer enc again: same weights.
                 first = calls.get(entry["reuse"]) if isinstance(entry["reuse"], str) else None
                 if first is None:
-                    guess = did_you_mean(str(entry["reuse"]), list(calls))
+                    guess = None
+                    if self.suggestions > 0 and len(calls) <= 20_000:  # each costs O(len(calls))
+                        self.suggestions -= 1
+                        guess = did_you_mean(str(entry["reuse"])[:200], list(calls))
                     self.err("SC201", f"reuse: {entry['reuse']!r} names no earlier layer",
                              value_where(entry, "reuse"),
                              hint=f"did you mean {guess!r}?" if guess else "reuse a layer defined above")
@@ -424,12 +460,12 @@ class _Reader:
         dtype = str(entry.get("dtype") or "float32")
         if entry.get("shape") is not None and entry.get("batch_shape") is not None:
             self.err("SC403", "InputLayer takes `shape:` or `batch_shape:`, not both (Keras "
-                     "raises)", where(entry, "batch_shape"), name,
+                     "raises)", where(entry, "batch_shape"), layer=name,
                      hint="keep batch_shape, which includes the batch axis")
         for key in entry:
             if key not in ("type", "name", "shape", "batch_shape", "batch_size", "dtype", "sparse",
                            "ragged", "optional"):
-                self.err("SC402", f"InputLayer has no argument {key!r}", where(entry, key), name,
+                self.err("SC402", f"InputLayer has no argument {key!r}", where(entry, key), layer=name,
                          hint="give `shape:` (without the batch axis) or `batch_shape:`")
         if entry.get("batch_shape") is not None:
             shape = self.read_shape(entry["batch_shape"], facts, value_where(entry, "batch_shape"),
@@ -443,7 +479,7 @@ class _Reader:
                 body = f"({'None' if batch is None else batch}, {body.strip('()[] ')})"
             shape = self.read_shape(body, facts, value_where(entry, "shape"), f"InputLayer {name!r}")
         else:
-            self.err("SC404", "InputLayer needs `shape:` or `batch_shape:`", loc, name,
+            self.err("SC404", "InputLayer needs `shape:` or `batch_shape:`", loc, layer=name,
                      hint="e.g. `shape: [t, 12]` (without the batch axis)")
             shape = None
         return InputSpec(name, shape, dtype, loc)
@@ -466,12 +502,24 @@ class _Reader:
         nested = {}
         for key in NESTED_ARGS:
             sub = entry.get(key)
+            if key == "cell" and isinstance(sub, list):
+                # RNN(cell=[...]) wraps the list in a StackedRNNCells, created after the cells.
+                sub = {"type": "StackedRNNCells", "cells": sub}
             if isinstance(sub, dict):
                 # Python evaluates `Bidirectional(LSTM(...))` inside out, so the wrapped
                 # layer takes its auto-name first.
                 cfg = self.read_config(sub, where(entry, key), f"{what}.{key}", nested_in=True)
                 if cfg is not None:
                     nested[key] = cfg
+        for key in NESTED_LISTS:
+            subs = entry.get(key)
+            if isinstance(subs, list) and subs and all(isinstance(s, dict) for s in subs):
+                for i, sub in enumerate(subs):
+                    cfg = self.read_config(sub, where(subs, i, where(entry, key)), f"{what}.{key}[{i}]",
+                                           nested_in=True)
+                    if cfg is not None:
+                        nested[f"{key}[{i}]"] = cfg
+        lists = {k for k in NESTED_LISTS if any(n.startswith(f"{k}[") for n in nested)}
         name = entry.get("name")
         if name is None:
             name = self.namer(type_name)
@@ -479,9 +527,15 @@ class _Reader:
             self.err("SC104", f"{what}: `name:` must be a non-empty string, got {name!r}",
                      where(entry, "name"))
             name = self.namer(type_name)
+        for k in entry:
+            if not isinstance(k, str):
+                self.err("SC104", f"{what}: argument name {k!r} is not a string", where(entry, k),
+                         hint="quote it: YAML reads 1, yes, no and null as numbers, booleans and null",
+                         layer=name)
         args = {
             k: v for k, v in entry.items()
-            if k not in LAYER_KEYS and k not in CALL_ARGS and k not in nested
+            if isinstance(k, str) and k not in LAYER_KEYS and k not in CALL_ARGS and k not in nested
+            and k not in lists
         }
         arg_locs = {k: where(entry, k) for k in entry}
         value_locs = {k: value_where(entry, k) for k in entry}

@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401  (registration)
     activations,
+    attention,
     conv,
     conv_recurrent,
     core,
@@ -10,8 +11,10 @@ from . import (  # noqa: F401  (registration)
     normalization,
     ops,
     pooling,
+    preprocessing,
     recurrent,
     reshaping,
+    rnn_cells,
     wrappers,
 )
 from .keras_names import ALIASES

@@ -1,7 +1,7 @@
-"""Normalization layers: BatchNormalization, LayerNormalization, GroupNormalization,
+"""Normalization layers: BatchNormalization, LayerNormalization, GroupNormalization, RMSNormalization,
 UnitNormalization, Normalization, and Rescaling.
 
-References: keras/src/layers/normalization/{batch,layer,group,unit}_normalization.py
+References: keras/src/layers/normalization/{batch,layer,group,unit,rms}_normalization.py
 and keras/src/layers/preprocessing/{normalization,rescaling}.py. None of them changes
 the shape; their weights are vectors over the normalized axis (or axes), so that axis
 must be known when the layer is built.
@@ -186,3 +186,17 @@ def normalization(call: LayerCall) -> Output:
     return Output((shape,), weights)
 
 
+
+
+@rule("RMSNormalization",
+      args=(Arg("axis", _axes, (-1,), doc="the axis or axes normalized over; the scale spans them",
+                kind="int | [int]"),),
+      accepts=("epsilon",))
+def rms_normalization(call: LayerCall) -> Output:
+    """No shape change; one trainable ``scale`` over the normalized axes, in sorted order
+    of the axis numbers as written (Keras sorts a list ``axis`` before building)."""
+    shape = call.shape
+    axes = sorted(call["axis"])
+    w = tuple(_axis(call, shape, a, "one scale entry per position of a normalized axis")
+              for a in axes)
+    return Output((shape,), (Weight("scale", w),))

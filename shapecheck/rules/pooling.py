@@ -1,6 +1,7 @@
-"""Pooling: MaxPooling1D/2D/3D, AveragePooling1D/2D/3D and the global poolings.
+"""Pooling: MaxPooling1D/2D/3D, AveragePooling1D/2D/3D, the global poolings and the
+adaptive poolings (AdaptiveAveragePooling1D/2D/3D, AdaptiveMaxPooling1D/2D/3D).
 
-References: keras/src/layers/pooling/{base_pooling,base_global_pooling}.py and
+References: keras/src/layers/pooling/{base_pooling,base_global_pooling,base_adaptive_pooling}.py and
 ``operation_utils.compute_pooling_output_shape``. Max and average pooling share one
 rule (as onnxruntime's MaxPool and AveragePool do): the window arithmetic is the
 convolution's with dilation 1, the channels pass through, and there are no weights.
@@ -81,3 +82,35 @@ def _global_rule(name: str, rank: int) -> None:
 for _rank in (1, 2, 3):
     _global_rule(f"GlobalMaxPooling{_rank}D", _rank)
     _global_rule(f"GlobalAveragePooling{_rank}D", _rank)
+
+
+# --- adaptive pooling --------------------------------------------------------------------
+# keras/src/layers/pooling/base_adaptive_pooling.py: the window is derived from the
+# input, so every spatial axis becomes output_size whatever its size (larger, smaller,
+# or unknown); only the rank must be right (the op rejects any other rank when it runs).
+
+
+def adaptive_pooling(call: LayerCall, rank: int) -> Output:
+    shape = call.shape
+    need_rank(call, shape, ndim=rank + 2)
+    size, fmt_ = call["output_size"], call["data_format"]
+    c = shape[channel_axis(fmt_)]
+    out = (shape[0], *size, c) if fmt_ == "channels_last" else (shape[0], c, *size)
+    why = tuple(f"axis {axis}: output_size={size[i]}, whatever the input's {fmt(shape[axis])}; "
+                "the window adapts to the input" for i, axis in enumerate(spatial_axes(rank, fmt_)))
+    return Output((out,), (), (), why + ("channels pass through",))
+
+
+def _adaptive_rule(name: str, rank: int) -> None:
+    def fn(call: LayerCall) -> Output:
+        return adaptive_pooling(call, rank)
+
+    fn.__doc__ = ("Each spatial axis becomes output_size, whatever the input size (the window "
+                  "adapts to it); channels unchanged; no weights.")
+    rule(name, args=(tuple_arg("output_size", rank, doc="the size of each spatial axis of the output"),
+                     data_format_arg()))(fn)
+
+
+for _rank in (1, 2, 3):
+    _adaptive_rule(f"AdaptiveAveragePooling{_rank}D", _rank)
+    _adaptive_rule(f"AdaptiveMaxPooling{_rank}D", _rank)

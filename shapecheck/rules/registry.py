@@ -9,6 +9,7 @@ validates a spec, fills Keras's defaults, and documents the rule.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
 
@@ -115,6 +116,8 @@ def _yaml_hint(v: Any) -> str:
             f = float(v)
         except ValueError:
             return ""
+        if not math.isfinite(f):  # "Infinity", "1e1_000": not a size at all
+            return ""
         return f" (YAML 1.1 read {v!r} as a string; write {int(f) if f == int(f) else f})"
     return ""
 
@@ -190,6 +193,10 @@ class Rule:
     inputs: int | None  # how many input tensors; None = two or more (merges)
     call_args: tuple[str, ...] = ()
     doc: str = field(default="")
+    # trainable=False marks the layer's weights non-trainable; a wrapper's is its own
+    # flag only (Keras 3 leaves the wrapped layer's variables trainable, and a model
+    # counts them as trainable).
+    freezes: bool = True
 
     def check_args(self, cfg: LayerConfig) -> tuple[dict[str, Any], tuple[Note, ...]]:
         values: dict[str, Any] = {}
@@ -235,13 +242,13 @@ REGISTRY: dict[str, Rule] = {}
 
 
 def rule(*types: str, args: Iterable[Arg] = (), accepts: Iterable[str] = (), inputs: int | None = 1,
-         call_args: Iterable[str] = ()):
+         call_args: Iterable[str] = (), freezes: bool = True):
     """Register ``fn`` as the rule for the Keras classes ``types``."""
 
     def register(fn: Callable[[LayerCall], Output]) -> Callable[[LayerCall], Output]:
         r = Rule(tuple(types), fn, {a.name: a for a in args}, frozenset(accepts),
                  fn.__module__.rsplit(".", 1)[-1], inputs, tuple(call_args),
-                 (fn.__doc__ or "").strip())
+                 (fn.__doc__ or "").strip(), freezes)
         for t in types:
             REGISTRY[t] = r
         return fn
@@ -276,7 +283,7 @@ def _apply(cfg: LayerConfig, inputs: tuple[Shape, ...], facts: DimFacts,
     out = r.fn(call)
     if notes:
         out = replace(out, notes=notes + out.notes)
-    return out.frozen() if values.get("trainable") is False else out
+    return out.frozen() if values.get("trainable") is False and r.freezes else out
 
 
 # Keras layers whose computation is code the model names (a Python function, a torch

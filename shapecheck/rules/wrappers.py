@@ -50,14 +50,15 @@ MERGES = ("concat", "sum", "mul", "ave", None)
     ),
     accepts=("weights",),
     call_args=("initial_state", "mask"),
+    freezes=False,
 )
 def bidirectional(call: LayerCall) -> Output:
     """Runs a copy of the layer forwards (``forward_<name>``) and one backwards
     (``backward_<name>``) over the same input, then merges the two outputs."""
     inner = _wrapped(call)
-    if inner.type not in CELLS:
-        raise Finding("SC405", f"Bidirectional wraps a recurrent layer ({', '.join(CELLS)}); "
-                      f"got {inner.type}", hint="wrap an LSTM, GRU or SimpleRNN", arg="layer")
+    if inner.type not in CELLS and inner.type != "RNN":
+        raise Finding("SC405", f"Bidirectional wraps a recurrent layer ({', '.join(CELLS)}, RNN); "
+                      f"got {inner.type}", hint="wrap an LSTM, GRU, SimpleRNN or RNN", arg="layer")
     fw_cfg = replace(inner, name=f"forward_{_removeprefix(inner.name, 'forward_')}")
     bw_cfg = call.nested.get("backward_layer")
     if bw_cfg is None:
@@ -131,6 +132,7 @@ def _check_pair(fw_cfg: LayerConfig, bw_cfg: LayerConfig) -> None:
 @rule(
     "TimeDistributed",
     args=(Arg("layer", _nested_only, None, doc="the layer applied to every timestep", kind="layer"),),
+    freezes=False,
 )
 def time_distributed(call: LayerCall) -> Output:
     """Applies the wrapped layer to each slice along axis 1: its rule sees the shape
