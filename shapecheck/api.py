@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from typing import Any, Mapping
 
 from .diagnostics import Location, make
@@ -239,3 +240,38 @@ def _too_deep(path: str | None):
 
 def _unreadable(path: str | None, fmt: str, *diags) -> Report:
     return Report(path, fmt, None, {}, (), {}, tuple(diags), None, None)
+
+
+# Extensions a folder is searched for; other files are never opened.
+MODEL_SUFFIXES = (".yaml", ".yml", ".json", ".keras", ".h5", ".hdf5")
+_SPEC_TOP = re.compile(rb"^layers[ \t]*:", re.M)
+
+
+def is_model_file(path: str) -> bool:
+    """Does the file hold a model, judged by content (for folders and the pre-commit
+    hook, which see CI workflows, package.json and other configs too)? A spec has a
+    top-level ``layers:``; a Keras or TF.js config has Keras's keys; a .keras archive
+    is a zip, an .h5 model an HDF5 file. Only a bounded head of the file is read."""
+    import json
+
+    from .reading import h5
+    from .reading.keras_config import looks_like_keras
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(MAX_TEXT_BYTES + 1)
+    except OSError:
+        return True  # let the analysis report it
+    if head[:4] == b"PK\x03\x04" or h5.is_hdf5(head):
+        return path.lower().endswith((".keras", ".h5", ".hdf5"))
+    if len(head) > MAX_TEXT_BYTES:
+        return True  # too big to judge: the analysis reports the size
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text[:1] in (b"{", b"["):
+        try:
+            data = json.loads(head.decode("utf-8-sig"))
+        except (ValueError, RecursionError):
+            return False  # not JSON a model could be in
+        return isinstance(data, dict) and (isinstance(data.get("layers"), list)
+                                           or looks_like_keras(data) is not None)
+    return bool(_SPEC_TOP.search(head))

@@ -14,6 +14,7 @@ from . import __version__
 from .dims import MAX_SIZE
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+FORMATS = ("text", "json", "sarif", "github", "markdown")
 
 
 class _UsageError(Exception):
@@ -28,14 +29,21 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> _Parser:
     p = _Parser(prog="shapecheck", description="Check a Keras model's shapes statically and "
                 "explain every weight, without TensorFlow.")
-    p.add_argument("files", nargs="+", metavar="FILE", help="model specs (YAML or JSON)")
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="model files (specs, Keras/TF.js configs, .keras, .h5) or folders of them")
+    p.add_argument("--format", choices=FORMATS, default=None,
+                   help="output format (default: text, or [tool.shapecheck] format)")
+    p.add_argument("--only-models", action="store_true",
+                   help="skip files that hold no model, judged by content (the pre-commit hook's "
+                   "mode: other YAML and JSON pass untouched)")
     p.add_argument("--dim", action="append", default=[], metavar="NAME=VALUE",
                    help="bind a named size for this run, e.g. --dim t=4995 (repeatable)")
     p.add_argument("--config", metavar="PYPROJECT",
                    help="read [tool.shapecheck] from this file (default: the nearest pyproject.toml "
                    "at or above the current folder that has one)")
     p.add_argument("--no-config", action="store_true", help="ignore pyproject.toml")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="text format: the findings and the summary only (the hook's mode)")
     p.add_argument("--no-explain", action="store_true",
                    help="text format: the table and diagnostics only, no weight explanations")
     p.add_argument("--version", action="version", version=f"shapecheck {__version__}")
@@ -52,6 +60,25 @@ def _bindings(items: list[str]) -> dict[str, int]:
         if len(digits) > 13 or int(digits) > MAX_SIZE:
             raise _UsageError(f"--dim {m.group(1)}: larger than any size (2**40 = {MAX_SIZE:,})")
         out[m.group(1)] = int(digits)
+    return out
+
+
+def _files(given: list[str], only_models: bool) -> list[str]:
+    """The files to check, in order: each given file, and each folder's model files
+    (by extension, then by content), sorted, hidden folders left out."""
+    from .api import MODEL_SUFFIXES, is_model_file
+
+    out = []
+    for item in given:
+        if os.path.isdir(item):
+            found = []
+            for root, dirs, names in os.walk(item):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found += [os.path.normpath(os.path.join(root, n)) for n in names
+                          if n.lower().endswith(MODEL_SUFFIXES) and not n.startswith(".")]
+            out += [f for f in sorted(found) if is_model_file(f)]
+        elif not only_models or is_model_file(item):
+            out.append(item)
     return out
 
 
@@ -111,16 +138,16 @@ def _main(argv: Sequence[str] | None) -> int:
         dims = _bindings(args.dim)
     except _UsageError as e:
         print(f"shapecheck: error: {e}", file=err)
-        print("usage: shapecheck FILE... [--format text|json] [--dim NAME=VALUE]", file=err)
+        print(f"usage: shapecheck FILE|FOLDER... [--format {'|'.join(FORMATS)}] [--dim NAME=VALUE]",
+              file=err)
         return EXIT_USAGE
     except SystemExit as e:  # --help and --version
         return int(e.code or 0)
 
-    missing = [f for f in args.files if not os.path.isfile(f)]
+    missing = [f for f in args.files if not os.path.isfile(f) and not os.path.isdir(f)]
     if missing:
         for f in missing:
-            what = "is a directory" if os.path.isdir(f) else "no such file"
-            print(f"shapecheck: error: {f}: {what}", file=err)
+            print(f"shapecheck: error: {f}: no such file", file=err)
         return EXIT_USAGE
 
     from .api import analyze_file
@@ -140,8 +167,10 @@ def _main(argv: Sequence[str] | None) -> int:
         from dataclasses import replace
 
         custom = replace(custom, found=())
+    severity = config.severity
+    fmt = args.format or config.format or "text"
     crashed = False
-    for path in args.files:
+    for path in _files(args.files, args.only_models):
         try:
             reports.append(analyze_file(path, dims, custom))
         except OSError as e:
@@ -152,16 +181,30 @@ def _main(argv: Sequence[str] | None) -> int:
             print(f"shapecheck: internal error on {path}: {type(e).__name__}: {_clip(str(e))} "
                   "(this is a shapecheck bug; please report it with the file)", file=err)
 
-    if args.format == "json":
+    if severity:
+        from .config import apply_severity
+
+        reports = [apply_severity(r, severity) for r in reports]
+    if fmt == "json":
         from .output.json_format import render as render_json
 
         text = render_json(reports)
+    elif fmt in ("sarif", "github", "markdown"):
+        import importlib
+
+        text = importlib.import_module(f".output.{fmt}", __package__).render(reports)
     else:
         from .output.text import render, summary
 
         color = out.isatty() and not os.environ.get("NO_COLOR")
-        parts = [render(report, color=color, explain=not args.no_explain) for report in reports]
-        text = "\n\n".join(parts) + f"\n\n{summary(reports)}"
+        if args.quiet:
+            from .output.text import Style, diagnostic_line
+
+            parts = ["\n".join(diagnostic_line(d, r.path, Style(color)) for d in r.diagnostics)
+                     for r in reports if r.diagnostics]
+        else:
+            parts = [render(report, color=color, explain=not args.no_explain) for report in reports]
+        text = "\n\n".join(parts + [summary(reports)])
     _write(out, text)  # rendered whole first: a failure leaves no half-written report
     if crashed:
         return EXIT_USAGE

@@ -1,5 +1,11 @@
 """``[tool.shapecheck]`` in ``pyproject.toml``: settings for every run in a project.
 
+    [tool.shapecheck]
+    format = "text"               # like --format (the command line wins)
+
+    [tool.shapecheck.severity]
+    SC205 = "off"                 # unused layers are fine here; also "error", "warning", "info"
+
     [tool.shapecheck.dims]
     t = 4995                      # like --dim t=4995 (the command line wins)
 
@@ -18,9 +24,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .diagnostics import Diagnostic, Location, did_you_mean, make
+from .diagnostics import CATALOGUE, Diagnostic, Location, did_you_mean, make
 
-KEYS = ("dims", "custom_layers")
+KEYS = ("format", "severity", "dims", "custom_layers")
+FORMATS = ("text", "json", "sarif", "github", "markdown")
+LEVELS = ("error", "warning", "info", "off")
 FILENAME = "pyproject.toml"
 MAX_BYTES = 4 * 1024 * 1024
 
@@ -30,6 +38,8 @@ class Config:
     path: str | None = None
     dims: Mapping[str, int] = field(default_factory=dict)
     custom_layers: Any = None  # rules.custom.CustomLayers, or None when none are declared
+    format: str | None = None
+    severity: Mapping[str, str] = field(default_factory=dict)  # code -> error|warning|info|off
     found: tuple[Diagnostic, ...] = ()  # problems in the file itself
 
     @property
@@ -91,6 +101,30 @@ def load(path: str) -> Config:
                               _locate(path, lines, (key,)),
                               hint=f"did you mean {guess!r}?" if guess else f"the settings are "
                               f"{', '.join(KEYS)}"))
+    fmt = section.get("format")
+    if fmt is not None and fmt not in FORMATS:
+        found.append(make("SC112", f"format must be one of {', '.join(FORMATS)}, got {fmt!r}",
+                          _locate(path, lines, ("format",))))
+        fmt = None
+    severity: dict[str, str] = {}
+
+    raw_severity = section.get("severity") or {}
+    if not isinstance(raw_severity, dict):
+        found.append(make("SC112", "[tool.shapecheck.severity] must map codes to levels",
+                          _locate(path, lines, ("severity",))))
+        raw_severity = {}
+    for code, level in raw_severity.items():
+        if code not in CATALOGUE:
+            guess = did_you_mean(code, CATALOGUE)
+            found.append(make("SC112", f"[tool.shapecheck.severity] {code}: no such code",
+                              _locate(path, lines, ("severity", code)),
+                              hint=f"did you mean {guess!r}?" if guess else "see docs/diagnostics.md"))
+        elif level not in LEVELS:
+            found.append(make("SC112", f"[tool.shapecheck.severity] {code} must be one of "
+                              f"{', '.join(LEVELS)}, got {level!r}",
+                              _locate(path, lines, ("severity", code))))
+        else:
+            severity[code] = level
     dims: dict[str, int] = {}
     for name, value in (section.get("dims") or {}).items():
         if not isinstance(value, int) or isinstance(value, bool) or value < 1 or \
@@ -106,7 +140,19 @@ def load(path: str) -> Config:
         custom = declare(section["custom_layers"], path,
                          lambda at: _locate(path, lines, ("custom_layers", *at)))
         found += custom.found
-    return Config(path, dims, custom, tuple(found))
+    return Config(path, dims, custom, format=fmt, severity=severity, found=tuple(found))
+
+
+def apply_severity(report, severity: Mapping[str, str]):
+    """The report with each listed code's diagnostics at the configured level ("off"
+    drops them); ``ok`` follows, since it is "no errors"."""
+    from dataclasses import replace
+
+    from .diagnostics import Severity
+
+    diags = tuple(replace(d, severity=Severity(severity[d.code])) if d.code in severity else d
+                  for d in report.diagnostics if severity.get(d.code) != "off")
+    return replace(report, diagnostics=diags)
 
 
 def _locate(path: str, lines: list[str], at: tuple[str, ...]) -> Location:

@@ -1,0 +1,155 @@
+"""Where users meet it: the github, markdown and sarif formats (goldens), folders and
+the hook's --only-models/--quiet mode, [tool.shapecheck] format and severity, and the
+.pre-commit-hooks.yaml entry."""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from shapecheck.cli import main
+from shapecheck.diagnostics import CATALOGUE
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).parent / "golden"
+
+BAD = "inputs: {x: [?, t, 12]}\nlayers:\n  - {type: LSTM, units: 64}\n  - {type: LSTM, units: 32}\n"
+WARN = "inputs: {x: [?, 3]}\nlayers:\n  - {name: a, type: Dense, units: 2}\n" \
+       "  - {name: b, type: Dense, units: 2, inputs: x}\noutputs: [b]\n"
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    """A repository with model specs among unrelated YAML and JSON."""
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "seed.yaml").write_text((ROOT / "specs" / "seed_bilstm.yaml").read_text())
+    (tmp_path / "models" / "bad.yaml").write_text(BAD)
+    (tmp_path / "models" / "warn.yaml").write_text(WARN)
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "ci.yml").write_text("name: ci\non: push\njobs: {}\n")
+    (tmp_path / "package.json").write_text('{"name": "x", "version": "1.0.0", "layers": 3}\n')
+    (tmp_path / "tsconfig.json").write_text('{"compilerOptions": {}}\n')
+    (tmp_path / "docker-compose.yml").write_text("services: {web: {image: nginx}}\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(capsys, *argv):
+    code = main(["--no-config", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("SHAPECHECK_UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text(), f"output differs from {path}; rerun with SHAPECHECK_UPDATE_GOLDEN=1"
+
+
+def test_github_golden(repo, capsys):
+    code, out, err = run(capsys, "models", "--format", "github")
+    assert (code, err) == (1, "")
+    _golden("models.github.txt", out)
+    assert out.startswith("::error file=models/bad.yaml,line=4,col=5,title=SC301 rank mismatch::")
+    assert "::warning file=models/warn.yaml,line=3,col=5," in out
+
+
+def test_markdown_golden(repo, capsys):
+    code, out, _ = run(capsys, "models", "--format", "markdown")
+    assert code == 1
+    _golden("models.md", out)
+    assert "| bilstm (Bidirectional) | `(None, t, 768)` | 1,219,584 |" in out
+
+
+def test_sarif(repo, capsys):
+    code, out, _ = run(capsys, "models", "--format", "sarif")
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["version"] == "2.1.0" and doc["$schema"].endswith("sarif-2.1.0.json")
+    [run_] = doc["runs"]
+    rules = run_["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == list(CATALOGUE)
+    results = run_["results"]
+    assert [(r["ruleId"], r["level"]) for r in results] == [("SC301", "error"), ("SC205", "warning")]
+    for r in results:
+        assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
+        [loc] = r["locations"]
+        phys = loc["physicalLocation"]
+        assert phys["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+        assert phys["region"]["startLine"] >= 1 and phys["region"]["startColumn"] >= 1
+    assert results[0]["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "models/bad.yaml", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 4, "startColumn": 5}}
+
+
+def test_folder_finds_models_by_content_and_sums_up(repo, capsys):
+    code, out, _ = run(capsys, ".", "-q")
+    assert code == 1
+    # package.json's "layers" is no list of layers: not a spec, so not checked.
+    assert out.splitlines()[-1] == "1 error, 1 warning in 1 of 3 files"
+    assert ".github" not in out and "tsconfig" not in out and "docker-compose" not in out
+
+
+def test_only_models_passes_other_files_untouched(repo, capsys):
+    code, out, _ = run(capsys, "--only-models", "-q", ".github/workflows/ci.yml", "tsconfig.json",
+                       "docker-compose.yml", "models/seed.yaml")
+    assert (code, out) == (0, "ok: 1 file checked, no findings\n")
+    code, out, _ = run(capsys, "-q", "tsconfig.json")  # named without the flag: a finding
+    assert code == 1 and "SC102" in out
+
+
+def test_quiet_prints_findings_and_summary_only(repo, capsys):
+    code, out, _ = run(capsys, "-q", "models/bad.yaml", "models/seed.yaml")
+    assert code == 1
+    assert out == ("models/bad.yaml:4:5: SC301 Input 0 of layer \"lstm_1\" (LSTM) is incompatible with "
+                   "the layer: expected ndim=3, found ndim=2. Full shape received: (None, 64) [lstm_1]\n"
+                   "    hint: set `return_sequences: true` on 'lstm' (line 3): without it LSTM returns "
+                   "only its last step and drops the time axis\n\n1 error in 1 of 2 files\n")
+
+
+def test_config_format_and_severity(repo, capsys):
+    (repo / "pyproject.toml").write_text(textwrap.dedent("""\
+        [tool.shapecheck]
+        format = "github"
+
+        [tool.shapecheck.severity]
+        SC301 = "warning"
+        SC205 = "off"
+        """))
+    code, out, _ = run_with_config(capsys, "models")
+    assert code == 0  # the only error is now a warning
+    assert out.startswith("::warning file=models/bad.yaml,line=4")
+    assert "SC205" not in out
+    code, out, _ = run_with_config(capsys, "models", "--format", "json")  # the command line wins
+    assert json.loads(out)["files"][0]["diagnostics"][0]["severity"] == "warning"
+    (repo / "pyproject.toml").write_text('[tool.shapecheck]\nformat = "xml"\n[tool.shapecheck.severity]\n'
+                                         'SC999 = "off"\nSC301 = "loud"\n')
+    code, out, _ = run_with_config(capsys, "models", "-q")
+    assert code == 1
+    assert "pyproject.toml:2:1: SC112 format must be one of" in out
+    assert "pyproject.toml:4:1: SC112 [tool.shapecheck.severity] SC999: no such code" in out
+    assert "pyproject.toml:5:1: SC112 [tool.shapecheck.severity] SC301 must be one of" in out
+
+
+def run_with_config(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_pre_commit_hooks_file():
+    [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == "shapecheck" and hook["language"] == "python"
+    assert not hook.get("require_serial")
+    assert hook["entry"].split()[0] == "shapecheck" and "--only-models" in hook["entry"]
+    import re
+
+    pattern = re.compile(hook["files"])
+    assert all(pattern.search(f) for f in ("m.yaml", "m.yml", "m.json", "m.keras", "m.h5"))
+    assert not pattern.search("m.py")
