@@ -10,6 +10,7 @@ import json
 
 import pytest
 import sympy
+from helpers import run  # noqa: E402
 
 import shapecheck
 from shapecheck.reading import keras_config
@@ -17,17 +18,6 @@ from shapecheck.reading import keras_config
 N = None
 
 
-def run(layer: dict, *shapes: list, dims: dict | None = None):
-    """One layer ``l`` called on inputs ``x0, x1, ...`` (a list when there are several)."""
-    names = [f"x{i}" for i in range(len(shapes))]
-    entry = {"name": "l", **layer}
-    if len(shapes) > 1:
-        entry["inputs"] = names
-    spec = {"inputs": dict(zip(names, shapes)), "layers": [entry]}
-    if dims:
-        spec["dims"] = dims
-    report = shapecheck.analyze(spec)
-    return report, report.layers.get("l")
 
 
 MHA = {"type": "MultiHeadAttention", "num_heads": 2, "key_dim": 4}

@@ -5,23 +5,13 @@ numbers; tests/test_differential_layers.py re-derives them from Keras)."""
 from __future__ import annotations
 
 import pytest
+from helpers import run  # noqa: E402
 
-import shapecheck
 from shapecheck.dims import fmt_shape
 
 N = None
 
 
-def run(layer: dict, *shapes: list, dims: dict | None = None):
-    names = [f"x{i}" for i in range(len(shapes))]
-    entry = {"name": "l", **layer}
-    if len(shapes) > 1:
-        entry["inputs"] = names
-    spec = {"inputs": dict(zip(names, shapes)), "layers": [entry]}
-    if dims:
-        spec["dims"] = dims
-    report = shapecheck.analyze(spec)
-    return report, report.layers.get("l")
 
 
 CASES = [

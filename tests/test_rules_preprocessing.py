@@ -7,6 +7,7 @@ the warnings where Keras's static shape is not what the layer returns when it ru
 from __future__ import annotations
 
 import pytest
+from helpers import run  # noqa: E402
 
 import shapecheck
 import shapecheck.rules.preprocessing  # noqa: F401  (registers the rules if the package does not yet)
@@ -16,16 +17,6 @@ from shapecheck.dims import fmt_shape
 N = None
 
 
-def run(layer: dict, *shapes: list, dims: dict | None = None):
-    names = [f"x{i}" for i in range(len(shapes))]
-    entry = {"name": "l", **layer}
-    if len(shapes) > 1:
-        entry["inputs"] = names
-    spec = {"inputs": dict(zip(names, shapes)), "layers": [entry]}
-    if dims:
-        spec["dims"] = dims
-    report = shapecheck.analyze(spec)
-    return report, report.layers.get("l")
 
 
 LSTM4 = {"type": "LSTMCell", "units": 4}
