@@ -12,6 +12,7 @@ matches any symbolic shapecheck dim.
 
 from __future__ import annotations
 
+import copy
 import json
 
 import sympy
@@ -238,3 +239,11 @@ def format_failure(spec: dict, problems: list[str], context: str = "") -> str:
 def assert_no_mismatch(spec: dict, problems: list[str], context: str = "") -> None:
     if problems:
         raise AssertionError(format_failure(spec, problems, context))
+
+
+def analyze_dict(spec: dict, **kwargs) -> dict:
+    """shapecheck's report on a copy of ``spec`` (the reader may keep what it is given),
+    as its JSON dict: the form ``compare_report`` reads."""
+    import shapecheck
+
+    return shapecheck.analyze(copy.deepcopy(spec), **kwargs).to_dict()

@@ -24,3 +24,15 @@ def run(layer: dict, *shapes: list, dims: dict | None = None):
         spec["dims"] = dims
     report = shapecheck.analyze(spec)
     return report, report.layers.get("l")
+
+
+def check_row(layer: dict, shape: list, outputs: list, weights: dict, params: int) -> None:
+    """A table row: the layer alone on ``shape`` is clean and gives these outputs, these
+    weights (in Keras's order) and this many params."""
+    report, got = one_layer(layer, shape)
+    assert report.ok, report.diagnostics
+    assert not report.diagnostics, report.diagnostics
+    assert got.output_shapes == tuple(outputs)
+    assert {w.path: w.shape for w in got.weights} == weights
+    assert [w.path for w in got.weights] == list(weights)  # Keras's order
+    assert got.params == params

@@ -310,9 +310,17 @@ def _mentions_symbol(spec: dict) -> bool:
     return any(isinstance(d, str) for shape in spec["inputs"].values() for d in shape)
 
 
-@st.composite
-def layer_specs(draw, cls: str):
-    """``(spec, symbolic)``: about a third of the specs name the size t."""
-    sym = draw(st.integers(0, 2)) == 0
-    spec = BUILDERS[cls](draw, sym=sym)
-    return spec, _mentions_symbol(spec)
+def specs_for(builders: dict):
+    """A strategy of ``(spec, symbolic)`` for a class of ``builders``: about a third of
+    the specs name the size t."""
+
+    @st.composite
+    def layer_specs(draw, cls: str):
+        sym = draw(st.integers(0, 2)) == 0
+        spec = builders[cls](draw, sym=sym)
+        return spec, _mentions_symbol(spec)
+
+    return layer_specs
+
+
+layer_specs = specs_for(BUILDERS)

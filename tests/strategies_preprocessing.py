@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import partial
 
 from hypothesis import strategies as st
+from strategies_layers import specs_for
 
 SYM = st.sampled_from(["t", "t", "2*t", "t + 1"])
 # Sizes that are never 1 (a one_hot encoder drops a last axis of 1).
@@ -388,13 +389,4 @@ BUILDERS = {
 }
 
 
-def _mentions_symbol(spec: dict) -> bool:
-    return any(isinstance(d, str) for shape in spec["inputs"].values() for d in shape)
-
-
-@st.composite
-def layer_specs(draw, cls: str):
-    """``(spec, symbolic)``: about a third of the specs name the size t."""
-    sym = draw(st.integers(0, 2)) == 0
-    spec = BUILDERS[cls](draw, sym=sym)
-    return spec, _mentions_symbol(spec)
+layer_specs = specs_for(BUILDERS)

@@ -34,6 +34,7 @@ keras = pytest.importorskip("keras")
 
 import numpy as np  # noqa: E402
 import strategies_attention as A  # noqa: E402
+from differential import analyze_dict as analyze  # noqa: E402
 from differential import assert_no_mismatch, compare_report  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from keras_oracle import build_keras_model, keras_facts, keras_model_facts, layer_output_tensors  # noqa: E402
@@ -50,9 +51,6 @@ SENTINEL = 11
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, print_blob=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
-
-def analyze(spec) -> dict:
-    return shapecheck.analyze(copy.deepcopy(spec)).to_dict()
 
 
 def _feed(shape) -> tuple:

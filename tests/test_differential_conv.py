@@ -21,10 +21,9 @@ pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 
 import strategies_conv as S  # noqa: E402
+from differential import analyze_dict as analyze  # noqa: E402
 from differential import assert_no_mismatch, compare_report, expected_facts  # noqa: E402
 from hypothesis import HealthCheck, event, given, settings  # noqa: E402
-
-import shapecheck  # noqa: E402
 
 MAX_EXAMPLES = int(os.environ.get("SHAPECHECK_CONV_EXAMPLES", "100"))
 
@@ -36,9 +35,6 @@ SETTINGS = settings(
     print_blob=True,
 )
 
-
-def analyze(spec, **kwargs) -> dict:
-    return shapecheck.analyze(copy.deepcopy(spec), **kwargs).to_dict()
 
 
 _FUNCS = {"floor": sympy.floor, "ceiling": sympy.ceiling, "Mod": sympy.Mod, "Min": sympy.Min,

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 
 import strategies_convlstm as S  # noqa: E402
+from differential import analyze_dict as analyze  # noqa: E402
 from differential import assert_no_mismatch, compare_report, expected_facts  # noqa: E402
 from hypothesis import HealthCheck, event, given, settings  # noqa: E402
 from keras_oracle import build_keras_model  # noqa: E402
@@ -47,9 +48,6 @@ _NAMES = ("t", "H")
 _FUNCS = {"floor": sympy.floor, "ceiling": sympy.ceiling, "Mod": sympy.Mod, "Min": sympy.Min,
           "Max": sympy.Max}
 
-
-def analyze(spec, **kwargs) -> dict:
-    return shapecheck.analyze(copy.deepcopy(spec), **kwargs).to_dict()
 
 
 def _dim(d, binding):

@@ -13,7 +13,6 @@ SHAPECHECK_DIFF_EXAMPLES=<n> overrides the number of examples per test (300).
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 from collections import Counter
@@ -25,6 +24,7 @@ pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 
 import strategies as S  # noqa: E402
+from differential import analyze_dict as analyze  # noqa: E402
 from differential import assert_no_mismatch, compare_report, expected_facts  # noqa: E402
 from hypothesis import HealthCheck, event, given, settings  # noqa: E402
 
@@ -44,9 +44,6 @@ DIFF_SETTINGS = settings(
     print_blob=True,
 )
 
-
-def analyze(spec, **kwargs) -> dict:
-    return shapecheck.analyze(copy.deepcopy(spec), **kwargs).to_dict()
 
 
 # How many compared models contain each layer type (wrapped layers included); the last

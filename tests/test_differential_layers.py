@@ -10,7 +10,6 @@ SHAPECHECK_LAYER_EXAMPLES=<n> overrides the number of examples per class (100).
 
 from __future__ import annotations
 
-import copy
 import os
 
 import pytest
@@ -19,10 +18,9 @@ pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 
 import strategies_layers as L  # noqa: E402
+from differential import analyze_dict as analyze  # noqa: E402
 from differential import assert_no_mismatch, compare_report, expected_facts  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
-
-import shapecheck  # noqa: E402
 
 EXAMPLES = int(os.environ.get("SHAPECHECK_LAYER_EXAMPLES", "100"))
 SIZES = (1, 4)  # t substituted; with "t + 1" and "2*t" that covers sizes 1..8
@@ -31,9 +29,6 @@ LAYER_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
                           suppress_health_check=[HealthCheck.too_slow,
                                                  HealthCheck.filter_too_much])
 
-
-def analyze(spec, **kwargs) -> dict:
-    return shapecheck.analyze(copy.deepcopy(spec), **kwargs).to_dict()
 
 
 def check(spec: dict, symbolic: bool) -> None:

@@ -14,7 +14,6 @@ SHAPECHECK_PREPROCESSING_EXAMPLES=<n> overrides the number of examples per class
 
 from __future__ import annotations
 
-import copy
 import os
 
 import pytest
@@ -23,6 +22,7 @@ pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 
 import strategies_preprocessing as P  # noqa: E402
+from differential import analyze_dict as analyze  # noqa: E402
 from differential import assert_no_mismatch, compare_report, expected_facts, norm_dim  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from keras_oracle import make_layer, resolve_dim  # noqa: E402
@@ -38,9 +38,6 @@ LAYER_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
                           suppress_health_check=[HealthCheck.too_slow,
                                                  HealthCheck.filter_too_much])
 
-
-def analyze(spec, **kwargs) -> dict:
-    return shapecheck.analyze(copy.deepcopy(spec), **kwargs).to_dict()
 
 
 def layer_only_problems(spec: dict, report: dict, dims: dict | None) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import sympy
-from helpers import one_layer
+from helpers import check_row, one_layer
 
 import shapecheck
 
@@ -76,12 +76,7 @@ CASES = [
 @pytest.mark.parametrize("layer,shape,outputs,weights,params",
                          [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_rule_table(layer, shape, outputs, weights, params):
-    report, got = one_layer(layer, shape)
-    assert report.ok, report.diagnostics
-    assert not report.diagnostics, report.diagnostics
-    assert got.output_shapes == tuple(outputs)
-    assert {w.path: w.shape for w in got.weights} == weights
-    assert got.params == params
+    check_row(layer, shape, outputs, weights, params)
 
 
 def test_named_sizes_give_exact_expressions():
