@@ -17,18 +17,22 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 
 
-class _UsageError(Exception):
+class CommandLineError(Exception):
     pass
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse would exit; main() decides the code
-        raise _UsageError(message)
+        raise CommandLineError(message)
 
 
-def _parser() -> _Parser:
-    p = _Parser(prog="shapecheck", description="Check a Keras model's shapes statically and "
-                "explain every weight, without TensorFlow.")
+def _parser() -> Parser:
+    p = Parser(prog="shapecheck", description="Check a Keras model's shapes statically and "
+                "explain every weight, without TensorFlow.",
+                epilog="other commands: `shapecheck graph FILE -o model.svg` draws the model with its "
+                "shapes; `shapecheck explain FILE --shape 384,12` says where a tensor of that shape "
+                "comes from; `shapecheck infer-config weights.h5` writes a spec from stored weights. "
+                "Each takes --help.")
     p.add_argument("files", nargs="+", metavar="FILE",
                    help="model files (specs, Keras/TF.js configs, .keras, .h5) or folders of them")
     p.add_argument("--format", choices=FORMATS, default=None,
@@ -36,12 +40,7 @@ def _parser() -> _Parser:
     p.add_argument("--only-models", action="store_true",
                    help="skip files that hold no model, judged by content (the pre-commit hook's "
                    "mode: other YAML and JSON pass untouched)")
-    p.add_argument("--dim", action="append", default=[], metavar="NAME=VALUE",
-                   help="bind a named size for this run, e.g. --dim t=4995 (repeatable)")
-    p.add_argument("--config", metavar="PYPROJECT",
-                   help="read [tool.shapecheck] from this file (default: the nearest pyproject.toml "
-                   "at or above the current folder that has one)")
-    p.add_argument("--no-config", action="store_true", help="ignore pyproject.toml")
+    add_model_options(p)
     p.add_argument("-q", "--quiet", action="store_true",
                    help="text format: the findings and the summary only (the hook's mode)")
     p.add_argument("--no-explain", action="store_true",
@@ -50,15 +49,69 @@ def _parser() -> _Parser:
     return p
 
 
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    """The options every command that analyses a model shares."""
+    p.add_argument("--dim", action="append", default=[], metavar="NAME=VALUE",
+                   help="bind a named size for this run, e.g. --dim t=4995 (repeatable)")
+    p.add_argument("--config", metavar="PYPROJECT",
+                   help="read [tool.shapecheck] from this file (default: the nearest pyproject.toml "
+                   "at or above the current folder that has one)")
+    p.add_argument("--no-config", action="store_true", help="ignore pyproject.toml")
+
+
+def load_model(args, prog: str):
+    """Analyse the one model a subcommand is given (``args.file``), with the
+    configuration and ``--dim`` bindings: (report, its findings as text lines), or
+    an exit code after printing why the command failed."""
+    from .output.text import Style, diagnostic_line
+
+    try:
+        dims = _bindings(args.dim)
+    except CommandLineError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    if not os.path.isfile(args.file):
+        print(f"{prog}: error: {args.file}: no such file", file=sys.stderr)
+        return EXIT_USAGE
+    config = _config(args)
+    if isinstance(config, str):
+        print(f"{prog}: error: {config}", file=sys.stderr)
+        return EXIT_USAGE
+    from dataclasses import replace
+
+    from .api import analyze_file
+
+    custom = config.custom_layers
+    if custom is not None:
+        custom = replace(custom, found=())
+    try:
+        report = analyze_file(args.file, {**config.dims, **dims}, custom)
+    except OSError as e:
+        print(f"{prog}: error: {args.file}: {e.strerror or e}", file=sys.stderr)
+        return EXIT_USAGE
+    if config.severity:
+        from .config import apply_severity
+
+        report = apply_severity(report, config.severity)
+    lines = [diagnostic_line(d, config.path, Style(False)) for d in config.found]
+    lines += [diagnostic_line(d, report.path, Style(False)) for d in report.diagnostics]
+    return report, lines
+
+
+# The subcommands, by the name that selects them: ``shapecheck graph FILE``. A file
+# of that name is still checked when written as a path (``./graph``).
+SUBCOMMANDS = {"graph": "graph", "explain": "explain", "infer-config": "infer_config"}
+
+
 def _bindings(items: list[str]) -> dict[str, int]:
     out = {}
     for item in items:
         m = re.fullmatch(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\d+)\s*", item)
         if not m:
-            raise _UsageError(f"--dim {item[:80]!r}: expected NAME=INT, e.g. --dim t=4995")
+            raise CommandLineError(f"--dim {item[:80]!r}: expected NAME=INT, e.g. --dim t=4995")
         digits = m.group(2).lstrip("0") or "0"
         if len(digits) > 13 or int(digits) > MAX_SIZE:
-            raise _UsageError(f"--dim {m.group(1)}: larger than any size (2**40 = {MAX_SIZE:,})")
+            raise CommandLineError(f"--dim {m.group(1)}: larger than any size (2**40 = {MAX_SIZE:,})")
         out[m.group(1)] = int(digits)
     return out
 
@@ -133,10 +186,15 @@ def _clip(text: str, n: int = 300) -> str:
 
 def _main(argv: Sequence[str] | None) -> int:
     out, err = sys.stdout, sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        import importlib
+
+        return importlib.import_module(f".commands.{SUBCOMMANDS[argv[0]]}", __package__).main(argv[1:])
     try:
         args = _parser().parse_args(argv)
         dims = _bindings(args.dim)
-    except _UsageError as e:
+    except CommandLineError as e:
         print(f"shapecheck: error: {e}", file=err)
         print(f"usage: shapecheck FILE|FOLDER... [--format {'|'.join(FORMATS)}] [--dim NAME=VALUE]",
               file=err)

@@ -14,7 +14,7 @@ from .diagnostics import Diagnostic, Finding, Location, make
 from .dims import MAX_RANK, MAX_SIZE, Shape, fmt_big, fmt_shape, too_large, total
 from .graph import build
 from .reading.spec import LayerConfig, LayerSpec, ModelSpec, Ref
-from .report import LayerReport, Report
+from .report import Edge, LayerReport, Report
 from .rules.recurrent import CELLS
 from .rules.registry import REGISTRY, Rule, apply, lookup, params_of
 
@@ -92,7 +92,28 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
         inputs={i.name: i.shape for i in spec.inputs if i.shape is not None},
         outputs=tuple(outputs), layers=layers,
         diagnostics=tuple(diags), total_params=all_params, trainable_params=trainable,
+        edges=_edges(graph, results),
     )
+
+
+def _edges(graph, results) -> tuple[Edge, ...]:
+    """Every tensor passed, with the shapes it carried (for the picture)."""
+    edges = []
+    for node_name in graph.order:
+        node = graph.g.nodes[node_name]
+        if node["kind"] != "layer":
+            continue
+        layer: LayerSpec = node["item"]
+        for arg, refs in (("inputs", layer.inputs), *layer.call_args.items()):
+            for ref in refs:
+                if ref.node not in graph.g:
+                    continue
+                produced = results.get(ref.node)
+                if produced is not None and ref.index is not None:
+                    k = ref.index
+                    produced = (produced[k],) if -len(produced) <= k < len(produced) else None
+                edges.append(Edge(ref.node, node_name, ref.index, arg, produced))
+    return tuple(edges)
 
 
 def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[str]) -> LayerReport:
@@ -106,7 +127,8 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
         if isinstance(gathered, str) and gathered in failed:
             diags.append(make("SC207", f"{name!r} is not checked: its input comes from "
                               f"{gathered!r}, which could not be analysed", layer.where, name))
-        return LayerReport(name, cfg.type, (), None, (), None, None, layer.where, status="skipped")
+        return LayerReport(name, cfg.type, (), None, (), None, None, layer.where, status="skipped",
+                           config=cfg)
     inputs, kwargs = gathered
     try:
         _check_sizes(cfg)
@@ -117,7 +139,8 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
                               f"{', '.join(fmt_shape(s) for s in declared)}", cfg.where("type"), name,
                               hint="Keras trusts output_shape too; check it against the function"))
             return LayerReport(name, cfg.type, inputs, declared, (), 0, 0, layer.where,
-                               ("the Lambda's output_shape, with the batch axis of its input",))
+                               ("the Lambda's output_shape, with the batch axis of its input",),
+                               config=cfg)
         _check_call_args(layer, spec.custom)
         out = apply(cfg, inputs, spec.facts, kwargs, spec.custom)
         _check_output(cfg, out.shapes)
@@ -129,12 +152,13 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
         if f.code == "SC301" and hint is None:
             hint = _rank_hint(layer, graph.g)
         diags.append(make(f.code, f.message, where, name, hint))
-        return LayerReport(name, cfg.type, inputs, None, (), None, None, layer.where, status="failed")
+        return LayerReport(name, cfg.type, inputs, None, (), None, None, layer.where, status="failed",
+                           config=cfg)
     for note in out.notes:
         diags.append(make(note.code, note.message, layer.where, name, note.hint))
     weights = tuple(w.under(name) for w in out.weights)
     return LayerReport(name, cfg.type, inputs, out.shapes, weights, params_of(weights),
-                       params_of(weights, trainable=True), layer.where, out.why)
+                       params_of(weights, trainable=True), layer.where, out.why, config=cfg)
 
 
 # Layers that move values without computing new ones: integer ids pass through them.

@@ -3,11 +3,12 @@ format reads. Plain frozen data; formatting lives in ``shapecheck.output``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .diagnostics import Diagnostic, Location, Severity
 from .dims import Dim, Shape, add, mul, to_json
+from .reading.spec import LayerConfig
 from .rules.registry import Weight
 
 
@@ -25,6 +26,9 @@ class LayerReport:
     status: str = "ok"  # "failed": its rule raised a finding; "skipped": an input is unknown
     # A shared layer's later calls: (input shapes, output shapes or None) each.
     calls: tuple[tuple[tuple[Shape, ...], tuple[Shape, ...] | None], ...] = ()
+    # The layer object as read (type, arguments, wrapped layers), for what is derived
+    # from a report later (other frameworks' layouts, explanations); None for inputs.
+    config: LayerConfig | None = field(default=None, compare=False, repr=False)
 
     @property
     def non_trainable_params(self) -> Dim:
@@ -47,6 +51,17 @@ class LayerReport:
 
 
 @dataclass(frozen=True, slots=True)
+class Edge:
+    """One tensor passed from a node to a layer call: the picture's arrow."""
+
+    source: str  # an input, a layer, or ``name@c`` for a shared layer's later call
+    target: str
+    index: int | None  # which output of the source; None: all of them
+    arg: str  # "inputs", or the call argument it feeds (initial_state, value...)
+    shapes: tuple[Shape, ...] | None  # None: the source could not be analysed
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     path: str | None
     format: str
@@ -57,6 +72,7 @@ class Report:
     diagnostics: tuple[Diagnostic, ...]
     total_params: Dim = 0
     trainable_params: Dim = 0
+    edges: tuple[Edge, ...] = ()
 
     @property
     def non_trainable_params(self) -> Dim:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from npm_tools import sarif_schema
 
 from shapecheck.cli import main
 from shapecheck.diagnostics import CATALOGUE
@@ -86,6 +87,39 @@ def test_sarif(repo, capsys):
     assert results[0]["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "models/bad.yaml", "uriBaseId": "%SRCROOT%"},
         "region": {"startLine": 4, "startColumn": 5}}
+
+
+def test_sarif_is_valid_against_the_sarif_2_1_0_schema(repo, capsys, tmp_path):
+    """The official schema, on the findings of every diagnostic example (each code)
+    and on a clean run; the schema rejects a broken document, or the check is void."""
+    import jsonschema
+
+    from shapecheck.diagnostic_examples import EXAMPLES
+
+    schema = json.loads(sarif_schema().read_text())
+    validator = jsonschema.Draft4Validator(schema)
+    docs = {"models": json.loads(run(capsys, "models", "--format", "sarif")[1]),
+            "clean": json.loads(run(capsys, "models/seed.yaml", "--format", "sarif")[1])}
+    for code, example in EXAMPLES.items():
+        folder = tmp_path / code
+        folder.mkdir()
+        for name, text in example.files.items():
+            (folder / name).write_text(text)
+        data = example.build() if example.build else example.text.encode()
+        (folder / example.filename).write_bytes(data)
+        os.chdir(folder)
+        config = () if example.files else ("--no-config",)
+        main([example.filename, "--format", "sarif", *config, *example.args])
+        docs[code] = json.loads(capsys.readouterr().out)
+    seen = set()
+    for name, doc in docs.items():
+        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(doc)]
+        assert not errors, (name, errors[:5])
+        seen |= {r["ruleId"] for r in doc["runs"][0]["results"]}
+    assert seen >= set(EXAMPLES)
+    broken = json.loads(json.dumps(docs["models"]))
+    broken["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] = 0
+    assert not validator.is_valid(broken)
 
 
 def test_folder_finds_models_by_content_and_sums_up(repo, capsys):
