@@ -43,6 +43,9 @@ def _parser() -> Parser:
     add_model_options(p)
     p.add_argument("-q", "--quiet", action="store_true",
                    help="text format: the findings and the summary only (the hook's mode)")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="text format: colour the codes and titles (auto: only on a terminal, and not "
+                   "when the NO_COLOR environment variable is set)")
     p.add_argument("--no-explain", action="store_true",
                    help="text format: the table and diagnostics only, no weight explanations")
     p.add_argument("--version", action="version", version=f"shapecheck {__version__}")
@@ -101,6 +104,15 @@ def load_model(args, prog: str):
 # The subcommands, by the name that selects them: ``shapecheck graph FILE``. A file
 # of that name is still checked when written as a path (``./graph``).
 SUBCOMMANDS = {"graph": "graph", "explain": "explain", "infer-config": "infer_config"}
+
+
+def use_color(choice: str, stream) -> bool:
+    """Colour on a terminal unless NO_COLOR is set to anything non-empty (no-color.org);
+    ``--color always|never`` wins over both."""
+    if choice != "auto":
+        return choice == "always"
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
 
 
 def _bindings(items: list[str]) -> dict[str, int]:
@@ -254,7 +266,7 @@ def _main(argv: Sequence[str] | None) -> int:
     else:
         from .output.text import render, summary
 
-        color = out.isatty() and not os.environ.get("NO_COLOR")
+        color = use_color(args.color, out)
         if args.quiet:
             from .output.text import Style, diagnostic_line
 

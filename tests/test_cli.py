@@ -124,3 +124,57 @@ def test_module_entry_point(argv):
 def test_readme_shows_the_real_seed_output():
     readme = (ROOT / "README.md").read_text()
     assert (GOLDEN / "seed_bilstm.txt").read_text() in readme
+
+
+def _on_a_terminal(argv: list[str], env: dict[str, str]) -> str:
+    """Run the CLI with its standard output on a pseudo-terminal; what it printed."""
+    import pty
+
+    main_fd, child_fd = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "shapecheck", *argv], stdout=child_fd,
+                              stderr=subprocess.PIPE, env=env, timeout=120, cwd=ROOT)
+        os.close(child_fd)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main_fd, 65536)
+            except OSError:  # EIO: the terminal's other end is closed and drained
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(main_fd)
+    assert done.returncode == 1, done.stderr
+    return b"".join(chunks).decode()
+
+
+@pytest.mark.parametrize("argv, no_color, coloured", [
+    ([], None, True),
+    ([], "1", False),
+    ([], "", True),  # NO_COLOR counts only when set to something (no-color.org)
+    (["--color", "never"], None, False),
+    (["--color", "always"], "1", True),
+])
+def test_colour_only_on_a_terminal_and_never_with_no_color(argv, no_color, coloured, tmp_path):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("inputs: {x: [?, t, 12]}\nlayers:\n  - {type: LSTM, units: 8}\n  - {type: LSTM, units: 4}\n")
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    if no_color is not None:
+        env["NO_COLOR"] = no_color
+    shown = _on_a_terminal([str(spec), "--no-config", *argv], env)
+    assert "SC301" in shown
+    assert ("\x1b[31mSC301\x1b[0m" in shown) is coloured
+    assert ("\x1b[" in shown) is coloured
+
+
+def test_no_colour_when_piped_unless_asked(tmp_path):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("inputs: {x: [?, t, 12]}\nlayers:\n  - {type: LSTM, units: 8}\n  - {type: LSTM, units: 4}\n")
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    for argv, coloured in (([], False), (["--color", "always"], True)):
+        done = subprocess.run([sys.executable, "-m", "shapecheck", str(spec), "--no-config", *argv],
+                              capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 1
+        assert ("\x1b[" in done.stdout) is coloured
