@@ -1,0 +1,297 @@
+"""Reverse lookup: where can a tensor of a given shape come from in this model?
+
+"I see a (384, 12) weight in an LSTM implementation; which of my model's weights is
+it?" Each weight is listed as each framework stores it (Keras's own, and PyTorch's
+and ONNX's for the equivalent layers), together with the arrays that are part of it:
+one gate's block of a stacked recurrent kernel, one direction of a bidirectional
+layer, one head of an attention kernel, the heads merged into a matrix, and the
+transposes of the matrices. A query matches every view of that shape, each with a
+sentence that says how the view is taken.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from .dims import Shape, fmt_shape
+from .report import LayerReport, Report
+from .rules.recurrent import CELLS
+
+LAYOUTS = ("keras",)  # PyTorch's and ONNX's join when shapecheck.layouts lands
+MAX_NEAREST = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Stacking:
+    """Equal blocks side by side along one axis of an array: LSTM gates on the columns
+    of a kernel, heads on an attention kernel's middle axis, directions on ONNX's
+    first axis."""
+
+    axis: int
+    parts: tuple[str, ...]  # the blocks, in stored order
+    kind: str  # "gate", "head", "direction", "bias": what one block is
+    sliced: bool = False  # one block is an index along the axis (the axis goes), not a range
+    note: str = ""  # said when a view takes one block: what the block's size means
+
+
+@dataclass(frozen=True, slots=True)
+class Array:
+    """One stored array of the model, in one framework's layout."""
+
+    path: str
+    layout: str
+    layer: str
+    shape: Shape
+    what: str  # what the array holds, axis by axis
+    stacks: tuple[Stacking, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    path: str
+    layout: str
+    layer: str
+    relation: str  # "weight", "transpose", "gate block", "gate block, transposed", ...
+    shape: Shape  # the view's shape (the query's)
+    of_shape: Shape  # the stored array's shape
+    explanation: str
+
+    def to_dict(self) -> dict:
+        from .dims import to_json
+
+        return {"path": self.path, "layout": self.layout, "layer": self.layer,
+                "relation": self.relation, "shape": [to_json(d) for d in self.shape],
+                "stored_shape": [to_json(d) for d in self.of_shape], "explanation": self.explanation}
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    query: tuple[int, ...]
+    matches: tuple[Match, ...]
+    nearest: tuple[Match, ...]  # the closest views when nothing matches
+
+    def to_dict(self) -> dict:
+        return {"query": list(self.query), "matches": [m.to_dict() for m in self.matches],
+                "nearest": [m.to_dict() for m in self.nearest]}
+
+
+# --- views ------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _View:
+    shape: Shape
+    steps: tuple[str, ...]  # how it is taken, in order: "one gate's block", "transposed"
+    kinds: tuple[str, ...]  # the relation's words
+    details: tuple[str, ...]  # a sentence per step: what the blocks are
+
+
+def _parts(parts: tuple[str, ...]) -> str:
+    return ", ".join(parts) if len(parts) <= 4 else f"{parts[0]} ... {parts[-1]}"
+
+
+def views(array: Array) -> Iterator[_View]:
+    """The array, each block of each stacking (and blocks of blocks: ONNX's one
+    direction's one gate), merged heads, and the transpose of every matrix among them."""
+    def blocks(view: _View, stacks: tuple[Stacking, ...], shape_axes: list[int]) -> Iterator[_View]:
+        yield view
+        for k, s in enumerate(stacks):
+            if s.axis not in shape_axes:
+                continue
+            axis = shape_axes.index(s.axis)
+            size, n = view.shape[axis], len(s.parts)
+            if not isinstance(size, int) or n < 2 or size % n:
+                continue
+            if s.sliced:
+                shape = view.shape[:axis] + view.shape[axis + 1:]
+                axes = shape_axes[:axis] + shape_axes[axis + 1:]
+            else:
+                shape = view.shape[:axis] + (size // n,) + view.shape[axis + 1:]
+                axes = shape_axes
+            piece = "slice" if s.sliced else "block"
+            step = f"one {s.kind}'s {piece}"
+            plural = s.kind + ("es" if s.kind.endswith("s") else "s")
+            detail = (f"Axis {s.axis} holds {n} {plural} ({_parts(s.parts)}) "
+                      f"{'one after another' if s.sliced else 'side by side'}, so one {s.kind}'s "
+                      f"{'slice' if s.sliced else 'block'} is {fmt_shape(shape)}"
+                      + (f"; {s.note}." if s.note else "."))
+            yield from blocks(_View(shape, view.steps + (step,), view.kinds + (f"{s.kind} {piece}",),
+                                    view.details + (detail,)), stacks[k + 1:], axes)
+
+    axes = list(range(len(array.shape)))
+    found = list(blocks(_View(array.shape, (), (), ()), array.stacks, axes))
+    for head in (s for s in array.stacks if s.kind == "head" and s.sliced):
+        # Heads side by side as one matrix: how PyTorch's in_proj and most code hold them.
+        a = head.axis
+        at = a - 1 if a == len(array.shape) - 1 else a
+        if at < 0 or not all(isinstance(d, int) for d in array.shape[at:at + 2]):
+            continue
+        shape = array.shape[:at] + (array.shape[at] * array.shape[at + 1],) + array.shape[at + 2:]
+        found.append(_View(shape, ("heads merged",), ("heads merged",),
+                           (f"Axes {at} and {at + 1} merged: the {len(head.parts)} heads side by side, "
+                            "as most implementations (and PyTorch's in_proj) hold them.",)))
+    for view in list(found):
+        if len(view.shape) == 2 and view.shape[0] != view.shape[1]:
+            found.append(_View(view.shape[::-1], view.steps + ("transposed",),
+                               view.kinds + ("transposed",), view.details))
+    yield from found
+
+
+def _relation(view: _View) -> str:
+    if not view.kinds:
+        return "weight"
+    if view.kinds == ("transposed",):
+        return "transpose"
+    return ", ".join(view.kinds)
+
+
+def _explain(array: Array, view: _View) -> str:
+    stored = f"{array.path} {fmt_shape(array.shape)}"
+    if not view.steps:
+        return f"{stored} itself. {array.what}"
+    taken = [s for s in view.steps if s != "transposed"]
+    if view.kinds[0] == "heads merged":
+        head = f"{fmt_shape(view.shape)} is {stored} with its heads merged into one axis"
+    else:
+        head = f"{fmt_shape(view.shape)} is " + (" within ".join(reversed(taken)) if taken else
+                                                 "the transpose") + f" of {stored}"
+    if taken and view.steps[-1] == "transposed":
+        head += ", transposed"
+    return " ".join([head + ".", *view.details, *(() if taken else (array.what,))])
+
+
+# --- the arrays of a model ----------------------------------------------------------
+
+def keras_arrays(report: Report) -> list[Array]:
+    out: list[Array] = []
+    for layer in report.layers.values():
+        for w in layer.weights:
+            out.append(Array(w.path, "keras", layer.name, w.shape, _keras_what(w),
+                             _keras_stacks(layer, w.path, w.shape)))
+    return out
+
+
+def _keras_what(weight) -> str:
+    parts = [f"{a.size} = {a.formula} ({a.why})" if a.formula != str(a.size) else f"{a.size} ({a.why})"
+             for a in weight.axes]
+    return "Its axes: " + "; ".join(parts) + "." if parts else "A scalar."
+
+
+def _recurrent_config(layer: LayerReport, path: str):
+    """The recurrent layer (LSTM, GRU...) a weight belongs to, if any."""
+    cfg = layer.config
+    if cfg is None:
+        return None
+    if cfg.type in ("Bidirectional", "TimeDistributed"):
+        backward = cfg.nested.get("backward_layer")
+        cfg = backward if backward is not None and "/backward_" in path else cfg.nested.get("layer")
+    if cfg is not None and cfg.type == "RNN":
+        return None  # cells stacked inside: their own names
+    return cfg if cfg is not None and (cfg.type in CELLS or cfg.type.startswith("ConvLSTM")) else None
+
+
+def _gates(cfg) -> tuple[str, ...]:
+    if cfg.type.startswith("ConvLSTM"):
+        return CELLS["LSTM"].gates
+    return CELLS[cfg.type].gates
+
+
+def _keras_stacks(layer: LayerReport, path: str, shape: Shape) -> tuple[Stacking, ...]:
+    leaf = path.rsplit("/", 1)[-1]
+    rnn = _recurrent_config(layer, path)
+    if rnn is not None and leaf in ("kernel", "recurrent_kernel", "bias"):
+        gates = _gates(rnn)
+        if not gates:
+            return ()
+        units = rnn.args.get("units", rnn.args.get("filters"))
+        width = "units" if "units" in rnn.args else "filters"
+        note = f"each is {width}={units} wide"
+        if leaf == "kernel":
+            note += (f": {units} is the hidden width, and nothing partitions the input: every step "
+                     "multiplies the whole x_t by each gate's block")
+        stacks = [Stacking(len(shape) - 1, gates, "gate", note=note)]
+        if leaf == "bias" and len(shape) == 2:  # GRU reset_after: input and recurrent biases
+            stacks.insert(0, Stacking(0, ("input bias", "recurrent bias"), "bias", sliced=True))
+        return tuple(stacks)
+    if layer.type in ("MultiHeadAttention", "GroupedQueryAttention", "GroupQueryAttention") and \
+            leaf == "kernel" and len(shape) >= 3:
+        heads = shape[0] if "attention_output" in path else shape[1]
+        if isinstance(heads, int) and heads > 1:
+            axis = 0 if "attention_output" in path else 1
+            return (Stacking(axis, tuple(f"head {k}" for k in range(heads)), "head", sliced=True,
+                             note=f"each of the {heads} heads has its own slice"),)
+    return ()
+
+
+def arrays(report: Report, layouts: Iterable[str] = LAYOUTS) -> list[Array]:
+    out: list[Array] = []
+    for layout in layouts:
+        if layout == "keras":
+            out += keras_arrays(report)
+        else:
+            from .layouts import framework_arrays
+
+            out += framework_arrays(report, layout)
+    return out
+
+
+# --- the lookup -------------------------------------------------------------------
+
+def lookup(report: Report, query: tuple[int, ...], layouts: Iterable[str] = LAYOUTS) -> Lookup:
+    matches: list[Match] = []
+    candidates: list[tuple[float, Match]] = []
+    for array in arrays(report, layouts):
+        seen: set[tuple] = set()
+        for view in views(array):
+            key = (view.shape, view.kinds)
+            if key in seen:
+                continue
+            seen.add(key)
+            match = Match(array.path, array.layout, array.layer, _relation(view), view.shape,
+                          array.shape, _explain(array, view))
+            if tuple(view.shape) == query:
+                matches.append(match)
+            else:
+                candidates.append((_distance(view.shape, query), match))
+    nearest: tuple[Match, ...] = ()
+    if not matches:
+        candidates.sort(key=lambda c: c[0])
+        picked, shapes = [], set()
+        for _, m in candidates:
+            if (m.shape, m.layout) not in shapes:
+                shapes.add((m.shape, m.layout))
+                picked.append(m)
+            if len(picked) == MAX_NEAREST:
+                break
+        nearest = tuple(picked)
+    return Lookup(query, tuple(matches), nearest)
+
+
+def _distance(shape: Shape, query: tuple[int, ...]) -> float:
+    """How far a shape is from the query: rank first, then the sizes' log ratios."""
+    if not all(isinstance(d, int) and d > 0 for d in shape):
+        return math.inf
+    rank = abs(len(shape) - len(query)) * 100.0
+    sizes = sum(abs(math.log(a / b)) for a, b in zip(sorted(shape), sorted(query)))
+    return rank + sizes
+
+
+def summary(result: Lookup, report: Report) -> str:
+    """One sentence first: is it a whole Keras weight, or only part of one?"""
+    q = fmt_shape(result.query)
+    keras_whole = [m for m in result.matches if m.layout == "keras" and m.relation == "weight"]
+    if not result.matches:
+        return f"No tensor of shape {q} arises from this model's weights, in any layout."
+    if keras_whole:
+        return f"{q} is a Keras weight of this model: " + ", ".join(m.path for m in keras_whole) + "."
+    keras = [m for m in result.matches if m.layout == "keras"]
+    if keras:
+        first = keras[0].explanation.split(". ", 1)[0].split(" is ", 1)[1]
+        more = f" (and {len(keras) - 1} more like it below)" if len(keras) > 1 else ""
+        return f"No Keras weight is {q}; it is {first}{more}."
+    return f"No Keras weight is {q}, nor any part of one; it arises only in another framework's layout."
+
+
+__all__ = ["Array", "Lookup", "Match", "Stacking", "arrays", "keras_arrays", "lookup", "summary",
+           "views", "LAYOUTS"]
