@@ -43,6 +43,9 @@ def _parser() -> Parser:
     add_model_options(p)
     p.add_argument("-q", "--quiet", action="store_true",
                    help="text format: the findings and the summary only (the hook's mode)")
+    p.add_argument("--layout", choices=("keras", "pytorch", "onnx"), default="keras",
+                   help="report the weights as this framework holds the equivalent layers (names, "
+                   "shapes, gate order, the transform from Keras's arrays) and count params as it does")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="text format: colour the codes and titles (auto: only on a terminal, and not "
                    "when the NO_COLOR environment variable is set)")
@@ -251,6 +254,10 @@ def _main(argv: Sequence[str] | None) -> int:
             print(f"shapecheck: internal error on {path}: {type(e).__name__}: {_clip(str(e))} "
                   "(this is a shapecheck bug; please report it with the file)", file=err)
 
+    if args.layout != "keras":
+        from .layouts import relayout
+
+        reports = [relayout(r, args.layout) if r.layers else r for r in reports]
     if severity:
         from .config import apply_severity
 

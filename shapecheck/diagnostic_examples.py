@@ -115,6 +115,11 @@ EXAMPLES: dict[str, Example] = {
                      "layers: [{type: Scale}]\n"),
     "SC410": Example("inputs: {x: [?, 6]}\nlayers:\n  - {type: Lambda, output_shape: [3, 2]}\n"
                      "  - {type: Dense, units: 4}\n"),
+    "SC501": Example("inputs: {x: [?, t, 8]}\nlayers:\n  - {type: GRU, units: 4, reset_after: false}\n",
+                     args=("--layout", "pytorch")),
+    "SC502": Example("inputs: {x: [?, t, 8]}\nlayers:\n  - type: Bidirectional\n    merge_mode: sum\n"
+                     "    layer: {type: LSTM, units: 4}\n", args=("--layout", "pytorch")),
+    "SC503": Example(_DENSE + "layers:\n  - {type: PReLU}\n", args=("--layout", "onnx")),
 }
 
 # Codes an example cannot show in a page: they need a real HDF5 file or a missing package.
@@ -122,4 +127,9 @@ NO_EXAMPLE = {
     "SC109": "needs an .h5 file whose stored weights disagree with its config; "
              "tests/test_keras_formats.py builds one",
     "SC110": "appears only when h5py is not installed and an .h5 file is read",
+    "SC113": "comes from `shapecheck infer-config` (a weights file with a layer it cannot infer), "
+             "which the examples here do not run; tests/test_infer_config.py builds one",
+    "SC114": "comes from `shapecheck infer-config` (an archive or HDF5 file without Keras weights); "
+             "tests/test_infer_config.py covers each case",
+    "SC115": "would mean a shapecheck bug: `infer-config` checks every spec it writes",
 }

@@ -2,7 +2,8 @@
 received, where, and a hint that fixes it. Only the output layer formats them.
 
 Codes: SC1xx reading the input, SC2xx the graph and its references, SC3xx shapes,
-SC4xx layer arguments. A code never changes meaning once released.
+SC4xx layer arguments, SC5xx layouts in other frameworks (``--layout``). A code never
+changes meaning once released.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from enum import Enum
 
 
 class Severity(str, Enum):
+    """How bad a finding is. Only errors make a report not ``ok`` (and the command
+    exit 1); ``[tool.shapecheck.severity]`` can move a code to another level."""
+
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -19,6 +23,9 @@ class Severity(str, Enum):
 
 @dataclass(frozen=True, slots=True)
 class Location:
+    """Where a finding is: the file as given (None for a dict), and the 1-based line
+    and column of the key or value to fix, when the format keeps positions."""
+
     path: str | None = None
     line: int | None = None  # 1-based
     column: int | None = None  # 1-based
@@ -37,6 +44,11 @@ class Code:
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
+    """One finding: a stable ``code`` (docs/diagnostics.md lists them all), its
+    ``severity``, a ``message`` that echoes the values received, where it is, the
+    ``layer`` it concerns (None for the file as a whole) and a ``hint`` that fixes
+    it, when there is one."""
+
     code: str
     severity: Severity
     message: str
@@ -79,6 +91,15 @@ CATALOGUE: dict[str, Code] = {
              "outside Keras (os.system, builtins.eval...): loading the file in Keras would import it."),
         Code("SC112", _E, "invalid configuration", "`[tool.shapecheck]` in pyproject.toml is not valid "
              "TOML, or has a setting of the wrong form."),
+        Code("SC113", _W, "weights not inferred", "`infer-config` found a layer whose stored weights "
+             "fit no layer it reads (or not the class the file names); the layer is left out of the "
+             "inferred spec and its stored shapes are listed."),
+        Code("SC114", _E, "no weights to infer from", "`infer-config` was given an HDF5 file or .keras "
+             "archive that holds no Keras layer weights (an archive without model.weights.h5, an HDF5 "
+             "file in neither Keras layout), or none it could infer: no spec is written."),
+        Code("SC115", _W, "inferred spec does not reproduce the weights", "`infer-config` runs "
+             "shapecheck on the spec it writes; a stored shape the spec does not give, an error in it, or "
+             "a condition on the sizes it names (SC304) is reported: a shapecheck bug."),
         Code("SC201", _E, "unknown reference", "`inputs`, `initial_state` or `outputs` names a layer or "
              "input that does not exist."),
         Code("SC202", _E, "cycle", "Layers feed each other in a loop; a Keras model is acyclic."),
@@ -126,6 +147,16 @@ CATALOGUE: dict[str, Code] = {
              "is malformed, or would replace a Keras layer's own rule."),
         Code("SC410", _W, "code layer with a declared shape", "A Lambda's function is never run; "
              "its `output_shape`, given as data, is taken as its output (as Keras does)."),
+        Code("SC501", _W, "no equivalent in the framework", "`--layout`: the framework has no module "
+             "or operator that computes this layer with these arguments (GRU reset_after=False in "
+             "PyTorch, an LSTM with another activation...); no layout is invented, and the layer "
+             "has no parameter count there."),
+        Code("SC502", _W, "output needs an extra operation", "`--layout`: the weights map exactly, "
+             "but the framework's module alone does not return Keras's output (a Bidirectional "
+             "merge_mode other than concat in PyTorch, go_backwards); the hint says what to add."),
+        Code("SC503", _W, "layout not known", "`--layout`: shapecheck has no layout for this layer "
+             "type (or this configuration of it) in the framework; none is guessed, and the layer "
+             "has no parameter count there."),
     )
 }
 

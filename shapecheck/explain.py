@@ -19,7 +19,7 @@ from .dims import Shape, fmt_shape
 from .report import LayerReport, Report
 from .rules.recurrent import CELLS
 
-LAYOUTS = ("keras",)  # PyTorch's and ONNX's join when shapecheck.layouts lands
+LAYOUTS = ("keras", "pytorch", "onnx")
 MAX_NEAREST = 5
 
 
@@ -46,6 +46,7 @@ class Array:
     shape: Shape
     what: str  # what the array holds, axis by axis
     stacks: tuple[Stacking, ...] = ()
+    origin: str = ""  # another framework's array: which Keras arrays it is made from, and how
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ class Lookup:
     query: tuple[int, ...]
     matches: tuple[Match, ...]
     nearest: tuple[Match, ...]  # the closest views when nothing matches
+    layouts: tuple[str, ...] = LAYOUTS  # the layouts searched
 
     def to_dict(self) -> dict:
         return {"query": list(self.query), "matches": [m.to_dict() for m in self.matches],
@@ -149,7 +151,7 @@ def _relation(view: _View) -> str:
 def _explain(array: Array, view: _View) -> str:
     stored = f"{array.path} {fmt_shape(array.shape)}"
     if not view.steps:
-        return f"{stored} itself. {array.what}"
+        return " ".join([f"{stored} itself.", array.what, array.origin]).strip()
     taken = [s for s in view.steps if s != "transposed"]
     if view.kinds[0] == "heads merged":
         head = f"{fmt_shape(view.shape)} is {stored} with its heads merged into one axis"
@@ -158,7 +160,8 @@ def _explain(array: Array, view: _View) -> str:
                                                  "the transpose") + f" of {stored}"
     if taken and view.steps[-1] == "transposed":
         head += ", transposed"
-    return " ".join([head + ".", *view.details, *(() if taken else (array.what,))])
+    return " ".join([head + ".", *view.details, *(() if taken else (array.what,)),
+                     *((array.origin,) if array.origin else ())]).strip()
 
 
 # --- the arrays of a model ----------------------------------------------------------
@@ -230,10 +233,62 @@ def arrays(report: Report, layouts: Iterable[str] = LAYOUTS) -> list[Array]:
         if layout == "keras":
             out += keras_arrays(report)
         else:
-            from .layouts import framework_arrays
-
             out += framework_arrays(report, layout)
     return out
+
+
+_FRAMEWORK = {"pytorch": "PyTorch", "onnx": "ONNX"}
+
+
+def framework_arrays(report: Report, framework: str) -> list[Array]:
+    """The arrays of ``report`` as PyTorch's modules or ONNX's operators hold them
+    (shapecheck.layouts), with the blocks they stack: gates on PyTorch's rows, ONNX's
+    directions then gates, the query/key/value projections and heads of PyTorch's
+    MultiheadAttention."""
+    from .layouts import layout
+
+    out: list[Array] = []
+    kind = _FRAMEWORK[framework]
+    for lay, layer in zip(layout(report, framework), report.layers.values()):
+        for w in lay.weights:
+            path = f"{lay.layer}.{w.name}" if framework == "pytorch" else f"{lay.layer}:{w.name}"
+            origin = (f"In {kind}'s {lay.module} it is "
+                      + (f"made from Keras's {', '.join(w.sources)} as {w.transform}" if w.sources else
+                         f"{w.transform}, with no Keras counterpart") + ".")
+            what = f"{kind} holds it as {w.name}" + (f", gates {w.gate_order}" if w.gate_order else "") + "."
+            out.append(Array(path, framework, lay.layer, w.shape, what,
+                             _framework_stacks(framework, layer, w), origin))
+    return out
+
+
+def _framework_stacks(framework: str, layer: LayerReport, w) -> tuple[Stacking, ...]:
+    stacks: list[Stacking] = []
+    gates = tuple(w.gate_order.split(" ", 1)[0].split(",")) if w.gate_order else ()
+
+    def gate_stack(axis: int, per: int) -> Stacking:
+        size = w.shape[axis]
+        hidden = size // per if isinstance(size, int) and size % per == 0 else None
+        return Stacking(axis, gates, "gate", note=f"each is hidden_size={hidden} wide" if hidden else "")
+
+    if framework == "onnx" and len(w.shape) >= 2 and w.name in ("W", "R", "B"):
+        if w.shape[0] == 2:
+            stacks.append(Stacking(0, ("forward", "reverse"), "direction", sliced=True))
+        if w.name == "B":
+            stacks.append(Stacking(1, ("Wb", "Rb"), "bias"))
+        if gates:
+            stacks.append(gate_stack(1, len(gates) * (2 if w.name == "B" else 1)))
+    elif framework == "pytorch" and gates:
+        stacks.append(gate_stack(0, len(gates)))
+    elif framework == "pytorch" and layer.type == "MultiHeadAttention" and layer.config is not None:
+        heads = layer.config.args.get("num_heads")
+        names = tuple(f"head {k}" for k in range(heads)) if isinstance(heads, int) else ()
+        if w.name.startswith("in_proj_"):
+            stacks.append(Stacking(0, ("query", "key", "value"), "projection"))
+        if w.name in ("in_proj_weight", "in_proj_bias", "q_proj_weight", "k_proj_weight", "v_proj_weight"):
+            stacks.append(Stacking(0, names, "head", note="heads side by side on the rows"))
+        elif w.name == "out_proj.weight":
+            stacks.append(Stacking(1, names, "head", note="heads side by side on the columns"))
+    return tuple(stacks)
 
 
 # --- the lookup -------------------------------------------------------------------
@@ -265,7 +320,7 @@ def lookup(report: Report, query: tuple[int, ...], layouts: Iterable[str] = LAYO
             if len(picked) == MAX_NEAREST:
                 break
         nearest = tuple(picked)
-    return Lookup(query, tuple(matches), nearest)
+    return Lookup(query, tuple(matches), nearest, tuple(layouts))
 
 
 def _distance(shape: Shape, query: tuple[int, ...]) -> float:
@@ -282,15 +337,29 @@ def summary(result: Lookup, report: Report) -> str:
     q = fmt_shape(result.query)
     keras_whole = [m for m in result.matches if m.layout == "keras" and m.relation == "weight"]
     if not result.matches:
-        return f"No tensor of shape {q} arises from this model's weights, in any layout."
+        where = "in any layout" if result.layouts == LAYOUTS else \
+            "in " + " or ".join(f"{_FRAMEWORK.get(k, 'Keras')}'s layout" for k in result.layouts)
+        return f"No tensor of shape {q} arises from this model's weights, {where}."
     if keras_whole:
         return f"{q} is a Keras weight of this model: " + ", ".join(m.path for m in keras_whole) + "."
     keras = [m for m in result.matches if m.layout == "keras"]
+    elsewhere = []
+    for layout in LAYOUTS[1:]:
+        there = [m for m in result.matches if m.layout == layout]
+        if there:
+            elsewhere.append(f" In {_FRAMEWORK[layout]}'s layout it is {_clause(there[0])}.")
     if keras:
-        first = keras[0].explanation.split(". ", 1)[0].split(" is ", 1)[1]
         more = f" (and {len(keras) - 1} more like it below)" if len(keras) > 1 else ""
-        return f"No Keras weight is {q}; it is {first}{more}."
-    return f"No Keras weight is {q}, nor any part of one; it arises only in another framework's layout."
+        return f"No Keras weight is {q}; it is {_clause(keras[0])}{more}." + "".join(elsewhere)
+    if "keras" not in result.layouts:
+        return "".join(elsewhere).strip()
+    return f"No Keras weight is {q}, nor any part of one." + "".join(elsewhere)
+
+
+def _clause(match: Match) -> str:
+    """The first sentence of a match's explanation, after "(384, 12) is"."""
+    first = match.explanation.split(". ", 1)[0]
+    return first.split(" is ", 1)[1] if " is " in first else first
 
 
 __all__ = ["Array", "Lookup", "Match", "Stacking", "arrays", "keras_arrays", "lookup", "summary",

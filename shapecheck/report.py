@@ -73,6 +73,10 @@ class Report:
     total_params: Dim = 0
     trainable_params: Dim = 0
     edges: tuple[Edge, ...] = ()
+    # "keras", or the framework whose layout the params count (``--layout pytorch``):
+    # then each layer's LayerLayout, by name (shapecheck.layouts.relayout).
+    layout: str = "keras"
+    layer_layouts: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def non_trainable_params(self) -> Dim:
@@ -97,9 +101,18 @@ class Report:
             "total_params": to_json(self.total_params),
             "trainable_params": to_json(self.trainable_params),
             "non_trainable_params": to_json(self.non_trainable_params),
-            "layers": [layer.to_dict() for layer in self.layers.values()],
+            "layers": [self._layer_dict(layer) for layer in self.layers.values()],
             "diagnostics": [d.to_dict() for d in self.diagnostics],
+            **({"layout": self.layout} if self.layout != "keras" else {}),
         }
+
+    def _layer_dict(self, layer: LayerReport) -> dict[str, Any]:
+        out = layer.to_dict()
+        lay = self.layer_layouts.get(layer.name)
+        if lay is not None:
+            out["layout"] = {"module": lay.module, "weights": [w.to_dict() for w in lay.weights],
+                             "notes": list(lay.notes)}
+        return out
 
 
 def params_diff(all_params: Dim, trainable: Dim) -> Dim:

@@ -169,11 +169,13 @@ def test_cli_md_documents_every_option():
     assert _missing(_option_words(_parser()), _read("cli.md")) == []
 
 
-def test_cli_md_documents_every_graph_option():
-    from shapecheck.commands.graph import parser
+@pytest.mark.parametrize("command", ["graph", "explain"])
+def test_cli_md_documents_every_subcommand_option(command):
+    import importlib
 
+    parser = importlib.import_module(f"shapecheck.commands.{command}").parser
     text = _read("cli.md")
-    assert "`shapecheck graph`" in text
+    assert f"`shapecheck {command}`" in text
     assert _missing(_option_words(parser()), text) == []
 
 

@@ -117,7 +117,7 @@ def test_no_match_gives_the_nearest_shapes():
     report = analyze_file(SEED)
     result = lookup(report, (385, 12), ("keras",))
     assert result.matches == ()
-    assert summary(result, report) == "No tensor of shape (385, 12) arises from this model's weights, in any layout."
+    assert summary(result, report) == "No tensor of shape (385, 12) arises from this model's weights, in Keras's layout."
     assert [m.shape for m in result.nearest][:2] == [(12, 384), (384, 12)]
 
 
@@ -158,3 +158,93 @@ def test_command_on_a_file_without_a_model(tmp_path, capsys):
     bad.write_text("layers: [\n")
     assert main(["explain", str(bad), "--shape", "1,2"]) == 1
     assert "SC101" in capsys.readouterr().err
+
+
+# --- PyTorch's and ONNX's layouts -------------------------------------------------
+
+def test_the_seed_question_in_every_layout():
+    report = analyze_file(SEED)
+    result = lookup(report, (384, 12))
+    assert [(m.layout, m.path, m.relation) for m in result.matches] == [
+        ("keras", "bilstm/forward_lstm/lstm_cell/kernel", "gate block, transposed"),
+        ("keras", "bilstm/backward_lstm/lstm_cell/kernel", "gate block, transposed"),
+        ("pytorch", "bilstm.weight_ih_l0", "gate block"),
+        ("pytorch", "bilstm.weight_ih_l0_reverse", "gate block"),
+        ("onnx", "bilstm:W", "direction slice, gate block"),
+    ]
+    torch_match = result.matches[2]
+    assert "Axis 0 holds 4 gates (i, f, g, o) side by side, so one gate's block is (384, 12); each is " \
+           "hidden_size=384 wide" in torch_match.explanation
+    assert "made from Keras's bilstm/forward_lstm/lstm_cell/kernel as kernel.T" in torch_match.explanation
+    onnx_match = result.matches[4]
+    assert "2 directions (forward, reverse)" in onnx_match.explanation
+    assert "4 gates (i, o, f, c)" in onnx_match.explanation
+    headline = summary(result, report)
+    assert "In PyTorch's layout it is one gate's block of bilstm.weight_ih_l0 (1536, 12)." in headline
+
+
+@pytest.mark.parametrize("query, expected", [
+    ((1536, 12), [("keras", "transpose"), ("keras", "transpose"), ("pytorch", "weight"),
+                  ("pytorch", "weight"), ("onnx", "direction slice")]),
+    ((2, 3072), [("onnx", "weight")]),
+    ((1536,), [("keras", "weight"), ("keras", "weight"), ("pytorch", "weight"), ("pytorch", "weight"),
+               ("pytorch", "weight"), ("pytorch", "weight"), ("onnx", "direction slice, bias block")]),
+])
+def test_seed_shapes_across_layouts(query, expected):
+    result = lookup(analyze_file(SEED), query)
+    assert [(m.layout, m.relation) for m in result.matches] == expected
+
+
+def test_pytorch_attention_projections_and_heads():
+    report = _mha_gru()
+    rel = {(m.path, m.relation) for m in lookup(report, (8, 16), ("pytorch",)).matches}
+    assert ("mha.in_proj_weight", "projection block, head block") in rel
+    rel = {(m.path, m.relation) for m in lookup(report, (48, 16), ("pytorch",)).matches}
+    assert rel == {("mha.in_proj_weight", "weight")}
+
+
+def test_views_of_framework_arrays_match_torch_state_dict():
+    """PyTorch's own arrays: every stacking the lookup describes splits them evenly."""
+    torch = pytest.importorskip("torch")
+    from shapecheck.explain import framework_arrays
+
+    report = analyze_file(SEED)
+    module = torch.nn.LSTM(12, 384, batch_first=True, bidirectional=True)
+    state = {f"bilstm.{k}": tuple(v.shape) for k, v in module.state_dict().items()}
+    arrays = framework_arrays(report, "pytorch")
+    assert {a.path: tuple(a.shape) for a in arrays} == state
+    for array in arrays:
+        [gates] = array.stacks
+        assert gates.axis == 0 and gates.parts == ("i", "f", "g", "o")
+        assert state[array.path][0] == 4 * 384
+
+
+def test_main_command_layout_pytorch_json(capsys):
+    import jsonschema
+
+    assert main([SEED, "--layout", "pytorch", "--format", "json", "--no-config"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    schema = json.loads((ROOT / "shapecheck" / "schema" / "report.schema.json").read_text())
+    jsonschema.validate(doc, schema)
+    [file] = doc["files"]
+    assert file["layout"] == "pytorch"
+    assert file["total_params"] == 1_222_656 and file["trainable_params"] == 1_222_656
+    bilstm = file["layers"][1]
+    assert bilstm["params"] == 1_222_656
+    assert bilstm["layout"]["module"] == "nn.LSTM(12, 384, batch_first=True, bidirectional=True)"
+    assert [(w["name"], w["shape"]) for w in bilstm["layout"]["weights"]][:4] == [
+        ("weight_ih_l0", [1536, 12]), ("weight_hh_l0", [1536, 384]), ("bias_ih_l0", [1536]),
+        ("bias_hh_l0", [1536])]
+
+
+def test_main_command_layout_text_and_no_equivalent(tmp_path, capsys):
+    spec = tmp_path / "gru.yaml"
+    spec.write_text("inputs: {x: [?, t, 8]}\nlayers:\n  - {name: g, type: GRU, units: 4, reset_after: false}\n")
+    assert main([str(spec), "--layout", "pytorch", "--no-config"]) == 0  # a warning, not an error
+    out = capsys.readouterr().out
+    assert f"{spec}:3:5: SC501 (warning)" in out
+    assert "g (GRU)                            (None, 4)                                   ?" in out
+    assert main([SEED, "--layout", "onnx", "--no-config"]) == 0
+    out = capsys.readouterr().out
+    assert "bilstm (Bidirectional) -> LSTM(hidden_size=384, direction='bidirectional')" in out
+    assert "  W  (2, 1536, 12)  36,864 params" in out

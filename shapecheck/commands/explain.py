@@ -24,7 +24,7 @@ def parser() -> Parser:
     p.add_argument("file", metavar="FILE", help="a model file (spec, Keras/TF.js config, .keras, .h5)")
     p.add_argument("--shape", required=True, metavar="D0,D1,...",
                    help="the shape to look up, e.g. 384,12 or '(384, 12)'")
-    p.add_argument("--layout", choices=("all", "keras"), default="all",
+    p.add_argument("--layout", choices=("all", "keras", "pytorch", "onnx"), default="all",
                    help="which frameworks' layouts to search (default: all)")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     add_model_options(p)
@@ -72,8 +72,9 @@ def main(argv: Sequence[str]) -> int:
                               **result.to_dict()}, indent=2) + "\n")
     else:
         out.write(render(report.path, result, summary(result, report)) + "\n")
-    if finding_lines:  # the model's own findings: the lookup ran on what could be analysed
-        print(f"(the model has findings; run `shapecheck {report.path}` for them)", file=err)
+    if not report.ok:  # the lookup covers the layers that could be analysed
+        print(f"(the model has errors, and the layers they stop are not searched; run "
+              f"`shapecheck {report.path}` for them)", file=err)
     return EXIT_OK
 
 

@@ -34,7 +34,10 @@ def render(report: Report, color: bool = False, explain: bool = True) -> str:
         lines.append(f"Total params: {fmt_count(report.total_params)}")
         lines.append(f" Trainable params: {fmt_count(report.trainable_params)}")
         lines.append(f" Non-trainable params: {fmt_count(report.non_trainable_params)}")
-        if explain:
+        if explain and report.layout != "keras":
+            for layer in report.layers.values():
+                lines += _explain_layout(layer, report.layer_layouts.get(layer.name), st)
+        elif explain:
             for layer in report.layers.values():
                 lines += _explain(layer, st)
     if report.diagnostics:
@@ -91,6 +94,25 @@ def _explain(layer: LayerReport, st: Style) -> list[str]:
             body = textwrap.wrap(axis.why, WIDTH - 6 - pad) or [""]
             out.append(f"    {head:>{pad}}  {body[0]}")
             out += [f"    {'':{pad}}  {more}" for more in body[1:]]
+    return out
+
+
+def _explain_layout(layer: LayerReport, lay, st: Style) -> list[str]:
+    """A layer as another framework holds it: the module, each array with its shape,
+    count, gate order and the transform from Keras's arrays, and the notes."""
+    if lay is None or lay.module is None:
+        return []
+    out = ["", st(_BOLD, f"{layer.name} ({layer.type}) -> {lay.module}")]
+    gates = None
+    for w in lay.weights:
+        if w.gate_order and w.gate_order != gates:  # said once while it stays the same
+            gates = w.gate_order
+            out += _wrap(f"gates {gates}", 2)
+        kind = "params" if w.is_parameter else "values, a buffer"
+        out.append(f"  {w.name}  {fmt_shape(w.shape)}  {fmt_count(w.count)} {kind}")
+        out += _wrap(f"= {w.transform}", 6)
+    for note in lay.notes:
+        out += _wrap(note, 2)
     return out
 
 
