@@ -248,3 +248,10 @@ def test_main_command_layout_text_and_no_equivalent(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "bilstm (Bidirectional) -> LSTM(hidden_size=384, direction='bidirectional')" in out
     assert "  W  (2, 1536, 12)  36,864 params" in out
+
+
+def test_readme_shows_the_real_explain_output(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert main(["explain", "specs/seed_bilstm.yaml", "--shape", "384,12"]) == 0
+    head = "\n".join(capsys.readouterr().out.split("\n")[:8])
+    assert f"```text\n{head}\n```" in (ROOT / "README.md").read_text()
