@@ -169,11 +169,11 @@ def test_cli_md_documents_every_option():
     assert _missing(_option_words(_parser()), _read("cli.md")) == []
 
 
-@pytest.mark.parametrize("command", ["graph", "explain"])
+@pytest.mark.parametrize("command", ["graph", "explain", "infer-config"])
 def test_cli_md_documents_every_subcommand_option(command):
     import importlib
 
-    parser = importlib.import_module(f"shapecheck.commands.{command}").parser
+    parser = importlib.import_module(f"shapecheck.commands.{command.replace('-', '_')}").parser
     text = _read("cli.md")
     assert f"`shapecheck {command}`" in text
     assert _missing(_option_words(parser()), text) == []

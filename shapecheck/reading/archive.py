@@ -29,6 +29,31 @@ def _unsafe_name(name: str) -> str | None:
     return None
 
 
+def check_members(zf: zipfile.ZipFile, path: str) -> Diagnostic | None:
+    """SC108 for an archive no member of which should be read: too many members, a
+    name that could escape a folder or that repeats, or a declared size over the cap."""
+    here = Location(path, 1, 1)
+    infos = zf.infolist()
+    if len(infos) > MAX_MEMBERS:
+        return make("SC108", f"the archive has {len(infos)} members (more than {MAX_MEMBERS})", here)
+    seen: set[str] = set()
+    for info in infos:
+        why = _unsafe_name(info.filename)
+        if why:
+            return make("SC108", f"archive member {info.filename!r} has {why}; shapecheck refuses "
+                        "archives that could write outside a folder", here,
+                        hint="re-save the model with keras; do not trust this file")
+        if info.filename in seen:
+            return make("SC108", f"archive member {info.filename!r} appears twice; which one is "
+                        "read would depend on the tool", here, hint="re-save the model with keras")
+        seen.add(info.filename)
+    declared = sum(i.file_size for i in infos)
+    if declared > MAX_TOTAL_BYTES:
+        return make("SC108", f"the archive declares {declared:,} bytes uncompressed (cap "
+                    f"{MAX_TOTAL_BYTES:,})", here)
+    return None
+
+
 def read_config_text(fh: BinaryIO, path: str) -> tuple[str | None, list[Diagnostic]]:
     """``config.json`` of the archive open in ``fh`` (read from its central directory;
     nothing else is decompressed)."""
@@ -43,24 +68,10 @@ def read_config_text(fh: BinaryIO, path: str) -> tuple[str | None, list[Diagnost
         return None, [make("SC101", f"not a valid .keras (zip) archive: {e}", here,
                            hint="the file is truncated or not a Keras 3 archive")]
     with zf:
-        infos = zf.infolist()
-        if len(infos) > MAX_MEMBERS:
-            return refuse(f"the archive has {len(infos)} members (more than {MAX_MEMBERS})")
-        seen: set[str] = set()
-        for info in infos:
-            why = _unsafe_name(info.filename)
-            if why:
-                return refuse(f"archive member {info.filename!r} has {why}; shapecheck refuses "
-                              "archives that could write outside a folder",
-                              hint="re-save the model with keras; do not trust this file")
-            if info.filename in seen:
-                return refuse(f"archive member {info.filename!r} appears twice; which one is "
-                              "read would depend on the tool", hint="re-save the model with keras")
-            seen.add(info.filename)
-        declared = sum(i.file_size for i in infos)
-        if declared > MAX_TOTAL_BYTES:
-            return refuse(f"the archive declares {declared:,} bytes uncompressed (cap "
-                          f"{MAX_TOTAL_BYTES:,})")
+        unsafe = check_members(zf, path)
+        if unsafe is not None:
+            return None, [unsafe]
+        seen = {i.filename for i in zf.infolist()}
         if "config.json" not in seen:
             return None, [make("SC102", "this zip has no config.json: not a Keras 3 .keras archive",
                                here)]

@@ -48,16 +48,24 @@ def read(fh: BinaryIO, path: str) -> tuple[H5Model | None, list[Diagnostic]]:
         if config is None:
             return None, [make("SC102", "this HDF5 file has no model_config attribute: it holds "
                                "weights only, not a model", here,
-                               hint="save the whole model (model.save), not save_weights")]
+                               hint="save the whole model (model.save), not save_weights; or run "
+                               "`shapecheck infer-config FILE` for a spec inferred from the weights")]
         if isinstance(config, bytes):
             config = config.decode("utf-8", "replace")
         return H5Model(str(config), _weights(f)), []
 
 
-def _unsafe_object(f, h5py) -> str | None:
+def _unsafe_object(f, h5py, max_links: int | None = None) -> str | None:
+    """Why the file must not be read further: a link or dataset that reaches other
+    files, or (with ``max_links``) more links than any model has."""
     found: list[str] = []
+    count = [0]
 
     def visit(name, link):
+        count[0] += 1
+        if max_links is not None and count[0] > max_links:
+            found.append(f"the file has more than {max_links:,} groups and datasets")
+            return True
         if isinstance(link, h5py.ExternalLink):
             found.append(f"{name!r} is an external link to {link.filename!r}")
             return True
