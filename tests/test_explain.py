@@ -255,3 +255,54 @@ def test_readme_shows_the_real_explain_output(capsys, monkeypatch):
     assert main(["explain", "specs/seed_bilstm.yaml", "--shape", "384,12"]) == 0
     head = "\n".join(capsys.readouterr().out.split("\n")[:8])
     assert f"```text\n{head}\n```" in (ROOT / "README.md").read_text()
+
+
+# --- generated models ---------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+GATES = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}
+
+
+@st.composite
+def recurrent_models(draw):
+    kind = draw(st.sampled_from(sorted(GATES)))
+    units = draw(st.integers(1, 64))
+    features = draw(st.integers(1, 64))
+    layer = {"type": kind, "units": units, "return_sequences": True}
+    if draw(st.booleans()):
+        layer = {"type": "Bidirectional", "layer": layer}
+    dense = draw(st.integers(1, 32))
+    spec = {"inputs": {"x": ["?", "t", features]},
+            "layers": [{"name": "rnn", **layer}, {"name": "out", "type": "Dense", "units": dense}],
+            "outputs": ["out"]}
+    return kind, units, features, spec
+
+
+@settings(max_examples=60, deadline=None)
+@given(recurrent_models())
+def test_every_weight_and_gate_block_is_found(model):
+    kind, units, features, spec = model
+    report = analyze(spec)
+    assert report.ok
+    for layer in report.layers.values():
+        for w in layer.weights:
+            found = {(m.path, m.relation) for m in lookup(report, tuple(w.shape), ("keras",)).matches}
+            assert (w.path, "weight") in found
+            if len(w.shape) == 2 and w.shape[0] != w.shape[1]:
+                found = {(m.path, m.relation) for m in lookup(report, tuple(w.shape[::-1]), ("keras",)).matches}
+                assert (w.path, "transpose") in found
+    n = GATES[kind]
+    kernels = [w.path for w in report.layers["rnn"].weights if w.path.endswith("/kernel")]
+    block = {(m.path, m.relation) for m in lookup(report, (units, features), ("keras",)).matches}
+    for path in kernels:
+        relation = "gate block, transposed" if n > 1 else "transpose"
+        if units == features and n == 1:
+            relation = "weight"
+        assert (path, relation) in block or (units == features and (path, "gate block") in block)
+    # PyTorch: each state_dict entry is found whole; each weight_ih's gate block is (units, features)
+    torch_found = lookup(report, (units, features), ("pytorch",)).matches
+    weight_ih = [m for m in torch_found if ".weight_ih_l0" in m.path]
+    assert len(weight_ih) == len(kernels)
+    assert all(m.relation == ("gate block" if n > 1 else "weight") for m in weight_ih)
