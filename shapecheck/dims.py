@@ -16,6 +16,7 @@ import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable, Union
 
 if TYPE_CHECKING:
@@ -100,20 +101,36 @@ def total(values: Iterable[Dim]) -> Dim:
     return add(*values)
 
 
+# Symbolic arithmetic is cached: a model repeats the same few sizes (t, t + 2, t/2...)
+# layer after layer, and one sympy floor, expansion or assumption query costs as much
+# as checking a whole layer. Keys are exact (typed), results immutable.
+_CACHE_SIZE = 4096
+
+
 def floor_div(n: Dim, s: int) -> Dim:
     """floor(n / s): an int for an int, an exact sympy floor for a named size."""
     if n is None or isinstance(n, int):
         return None if n is None else n // s
+    return _floor_div(n, s) if s != 1 else n
+
+
+@lru_cache(maxsize=_CACHE_SIZE, typed=True)
+def _floor_div(n: Any, s: int) -> Dim:
     sp = _sympy()
-    return canonical(sp.floor(n * sp.Rational(1, s))) if s != 1 else n
+    return canonical(sp.floor(n * sp.Rational(1, s)))
 
 
 def ceil_div(n: Dim, s: int) -> Dim:
     """ceil(n / s), like floor_div."""
     if n is None or isinstance(n, int):
         return None if n is None else -(-n // s)
+    return _ceil_div(n, s) if s != 1 else n
+
+
+@lru_cache(maxsize=_CACHE_SIZE, typed=True)
+def _ceil_div(n: Any, s: int) -> Dim:
     sp = _sympy()
-    return canonical(sp.ceiling(n * sp.Rational(1, s))) if s != 1 else n
+    return canonical(sp.ceiling(n * sp.Rational(1, s)))
 
 
 def exact_div(n: Dim, k: Dim, facts: DimFacts | None = None) -> tuple[Dim, bool | None]:
@@ -122,12 +139,17 @@ def exact_div(n: Dim, k: Dim, facts: DimFacts | None = None) -> tuple[Dim, bool 
         return None, None
     if isinstance(n, int) and isinstance(k, int):
         return (n // k, True) if n % k == 0 else (None, False)
-    sp = _sympy()
-    q = sp.Mul(n, sp.Pow(k, -1))
-    whole = q.is_integer
+    q, whole = _quotient(n, k)
     if whole is None and facts is not None:
         whole = facts.is_integer(q)
     return canonical(q), whole
+
+
+@lru_cache(maxsize=_CACHE_SIZE, typed=True)
+def _quotient(n: Any, k: Any) -> tuple[Any, bool | None]:
+    sp = _sympy()
+    q = sp.Mul(n, sp.Pow(k, -1))
+    return q, q.is_integer
 
 
 def compare(a: Dim, b: Dim, facts: DimFacts | None = None) -> bool | None:
@@ -137,25 +159,54 @@ def compare(a: Dim, b: Dim, facts: DimFacts | None = None) -> bool | None:
         return None
     if isinstance(a, int) and isinstance(b, int):
         return a == b
-    sp = _sympy()
-    diff = sp.expand(sp.sympify(a) - sp.sympify(b))
-    if diff == 0:
-        return True
-    if diff.is_zero is False or diff.is_nonzero:
-        return False
+    diff, decided = _difference(a, b)
+    if decided is not None:
+        return decided
     if facts is not None:
         return facts.decide_zero(diff)
     return None
 
 
+@lru_cache(maxsize=_CACHE_SIZE, typed=True)
+def _difference(a: Any, b: Any) -> tuple[Any, bool | None]:
+    """``a - b`` expanded, and whether it is zero when sympy alone can tell."""
+    sp = _sympy()
+    diff = sp.expand(sp.sympify(a) - sp.sympify(b))
+    if diff == 0:
+        return diff, True
+    if diff.is_zero is False or diff.is_nonzero:
+        return diff, False
+    return diff, None
+
+
 def to_json(d: Dim) -> int | str | None:
     if d is None or isinstance(d, int):
         return d
-    return str(d)
+    return _shown(d)
 
 
 def fmt(d: Dim) -> str:
-    return "None" if d is None else str(d)
+    return "None" if d is None else _shown(d)
+
+
+_SHOWN: dict[tuple[type, Any], str] = {}
+
+
+def _shown(d: Any) -> str:
+    """``str(d)``, remembered for sympy sizes: sympy's printer takes longer than
+    checking a layer, and a report prints the same few sizes thousands of times."""
+    if isinstance(d, int):
+        return str(d)
+    key = (d.__class__, d)
+    try:
+        text = _SHOWN.get(key)
+    except TypeError:  # not hashable: not a size, printed as it is
+        return str(d)
+    if text is None:
+        if len(_SHOWN) >= _CACHE_SIZE:
+            _SHOWN.clear()
+        text = _SHOWN[key] = str(d)
+    return text
 
 
 def fmt_shape(shape: Shape) -> str:
@@ -201,6 +252,19 @@ class DimFacts:
     def __init__(self, infos: dict[str, DimInfo] | None = None) -> None:
         self.infos: dict[str, DimInfo] = dict(infos or {})
         self._symbols: dict[str, Any] = {}
+        # (question, expression) -> answer: each is asked once per model, not per layer
+        self._answers: dict[tuple[str, Any], Any] = {}
+
+    def _ask(self, question: str, expr: Any, decide) -> Any:
+        key = (question, expr)
+        try:
+            return self._answers[key]
+        except KeyError:
+            pass
+        except TypeError:  # not hashable
+            return decide(expr)
+        answer = self._answers[key] = decide(expr)
+        return answer
 
     def symbol(self, name: str):
         s = self._symbols.get(name)
@@ -229,6 +293,9 @@ class DimFacts:
     def sign(self, expr) -> int | None:
         """1 if ``expr`` > 0 for every admissible size, -1 if < 0 for every one, 0 if
         it is 0 for every one, None if it depends. Never decided from samples."""
+        return self._ask("sign", expr, self._sign)
+
+    def _sign(self, expr) -> int | None:
         if not getattr(expr, "free_symbols", None):
             v = int(expr)
             return (v > 0) - (v < 0)
@@ -248,6 +315,9 @@ class DimFacts:
     def positive(self, size) -> bool | None:
         """Is an integer size >= 1 for every admissible value (True), <= 0 for every
         one (False), or does it depend (None)?"""
+        return self._ask("positive", size, self._positive)
+
+    def _positive(self, size) -> bool | None:
         if not getattr(size, "free_symbols", None):
             return int(size) >= 1
         low = self._shifted(size - 1, "min")
@@ -266,6 +336,9 @@ class DimFacts:
 
     def is_integer(self, q) -> bool | None:
         """Decide whether ``q`` is whole, using ``multiple_of`` facts."""
+        return self._ask("is_integer", q, self._is_integer)
+
+    def _is_integer(self, q) -> bool | None:
         sp = _sympy()
         subs = {}
         for s in q.free_symbols:

@@ -3,21 +3,77 @@ tensor passed, labelled with the output index taken and the argument it feeds.
 
 Dangling references, duplicate names and cycles become diagnostics; the nodes they
 touch are left out of the order, so analysis goes on for the rest.
+
+The graph is plain dicts, sorted with Kahn's algorithm in linear time; networkx is
+imported only when that sort finds a cycle, to name the layers in it.
 """
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import Any, Iterator
 
 from .diagnostics import Diagnostic, did_you_mean, make
 from .reading.spec import LayerSpec, ModelSpec, Ref
 
 
+class LayerGraph:
+    """A directed graph with the read API of a networkx ``DiGraph`` that the engine
+    uses: ``g.nodes[name]`` (the node's attributes: kind, item, pos), ``name in g``,
+    iteration and ``len`` in insertion order, ``g.edges[u, v]``, ``has_edge``,
+    ``predecessors`` and ``successors``. ``to_networkx()`` gives the real one."""
+
+    __slots__ = ("nodes", "succ", "pred", "edges")
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, dict[str, Any]] = {}
+        self.succ: dict[str, dict[str, dict[str, Any]]] = {}
+        self.pred: dict[str, dict[str, dict[str, Any]]] = {}
+        self.edges: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def add_node(self, name: str, **attrs: Any) -> None:
+        self.nodes[name] = attrs
+        self.succ[name] = {}
+        self.pred[name] = {}
+
+    def add_edge(self, u: str, v: str, **attrs: Any) -> None:
+        data = self.edges[u, v] = attrs
+        self.succ[u][v] = data
+        self.pred[v][u] = data
+
+    def has_edge(self, u: str, v: str) -> bool:
+        return (u, v) in self.edges
+
+    def successors(self, name: str) -> Iterator[str]:
+        return iter(self.succ[name])
+
+    def predecessors(self, name: str) -> Iterator[str]:
+        return iter(self.pred[name])
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.nodes
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.nodes)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def to_networkx(self):
+        import networkx as nx
+
+        g = nx.DiGraph()
+        for name, attrs in self.nodes.items():
+            g.add_node(name, **attrs)
+        for (u, v), attrs in self.edges.items():
+            g.add_edge(u, v, **attrs)
+        return g
+
+
 @dataclass(frozen=True, slots=True)
 class Graph:
-    g: nx.DiGraph
+    g: LayerGraph
     order: tuple[str, ...]  # topological, spec order where free
     used: frozenset[str]  # nodes some model output depends on
 
@@ -31,7 +87,7 @@ MAX_SUGGEST_AMONG = 20_000
 def build(spec: ModelSpec) -> tuple[Graph, list[Diagnostic]]:
     found: list[Diagnostic] = []
     budget = [MAX_SUGGESTIONS]
-    g = nx.DiGraph()
+    g = LayerGraph()
     for i, inp in enumerate(spec.inputs):
         g.add_node(inp.name, kind="input", item=inp, pos=i)
     for i, layer in enumerate(spec.layers, start=len(spec.inputs)):
@@ -46,30 +102,25 @@ def build(spec: ModelSpec) -> tuple[Graph, list[Diagnostic]]:
             continue
         g.add_node(name, kind="layer", item=layer, pos=i)
 
-    for name, data in list(g.nodes(data=True)):
+    for name, data in list(g.nodes.items()):
         if data["kind"] != "layer":
             continue
         layer: LayerSpec = data["item"]
         for arg, refs in (("inputs", layer.inputs), *((k, v) for k, v in layer.call_args.items())):
             for pos, ref in enumerate(refs):
-                if ref.node not in g:
+                source = ref.node
+                if source not in g:
                     found.append(_unknown_ref(ref, g, layer.name, budget))
                     continue
-                if not g.has_edge(ref.node, name):
-                    g.add_edge(ref.node, name, tensors=[])
-                g.edges[ref.node, name]["tensors"].append((ref.index, arg, pos))
+                edge = g.edges.get((source, name))
+                if edge is None:
+                    g.add_edge(source, name, tensors=[])
+                    edge = g.edges[source, name]
+                edge["tensors"].append((ref.index, arg, pos))
 
-    bad: set[str] = set()
-    for comp in nx.strongly_connected_components(g):
-        if len(comp) > 1 or any(g.has_edge(n, n) for n in comp):
-            names = sorted(comp, key=lambda n: g.nodes[n]["pos"])
-            first = g.nodes[names[0]]["item"]
-            found.append(make("SC202", "these layers feed each other in a cycle: "
-                              + " -> ".join(names + [names[0]]), first.where, first.name,
-                              hint="a model is acyclic: check the `inputs:` of these layers"))
-            bad |= comp
-    dag = g.subgraph(n for n in g if n not in bad)
-    order = tuple(nx.lexicographical_topological_sort(dag, key=lambda n: g.nodes[n]["pos"]))
+    order = _sorted(g)
+    if order is None:
+        order = _cycles(g, found)
 
     used: set[str] = set()
     for ref in spec.outputs:
@@ -77,7 +128,7 @@ def build(spec: ModelSpec) -> tuple[Graph, list[Diagnostic]]:
             found.append(_unknown_ref(ref, g, None, budget))
         elif ref.node not in used:
             used.add(ref.node)
-            used |= nx.ancestors(g, ref.node)
+            _add_ancestors(g, ref.node, used)
     # A shared layer is used when any of its calls is.
     used_layers = {g.nodes[n]["item"].name for n in used if g.nodes[n]["kind"] == "layer"}
     for name in order:
@@ -91,7 +142,60 @@ def build(spec: ModelSpec) -> tuple[Graph, list[Diagnostic]]:
     return Graph(g, order, frozenset(used)), found
 
 
-def _unknown_ref(ref: Ref, g: nx.DiGraph, layer: str | None, budget: list[int]) -> Diagnostic:
+def _sorted(g: LayerGraph, among: set[str] | None = None) -> tuple[str, ...] | None:
+    """The nodes (of ``among``, default all) in topological order, the one earliest in
+    the spec first whenever several are free (networkx's lexicographical topological
+    sort keyed by position); None if they hold a cycle."""
+    pos = {n: d["pos"] for n, d in g.nodes.items() if among is None or n in among}
+    waiting = {n: sum(1 for p in g.pred[n] if p in pos) for n in pos}
+    free = [(pos[n], n) for n, k in waiting.items() if k == 0]
+    heapq.heapify(free)
+    order = []
+    while free:
+        _, n = heapq.heappop(free)
+        order.append(n)
+        for m in g.succ[n]:
+            if m in waiting:
+                waiting[m] -= 1
+                if waiting[m] == 0:
+                    heapq.heappush(free, (pos[m], m))
+    return tuple(order) if len(order) == len(pos) else None
+
+
+def _cycles(g: LayerGraph, found: list[Diagnostic]) -> tuple[str, ...]:
+    """Report each cycle (networkx names its strongly connected components) and sort
+    the rest."""
+    import networkx as nx
+
+    nxg = g.to_networkx()
+    bad: set[str] = set()
+    for comp in nx.strongly_connected_components(nxg):
+        if len(comp) > 1 or any(nxg.has_edge(n, n) for n in comp):
+            names = sorted(comp, key=lambda n: g.nodes[n]["pos"])
+            first = g.nodes[names[0]]["item"]
+            found.append(make("SC202", "these layers feed each other in a cycle: "
+                              + " -> ".join(names + [names[0]]), first.where, first.name,
+                              hint="a model is acyclic: check the `inputs:` of these layers"))
+            bad |= comp
+    order = _sorted(g, {n for n in g if n not in bad})
+    assert order is not None  # every cycle is in a reported component
+    return order
+
+
+def _add_ancestors(g: LayerGraph, node: str, seen: set[str]) -> None:
+    """Every node with a path to ``node``, added to ``seen`` (nodes already there are
+    not walked again)."""
+    todo = [p for p in g.pred[node] if p not in seen]
+    seen.update(todo)
+    while todo:
+        n = todo.pop()
+        for p in g.pred[n]:
+            if p not in seen:
+                seen.add(p)
+                todo.append(p)
+
+
+def _unknown_ref(ref: Ref, g: LayerGraph, layer: str | None, budget: list[int]) -> Diagnostic:
     guess = None
     if budget[0] > 0 and len(ref.name) <= 200 and len(g) <= MAX_SUGGEST_AMONG:
         budget[0] -= 1
@@ -101,4 +205,4 @@ def _unknown_ref(ref: Ref, g: nx.DiGraph, layer: str | None, budget: list[int]) 
                 f"known names: {', '.join(list(g)[:8])}")
 
 
-__all__ = ["Graph", "build"]
+__all__ = ["Graph", "LayerGraph", "build"]

@@ -11,6 +11,7 @@ layer's object in the JSON, each argument at its value.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..diagnostics import Diagnostic, Location, make
@@ -19,6 +20,11 @@ from .yaml_spec import LocDict, LocList, value_where, where
 
 MODEL_CLASSES = ("Functional", "Sequential", "Model")
 _KERAS_MODULES = ("keras", "tf_keras", "tensorflow")
+# In a config's JSON text, what ``foreign_objects`` could flag: a module outside Keras,
+# a serialized lambda or function, or an escape that could spell either. A text with
+# none of these has nothing to flag, and its layers are not walked.
+_NAMES_CODE = re.compile(r'"module"\s*:\s*"(?!' + "|".join(_KERAS_MODULES)
+                         + r')|"(?:__lambda__|function)"|\\u')
 # Keras 1/2 class names for what Keras 3 calls otherwise.
 LEGACY_CLASSES = {
     "Convolution1D": "Conv1D", "Convolution2D": "Conv2D", "Convolution3D": "Conv3D",
@@ -75,7 +81,8 @@ def _is_keras2(model: dict) -> bool:
 
 
 class _Converter:
-    def __init__(self, path: str | None, fmt: str) -> None:
+    def __init__(self, path: str | None, fmt: str, text: str | None = None) -> None:
+        self.may_name_code = text is None or bool(_NAMES_CODE.search(text))
         self.offsets: dict[str, int] = {}
         self.path = path
         self.fmt = fmt
@@ -233,11 +240,12 @@ class _Converter:
             custom = self.custom(obj, cls)
         entry = LocDict()
         entry.loc = loc
-        entry.key_locs = dict(getattr(cfg, "key_locs", {}))
-        entry.value_locs = dict(getattr(cfg, "value_locs", {}))
+        entry.key_locs = getattr(cfg, "key_locs", {}).copy()  # copy() keeps lazy locations lazy
+        entry.value_locs = getattr(cfg, "value_locs", {}).copy()
         entry["name"] = name
         entry["type"] = custom or cls
-        self.foreign_objects(cfg, name)
+        if self.may_name_code:
+            self.foreign_objects(cfg, name)
         if cls == "Lambda" and any(cfg.get(k) == "lambda" for k in ("function_type", "output_shape_type")):
             # Keras 2 stores a lambda as marshalled bytecode, and its loader runs it.
             self.err("SC111", f"layer {name!r} holds Python bytecode (a Keras 2 lambda); Keras would "
@@ -298,10 +306,13 @@ class _Converter:
                          "would import it when loading this file", _loc(value, self.top), layer,
                          hint="do not load this file with Keras unless you trust its author")
                 return
-            for v in value.values():
-                self.foreign_objects(v, layer, depth + 1)
+            children: Any = value.values()
         elif isinstance(value, list):
-            for v in value:
+            children = value
+        else:
+            return
+        for v in children:
+            if isinstance(v, (dict, list)):  # a config is mostly scalars: no call for each
                 self.foreign_objects(v, layer, depth + 1)
 
     def custom(self, obj: dict, cls: str) -> str | None:
@@ -474,7 +485,9 @@ def _located_list(parent: Any, key: str) -> LocList:
 
 def to_spec(data: dict, path: str | None, fmt: str) -> tuple[LocDict | None, list[Diagnostic]]:
     """A Keras/TF.js config (``looks_like_keras(data) == fmt``) in spec form."""
-    conv = _Converter(path, fmt)
+    from .located_json import source_text
+
+    conv = _Converter(path, fmt, source_text(data))
     model = data
     if fmt == "tfjs":
         topology = data["modelTopology"]

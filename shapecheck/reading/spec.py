@@ -171,6 +171,39 @@ class _Namer:
         return base if n == 0 else f"{base}_{n}"
 
 
+class _EntryLocations(Mapping):
+    """Where each key of a layer entry is written (``where``) or its value starts
+    (``value_where``), looked up when a diagnostic asks: a model has thousands of
+    layers, each with a dozen keys, and few are ever pointed at."""
+
+    __slots__ = ("entry", "find", "keys_")
+
+    def __init__(self, entry: Any, find: Any) -> None:
+        self.entry = entry
+        self.find = find
+        self.keys_ = tuple(entry)
+
+    def __getitem__(self, key: Any) -> Location:
+        if key not in self.entry:
+            raise KeyError(key)
+        return self.find(self.entry, key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self.find(self.entry, key) if key in self.entry else default
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.entry
+
+    def __iter__(self):
+        return iter(self.keys_)
+
+    def __len__(self) -> int:
+        return len(self.keys_)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+
 def _locate(node: Any, at: tuple[str, ...]) -> Location:
     """Where the key path ``at`` below ``node`` is written (the deepest part found)."""
     loc = where(node)
@@ -537,8 +570,8 @@ class _Reader:
             if isinstance(k, str) and k not in LAYER_KEYS and k not in CALL_ARGS and k not in nested
             and k not in lists
         }
-        arg_locs = {k: where(entry, k) for k in entry}
-        value_locs = {k: value_where(entry, k) for k in entry}
+        arg_locs = _EntryLocations(entry, where)
+        value_locs = _EntryLocations(entry, value_where)
         return LayerConfig(name, type_name, args, where(entry, default=loc), arg_locs, nested,
                            value_locs, self.lenient)
 

@@ -9,6 +9,7 @@ Python objects.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 import yaml
@@ -31,6 +32,82 @@ class LocDict(dict):
 class LocList(list):
     loc: Location
     item_locs: list
+
+
+class LazyLocations(MutableMapping):
+    """key -> Location, each made from its offset in the text when first read: a
+    layer's config has a dozen keys, and a diagnostic points at one of them, if any.
+
+    The offsets themselves may be found only when first needed (``entries``, ``part``
+    1 for the keys, 2 for the values), with the key set known up front (``keys``), so
+    that asking whether a key is there, or setting one, finds nothing in the text.
+    ``copy()`` stays lazy (``dict(...)`` would make every Location)."""
+
+    __slots__ = ("_at", "_data", "_entries", "_part", "_keys", "_set")
+
+    def __init__(self, at: Callable[[int], Location], data: dict[Any, Any] | None = None,
+                 entries: Callable[[], list] | None = None, part: int = 1, keys: frozenset = frozenset(),
+                 set_: dict[Any, Any] | None = None) -> None:
+        self._at = at
+        self._data = data  # key -> offset (an int) or Location; None: not found yet
+        self._entries = entries
+        self._part = part
+        self._keys = keys  # the keys the entries will have
+        self._set = set_ or {}  # set before the entries were found
+
+    def _found(self) -> dict[Any, Any]:
+        data = self._data
+        if data is None:
+            part = self._part
+            data = self._data = {span[0]: span[part] for span in self._entries()}
+            data.update(self._set)
+            self._entries, self._set = None, {}
+        return data
+
+    def __getitem__(self, key: Any) -> Location:
+        data = self._data
+        if data is None:
+            if key in self._set:
+                data = self._set
+            elif key not in self._keys:
+                raise KeyError(key)
+            else:
+                data = self._found()
+        value = data[key]
+        if value.__class__ is int:
+            value = data[key] = self._at(value)
+        return value
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self[key] if key in self else default
+
+    def __contains__(self, key: object) -> bool:
+        if self._data is None:
+            return key in self._set or key in self._keys
+        return key in self._data
+
+    def __setitem__(self, key: Any, value: Location) -> None:
+        if self._data is None:
+            self._set[key] = value
+        else:
+            self._data[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        del self._found()[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._found())
+
+    def __len__(self) -> int:
+        return len(self._found())
+
+    def copy(self) -> LazyLocations:
+        if self._data is None:
+            return LazyLocations(self._at, None, self._entries, self._part, self._keys, dict(self._set))
+        return LazyLocations(self._at, dict(self._data))
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
 
 
 def value_where(node: Any, key: Any, default: Location | None = None) -> Location:
@@ -305,9 +382,21 @@ def _too_deep(what: str, path: str | None) -> list[Diagnostic]:
 def load(text: str, path: str | None = None, json: bool = False) -> tuple[Any, list[Diagnostic]]:
     """Parse one document (``json=True``: with JSON's number syntax). Returns
     (data or None, diagnostics)."""
+    if json:
+        from . import located_json
+
+        data = located_json.load(text, path)
+        if data is not None:
+            return data, []
     what = "JSON" if json else "YAML"
     if nesting_depth(text) > MAX_DEPTH:
         return None, _too_deep(what, path)
+    if not json:
+        from . import located_yaml
+
+        data = located_yaml.load(text, path)
+        if data is not None:
+            return data, []
     cls = _JsonLoader if json else _Loader
     if issubclass(cls, _CLoader) and _parsed_depth(text) > MAX_DEPTH:
         return None, _too_deep(what, path)

@@ -292,6 +292,9 @@ CODE_LAYERS = frozenset({"Lambda", "TorchModuleWrapper", "JaxLayer", "FlaxLayer"
 
 
 def lookup(type_name: str, custom: Mapping[str, Rule] | None = None) -> Rule:
+    r = REGISTRY.get(type_name)
+    if r is not None:
+        return r
     from .. import rules  # noqa: F401  (importing the package registers every family)
 
     r = REGISTRY.get(type_name)

@@ -1,0 +1,105 @@
+"""Timing child processes on a noisy, shared machine.
+
+Each contestant is a command run in a fresh process; contestants that are compared
+run interleaved, round after round (the order alternating), so a burst of load from
+elsewhere hits both sides alike. Results are medians, and comparisons are ratios: the
+median, over the rounds, of the ratio within each round.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of every child: shapecheck importable from this work tree (the
+    console script of an editable install may point elsewhere), TensorFlow's C++ logs
+    off, no Python hash randomness in timings."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    env["PYTHONHASHSEED"] = "0"
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Sample:
+    wall: float  # seconds
+    peak_kib: int  # the child's peak resident set (ru_maxrss)
+    code: int
+    stdout: str = ""
+
+
+def run(cmd: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None, capture: bool = False,
+        ok_codes: tuple[int, ...] = (0,)) -> Sample:
+    """Run ``cmd`` once: its wall time, its own peak memory (from wait4, so nothing else
+    on the machine counts), its exit code. Output goes to /dev/null unless captured."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env or child_env(), stdin=subprocess.DEVNULL,
+                                stdout=out if capture else subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        text = out.read().decode(errors="replace") if capture else ""
+        if proc.returncode not in ok_codes:
+            tail = err.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"{' '.join(cmd)[:300]} exited {proc.returncode}:\n{tail}")
+    return Sample(wall, usage.ru_maxrss, proc.returncode, text)
+
+
+@dataclass
+class Contest:
+    """Several contestants, each a command, measured in interleaved rounds."""
+
+    commands: dict[str, list[str]]
+    rounds: int
+    env: dict[str, str] | None = None
+    cwd: Path = ROOT
+    ok_codes: tuple[int, ...] = (0,)
+    samples: dict[str, list[Sample]] = field(default_factory=dict)
+
+    def measure(self, warmup: bool = True, progress: str = "") -> Contest:
+        names = list(self.commands)
+        if warmup:  # bytecode compiled, files in the page cache: what a second run sees
+            for name in names:
+                run(self.commands[name], self.cwd, self.env, ok_codes=self.ok_codes)
+        self.samples = {name: [] for name in names}
+        for r in range(self.rounds):
+            for name in names if r % 2 == 0 else reversed(names):
+                self.samples[name].append(run(self.commands[name], self.cwd, self.env,
+                                              ok_codes=self.ok_codes))
+            if progress:
+                print(f"  {progress}: round {r + 1}/{self.rounds}", file=sys.stderr, flush=True)
+        return self
+
+    def median(self, name: str) -> float:
+        return statistics.median(s.wall for s in self.samples[name])
+
+    def peak_mib(self, name: str) -> float:
+        return max(s.peak_kib for s in self.samples[name]) / 1024
+
+    def ratio(self, slow: str, fast: str) -> float:
+        """How many times ``fast`` is faster than ``slow``: the median of the ratios of
+        the two within each round."""
+        return statistics.median(a.wall / b.wall for a, b in zip(self.samples[slow], self.samples[fast]))
+
+    def spread(self, name: str) -> str:
+        walls = [s.wall for s in self.samples[name]]
+        return f"{min(walls):.2f}-{max(walls):.2f}"
+
+
+def median_of(values: list[float]) -> float:
+    return statistics.median(values)

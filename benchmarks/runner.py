@@ -1,0 +1,495 @@
+"""``python -m benchmarks``: shapecheck and Keras side by side on this machine (issue 7).
+
+Sections (all by default; ``--sections a,c`` picks some):
+
+a. cold start on the seed model: shapecheck (spec and Keras JSON) vs Keras building the
+   model from its JSON and printing its summary, each in a fresh process;
+b. throughput: 14 keras.applications configs in one shapecheck call vs Keras building
+   them in one process; and per model, inside warm processes;
+c. scaling: generated specs of 1,000 to 100,000 layers (chains; wide graphs with many
+   merges), over a symbolic time axis: time, peak memory, growth per 10x layers;
+d. many files: 500 small specs in one call and through pre-commit, vs Keras's import;
+e. import time of shapecheck (``-X importtime``), with the heaviest imports named.
+
+Every comparison is a ratio of medians over interleaved rounds (``harness``). The
+report goes to ``benchmarks/RESULTS.md`` with a log-log plot of time against layers.
+Inputs are generated under ``benchmarks/.cache/`` (ignored by git).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from . import generate
+from .harness import ROOT, Contest, child_env, run
+
+HERE = Path(__file__).resolve().parent
+CACHE = HERE / ".cache"
+PY = sys.executable
+SEED_SPEC = ROOT / "specs" / "seed_bilstm.yaml"
+
+KERAS_SUMMARY = ("import sys, keras\n"
+                 "with open(sys.argv[1]) as f:\n"
+                 "    keras.models.model_from_json(f.read()).summary()")
+KERAS_BUILD = ("import sys, keras\n"
+               "for path in sys.argv[1:]:\n"
+               "    keras.backend.clear_session()\n"
+               "    with open(path) as f:\n"
+               "        keras.models.model_from_json(f.read())")
+
+# The targets of issue 7, as ratios.
+TARGET_COLD, AIM_COLD = 8, 20
+TARGET_THROUGHPUT = 20
+TARGET_GROWTH = 12
+TARGET_PEAK_MIB = 1024
+
+
+class Settings:
+    def __init__(self, quick: bool) -> None:
+        self.quick = quick
+        self.cold_rounds = 3 if quick else 7
+        self.throughput_rounds = 2 if quick else 5
+        self.sizes = (1_000, 10_000) if quick else (1_000, 10_000, 100_000)
+        self.scaling_rounds = {1_000: 3 if quick else 7, 10_000: 3 if quick else 5, 100_000: 3}
+        self.files = 100 if quick else 500
+        self.files_rounds = 3 if quick else 7
+        self.import_rounds = 3 if quick else 7
+
+
+def sc(*args: str | Path) -> list[str]:
+    """shapecheck as a fresh process (``python -m``: the console script of an editable
+    install can point at another checkout)."""
+    return [PY, "-m", "shapecheck", *map(str, args)]
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# --- inputs ---------------------------------------------------------------------------
+
+def keras_inputs() -> tuple[Path, list[Path]]:
+    """The seed's and the applications' Keras JSON, generated once by Keras itself."""
+    out = CACHE / "keras"
+    seed = out / "seed_bilstm.json"
+    apps = [out / "apps" / f"{name}.json" for name in generate.APPLICATIONS]
+    if not seed.exists() or not all(p.exists() for p in apps):
+        log("generating the Keras configs with Keras (weights=None)...")
+        run([PY, "-m", "benchmarks.generate", "keras", str(out)])
+    return seed, apps
+
+
+def custom_layers_config() -> Path:
+    """ConvNeXt's LayerScale and InceptionResNetV2's CustomScaleLayer are classes of
+    keras.applications, not Keras layers: declared as docs/custom-layers.md gives them."""
+    text = (ROOT / "docs" / "custom-layers.md").read_text()
+    block = re.findall(r"```toml\n(.*?)```", text, re.S)[0]
+    path = CACHE / "pyproject.toml"
+    CACHE.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_text() != block:
+        path.write_text(block)
+    return path
+
+
+# --- sections ---------------------------------------------------------------------------
+
+def cold_start(s: Settings) -> dict:
+    seed_json, _ = keras_inputs()
+    contest = Contest({
+        "shapecheck seed_bilstm.yaml": sc(SEED_SPEC),
+        "shapecheck seed_bilstm.json": sc(seed_json),
+        "Keras: model_from_json + summary": [PY, "-c", KERAS_SUMMARY, str(seed_json)],
+        "python -c pass": [PY, "-c", "pass"],
+    }, s.cold_rounds).measure(progress="cold start")
+    keras = "Keras: model_from_json + summary"
+    return {
+        "contest": contest,
+        "ratio_yaml": contest.ratio(keras, "shapecheck seed_bilstm.yaml"),
+        "ratio_json": contest.ratio(keras, "shapecheck seed_bilstm.json"),
+    }
+
+
+def throughput(s: Settings) -> dict:
+    _, apps = keras_inputs()
+    config = custom_layers_config()
+    contest = Contest({
+        "shapecheck, 14 configs in one call": sc("--config", config, *apps),
+        "Keras, 14 models built in one process": [PY, "-c", KERAS_BUILD, *map(str, apps)],
+    }, s.throughput_rounds).measure(progress="throughput")
+    ratio = contest.ratio("Keras, 14 models built in one process", "shapecheck, 14 configs in one call")
+    # Per model, in warm processes (imports done): where each side spends its time.
+    per_sc: dict[str, list[float]] = {}
+    per_keras: dict[str, list[float]] = {}
+    for r in range(max(2, s.throughput_rounds // 2)):
+        log(f"  throughput per model: round {r + 1}")
+        for times, cmd in ((per_sc, [PY, "-m", "benchmarks.child", "shapecheck", "--config", str(config)]),
+                           (per_keras, [PY, "-m", "benchmarks.child", "keras"])):
+            got = json.loads(run(cmd + [str(p) for p in apps], capture=True).stdout.splitlines()[-1])
+            for path, t in got.items():
+                times.setdefault(Path(path).stem, []).append(t)
+    models = [{"model": p.stem, "kib": p.stat().st_size / 1024,
+               "sc": statistics.median(per_sc[p.stem]), "keras": statistics.median(per_keras[p.stem])}
+              for p in apps]
+    return {"contest": contest, "ratio": ratio, "models": models,
+            "mib": sum(p.stat().st_size for p in apps) / 2**20}
+
+
+def scaling(s: Settings) -> dict:
+    specs = generate.write_scaling_specs(CACHE / "scaling", s.sizes)
+    rows = []
+    for (kind, n), path in sorted(specs.items()):
+        rounds = s.scaling_rounds[n]
+        log(f"  scaling: {kind} {n:,} layers ({path.stat().st_size / 2**20:.1f} MiB), {rounds} rounds")
+        contest = Contest({"cli": sc(path)}, rounds).measure(warmup=n < 100_000)
+        inner = []
+        for _ in range(rounds):
+            out = run([PY, "-m", "benchmarks.child", "shapecheck", str(path)], capture=True)
+            inner.append(json.loads(out.stdout.splitlines()[-1])[str(path)])
+        rows.append({"kind": kind, "layers": n, "mib": path.stat().st_size / 2**20,
+                     "wall": contest.median("cli"), "peak_mib": contest.peak_mib("cli"),
+                     "analysis": statistics.median(inner), "spread": contest.spread("cli")})
+    growth = []
+    for kind in ("chain", "wide"):
+        mine = [r for r in rows if r["kind"] == kind]
+        for a, b in zip(mine, mine[1:]):
+            growth.append({"kind": kind, "from": a["layers"], "to": b["layers"],
+                           "wall": b["wall"] / a["wall"], "analysis": b["analysis"] / a["analysis"]})
+    return {"rows": rows, "growth": growth}
+
+
+def many_files(s: Settings) -> dict:
+    folder = CACHE / "small"
+    if folder.exists():
+        shutil.rmtree(folder)
+    paths = generate.write_small_specs(folder, s.files)
+    repo = precommit_repo(paths)
+    hook_env = child_env(PRE_COMMIT_HOME=str(CACHE / "pre-commit-home"))
+    precommit = shutil.which("pre-commit")
+    commands = {
+        f"shapecheck, {len(paths)} specs in one call": sc(*paths),
+        "Keras: import keras": [PY, "-c", "import keras"],
+    }
+    if precommit:
+        commands[f"pre-commit run --all-files ({len(paths)} specs)"] = [precommit, "run", "--all-files"]
+    contest = Contest(commands, s.files_rounds, env=hook_env, cwd=repo).measure(progress="many files")
+    keras = "Keras: import keras"
+    out = {"contest": contest, "count": len(paths), "has_precommit": bool(precommit),
+           "ratio_call": contest.ratio(keras, f"shapecheck, {len(paths)} specs in one call")}
+    if precommit:
+        out["ratio_hook"] = contest.ratio(keras, f"pre-commit run --all-files ({len(paths)} specs)")
+    return out
+
+
+def precommit_repo(paths: list[Path]) -> Path:
+    """A git repository of the small specs and a few unrelated YAML/JSON files, with the
+    hook of .pre-commit-hooks.yaml as a local hook (run as ``python -m shapecheck``)."""
+    import yaml
+
+    hook = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())[0]
+    entry = hook["entry"].split()
+    assert entry[0] == "shapecheck", hook["entry"]
+    repo = CACHE / "precommit-repo"
+    if repo.exists():
+        shutil.rmtree(repo)
+    (repo / "models").mkdir(parents=True)
+    for p in paths:
+        shutil.copy(p, repo / "models" / p.name)
+    (repo / "package.json").write_text('{"name": "demo", "version": "1.0.0"}\n')
+    (repo / "ci.yaml").write_text("on: push\njobs:\n  test: {runs-on: ubuntu-latest}\n")
+    config = {"repos": [{"repo": "local", "hooks": [{
+        "id": hook["id"], "name": hook["name"], "entry": " ".join([PY, "-m", "shapecheck", *entry[1:]]),
+        "language": "system", "files": hook["files"], "types": hook["types"],
+    }]}]}
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
+    for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "models"]):
+        subprocess.run(git + cmd, cwd=repo, check=True, stdout=subprocess.DEVNULL)
+    return repo
+
+
+_IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
+
+
+def import_time(s: Settings) -> dict:
+    """``-X importtime`` of the CLI module and of a whole run on the seed: the total, the
+    time per top-level package, the heaviest single modules."""
+    out = {}
+    for label, cmd in (("import shapecheck.cli", [PY, "-X", "importtime", "-c", "import shapecheck.cli"]),
+                       ("shapecheck specs/seed_bilstm.yaml",
+                        [PY, "-X", "importtime", "-m", "shapecheck", str(SEED_SPEC)])):
+        totals, by_package, by_module = [], {}, {}
+        for _ in range(s.import_rounds):
+            err = subprocess.run(cmd, cwd=ROOT, env=child_env(), capture_output=True, text=True).stderr
+            total, packages, modules = 0, {}, {}
+            for line in err.splitlines():
+                m = _IMPORT_LINE.match(line)
+                if not m:
+                    continue
+                own, name = int(m.group(1)), m.group(4)
+                total += own
+                top = name.split(".")[0]
+                packages[top] = packages.get(top, 0) + own
+                modules[name] = own
+            totals.append(total / 1e6)
+            for k, v in packages.items():
+                by_package.setdefault(k, []).append(v / 1e6)
+            for k, v in modules.items():
+                by_module.setdefault(k, []).append(v / 1e6)
+        med = {k: statistics.median(v + [0.0] * (s.import_rounds - len(v))) for k, v in by_package.items()}
+        mods = {k: statistics.median(v + [0.0] * (s.import_rounds - len(v))) for k, v in by_module.items()}
+        out[label] = {"total": statistics.median(totals),
+                      "packages": sorted(med.items(), key=lambda kv: -kv[1])[:8],
+                      "modules": sorted(mods.items(), key=lambda kv: -kv[1])[:6]}
+    return out
+
+
+# --- the report --------------------------------------------------------------------------
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "?"
+    try:
+        kib = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        ram = f"{kib / 2**20:.1f} GiB"
+    except (OSError, AttributeError):
+        pass
+
+    def version(*dists: str) -> str:
+        for d in dists:
+            try:
+                return metadata.version(d)
+            except metadata.PackageNotFoundError:
+                continue
+        return "not installed"
+
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0, 0, 0)
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "ram": ram, "load": f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
+        "python": platform.python_version(), "shapecheck": _shapecheck_version(),
+        "keras": version("keras"), "tensorflow": version("tensorflow-cpu", "tensorflow"),
+        "sympy": version("sympy"), "networkx": version("networkx"), "pyyaml": version("PyYAML"),
+        "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "commit": _git("rev-parse", "--short", "HEAD"), "dirty": bool(_git("status", "--porcelain",
+                                                                           "--", "shapecheck")),
+    }
+
+
+def _shapecheck_version() -> str:
+    m = re.search(r'__version__ = "([^"]+)"', (ROOT / "shapecheck" / "__init__.py").read_text())
+    return m.group(1) if m else "?"
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return ""
+
+
+def _met(ok: bool) -> str:
+    return "**met**" if ok else "**not met**"
+
+
+def render(results: dict, info: dict, settings: Settings, plot: str | None) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `python -m benchmarks` (see `benchmarks/runner.py`); do not edit by hand.",
+        "Every comparison is measured in one run, the two sides interleaved round by round; a",
+        "ratio is the median over the rounds of (other side's time / shapecheck's time), and",
+        "times are medians. The machine is shared, so absolute times are noisy; the ratios are",
+        "the result.",
+        "",
+        f"- machine: {info['cpu']}, {info['cores']} cores, {info['ram']} RAM "
+        f"(load average at start {info['load']})",
+        f"- versions: Python {info['python']}, shapecheck {info['shapecheck']} (commit {info['commit']}"
+        f"{', with uncommitted changes' if info['dirty'] else ''}), Keras {info['keras']}, "
+        f"TensorFlow {info['tensorflow']}, sympy {info['sympy']}, networkx {info['networkx']}, "
+        f"PyYAML {info['pyyaml']}",
+        f"- date: {info['date']}{' (quick mode: fewer rounds and sizes)' if settings.quick else ''}",
+        "",
+    ]
+    summary: list[tuple[str, str, str, str]] = []
+    if "a" in results:
+        r = results["a"]
+        c = r["contest"]
+        lines += ["## (a) Cold start: the seed model in a fresh process", "",
+                  f"{settings.cold_rounds} interleaved rounds after a warm-up run of each.", "",
+                  "| command | median (s) | min-max (s) | peak RSS (MiB) |", "|---|---:|---:|---:|"]
+        for name in c.commands:
+            lines.append(f"| {name} | {c.median(name):.3f} | {c.spread(name)} | {c.peak_mib(name):.0f} |")
+        lines += ["", f"- Keras / shapecheck on the spec: **{r['ratio_yaml']:.1f}x** "
+                  f"(target >= {TARGET_COLD}x, aim {AIM_COLD}x)",
+                  f"- Keras / shapecheck on the Keras JSON: **{r['ratio_json']:.1f}x**", ""]
+        summary.append(("(a) cold start, seed spec / seed JSON", f">= {TARGET_COLD}x (aim {AIM_COLD}x)",
+                        f"{r['ratio_yaml']:.1f}x / {r['ratio_json']:.1f}x",
+                        _met(min(r["ratio_yaml"], r["ratio_json"]) >= TARGET_COLD)))
+    if "b" in results:
+        r = results["b"]
+        c = r["contest"]
+        lines += ["## (b) Throughput: 14 keras.applications configs", "",
+                  f"{len(r['models'])} configs, {r['mib']:.1f} MiB of JSON (weights=None, generated by "
+                  f"Keras {info['keras']}); {settings.throughput_rounds} interleaved rounds, each side "
+                  "one fresh process for all 14. shapecheck gets the custom-layer declarations of "
+                  "docs/custom-layers.md (`--config`).", "",
+                  "| command | median (s) | min-max (s) | peak RSS (MiB) |", "|---|---:|---:|---:|"]
+        for name in c.commands:
+            lines.append(f"| {name} | {c.median(name):.2f} | {c.spread(name)} | {c.peak_mib(name):.0f} |")
+        lines += ["", f"Keras / shapecheck: **{r['ratio']:.1f}x** (target >= {TARGET_THROUGHPUT}x)", "",
+                  "Per model, inside warm processes (imports done; shapecheck's time is the whole "
+                  "CLI run on the file: read, convert, check, render the report):", "",
+                  "| model | JSON (KiB) | shapecheck (ms) | Keras model_from_json (ms) | ratio |",
+                  "|---|---:|---:|---:|---:|"]
+        for m in r["models"]:
+            lines.append(f"| {m['model']} | {m['kib']:.0f} | {m['sc'] * 1e3:.0f} | {m['keras'] * 1e3:.0f} "
+                         f"| {m['keras'] / m['sc']:.1f}x |")
+        tot_sc = sum(m["sc"] for m in r["models"])
+        tot_k = sum(m["keras"] for m in r["models"])
+        lines += [f"| all | {r['mib'] * 1024:.0f} | {tot_sc * 1e3:.0f} | {tot_k * 1e3:.0f} | "
+                  f"{tot_k / tot_sc:.1f}x |", ""]
+        summary.append(("(b) throughput, 14 applications", f">= {TARGET_THROUGHPUT}x", f"{r['ratio']:.1f}x",
+                        _met(r["ratio"] >= TARGET_THROUGHPUT)))
+    if "c" in results:
+        r = results["c"]
+        lines += ["## (c) Scaling: generated specs", "",
+                  "Chains (Dense, ZeroPadding1D, Conv1D valid and same, LayerNormalization, "
+                  "Activation, Dropout, repeated) and wide graphs (blocks of two branches, Add, a "
+                  "Concatenate of three with a long skip, Dense), over `x: [?, t, 16]` with `t` "
+                  "symbolic. *wall* is `shapecheck FILE` in a fresh process (text report with "
+                  "explanations to /dev/null); *analysis* is the same run inside a process whose "
+                  "imports are done; peak is the process's maximum RSS.", "",
+                  "| spec | layers | YAML (MiB) | wall (s) | analysis (s) | peak RSS (MiB) "
+                  "| wall min-max (s) |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]
+        for row in r["rows"]:
+            lines.append(f"| {row['kind']} | {row['layers']:,} | {row['mib']:.1f} | {row['wall']:.2f} | "
+                         f"{row['analysis']:.2f} | {row['peak_mib']:.0f} | {row['spread']} |")
+        lines += ["", "Growth per 10x layers (time at 10n / time at n):", "",
+                  "| spec | layers | wall | analysis |", "|---|---|---:|---:|"]
+        for g in r["growth"]:
+            lines.append(f"| {g['kind']} | {g['from']:,} -> {g['to']:,} | {g['wall']:.1f}x | "
+                         f"{g['analysis']:.1f}x |")
+        worst = max(max(g["wall"], g["analysis"]) for g in r["growth"])
+        big = [row for row in r["rows"] if row["layers"] == 100_000]
+        peak = max((row["peak_mib"] for row in big), default=None)
+        lines += ["", f"Worst growth per 10x: **{worst:.1f}x** (target <= {TARGET_GROWTH}x)"
+                  + (f"; peak at 100,000 layers: **{peak:.0f} MiB** (target < {TARGET_PEAK_MIB} MiB)"
+                     if peak is not None else ""), ""]
+        if plot:
+            lines += [f"![time against layers, log-log]({plot})", ""]
+        summary.append(("(c) growth per 10x layers", f"<= {TARGET_GROWTH}x", f"{worst:.1f}x",
+                        _met(worst <= TARGET_GROWTH)))
+        if peak is not None:
+            summary.append(("(c) peak memory at 100,000 layers", f"< {TARGET_PEAK_MIB} MiB",
+                            f"{peak:.0f} MiB", _met(peak < TARGET_PEAK_MIB)))
+    if "d" in results:
+        r = results["d"]
+        c = r["contest"]
+        lines += [f"## (d) Many files: {r['count']} small specs", "",
+                  "Recurrent taggers, small convnets, MLPs and embedding classifiers, 3 to 6 layers "
+                  "each. The pre-commit run is a git repository of them (and two unrelated YAML/JSON "
+                  "files) with the hook of `.pre-commit-hooks.yaml` as a local hook "
+                  "(`shapecheck --only-models --quiet`, run as `python -m shapecheck`); pre-commit "
+                  f"splits the files into batches over the cores. {settings.files_rounds} interleaved "
+                  "rounds.", "",
+                  "| command | median (s) | min-max (s) | peak RSS (MiB) |", "|---|---:|---:|---:|"]
+        for name in c.commands:
+            lines.append(f"| {name} | {c.median(name):.2f} | {c.spread(name)} | {c.peak_mib(name):.0f} |")
+        lines += ["", f"- import keras / shapecheck's one call: **{r['ratio_call']:.1f}x** (target > 1x)"]
+        if "ratio_hook" in r:
+            lines.append(f"- import keras / pre-commit run: **{r['ratio_hook']:.1f}x**")
+        else:
+            lines.append("- pre-commit is not installed: its run was skipped")
+        lines.append("")
+        worst = min(r["ratio_call"], r.get("ratio_hook", r["ratio_call"]))
+        summary.append((f"(d) {r['count']} specs, one call / pre-commit, vs import keras", "> 1x",
+                        f"{r['ratio_call']:.1f}x / {r.get('ratio_hook', float('nan')):.1f}x",
+                        _met(worst > 1)))
+    if "e" in results:
+        lines += ["## (e) Import time", "",
+                  f"`python -X importtime`, medians of {settings.import_rounds} runs: the sum of every "
+                  "module's own import time, by top-level package, and the heaviest single modules.", ""]
+        for label, r in results["e"].items():
+            pk = ", ".join(f"{name} {t * 1e3:.0f}" for name, t in r["packages"])
+            md = ", ".join(f"{name} {t * 1e3:.0f}" for name, t in r["modules"])
+            lines += [f"- `{label}`: **{r['total'] * 1e3:.0f} ms** of imports", f"  - by package (ms): {pk}",
+                      f"  - heaviest modules (ms, own time): {md}"]
+        lines.append("")
+    if summary:  # after the header, before the first section
+        table = ["## Targets", "", "| target | wanted | measured | |", "|---|---|---|---|"]
+        table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in summary]
+        first = next(i for i, line in enumerate(lines) if line.startswith("## ("))
+        lines[first:first] = table + [""]
+    return "\n".join(lines) + "\n"
+
+
+def make_plot(rows: list[dict], path: Path) -> str | None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        log("matplotlib is not installed: no plot (pip install matplotlib, then run again)")
+        return None
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    for kind, marker, colour in (("chain", "o", "tab:blue"), ("wide", "s", "tab:green")):
+        mine = [r for r in rows if r["kind"] == kind]
+        xs = [r["layers"] for r in mine]
+        ax.plot(xs, [r["wall"] for r in mine], marker=marker, color=colour,
+                label=f"{kind}: wall (fresh process)")
+        ax.plot(xs, [r["analysis"] for r in mine], marker=marker, color=colour, linestyle="--",
+                label=f"{kind}: analysis (imports done)")
+    xs = sorted({r["layers"] for r in rows})
+    base = min(r["analysis"] for r in rows if r["layers"] == xs[0])
+    ax.plot(xs, [base * x / xs[0] for x in xs], color="grey", linestyle=":", label="linear")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("layers")
+    ax.set_ylabel("seconds")
+    ax.set_title("shapecheck: time against layers")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path.name
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
+    p.add_argument("--sections", default="abcde", help="which sections to run, e.g. ac (default: all)")
+    p.add_argument("--quick", action="store_true", help="fewer rounds, sizes up to 10,000 layers")
+    p.add_argument("--output", default=str(HERE / "RESULTS.md"), help="where to write the Markdown")
+    args = p.parse_args(argv)
+    settings = Settings(args.quick)
+    info = machine()
+    sections = {"a": cold_start, "b": throughput, "c": scaling, "d": many_files, "e": import_time}
+    results = {}
+    for key in (k for k in "abcde" if k in args.sections.replace(",", "")):
+        log(f"section ({key}): {sections[key].__name__.replace('_', ' ')}")
+        results[key] = sections[key](settings)
+    plot = make_plot(results["c"]["rows"], HERE / "scaling.png") if "c" in results else None
+    text = render(results, info, settings, plot)
+    Path(args.output).write_text(text)
+    print(text)
+    log(f"written: {args.output}")
+    return 0

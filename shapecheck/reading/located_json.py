@@ -1,0 +1,292 @@
+"""A fast reader for plain JSON that records where every value is, as the YAML reader
+does (``yaml_spec.load``), for the megabyte Keras configs.
+
+It accepts only strict JSON that the YAML reader reads the same way: anything else
+(tabs, comments, NaN, duplicate keys, surrogate escapes, characters YAML refuses or
+counts as line breaks, integers too long to convert, nesting past ``MAX_DEPTH``...)
+gives None, and the YAML reader judges the document, with its own diagnostics. Where
+it answers, the data and every line:col are the YAML reader's:
+``tests/test_perf_guard.py`` compares the two.
+
+The values come from Python's C JSON decoder. Positions are found only when asked for
+(``LocDict.loc``, ``key_locs``...): a config has hundreds of thousands of values and
+few of their positions are ever read. One pass over the text pairs its brackets, so
+the entries of one mapping or list are found by stepping over the values in between,
+never by reading them again.
+"""
+
+from __future__ import annotations
+
+import bisect
+import gc
+import itertools
+import json
+import re
+from functools import cache
+from json.decoder import scanstring
+from typing import Any
+
+from ..diagnostics import Location
+from .yaml_spec import MAX_DEPTH, MAX_INT_CHARS, LazyLocations, LocDict, LocList
+
+# What the YAML reader treats otherwise than JSON: characters it refuses (YAML's
+# non-printable ones), those it counts as line breaks inside a string (NEL, LS, PS), a
+# byte-order mark inside the text, and tabs (libyaml refuses some outside brackets).
+_NOT_PLAIN = "[^\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+# Escapes of such characters, and of UTF-16 surrogates (JSON joins a pair into one
+# character, YAML refuses each half). An escaped backslash before "u..." matches too,
+# which only sends the document to the YAML reader.
+_RISKY_ESCAPE = re.compile(r"\\u(?:00[01]|007f|00[89]|202[89]|d[89a-f]|feff|fff[ef])", re.I)
+# An integer the YAML reader would not convert (HugeInt); digits in a string match too.
+_LONG_DIGITS = re.compile(f"[0-9]{{{MAX_INT_CHARS + 1},}}")
+# YAML wants a key and its colon on one line, at most 1,024 characters apart
+# (libyaml's "simple key"); JSON does not care. A key of 160 characters is at most 962
+# with escapes, and fewer than 40 spaces may follow it.
+_KEY_APART = re.compile(r'"(?:[ \r\n]*[\r\n][ \r\n]*| {40,}):')
+_MAX_KEY = 160
+_ASCII_PLAIN = bytes(range(0x20, 0x7F)) + b"\n\r"
+_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0000000000")
+_LONG_ZEROS = b"0" * (MAX_INT_CHARS + 1)
+try:  # possessive quantifiers (Python 3.11) never backtrack into a string
+    _BRACKET = re.compile(r'[^"\[\]{}]*+(?:"[^"\\]*+(?:\\.[^"\\]*+)*+"[^"\[\]{}]*+)*+(?:([\[{])|(\})|(\]))')
+except re.error:  # the same matches on valid JSON, more slowly
+    _BRACKET = re.compile(r'[^"\[\]{}]*(?:"[^"\\]*(?:\\.[^"\\]*)*"[^"\[\]{}]*)*(?:([\[{])|(\})|(\]))')
+_SPACE = re.compile(r"[ \n\r]*")
+_BREAK = re.compile(r"\r\n?|\n")
+# A key and its colon; a scalar, or the space after a container, then a comma (group 1)
+# or the closing bracket.
+_KEY = re.compile(r'("[^"\\]*(?:\\.[^"\\]*)*")[ \n\r]*:[ \n\r]*')
+_AFTER_SCALAR = re.compile(r'(?:"[^"\\]*(?:\\.[^"\\]*)*"|[-+.0-9eE]+|true|false|null)'
+                           r'[ \n\r]*(?:(,)[ \n\r]*)?')
+_AFTER = re.compile(r"[ \n\r]*(?:(,)[ \n\r]*)?")
+
+
+def load(text: str, path: str | None) -> Any | None:
+    """The document as ``yaml_spec.load(text, path, json=True)`` reads it (its data,
+    with no diagnostics), or None when only the YAML reader can say."""
+    start = _SPACE.match(text).end()
+    if text[start:start + 1] not in ("{", "[") or not _plain(text):
+        return None
+    doc = _Document(text, path)
+    # A config is hundreds of thousands of new objects, none garbage yet: the cyclic
+    # collector would walk them over and over (a third of the time).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        data = json.JSONDecoder(object_pairs_hook=doc.mapping, parse_constant=_refuse).decode(text)
+    except (ValueError, RecursionError, _NotPlain):
+        return None
+    finally:
+        if collecting:
+            gc.enable()
+    if not doc.pair_brackets():
+        return None
+    if data.__class__ is list:
+        data = doc.sequence(data, start)
+    return data
+
+
+def _plain(text: str) -> bool:
+    """No character, escape or integer the YAML reader reads otherwise (the checks
+    above); on ASCII text, as byte translations, ten times faster than the regexes."""
+    if _RISKY_ESCAPE.search(text) or _KEY_APART.search(text):
+        return False
+    if text.isascii():
+        raw = text.encode("ascii")
+        return not raw.translate(None, _ASCII_PLAIN) and raw.translate(_DIGITS_AS_ZERO).find(_LONG_ZEROS) < 0
+    return not ("\t" in text or _not_plain().search(text) or _LONG_DIGITS.search(text))
+
+
+@cache
+def _not_plain() -> re.Pattern:
+    return re.compile(_NOT_PLAIN)  # only for text that is not ASCII: 5 ms to compile
+
+
+def source_text(data: Any) -> str | None:
+    """The JSON text ``data`` was read from by ``load``, or None."""
+    lazy = data._lazy if isinstance(data, (_LazyDict, _LazyList)) else None
+    return lazy[0].text if lazy else None
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _refuse(name: str):
+    raise _NotPlain(name)  # NaN, Infinity: the YAML reader's float resolver reads them
+
+
+class _Document:
+    """One text: its containers' positions, found when asked for."""
+
+    __slots__ = ("text", "path", "starts", "count", "dict_opens", "close_of")
+
+    def __init__(self, text: str, path: str | None) -> None:
+        self.text = text
+        self.path = path
+        self.starts: list[int] | None = None
+        self.count = itertools.count()
+        self.dict_opens: list[int] = []  # the n-th mapping closed opens here
+        self.close_of: dict[int, int] = {}  # bracket -> its partner
+
+    # -- while decoding ----------------------------------------------------------
+    def mapping(self, pairs: list) -> LocDict:
+        """The decoder's hook, called as each mapping closes (so in the order of the
+        closing braces): the mapping, its lists made located lists."""
+        out = _LazyDict(pairs)
+        if len(out) != len(pairs):
+            raise _NotPlain("duplicate key")  # the YAML reader reports it
+        n = next(self.count)
+        out._lazy = (self, n)
+        for key, value in pairs:
+            if value.__class__ is list:
+                out[key] = self.sequence(value, ("d", n, key))
+            if len(key) > _MAX_KEY:
+                raise _NotPlain("long key")
+        return out
+
+    def sequence(self, items: list, where: Any) -> LocList:
+        """A located list: ``where`` is its offset, or how to find it: ("d", n, key)
+        the value of ``key`` in the n-th mapping, ("l", where, i) item i of a list.
+        Never the parent itself: a reference back would make every config a cycle,
+        which only the cyclic collector frees (and slowly)."""
+        out = _LazyList(items)
+        out._lazy = (self, where)
+        for i, value in enumerate(items):
+            if value.__class__ is list:
+                out[i] = self.sequence(value, ("l", where, i))
+        return out
+
+    def locate(self, where: Any) -> int:
+        """The offset of the list ``where`` describes (see ``sequence``)."""
+        if where.__class__ is int:
+            return where
+        tag, parent, part = where
+        base = self.dict_opens[parent] if tag == "d" else self.locate(parent)
+        spans = self.entries(base)
+        if tag == "d":
+            return next(at for key, _, at in spans if key == part)
+        return spans[part][2]
+
+    def pair_brackets(self) -> bool:
+        """Pair every bracket outside strings; False past MAX_DEPTH (the YAML reader
+        reports that)."""
+        stack: list[int] = []
+        close_of, dict_opens, text = self.close_of, self.dict_opens, self.text
+        push, pop = stack.append, stack.pop
+        for m in _BRACKET.finditer(text):
+            kind = m.lastindex
+            if kind == 1:
+                push(m.start(1))
+                if len(stack) > MAX_DEPTH:
+                    return False
+            else:
+                opened = pop()
+                close_of[opened] = m.start(kind)
+                if kind == 2:
+                    dict_opens.append(opened)
+        return True
+
+    # -- when a position is asked for ---------------------------------------------
+    def at(self, offset: int) -> Location:
+        if self.starts is None:  # NEL, LS and PS are not in the text (_NOT_PLAIN)
+            text = self.text
+            self.starts = [0] + [m.end() for m in _BREAK.finditer(text)] \
+                if "\n" in text or "\r" in text else [0]
+        line = bisect.bisect_right(self.starts, offset)
+        return Location(self.path, line, offset - self.starts[line - 1] + 1)
+
+    def entries(self, offset: int) -> list[tuple[Any, int, int]]:
+        """(key, key offset, value offset) of the mapping at ``offset``; (None, -1,
+        value offset) for the items of a list. Values that are containers are stepped
+        over with the bracket pairs; a scalar with the separator after it is one match."""
+        text, close_of = self.text, self.close_of
+        is_dict = text[offset] == "{"
+        pos = _SPACE.match(text, offset + 1).end()
+        out: list[tuple[Any, int, int]] = []
+        if text[pos] in "}]":
+            return out
+        key_match, after_scalar, after_container = _KEY.match, _AFTER_SCALAR.match, _AFTER.match
+        while True:
+            if is_dict:
+                m = key_match(text, pos)
+                raw = m.group(1)
+                key = raw[1:-1] if "\\" not in raw else scanstring(text, pos + 1)[0]
+                out.append((key, pos, m.end()))
+                pos = m.end()
+            else:
+                out.append((None, -1, pos))
+            if text[pos] in "{[":
+                m = after_container(text, close_of[pos] + 1)
+            else:
+                m = after_scalar(text, pos)
+            if m.group(1) is None:
+                return out
+            pos = m.end()
+
+    def dict_offset(self, n: int) -> int:
+        return self.dict_opens[n]
+
+
+def _place(items: list, spans: list[tuple[Any, int, int]]) -> None:
+    """Give the lists among a list's items the offsets just found."""
+    for value, (_, _, at) in zip(items, spans):
+        if value.__class__ is _LazyList and value._lazy[1].__class__ is not int:
+            value._lazy = (value._lazy[0], at)
+
+
+class _LazyDict(LocDict):
+    """A LocDict whose locations are made when first read. Slots: a config has tens of
+    thousands of mappings, and an instance dictionary each is a fifth of reading it."""
+
+    __slots__ = ("_lazy", "loc", "key_locs", "value_locs")
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in ("loc", "key_locs", "value_locs"):
+            raise AttributeError(name)
+        doc, n = self._lazy
+        offset = doc.dict_offset(n)
+        if name == "loc":
+            self.loc = doc.at(offset)
+            return self.loc
+        entries, keys = _Entries(doc, offset), frozenset(self)
+        self.key_locs = LazyLocations(doc.at, None, entries, 1, keys)
+        self.value_locs = LazyLocations(doc.at, None, entries, 2, keys)
+        return self.key_locs if name == "key_locs" else self.value_locs
+
+
+class _LazyList(LocList):
+    """A LocList whose locations are made when first read."""
+
+    __slots__ = ("_lazy", "loc", "item_locs")
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in ("loc", "item_locs"):
+            raise AttributeError(name)
+        doc, offset = self._lazy
+        if offset.__class__ is not int:
+            offset = doc.locate(offset)
+            self._lazy = (doc, offset)
+        if name == "loc":
+            self.loc = doc.at(offset)
+            return self.loc
+        spans = doc.entries(offset)
+        _place(self, spans)
+        self.item_locs = [doc.at(at) for _, _, at in spans]
+        return self.item_locs
+
+
+class _Entries:
+    """The entries of one container, found in the text when first needed (and shared
+    by its key and value locations). It holds the document, never the container."""
+
+    __slots__ = ("doc", "offset", "spans")
+
+    def __init__(self, doc: _Document, offset: int) -> None:
+        self.doc, self.offset = doc, offset
+        self.spans: list[tuple[Any, int, int]] | None = None
+
+    def __call__(self) -> list[tuple[Any, int, int]]:
+        if self.spans is None:
+            self.spans = self.doc.entries(self.offset)
+        return self.spans

@@ -1,0 +1,328 @@
+"""A fast reader for the YAML that specs are written in, recording where every value is,
+as the YAML reader does (``yaml_spec.load``).
+
+PyYAML's pure-Python parser (needed for the bare ``?`` of ``[?, t, 12]``, which libyaml
+refuses) reads about 100 KB a second: a spec of 100,000 layers took a minute. This
+reads the common subset line by line: block mappings and sequences indented with
+spaces, keys that are plain words, one-line flow lists and mappings (``?`` included),
+plain scalars of a safe alphabet (sizes, names, expressions such as ``floor(t/2) + 1``)
+and quoted strings without escapes, comments. Anything else (tabs, anchors, aliases,
+tags, block scalars, multi-line scalars or flow collections, escapes, duplicate keys,
+non-ASCII text, documents markers...) gives None, and the YAML reader judges the
+document, with its own diagnostics.
+
+Where it answers, the data and every line:col are the YAML reader's: plain scalars are
+resolved and built by PyYAML's own resolver and constructors (``yes`` is true, ``1e3``
+a string, ``0x1F`` 31), and ``tests/test_perf_guard.py`` compares the two readers.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import Any
+
+import yaml
+
+from ..diagnostics import Location
+from .yaml_spec import LazyLocations, LocDict, LocList, _Loader
+
+# Printable ASCII and line feeds only: no tab, no carriage return, no control character.
+_ASCII_PLAIN = bytes(range(0x20, 0x7F)) + b"\n"
+# A mapping's key (a plain word, group 1, or a quoted string without escapes, group 2
+# with its quotes) and its colon; group 3 is the space after it. YAML wants a key within
+# 1,024 characters of its colon; these are far shorter.
+_KEY = re.compile(r"""(?:([A-Za-z_][A-Za-z0-9_.-]{0,200})|("[^"\\\n]{0,200}"|'[^'\n]{0,200}'(?!'))):( +|$)""",
+                  re.M)
+# A plain scalar of the safe alphabet: no indicator at its start, no colon or "#"
+# inside, and in brackets no comma or bracket either (in a block, ``enc[1]`` and
+# ``a, b`` are plain scalars). Trailing spaces are not part of it (YAML drops them).
+_PLAIN_FLOW = re.compile(r"(?:[A-Za-z0-9_.(~$+/]|-(?=[0-9A-Za-z.]))[A-Za-z0-9_.()*/+%$~@ -]*")
+_PLAIN_BLOCK = re.compile(r"(?:[A-Za-z0-9_.(~$+/]|-(?=[0-9A-Za-z.]))[A-Za-z0-9_.()*/+%$~@ \[\]{},-]*")
+_DOUBLE = re.compile(r'"[^"\\\n]*"')
+_SINGLE = re.compile(r"'[^'\n]*'(?!')")
+_SPACES = re.compile(r" *")
+# What may follow a value on its line: spaces, then the end or a comment.
+_LINE_END = re.compile(r" *(?:$| #[^\n]*$)", re.M)
+_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp"))
+_MAX_CACHE = 50_000
+
+
+class _NotPlain(Exception):
+    pass
+
+
+class _Map(LocDict):
+    """A LocDict with slots: a spec of 100,000 layers has as many mappings."""
+
+    __slots__ = ("loc", "key_locs", "value_locs")
+
+
+class _Seq(LocList):
+    __slots__ = ("loc", "item_locs")
+
+
+def load(text: str, path: str | None) -> Any | None:
+    """The document as ``yaml_spec.load(text, path)`` reads it (its data, with no
+    diagnostics), or None when only the YAML reader can say."""
+    if not text.isascii() or text.encode("ascii").translate(None, _ASCII_PLAIN):
+        return None
+    try:
+        # A line break after the end spares every look-ahead a bounds check.
+        return _Reader(text + "\n", path).read()
+    except (_NotPlain, RecursionError, IndexError):
+        return None
+
+
+class _Line:
+    """One line with content: its indentation, where its content starts (after a
+    sequence dash, if any) and that dash's column (-1: none)."""
+
+    __slots__ = ("indent", "col", "dash", "start", "number")
+
+    def __init__(self, indent: int, col: int, dash: int, start: int, number: int) -> None:
+        self.indent, self.col, self.dash, self.start, self.number = indent, col, dash, start, number
+
+
+class _Reader:
+    def __init__(self, text: str, path: str | None) -> None:
+        self.text = text
+        self.path = path
+        self.starts: list[int] = []
+        self.lines: list[_Line] = []
+        self._scan()
+
+    def _scan(self) -> None:
+        text, lines, starts = self.text, self.lines, self.starts
+        offset = 0
+        for number, raw in enumerate(text.split("\n"), start=1):
+            starts.append(offset)
+            stripped = raw.lstrip(" ")
+            indent = len(raw) - len(stripped)
+            if stripped and stripped[0] != "#":
+                col, dash = indent, -1
+                if stripped[0] == "-" and stripped[1:2] in (" ", ""):
+                    rest = stripped[1:].lstrip(" ")
+                    if not rest or rest[0] in "-#":
+                        raise _NotPlain  # a dash alone, nested dashes, a comment after a dash
+                    dash, col = indent, len(raw) - len(rest)
+                lines.append(_Line(indent, col, dash, offset + col, number))
+            offset += len(raw) + 1
+
+    def at(self, offset: int) -> Location:
+        line = bisect.bisect_right(self.starts, offset)
+        return Location(self.path, line, offset - self.starts[line - 1] + 1)
+
+    def read(self) -> Any:
+        if not self.lines or self.lines[0].dash >= 0:
+            raise _NotPlain  # empty, or a list at the top: not a spec
+        value, i = self.mapping(0, self.lines[0].indent)
+        if i != len(self.lines):
+            raise _NotPlain
+        return value
+
+    # -- block collections ---------------------------------------------------------
+    def mapping(self, i: int, indent: int) -> tuple[LocDict, int]:
+        """The block mapping whose first key starts line ``i`` at column ``indent``
+        (after a dash, for a list item's mapping)."""
+        lines, text = self.lines, self.text
+        out = _Map()
+        first = lines[i]
+        out.loc = self.at(first.start)
+        keys: dict[Any, int] = {}
+        values: dict[Any, int] = {}
+        while i < len(lines):
+            line = lines[i]
+            if line is not first and (line.indent != indent or line.dash >= 0):
+                if line.indent > indent or line.indent == indent:
+                    raise _NotPlain  # deeper than a sibling key, or a dash among keys
+                break
+            m = _KEY.match(text, line.start)
+            if m is None:
+                raise _NotPlain
+            key = _key(m)
+            if key in out:
+                raise _NotPlain  # a duplicate: the YAML reader reports it
+            keys[key] = line.start
+            after = m.end()
+            if after >= len(text) or text[after] in "\n#":
+                # Nothing on the line after the colon (a comment at most): a block below, or null.
+                nxt = lines[i + 1] if i + 1 < len(lines) else None
+                if nxt is not None and (nxt.indent > indent or nxt.indent == indent and nxt.dash >= 0):
+                    if nxt.dash >= 0:
+                        value, i = self.sequence(i + 1, nxt.indent)
+                        values[key] = nxt.indent + self.starts[nxt.number - 1]
+                    else:
+                        value, i = self.mapping(i + 1, nxt.indent)
+                        values[key] = nxt.start
+                else:
+                    value, i = None, i + 1
+                    values[key] = m.end(1 if m.group(1) else 2) + 1  # just after the colon
+            else:
+                value, values[key] = self.inline(after)
+                i += 1
+            out[key] = value
+        out.key_locs = LazyLocations(self.at, keys)
+        out.value_locs = LazyLocations(self.at, values)
+        return out, i
+
+    def sequence(self, i: int, indent: int) -> tuple[LocList, int]:
+        """The block sequence whose dashes are at column ``indent`` from line ``i``."""
+        lines, text = self.lines, self.text
+        out = _Seq()
+        out.loc = self.at(lines[i].indent + self.starts[lines[i].number - 1])
+        out.item_locs = []
+        while i < len(lines):
+            line = lines[i]
+            if line.indent != indent or line.dash < 0:
+                if line.indent > indent:
+                    raise _NotPlain
+                break
+            out.item_locs.append(self.at(line.start))
+            if _KEY.match(text, line.start):
+                value, i = self.mapping(i, line.col)
+            else:
+                value, _ = self.inline(line.start)
+                i += 1
+                if i < len(lines) and lines[i].indent > indent:
+                    raise _NotPlain  # a multi-line scalar, or worse
+            out.append(value)
+        return out, i
+
+    # -- one line ---------------------------------------------------------------------
+    def inline(self, pos: int) -> tuple[Any, int]:
+        """The value starting at ``pos`` and filling the rest of its line (a comment
+        may follow): (value, its offset)."""
+        pos = _SPACES.match(self.text, pos).end()
+        value, end = self.flow(pos, block=True)
+        if _LINE_END.match(self.text, end) is None:
+            raise _NotPlain
+        return value, pos
+
+    def flow(self, pos: int, block: bool = False) -> tuple[Any, int]:
+        """A value at ``pos``: (value, the offset after it)."""
+        text = self.text
+        ch = text[pos] if pos < len(text) else "\n"
+        if ch == "[":
+            return self.flow_list(pos)
+        if ch == "{":
+            return self.flow_map(pos)
+        if ch == '"':
+            m = _DOUBLE.match(text, pos)
+        elif ch == "'":
+            m = _SINGLE.match(text, pos)
+        else:
+            m = (_PLAIN_BLOCK if block else _PLAIN_FLOW).match(text, pos)
+            if m is None:
+                raise _NotPlain
+            raw = m.group().rstrip(" ")
+            end = pos + len(raw)
+            nxt = text[m.end()] if m.end() < len(text) else "\n"
+            if nxt not in ("\n#" if block else "],}"):
+                # ":", a quote, a bracket inside; in a block, YAML reads "a, b" as one
+                # scalar; in brackets, a line break or comment goes on to the next line
+                raise _NotPlain
+            if nxt == "#" and text[m.end() - 1] != " ":
+                raise _NotPlain  # "a#b" is one scalar to YAML
+            return _scalar(raw), end
+        if m is None:
+            raise _NotPlain
+        return m.group()[1:-1], m.end()
+
+    def flow_list(self, pos: int) -> tuple[LocList, int]:
+        text = self.text
+        out = _Seq()
+        out.loc = self.at(pos)
+        out.item_locs = []
+        pos = _SPACES.match(text, pos + 1).end()
+        if text[pos:pos + 1] == "]":
+            return out, pos + 1
+        while True:
+            out.item_locs.append(self.at(pos))
+            if text[pos] == "?":  # `[?, t, 12]`: a mapping of one empty pair, to YAML
+                after = _SPACES.match(text, pos + 1).end()
+                if text[after:after + 1] not in (",", "]"):
+                    raise _NotPlain
+                empty = _Map({None: None})
+                empty.loc = self.at(pos)
+                empty.key_locs = {None: self.at(pos + 1)}
+                empty.value_locs = {None: self.at(after)}
+                value, end = empty, after
+            else:
+                value, end = self.flow(pos)
+            out.append(value)
+            end = _SPACES.match(text, end).end()
+            ch = text[end:end + 1]
+            if ch == "]":
+                return out, end + 1
+            if ch != ",":
+                raise _NotPlain
+            pos = _SPACES.match(text, end + 1).end()
+            if text[pos:pos + 1] in ("]", ",", "\n", ""):
+                raise _NotPlain  # a trailing comma, an empty item, a line break
+
+    def flow_map(self, pos: int) -> tuple[LocDict, int]:
+        text = self.text
+        out = _Map()
+        out.loc = self.at(pos)
+        keys: dict[Any, int] = {}
+        values: dict[Any, int] = {}
+        pos = _SPACES.match(text, pos + 1).end()
+        if text[pos:pos + 1] != "}":
+            while True:
+                m = _KEY.match(text, pos)
+                if m is None or not m.group(3):
+                    raise _NotPlain
+                key = _key(m)
+                if key in out:
+                    raise _NotPlain
+                keys[key] = pos
+                vpos = m.end()
+                if text[vpos:vpos + 1] in ("?", ",", "}", "\n", "#", ""):
+                    raise _NotPlain
+                out[key], end = self.flow(vpos)
+                values[key] = vpos
+                end = _SPACES.match(text, end).end()
+                ch = text[end:end + 1]
+                if ch == "}":
+                    pos = end
+                    break
+                if ch != ",":
+                    raise _NotPlain
+                pos = _SPACES.match(text, end + 1).end()
+                if text[pos:pos + 1] in ("}", ",", "\n", ""):
+                    raise _NotPlain
+        out.key_locs = LazyLocations(self.at, keys)
+        out.value_locs = LazyLocations(self.at, values)
+        return out, pos + 1
+
+
+def _key(m: re.Match) -> Any:
+    return _scalar(m.group(1)) if m.group(1) else m.group(2)[1:-1]
+
+
+_resolved: dict[str, Any] = {}
+_loader: _Loader | None = None
+
+
+def _scalar(raw: str) -> Any:
+    """A plain scalar as the YAML reader builds it (its resolver's tag, its
+    constructor), cached: a spec repeats its few words thousands of times."""
+    global _loader
+    try:
+        return _resolved[raw]
+    except KeyError:
+        pass
+    if _loader is None:
+        _loader = _Loader("")
+    tag = _loader.resolve(yaml.ScalarNode, raw, (True, False))
+    if tag not in _TAGS:
+        raise _NotPlain
+    try:
+        value = _loader.yaml_constructors[tag](_loader, yaml.ScalarNode(tag, raw))
+    except Exception:
+        raise _NotPlain from None  # e.g. a date that is no date: the YAML reader says
+    if len(_resolved) >= _MAX_CACHE:
+        _resolved.clear()
+    _resolved[raw] = value
+    return value

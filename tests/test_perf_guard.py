@@ -1,0 +1,339 @@
+"""Performance regression guard (issue 7), robust on a noisy machine: it counts work,
+never wall-clock time.
+
+* The fast readers (``reading/located_yaml.py`` for specs, ``reading/located_json.py``
+  for Keras configs) answer for the inputs they are built for, and wherever they
+  answer, the data and every line:col equal the YAML reader's (the slow path they
+  stand in for); on mutated and generated documents they either agree or step aside.
+* The work per layer stays constant as a model grows: the number of Python function
+  calls (ours, sympy's, the readers') per layer is the same for a model ten times
+  larger, for specs (a chain and a graph of merges, over a symbolic axis) and for a
+  Keras config; symbolic arithmetic is done once per distinct size, not per layer;
+  networkx and PyYAML's parser are not used on these paths at all.
+
+Benchmarks with times are in ``benchmarks/`` (``python -m benchmarks``).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import json
+import os
+import pstats
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_fuzz_readers import SPEC_SEEDS, mutations
+
+from shapecheck.api import analyze_bytes
+from shapecheck.reading import located_json, located_yaml
+from shapecheck.reading.yaml_spec import LocDict, LocList, _JsonLoader, _load, _Loader
+
+REPO = Path(__file__).resolve().parent.parent
+# The differential properties run SHAPECHECK_FUZZ_EXAMPLES examples each (as the fuzz
+# tests do), a tenth of those here: this file stays under twenty seconds.
+EXAMPLES = max(20, int(os.environ.get("SHAPECHECK_FUZZ_EXAMPLES", "1500")) // 10)
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, print_blob=True,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                           HealthCheck.filter_too_much])
+
+
+def located(x) -> object:
+    """Data with every location the readers record, comparable with ==."""
+    if isinstance(x, LocDict):
+        return ("map", x.loc, [(k, x.key_locs[k], x.value_locs[k], located(v)) for k, v in x.items()])
+    if isinstance(x, LocList):
+        return ("seq", x.loc, [(at, located(v)) for at, v in zip(x.item_locs, x)])
+    return (type(x).__name__, repr(x))
+
+
+def same_as_yaml_reader(text: str, json_: bool) -> bool:
+    """The fast reader's answer equals the YAML reader's, or it gives none. True if it
+    answered."""
+    fast = (located_json if json_ else located_yaml).load(text, "f")
+    if fast is None:
+        return False
+    slow, found = _load(_JsonLoader if json_ else _Loader, text, "f")
+    assert found == []
+    assert located(fast) == located(slow)
+    return True
+
+
+# --- the fast readers answer, and agree ------------------------------------------------
+
+def _keras_configs() -> list[str]:
+    data = json.loads((REPO / "tests" / "fixtures" / "keras_configs.json").read_text())
+    return [json.dumps(c) for c in data.values()] + [json.dumps(c, indent=2) for c in data.values()]
+
+
+KERAS_CONFIGS = _keras_configs()
+
+
+def test_fast_readers_answer_for_what_they_are_built_for():
+    for text in SPEC_SEEDS:  # the specs, and the examples in docs/
+        if _load(_Loader, text, "f")[1] == [] and "[enc[" not in text:  # valid, and YAML as it is
+            assert same_as_yaml_reader(text, json_=False), text
+    for text in KERAS_CONFIGS:
+        assert same_as_yaml_reader(text, json_=True)
+        assert same_as_yaml_reader(text.replace("\n", "\r\n"), json_=True)
+    assert same_as_yaml_reader(chain(60), json_=False)
+    assert same_as_yaml_reader(merges(60), json_=False)
+
+
+@SETTINGS
+@given(st.sampled_from(range(len(SPEC_SEEDS))).flatmap(lambda i: mutations(SPEC_SEEDS[i])))
+def test_fast_yaml_reader_agrees_on_mutated_specs(text):
+    same_as_yaml_reader(text, json_=False)
+
+
+JSON_MUTATIONS = ["\\u00e9", "\\ud83d\\ude00", "\\ud800", "\\u0000", "\\/", "\\n", "\t", "\r\n", "\u2028",
+                  "\x85", "\ufeff", "\xe9", "1e5", "-0", "-0.0", "1E+2", "NaN", "Infinity", "9" * 120, ",",
+                  "[", "]", "{", "}", '"', ":", "#", "'", " ", "\n", "null", "true", '"a": 1, "a": 2',
+                  '"' + "k" * 1030 + '": 1, ', '"' + "k" * 150 + '": 1, ', '"k"' + " " * 1030 + ': 1, ']
+
+
+@SETTINGS
+@given(st.sampled_from(range(len(KERAS_CONFIGS))), st.data())
+def test_fast_json_reader_agrees_on_mutated_configs(i, data):
+    text = KERAS_CONFIGS[i]
+    for _ in range(data.draw(st.integers(1, 3))):
+        k = data.draw(st.integers(0, len(text)))
+        text = text[:k] + data.draw(st.sampled_from(JSON_MUTATIONS)) + text[k:]
+    same_as_yaml_reader(text, json_=True)
+
+
+_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**30, 10**30), st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=12), st.sampled_from(["?", "~", "yes", "1e3", "0x1F", "2001-12-14", "t", "2*t", "-.5"]))
+_values = st.recursive(_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4)), max_leaves=25)
+
+
+@SETTINGS
+@given(st.dictionaries(st.text(max_size=6), _values, max_size=5), st.sampled_from([None, 1, 2, 4]),
+       st.sampled_from([(", ", ": "), (",", ":"), (" ,  ", " :\n ")]), st.booleans(), st.booleans())
+def test_fast_json_reader_agrees_on_generated_json(value, indent, separators, ascii_only, crlf):
+    text = json.dumps(value, indent=indent, separators=separators, ensure_ascii=ascii_only)
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    same_as_yaml_reader(text, json_=True)
+
+
+_words = st.sampled_from(["a", "units", "type", "yes", "on", "null", "x_1", "B", "a-b", "x.y", "e-",
+                          "k" * 1030, "'q'", '"dq"'])
+_plain = st.sampled_from(["Dense", "16", "-3", "1.5", "1e3", "0x1F", "~", "yes", "t", "2*t", "floor(t/2) + 1",
+                          "t - 3", "2001-12-14", ".inf", "+1", "a b", "'q'", '"dq"', "'it''s'", "x: y", "a,b",
+                          "#c", "a #c", "&x", "*x", "!!str 1", "|", "[1, 2]", "[?, t, 12]", "{k: v}",
+                          "{k: [1, {j: 2}]}", "[ ]", "{}", "[a, ]", "[enc[1]]", "é"])
+
+
+@st.composite
+def _yaml_docs(draw, depth: int = 0, indent: int = 0) -> str:
+    """Block YAML: mappings and (possibly indentless) sequences of the scalars above,
+    with comments, blank lines and odd spacing."""
+    pad = " " * indent
+    lines = []
+    for key in draw(st.lists(_words, min_size=1, max_size=4)):
+        kind = draw(st.sampled_from(["scalar", "scalar", "map", "seq", "seq_indentless", "empty"])) \
+            if depth < 2 else "scalar"
+        gap = draw(st.sampled_from([" ", "  "]))
+        if kind == "scalar":
+            comment = draw(st.sampled_from(["", "  # note", " #x"]))
+            lines.append(f"{pad}{key}:{gap}{draw(_plain)}{comment}")
+        elif kind == "empty":
+            lines.append(f"{pad}{key}:")
+        elif kind == "map":
+            lines.append(f"{pad}{key}:{draw(st.sampled_from(['', '  # c']))}")
+            lines.append(draw(_yaml_docs(depth + 1, indent + draw(st.sampled_from([1, 2, 4])))))
+        else:
+            lines.append(f"{pad}{key}:")
+            dash = pad if kind == "seq_indentless" else pad + "  "
+            for _ in range(draw(st.integers(1, 3))):
+                if draw(st.booleans()):
+                    lines.append(f"{dash}- {draw(_plain)}")
+                else:
+                    item = draw(_yaml_docs(depth + 1, len(dash) + 2)).lstrip(" ")
+                    lines.append(f"{dash}-{draw(st.sampled_from([' ', '   ']))}{item}")
+        if draw(st.integers(0, 5)) == 0:
+            lines.append(draw(st.sampled_from(["", "# comment", "   ", "  # indented comment"])))
+    return "\n".join(lines)
+
+
+@SETTINGS
+@given(_yaml_docs(), st.booleans())
+def test_fast_yaml_reader_agrees_on_generated_yaml(text, newline):
+    same_as_yaml_reader(text + ("\n" if newline else ""), json_=False)
+
+
+# --- work per layer ----------------------------------------------------------------------
+
+_CHAIN = [("Dense", "units: 16"), ("ZeroPadding1D", "padding: 1"), ("Conv1D", "filters: 16\n    kernel_size: 3"),
+          ("LayerNormalization", ""), ("Conv1D", "filters: 16\n    kernel_size: 3\n    padding: same"),
+          ("Dropout", "rate: 0.1")]
+
+
+def chain(n: int) -> str:
+    """n layers, each on the one before, over x: [?, t, 16] (t symbolic)."""
+    out = ["dims:\n  t: {min: 8}\ninputs:\n  x: [?, t, 16]\nlayers:"]
+    for i in range(n):
+        kind, args = _CHAIN[i % len(_CHAIN)]
+        out.append(f"  - name: l{i}\n    type: {kind}" + (f"\n    {args}" if args else ""))
+    return "\n".join(out) + f"\noutputs: [l{n - 1}]\n"
+
+
+def merges(n: int) -> str:
+    """n layers in blocks of four: two branches, their sum, a concatenation with a
+    block far back."""
+    out = ["dims:\n  t: {min: 8}\ninputs:\n  x: [?, t, 16]\nlayers:"]
+    heads = ["x"]
+    for b in range(n // 4):
+        h, far = heads[-1], heads[max(0, len(heads) - 1 - b % 7)]
+        out += [f"  - {{name: b{b}a, type: Dense, units: 16, inputs: {h}}}",
+                f"  - {{name: b{b}c, type: Conv1D, filters: 16, kernel_size: 3, padding: same, inputs: {h}}}",
+                f"  - {{name: b{b}s, type: Add, inputs: [b{b}a, b{b}c]}}",
+                f"  - {{name: b{b}o, type: Concatenate, inputs: [b{b}s, {far}]}}",
+                f"  - {{name: b{b}d, type: Dense, units: 16, inputs: b{b}o}}"]
+        heads.append(f"b{b}d")
+    return "\n".join(out) + f"\noutputs: [{heads[-1]}]\n"
+
+
+def keras_config(n: int) -> str:
+    """A Keras 3 functional config of n layers (Dense and Add, with Keras's nested
+    initializer objects), as model.to_json() writes it."""
+    def tensor(name: str) -> dict:
+        return {"class_name": "__keras_tensor__", "config": {"shape": [None, 8], "dtype": "float32",
+                                                               "keras_history": [name, 0, 0]}}
+
+    def init(cls: str) -> dict:
+        return {"module": "keras.initializers", "class_name": cls, "config": {"seed": None},
+                "registered_name": None}
+
+    layers = [{"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
+               "config": {"batch_shape": [None, 8], "dtype": "float32", "name": "x"}, "name": "x",
+               "inbound_nodes": []}]
+    prev = "x"
+    for i in range(n):
+        if i % 3 == 2:
+            layer = {"class_name": "Add", "config": {"name": f"l{i}", "trainable": True, "dtype": "float32"},
+                     "inbound_nodes": [{"args": [[tensor(prev), tensor(f"l{i - 2}")]], "kwargs": {}}]}
+        else:
+            layer = {"class_name": "Dense", "config": {
+                "name": f"l{i}", "trainable": True, "dtype": "float32", "units": 8, "activation": "relu",
+                "use_bias": True, "kernel_initializer": init("GlorotUniform"), "bias_initializer": init("Zeros"),
+                "kernel_regularizer": None, "bias_regularizer": None, "kernel_constraint": None,
+                "bias_constraint": None}, "inbound_nodes": [{"args": [tensor(prev)], "kwargs": {}}]}
+        layer.update({"module": "keras.layers", "registered_name": None, "name": f"l{i}",
+                      "build_config": {"input_shape": [None, 8]}})
+        layers.append(layer)
+        prev = f"l{i}"
+    model = {"module": "keras", "class_name": "Functional", "registered_name": "Functional",
+             "config": {"name": "m", "trainable": True, "layers": layers, "input_layers": [["x", 0, 0]],
+                        "output_layers": [[prev, 0, 0]]}}
+    return json.dumps(model)
+
+
+def work(text: str, path: str) -> dict[str, int]:
+    """Python function calls made analysing ``text``, by area (deterministic counts),
+    and of the functions that decide questions about symbolic sizes (by name)."""
+    located_yaml._resolved.clear()  # each run resolves its own layer names
+    profile = cProfile.Profile()
+    profile.enable()
+    report = analyze_bytes(text.encode(), path)
+    profile.disable()
+    assert report.ok, report.diagnostics[:3]
+    counts = {"all": 0, "sympy": 0, "yaml": 0, "networkx": 0}
+    for (filename, _, name), (_, calls, *_) in pstats.Stats(profile).stats.items():
+        counts["all"] += calls
+        if filename.endswith("dims.py") and name.startswith("_"):
+            counts[name] = counts.get(name, 0) + calls
+        for area in ("sympy", "yaml", "networkx"):
+            if f"{os.sep}{area}{os.sep}" in filename:
+                counts[area] += calls
+    return counts
+
+
+@pytest.mark.parametrize("make,path,small,large", [
+    (chain, "chain.yaml", 150, 1500),
+    (merges, "merges.yaml", 150, 1500),
+    (keras_config, "model.json", 150, 1500),
+])
+def test_work_per_layer_is_constant(make, path, small, large):
+    work(make(30), path)  # imports done, the symbolic sizes of this model met once
+    few, many = work(make(small), path), work(make(large), path)
+    per_layer = {k: (few[k] / small, many[k] / large) for k in few}
+    # Ten times the layers, at most 10% more calls per layer, in every area: nothing
+    # quadratic, no search or sort whose cost per item grows with the model.
+    for area in ("all", "sympy", "yaml", "networkx"):
+        a, b = per_layer[area]
+        assert b <= 1.10 * a + 0.5, (area, per_layer)
+    # Symbolic arithmetic is remembered: the same few sizes recur layer after layer, so
+    # what reaches sympy per layer is hashing them for the caches, not arithmetic (a
+    # convolution over t recomputed is hundreds of calls).
+    assert per_layer["sympy"][1] <= 12, per_layer
+    # The fast readers and the plain-dict graph: PyYAML only resolves each new scalar
+    # (a layer's name), its parser idles (hundreds of calls a layer), networkx is unused.
+    assert per_layer["yaml"][1] <= 8, per_layer
+    assert many["networkx"] == 0, many
+
+
+@pytest.mark.parametrize("make", [chain, merges])
+def test_questions_about_sizes_are_decided_once(make):
+    """A model of 1,500 layers over t meets a handful of distinct sizes (t, t + 2...):
+    whether each is positive, or two are equal, is decided once per size, not once
+    per layer (each decision is a sympy substitution and expansion)."""
+    from shapecheck import dims
+
+    for cached in (dims._floor_div, dims._ceil_div, dims._quotient, dims._difference):
+        cached.cache_clear()
+    counts = work(make(1500), "model.yaml")
+    decided = {k: v for k, v in counts.items() if k in ("_positive", "_sign", "_is_integer", "_difference",
+                                                         "_floor_div", "_ceil_div", "_quotient")}
+    assert sum(decided.values()) <= 10, decided
+    assert counts.get("_ask", 0) >= 250  # the questions were asked, layer after layer
+
+
+def test_graph_sort_is_linear():
+    """Kahn's sort pushes each node once: a chain's order is the spec order."""
+    from shapecheck.graph import _sorted, build
+    from shapecheck.reading.spec import read_spec
+    from shapecheck.reading.yaml_spec import load
+
+    data, _ = load(merges(400), "m.yaml")
+    spec, _ = read_spec(data, "m.yaml", "yaml")
+    graph, found = build(spec)
+    assert found == []
+    assert len(graph.order) == len(spec.layers) + len(spec.inputs)
+    assert graph.order == _sorted(graph.g)
+    position = {n: i for i, n in enumerate(graph.order)}
+    assert all(position[u] < position[v] for u, v in graph.g.edges)
+
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.sampled_from(["get", "in", "set", "item", "copy", "iter", "del"]),
+                          st.sampled_from(["a", "b", "units", "zz"])), max_size=12))
+def test_lazy_locations_behave_as_a_dict(ops):
+    """A layer config's key and value locations are found in the text only when a
+    diagnostic reads one; before that, asking for a key, setting one or copying must
+    answer as the dict of Locations it stands for."""
+    text = '{"a": 1, "units": [2, 3], "b": {"c": null}}'
+    data = located_json.load(text, "f")
+    lazy, plain = data.key_locs, dict(_load(_JsonLoader, text, "f")[0].key_locs)
+    for op, key in ops:
+        if op == "get":
+            assert lazy.get(key) == plain.get(key)
+        elif op == "in":
+            assert (key in lazy) == (key in plain)
+        elif op == "set":
+            lazy[key] = plain[key] = located_json.Location("f", 9, 9)
+        elif op == "item":
+            assert (lazy[key] if key in lazy else None) == plain.get(key)
+        elif op == "copy":
+            lazy, plain = lazy.copy(), dict(plain)
+        elif op == "del" and key in plain:
+            del lazy[key], plain[key]
+        else:
+            assert list(lazy) == list(plain) and len(lazy) == len(plain)
+    assert dict(lazy.items()) == plain
