@@ -159,6 +159,26 @@ Rule = Callable[[Ctx], Mapped]
 RULES: dict[tuple[str, str], Rule] = {}
 
 
+def time_distributed_rule(framework: str, note: str) -> Rule:
+    """TimeDistributed in either framework: the wrapped layer's layout, run on one step's
+    shape, with ``note`` saying how the steps are folded into the batch."""
+    kind = "PyTorch" if framework == "pytorch" else "ONNX"
+
+    def rule(ctx: Ctx) -> Mapped:
+        inner = ctx.cfg.nested.get("layer")
+        if inner is None:
+            raise NotKnown("TimeDistributed without its layer")
+        wrapped = RULES.get((framework, inner.type))
+        if wrapped is None:
+            raise NotKnown(f"the {kind} layout of {inner.type} (in TimeDistributed) is not known to "
+                           "shapecheck")
+        shape = ctx.shape
+        got = wrapped(ctx.inner(inner, ((shape[0], *shape[2:]),)))
+        return Mapped(got.module, got.weights, (note, *got.notes), got.warnings)
+
+    return rule
+
+
 def layout_rule(framework: str, *types: str) -> Callable[[Rule], Rule]:
     def register(fn: Rule) -> Rule:
         for t in types:

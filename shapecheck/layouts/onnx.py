@@ -14,7 +14,18 @@ Keras does not have are not counted), so a layer counts as in PyTorch.
 from __future__ import annotations
 
 from ..dims import Dim, fmt, fmt_shape, mul
-from .base import Ctx, Mapped, NoEquivalent, NotKnown, activation_name, fw, layout_rule, perm, zeros
+from .base import (
+    Ctx,
+    Mapped,
+    NoEquivalent,
+    NotKnown,
+    activation_name,
+    fw,
+    layout_rule,
+    perm,
+    time_distributed_rule,
+    zeros,
+)
 from .recurrent import RECURRENT_TYPES, RnnCell, rnn_stack
 
 _ACT = {"linear": None, "relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh",
@@ -393,19 +404,6 @@ def multi_head_attention(ctx: Ctx) -> Mapped:
                        hint="see the PyTorch layout (nn.MultiheadAttention), which exporters start from")
 
 
-@layout_rule("onnx", "TimeDistributed")
-def time_distributed(ctx: Ctx) -> Mapped:
-    from .base import RULES
-
-    inner = ctx.cfg.nested.get("layer")
-    if inner is None:
-        raise NotKnown("TimeDistributed without its layer")
-    rule = RULES.get(("onnx", inner.type))
-    if rule is None:
-        raise NotKnown(f"the ONNX layout of {inner.type} (in TimeDistributed) is not known to "
-                       "shapecheck")
-    shape = ctx.shape
-    got = rule(ctx.inner(inner, ((shape[0], *shape[2:]),)))
-    note = ("TimeDistributed: reshape (N, T, ...) to (N*T, ...) before the operator and back after; "
-            "the weights are shared by the steps")
-    return Mapped(got.module, got.weights, (note, *got.notes), got.warnings)
+layout_rule("onnx", "TimeDistributed")(time_distributed_rule(
+    "onnx", ("TimeDistributed: reshape (N, T, ...) to (N*T, ...) before the operator and back after; "
+            "the weights are shared by the steps")))

@@ -11,7 +11,17 @@ statistics and ``num_batches_tracked`` of BatchNorm are buffers, not parameters.
 from __future__ import annotations
 
 from ..dims import Dim, compare, fmt, fmt_shape, mul
-from .base import Ctx, Mapped, NoEquivalent, NotKnown, activation_name, fw, layout_rule, perm, zeros
+from .base import (
+    Ctx,
+    Mapped,
+    NoEquivalent,
+    activation_name,
+    fw,
+    layout_rule,
+    perm,
+    time_distributed_rule,
+    zeros,
+)
 from .recurrent import RECURRENT_TYPES, RnnCell, RnnStack, rnn_stack
 
 # Keras activation -> what to apply after the PyTorch module (None: nothing).
@@ -521,19 +531,6 @@ def multi_head_attention(ctx: Ctx) -> Mapped:
 # --- wrappers -----------------------------------------------------------------------------------
 
 
-@layout_rule("pytorch", "TimeDistributed")
-def time_distributed(ctx: Ctx) -> Mapped:
-    from .base import RULES
-
-    inner = ctx.cfg.nested.get("layer")
-    if inner is None:
-        raise NotKnown("TimeDistributed without its layer")
-    rule = RULES.get(("pytorch", inner.type))
-    if rule is None:
-        raise NotKnown(f"the PyTorch layout of {inner.type} (in TimeDistributed) is not known to "
-                       "shapecheck")
-    shape = ctx.shape
-    got = rule(ctx.inner(inner, ((shape[0], *shape[2:]),)))
-    note = ("TimeDistributed: PyTorch's module runs on every step as one batch: reshape "
-            "(N, T, ...) to (N*T, ...) before it and back after; the weights are shared by the steps")
-    return Mapped(got.module, got.weights, (note, *got.notes), got.warnings)
+layout_rule("pytorch", "TimeDistributed")(time_distributed_rule(
+    "pytorch", ("TimeDistributed: PyTorch's module runs on every step as one batch: reshape "
+            "(N, T, ...) to (N*T, ...) before it and back after; the weights are shared by the steps")))

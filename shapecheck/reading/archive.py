@@ -54,6 +54,20 @@ def check_members(zf: zipfile.ZipFile, path: str) -> Diagnostic | None:
     return None
 
 
+def open_checked(fh: BinaryIO, path: str) -> tuple[zipfile.ZipFile | None, list[Diagnostic]]:
+    """The .keras archive opened, after its member names and sizes are checked; or why not."""
+    try:
+        zf = zipfile.ZipFile(fh)
+    except (zipfile.BadZipFile, ValueError, OSError) as e:
+        return None, [make("SC101", f"not a valid .keras (zip) archive: {e}", Location(path, 1, 1),
+                           hint="the file is truncated or not a Keras 3 archive")]
+    unsafe = check_members(zf, path)
+    if unsafe is not None:
+        zf.close()
+        return None, [unsafe]
+    return zf, []
+
+
 def read_config_text(fh: BinaryIO, path: str) -> tuple[str | None, list[Diagnostic]]:
     """``config.json`` of the archive open in ``fh`` (read from its central directory;
     nothing else is decompressed)."""
@@ -62,15 +76,10 @@ def read_config_text(fh: BinaryIO, path: str) -> tuple[str | None, list[Diagnost
     def refuse(message: str, hint: str | None = None) -> tuple[None, list[Diagnostic]]:
         return None, [make("SC108", message, here, hint=hint)]
 
-    try:
-        zf = zipfile.ZipFile(fh)
-    except (zipfile.BadZipFile, ValueError, OSError) as e:
-        return None, [make("SC101", f"not a valid .keras (zip) archive: {e}", here,
-                           hint="the file is truncated or not a Keras 3 archive")]
+    zf, found = open_checked(fh, path)
+    if zf is None:
+        return None, found
     with zf:
-        unsafe = check_members(zf, path)
-        if unsafe is not None:
-            return None, [unsafe]
         seen = {i.filename for i in zf.infolist()}
         if "config.json" not in seen:
             return None, [make("SC102", "this zip has no config.json: not a Keras 3 .keras archive",

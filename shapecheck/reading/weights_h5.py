@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from ..diagnostics import Diagnostic, Location, make
-from .archive import check_members
+from .archive import open_checked
 from .h5 import _unsafe_object, is_hdf5
 
 MAX_LINKS = 100_000  # groups and datasets in one file; the largest keras.applications model has ~3,000
@@ -145,15 +145,10 @@ def read(fh: BinaryIO, path: str) -> tuple[WeightsFile | None, list[Diagnostic]]
 
 def _archive_member(fh: BinaryIO, path: str) -> tuple[BinaryIO | None, list[Diagnostic]]:
     here = Location(path, 1, 1)
-    try:
-        zf = zipfile.ZipFile(fh)
-    except (zipfile.BadZipFile, ValueError, OSError) as e:
-        return None, [make("SC101", f"not a valid .keras (zip) archive: {e}", here,
-                           hint="the file is truncated or not a Keras 3 archive")]
+    zf, found = open_checked(fh, path)
+    if zf is None:
+        return None, found
     with zf:
-        unsafe = check_members(zf, path)
-        if unsafe is not None:
-            return None, [unsafe]
         try:
             info = zf.getinfo(WEIGHTS_MEMBER)
         except KeyError:
