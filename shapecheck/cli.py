@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import re
 import sys
@@ -243,17 +244,24 @@ def _main(argv: Sequence[str] | None) -> int:
     severity = config.severity
     fmt = args.format or config.format or "text"
     crashed = False
-    for path in _files(args.files, args.only_models):
-        try:
-            reports.append(analyze_file(path, dims, custom))
-        except OSError as e:
-            print(f"shapecheck: error: {path}: {e.strerror or e}", file=err)
-            return EXIT_USAGE
-        except Exception as e:  # a bug of ours: say so plainly, keep checking the rest
-            crashed = True
-            print(f"shapecheck: internal error on {path}: {type(e).__name__}: {_clip(str(e))} "
-                  "(this is a shapecheck bug; please report it with the file)", file=err)
-
+    # The analysis makes no reference cycles to free: the cyclic collector was a fifth of
+    # the time on large configs, for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for path in _files(args.files, args.only_models):
+            try:
+                reports.append(analyze_file(path, dims, custom))
+            except OSError as e:
+                print(f"shapecheck: error: {path}: {e.strerror or e}", file=err)
+                return EXIT_USAGE
+            except Exception as e:  # a bug of ours: say so plainly, keep checking the rest
+                crashed = True
+                print(f"shapecheck: internal error on {path}: {type(e).__name__}: {_clip(str(e))} "
+                      "(this is a shapecheck bug; please report it with the file)", file=err)
+    finally:
+        if collecting:  # main() called in a longer-lived process (tests, the library)
+            gc.enable()
     if args.layout != "keras":
         from .layouts import relayout
 

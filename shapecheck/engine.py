@@ -223,8 +223,8 @@ def _check_sizes(cfg: LayerConfig) -> None:
     size is at most MAX_SIZE, and a list of them is short: a hostile file's 10**5000
     units would otherwise reach Python's limit on formatting integers."""
     for key, value in cfg.args.items():
-        if key in _NOT_SIZES:
-            continue
+        if key in _NOT_SIZES or not isinstance(value, (int, list, tuple)) or isinstance(value, bool):
+            continue  # no integers in it (_ints would find none)
         ints = _ints(value, _MAX_ARG_INTS + 1)
         if len(ints) > _MAX_ARG_INTS:
             raise Finding("SC403", f"{cfg.type} argument {key}: more than {_MAX_ARG_INTS} integers; "

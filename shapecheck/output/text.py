@@ -4,6 +4,7 @@ editors can jump to them. Fits 80 columns."""
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from typing import Iterable
 
@@ -73,9 +74,14 @@ def _table(layers: Iterable[LayerReport]) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
+def _wrapped(text: str, width: int, first: str, rest: str) -> tuple[str, ...]:
+    # Large models repeat the same sentences layer after layer; wrapping is the cost.
+    return tuple(textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest))
+
+
 def _wrap(text: str, indent: int) -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=" " * indent,
-                         subsequent_indent=" " * (indent + 2)) or [""]
+    return list(_wrapped(text, WIDTH, " " * indent, " " * (indent + 2))) or [""]
 
 
 def _explain(layer: LayerReport, st: Style) -> list[str]:
@@ -91,7 +97,7 @@ def _explain(layer: LayerReport, st: Style) -> list[str]:
         for axis in w.axes:
             head = f"{fmt(axis.size)} = {axis.formula}"
             pad = max(len(head), 16)
-            body = textwrap.wrap(axis.why, WIDTH - 6 - pad) or [""]
+            body = list(_wrapped(axis.why, WIDTH - 6 - pad, "", "")) or [""]
             out.append(f"    {head:>{pad}}  {body[0]}")
             out += [f"    {'':{pad}}  {more}" for more in body[1:]]
     return out

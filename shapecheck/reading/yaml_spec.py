@@ -381,7 +381,9 @@ def _too_deep(what: str, path: str | None) -> list[Diagnostic]:
 
 def load(text: str, path: str | None = None, json: bool = False) -> tuple[Any, list[Diagnostic]]:
     """Parse one document (``json=True``: with JSON's number syntax). Returns
-    (data or None, diagnostics)."""
+    (data or None, diagnostics). Plain JSON and the usual block YAML of specs are read
+    by fast readers (``located_json``, ``located_yaml``) that give the same data and
+    locations; whatever they step aside for, PyYAML reads."""
     if json:
         from . import located_json
 
