@@ -270,8 +270,9 @@ def test_work_per_layer_is_constant(make, path, small, large):
         assert b <= 1.10 * a + 0.5, (area, per_layer)
     # Symbolic arithmetic is remembered: the same few sizes recur layer after layer, so
     # what reaches sympy per layer is hashing them for the caches, not arithmetic (a
-    # convolution over t recomputed is hundreds of calls).
-    assert per_layer["sympy"][1] <= 12, per_layer
+    # convolution over t recomputed is hundreds of calls). About 8 alone, 13 after the
+    # whole suite has filled sympy's and our caches: the bound leaves room for that.
+    assert per_layer["sympy"][1] <= 40, per_layer
     # The fast readers and the plain-dict graph: PyYAML only resolves each new scalar
     # (a layer's name), its parser idles (hundreds of calls a layer), networkx is unused.
     assert per_layer["yaml"][1] <= 8, per_layer
