@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..diagnostics import Diagnostic, Finding, Location, make
-from ..dims import Dim, Shape, fmt, fmt_shape, product, to_json, total
+from ..dims import Dim, Shape, fmt, fmt_shape, mul, product, to_json, total
 from ..reading.spec import LayerConfig
 from ..rules.registry import Weight, lookup
 
@@ -240,6 +240,38 @@ def activation_name(value: Any, default: str | None = "linear") -> str | None:
     if isinstance(value, Mapping) and isinstance(value.get("config"), str):
         return value["config"].lower()
     return None
+
+
+# --- pieces both frameworks' rules use ------------------------------------------------------
+
+
+def literal(v: object) -> str:
+    """A config value as written into a module or operator string."""
+    return repr(round(v, 12)) if isinstance(v, float) else str(v)
+
+
+def gate_reorder(x: str, order: str | None, axis: int) -> str:
+    """The transform that reorders a stacked kernel's gate blocks (``'ifco->iofc'``)."""
+    return f"gates({x}, '{order}', axis={axis})" if order else x
+
+
+def then_activation(ctx: Ctx, op: str, table: Mapping[str, str | None]) -> str:
+    """The module or operator, then the layer's activation as the framework names it."""
+    name = activation_name(ctx.raw("activation"))
+    if name is None:
+        return f"{op}, then the layer's own activation (not a Keras name)"
+    act = table.get(name, f"Keras's {name!r} activation")
+    return op if act is None else f"{op}, then {act}"
+
+
+def depthwise_kernel(k: Weight, rank: int, name: str) -> tuple:
+    """Keras's (k..., c, m) -> (c*m, 1, k...), PyTorch's and ONNX's grouped convolution
+    weight: output channel c*m + j is Keras's channel c, multiplier j, the same order.
+    Returns the weight, c and m."""
+    c, m = k.shape[-2], k.shape[-1]
+    ks = ", ".join(fmt(s) for s in k.shape[:rank])
+    t = "{0}" + f".reshape({ks}, -1)." + perm(rank, *range(rank)) + "[:, None]"
+    return fw(name, (mul(c, m), 1, *k.shape[:rank]), [k], t), c, m
 
 
 # --- the driver ----------------------------------------------------------------------------

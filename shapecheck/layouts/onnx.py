@@ -19,10 +19,13 @@ from .base import (
     Mapped,
     NoEquivalent,
     NotKnown,
-    activation_name,
+    depthwise_kernel,
     fw,
+    gate_reorder,
     layout_rule,
+    literal,
     perm,
+    then_activation,
     time_distributed_rule,
     zeros,
 )
@@ -36,11 +39,7 @@ _ACT = {"linear": None, "relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh",
 
 
 def _then(ctx: Ctx, op: str) -> str:
-    name = activation_name(ctx.raw("activation"))
-    if name is None:
-        return f"{op}, then the layer's own activation (not a Keras name)"
-    act = _ACT.get(name, f"Keras's {name!r} activation")
-    return op if act is None else f"{op}, then {act}"
+    return then_activation(ctx, op, _ACT)
 
 
 def _ints(values) -> str:
@@ -50,10 +49,6 @@ def _ints(values) -> str:
 def _ones(shape: tuple) -> str:
     return f"np.ones({fmt(shape[0])})" if len(shape) == 1 else \
         f"np.ones(({', '.join(fmt(d) for d in shape)}))"
-
-
-def _num(v: object) -> str:
-    return repr(round(v, 12)) if isinstance(v, float) else str(v)
 
 
 # --- recurrent ---------------------------------------------------------------------------------
@@ -66,8 +61,7 @@ _ONNX_ACT = {"tanh": "Tanh", "sigmoid": "Sigmoid", "relu": "Relu"}
 
 
 def _reorder(x: str, cell: RnnCell, axis: int) -> str:
-    order = _ORDER[cell.kind][1]
-    return f"gates({x}, '{order}', axis={axis})" if order else x
+    return gate_reorder(x, _ORDER[cell.kind][1], axis)
 
 
 def _stack(parts: list[str]) -> str:
@@ -241,26 +235,29 @@ def _layout_note(ctx: Ctx, rank: int) -> tuple[str, ...]:
             "input and output",)
 
 
-@layout_rule("onnx", "Conv1D", "Conv2D", "Conv3D")
-def conv(ctx: Ctx) -> Mapped:
+def _conv_weights(ctx: Ctx) -> tuple[int, list]:
+    """Conv's and ConvTranspose's W and B: Keras's (k..., a, b) kernel is (b, a, k...) in
+    both, which is (out, in/groups, k...) for Conv and (in, out/groups, k...) for
+    ConvTranspose, as ONNX wants each."""
     k = ctx.need("kernel")
     b = ctx.weight("bias")
     rank = len(k.shape) - 2
     weights = [fw("W", (k.shape[-1], k.shape[-2], *k.shape[:rank]), [k], "{0}." + _to_onnx(rank))]
     if b is not None:
         weights.append(fw("B", b.shape, [b], "{0}"))
+    return rank, weights
+
+
+@layout_rule("onnx", "Conv1D", "Conv2D", "Conv3D")
+def conv(ctx: Ctx) -> Mapped:
+    rank, weights = _conv_weights(ctx)
     op = f"Conv({', '.join(_conv_attrs(ctx, rank, ctx.args['groups']))})"
     return Mapped(_then(ctx, op), tuple(weights), _layout_note(ctx, rank))
 
 
 @layout_rule("onnx", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose")
 def conv_transpose(ctx: Ctx) -> Mapped:
-    k = ctx.need("kernel")
-    b = ctx.weight("bias")
-    rank = len(k.shape) - 2
-    weights = [fw("W", (k.shape[-1], k.shape[-2], *k.shape[:rank]), [k], "{0}." + _to_onnx(rank))]
-    if b is not None:
-        weights.append(fw("B", b.shape, [b], "{0}"))
+    rank, weights = _conv_weights(ctx)
     ks, st, dil, op = (ctx.args[a] for a in ("kernel_size", "strides", "dilation_rate",
                                              "output_padding"))
     attrs = [f"kernel_shape={_ints(ks)}", f"strides={_ints(st)}", f"dilations={_ints(dil)}"]
@@ -277,19 +274,12 @@ def conv_transpose(ctx: Ctx) -> Mapped:
                   _layout_note(ctx, rank))
 
 
-def _depthwise(k, rank: int, name: str):
-    c, m = k.shape[-2], k.shape[-1]
-    ks = ", ".join(fmt(s) for s in k.shape[:rank])
-    t = "{0}" + f".reshape({ks}, -1)." + perm(rank, *range(rank)) + "[:, None]"
-    return fw(name, (mul(c, m), 1, *k.shape[:rank]), [k], t), c, m
-
-
 @layout_rule("onnx", "DepthwiseConv1D", "DepthwiseConv2D")
 def depthwise(ctx: Ctx) -> Mapped:
     k = ctx.need("kernel")
     b = ctx.weight("bias")
     rank = len(k.shape) - 2
-    w, c, _ = _depthwise(k, rank, "W")
+    w, c, _ = depthwise_kernel(k, rank, "W")
     weights = [w] + ([fw("B", b.shape, [b], "{0}")] if b is not None else [])
     return Mapped(_then(ctx, f"Conv({', '.join(_conv_attrs(ctx, rank, c))})"), tuple(weights),
                   _layout_note(ctx, rank))
@@ -300,7 +290,7 @@ def separable(ctx: Ctx) -> Mapped:
     dk, pk = ctx.need("depthwise_kernel"), ctx.need("pointwise_kernel")
     b = ctx.weight("bias")
     rank = len(dk.shape) - 2
-    w, c, m = _depthwise(dk, rank, "depthwise.W")
+    w, c, m = depthwise_kernel(dk, rank, "depthwise.W")
     filters = pk.shape[-1]
     weights = [w, fw("pointwise.W", (filters, mul(c, m), *(1,) * rank), [pk], "{0}." + _to_onnx(rank))]
     if b is not None:
@@ -336,7 +326,7 @@ def batch_norm(ctx: Ctx) -> Mapped:
     if axis != 1:
         notes.append(f"ONNX normalizes axis 1; Keras normalizes axis {axis} of {fmt_shape(ctx.shape)}: "
                      "transpose that axis to position 1 and back")
-    return Mapped(f"BatchNormalization(epsilon={_num(eps)}, momentum={_num(momentum)})",
+    return Mapped(f"BatchNormalization(epsilon={literal(eps)}, momentum={literal(momentum)})",
                   tuple(weights), tuple(notes))
 
 
@@ -362,14 +352,14 @@ def layer_norm(ctx: Ctx) -> Mapped:
                fw("Scale", shape, [], _ones(shape), is_parameter=False)]
     if beta is not None:
         weights.append(fw("B", shape, [beta], "{0}"))
-    return Mapped(f"LayerNormalization(axis={axis}, epsilon={_num(ctx.raw('epsilon', 1e-3))})",
+    return Mapped(f"LayerNormalization(axis={axis}, epsilon={literal(ctx.raw('epsilon', 1e-3))})",
                   tuple(weights), ("ONNX LayerNormalization is opset 17 or later",))
 
 
 @layout_rule("onnx", "RMSNormalization")
 def rms_norm(ctx: Ctx) -> Mapped:
     axis, shape = _first_axis(ctx, "RMSNormalization")
-    return Mapped(f"RMSNormalization(axis={axis}, epsilon={_num(ctx.raw('epsilon', 1e-6))})",
+    return Mapped(f"RMSNormalization(axis={axis}, epsilon={literal(ctx.raw('epsilon', 1e-6))})",
                   (fw("scale", shape, [ctx.need("scale")], "{0}"),),
                   ("ONNX RMSNormalization is opset 23 or later",))
 
@@ -389,7 +379,7 @@ def group_norm(ctx: Ctx) -> Mapped:
     if axis != 1:
         notes.append(f"ONNX's channels are axis 1; Keras's are axis {axis} of {fmt_shape(ctx.shape)}")
     num = fmt(c) if groups == -1 else str(groups)
-    return Mapped(f"GroupNormalization(num_groups={num}, epsilon={_num(ctx.raw('epsilon', 1e-3))})",
+    return Mapped(f"GroupNormalization(num_groups={num}, epsilon={literal(ctx.raw('epsilon', 1e-3))})",
                   weights, tuple(notes))
 
 

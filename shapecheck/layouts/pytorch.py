@@ -15,10 +15,13 @@ from .base import (
     Ctx,
     Mapped,
     NoEquivalent,
-    activation_name,
+    depthwise_kernel,
     fw,
+    gate_reorder,
     layout_rule,
+    literal,
     perm,
+    then_activation,
     time_distributed_rule,
     zeros,
 )
@@ -34,12 +37,8 @@ _ACT = {"linear": None, "relu": "torch.relu", "sigmoid": "torch.sigmoid", "tanh"
         "mish": "F.mish", "exponential": "torch.exp", "log_softmax": "F.log_softmax(dim=-1)"}
 
 
-def _then(ctx: Ctx, module: str) -> str:
-    name = activation_name(ctx.raw("activation"))
-    if name is None:
-        return f"{module}, then the layer's own activation (not a Keras name)"
-    act = _ACT.get(name, f"Keras's {name!r} activation")
-    return module if act is None else f"{module}, then {act}"
+def _then(ctx: Ctx, op: str) -> str:
+    return then_activation(ctx, op, _ACT)
 
 
 def _tuple(values: tuple) -> str:
@@ -58,8 +57,7 @@ _ORDER = {"LSTM": ("i,f,g,o (Keras's i,f,c,o: the same blocks in the same order;
 
 
 def _reorder(x: str, cell: RnnCell, axis: int) -> str:
-    order = _ORDER[cell.kind][1]
-    return f"gates({x}, '{order}', axis={axis})" if order else x
+    return gate_reorder(x, _ORDER[cell.kind][1], axis)
 
 
 def _check_cells(ctx: Ctx, st: RnnStack) -> RnnCell:
@@ -308,21 +306,12 @@ def conv_transpose(ctx: Ctx) -> Mapped:
                   tuple(notes))
 
 
-def _depthwise(k, rank: int, name: str) -> tuple:
-    """Keras's (k..., c, m) -> PyTorch's (c*m, 1, k...): a grouped convolution's output
-    channel c*m + j is Keras's channel c, multiplier j, the same order."""
-    c, m = k.shape[-2], k.shape[-1]
-    ks = ", ".join(fmt(s) for s in k.shape[:rank])
-    t = "{0}" + f".reshape({ks}, -1)." + perm(rank, *range(rank)) + "[:, None]"
-    return fw(name, (mul(c, m), 1, *k.shape[:rank]), [k], t), c, m
-
-
 @layout_rule("pytorch", "DepthwiseConv1D", "DepthwiseConv2D")
 def depthwise(ctx: Ctx) -> Mapped:
     k = ctx.need("kernel")
     b = ctx.weight("bias")
     rank = len(k.shape) - 2
-    w, c, m = _depthwise(k, rank, "weight")
+    w, c, m = depthwise_kernel(k, rank, "weight")
     weights = [w]
     if b is not None:
         weights.append(fw("bias", b.shape, [b], "{0}"))
@@ -338,7 +327,7 @@ def separable(ctx: Ctx) -> Mapped:
     dk, pk = ctx.need("depthwise_kernel"), ctx.need("pointwise_kernel")
     b = ctx.weight("bias")
     rank = len(dk.shape) - 2
-    w, c, m = _depthwise(dk, rank, "0.weight")
+    w, c, m = depthwise_kernel(dk, rank, "0.weight")
     filters = pk.shape[-1]
     weights = [w, fw("1.weight", (filters, mul(c, m), *(1,) * rank), [pk], "{0}." + _to_torch(rank))]
     if b is not None:
@@ -353,10 +342,6 @@ def separable(ctx: Ctx) -> Mapped:
 
 
 # --- normalization ---------------------------------------------------------------------------------
-
-
-def _num(v: object) -> str:
-    return repr(round(v, 12)) if isinstance(v, float) else str(v)
 
 
 @layout_rule("pytorch", "BatchNormalization")
@@ -384,9 +369,9 @@ def batch_norm(ctx: Ctx) -> Mapped:
                 fw("running_var", (c,), [var], "{0}", is_parameter=False),
                 fw("num_batches_tracked", (), [], "np.array(0)", is_parameter=False)]
     eps, momentum = ctx.raw("epsilon", 1e-3), ctx.raw("momentum", 0.99)
-    args = [fmt(c), f"eps={_num(eps)}"]
+    args = [fmt(c), f"eps={literal(eps)}"]
     if isinstance(momentum, (int, float)):
-        args.append(f"momentum={_num(1 - momentum)}")
+        args.append(f"momentum={literal(1 - momentum)}")
     if not scale:
         args.append("affine=False")
     notes = ["PyTorch's momentum weighs the new batch (1 - Keras's momentum); the running "
@@ -427,7 +412,7 @@ def layer_norm(ctx: Ctx) -> Mapped:
     if center:
         weights.append(fw("bias", shape, [ctx.need("beta")], "{0}"))
     args = [_tuple(tuple(fmt(s) for s in shape)),
-            f"eps={_num(ctx.raw('epsilon', 1e-3))}"]
+            f"eps={literal(ctx.raw('epsilon', 1e-3))}"]
     if not scale:
         args.append("elementwise_affine=False")
     elif not center:
@@ -440,7 +425,7 @@ def rms_norm(ctx: Ctx) -> Mapped:
     shape = _trailing(ctx, sorted(ctx.args.get("axis", (-1,))), "nn.RMSNorm")
     s = ctx.need("scale")
     dims = _tuple(tuple(fmt(d) for d in shape))
-    return Mapped(f"nn.RMSNorm({dims}, eps={_num(ctx.raw('epsilon', 1e-6))})",
+    return Mapped(f"nn.RMSNorm({dims}, eps={literal(ctx.raw('epsilon', 1e-6))})",
                   (fw("weight", shape, [s], "{0}"),))
 
 
@@ -457,7 +442,7 @@ def group_norm(ctx: Ctx) -> Mapped:
     groups = ctx.args.get("groups", 32)
     weights = () if not scale else (fw("weight", (c,), [ctx.need("gamma")], "{0}"),
                                      fw("bias", (c,), [ctx.need("beta")], "{0}"))
-    args = [fmt(c) if groups == -1 else str(groups), fmt(c), f"eps={_num(ctx.raw('epsilon', 1e-3))}"]
+    args = [fmt(c) if groups == -1 else str(groups), fmt(c), f"eps={literal(ctx.raw('epsilon', 1e-3))}"]
     if not scale:
         args.append("affine=False")
     notes = () if axis == 1 else (f"PyTorch's channels are axis 1; Keras's are axis {axis} of "
