@@ -23,8 +23,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def child_env(**extra: str) -> dict[str, str]:
     """The environment of every child: shapecheck importable from this work tree (the
     console script of an editable install may point elsewhere), TensorFlow's C++ logs
-    off, no Python hash randomness in timings."""
+    off, no Python hash randomness in timings, and bytecode written: an installed
+    package (Keras, or shapecheck from PyPI) is byte-compiled at install, and a machine
+    that sets PYTHONDONTWRITEBYTECODE would otherwise have shapecheck's work tree
+    compiled from source in every process (half its import time)."""
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
     env["PYTHONHASHSEED"] = "0"
