@@ -2,8 +2,9 @@
 
 A size (``Dim``) is a Python ``int`` when it is known, ``None`` when it is unknown
 (Keras's ``None``: the batch axis, a ``?`` in a spec) and a sympy expression only
-when it depends on a named size such as ``t``. Keeping concrete sizes as ints means
-sympy is imported only by runs whose spec names a symbol.
+when it depends on a named size such as ``t``; a name alone is a ``NamedSize``, which
+stands for its sympy symbol. Keeping concrete sizes as ints and bare names as
+``NamedSize`` means sympy is imported only by runs that compute with a name.
 
 Expressions in specs (``"2*t"``, ``"floor(t/2)"``) go through a small parser of our
 own, never through ``sympy.sympify``: sympify evaluates Python, and a spec is
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -65,12 +67,107 @@ def _sympy():
     return sympy
 
 
+class NamedSize:
+    """A named size (``t``) as read, before any arithmetic: the seed's ``[?, t, 12]``
+    passes through a model untouched, and sympy (a fifth of a second to import) is
+    loaded only when a name enters arithmetic or a question only sympy answers. Then
+    it is the sympy symbol ``DimFacts`` makes (integer, positive): every operator and
+    sympy function converts it (``_sympy_``), and it equals that symbol.
+
+    Its hash is its own (sympy's hashes its assumptions): a set mixing it with the
+    equal sympy symbol keeps both, so ``canonical`` turns sympy's bare symbols back
+    into named sizes."""
+
+    __slots__ = ("name",)
+    is_integer = True  # what sympy says of the symbol, asked without sympy
+    is_Integer = False
+    is_Number = False
+    is_Symbol = True
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def _sympy_(self):
+        return _symbol(self.name)
+
+    def __getattr__(self, attr: str) -> Any:
+        """sympy's methods and properties (``subs``, ``free_symbols``...), the symbol's:
+        a library user holds a sympy size either way."""
+        if attr.startswith("_"):  # copy, pickle and the like ask for these: ours
+            raise AttributeError(attr)
+        return getattr(_symbol(self.name), attr)
+
+    def __str__(self) -> str:
+        return self.name
+
+    __repr__ = __str__
+
+    def __hash__(self) -> int:
+        return hash((NamedSize, self.name))
+
+    def __eq__(self, other: Any) -> bool:
+        if other.__class__ is NamedSize:
+            return self.name == other.name
+        sp = sys.modules.get("sympy")  # not loaded: other is no sympy expression
+        return sp is not None and isinstance(other, sp.Basic) and _symbol(self.name) == other
+
+    def __ne__(self, other: Any) -> bool:
+        return not self == other
+
+    # Arithmetic with nothing: the named size itself, sympy left unloaded.
+    def __add__(self, other: Any) -> Any:
+        return self if other.__class__ is int and other == 0 else _symbol(self.name) + other
+
+    def __radd__(self, other: Any) -> Any:
+        return self if other.__class__ is int and other == 0 else other + _symbol(self.name)
+
+    def __mul__(self, other: Any) -> Any:
+        return self if other.__class__ is int and other == 1 else _symbol(self.name) * other
+
+    def __rmul__(self, other: Any) -> Any:
+        return self if other.__class__ is int and other == 1 else other * _symbol(self.name)
+
+    def __sub__(self, other: Any) -> Any:
+        return self if other.__class__ is int and other == 0 else _symbol(self.name) - other
+
+
+def _through_sympy(op: str, reflected: bool = False):
+    def method(self: NamedSize, other: Any = None) -> Any:
+        sym = _symbol(self.name)
+        if other is None and op in ("__neg__", "__pos__", "__abs__"):
+            return getattr(sym, op)()
+        return getattr(sym, op)(other)
+    method.__name__ = op
+    return method
+
+
+for _op in ("__rsub__", "__truediv__", "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__",
+            "__rmod__", "__pow__", "__rpow__", "__neg__", "__pos__", "__abs__", "__lt__", "__le__",
+            "__gt__", "__ge__"):
+    setattr(NamedSize, _op, _through_sympy(_op))
+del _op
+
+
+@lru_cache(maxsize=None)
+def _symbol(name: str):
+    """The model's symbol for a name: integer and positive, as sizes are. sympy caches
+    symbols by name and assumptions, so every model's ``t`` is one symbol."""
+    return _sympy().Symbol(name, integer=True, positive=True)
+
+
+def _as_sympy(d: Any) -> Any:
+    return _symbol(d.name) if d.__class__ is NamedSize else d
+
+
 def canonical(value: Any) -> Dim:
-    """A sympy result back as an int when it is a plain number."""
-    if value is None or isinstance(value, int):
+    """A sympy result back as an int when it is a plain number, and as a named size
+    when it is a bare name."""
+    if value is None or isinstance(value, int) or value.__class__ is NamedSize:
         return value
     if value.is_Integer:
         return int(value)
+    if value.is_Symbol and value.is_integer and value.is_positive:
+        return NamedSize(value.name)
     return value
 
 
@@ -159,6 +256,8 @@ def compare(a: Dim, b: Dim, facts: DimFacts | None = None) -> bool | None:
         return None
     if isinstance(a, int) and isinstance(b, int):
         return a == b
+    if a.__class__ is NamedSize and b.__class__ is NamedSize and a.name == b.name:
+        return True
     diff, decided = _difference(a, b)
     if decided is not None:
         return decided
@@ -256,6 +355,7 @@ class DimFacts:
         self._answers: dict[tuple[str, Any], Any] = {}
 
     def _ask(self, question: str, expr: Any, decide) -> Any:
+        expr = _as_sympy(expr)
         key = (question, expr)
         try:
             return self._answers[key]
@@ -266,11 +366,10 @@ class DimFacts:
         answer = self._answers[key] = decide(expr)
         return answer
 
-    def symbol(self, name: str):
+    def symbol(self, name: str) -> NamedSize:
         s = self._symbols.get(name)
         if s is None:
-            s = _sympy().Symbol(name, integer=True, positive=True)
-            self._symbols[name] = s
+            s = self._symbols[name] = NamedSize(name)
         return s
 
     def _shifted(self, expr, bound: str):

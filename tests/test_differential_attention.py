@@ -113,10 +113,17 @@ def check(spec: dict, symbolic: bool) -> None:
         assert_no_mismatch(spec, compare_report(report, expected(spec)))
         return
     text = str(spec["inputs"])
+    # Where Keras's static shape agrees with the run only for some sizes, the report
+    # holds the computed shape and says so (SC307 "they agree only if"): for those
+    # sizes Keras's static shape is the other answer, and the report names it.
+    conditional = any(d["code"] == "SC307" and "agree only if" in d["message"] for d in report["diagnostics"])
     for subs in SIZES:
         subs = {k: v for k, v in subs.items() if k in text}
-        assert_no_mismatch(spec, compare_report(report, expected(spec, subs), subs=subs),
-                           f"symbolic report, {subs} substituted")
+        problems = compare_report(report, expected(spec, subs), subs=subs)
+        if problems and conditional and \
+                compare_report(report, expected(spec, subs, computed=True), subs=subs) == []:
+            continue
+        assert_no_mismatch(spec, problems, f"symbolic report, {subs} substituted")
     # Keras with t and s unknown: its None meets a symbolic size; a weight over a named
     # size cannot be built there at all. An all-None static shape agrees with any run, so
     # where it is wrong for every size (SC307), the report holds the computed shape.

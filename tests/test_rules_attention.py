@@ -243,6 +243,16 @@ def test_einsum_left_ellipsis_keeps_the_order_keras_reverses():
     assert got.output_shapes == ((N, 3, 3, 64),) and not report.diagnostics
 
 
+def test_einsum_static_shape_right_only_for_some_sizes_says_when():
+    """Reversed, (t, 1) under '...' is (1, t): Keras's static shape is right only if
+    t == 1. The report holds the computed shape and says so (found by hypothesis)."""
+    report, got = run({"type": "EinsumDense", "equation": "...bcde,bc->...de", "output_shape": [None, None]},
+                      [N, "t", 1, 1, 1, "t", N])
+    assert [str(d) for d in got.output_shapes[0]] == ["None", "t", "1", "t", "None"]
+    [d] = report.diagnostics
+    assert d.code == "SC307" and "(None, 1, t, None, None)" in d.message and "agree only if 1 == t" in d.message
+
+
 def test_einsum_output_shape_too_long_and_attention_rank2_causal():
     report, got = run({"type": "EinsumDense", "equation": "abc,cd->abd", "output_shape": [3, 6, 5]},
                       [N, 3, 4])

@@ -721,8 +721,14 @@ def einsum_dense(call: LayerCall) -> Output:
               if len(partial) > want else []) + \
         (["Keras inserts the axes under a left '...' in reverse order"] if left and elided > 2 else [])
     causes = causes or ["Keras's static shape is built from output_shape, not from the equation"]
+    # Sizes that may or may not be equal (1 and t): the static shape is right only if
+    # they are; the computed shape is reported, and the condition said, not guessed.
+    unless = list(dict.fromkeys(" == ".join(sorted((fmt(s), fmt(r)))) for s, r in zip(static, real)
+                                if s is not None and r is not None and compare(s, r, call.facts) is None)) \
+        if len(static) == len(real) else []
+    condition = f" (they agree only if {' and '.join(unless)})" if unless else ""
     notes.append(Note("SC307", f"Keras's static output shape for \"{call.name}\" is {fmt_shape(static)}, "
-                      f"but the einsum computes {fmt_shape(real)}: {'; '.join(causes)}",
+                      f"but the einsum computes {fmt_shape(real)}{condition}: {'; '.join(causes)}",
                       hint="layers built after it in Keras see the static shape"
                       + ("; give output_shape one size per output letter" if len(partial) > want
                          else "")))
