@@ -226,9 +226,15 @@ def import_time(s: Settings) -> dict:
     """``-X importtime`` of the CLI module and of a whole run on the seed: the total, the
     time per top-level package, the heaviest single modules."""
     out = {}
+    # A spec that computes with its named size (a valid Conv1D shortens t): sympy's import.
+    conv = CACHE / "conv_t.yaml"
+    CACHE.mkdir(parents=True, exist_ok=True)
+    conv.write_text("inputs: {x: [?, t, 16]}\nlayers:\n  - {type: Conv1D, filters: 8, kernel_size: 3}\n")
     for label, cmd in (("import shapecheck.cli", [PY, "-X", "importtime", "-c", "import shapecheck.cli"]),
                        ("shapecheck specs/seed_bilstm.yaml",
-                        [PY, "-X", "importtime", "-m", "shapecheck", str(SEED_SPEC)])):
+                        [PY, "-X", "importtime", "-m", "shapecheck", str(SEED_SPEC)]),
+                       ("shapecheck conv_t.yaml (a Conv1D computes t - 2)",
+                        [PY, "-X", "importtime", "-m", "shapecheck", str(conv)])):
         totals, by_package, by_module = [], {}, {}
         for _ in range(s.import_rounds):
             err = subprocess.run(cmd, cwd=ROOT, env=child_env(), capture_output=True, text=True).stderr
@@ -497,4 +503,33 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.output).write_text(text)
     print(text)
     log(f"written: {args.output}")
+    full = not settings.quick and set("abcde") <= set(results)
+    if full and Path(args.output).resolve() == (HERE / "RESULTS.md").resolve():
+        readme = ROOT / "README.md"
+        readme.write_text(readme_with_targets(readme.read_text(), text, info))
+        log(f"refreshed the targets table in {readme}")
     return 0
+
+
+README_START = "<!-- benchmarks: written by python -m benchmarks -->"
+README_END = "<!-- /benchmarks -->"
+
+
+def targets_table(results_md: str) -> list[str]:
+    """The rows of RESULTS.md's targets table (header included)."""
+    lines = results_md.splitlines()
+    start = lines.index("## Targets") + 2
+    end = lines.index("", start)
+    return lines[start:end]
+
+
+def readme_with_targets(readme: str, results_md: str, info: dict) -> str:
+    """The README with its block between the markers replaced by the targets table of
+    a full run: the README quotes the ratios, and cannot drift from RESULTS.md
+    (tests/test_benchmarks.py)."""
+    head, rest = readme.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    block = [README_START, "", *targets_table(results_md), "",
+             f"Measured on {info['date'][:10]}: {info['cpu']}, {info['cores']} cores, Keras {info['keras']}, "
+             f"TensorFlow {info['tensorflow']}.", README_END]
+    return head + "\n".join(block) + tail

@@ -67,6 +67,12 @@ def _sympy():
     return sympy
 
 
+# Symbolic arithmetic is cached: a model repeats the same few sizes (t, t + 2, t/2...)
+# layer after layer, and one sympy floor, expansion or assumption query costs as much
+# as checking a whole layer. Keys are exact (typed), results immutable.
+_CACHE_SIZE = 4096
+
+
 class NamedSize:
     """A named size (``t``) as read, before any arithmetic: the seed's ``[?, t, 12]``
     passes through a model untouched, and sympy (a fifth of a second to import) is
@@ -148,7 +154,7 @@ for _op in ("__rsub__", "__truediv__", "__rtruediv__", "__floordiv__", "__rfloor
 del _op
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=_CACHE_SIZE)
 def _symbol(name: str):
     """The model's symbol for a name: integer and positive, as sizes are. sympy caches
     symbols by name and assumptions, so every model's ``t`` is one symbol."""
@@ -198,10 +204,6 @@ def total(values: Iterable[Dim]) -> Dim:
     return add(*values)
 
 
-# Symbolic arithmetic is cached: a model repeats the same few sizes (t, t + 2, t/2...)
-# layer after layer, and one sympy floor, expansion or assumption query costs as much
-# as checking a whole layer. Keys are exact (typed), results immutable.
-_CACHE_SIZE = 4096
 
 
 def floor_div(n: Dim, s: int) -> Dim:

@@ -9,8 +9,21 @@ from pathlib import Path
 
 import pytest
 
-from shapecheck.dims import DimFacts, DimInfo, NamedSize, add, canonical, ceil_div, compare, exact_div, \
-    floor_div, fmt, mul, parse_dim, to_json
+from shapecheck.dims import (
+    DimFacts,
+    DimInfo,
+    NamedSize,
+    add,
+    canonical,
+    ceil_div,
+    compare,
+    exact_div,
+    floor_div,
+    fmt,
+    mul,
+    parse_dim,
+    to_json,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -125,4 +138,4 @@ def test_a_library_user_holds_a_sympy_size_either_way():
     assert t.is_positive is True
     assert copy.deepcopy(t) == t and pickle.loads(pickle.dumps(t)) == t
     with pytest.raises(AttributeError):
-        t._private
+        t._private  # noqa: B018
