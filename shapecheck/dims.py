@@ -117,41 +117,26 @@ class NamedSize:
         sp = sys.modules.get("sympy")  # not loaded: other is no sympy expression
         return sp is not None and isinstance(other, sp.Basic) and _symbol(self.name) == other
 
-    def __ne__(self, other: Any) -> bool:
-        return not self == other
 
-    # Arithmetic with nothing: the named size itself, sympy left unloaded.
-    def __add__(self, other: Any) -> Any:
-        return self if other.__class__ is int and other == 0 else _symbol(self.name) + other
-
-    def __radd__(self, other: Any) -> Any:
-        return self if other.__class__ is int and other == 0 else other + _symbol(self.name)
-
-    def __mul__(self, other: Any) -> Any:
-        return self if other.__class__ is int and other == 1 else _symbol(self.name) * other
-
-    def __rmul__(self, other: Any) -> Any:
-        return self if other.__class__ is int and other == 1 else other * _symbol(self.name)
-
-    def __sub__(self, other: Any) -> Any:
-        return self if other.__class__ is int and other == 0 else _symbol(self.name) - other
-
-
-def _through_sympy(op: str, reflected: bool = False):
-    def method(self: NamedSize, other: Any = None) -> Any:
-        sym = _symbol(self.name)
-        if other is None and op in ("__neg__", "__pos__", "__abs__"):
-            return getattr(sym, op)()
-        return getattr(sym, op)(other)
+def _through_sympy(op: str, identity: int | None = None):
+    """NamedSize's operator ``op``: its sympy symbol's, but with the identity (t + 0,
+    t * 1) the named size itself, sympy left unloaded."""
+    def method(self: NamedSize, *other: Any) -> Any:
+        if identity is not None and other[0].__class__ is int and other[0] == identity:
+            return self
+        return getattr(_symbol(self.name), op)(*other)
     method.__name__ = op
     return method
 
 
-for _op in ("__rsub__", "__truediv__", "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__",
-            "__rmod__", "__pow__", "__rpow__", "__neg__", "__pos__", "__abs__", "__lt__", "__le__",
-            "__gt__", "__ge__"):
-    setattr(NamedSize, _op, _through_sympy(_op))
-del _op
+for _op, _identity in (("__add__", 0), ("__radd__", 0), ("__sub__", 0), ("__mul__", 1), ("__rmul__", 1),
+                       ("__rsub__", None), ("__truediv__", None), ("__rtruediv__", None),
+                       ("__floordiv__", None), ("__rfloordiv__", None), ("__mod__", None),
+                       ("__rmod__", None), ("__pow__", None), ("__rpow__", None), ("__neg__", None),
+                       ("__pos__", None), ("__abs__", None), ("__lt__", None), ("__le__", None),
+                       ("__gt__", None), ("__ge__", None)):
+    setattr(NamedSize, _op, _through_sympy(_op, _identity))
+del _op, _identity
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -202,8 +187,6 @@ def product(dims: Iterable[Dim]) -> Dim:
 
 def total(values: Iterable[Dim]) -> Dim:
     return add(*values)
-
-
 
 
 def floor_div(n: Dim, s: int) -> Dim:
