@@ -16,6 +16,23 @@ _TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 if _TESTS_DIR not in sys.path:
     sys.path.insert(0, _TESTS_DIR)
 
+# Before any test module builds its settings: they inherit the profile loaded here.
+import hypothesis_profiles  # noqa: E402,F401
+
+if os.environ.get("CI"):
+    # In CI every optional test dependency is installed by the test extra: a module that
+    # fails to import is a missing install step, which a skip would hide.
+    _importorskip = pytest.importorskip
+
+    def _must_import(modname: str, *args, **kwargs):
+        try:
+            return _importorskip(modname, *args, **kwargs)
+        except pytest.skip.Exception as e:
+            pytest.fail(f"CI: {modname} must be importable (add it to the test extra): {e}",
+                        pytrace=False)
+
+    pytest.importorskip = _must_import
+
 
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory):

@@ -37,11 +37,12 @@ import strategies_attention as A  # noqa: E402
 from differential import analyze_dict as analyze  # noqa: E402
 from differential import assert_no_mismatch, compare_report  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis_profiles import examples  # noqa: E402
 from keras_oracle import build_keras_model, keras_facts, keras_model_facts, layer_output_tensors  # noqa: E402
 
 import shapecheck  # noqa: E402
 
-EXAMPLES = int(os.environ.get("SHAPECHECK_ATTENTION_EXAMPLES", "100"))
+EXAMPLES = examples(100, "SHAPECHECK_ATTENTION_EXAMPLES")
 # t and s substituted; with "2*t", "t + 1", "s + 1" that covers sizes 1..8, and t == s.
 SIZES = ({"t": 1, "s": 3}, {"t": 4, "s": 2}, {"t": 2, "s": 2})
 # An unknown axis is fed SENTINEL + its index when the model runs; every real size the
@@ -170,6 +171,34 @@ def test_errors_match_keras(cls):
                                  f"{errors or 'finds no error'}\nspec = {spec}")
 
     run()
+
+
+def _mha(layer: dict, q: list, v: list) -> dict:
+    return {"inputs": {"q": q, "v": v},
+            "layers": [{"name": "l", "type": "MultiHeadAttention", **layer, "inputs": ["q", "v"]}]}
+
+
+#: Counterexamples hypothesis found (issue 14's exploration runs), kept for good: each
+#: must get shapecheck's verdict equal to Keras's, whatever the generators draw next.
+ERROR_CASES = {
+    # rank 3 ignores attention_axes, except when expanding the sliding-window mask
+    "mha_sliding_window_two_axes": _mha({"num_heads": 1, "key_dim": 1, "attention_axes": [0, 0],
+                                         "sliding_window": 1}, [2, 2, 1], [2, 1, 1]),
+    "mha_sliding_window_three_axes": _mha({"num_heads": 1, "key_dim": 1, "attention_axes": [1, 0, 1],
+                                           "sliding_window": 2}, [None, 3, 2], [None, 4, 2]),
+    "mha_sliding_window_one_axis": _mha({"num_heads": 2, "key_dim": 1, "attention_axes": [0],
+                                         "sliding_window": 1}, [2, 2, 1], [2, 1, 1]),
+    "mha_causal_two_axes": _mha({"num_heads": 1, "key_dim": 1, "attention_axes": [0, 0],
+                                 "use_causal_mask": True}, [2, 2, 1], [2, 2, 1]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERROR_CASES))
+def test_found_cases_match_keras(name):
+    spec = ERROR_CASES[name]
+    report = shapecheck.analyze(copy.deepcopy(spec))
+    ok, why = _keras_accepts(spec)
+    assert report.ok == ok, f"Keras {'runs' if ok else 'fails: ' + why}; shapecheck {report.errors}"
 
 
 def test_every_class_is_registered():

@@ -12,7 +12,6 @@ SHAPECHECK_CONV_EXAMPLES=<n> overrides the number of examples per class (100).
 from __future__ import annotations
 
 import copy
-import os
 
 import pytest
 import sympy
@@ -24,8 +23,9 @@ import strategies_conv as S  # noqa: E402
 from differential import analyze_dict as analyze  # noqa: E402
 from differential import assert_no_mismatch, compare_report, expected_facts  # noqa: E402
 from hypothesis import HealthCheck, event, given, settings  # noqa: E402
+from hypothesis_profiles import examples  # noqa: E402
 
-MAX_EXAMPLES = int(os.environ.get("SHAPECHECK_CONV_EXAMPLES", "100"))
+MAX_EXAMPLES = examples(100, "SHAPECHECK_CONV_EXAMPLES")
 
 SETTINGS = settings(
     max_examples=MAX_EXAMPLES,

@@ -17,7 +17,6 @@ SHAPECHECK_CONVLSTM_EXAMPLES=<n> overrides the number of examples per class (100
 from __future__ import annotations
 
 import copy
-import os
 
 import pytest
 import sympy
@@ -29,11 +28,12 @@ import strategies_convlstm as S  # noqa: E402
 from differential import analyze_dict as analyze  # noqa: E402
 from differential import assert_no_mismatch, compare_report, expected_facts  # noqa: E402
 from hypothesis import HealthCheck, event, given, settings  # noqa: E402
+from hypothesis_profiles import examples  # noqa: E402
 from keras_oracle import build_keras_model  # noqa: E402
 
 import shapecheck  # noqa: E402
 
-MAX_EXAMPLES = int(os.environ.get("SHAPECHECK_CONVLSTM_EXAMPLES", "100"))
+MAX_EXAMPLES = examples(100, "SHAPECHECK_CONVLSTM_EXAMPLES")
 
 SETTINGS = settings(
     max_examples=MAX_EXAMPLES,

@@ -14,7 +14,6 @@ SHAPECHECK_DIFF_EXAMPLES=<n> overrides the number of examples per test (300).
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from pathlib import Path
 
@@ -27,10 +26,11 @@ import strategies as S  # noqa: E402
 from differential import analyze_dict as analyze  # noqa: E402
 from differential import assert_no_mismatch, compare_report, expected_facts  # noqa: E402
 from hypothesis import HealthCheck, event, given, settings  # noqa: E402
+from hypothesis_profiles import examples  # noqa: E402
 
 import shapecheck  # noqa: E402
 
-MAX_EXAMPLES = int(os.environ.get("SHAPECHECK_DIFF_EXAMPLES", "300"))
+MAX_EXAMPLES = examples(300, "SHAPECHECK_DIFF_EXAMPLES")
 
 DIFF_SETTINGS = settings(
     max_examples=MAX_EXAMPLES,

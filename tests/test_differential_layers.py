@@ -10,8 +10,6 @@ SHAPECHECK_LAYER_EXAMPLES=<n> overrides the number of examples per class (100).
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 pytestmark = pytest.mark.keras
@@ -21,8 +19,9 @@ import strategies_layers as L  # noqa: E402
 from differential import analyze_dict as analyze  # noqa: E402
 from differential import assert_no_mismatch, compare_report, expected_facts  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis_profiles import examples  # noqa: E402
 
-EXAMPLES = int(os.environ.get("SHAPECHECK_LAYER_EXAMPLES", "100"))
+EXAMPLES = examples(100, "SHAPECHECK_LAYER_EXAMPLES")
 SIZES = (1, 4)  # t substituted; with "t + 1" and "2*t" that covers sizes 1..8
 
 LAYER_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,

@@ -14,8 +14,6 @@ SHAPECHECK_PREPROCESSING_EXAMPLES=<n> overrides the number of examples per class
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 pytestmark = pytest.mark.keras
@@ -25,13 +23,14 @@ import strategies_preprocessing as P  # noqa: E402
 from differential import analyze_dict as analyze  # noqa: E402
 from differential import assert_no_mismatch, compare_report, expected_facts, norm_dim  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis_profiles import examples  # noqa: E402
 from keras_oracle import make_layer, resolve_dim  # noqa: E402
 
 import shapecheck  # noqa: E402
 import shapecheck.rules.preprocessing  # noqa: E402,F401  (registers the rules if the package does not yet)
 import shapecheck.rules.rnn_cells  # noqa: E402,F401
 
-EXAMPLES = int(os.environ.get("SHAPECHECK_PREPROCESSING_EXAMPLES", "100"))
+EXAMPLES = examples(100, "SHAPECHECK_PREPROCESSING_EXAMPLES")
 SIZES = (1, 4)  # t substituted; with "t + 1" and "2*t" that covers sizes 1..8
 
 LAYER_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,

@@ -24,7 +24,6 @@ import copy
 import io
 import json
 import math
-import os
 import re
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -33,12 +32,13 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples  # noqa: E402
 
 from shapecheck.api import analyze_bytes
 from shapecheck.diagnostics import CATALOGUE
 
 REPO = Path(__file__).resolve().parent.parent
-MAX_EXAMPLES = int(os.environ.get("SHAPECHECK_FUZZ_EXAMPLES", "1000"))
+MAX_EXAMPLES = examples(1000, "SHAPECHECK_FUZZ_EXAMPLES")
 FUZZ = settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.filter_too_much, HealthCheck.large_base_example])

@@ -306,14 +306,6 @@ def test_nested_model(variant, tmp_path):
     _assert_matches(entry)
 
 
-def test_keras_applications_model():
-    """Every model in keras.applications (ResNet, VGG, MobileNet, EfficientNet,
-    ConvNeXt, DenseNet, Inception, Xception, NASNet) starts with Conv2D and uses
-    BatchNormalization/pooling layers, none of which shapecheck supports yet; so
-    there is no application model to check end to end for now."""
-    pytest.skip("no keras.applications model uses only supported layers (all are convolutional)")
-
-
 def test_live_model_gives_the_same_report_as_its_json(tmp_path):
     """shapecheck.analyze(model) reads a live keras.Model's config (not its weights)."""
     import json

@@ -10,7 +10,6 @@ SHAPECHECK_LAYOUT_EXAMPLES=<n> overrides the number of examples per test (80).
 from __future__ import annotations
 
 import math
-import os
 
 import pytest
 
@@ -21,6 +20,7 @@ keras = pytest.importorskip("keras")
 import numpy as np  # noqa: E402
 from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from hypothesis_profiles import examples  # noqa: E402
 from keras_oracle import build_keras_model  # noqa: E402
 from layout_helpers import apply, random_weights  # noqa: E402
 
@@ -29,7 +29,7 @@ from shapecheck.layouts import layer_layout  # noqa: E402
 
 torch.set_num_threads(1)
 F = torch.nn.functional
-EXAMPLES = int(os.environ.get("SHAPECHECK_LAYOUT_EXAMPLES", "80"))
+EXAMPLES = examples(80, "SHAPECHECK_LAYOUT_EXAMPLES")
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, print_blob=True,
                     suppress_health_check=[HealthCheck.too_slow])
 BATCH = 2

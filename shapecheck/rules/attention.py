@@ -315,6 +315,18 @@ def _attention_axes(call: LayerCall, rank: int) -> tuple[int, ...]:
                       f"{rank}: {outside[0]} is out of range (Keras raises when it builds the layer)",
                       arg="attention_axes", hint=f"list distinct axes among 1..{rank - 2}")
     if rank == 3 and not call["dropout"] and not call["return_attention_scores"]:
+        if call["sliding_window"] is not None and len(given) > 1:
+            # _compute_attention still expands the (1, T, S) window mask towards the
+            # rank-4 scores at axis -2 * len(attention_axes) - 1, which the axes it
+            # otherwise ignores push out of range.
+            axis = -2 * len(given) - 1
+            raise Finding("SC403", f"MultiHeadAttention attention_axes={list(given)} with "
+                          f"sliding_window={call['sliding_window']} for inputs of rank 3: Keras "
+                          f"expands the window mask at axis {axis}, which is out of bounds for an "
+                          f"array with dimension 4 (Keras raises when the layer is called)",
+                          arg="attention_axes",
+                          hint="rank-3 inputs attend over their one position axis: drop "
+                          "attention_axes, or give one axis")
         return default
     # A normalized axis still negative indexes Keras's einsum letters from the end.
     axes = tuple(a if a >= 0 else a + rank + 1 for a in axes)
