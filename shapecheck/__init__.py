@@ -7,11 +7,10 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from .api import analyze
 from .errors import FileError, MissingFileError, ShapecheckError, UsageError
 from .report import LayerReport, Report
+from .version import __version__
 
 __all__ = ["analyze", "Report", "LayerReport", "ShapecheckError", "UsageError", "FileError",
            "MissingFileError", "__version__"]

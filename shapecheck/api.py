@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from .diagnostics import Location, make
 from .errors import FileError, MissingFileError, UsageError
-from .reading.spec import read_spec
+from .reading.spec_reader import read_spec
 from .report import Report
 
 
@@ -140,7 +140,7 @@ def analyze_bytes(raw: bytes, path: str, dims: Mapping[str, int] | None = None,
 
 def _not_utf8(raw: bytes, e: UnicodeDecodeError, path: str | None):
     """Where the first byte that is not UTF-8 is, and what the file likely is."""
-    from .reading.yaml_spec import LINE_BREAK
+    from .reading.located import LINE_BREAK
 
     start = raw[:e.start].decode("utf-8-sig", "replace")
     breaks = [m.end() for m in LINE_BREAK.finditer(start)]
@@ -162,7 +162,7 @@ def _spec_format(path: str | None) -> str:
 
 def _analyze_text(text: str, path: str, dims: Mapping[str, int] | None, container: str | None,
                   custom_layers: Any = None) -> Report:
-    from .reading.yaml_spec import load
+    from .reading.text import load
 
     as_json = container is not None or text.lstrip()[:1] in ("{", "[")
     try:

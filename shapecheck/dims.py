@@ -9,6 +9,11 @@ stands for its sympy symbol. Keeping concrete sizes as ints and bare names as
 Expressions in specs (``"2*t"``, ``"floor(t/2)"``) go through a small parser of our
 own, never through ``sympy.sympify``: sympify evaluates Python, and a spec is
 untrusted input.
+
+Why one module: every operation on sizes (arithmetic, comparison under ``DimFacts``,
+formatting, parsing) decides in the same place whether an int or a ``NamedSize``
+suffices or sympy must be imported; split apart, each piece would need that decision
+again, and the rules would import from several places what is one idea, a size.
 """
 
 from __future__ import annotations

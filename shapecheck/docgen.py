@@ -8,16 +8,28 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from . import engine  # noqa: F401  (registers the nested-model rule)
 from .rules import REGISTRY
 from .rules.registry import REQUIRED, Rule
 
-FAMILIES = {
+FAMILIES = {  # the order of docs/layers.md's sections
     "core": "Core layers",
+    "einsum_dense": "EinsumDense",
+    "activations": "Activations",
+    "attention": "Attention",
+    "conv": "Convolution",
+    "pooling": "Pooling",
+    "normalization": "Normalization",
+    "reshaping": "Reshaping",
+    "merge": "Merge",
     "recurrent": "Recurrent layers",
     "conv_recurrent": "Convolutional recurrent layers",
     "rnn_cells": "RNN with cells",
     "wrappers": "Wrappers",
     "nested": "Models used as layers",
+    "preprocessing": "Preprocessing: encoders and lookups",
+    "image_preprocessing": "Image preprocessing and augmentation",
+    "spectrograms": "Spectrograms",
     "ops": "Keras operations in configs",
 }
 

@@ -8,15 +8,15 @@ unknown), so one mistake yields one finding, not a cascade.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Mapping
+from typing import Any, Mapping
 
-from .diagnostics import Diagnostic, Finding, Location, make
+from .diagnostics import Diagnostic, Finding, Location, Severity, make
 from .dims import MAX_RANK, MAX_SIZE, Shape, fmt_big, fmt_shape, too_large, total
 from .graph import build
-from .reading.spec import LayerConfig, LayerSpec, ModelSpec, Ref
 from .report import Edge, LayerReport, Report
 from .rules.recurrent import CELLS
-from .rules.registry import REGISTRY, Rule, apply, lookup, params_of
+from .rules.registry import REGISTRY, Arg, LayerCall, Note, Output, Rule, apply, lookup, params_of, rule
+from .spec import LayerConfig, LayerSpec, ModelSpec, Ref
 
 _FAILED = None
 # Findings about a value point at the value, not at its key.
@@ -352,3 +352,45 @@ def _rank_hint(layer: LayerSpec, g) -> str | None:
             return (f"set `return_sequences: true` on {cfg.name!r} (line {loc.line}): without it "
                     f"{rnn.type} returns only its last step and drops the time axis")
     return "check the output shape of the layer before this one"
+
+
+# --- a model used as a layer ---------------------------------------------------------
+# A Sequential inside a Functional (keras.applications' ConvNeXt does it): its own graph
+# runs on the shapes it is called with, and its weights appear under its name, as
+# Keras's summary shows them (``inner/lstm/lstm_cell/kernel``). Its rule is registered
+# here, not among the layer families, because it runs the engine itself.
+
+
+def _graph(v: Any) -> Any:
+    if not isinstance(v, dict):
+        raise ValueError("expected the nested model's config")
+    return v
+
+
+@rule("Functional", "Sequential", "Model",
+      args=(Arg("graph", _graph, doc="the nested model, in spec form", kind="model"),),
+      accepts=("model",), inputs=None, family="nested")
+def nested_model(call: LayerCall) -> Output:
+    """Runs the inner model's layers on the call's inputs; its outputs are the layer's."""
+    from .reading.spec_reader import read_spec
+
+    spec, found = read_spec(call["graph"], None, "dict", lenient=True)
+    if spec is None or len(spec.inputs) != len(call.inputs):
+        want = 0 if spec is None else len(spec.inputs)
+        raise Finding("SC206", f"model {call.name!r} takes {want} input(s), got {len(call.inputs)}: "
+                      f"{', '.join(fmt_shape(s) for s in call.inputs)}")
+    # The inner InputLayers' shapes are what the model was built for; the call decides.
+    spec = replace(spec, inputs=tuple(replace(i, shape=s) for i, s in zip(spec.inputs, call.inputs)),
+                   facts=call.facts, custom=call.custom)
+    report = run(spec, found)
+    errors = [d for d in report.diagnostics if d.severity is Severity.ERROR]
+    if errors:
+        first = errors[0]
+        raise Finding(first.code, f"inside model {call.name!r}, layer {first.layer!r}: {first.message}",
+                      hint=first.hint)
+    weights = tuple(w for layer in report.layers.values() for w in layer.weights)
+    notes = tuple(Note(d.code, f"inside model {call.name!r}: {d.message}", d.hint)
+                  for d in report.diagnostics if d.severity is Severity.WARNING)
+    inner = ", ".join(f"{n} ({layer.type})" for n, layer in report.layers.items()
+                      if layer.type != "InputLayer")
+    return Output(report.outputs, weights, notes, (f"a model used as a layer: {inner}",))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from .diagnostics import Diagnostic, did_you_mean, make
-from .reading.spec import LayerSpec, ModelSpec, Ref
+from .spec import LayerSpec, ModelSpec, Ref
 
 
 class LayerGraph:

@@ -8,8 +8,8 @@ from typing import Any, Mapping
 
 from .diagnostics import Diagnostic, Location, Severity
 from .dims import Dim, Shape, add, mul, to_json
-from .reading.spec import LayerConfig
 from .rules.registry import Weight
+from .spec import LayerConfig
 
 
 @dataclass(frozen=True, slots=True)

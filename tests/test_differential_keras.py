@@ -352,7 +352,7 @@ def _plain(node):
 @pytest.mark.parametrize("path", SPECS, ids=[p.stem for p in SPECS])
 def test_shipped_specs_match_keras(path):
     """Every example spec, with each named size bound to a few values, as Keras builds it."""
-    from shapecheck.reading.yaml_spec import load
+    from shapecheck.reading.text import load
 
     data, found = load(path.read_text(), str(path))
     assert not found

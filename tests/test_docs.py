@@ -164,7 +164,7 @@ def _missing(words: list[str], text: str) -> list[str]:
 def test_cli_md_documents_every_option():
     """Every option of the main command (and every value of those with choices) is
     named in docs/cli.md, so the page cannot fall behind the parser."""
-    from shapecheck.cli import _parser
+    from shapecheck.commands.check import parser as _parser
 
     assert _missing(_option_words(_parser()), _read("cli.md")) == []
 

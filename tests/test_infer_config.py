@@ -29,7 +29,7 @@ from hypothesis import strategies as st  # noqa: E402
 import shapecheck  # noqa: E402
 from shapecheck.commands.infer_config import main  # noqa: E402
 from shapecheck.diagnostics import CATALOGUE  # noqa: E402
-from shapecheck.infer import Inference, InferredLayer, infer_file, to_spec_yaml  # noqa: E402
+from shapecheck.infer_config import Inference, InferredLayer, infer_file, to_spec_yaml  # noqa: E402
 
 _RNN = ("LSTM", "GRU", "SimpleRNN")
 

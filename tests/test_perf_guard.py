@@ -29,7 +29,8 @@ from test_fuzz_readers import SPEC_SEEDS, mutations
 
 from shapecheck.api import analyze_bytes
 from shapecheck.reading import located_json, located_yaml
-from shapecheck.reading.yaml_spec import LocDict, LocList, _JsonLoader, _load, _Loader
+from shapecheck.reading.located import LocDict, LocList
+from shapecheck.reading.pyyaml_loader import JsonLoader, Loader, load_with
 
 REPO = Path(__file__).resolve().parent.parent
 # The differential properties run SHAPECHECK_FUZZ_EXAMPLES examples each (as the fuzz
@@ -55,7 +56,7 @@ def same_as_yaml_reader(text: str, json_: bool) -> bool:
     fast = (located_json if json_ else located_yaml).load(text, "f")
     if fast is None:
         return False
-    slow, found = _load(_JsonLoader if json_ else _Loader, text, "f")
+    slow, found = load_with(JsonLoader if json_ else Loader, text, "f")
     assert found == []
     assert located(fast) == located(slow)
     return True
@@ -73,7 +74,7 @@ KERAS_CONFIGS = _keras_configs()
 
 def test_fast_readers_answer_for_what_they_are_built_for():
     for text in SPEC_SEEDS:  # the specs, and the examples in docs/
-        if _load(_Loader, text, "f")[1] == [] and "[enc[" not in text:  # valid, and YAML as it is
+        if load_with(Loader, text, "f")[1] == [] and "[enc[" not in text:  # valid, and YAML as it is
             assert same_as_yaml_reader(text, json_=False), text
     for text in KERAS_CONFIGS:
         assert same_as_yaml_reader(text, json_=True)
@@ -298,8 +299,8 @@ def test_questions_about_sizes_are_decided_once(make):
 def test_graph_sort_is_linear():
     """Kahn's sort pushes each node once: a chain's order is the spec order."""
     from shapecheck.graph import _sorted, build
-    from shapecheck.reading.spec import read_spec
-    from shapecheck.reading.yaml_spec import load
+    from shapecheck.reading.spec_reader import read_spec
+    from shapecheck.reading.text import load
 
     data, _ = load(merges(400), "m.yaml")
     spec, _ = read_spec(data, "m.yaml", "yaml")
@@ -321,7 +322,7 @@ def test_lazy_locations_behave_as_a_dict(ops):
     answer as the dict of Locations it stands for."""
     text = '{"a": 1, "units": [2, 3], "b": {"c": null}}'
     data = located_json.load(text, "f")
-    lazy, plain = data.key_locs, dict(_load(_JsonLoader, text, "f")[0].key_locs)
+    lazy, plain = data.key_locs, dict(load_with(JsonLoader, text, "f")[0].key_locs)
     for op, key in ops:
         if op == "get":
             assert lazy.get(key) == plain.get(key)

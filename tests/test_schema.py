@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 
 import shapecheck
 from shapecheck.cli import main
-from shapecheck.reading.yaml_spec import load
+from shapecheck.reading.text import load
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = Path(shapecheck.__file__).resolve().parent / "schema"

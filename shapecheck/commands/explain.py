@@ -10,8 +10,16 @@ import sys
 import textwrap
 from typing import Sequence
 
-from ..cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CommandLineError, Parser, add_model_options, load_model
 from ..dims import MAX_RANK, MAX_SIZE, fmt_shape
+from .common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandLineError,
+    Parser,
+    add_model_options,
+    load_model,
+)
 
 WIDTH = 80
 

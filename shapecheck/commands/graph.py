@@ -10,7 +10,15 @@ import subprocess
 import sys
 from typing import Sequence
 
-from ..cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CommandLineError, Parser, add_model_options, load_model
+from .common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandLineError,
+    Parser,
+    add_model_options,
+    load_model,
+)
 
 # What each output suffix is written as; Graphviz draws the images.
 _IMAGES = {".svg": "svg", ".png": "png"}

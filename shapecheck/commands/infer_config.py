@@ -10,7 +10,7 @@ import os
 import sys
 from typing import Sequence
 
-from ..cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CommandLineError, Parser
+from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CommandLineError, Parser
 
 PROG = "shapecheck infer-config"
 
@@ -44,7 +44,7 @@ def main(argv: Sequence[str]) -> int:
         print(f"{PROG}: error: {args.file}: no such file", file=err)
         return EXIT_USAGE
 
-    from ..infer import infer_file, to_json, to_spec_yaml
+    from ..infer_config import infer_file, to_json, to_spec_yaml
     from ..output.text import diagnostic_line
 
     try:

@@ -20,8 +20,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..diagnostics import Diagnostic, Finding, Location, make
 from ..dims import Dim, Shape, fmt, fmt_shape, mul, product, to_json, total
-from ..reading.spec import LayerConfig
 from ..rules.registry import Weight, lookup
+from ..spec import LayerConfig
 
 FRAMEWORKS = ("pytorch", "onnx")
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..dims import Dim
-from ..reading.spec import LayerConfig
 from ..rules.registry import Weight
+from ..spec import LayerConfig
 from .base import Ctx, NotKnown, activation_name, args_of
 
 KIND = {"LSTM": "LSTM", "LSTMCell": "LSTM", "CuDNNLSTM": "LSTM",

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 import os
 
-from .. import __version__
 from ..diagnostics import CATALOGUE, Severity
 from ..report import Report
+from ..version import __version__
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, Location, make
 from ..rules.keras_names import KERAS_LAYERS
-from .yaml_spec import LocDict, LocList, value_where, where
+from .located import LocDict, LocList, value_where, where
 
 MODEL_CLASSES = ("Functional", "Sequential", "Model")
 _KERAS_MODULES = ("keras", "tf_keras", "tensorflow")

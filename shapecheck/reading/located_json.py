@@ -1,5 +1,5 @@
 """A fast reader for plain JSON that records where every value is, as the YAML reader
-does (``yaml_spec.load``), for the megabyte Keras configs.
+does (``pyyaml_loader``), for the megabyte Keras configs.
 
 It accepts only strict JSON that the YAML reader reads the same way: anything else
 (tabs, comments, NaN, duplicate keys, surrogate escapes, characters YAML refuses or
@@ -27,7 +27,7 @@ from json.decoder import scanstring
 from typing import Any
 
 from ..diagnostics import Location
-from .yaml_spec import MAX_DEPTH, MAX_INT_CHARS, LazyLocations, LocDict, LocList
+from .located import MAX_DEPTH, MAX_INT_CHARS, LazyLocations, LocDict, LocList
 
 # What the YAML reader treats otherwise than JSON: characters it refuses (YAML's
 # non-printable ones), those it counts as line breaks inside a string (NEL, LS, PS), a
@@ -62,7 +62,7 @@ _AFTER = re.compile(r"[ \n\r]*(?:(,)[ \n\r]*)?")
 
 
 def load(text: str, path: str | None) -> Any | None:
-    """The document as ``yaml_spec.load(text, path, json=True)`` reads it (its data,
+    """The document as ``text.load(text, path, json=True)`` reads it (its data,
     with no diagnostics), or None when only the YAML reader can say."""
     start = _SPACE.match(text).end()
     if text[start:start + 1] not in ("{", "[") or not _plain(text):

@@ -1,5 +1,5 @@
 """A fast reader for the YAML that specs are written in, recording where every value is,
-as the YAML reader does (``yaml_spec.load``).
+as the YAML reader does (``pyyaml_loader``).
 
 PyYAML's pure-Python parser (needed for the bare ``?`` of ``[?, t, 12]``, which libyaml
 refuses) reads about 100 KB a second: a spec of 100,000 layers took a minute. This
@@ -25,7 +25,8 @@ from typing import Any
 import yaml
 
 from ..diagnostics import Location
-from .yaml_spec import LazyLocations, LocDict, LocList, _Loader
+from .located import LazyLocations, LocDict, LocList
+from .pyyaml_loader import Loader
 
 # Printable ASCII and line feeds only: no tab, no carriage return, no control character.
 _ASCII_PLAIN = bytes(range(0x20, 0x7F)) + b"\n"
@@ -63,7 +64,7 @@ class _Seq(LocList):
 
 
 def load(text: str, path: str | None) -> Any | None:
-    """The document as ``yaml_spec.load(text, path)`` reads it (its data, with no
+    """The document as ``text.load(text, path)`` reads it (its data, with no
     diagnostics), or None when only the YAML reader can say."""
     if not text.isascii() or text.encode("ascii").translate(None, _ASCII_PLAIN):
         return None
@@ -302,7 +303,7 @@ def _key(m: re.Match) -> Any:
 
 
 _resolved: dict[str, Any] = {}
-_loader: _Loader | None = None
+_loader: Loader | None = None
 
 
 def _scalar(raw: str) -> Any:
@@ -314,7 +315,7 @@ def _scalar(raw: str) -> Any:
     except KeyError:
         pass
     if _loader is None:
-        _loader = _Loader("")
+        _loader = Loader("")
     tag = _loader.resolve(yaml.ScalarNode, raw, (True, False))
     if tag not in _TAGS:
         raise _NotPlain

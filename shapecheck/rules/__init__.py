@@ -6,8 +6,9 @@ from . import (  # noqa: F401  (registration)
     conv,
     conv_recurrent,
     core,
+    einsum_dense,
+    image_preprocessing,
     merge,
-    nested,
     normalization,
     ops,
     pooling,
@@ -15,6 +16,7 @@ from . import (  # noqa: F401  (registration)
     recurrent,
     reshaping,
     rnn_cells,
+    spectrograms,
     wrappers,
 )
 from .keras_names import ALIASES

@@ -34,7 +34,7 @@ from typing import Any, Callable, Mapping
 
 from ..diagnostics import Diagnostic, Finding, Location, did_you_mean, make
 from ..dims import Dim, DimSyntaxError, dim_names, fmt_shape, parse_dim
-from ..reading.spec import LayerConfig
+from ..spec import LayerConfig
 from .registry import REGISTRY, Axis, LayerCall, Output, Rule, Weight
 
 FIELDS = ("inputs", "output", "outputs", "weights", "doc")
@@ -364,14 +364,3 @@ def _eval_axis(decl: Declaration, call: LayerCall, item: AxisExpr, weight: str |
         raise Finding("SC308", f"the custom rule for {decl.name} gives {item.text!r} = {value}",
                       hint="a size must be zero or more")
     return value
-
-
-def match(custom: Mapping[str, Rule], type_name: str) -> Rule | None:
-    """The declared rule for ``type_name``: by its exact name, or by the class name
-    after the module (``keras.src.applications.convnext.LayerScale`` is LayerScale)
-    when the declaration names no module."""
-    r = custom.get(type_name)
-    if r is not None:
-        return r
-    short = re.split(r"[.>]", type_name)[-1]
-    return custom.get(short) if short != type_name else None

@@ -1,8 +1,11 @@
 """Every layer class name that Keras 3.15.1 exports (``keras.layers``), so an
 unknown ``type:`` can be told apart from a real Keras layer shapecheck has no rule
 for yet, and misspellings get a "did you mean". Generated once from keras.layers;
-the test suite checks it against the installed Keras.
+the test suite checks it against the installed Keras. Also Keras's auto-names
+(``snake_case``), which layer names and weight-file keys are made of.
 """
+
+import re
 
 KERAS_LAYERS = frozenset((
     'Activation',
@@ -185,3 +188,10 @@ ALIASES = {
     "MaxPool1D": "MaxPooling1D", "MaxPool2D": "MaxPooling2D", "MaxPool3D": "MaxPooling3D",
     "SeparableConvolution1D": "SeparableConv1D", "SeparableConvolution2D": "SeparableConv2D",
 }
+
+
+def snake_case(name: str) -> str:
+    """Keras's ``to_snake_case``, which its auto-names are built from."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()

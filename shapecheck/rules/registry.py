@@ -10,12 +10,14 @@ validates a spec, fills Keras's defaults, and documents the rule.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
 
 from ..diagnostics import Finding, did_you_mean
 from ..dims import Dim, DimFacts, Shape, fmt_shape, product, total
-from ..reading.spec import LayerConfig
+from ..spec import LayerConfig
+from .keras_names import KERAS_LAYERS
 
 REQUIRED = object()
 
@@ -242,12 +244,13 @@ REGISTRY: dict[str, Rule] = {}
 
 
 def rule(*types: str, args: Iterable[Arg] = (), accepts: Iterable[str] = (), inputs: int | None = 1,
-         call_args: Iterable[str] = (), freezes: bool = True):
-    """Register ``fn`` as the rule for the Keras classes ``types``."""
+         call_args: Iterable[str] = (), freezes: bool = True, family: str | None = None):
+    """Register ``fn`` as the rule for the Keras classes ``types``; its family (the docs'
+    section) is the module it is written in unless ``family`` says otherwise."""
 
     def register(fn: Callable[[LayerCall], Output]) -> Callable[[LayerCall], Output]:
         r = Rule(tuple(types), fn, {a.name: a for a in args}, frozenset(accepts),
-                 fn.__module__.rsplit(".", 1)[-1], inputs, tuple(call_args),
+                 family or fn.__module__.rsplit(".", 1)[-1], inputs, tuple(call_args),
                  (fn.__doc__ or "").strip(), freezes)
         for t in types:
             REGISTRY[t] = r
@@ -292,21 +295,15 @@ CODE_LAYERS = frozenset({"Lambda", "TorchModuleWrapper", "JaxLayer", "FlaxLayer"
 
 
 def lookup(type_name: str, custom: Mapping[str, Rule] | None = None) -> Rule:
-    r = REGISTRY.get(type_name)
-    if r is not None:
-        return r
-    from .. import rules  # noqa: F401  (importing the package registers every family)
-
+    # Every family is registered: importing any module of this package runs
+    # rules/__init__.py, which imports them all.
     r = REGISTRY.get(type_name)
     if r is not None:
         return r
     if custom:
-        from .custom import match
-
         r = match(custom, type_name)
         if r is not None:
             return r
-    from .keras_names import KERAS_LAYERS
 
     if type_name in CODE_LAYERS or ">" in type_name or "." in type_name:
         what = f"a {type_name} layer runs code the model names" if type_name in CODE_LAYERS else \
@@ -326,6 +323,17 @@ def lookup(type_name: str, custom: Mapping[str, Rule] | None = None) -> Rule:
                   hint=f"did you mean {guess!r}?" if guess else
                   "use a Keras 3 layer class name, e.g. LSTM, Dense; for a class of your own, "
                   "declare its shapes in custom_layers (docs/custom-layers.md)")
+
+
+def match(custom: Mapping[str, Rule], type_name: str) -> Rule | None:
+    """The declared rule for ``type_name``: by its exact name, or by the class name
+    after the module (``keras.src.applications.convnext.LayerScale`` is LayerScale)
+    when the declaration names no module."""
+    r = custom.get(type_name)
+    if r is not None:
+        return r
+    short = re.split(r"[.>]", type_name)[-1]
+    return custom.get(short) if short != type_name else None
 
 
 def params_of(weights: Iterable[Weight], trainable: bool | None = None) -> Dim:

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..diagnostics import Finding
 from ..dims import Shape, compare, fmt, fmt_shape
-from ..reading.spec import LayerConfig
+from ..spec import LayerConfig
 from .checks import need_rank
 from .core import embedding
 from .recurrent import GRU, LSTM, SIMPLE_RNN, Cell, cell_weights, check_recurrent_input

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..diagnostics import Finding
 from ..dims import add, compare, fmt, fmt_shape, mul
-from ..reading.spec import LayerConfig
+from ..spec import LayerConfig
 from .checks import need_rank
 from .recurrent import CELLS
 from .registry import Arg, LayerCall, Note, Output, apply, choice_arg, rule

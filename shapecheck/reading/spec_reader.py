@@ -7,7 +7,6 @@ typo does not hide the rest of the report.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..diagnostics import Diagnostic, Location, did_you_mean, make
@@ -23,7 +22,9 @@ from ..dims import (
     parse_dim,
     too_large,
 )
-from .yaml_spec import LocDict, LocList, value_where, where
+from ..rules.keras_names import snake_case
+from ..spec import InputSpec, LayerConfig, LayerSpec, ModelSpec, Ref
+from .located import value_where, where
 
 TOP_KEYS = ("model", "dims", "inputs", "layers", "outputs", "custom_layers")
 # Keys of a layer entry that are not constructor arguments.
@@ -45,98 +46,6 @@ _REF = re.compile(r"^\s*([^\[\]()@\s]+)(?:@(\d+))?\s*(?:[\[(]\s*(-?\d+)\s*[\])])
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-@dataclass(frozen=True, slots=True)
-class Ref:
-    """``name`` or ``name[k]``: output k of a layer or model input (None = all outputs);
-    ``name@c[k]``: of the layer's call c (a shared layer called again)."""
-
-    name: str
-    index: int | None
-    location: Location
-    call: int = 0
-
-    @property
-    def node(self) -> str:
-        return node_id(self.name, self.call)
-
-    def __str__(self) -> str:
-        head = self.node
-        return head if self.index is None else f"{head}[{self.index}]"
-
-
-def node_id(name: str, call: int) -> str:
-    """The graph node of a layer call: its name for the first call, ``name@c`` after."""
-    return name if call == 0 else f"{name}@{call}"
-
-
-@dataclass(frozen=True, slots=True)
-class LayerConfig:
-    """One layer object: its class, its name and the constructor arguments given."""
-
-    name: str
-    type: str
-    args: Mapping[str, Any]
-    location: Location
-    arg_locations: Mapping[str, Location]
-    nested: Mapping[str, LayerConfig] = field(default_factory=dict)
-    value_locations: Mapping[str, Location] = field(default_factory=dict)
-    # Read from a Keras file: an argument unknown to the rule is ignored with a warning
-    # (Keras wrote it, so it is valid for some Keras version), not rejected.
-    lenient: bool = False
-
-    def where(self, arg: str | None, value: bool = False) -> Location:
-        """Where ``arg`` is written (its value, with ``value=True``), else the layer."""
-        if not arg:
-            return self.location
-        if value and arg in self.value_locations:
-            return self.value_locations[arg]
-        return self.arg_locations.get(arg, self.location)
-
-
-@dataclass(frozen=True, slots=True)
-class LayerSpec:
-    """One call of a layer in the model."""
-
-    config: LayerConfig
-    inputs: tuple[Ref, ...]
-    call_args: Mapping[str, tuple[Ref, ...]]
-    call: int = 0  # > 0: a shared layer called again (``reuse:``), weights from call 0
-    location: Location | None = None  # of this call's entry, when it is a reuse
-
-    @property
-    def name(self) -> str:
-        return self.config.name
-
-    @property
-    def node(self) -> str:
-        return node_id(self.config.name, self.call)
-
-    @property
-    def where(self) -> Location:
-        return self.location or self.config.location
-
-
-@dataclass(frozen=True, slots=True)
-class InputSpec:
-    name: str
-    shape: tuple | None
-    dtype: str
-    location: Location
-
-
-@dataclass(frozen=True, slots=True)
-class ModelSpec:
-    path: str | None
-    format: str
-    model: str | None
-    facts: DimFacts
-    inputs: tuple[InputSpec, ...]
-    layers: tuple[LayerSpec, ...]
-    outputs: tuple[Ref, ...]
-    bindings: Mapping[str, int]
-    custom: Mapping[str, Any] = field(default_factory=dict)  # declared rules (rules.custom)
-
-
 def _split_top(text: str) -> list[str]:
     """Split "None, min(t, 5), 12" at the commas outside parentheses."""
     parts, depth, start = [], 0, 0
@@ -148,13 +57,6 @@ def _split_top(text: str) -> list[str]:
             start = i + 1
     parts.append(text[start:].strip())
     return parts
-
-
-def snake_case(name: str) -> str:
-    """Keras's ``to_snake_case``, which its auto-names are built from."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class _Namer:
@@ -606,12 +508,11 @@ def read_spec(
     lenient: bool = False,
     custom: Mapping[str, Any] | None = None,
 ) -> tuple[ModelSpec | None, list[Diagnostic]]:
-    """Read a spec (data from ``yaml_spec.load`` or a converted Keras config).
+    """Read a spec (data from ``reading.text.load`` or a converted Keras config).
     ``custom`` holds custom-layer rules declared outside it (``[tool.shapecheck]``)."""
     reader = _Reader(path, bindings or {}, lenient, custom)
     spec = reader.read(data, fmt)
     return spec, reader.found
 
 
-__all__ = ["LocDict", "LocList", "ModelSpec", "LayerSpec", "LayerConfig", "InputSpec", "Ref",
-           "read_spec", "snake_case"]
+__all__ = ["read_spec"]

@@ -1,131 +1,21 @@
-"""Read a YAML (or JSON, which is YAML) document keeping where every value came from.
+"""PyYAML's parsers, made to record where every value is: the reader of last resort for
+any YAML or JSON the fast loaders (``located_json``, ``located_yaml``) step aside for,
+and the judge of what is invalid, with its diagnostics.
 
-Mappings become ``LocDict`` and sequences ``LocList``: plain containers that also
-carry the 1-based line and column of the node and of each key, so a diagnostic can
-point at ``spec.yaml:9:5``. Only PyYAML's safe constructors run: no tags that build
-Python objects.
+Only PyYAML's safe constructors run: no tag builds a Python object. Duplicate keys are
+reported instead of silently keeping the last one; merge keys, huge integers, lone
+surrogates and alias bombs are bounded.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 import yaml
 
 from ..diagnostics import Diagnostic, Location, make
-
-
-class LocDict(dict):
-    """A dict with ``loc`` (where the mapping starts), ``key_locs`` (where each key is)
-    and ``value_locs`` (where each value starts)."""
-
-    loc: Location
-    key_locs: dict
-    value_locs: dict
-
-    def where(self, key: Any) -> Location:
-        return self.key_locs.get(key, self.loc)
-
-
-class LocList(list):
-    loc: Location
-    item_locs: list
-
-
-class LazyLocations(MutableMapping):
-    """key -> Location, each made from its offset in the text when first read: a
-    layer's config has a dozen keys, and a diagnostic points at one of them, if any.
-
-    The offsets themselves may be found only when first needed (``entries``, ``part``
-    1 for the keys, 2 for the values), with the key set known up front (``keys``), so
-    that asking whether a key is there, or setting one, finds nothing in the text.
-    ``copy()`` stays lazy (``dict(...)`` would make every Location)."""
-
-    __slots__ = ("_at", "_data", "_entries", "_part", "_keys", "_set")
-
-    def __init__(self, at: Callable[[int], Location], data: dict[Any, Any] | None = None,
-                 entries: Callable[[], list] | None = None, part: int = 1, keys: frozenset = frozenset(),
-                 set_: dict[Any, Any] | None = None) -> None:
-        self._at = at
-        self._data = data  # key -> offset (an int) or Location; None: not found yet
-        self._entries = entries
-        self._part = part
-        self._keys = keys  # the keys the entries will have
-        self._set = set_ or {}  # set before the entries were found
-
-    def _found(self) -> dict[Any, Any]:
-        data = self._data
-        if data is None:
-            part = self._part
-            data = self._data = {span[0]: span[part] for span in self._entries()}
-            data.update(self._set)
-            self._entries, self._set = None, {}
-        return data
-
-    def __getitem__(self, key: Any) -> Location:
-        data = self._data
-        if data is None:
-            if key in self._set:
-                data = self._set
-            elif key not in self._keys:
-                raise KeyError(key)
-            else:
-                data = self._found()
-        value = data[key]
-        if value.__class__ is int:
-            value = data[key] = self._at(value)
-        return value
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        return self[key] if key in self else default
-
-    def __contains__(self, key: object) -> bool:
-        if self._data is None:
-            return key in self._set or key in self._keys
-        return key in self._data
-
-    def __setitem__(self, key: Any, value: Location) -> None:
-        if self._data is None:
-            self._set[key] = value
-        else:
-            self._data[key] = value
-
-    def __delitem__(self, key: Any) -> None:
-        del self._found()[key]
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._found())
-
-    def __len__(self) -> int:
-        return len(self._found())
-
-    def copy(self) -> LazyLocations:
-        if self._data is None:
-            return LazyLocations(self._at, None, self._entries, self._part, self._keys, dict(self._set))
-        return LazyLocations(self._at, dict(self._data))
-
-    def __repr__(self) -> str:
-        return repr(dict(self.items()))
-
-
-def value_where(node: Any, key: Any, default: Location | None = None) -> Location:
-    """Location of the value ``node[key]`` (where a wrong value should be pointed at)."""
-    if isinstance(node, LocDict):
-        return node.value_locs.get(key, node.where(key))
-    return where(node, key, default)
-
-
-def where(node: Any, key: Any = None, default: Location | None = None) -> Location:
-    """Location of ``node[key]`` (or of ``node``) if it was read from a file."""
-    if isinstance(node, LocDict):
-        return node.where(key) if key is not None else node.loc
-    if isinstance(node, LocList):
-        if isinstance(key, int) and 0 <= key < len(node.item_locs):
-            return node.item_locs[key]
-        return node.loc
-    return default or Location()
+from .located import LINE_BREAK, MAX_ALIAS_NODES, MAX_DEPTH, MAX_INT_CHARS, HugeInt, LocDict, LocList
 
 
 class _Located:
@@ -252,49 +142,31 @@ class _Located:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # what YAML counts as a new line
 
 
 def _key_id(node: yaml.Node) -> Any:
     return (node.tag, node.value) if isinstance(node, yaml.ScalarNode) else id(node)
 
 
-class HugeInt(int):
-    """An integer literal too long to convert (``MAX_INT_CHARS``): it compares as
-    10**100, far above any size (``dims.MAX_SIZE``), and shows its length, never
-    its digits."""
 
-    digits: int
-
-    def __new__(cls, digits: int) -> HugeInt:
-        out = super().__new__(cls, 10**100)
-        out.digits = digits
-        return out
-
-    def __repr__(self) -> str:
-        return f"<an integer of {self.digits:,} digits>"
-
-    __str__ = __repr__
-
-
-class _Loader(_Located, yaml.SafeLoader):
+class Loader(_Located, yaml.SafeLoader):
     """For specs: PyYAML's Python parser, which (unlike libyaml) reads the bare `?` in
     `[?, t, 12]` that people write for an unknown size."""
 
     what = "YAML"
 
 
-_CLoader = getattr(yaml, "CSafeLoader", None) or type("_NoCLoader", (), {})
+CLoader = getattr(yaml, "CSafeLoader", None) or type("_NoCLoader", (), {})
 
 
-class _JsonLoader(_Located, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+class JsonLoader(_Located, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """For JSON, libyaml's parser where PyYAML has it: Keras configs run to megabytes.
     JSON is YAML, except that YAML 1.1 reads JSON's 1e-05 (no dot) as a string."""
 
     what = "JSON"
 
 
-for _cls in (_Loader, _JsonLoader):
+for _cls in (Loader, JsonLoader):
     _cls.add_constructor("tag:yaml.org,2002:map", _Located.construct_loc_mapping)
     _cls.add_constructor("tag:yaml.org,2002:seq", _Located.construct_loc_sequence)
     _cls.add_constructor("tag:yaml.org,2002:omap", _Located.construct_loc_omap)
@@ -302,60 +174,23 @@ for _cls in (_Loader, _JsonLoader):
     _cls.add_constructor("tag:yaml.org,2002:str", _Located.construct_yaml_str)
 
 
-_JsonLoader.add_implicit_resolver(
+JsonLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?[eE][-+]?[0-9]+$"),
     list("-0123456789"),
 )
 # Python's json module writes NaN, Infinity and -Infinity; they are floats, not names.
-_JsonLoader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(r"^(?:NaN|-?Infinity)$"),
+JsonLoader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(r"^(?:NaN|-?Infinity)$"),
                                   list("NI-"))
 
 
-# `initial_state: [enc[1], enc[2]]` is how people write references, but YAML forbids
-# `[` inside a plain scalar in a flow sequence. When a document fails to parse, it is
-# read again with `name[k]` written `name(k)`: the same length, so every line and
-# column stays right, and the reference reader accepts both spellings.
-_FLOW_REF = re.compile(r"(?<=[A-Za-z0-9_])\[(-?\d+)\]")
-
-
-# Far deeper than any model or spec; a parser recursing through 200,000 brackets
-# would crash the process (libyaml) or exhaust Python's stack.
-MAX_DEPTH = 500
-# Integer literals longer than this are not converted (see HugeInt).
-MAX_INT_CHARS = 100
-# Nodes that aliases (``*a``) may add to a document when expanded: a few kilobytes of
-# nested aliases can stand for billions of nodes (a "billion laughs"), which any walk
-# over the data would visit.
-MAX_ALIAS_NODES = 1_000_000
-_BRACKETS = re.compile(r'[\[\]{}]|"(?:[^"\\]|\\.)*"')
-
-
-def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
-    """The deepest bracket nesting, strings skipped; stops counting past ``limit``.
-    A quick estimate: a quote inside a plain or single-quoted scalar can hide
-    brackets from it (``_parsed_depth`` is exact)."""
-    depth = deepest = 0
-    for m in _BRACKETS.finditer(text):
-        ch = m.group()
-        if ch in "[{":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > limit:
-                    break
-        elif ch in "]}":
-            depth -= 1
-    return deepest
-
-
-def _parsed_depth(text: str, limit: int = MAX_DEPTH) -> int:
+def parsed_depth(text: str, limit: int = MAX_DEPTH) -> int:
     """The deepest nesting as libyaml parses it; stops counting past ``limit``. Its
     parser is iterative, but its composer recurses in C without a limit, so a
     document must be measured before it is composed there. A document that does not
     parse is measured up to its error, where the composer stops too."""
     depth = deepest = 0
-    parser = _CLoader(text)
+    parser = CLoader(text)
     try:
         while parser.check_event():
             event = parser.get_event()
@@ -373,41 +208,6 @@ def _parsed_depth(text: str, limit: int = MAX_DEPTH) -> int:
         parser.dispose()
     return deepest
 
-
-def _too_deep(what: str, path: str | None) -> list[Diagnostic]:
-    return [make("SC101", f"not a model: {what} nested more than {MAX_DEPTH} levels deep",
-                 Location(path, 1, 1), hint="a Keras config or a spec nests a few levels, not hundreds")]
-
-
-def load(text: str, path: str | None = None, json: bool = False) -> tuple[Any, list[Diagnostic]]:
-    """Parse one document (``json=True``: with JSON's number syntax). Returns
-    (data or None, diagnostics). Plain JSON and the usual block YAML of specs are read
-    by fast readers (``located_json``, ``located_yaml``) that give the same data and
-    locations; whatever they step aside for, PyYAML reads."""
-    if json:
-        from . import located_json
-
-        data = located_json.load(text, path)
-        if data is not None:
-            return data, []
-    what = "JSON" if json else "YAML"
-    if nesting_depth(text) > MAX_DEPTH:
-        return None, _too_deep(what, path)
-    if not json:
-        from . import located_yaml
-
-        data = located_yaml.load(text, path)
-        if data is not None:
-            return data, []
-    cls = _JsonLoader if json else _Loader
-    if issubclass(cls, _CLoader) and _parsed_depth(text) > MAX_DEPTH:
-        return None, _too_deep(what, path)
-    data, found = _load(cls, text, path)
-    if data is None and found and found[0].code == "SC101" and _FLOW_REF.search(text):
-        retry, refound = _load(cls, _FLOW_REF.sub(r"(\1)", text), path)
-        if retry is not None:
-            return retry, refound
-    return data, found
 
 
 def _expanded_size(root: yaml.Node) -> tuple[int, int]:
@@ -433,7 +233,7 @@ def _expanded_size(root: yaml.Node) -> tuple[int, int]:
     return len(size), size[id(root)]
 
 
-def _load(cls: type, text: str, path: str | None) -> tuple[Any, list[Diagnostic]]:
+def load_with(cls: type, text: str, path: str | None) -> tuple[Any, list[Diagnostic]]:
     loader = None
     try:
         loader = cls(text)
@@ -463,7 +263,7 @@ def _load(cls: type, text: str, path: str | None) -> tuple[Any, list[Diagnostic]
                 problem += f" (first at line {e.context_mark.line + 1})"
         return None, [
             make("SC101", f"not valid {cls.what}: {problem}", loc,
-                 hint="check the brackets and quotes at this position" if cls is _JsonLoader
+                 hint="check the brackets and quotes at this position" if cls is JsonLoader
                  else "check the indentation and brackets at this position")
         ]
     except yaml.reader.ReaderError as e:  # a character YAML does not allow, e.g. NUL
@@ -480,3 +280,4 @@ def _load(cls: type, text: str, path: str | None) -> tuple[Any, list[Diagnostic]
         if loader is not None:
             loader.dispose()
     return data, loader.found
+

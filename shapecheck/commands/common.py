@@ -1,0 +1,128 @@
+"""What every command shares: exit codes, the argument parser that reports instead of
+exiting, the options of commands that analyse a model (``--dim``, ``--config``), and
+loading that model with the project's configuration."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+
+from ..dims import MAX_SIZE
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class CommandLineError(Exception):
+    pass
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse would exit; main() decides the code
+        raise CommandLineError(message)
+
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    """The options every command that analyses a model shares."""
+    p.add_argument("--dim", action="append", default=[], metavar="NAME=VALUE",
+                   help="bind a named size for this run, e.g. --dim t=4995 (repeatable)")
+    p.add_argument("--config", metavar="PYPROJECT",
+                   help="read [tool.shapecheck] from this file (default: the nearest pyproject.toml "
+                   "at or above the current folder that has one)")
+    p.add_argument("--no-config", action="store_true", help="ignore pyproject.toml")
+
+
+def load_model(args, prog: str):
+    """Analyse the one model a subcommand is given (``args.file``), with the
+    configuration and ``--dim`` bindings: (report, its findings as text lines), or
+    an exit code after printing why the command failed."""
+    from ..output.text import Style, diagnostic_line
+
+    try:
+        dims = bindings(args.dim)
+    except CommandLineError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    if not os.path.isfile(args.file):
+        print(f"{prog}: error: {args.file}: no such file", file=sys.stderr)
+        return EXIT_USAGE
+    config = project_config(args)
+    if isinstance(config, str):
+        print(f"{prog}: error: {config}", file=sys.stderr)
+        return EXIT_USAGE
+    from dataclasses import replace
+
+    from ..api import analyze_file
+
+    custom = config.custom_layers
+    if custom is not None:
+        custom = replace(custom, found=())
+    try:
+        report = analyze_file(args.file, {**config.dims, **dims}, custom)
+    except OSError as e:
+        print(f"{prog}: error: {args.file}: {e.strerror or e}", file=sys.stderr)
+        return EXIT_USAGE
+    if config.severity:
+        from ..config import apply_severity
+
+        report = apply_severity(report, config.severity)
+    lines = [diagnostic_line(d, config.path, Style(False)) for d in config.found]
+    lines += [diagnostic_line(d, report.path, Style(False)) for d in report.diagnostics]
+    return report, lines
+
+
+def use_color(choice: str, stream) -> bool:
+    """Colour on a terminal unless NO_COLOR is set to anything non-empty (no-color.org);
+    ``--color always|never`` wins over both."""
+    if choice != "auto":
+        return choice == "always"
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
+
+
+def bindings(items: list[str]) -> dict[str, int]:
+    out = {}
+    for item in items:
+        m = re.fullmatch(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\d+)\s*", item)
+        if not m:
+            raise CommandLineError(f"--dim {item[:80]!r}: expected NAME=INT, e.g. --dim t=4995")
+        digits = m.group(2).lstrip("0") or "0"
+        if len(digits) > 13 or int(digits) > MAX_SIZE:
+            raise CommandLineError(f"--dim {m.group(1)}: larger than any size (2**40 = {MAX_SIZE:,})")
+        out[m.group(1)] = int(digits)
+    return out
+
+
+def project_config(args):
+    """The project's [tool.shapecheck], or an error message for a --config that is missing."""
+    from .. import config
+
+    if args.no_config:
+        return config.Config()
+    path = args.config
+    if path is None:
+        path = config.find(".")
+        if path is None:
+            return config.Config()
+    elif not os.path.isfile(path):
+        return f"--config {path}: no such file"
+    try:
+        return config.load(path)
+    except OSError as e:
+        return f"{path}: {e.strerror or e}"
+
+
+def write(out, text: str) -> None:
+    """Print, with what the terminal's encoding cannot show escaped (a name in Greek on
+    a Latin-1 terminal) rather than failing."""
+    try:
+        print(text, file=out)
+    except UnicodeEncodeError:
+        encoding = getattr(out, "encoding", None) or "utf-8"
+        print(text.encode(encoding, "backslashreplace").decode(encoding), file=out)
+
+
+def clip(text: str, n: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n] + "..."
