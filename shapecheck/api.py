@@ -171,27 +171,34 @@ def _analyze_text(text: str, path: str, dims: Mapping[str, int] | None, containe
         return _unreadable(path, container or _spec_format(path), _too_deep(path))
     if data is None and found:
         return _unreadable(path, container or _spec_format(path), *found)
-    return analyze_data(data, path, container or _spec_format(path), dims, found, custom_layers)
+    # A Keras config read from YAML text is Keras 2's model.to_yaml() (keras2-yaml); a spec
+    # keeps the format its extension names.
+    fmt = container or ("yaml-text" if not as_json else _spec_format(path))
+    return analyze_data(data, path, fmt, dims, found, custom_layers)
 
 
 def analyze_data(data: Any, path: str | None, fmt: str, dims: Mapping[str, int] | None = None,
                  found: list | None = None, custom_layers: Any = None) -> Report:
     from .engine import run
-    from .reading.keras_config import looks_like_keras, to_spec
+    from .reading.keras_config import dialect_of, looks_like_keras, to_spec
 
-    lenient = False
+    dialect = "spec"
     kind = looks_like_keras(data)
     if kind is not None:
         try:
+            dialect = dialect_of(data, kind)
             data, converted = to_spec(data, path, kind)
         except RecursionError:
             return _unreadable(path, kind, _too_deep(path))
         found = list(found or ()) + converted
         # A .keras or .h5 container says what the file is; the config inside is Keras 3 or 2.
-        fmt = fmt if fmt in ("keras-archive", "keras-h5") else kind
-        lenient = True
+        # Keras 2's model.to_yaml() wrote the same config as YAML.
+        fmt = fmt if fmt in ("keras-archive", "keras-h5") else \
+            kind.replace("-json", "-yaml") if fmt == "yaml-text" else kind
         if data is None:
             return _unreadable(path, fmt, *found)
+    elif fmt == "yaml-text":
+        fmt = _spec_format(path)
     elif fmt in ("keras-archive", "keras-h5"):
         return _unreadable(path, fmt, *(found or ()), make(
             "SC102", "the file holds no Keras model config", Location(path, 1, 1)))
@@ -201,7 +208,7 @@ def analyze_data(data: Any, path: str | None, fmt: str, dims: Mapping[str, int] 
 
         custom = declare(custom_layers)
     try:
-        spec, spec_found = read_spec(data, path, fmt, dims, lenient, custom.rules if custom else None)
+        spec, spec_found = read_spec(data, path, fmt, dims, dialect, custom.rules if custom else None)
         found = list(found or ()) + list(custom.found if custom else ()) + spec_found
         if spec is None:
             return _unreadable(path, fmt, *found)
@@ -245,6 +252,8 @@ def _unreadable(path: str | None, fmt: str, *diags) -> Report:
 # Extensions a folder is searched for; other files are never opened.
 MODEL_SUFFIXES = (".yaml", ".yml", ".json", ".keras", ".h5", ".hdf5")
 _SPEC_TOP = re.compile(rb"^layers[ \t]*:", re.M)
+# A Keras 2 / tf.keras ``model.to_yaml()`` file: the model's class at the top level.
+_KERAS_YAML_TOP = re.compile(rb"^class_name[ \t]*:[ \t]*['\"]?(?:Sequential|Functional|Model)\b", re.M)
 
 
 def is_model_file(path: str) -> bool:
@@ -262,8 +271,11 @@ def is_model_file(path: str) -> bool:
             head = fh.read(MAX_TEXT_BYTES + 1)
     except OSError:
         return True  # let the analysis report it
-    if head[:4] == b"PK\x03\x04" or h5.is_hdf5(head):
+    if head[:4] == b"PK\x03\x04":
         return path.lower().endswith((".keras", ".h5", ".hdf5"))
+    if h5.is_hdf5(head):
+        # weights alone (model.save_weights, a .weights.h5) are not a model to check
+        return path.lower().endswith((".keras", ".h5", ".hdf5")) and h5.holds_model(path)
     if len(head) > MAX_TEXT_BYTES:
         return True  # too big to judge: the analysis reports the size
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -274,4 +286,4 @@ def is_model_file(path: str) -> bool:
             return False  # not JSON a model could be in
         return isinstance(data, dict) and (isinstance(data.get("layers"), list)
                                            or looks_like_keras(data) is not None)
-    return bool(_SPEC_TOP.search(head))
+    return bool(_SPEC_TOP.search(head) or _KERAS_YAML_TOP.search(head))

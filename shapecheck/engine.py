@@ -374,7 +374,7 @@ def nested_model(call: LayerCall) -> Output:
     """Runs the inner model's layers on the call's inputs; its outputs are the layer's."""
     from .reading.spec_reader import read_spec
 
-    spec, found = read_spec(call["graph"], None, "dict", lenient=True)
+    spec, found = read_spec(call["graph"], None, "dict", dialect=call.dialect)
     if spec is None or len(spec.inputs) != len(call.inputs):
         want = 0 if spec is None else len(spec.inputs)
         raise Finding("SC206", f"model {call.name!r} takes {want} input(s), got {len(call.inputs)}: "

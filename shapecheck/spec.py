@@ -49,9 +49,15 @@ class LayerConfig:
     arg_locations: Mapping[str, Location]
     nested: Mapping[str, LayerConfig] = field(default_factory=dict)
     value_locations: Mapping[str, Location] = field(default_factory=dict)
-    # Read from a Keras file: an argument unknown to the rule is ignored with a warning
-    # (Keras wrote it, so it is valid for some Keras version), not rejected.
-    lenient: bool = False
+    # Who wrote it: "spec" (a person, in shapecheck's format), or the Keras that saved the
+    # file: "keras3", "keras2" (Keras 1-2, tf.keras) or "tfjs" (TensorFlow.js layers).
+    dialect: str = "spec"
+
+    @property
+    def lenient(self) -> bool:
+        """Read from a Keras file: an argument unknown to the rule is ignored with a
+        warning (Keras wrote it, so it is valid for some Keras version), not rejected."""
+        return self.dialect != "spec"
 
     def where(self, arg: str | None, value: bool = False) -> Location:
         """Where ``arg`` is written (its value, with ``value=True``), else the layer."""

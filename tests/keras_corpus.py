@@ -25,7 +25,7 @@ Every model is built twice from the same builder function: once with Keras 3
   k2-tfjs-direct   what tfjs-layers' ``model.save()`` writes: ``modelTopology`` is the
                  ``{"class_name", "config", "keras_version", "backend"}`` object -> tfjs
 
-and two more variants, real files a user may have (EXTRA_VARIANTS):
+and more variants, real files a user may have (EXTRA_VARIANTS):
 
   k3-h5          Keras 3 ``model.save("m.h5")`` (legacy h5, Keras 3 style config without
                  ``module`` keys)                                  -> keras-h5
@@ -70,11 +70,12 @@ VARIANT_FORMAT = {
     "k2-tfjs-wrapped": "tfjs",
     "k2-tfjs-direct": "tfjs",
     "k2-archive": "keras-archive",
+    "k2-yaml": "keras2-yaml",
 }
 K3_VARIANTS = ("k3-json", "k3-serialized", "k3-archive", "k3-tfjs-wrapped", "k3-tfjs-direct")
 K2_VARIANTS = ("k2-json", "k2-h5", "k2-tfjs-wrapped", "k2-tfjs-direct")
 #: Keras 3 legacy .h5 and tf_keras .keras
-EXTRA_VARIANTS = ("k3-h5", "k2-archive")
+EXTRA_VARIANTS = ("k3-h5", "k2-archive", "k2-yaml")
 ALL_VARIANTS = K3_VARIANTS + K2_VARIANTS + EXTRA_VARIANTS
 
 TFJS_CONVERTER = "TensorFlow.js Converter v4.22.0"
@@ -475,11 +476,17 @@ def save_keras3(model, root: Path, name: str, variants=K3_VARIANTS + ("k3-h5",))
     return out
 
 
-def save_tf_keras(model, root: Path, name: str, variants=K2_VARIANTS + ("k2-archive",)) -> dict[str, Path]:
+def save_tf_keras(model, root: Path, name: str, variants=K2_VARIANTS + ("k2-archive", "k2-yaml")
+                  ) -> dict[str, Path]:
     import h5py
     import tf_keras
+    import yaml
 
     out = {}
+    if "k2-yaml" in variants:  # Keras 2's to_yaml(): yaml.dump(self._updated_config())
+        p = _target(root, "k2-yaml", name, ".yaml")
+        p.write_text(yaml.dump(model._updated_config()), encoding="utf-8")
+        out["k2-yaml"] = p
     if "k2-json" in variants:
         p = _target(root, "k2-json", name, ".json")
         p.write_text(model.to_json(), encoding="utf-8")
@@ -658,6 +665,16 @@ def load_with_keras(entry: CorpusEntry):
 
     if v == "k2-json":
         return tf_keras.models.model_from_json(text)
+    if v == "k2-yaml":  # tf_keras has no model_from_yaml any more; its tuples as lists
+        import yaml
+
+        class TupleLoader(yaml.SafeLoader):
+            pass
+
+        TupleLoader.add_constructor("tag:yaml.org,2002:python/tuple",
+                                    lambda loader, node: loader.construct_sequence(node))
+        cfg = yaml.load(path.read_text(encoding="utf-8"), Loader=TupleLoader)
+        return tf_keras.models.model_from_json(json.dumps({k: cfg[k] for k in ("class_name", "config")}))
     if v in ("k2-h5", "k2-archive"):
         return tf_keras.models.load_model(path, compile=False)
     topo = json.loads(text)["modelTopology"]

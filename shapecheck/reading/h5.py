@@ -55,6 +55,21 @@ def read(fh: BinaryIO, path: str) -> tuple[H5Model | None, list[Diagnostic]]:
         return H5Model(str(config), _weights(f)), []
 
 
+def holds_model(path: str) -> bool:
+    """Whether the HDF5 file holds a model (a ``model_config`` attribute), not weights
+    alone. A file that cannot be judged (no h5py, damaged, unsafe) counts as a model, so
+    that the analysis reports it."""
+    try:
+        import h5py
+    except ImportError:
+        return True
+    try:
+        with open(path, "rb") as fh, h5py.File(fh, "r") as f:
+            return "model_config" in f.attrs
+    except Exception:  # noqa: BLE001 - h5py raises many kinds for damaged files
+        return True
+
+
 def _unsafe_object(f, h5py, max_links: int | None = None) -> str | None:
     """Why the file must not be read further: a link or dataset that reaches other
     files, or (with ``max_links``) more links than any model has."""

@@ -34,7 +34,7 @@ LEGACY_CLASSES = {
     "AvgPool1D": "AveragePooling1D", "AvgPool2D": "AveragePooling2D",
     "AvgPool3D": "AveragePooling3D",
 }
-LEGACY_LAYERS = ("CuDNNLSTM", "CuDNNGRU")
+LEGACY_LAYERS = ("CuDNNLSTM", "CuDNNGRU", "ThresholdedReLU")
 # Keras 2 arguments that Keras 3 dropped; they do not change shapes.
 LEGACY_ARGS = ("implementation", "input_dtype", "batch_input_shape", "batch_size", "input_length",
                "name")
@@ -63,6 +63,20 @@ def looks_like_keras(data: Any) -> str | None:
     return None
 
 
+def dialect_of(data: dict, kind: str) -> str:
+    """Which Keras wrote a config ``looks_like_keras`` recognised as ``kind``: "keras3",
+    "keras2" (Keras 1-2 and tf.keras) or "tfjs" (TensorFlow.js layers, itself written in
+    Keras 2's style: its own names, activations and defaults)."""
+    if kind == "tfjs":
+        topology = data.get("modelTopology") or {}
+        version = str(topology.get("keras_version", data.get("generatedBy", "")))
+        if "tfjs" in version.lower() or "tensorflow.js" in version.lower():
+            return "tfjs"
+        inner = topology.get("model_config", topology)
+        return "keras2" if isinstance(inner, dict) and _is_keras2(inner) else "keras3"
+    return "keras2" if kind == "keras2-json" else "keras3"
+
+
 def _is_keras2(model: dict) -> bool:
     version = str(model.get("keras_version", ""))
     if version.startswith(("1.", "2.")):
@@ -84,10 +98,21 @@ class _Converter:
     def __init__(self, path: str | None, fmt: str, text: str | None = None) -> None:
         self.may_name_code = text is None or bool(_NAMES_CODE.search(text))
         self.offsets: dict[str, int] = {}
+        self.model_counts: dict[str, int] = {}
         self.path = path
         self.fmt = fmt
         self.found: list[Diagnostic] = []
         self.top = Location(path, 1, 1)
+
+    def auto_name(self, cls: str) -> str:
+        """The name Keras gives a model the file leaves unnamed (``sequential``,
+        ``sequential_1``... in the order Keras creates them: the outer model first)."""
+        from ..rules.keras_names import snake_case
+
+        base = snake_case(cls)
+        n = self.model_counts.get(base, 0)
+        self.model_counts[base] = n + 1
+        return base if n == 0 else f"{base}_{n}"
 
     def err(self, code: str, message: str, loc: Location, layer: str | None = None,
             hint: str | None = None) -> None:
@@ -177,7 +202,10 @@ class _Converter:
         if not isinstance(objs, list):
             self.err("SC102", "a Sequential config without layers", _loc(model, self.top))
             return None
-        spec = self._spec(model, None if isinstance(config, list) else config.get("name"))
+        name = None if isinstance(config, list) else config.get("name")
+        if not isinstance(name, str) or not name:
+            name = self.auto_name("Sequential")  # Keras 2.0 and tfjs-layers keep no name
+        spec = self._spec(model, name)
         inputs, layers = LocDict(), LocList()
         inputs.loc = layers.loc = _loc(model, self.top)
         inputs.key_locs, inputs.value_locs, layers.item_locs = {}, {}, []
@@ -190,8 +218,18 @@ class _Converter:
                     inputs[_hashable(cfg.get("name", "input_layer"))] = self.input_shape(cfg, obj)
                 continue
             if i == 0 and not inputs and ("batch_input_shape" in cfg or "batch_shape" in cfg):
-                inputs["input_layer"] = self.input_shape(cfg, obj)  # Keras 2: on the first layer
+                # Keras 2: the input shape is on the first layer, and the InputLayer Keras
+                # makes for it is named after that layer (tf.keras and tfjs-layers alike).
+                first = cfg.get("name")
+                name = f"{first}_input" if isinstance(first, str) and first else "input_layer"
+                inputs[name] = self.input_shape(cfg, obj)
             entry = self.layer(obj)
+            if i == 0 and not inputs and entry is not None and isinstance(entry.get("graph"), dict):
+                # A model first: Keras makes an InputLayer of the model's input shape, named
+                # after the model, as for any first layer.
+                for value in (entry["graph"].get("inputs") or {}).values():
+                    inputs[f"{entry['name']}_input"] = value
+                    break
             if entry is not None:
                 layers.append(entry)
                 layers.item_locs.append(entry.loc)
@@ -225,6 +263,8 @@ class _Converter:
         cfg = obj.get("config") if isinstance(obj.get("config"), dict) else LocDict()
         loc = _loc(obj, self.top)
         name = cfg.get("name") or obj.get("name")
+        if name is None and cls in MODEL_CLASSES:
+            name = self.auto_name(cls)  # a nested Sequential of Keras 2.0 or tfjs-layers
         if not isinstance(cls, str) or not isinstance(name, str):
             self.err("SC104", "a layer object needs `class_name` and `config.name`", loc)
             return None
@@ -286,7 +326,8 @@ class _Converter:
         entry = LocDict()
         entry.loc, entry.key_locs, entry.value_locs = loc, {}, {}
         entry["name"] = name
-        entry["type"] = obj.get("class_name")
+        # Keras loads a functional "Model" config as the class Functional.
+        entry["type"] = "Sequential" if obj.get("class_name") == "Sequential" else "Functional"
         entry["graph"] = graph
         return entry
 

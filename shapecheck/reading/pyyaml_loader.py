@@ -133,6 +133,27 @@ class _Located:
                 None, None, "an ordered map is a list of one-pair mappings", node.start_mark)
         yield from self.construct_loc_mapping(node)
 
+    def construct_keras_tuple(self, node: yaml.Node):
+        """``!!python/tuple [3, 3]``, as Keras 2 and tf.keras's ``model.to_yaml()`` write
+        every tuple: read as the list it holds. No Python object is constructed."""
+        if not isinstance(node, yaml.SequenceNode):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a !!python/tuple is a sequence", node.start_mark)
+        yield from self.construct_loc_sequence(node)
+
+    def construct_python_object(self, suffix: str, node: yaml.Node):
+        """``!!python/object/apply:...ListWrapper [[3]]``: tf.keras's tracked list, which
+        its ``to_yaml()`` writes for list arguments; read as the list it wraps. Any other
+        Python object tag is code, which shapecheck never constructs."""
+        if suffix.rsplit(".", 1)[-1] == "ListWrapper" and suffix.startswith("tensorflow.") and \
+                isinstance(node, yaml.SequenceNode) and len(node.value) == 1 and \
+                isinstance(node.value[0], yaml.SequenceNode):
+            yield from self.construct_loc_sequence(node.value[0])
+            return
+        raise yaml.constructor.ConstructorError(
+            None, None, f"the tag !!python/object/apply:{suffix[:80]} asks to construct a Python "
+            "object; shapecheck reads data only", node.start_mark)
+
     def construct_loc_sequence(self, node: yaml.SequenceNode) -> LocList:
         out = LocList()
         out.loc = self._loc(node)
@@ -172,6 +193,8 @@ for _cls in (Loader, JsonLoader):
     _cls.add_constructor("tag:yaml.org,2002:omap", _Located.construct_loc_omap)
     _cls.add_constructor("tag:yaml.org,2002:int", _Located.construct_yaml_int)
     _cls.add_constructor("tag:yaml.org,2002:str", _Located.construct_yaml_str)
+    _cls.add_constructor("tag:yaml.org,2002:python/tuple", _Located.construct_keras_tuple)
+    _cls.add_multi_constructor("tag:yaml.org,2002:python/object/apply:", _Located.construct_python_object)
 
 
 JsonLoader.add_implicit_resolver(
@@ -263,7 +286,9 @@ def load_with(cls: type, text: str, path: str | None) -> tuple[Any, list[Diagnos
                 problem += f" (first at line {e.context_mark.line + 1})"
         return None, [
             make("SC101", f"not valid {cls.what}: {problem}", loc,
-                 hint="check the brackets and quotes at this position" if cls is JsonLoader
+                 hint="do not load this file with Keras or PyYAML's unsafe loader unless you trust "
+                 "its author" if "reads data only" in problem else
+                 "check the brackets and quotes at this position" if cls is JsonLoader
                  else "check the indentation and brackets at this position")
         ]
     except yaml.reader.ReaderError as e:  # a character YAML does not allow, e.g. NUL

@@ -118,10 +118,10 @@ def _locate(node: Any, at: tuple[str, ...]) -> Location:
 
 
 class _Reader:
-    def __init__(self, path: str | None, bindings: Mapping[str, int], lenient: bool = False,
+    def __init__(self, path: str | None, bindings: Mapping[str, int], dialect: str = "spec",
                  custom: Mapping[str, Any] | None = None) -> None:
         self.custom = dict(custom or {})
-        self.lenient = lenient
+        self.dialect = dialect
         self.path = path
         self.bindings = dict(bindings)
         self.found: list[Diagnostic] = []
@@ -475,7 +475,7 @@ class _Reader:
         arg_locs = _EntryLocations(entry, where)
         value_locs = _EntryLocations(entry, value_where)
         return LayerConfig(name, type_name, args, where(entry, default=loc), arg_locs, nested,
-                           value_locs, self.lenient)
+                           value_locs, self.dialect)
 
     def read_refs(self, value: Any, loc: Location, layer: str) -> tuple[Ref, ...]:
         items = value if isinstance(value, list) else [value]
@@ -505,12 +505,12 @@ def read_spec(
     path: str | None = None,
     fmt: str = "dict",
     bindings: Mapping[str, int] | None = None,
-    lenient: bool = False,
+    dialect: str = "spec",
     custom: Mapping[str, Any] | None = None,
 ) -> tuple[ModelSpec | None, list[Diagnostic]]:
     """Read a spec (data from ``reading.text.load`` or a converted Keras config).
     ``custom`` holds custom-layer rules declared outside it (``[tool.shapecheck]``)."""
-    reader = _Reader(path, bindings or {}, lenient, custom)
+    reader = _Reader(path, bindings or {}, dialect, custom)
     spec = reader.read(data, fmt)
     return spec, reader.found
 

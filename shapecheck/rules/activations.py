@@ -35,6 +35,8 @@ rule("ReLU", args=(_number("max_value", None), _number("negative_slope", 0.0),
                    _number("threshold", 0.0)))(same_shape)
 rule("LeakyReLU", args=(_number("negative_slope", 0.3),), accepts=("alpha",))(same_shape)
 rule("ELU", args=(_number("alpha", 1.0),))(same_shape)
+# tf.keras 2 (and Keras 2) only: Keras 3 dropped it for ReLU(threshold=...).
+rule("ThresholdedReLU", args=(_number("theta", 1.0),))(same_shape)
 rule("Softmax", args=(Arg("axis", _any, -1, doc="the axis summed to 1; no shape change",
                           kind="int | [int]"),))(same_shape)
 rule("Identity")(same_shape)

@@ -190,6 +190,22 @@ ALIASES = {
 }
 
 
+# The activation names ``keras.activations.get`` accepts (Keras 3.15.1's ALL_OBJECTS_DICT),
+# and the few older ones tf.keras 2 also takes; anything else Keras rejects when it builds
+# the layer ("Could not interpret activation function identifier").
+KERAS_ACTIVATIONS = frozenset((
+    "celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu",
+    "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "relu",
+    "relu6", "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign",
+    "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh", "tanh_shrink",
+    "threshold",
+))
+TF_KERAS_ACTIVATIONS = frozenset((
+    "elu", "exponential", "gelu", "hard_sigmoid", "leaky_relu", "linear", "log_softmax", "mish",
+    "relu", "relu6", "selu", "sigmoid", "silu", "softmax", "softplus", "softsign", "swish", "tanh",
+))
+
+
 def snake_case(name: str) -> str:
     """Keras's ``to_snake_case``, which its auto-names are built from."""
     name = re.sub(r"\W+", "", name)

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Mapping
 from ..diagnostics import Finding, did_you_mean
 from ..dims import Dim, DimFacts, Shape, fmt_shape, product, total
 from ..spec import LayerConfig
-from .keras_names import KERAS_LAYERS
+from .keras_names import KERAS_ACTIVATIONS, KERAS_LAYERS, TF_KERAS_ACTIVATIONS
 
 REQUIRED = object()
 
@@ -83,6 +83,7 @@ class LayerCall:
     nested: Mapping[str, LayerConfig]
     facts: DimFacts
     custom: Mapping[str, Rule] = field(default_factory=dict)  # declared rules, for wrapped layers
+    dialect: str = "spec"  # who wrote the layer (LayerConfig.dialect): Keras 2 and 3 differ
 
     def __getitem__(self, key: str) -> Any:
         return self.args[key]
@@ -223,9 +224,21 @@ class Rule:
                     else f"{cfg.type}'s shape arguments are: {', '.join(self.args) or 'none'}",
                     arg=key,
                 )
+            if raw is None and arg.kind == "bool" and cfg.lenient:
+                # tfjs-layers writes an unset flag as null, which Keras reads as false
+                values[key] = False
+                continue
             try:
                 values[key] = arg.check(raw)
             except ValueError as e:
+                single = _single(raw) if cfg.lenient else None
+                if single is not None:
+                    values[key] = single[0]
+                    try:
+                        values[key] = arg.check(single[0])
+                        continue
+                    except ValueError:
+                        pass
                 raise Finding("SC403", f"{cfg.type} argument {key}: {e}", arg=key,
                               hint=arg.doc or None) from None
         for key, arg in self.args.items():
@@ -234,6 +247,9 @@ class Rule:
                     raise Finding("SC404", f"{cfg.type} needs the argument {key!r}",
                                   hint=f"add `{key}: ...` ({arg.doc or arg.kind})")
                 values[key] = arg.default
+        for key in ACTIVATION_ARGS:
+            if key in values:
+                _check_activation(cfg, key, values[key])
         if "trainable" in values and not isinstance(values["trainable"], bool):
             raise Finding("SC403", f"trainable must be true or false, got {values['trainable']!r}",
                           arg="trainable")
@@ -241,6 +257,41 @@ class Rule:
 
 
 REGISTRY: dict[str, Rule] = {}
+
+def _single(raw: Any) -> tuple[Any] | None:
+    """The one item of a one-element list: tf.keras and Keras 2 write some scalar
+    arguments that way (``BatchNormalization(axis=[3])``, a ``ListWrapper`` of one), and
+    read them back; a file they wrote is read as they read it."""
+    if isinstance(raw, (list, tuple)) and len(raw) == 1 and not isinstance(raw[0], (list, tuple, dict)):
+        return (raw[0],)
+    return None
+
+
+# Arguments Keras resolves with ``keras.activations.get``.
+ACTIVATIONS_BY_DIALECT = {"keras2": TF_KERAS_ACTIVATIONS,
+                          "tfjs": KERAS_ACTIVATIONS | TF_KERAS_ACTIVATIONS | {"gelu_new"}}
+ACTIVATION_ARGS = ("activation", "recurrent_activation")
+
+
+def _check_activation(cfg: LayerConfig, key: str, value: Any) -> None:
+    """An activation Keras cannot interpret fails the layer's construction. A name must be
+    one of Keras's (tf.keras's too, for a file it wrote); Keras 3 serializes a function as
+    ``{"module": "keras.activations", "class_name": "function", "config": name}``. Other
+    objects (a custom function) are the file's business: SC111 reports foreign code."""
+    name = value
+    if isinstance(value, dict) and value.get("class_name") == "function" and \
+            str(value.get("module", "")).startswith("keras"):
+        name = value.get("config")
+    if name is None or not isinstance(name, str):
+        return
+    known = ACTIVATIONS_BY_DIALECT.get(cfg.dialect, KERAS_ACTIVATIONS)
+    if name not in known:
+        guess = did_you_mean(name, sorted(known))
+        said = f"Unknown activation function '{name}' cannot be deserialized" if cfg.dialect == "keras2" \
+            else f"Could not interpret activation function identifier: {name}"
+        raise Finding("SC403", f"{cfg.type} argument {key}: {said}", arg=key,
+                      hint=f"did you mean {guess!r}?" if guess else
+                      f"Keras's activations are {', '.join(sorted(KERAS_ACTIVATIONS))}")
 
 
 def rule(*types: str, args: Iterable[Arg] = (), accepts: Iterable[str] = (), inputs: int | None = 1,
@@ -282,7 +333,7 @@ def _apply(cfg: LayerConfig, inputs: tuple[Shape, ...], facts: DimFacts,
                       f"{shapes}", hint="pick one output with name[k], e.g. `inputs: enc[0]`"
                       if len(inputs) > 1 else "give the layer an input with `inputs:`")
     call = LayerCall(cfg.name, cfg.type, values, tuple(inputs), dict(kwargs or {}),
-                     cfg.nested, facts, custom)
+                     cfg.nested, facts, custom, cfg.dialect)
     out = r.fn(call)
     if notes:
         out = replace(out, notes=notes + out.notes)

@@ -1,0 +1,168 @@
+"""What real Keras files hold that our own saves never did: tf.keras's one-element
+lists, Keras 2's YAML, activation names Keras rejects, weights-only files in a folder.
+Each case is checked against the Keras that wrote (or would refuse) the file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.keras
+keras = pytest.importorskip("keras")
+
+import keras_corpus as KC  # noqa: E402
+from differential import compare_report  # noqa: E402
+
+import shapecheck  # noqa: E402
+from shapecheck.cli import main  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tf_keras():
+    return pytest.importorskip("tf_keras")
+
+
+@pytest.mark.parametrize("axis", [[3], [-1], [1]])
+def test_tf_keras_batch_norm_axis_list(tmp_path, axis):
+    """tf.keras writes BatchNormalization's axis as a list; Keras 3 would refuse it, the
+    Keras that wrote it reads it."""
+    K = _tf_keras()
+    K.backend.clear_session()
+    x = K.Input((6, 5, 3))
+    y = K.layers.Conv2D(4, 3)(x)
+    y = K.layers.BatchNormalization(axis=axis)(y)
+    model = K.Model(x, y)
+    text = model.to_json()
+    assert json.loads(text)["config"]["layers"][-1]["config"]["axis"] == [a % 4 for a in axis]
+    path = tmp_path / "m.json"
+    path.write_text(text)
+    rep = shapecheck.analyze(path).to_dict()
+    assert compare_report(KC.positional_weights(rep), KC.tf_keras_facts(model)) == []
+
+
+def _yaml(body: str, tmp_path) -> Path:
+    path = tmp_path / "model.yaml"
+    path.write_text(body)
+    return path
+
+
+# What TF 2.2-2.5's model.to_yaml() wrote: tuples tagged, tracked lists as ListWrapper.
+TF_YAML = """\
+backend: tensorflow
+class_name: Sequential
+config:
+  layers:
+  - class_name: Conv2D
+    config:
+      activation: relu
+      batch_input_shape: !!python/tuple [null, 28, 28, 1]
+      filters: 8
+      kernel_size: !!python/tuple [3, 3]
+      name: conv2d
+      strides: !!python/tuple [1, 1]
+  - class_name: BatchNormalization
+    config:
+      axis: !!python/object/apply:tensorflow.python.training.tracking.data_structures.ListWrapper
+      - - 3
+      name: batch_normalization
+  name: sequential
+keras_version: 2.4.0
+"""
+
+
+def test_to_yaml_tags_read_as_lists(tmp_path):
+    K = _tf_keras()
+    K.backend.clear_session()
+    model = K.Sequential([K.layers.Conv2D(8, 3, activation="relu", input_shape=(28, 28, 1)),
+                          K.layers.BatchNormalization(axis=[3])])
+    rep = shapecheck.analyze(_yaml(TF_YAML, tmp_path)).to_dict()
+    assert rep["format"] == "keras2-yaml"
+    assert compare_report(KC.positional_weights(rep), KC.tf_keras_facts(model)) == []
+
+
+@pytest.mark.parametrize("tag", [
+    "!!python/object/apply:os.system ['echo owned']",
+    "!!python/object/new:subprocess.Popen [['echo', 'owned']]",
+    "!!python/name:os.system",
+    "!!python/object/apply:tensorflow.python.training.tracking.data_structures.ListWrapper "
+    "[[1], {'x': !!python/object/apply:os.system ['echo owned']}]",
+])
+def test_python_object_tags_are_refused_never_built(tmp_path, tag):
+    text = TF_YAML.replace("name: conv2d", f"name: {tag}")
+    code = ("import sys, shapecheck\n"
+            "sys.addaudithook(lambda e, a: e in ('os.system', 'subprocess.Popen') and sys.exit(99))\n"
+            f"r = shapecheck.analyze({str(_yaml(text, tmp_path))!r})\n"
+            "print(r.ok, [d.code for d in r.diagnostics])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False ['SC101']"
+
+
+@pytest.mark.parametrize("name", ["relu7", "softmax_v2", "Relu", "hard_silu"])
+def test_unknown_activation_names_fail_as_in_keras(tmp_path, name):
+    """Keras 3 rejects names it does not know when it builds the layer; so does tf.keras
+    (``softmax_v2`` is what TF 2.x wrote for tf.nn.softmax, and cannot load)."""
+    spec = {"inputs": {"x": [None, 4]}, "layers": [{"type": "Dense", "units": 2, "activation": name}]}
+    rep = shapecheck.analyze(spec)
+    k3_fails = True
+    try:
+        keras.layers.Dense(2, activation=name)
+    except ValueError:
+        pass
+    else:
+        k3_fails = False
+    assert (not rep.ok) == k3_fails
+    if not rep.ok:
+        assert rep.errors[0].code == "SC403" and name in rep.errors[0].message
+    # the same name in a file tf.keras wrote
+    K = _tf_keras()
+    K.backend.clear_session()
+    cfg = json.loads(K.Sequential([K.layers.Dense(2, input_shape=(4,))]).to_json())
+    cfg["config"]["layers"][-1]["config"]["activation"] = name
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(cfg))
+    try:
+        K.models.model_from_json(json.dumps(cfg))
+        tf_fails = False
+    except (ValueError, TypeError):  # tf_keras wraps the ValueError in a TypeError
+        tf_fails = True
+    assert (not shapecheck.analyze(path).ok) == tf_fails
+
+
+def test_keras_3_serialized_activation_function_is_read():
+    layer = keras.layers.Dense(2, activation="gelu")
+    cfg = keras.saving.serialize_keras_object(layer)["config"]
+    spec = {"inputs": {"x": [None, 4]},
+            "layers": [{"type": "Dense", "units": 2, "activation": {"module": "keras.activations",
+                                                                     "class_name": "function",
+                                                                     "config": "gelu"}}]}
+    assert cfg["activation"] == "gelu"
+    assert shapecheck.analyze(spec).ok
+    spec["layers"][0]["activation"]["config"] = "gelu7"
+    assert not shapecheck.analyze(spec).ok
+
+
+def test_weights_only_h5_passes_the_hook_untouched(tmp_path, capsys):
+    h5py = pytest.importorskip("h5py")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    weights = tmp_path / "m.weights.h5"
+    model.save_weights(weights)
+    legacy = tmp_path / "legacy_weights.h5"
+    with h5py.File(legacy, "w") as f:
+        f.attrs["layer_names"] = [b"dense"]
+        f.create_group("dense").attrs["weight_names"] = [b"dense/kernel:0"]
+    whole = tmp_path / "m.h5"
+    model.save(whole)
+    assert main(["--only-models", "-q", str(weights), str(legacy)]) == 0
+    assert main([str(tmp_path), "-q"]) == 0  # a folder: the model is checked, weights left alone
+    out = capsys.readouterr().out
+    assert "1 file checked" in out
+    assert main([str(weights), "-q"]) == 1  # named directly: not a model, and said so
+    assert "SC102" in capsys.readouterr().out
