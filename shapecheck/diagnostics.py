@@ -147,6 +147,11 @@ CATALOGUE: dict[str, Code] = {
              "is malformed, or would replace a Keras layer's own rule."),
         Code("SC410", _W, "code layer with a declared shape", "A Lambda's function is never run; "
              "its `output_shape`, given as data, is taken as its output (as Keras does)."),
+        Code("SC411", _W, "output shape taken from the file", "shapecheck has no rule for this Keras "
+             "operation or layer, and the file records its output shape (Keras 3 writes every tensor's "
+             "shape where it is consumed; tf.keras a layer's input shape in its build_config): that "
+             "shape stands for the layer's output, so the layers after it are still checked. It is not "
+             "derived, and any weights of the layer are not counted."),
         Code("SC501", _W, "no equivalent in the framework", "`--layout`: the framework has no module "
              "or operator that computes this layer with these arguments (GRU reset_after=False in "
              "PyTorch, an LSTM with another activation...); no layout is invented, and the layer "

@@ -14,6 +14,7 @@ from .diagnostics import Diagnostic, Finding, Location, Severity, make
 from .dims import MAX_RANK, MAX_SIZE, Shape, fmt_big, fmt_shape, too_large, total
 from .graph import build
 from .report import Edge, LayerReport, Report
+from .rules.keras_names import tf_keras_path
 from .rules.recurrent import CELLS
 from .rules.registry import REGISTRY, Arg, LayerCall, Note, Output, Rule, apply, lookup, params_of, rule
 from .spec import LayerConfig, LayerSpec, ModelSpec, Ref
@@ -127,8 +128,8 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
         if isinstance(gathered, str) and gathered in failed:
             diags.append(make("SC207", f"{name!r} is not checked: its input comes from "
                               f"{gathered!r}, which could not be analysed", layer.where, name))
-        return LayerReport(name, cfg.type, (), None, (), None, None, layer.where, status="skipped",
-                           config=cfg)
+        return LayerReport(name, _shown_type(cfg.type), (), None, (), None, None, layer.where,
+                           status="skipped", config=cfg)
     inputs, kwargs = gathered
     try:
         _check_sizes(cfg)
@@ -151,14 +152,69 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
         hint = f.hint
         if f.code == "SC301" and hint is None:
             hint = _rank_hint(layer, graph.g)
+        recorded = _recorded(layer) if f.code in _NO_RULE and f.config is None else None
+        if recorded is not None:
+            return _from_record(layer, inputs, recorded, f, where, hint, diags)
         diags.append(make(f.code, f.message, where, name, hint))
-        return LayerReport(name, cfg.type, inputs, None, (), None, None, layer.where, status="failed",
-                           config=cfg)
+        return LayerReport(name, _shown_type(cfg.type), inputs, None, (), None, None, layer.where,
+                           status="failed", config=cfg)
     for note in out.notes:
         diags.append(make(note.code, note.message, layer.where, name, note.hint))
     weights = tuple(w.under(name) for w in out.weights)
-    return LayerReport(name, cfg.type, inputs, out.shapes, weights, params_of(weights),
+    if cfg.dialect in ("keras2", "tfjs"):
+        wrapped = cfg.nested.get("layer")
+        weights = tuple(w if w.tf_keras_path else replace(w, tf_keras_path=tf_keras_path(
+            cfg.type, wrapped.type if wrapped else None, w.path)) for w in weights)
+    return LayerReport(name, _shown_type(cfg.type), inputs, out.shapes, weights, params_of(weights),
                        params_of(weights, trainable=True), layer.where, out.why, config=cfg)
+
+
+def _shown_type(type_name: str) -> str:
+    """The class a report names: tf.keras's op layers are dispatched by the TensorFlow
+    function they call (``tf.math.reduce_mean``), but their class is TFOpLambda (the
+    function is the layer's name), SlicingOpLambda for ``x[...]``, TensorFlowOpLayer."""
+    if not type_name.startswith("tf."):
+        return type_name
+    if type_name.startswith("tf.raw."):
+        return "TensorFlowOpLayer"
+    return "SlicingOpLambda" if type_name == "tf.__operators__.getitem" else "TFOpLambda"
+
+
+# Findings that say shapecheck has no rule for the layer (not that the layer is wrong).
+_NO_RULE = frozenset({"SC401", "SC406", "SC408"})
+RECORDED_CODE = "SC411"
+
+
+def _recorded(layer: LayerSpec) -> tuple[Shape, ...] | None:
+    shapes = layer.recorded
+    if not shapes or any(s is None for s in shapes):
+        return None
+    return tuple(shapes)
+
+
+def _from_record(layer: LayerSpec, inputs: tuple[Shape, ...], shapes: tuple[Shape, ...], f: Finding,
+                 where: Location, hint: str | None, diags: list[Diagnostic]) -> LayerReport:
+    """A layer without a rule whose outputs the file records: those shapes stand for its
+    outputs, so the layers after it are still checked. A custom class stays an error
+    (Keras cannot build it without its code) and says so; a Keras op or layer shapecheck
+    has no rule for is a warning. Its weights, if it has any, are unknown."""
+    cfg = layer.config
+    shown = ", ".join(fmt_shape(s) for s in shapes)
+    source = layer.recorded_from or "recorded in the file"
+    if f.code == "SC408":
+        diags.append(make("SC408", f"{f.message}; the layers after it are checked with the output shape "
+                          f"the file records, {shown} ({source})", where, cfg.name, f.hint))
+    else:
+        diags.append(make(RECORDED_CODE, f"shapecheck has no rule for {cfg.type}; its output shape "
+                          f"{shown} is the one the file records ({source}), and the layers after it "
+                          "are checked against it", where, cfg.name,
+                          hint="the shape is Keras's own record for this file, not derived; "
+                          "its weights, if any, are not counted"))
+    op = cfg.type.startswith(("ops.", "tf."))  # operations have no weights
+    return LayerReport(cfg.name, _shown_type(cfg.type), inputs, shapes, (), 0 if op else None,
+                       0 if op else None,
+                       layer.where, (f"the output shape the file records ({source})",), status="recorded",
+                       config=cfg)
 
 
 # Layers that move values without computing new ones: integer ids pass through them.

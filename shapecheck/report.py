@@ -23,7 +23,9 @@ class LayerReport:
     trainable_params: Dim
     location: Location
     why: tuple[str, ...] = ()
-    status: str = "ok"  # "failed": its rule raised a finding; "skipped": an input is unknown
+    # "failed": its rule raised a finding; "skipped": an input is unknown; "recorded": no rule,
+    # its outputs are the shapes the file records (SC411)
+    status: str = "ok"
     # A shared layer's later calls: (input shapes, output shapes or None) each.
     calls: tuple[tuple[tuple[Shape, ...], tuple[Shape, ...] | None], ...] = ()
     # The layer object as read (type, arguments, wrapped layers), for what is derived
@@ -129,4 +131,5 @@ def _weight(w: Weight) -> dict[str, Any]:
         "shape": _shape(w.shape),
         "trainable": w.trainable,
         "axes": [{"size": to_json(a.size), "formula": a.formula, "why": a.why} for a in w.axes],
+        **({"tf_keras_path": w.tf_keras_path} if w.tf_keras_path else {}),
     }

@@ -77,6 +77,12 @@ class LayerSpec:
     call_args: Mapping[str, tuple[Ref, ...]]
     call: int = 0  # > 0: a shared layer called again (``reuse:``), weights from call 0
     location: Location | None = None  # of this call's entry, when it is a reuse
+    # The output shapes the file records for this call (Keras 3 writes every tensor's
+    # shape where it is consumed; tf.keras a layer's input shape in its build_config),
+    # by output index, None where not recorded; with ``recorded_from`` saying where.
+    # Used only for a layer shapecheck has no rule for, so the layers after it are checked.
+    recorded: tuple[tuple | None, ...] | None = None
+    recorded_from: str | None = None
 
     @property
     def name(self) -> str:

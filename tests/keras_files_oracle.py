@@ -43,10 +43,9 @@ shapes of each layer's first call, and weights as ``(path, shape, trainable)`` i
 order.
 
 Weight names: shapecheck reports Keras 3 variable paths (``dense/kernel``,
-``lstm/lstm_cell/kernel``, ``bidirectional/forward_lstm/lstm_cell/kernel``). tf_keras
-names the same variables ``dense/kernel:0``, ``lstm/lstm_cell/kernel:0``,
-``bidirectional/forward_lstm/lstm_cell/kernel:0``: :func:`keras3_path_of_tf_keras_weight`
-is the documented mapping between the two, applied to every tf_keras name.
+``td/dense/kernel``) and, for a file tf.keras or TF.js wrote, the name tf.keras gives
+each (``dense/kernel:0``, ``td/kernel:0``, ``dw/depthwise_kernel:0``) as
+``tf_keras_path``: a model tf_keras builds is compared by those names.
 """
 
 from __future__ import annotations
@@ -331,45 +330,14 @@ def keras3_facts(model) -> dict:
     return keras3_expected(model)
 
 
-def keras3_path_of_tf_keras_weight(name: str, model_name: str | None = None,
-                                  time_distributed: tuple[str, str] | None = None) -> str:
-    """The Keras 3 variable path of a tf_keras weight name.
-
-    tf_keras (Keras 2) names a variable ``<layer name scope>/<variable>:<output index>``
-    and Keras 3 gives the same variable the path ``<layer name scope>/<variable>``:
-
-    ====================================================  ===========================================
-    tf_keras ``variable.name``                            Keras 3 ``variable.path``
-    ====================================================  ===========================================
-    ``dense/kernel:0``                                    ``dense/kernel``
-    ``lstm/lstm_cell/kernel:0``                           ``lstm/lstm_cell/kernel``
-    ``bidirectional/forward_lstm/lstm_cell/bias:0``       ``bidirectional/forward_lstm/lstm_cell/bias``
-    ``batch_normalization/moving_mean:0``                 ``batch_normalization/moving_mean``
-    ====================================================  ===========================================
-
-    so the mapping drops the ``:<index>`` suffix. A model that tf_keras builds inside
-    another model's name scope (``model_name`` given) may prefix its own name,
-    ``<model>/dense/kernel:0``; that prefix is dropped too, as keras3_expected drops the
-    ``<model>/`` prefix of Keras 3 Sequential paths.
-
-    One wrapper differs beyond the suffix: tf_keras builds the layer a ``TimeDistributed``
-    wraps in the wrapper's own name scope, Keras 3 in a scope of its own inside it:
-
-    ====================================================  ===========================================
-    ``time_distributed/kernel:0``                         ``time_distributed/dense/kernel``
-    ====================================================  ===========================================
-
-    ``time_distributed`` = (wrapper name, wrapped layer name) puts the wrapped layer's
-    name back.
-    """
-    path = re.sub(r":\d+$", "", name)
-    if model_name and path.startswith(model_name + "/"):
-        path = path[len(model_name) + 1:]
-    if time_distributed:
-        outer, inner = time_distributed
-        if path.startswith(outer + "/") and not path.startswith(f"{outer}/{inner}/"):
-            path = f"{outer}/{inner}/{path[len(outer) + 1:]}"
-    return path
+def tf_keras_weight_name(name: str, model_name: str | None = None) -> str:
+    """A tf_keras variable name as the model's own file would have it: a model that
+    tf_keras builds inside another model's name scope may prefix that model's name
+    (``<model>/dense/kernel:0``); the name without it is what shapecheck's
+    ``tf_keras_path`` gives (shapecheck.rules.keras_names.tf_keras_path)."""
+    if model_name and name.startswith(model_name + "/"):
+        return name[len(model_name) + 1:]
+    return name
 
 
 def _tf_shape(t) -> tuple:
@@ -377,8 +345,8 @@ def _tf_shape(t) -> tuple:
 
 
 def tf_keras_facts(model) -> dict:
-    """The tf_keras counterpart of keras_oracle.keras_facts/keras_model_facts, with weight
-    names mapped to Keras 3 paths by :func:`keras3_path_of_tf_keras_weight`.
+    """The tf_keras counterpart of keras_oracle.keras_facts/keras_model_facts, with
+    tf_keras's own weight names (compared with the report's ``tf_keras_path``).
 
     As in keras_corpus.tf_keras_facts: a Sequential's InputLayer comes first (the file
     has it, ``model.layers`` hides it), output shapes are those of each layer's first
@@ -399,12 +367,10 @@ def tf_keras_facts(model) -> dict:
     for layer in layers:
         outs = tf.nest.flatten(layer.inbound_nodes[0].outputs) if layer.inbound_nodes else []
         ws = layer.weights
-        wrapped = ((layer.name, layer.layer.name) if isinstance(layer, tf_keras.layers.TimeDistributed)
-                   else None)
         facts[layer.name] = {
             "type": type(layer).__name__,
             "output_shapes": [_tf_shape(t) for t in outs],
-            "weights": [(keras3_path_of_tf_keras_weight(w.name, model.name, wrapped), tuple(int(d) for d in w.shape),
+            "weights": [(tf_keras_weight_name(w.name, model.name), tuple(int(d) for d in w.shape),
                          any(w is t for t in layer.trainable_weights))
                         for w in ws],
             "params": int(layer.count_params()) if ws else 0,
@@ -433,6 +399,10 @@ def report_for_comparison(rep: dict, result: OracleResult) -> dict:
     """The report dict reduced to what Keras's facts describe: Keras 3 op nodes
     (reported as ``ops.<Op>`` entries) are not layers of ``model.layers``."""
     rep = copy.deepcopy(rep)
+    if result.builder == "tf_keras":  # tf_keras's names are the report's tf_keras_path
+        for layer in rep.get("layers") or []:
+            for w in layer.get("weights") or []:
+                w["path"] = w.get("tf_keras_path", w.get("path"))
     if result.builder == "keras3":
         rep["layers"] = [l for l in rep.get("layers") or []
                          if not str(l.get("type", "")).startswith("ops.") and l.get("name") not in result.op_nodes]

@@ -166,3 +166,100 @@ def test_weights_only_h5_passes_the_hook_untouched(tmp_path, capsys):
     assert "1 file checked" in out
     assert main([str(weights), "-q"]) == 1  # named directly: not a model, and said so
     assert "SC102" in capsys.readouterr().out
+
+
+def test_tf_keras_weight_names_are_reported(tmp_path):
+    """A file tf.keras wrote: each weight also carries the name tf.keras gives it, which
+    differs from Keras 3's path beyond ':0' for DepthwiseConv, TimeDistributed and the
+    layers of a nested model."""
+    K = _tf_keras()
+    K.backend.clear_session()
+    inner = K.Sequential([K.layers.Dense(3, input_shape=(4,))], name="inner")
+    x = K.Input((5, 6, 6, 2), name="x")
+    y = K.layers.TimeDistributed(K.layers.DepthwiseConv2D(3), name="td")(x)
+    y = K.layers.TimeDistributed(K.layers.Flatten())(y)
+    y = K.layers.Bidirectional(K.layers.GRU(4))(y)
+    y = K.layers.Dense(4)(y)
+    y = inner(y)
+    model = K.Model(x, y)
+    path = tmp_path / "m.json"
+    path.write_text(model.to_json())
+    rep = shapecheck.analyze(path).to_dict()
+    ours = [w["tf_keras_path"] for layer in rep["layers"] for w in layer["weights"]]
+    theirs = [w.name for layer in model.layers for w in layer.weights]
+    assert ours == theirs
+    assert "td/depthwise_kernel:0" in ours and "dense/kernel:0" in ours  # inner: no model prefix
+    keras_paths = [w["path"] for layer in rep["layers"] for w in layer["weights"]]
+    assert "td/depthwise_conv2d/kernel" in keras_paths and "inner/dense/kernel" in keras_paths
+
+
+def _without_ops(rep: dict) -> dict:
+    rep = dict(rep)
+    rep["layers"] = [l for l in rep["layers"] if not l["type"].startswith("ops.")]
+    return rep
+
+
+def test_keras3_ops_without_rules_use_the_recorded_shapes(tmp_path):
+    """Keras 3 writes each keras.ops call as a node, and each tensor's shape where it is
+    consumed: an op shapecheck has no rule for takes that shape (SC411), and the layers
+    after it are checked exactly."""
+    from keras_oracle import keras_facts, keras_model_facts
+
+    keras.backend.clear_session(free_memory=False)
+    x = keras.Input((10, 8), name="x")
+    h = keras.layers.LSTM(4, return_sequences=True)(keras.layers.Masking()(x))
+    y = keras.ops.fft2((h, h))[0]  # no rule, ever likely: a complex-valued op
+    y = keras.layers.Dense(3)(keras.ops.reshape(y, (-1, 40)))
+    model = keras.Model(x, y)
+    path = tmp_path / "m.json"
+    path.write_text(model.to_json())
+    report = shapecheck.analyze(path)
+    assert report.ok
+    recorded = [d for d in report.diagnostics if d.code == "SC411"]
+    assert recorded and all("recorded in the file as the input of" in d.message for d in recorded)
+    assert {report.layers[d.layer].status for d in recorded} == {"recorded"}
+    expected = {"layers": keras_facts(model), "model": keras_model_facts(model)}
+    assert compare_report(_without_ops(report.to_dict()), expected) == []
+
+
+def test_tf_keras_op_layers_use_build_config_shapes(tmp_path):
+    """tf.keras 2.13+ writes each layer's input shape in its build_config: a TFOpLambda's
+    output shape is its consumer's input shape. The op layers are reported as the class
+    tf_keras gives them."""
+    K = _tf_keras()
+    import tensorflow as tf
+
+    K.backend.clear_session()
+    x = K.Input((10, 8), name="x")
+    h = K.layers.LSTM(4, return_sequences=True)(x)
+    y = K.layers.Dense(3)(tf.math.reduce_mean(h, axis=1) + 1.0)
+    model = K.Model(x, y)
+    path = tmp_path / "m.json"
+    path.write_text(model.to_json())
+    rep = shapecheck.analyze(path).to_dict()
+    assert rep["ok"]
+    assert [l["type"] for l in rep["layers"]][2:4] == ["TFOpLambda", "TFOpLambda"]
+    assert compare_report(KC.positional_weights(rep), KC.tf_keras_facts(model)) == []
+
+
+def test_a_custom_class_stays_an_error_but_the_rest_is_checked(tmp_path):
+    """Keras cannot build a custom class without its code (SC408); the shape the file
+    records still lets shapecheck check the layers after it, and a mistake there."""
+    cfg = json.loads(keras.Sequential([keras.Input((6,)), keras.layers.Dense(5),
+                                       keras.layers.Dense(2)]).to_json())
+    layers = cfg["config"]["layers"]
+    cfg = {"module": "keras", "class_name": "Functional", "config": {
+        "name": "m", "input_layers": [["x", 0, 0]], "output_layers": [["d2", 0, 0]], "layers": [
+            {"module": "keras.layers", "class_name": "InputLayer", "name": "x",
+             "config": {"batch_shape": [None, 6], "dtype": "float32", "name": "x"}, "inbound_nodes": []},
+            {"module": "mypkg.layers", "class_name": "Scale", "name": "scale", "config": {"name": "scale"},
+             "inbound_nodes": [{"args": [KC._k3_tensor("x", [None, 6])], "kwargs": {}}]},
+            {**layers[1], "name": "d2", "config": {**layers[1]["config"], "name": "d2"},
+             "inbound_nodes": [{"args": [KC._k3_tensor("scale", [None, 6])], "kwargs": {}}]},
+        ]}}
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(cfg))
+    rep = shapecheck.analyze(path)
+    assert [d.code for d in rep.errors] == ["SC408"]
+    assert "(None, 6)" in rep.errors[0].message
+    assert rep.layers["d2"].output_shapes == ((None, 5),) and rep.layers["d2"].params == 35

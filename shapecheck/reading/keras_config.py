@@ -16,9 +16,18 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, Location, make
 from ..rules.keras_names import KERAS_LAYERS
+from .keras_nodes import (
+    MODEL_CLASSES,
+    flat_node,
+    hashable,
+    history_list,
+    keras2_tensors,
+    keras3_tensors,
+    node_offsets,
+    recorded_shapes,
+)
 from .located import LocDict, LocList, value_where, where
 
-MODEL_CLASSES = ("Functional", "Sequential", "Model")
 _KERAS_MODULES = ("keras", "tf_keras", "tensorflow")
 # In a config's JSON text, what ``foreign_objects`` could flag: a module outside Keras,
 # a serialized lambda or function, or an escape that could spell either. A text with
@@ -35,6 +44,8 @@ LEGACY_CLASSES = {
     "AvgPool3D": "AveragePooling3D",
 }
 LEGACY_LAYERS = ("CuDNNLSTM", "CuDNNGRU", "ThresholdedReLU")
+# tf.keras's layers for TensorFlow functions called on symbolic tensors.
+TF_OP_LAYERS = ("TFOpLambda", "SlicingOpLambda", "TensorFlowOpLayer")
 # Keras 2 arguments that Keras 3 dropped; they do not change shapes.
 LEGACY_ARGS = ("implementation", "input_dtype", "batch_input_shape", "batch_size", "input_length",
                "name")
@@ -98,6 +109,7 @@ class _Converter:
     def __init__(self, path: str | None, fmt: str, text: str | None = None) -> None:
         self.may_name_code = text is None or bool(_NAMES_CODE.search(text))
         self.offsets: dict[str, int] = {}
+        self.recorded: dict[tuple[Any, int, int], tuple[list, str]] = {}
         self.model_counts: dict[str, int] = {}
         self.path = path
         self.fmt = fmt
@@ -137,8 +149,18 @@ class _Converter:
         return spec
 
     def functional(self, model: dict) -> LocDict:
+        # A nested model is converted in the middle of its parent: its offsets and
+        # recorded shapes are its own, and the parent's come back after it.
+        outer = self.offsets, self.recorded
+        try:
+            return self._functional(model)
+        finally:
+            self.offsets, self.recorded = outer
+
+    def _functional(self, model: dict) -> LocDict:
         config = model["config"]
-        self.offsets = _node_offsets(config)
+        self.offsets = node_offsets(config)
+        self.recorded = recorded_shapes(config, self.offsets)
         spec = self._spec(model, config.get("name"))
         inputs, layers = _located_dict(config, "input_layers"), _located_list(config, "layers")
         calls: dict[str, int] = {}
@@ -147,7 +169,7 @@ class _Converter:
                 continue
             cls = obj.get("class_name")
             cfg = obj.get("config") if isinstance(obj.get("config"), dict) else {}
-            name = _hashable(cfg.get("name") or obj.get("name"))
+            name = hashable(cfg.get("name") or obj.get("name"))
             if cls == "InputLayer":
                 inputs[name] = self.input_shape(cfg, obj)
                 inputs.key_locs[name] = _loc(obj, self.top)
@@ -169,6 +191,7 @@ class _Converter:
                     # Keras 2 serializes `rnn(x, initial_state=[h, c])` as inputs [x, h, c].
                     refs, kwargs = refs[:1], {**kwargs, "initial_state": refs[1:]}
                 target = entry if k == 0 else self._reuse(entry, name)
+                self.attach_recorded(target, name, k)
                 target["inputs"] = refs
                 target.value_locs["inputs"] = _loc(node, entry.loc)
                 for key, value in kwargs.items():
@@ -185,9 +208,18 @@ class _Converter:
         spec["layers"] = layers
         outs = config.get("output_layers")
         if outs:
-            spec["outputs"] = [self.ref(r) for r in _history_list(outs)]
+            spec["outputs"] = [self.ref(r) for r in history_list(outs)]
             spec.value_locs["outputs"] = value_where(config, "output_layers")
         return spec
+
+    def attach_recorded(self, target: LocDict, name: Any, call: int) -> None:
+        found = {i: rec for (n, c, i), rec in self.recorded.items() if n == name and c == call} \
+            if self.recorded else {}
+        if not found or max(found) > 64:
+            return
+        target["recorded_shapes"] = [found[i][0] if i in found else None for i in range(max(found) + 1)]
+        consumers = sorted({rec[1] for rec in found.values()})
+        target["recorded_from"] = f"recorded in the file as the input of {', '.join(map(repr, consumers))}"
 
     def _reuse(self, entry: LocDict, name: str) -> LocDict:
         again = LocDict()
@@ -215,7 +247,7 @@ class _Converter:
             cfg = obj.get("config") if isinstance(obj.get("config"), dict) else {}
             if obj.get("class_name") == "InputLayer":
                 if not inputs:
-                    inputs[_hashable(cfg.get("name", "input_layer"))] = self.input_shape(cfg, obj)
+                    inputs[hashable(cfg.get("name", "input_layer"))] = self.input_shape(cfg, obj)
                 continue
             if i == 0 and not inputs and ("batch_input_shape" in cfg or "batch_shape" in cfg):
                 # Keras 2: the input shape is on the first layer, and the InputLayer Keras
@@ -271,6 +303,8 @@ class _Converter:
         if cls in MODEL_CLASSES:
             return self.nested_model(obj, name, loc)
         cls = LEGACY_CLASSES.get(cls, cls)
+        if cls in TF_OP_LAYERS:
+            return self.tf_op(obj, cls, cfg, name, loc)
         module = obj.get("module")
         if isinstance(module, str) and module.startswith(("keras.src.ops", "keras.ops")) or \
                 (module is None and cls not in KERAS_LAYERS and _is_op(cls)):
@@ -316,6 +350,22 @@ class _Converter:
                 entry[key] = inner_list
                 continue
             entry[key] = value
+        return entry
+
+    def tf_op(self, obj: dict, cls: str, cfg: dict, name: str, loc: Location) -> LocDict:
+        """A tf.keras op layer: ``TFOpLambda``/``SlicingOpLambda`` (TF 2.4+) name the
+        TensorFlow function they call (``math.reduce_mean``), typed ``tf.math.reduce_mean``;
+        its arguments are in the call (``functional`` adds them). ``TensorFlowOpLayer``
+        (TF 2.2-2.3) holds a graph NodeDef, typed ``tf.raw.<Op>``."""
+        entry = LocDict()
+        entry.loc, entry.key_locs, entry.value_locs = loc, {}, {}
+        entry["name"] = name
+        if cls == "TensorFlowOpLayer":
+            node_def = cfg.get("node_def") if isinstance(cfg.get("node_def"), dict) else {}
+            entry["type"] = f"tf.raw.{node_def.get('op', '?')}"
+        else:
+            function = cfg.get("function")
+            entry["type"] = f"tf.{function}" if isinstance(function, str) and function else "tf.?"
         return entry
 
     def nested_model(self, obj: dict, name: str, loc: Location) -> LocDict | None:
@@ -386,29 +436,30 @@ class _Converter:
         the CALL_VALUES given."""
         values: dict[str, Any] = {}
         if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
-            refs = [self.ref(h) for h in _keras3_tensors(node.get("args"))]
+            refs = [self.ref(h) for h in keras3_tensors(node.get("args"))]
             given = node.get("kwargs") if isinstance(node.get("kwargs"), dict) else {}
             for key in INPUT_KWARGS:
-                refs += [self.ref(h) for h in _keras3_tensors(given.get(key))]
+                refs += [self.ref(h) for h in keras3_tensors(given.get(key))]
             kwargs = {}
             for key, value in given.items():
-                tensors = [self.ref(h) for h in _keras3_tensors(value)]
+                tensors = [self.ref(h) for h in keras3_tensors(value)]
                 if tensors and key in ("initial_state", "mask"):
                     kwargs[key] = tensors
                 if key in CALL_VALUES and isinstance(value, bool):
                     values[key] = value
             return refs, kwargs, values
         refs, kwargs, named = [], {}, {}
+        node = flat_node(node)
         for item in node if isinstance(node, list) else ():  # Keras 2: [[name, node, tensor, kw]]
             if isinstance(item, list) and len(item) >= 3 and isinstance(item[0], str):
                 refs.append(self.ref(item))
                 extra = item[3] if len(item) > 3 and isinstance(item[3], dict) else {}
                 for key in ("initial_state", "mask"):
-                    tensors = [self.ref(h) for h in _keras2_tensors(extra.get(key))]
+                    tensors = [self.ref(h) for h in keras2_tensors(extra.get(key))]
                     if tensors:
                         kwargs[key] = tensors
                 for key in INPUT_KWARGS:  # tf.keras: mha(q, value=v) is [["q", 0, 0, {"value": ...}]]
-                    tensors = [self.ref(h) for h in _keras2_tensors(extra.get(key))]
+                    tensors = [self.ref(h) for h in keras2_tensors(extra.get(key))]
                     if tensors:
                         named.setdefault(key, tensors)
                 for key in CALL_VALUES:
@@ -417,29 +468,6 @@ class _Converter:
         for key in INPUT_KWARGS:
             refs += named.get(key, [])
         return refs, kwargs, values
-
-
-def _node_offsets(config: dict) -> dict[str, int]:
-    """tf.keras 2 counts a nested model's own construction as its node 0 but does not
-    serialize it, so references to the model's calls are one higher than the position
-    of the call in its ``inbound_nodes``. Found where a reference points past the end."""
-    counts = {}
-    for obj in config.get("layers") or ():
-        if isinstance(obj, dict) and obj.get("class_name") in MODEL_CLASSES:
-            cfg = obj.get("config") if isinstance(obj.get("config"), dict) else {}
-            nodes = obj.get("inbound_nodes")
-            name = _hashable(cfg.get("name") or obj.get("name"))
-            counts[name] = len(nodes) if isinstance(nodes, list) else 0
-    if not counts:
-        return {}
-    offsets: dict[str, int] = {}
-    histories = _keras2_tensors([obj.get("inbound_nodes") for obj in config.get("layers") or ()
-                                 if isinstance(obj, dict)])
-    histories += _history_list(config.get("output_layers"))
-    for h in histories:
-        if h[0] in counts and isinstance(h[1], int) and h[1] >= counts[h[0]]:
-            offsets[h[0]] = 1
-    return offsets
 
 
 def _is_op(cls: str) -> bool:
@@ -454,54 +482,6 @@ def _recurrent(entry: LocDict) -> bool:
     from ..rules.recurrent import CELLS
 
     return entry.get("type") in CELLS or entry.get("type") == "Bidirectional"
-
-
-def _keras3_tensors(value: Any) -> list[list]:
-    out: list[list] = []
-    if isinstance(value, dict):
-        if value.get("class_name") == "__keras_tensor__":
-            config = value.get("config")
-            history = config.get("keras_history") if isinstance(config, dict) else None
-            if isinstance(history, list) and len(history) >= 3:
-                out.append(history)
-        else:
-            for v in value.values():
-                out += _keras3_tensors(v)
-    elif isinstance(value, list):
-        for v in value:
-            out += _keras3_tensors(v)
-    return out
-
-
-def _keras2_tensors(value: Any) -> list[list]:
-    if isinstance(value, list) and len(value) >= 3 and isinstance(value[0], str) \
-            and isinstance(value[1], int):
-        return [value]
-    if isinstance(value, list):
-        return [h for v in value for h in _keras2_tensors(v)]
-    return []
-
-
-def _history_list(value: Any, depth: int = 0) -> list[list]:
-    """``[name, node, tensor]`` or a list of them (Keras 3 writes a single one bare), or
-    nested lists of them (an RNN's stacked states as model outputs), flattened in order."""
-    if isinstance(value, list) and value and isinstance(value[0], str):
-        return [value]
-    out: list[list] = []
-    for v in value if isinstance(value, list) and depth < 32 else ():
-        if isinstance(v, list):
-            out += _history_list(v, depth + 1)
-    return out
-
-
-def _hashable(name: Any) -> Any:
-    """A name as a dict key: a list or mapping where a name is due becomes its text (the
-    spec reader then reports a name that is not a string)."""
-    try:
-        hash(name)
-    except TypeError:
-        return str(name)[:80]
-    return name
 
 
 def _dtype(value: Any) -> str:

@@ -28,7 +28,7 @@ from .located import value_where, where
 
 TOP_KEYS = ("model", "dims", "inputs", "layers", "outputs", "custom_layers")
 # Keys of a layer entry that are not constructor arguments.
-LAYER_KEYS = ("name", "type", "inputs")
+LAYER_KEYS = ("name", "type", "inputs", "recorded_shapes", "recorded_from")
 # Call arguments that take tensors (references), not values.
 CALL_ARGS = ("initial_state", "mask")
 # Constructor arguments that hold a whole layer (wrappers, and RNN's cell).
@@ -351,13 +351,14 @@ class _Reader:
                              hint=f"did you mean {guess!r}?" if guess else "reuse a layer defined above")
                     continue
                 for key in entry:
-                    if key not in ("reuse", "inputs", *CALL_ARGS):
+                    if key not in ("reuse", "inputs", "recorded_shapes", "recorded_from", *CALL_ARGS):
                         self.err("SC104", f"a `reuse:` entry takes only inputs and call arguments, "
                                  f"not {key!r}", where(entry, key), hint="configure the layer "
                                  "where it is defined")
                 config = first[0].config
                 spec = LayerSpec(config, self.read_call_inputs(entry, previous, config.name),
-                                 self.read_call_args(entry, config.name), len(first), loc)
+                                 self.read_call_args(entry, config.name), len(first), loc,
+                                 *self.read_recorded(entry, facts, config.name))
                 first.append(spec)
                 out.append(spec)
                 previous = (Ref(config.name, None, loc, spec.call),)
@@ -366,11 +367,31 @@ class _Reader:
             if config is None:
                 continue
             spec = LayerSpec(config, self.read_call_inputs(entry, previous, config.name),
-                             self.read_call_args(entry, config.name))
+                             self.read_call_args(entry, config.name), 0, None,
+                             *self.read_recorded(entry, facts, config.name))
             calls.setdefault(config.name, [spec])
             out.append(spec)
             previous = (Ref(config.name, None, loc),)
         return tuple(out), tuple(more_inputs)
+
+    def read_recorded(self, entry: dict, facts: DimFacts, layer: str
+                      ) -> tuple[tuple[tuple | None, ...] | None, str | None]:
+        """``recorded_shapes: [[?, 4], null]``: the output shapes the file records for
+        this call (one per output, null where none is), and ``recorded_from``, what
+        recorded them."""
+        raw = entry.get("recorded_shapes")
+        if raw is None:
+            return None, None
+        loc = value_where(entry, "recorded_shapes")
+        if not isinstance(raw, list) or len(raw) > MAX_RANK:
+            self.err("SC104", f"recorded_shapes must be a list of shapes, got {str(raw)[:60]}", loc,
+                     layer=layer)
+            return None, None
+        shapes = tuple(None if s is None else self.read_shape(s, facts, where(raw, i, loc),
+                                                              f"{layer!r} recorded_shapes[{i}]")
+                       for i, s in enumerate(raw))
+        source = entry.get("recorded_from")
+        return shapes, source if isinstance(source, str) else None
 
     def read_call_inputs(self, entry: dict, previous: tuple[Ref, ...], layer: str) -> tuple[Ref, ...]:
         if "inputs" in entry:

@@ -206,6 +206,20 @@ TF_KERAS_ACTIVATIONS = frozenset((
 ))
 
 
+def tf_keras_path(layer_type: str, wrapped_type: str | None, path: str) -> str:
+    """The name tf.keras 2 gives the variable Keras 3 calls ``path`` (the layer's own
+    name first): ``:0`` added, a DepthwiseConv's ``kernel`` is its ``depthwise_kernel``,
+    and a TimeDistributed builds its wrapped layer in its own name scope
+    (``td/kernel:0`` for Keras 3's ``td/dense/kernel``)."""
+    parts = path.split("/")
+    if layer_type == "TimeDistributed" and len(parts) > 2:
+        inner = tf_keras_path(wrapped_type or "", None, "/".join(parts[1:]))
+        return f"{parts[0]}/{inner.split('/', 1)[1]}"
+    if layer_type.startswith("DepthwiseConv") and parts[-1] == "kernel":
+        parts[-1] = "depthwise_kernel"
+    return "/".join(parts) + ":0"
+
+
 def snake_case(name: str) -> str:
     """Keras's ``to_snake_case``, which its auto-names are built from."""
     name = re.sub(r"\W+", "", name)

@@ -37,6 +37,9 @@ class Weight:
     path: str  # relative to the layer that owns it; the engine prefixes the layer name
     axes: tuple[Axis, ...]
     trainable: bool = True
+    # The variable's name in tf.keras 2 (``dense/kernel:0``), for a file tf.keras wrote:
+    # where it is more than the path plus ``:0``, a user searching the file needs it.
+    tf_keras_path: str | None = None
 
     @property
     def shape(self) -> Shape:
@@ -356,6 +359,12 @@ def lookup(type_name: str, custom: Mapping[str, Rule] | None = None) -> Rule:
         if r is not None:
             return r
 
+    if type_name.startswith(("ops.", "tf.")):
+        what = "Keras operation" if type_name.startswith("ops.") else "TensorFlow operation (a tf.keras " \
+            "TFOpLambda layer)"
+        raise Finding("SC406", f"shapecheck has no rule for the {what} {type_name.split('.', 1)[1]} yet",
+                      hint="layers after it are checked only where the file records its output shape "
+                      "(SC411); docs/layers.md lists the operations with rules", arg="type")
     if type_name in CODE_LAYERS or ">" in type_name or "." in type_name:
         what = f"a {type_name} layer runs code the model names" if type_name in CODE_LAYERS else \
             f"{type_name} is not a Keras layer (a custom class)"
