@@ -116,8 +116,9 @@ EXAMPLES: dict[str, Example] = {
     "SC410": Example("inputs: {x: [?, 6]}\nlayers:\n  - {type: Lambda, output_shape: [3, 2]}\n"
                      "  - {type: Dense, units: 4}\n"),
     "SC411": Example("inputs: {x: [?, 8, 8]}\nlayers:\n"
-                     "  - {type: ops.FFT2, recorded_shapes: [[?, 8, 8]],\n"
-                     "     recorded_from: \"recorded in the file as the input of 'dense'\"}\n"
+                     "  - type: ops.FFT2\n"
+                     "    recorded_shapes: [[?, 8, 8]]\n"
+                     "    recorded_from: \"recorded in the file as the input of 'dense'\"\n"
                      "  - {type: Dense, units: 4}\n"),
     "SC501": Example("inputs: {x: [?, t, 8]}\nlayers:\n  - {type: GRU, units: 4, reset_after: false}\n",
                      args=("--layout", "pytorch")),

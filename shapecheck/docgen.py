@@ -30,7 +30,9 @@ FAMILIES = {  # the order of docs/layers.md's sections
     "preprocessing": "Preprocessing: encoders and lookups",
     "image_preprocessing": "Image preprocessing and augmentation",
     "spectrograms": "Spectrograms",
+    "applications": "keras.applications' own layers",
     "ops": "Keras operations in configs",
+    "tf_ops": "TensorFlow operations in tf.keras files (TFOpLambda)",
 }
 
 

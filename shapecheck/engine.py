@@ -169,10 +169,15 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
                        params_of(weights, trainable=True), layer.where, out.why, config=cfg)
 
 
+_KERAS_OWN = ("keras.src.applications.", "tf_keras.src.applications.")
+
+
 def _shown_type(type_name: str) -> str:
     """The class a report names: tf.keras's op layers are dispatched by the TensorFlow
     function they call (``tf.math.reduce_mean``), but their class is TFOpLambda (the
     function is the layer's name), SlicingOpLambda for ``x[...]``, TensorFlowOpLayer."""
+    if type_name.startswith(_KERAS_OWN):  # keras.applications' classes: Keras's class name
+        return type_name.rsplit(".", 1)[-1]
     if not type_name.startswith("tf."):
         return type_name
     if type_name.startswith("tf.raw."):

@@ -110,10 +110,39 @@ def test_application_matches_keras(name, tmp_path):
 
 
 @pytest.mark.parametrize("name", CUSTOM)
-def test_application_with_custom_layers_matches_keras(name, tmp_path):
+def test_application_with_its_own_classes_needs_no_declaration(name, tmp_path):
+    """ConvNeXt's LayerScale and InceptionResNetV2's CustomScaleLayer are Keras's own
+    classes (keras.src.applications...): built in, reported by their class name."""
     model = getattr(keras.applications, name)(weights=None)
     path = tmp_path / f"{name}.json"
     path.write_text(model.to_json())
+    report = shapecheck.analyze(path)
+    assert report.ok and not report.diagnostics, [f"{d.code} {d.message}" for d in report.diagnostics]
+    problems = compare_report(_report_dict(report), _expected(model, ("LayerScale",)))
+    assert_no_mismatch({}, problems, name)
+
+
+@pytest.mark.parametrize("name", ["ConvNeXtTiny", "InceptionResNetV2"])
+def test_tf_keras_application_with_its_own_classes(name, tmp_path):
+    tf_keras = pytest.importorskip("tf_keras")
+    import keras_corpus as KC
+
+    tf_keras.backend.clear_session()
+    model = getattr(tf_keras.applications, name)(weights=None)
+    path = tmp_path / f"{name}.json"
+    path.write_text(model.to_json())
+    rep = shapecheck.analyze(path).to_dict()
+    assert rep["ok"] and not rep["diagnostics"]
+    assert_no_mismatch({}, compare_report(KC.positional_weights(rep), KC.tf_keras_facts(model)), name)
+
+
+@pytest.mark.parametrize("name", CUSTOM)
+def test_application_with_custom_layers_matches_keras(name, tmp_path):
+    """The declarations docs/custom-layers.md shows for those two classes give the same
+    report, on a config whose classes come from a module of the user's own."""
+    model = getattr(keras.applications, name)(weights=None)
+    path = tmp_path / f"{name}.json"
+    path.write_text(model.to_json().replace('"module": "keras.src.applications.', '"module": "mylib.'))
     report = shapecheck.analyze(path, custom_layers=CUSTOM_LAYERS)
     assert report.ok, [d.message for d in report.errors]
     assert not report.diagnostics, [f"{d.code} {d.message}" for d in report.diagnostics]
@@ -123,10 +152,11 @@ def test_application_with_custom_layers_matches_keras(name, tmp_path):
 
 
 def test_convnext_custom_layer_is_reported_not_run(tmp_path):
-    """Without a declared rule, ConvNeXt's LayerScale is reported (SC408), never imported."""
+    """The same class from a module of the user's own, without a declared rule, is
+    reported (SC408), never imported."""
     model = keras.applications.ConvNeXtTiny(weights=None)
     path = tmp_path / "convnext.json"
-    path.write_text(model.to_json())
+    path.write_text(model.to_json().replace('"module": "keras.src.applications.', '"module": "mylib.'))
     report = shapecheck.analyze(path)
     codes = {d.code for d in report.errors}
     assert codes == {"SC408"}

@@ -50,11 +50,7 @@ DOWNLOAD_BUDGET = 300_000_000
 #: file -> why shapecheck does not match Keras on it yet (one line). Each is an
 #: xfail(strict=True): when shapecheck is fixed the test passes, fails as XPASS, and the
 #: entry must go.
-KNOWN_GAPS: dict[str, str] = {
-    "tfkeras_generated_regnetx002.h5":
-        "TFOpLambda layers (tf.__operators__.add, tf.nn.relu) without rules, and an .h5 records no "
-        "build_config shapes to fall back on: nothing after the first of them is analysed",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _params():

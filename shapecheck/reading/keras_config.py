@@ -186,7 +186,12 @@ class _Converter:
                 layers.item_locs.append(entry.loc)
                 continue
             for k, node in enumerate(nodes):
-                refs, kwargs, values = self.node_refs(node)
+                if str(entry.get("type", "")).startswith("tf.") and not isinstance(node, dict):
+                    refs, kwargs, values = self.tf_op_refs(node)
+                else:
+                    refs, kwargs, values = self.node_refs(node)
+                    if str(entry.get("type", "")).startswith("ops.") and isinstance(node, dict):
+                        values.update(_op_constants(entry["type"], node))
                 if len(refs) > 1 and not isinstance(node, dict) and _recurrent(entry):
                     # Keras 2 serializes `rnn(x, initial_state=[h, c])` as inputs [x, h, c].
                     refs, kwargs = refs[:1], {**kwargs, "initial_state": refs[1:]}
@@ -430,6 +435,27 @@ class _Converter:
         head = name if not node else f"{name}@{node}"
         return f"{head}[{tensor}]"
 
+    def tf_op_refs(self, node: Any) -> tuple[list[str], dict[str, list[str]], dict[str, Any]]:
+        """A tf.keras op layer's call, ``[[x, 0, 0, {"axis": 1, "y": [b, 0, 0]}], ...]``:
+        the tensors it takes (positional, then those passed by keyword, as ``x + b``'s
+        ``y``) and its constant arguments (``axis``, ``shape``, ``slice_spec``...), which
+        become the entry's arguments."""
+        refs: list[str] = []
+        constants: dict[str, Any] = {}
+        items = [i for i in flat_node(node) if isinstance(i, list) and len(i) >= 3 and isinstance(i[0], str)]
+        for n, item in enumerate(items):
+            refs.append(self.ref(item))
+            extra = item[3] if len(item) > 3 and isinstance(item[3], dict) else {}
+            for key, value in extra.items():
+                if key == "name":
+                    continue
+                tensors = keras2_tensors(value)
+                if tensors:
+                    refs += [self.ref(h) for h in tensors]
+                elif n == 0:
+                    constants[key] = value
+        return refs, {}, constants
+
     def node_refs(self, node: Any) -> tuple[list[str], dict[str, list[str]], dict[str, Any]]:
         """The tensors one call consumes: positional (with the inputs passed by keyword,
         INPUT_KWARGS, after them in the call's order), by keyword (initial_state...), and
@@ -468,6 +494,21 @@ class _Converter:
         for key in INPUT_KWARGS:
             refs += named.get(key, [])
         return refs, kwargs, values
+
+
+def _op_constants(type_name: str, node: dict) -> dict[str, Any]:
+    """A Keras 3 op's constant operands (``x[:, -1]``'s key, ``x + 1.0``'s 1.0), named by
+    the op rule's call parameters; tensors are its inputs."""
+    from ..rules.registry import REGISTRY
+
+    rule = REGISTRY.get(type_name)
+    names = rule.positional if rule is not None else ()
+    args = node.get("args") if isinstance(node.get("args"), list) else []
+    out = {}
+    for name, arg in zip(names, args):
+        if not keras3_tensors(arg):
+            out[name] = arg
+    return out
 
 
 def _is_op(cls: str) -> bool:

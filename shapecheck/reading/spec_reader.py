@@ -387,8 +387,8 @@ class _Reader:
             self.err("SC104", f"recorded_shapes must be a list of shapes, got {str(raw)[:60]}", loc,
                      layer=layer)
             return None, None
-        shapes = tuple(None if s is None else self.read_shape(s, facts, where(raw, i, loc),
-                                                              f"{layer!r} recorded_shapes[{i}]")
+        shapes = tuple(None if s is None else () if s == [] else  # a scalar, as a reduction to one
+                       self.read_shape(s, facts, where(raw, i, loc), f"{layer!r} recorded_shapes[{i}]")
                        for i, s in enumerate(raw))
         source = entry.get("recorded_from")
         return shapes, source if isinstance(source, str) else None

@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401  (registration)
     activations,
+    applications,
     attention,
     conv,
     conv_recurrent,
@@ -17,6 +18,7 @@ from . import (  # noqa: F401  (registration)
     reshaping,
     rnn_cells,
     spectrograms,
+    tf_ops,
     wrappers,
 )
 from .keras_names import ALIASES

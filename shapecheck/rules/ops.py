@@ -1,25 +1,558 @@
-"""Keras operations that appear as nodes in Keras 3 configs (``module:
-keras.src.ops.*``), such as the ``NotEqual`` that computes an Embedding's mask.
-They are read as type ``ops.<Class>``; element-wise ones broadcast like NumPy.
+"""Operations on tensors that model files hold as nodes: Keras 3 writes every ``keras.ops``
+call on a KerasTensor as one (``module: keras.src.ops.*``, typed ``ops.<Class>``: the
+``NotEqual`` and ``Any`` of a Masking, ``x[:, -1]``'s ``GetItem``...), and tf.keras 2
+every TensorFlow function as a ``TFOpLambda`` layer (typed ``tf.<function>``:
+``tf.math.reduce_mean``, ``tf.__operators__.add``...).
 
-Reference: keras/src/ops/operation_utils.py ``broadcast_shapes``.
+Each rule follows the op's own static shape function: Keras's ``compute_output_spec``
+(keras/src/ops/numpy.py, core.py, nn.py; shared arithmetic in operation_utils.py) for
+``ops.*``, and for ``tf.*`` TensorFlow's shape inference of the op tf.keras records. A
+constant operand (``x + 1.0``) is an argument, named as in the op's call signature.
+An op without a rule takes the output shape the file records (SC411).
 """
 
 from __future__ import annotations
 
+from typing import Any, Iterable
+
+from ..diagnostics import Finding
+from ..dims import Dim, Shape, add, canonical, compare, exact_div, fmt, fmt_shape, mul, product
 from .checks import broadcast_shapes
-from .registry import LayerCall, Output, rule
+from .registry import Arg, LayerCall, Note, Output, rule
 
-ELEMENTWISE = (
-    "Add", "Subtract", "Multiply", "Divide", "TrueDivide", "FloorDivide", "Power", "Mod",
-    "Maximum", "Minimum", "Equal", "NotEqual", "Greater", "GreaterEqual", "Less", "LessEqual",
-    "LogicalAnd", "LogicalOr", "LogicalXor", "LogicalNot", "Negative", "Abs", "Absolute",
-    "Sqrt", "Square", "Exp", "Log", "Sign", "Cast", "Sigmoid", "Relu", "Tanh",
+
+def any_arg(name: str, default: Any = None, doc: str = "") -> Arg:
+    return Arg(name, lambda v: v, default, doc, "any")
+
+
+def axis_list(v: Any) -> tuple[int, ...] | None:
+    """An axis, a list of axes, or null (every axis)."""
+    if v is None:
+        return None
+    items = [v] if isinstance(v, int) and not isinstance(v, bool) else v
+    if not isinstance(items, (list, tuple)) or any(isinstance(a, bool) or not isinstance(a, int)
+                                                   for a in items):
+        raise ValueError(f"expected an int, a list of ints or null, got {v!r}")
+    return tuple(items)
+
+
+def any_int_arg(name: str, default: Any = None, doc: str = "") -> Arg:
+    def check(v: Any) -> int | None:
+        if v is None and default is None:
+            return None
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ValueError(f"expected an integer, got {v!r}")
+        return v
+
+    return Arg(name, check, default, doc, "int")
+
+
+def flag_arg(name: str, doc: str = "") -> Arg:
+    def check(v: Any) -> bool:
+        return bool(v)  # TensorFlow reads any truthy value; Keras passes booleans
+
+    return Arg(name, check, False, doc, "bool")
+
+
+KEEPDIMS = flag_arg("keepdims", "keeps each reduced axis as a 1")
+
+
+def need_tensors(call: LayerCall, n: int | None = None, least: int = 1) -> tuple[Shape, ...]:
+    shapes = call.inputs
+    if (n is not None and len(shapes) != n) or len(shapes) < least:
+        want = n if n is not None else f"at least {least}"
+        raise Finding("SC206", f"{call.type} takes {want} tensor(s), got {len(shapes)}: "
+                      f"{', '.join(fmt_shape(s) for s in shapes)}")
+    return shapes
+
+
+def norm_axis(call: LayerCall, axis: int, rank: int) -> int:
+    if not -rank <= axis < rank:
+        raise Finding("SC403", f"{call.type}: axis {axis} is out of bounds for a tensor of rank {rank}",
+                      arg="axis", hint=f"use an axis from {-rank} to {rank - 1}")
+    return axis % rank
+
+
+def constant_shape(value: Any) -> Shape:
+    """The shape of a constant operand: () for a number, a nested list's lengths."""
+    shape: list[int] = []
+    while isinstance(value, (list, tuple)):
+        shape.append(len(value))
+        value = value[0] if value else None
+    return tuple(shape)
+
+
+# --- element-wise ----------------------------------------------------------------------
+
+UNARY = (
+    "Negative", "Abs", "Absolute", "Fabs", "Sqrt", "Cbrt", "Square", "Exp", "Exp2", "Expm1", "Log", "Log1p",
+    "Log2", "Log10", "Sign", "Signbit", "Cast", "Sigmoid", "Relu", "Relu6", "Tanh", "Sin", "Cos", "Tan",
+    "Arcsin", "Arccos", "Arctan", "Arcsinh", "Arccosh", "Arctanh", "Sinh", "Cosh", "Sinc", "Floor", "Ceil",
+    "Round", "Trunc", "Reciprocal", "Rsqrt", "Deg2rad", "Rad2deg", "LogicalNot", "Isnan", "Isinf",
+    "Isfinite", "Isneginf", "Isposinf", "Softplus", "Softsign", "Silu", "Gelu", "Elu", "Selu", "Celu",
+    "LeakyRelu", "HardSigmoid", "HardSilu", "HardTanh", "HardShrink", "SoftShrink", "TanhShrink",
+    "Squareplus", "SparsePlus", "SparseSigmoid", "Threshold", "LogSigmoid", "Erf", "Erfc", "Erfinv", "Clip",
+    "StopGradient", "ConvertToTensor", "Copy", "Conj", "Conjugate", "Real", "Imag", "NanToNum", "Softmax",
+    "LogSoftmax", "Sparsemax", "OnesLike", "ZerosLike", "EmptyLike", "BitwiseNot", "BitwiseInvert",
 )
+BINARY = (
+    "Add", "Subtract", "Multiply", "Divide", "TrueDivide", "FloorDivide", "DivideNoNan", "Power", "Mod",
+    "Fmod", "Maximum", "Minimum", "Fmax", "Fmin", "Equal", "NotEqual", "Greater", "GreaterEqual", "Less",
+    "LessEqual", "LogicalAnd", "LogicalOr", "LogicalXor", "Arctan2", "Hypot", "Heaviside", "Logaddexp",
+    "Logaddexp2", "Nextafter", "Isclose", "Gcd", "Lcm", "Ldexp",
+)
+# Keras gives these the first operand's shape, without broadcasting.
+FIRST_SHAPE = ("BitwiseAnd", "BitwiseOr", "BitwiseXor", "LeftShift", "RightShift")
 
 
-@rule(*(f"ops.{name}" for name in ELEMENTWISE), inputs=None,
-      accepts=("dtype",))
+def broadcast_operands(call: LayerCall, constants: Iterable[Any] = ()) -> Output:
+    shapes = list(need_tensors(call))
+    shapes += [constant_shape(c) for c in constants if isinstance(c, (list, tuple))]
+    return Output((broadcast_shapes(call, tuple(shapes)),))
+
+
+@rule(*(f"ops.{name}" for name in UNARY + BINARY), inputs=None,
+      args=(any_arg("x1", doc="a constant first operand"), any_arg("x2", doc="a constant second operand")),
+      accepts=("dtype", "axis", "x_min", "x_max", "negative_slope", "alpha", "approximate", "scale",
+               "nan", "posinf", "neginf"),
+      positional=("x1", "x2"))
 def elementwise(call: LayerCall) -> Output:
-    """The broadcast of the tensor operands (constant operands do not change it)."""
-    return Output((broadcast_shapes(call, call.inputs),))
+    """The broadcast of the operands (a constant number changes nothing; Keras accepts
+    only numbers as constants, and Hypot and Heaviside none)."""
+    _tensors_only(call, ("x1", "x2"))
+    return broadcast_operands(call, (call["x1"], call["x2"]))
+
+
+# Their compute_output_spec reads each operand's dtype: a Python number fails.
+TENSORS_ONLY = frozenset({"Hypot", "Heaviside", *FIRST_SHAPE})
+
+
+def _tensors_only(call: LayerCall, names: tuple[str, ...]) -> None:
+    op = call.type.split(".", 1)[1]
+    given = [n for n in names if call[n] is not None]
+    if op in TENSORS_ONLY and given:
+        raise Finding("SC403", f"{call.type} takes tensors only: the constant operand {given[0]}="
+                      f"{call[given[0]]!r} has no dtype (Keras raises AttributeError)", arg=given[0],
+                      hint="make the constant a tensor (keras.ops.convert_to_tensor)")
+
+
+@rule(*(f"ops.{name}" for name in FIRST_SHAPE), inputs=None, args=(any_arg("x"), any_arg("y")),
+      positional=("x", "y"))
+def first_shape(call: LayerCall) -> Output:
+    """The first operand's shape (Keras does not broadcast these)."""
+    _tensors_only(call, ("x", "y"))
+    return Output((need_tensors(call)[0],))
+
+
+@rule("ops.Where", inputs=None, args=(any_arg("x1"), any_arg("x2")), positional=("condition", "x1", "x2"))
+def where(call: LayerCall) -> Output:
+    """``where(condition, x1, x2)``: the three broadcast (without x1 and x2 it returns the
+    indices of the true elements, whose count is data)."""
+    if len(call.inputs) + sum(isinstance(call[n], (int, float, list)) for n in ("x1", "x2")) < 3:
+        raise Finding("SC406", "ops.Where without x1 and x2 returns the indices of the true elements; "
+                      "their number depends on the data", arg="type")
+    return broadcast_operands(call, (call["x1"], call["x2"]))
+
+
+# --- reductions ------------------------------------------------------------------------
+
+REDUCTIONS = ("Sum", "Mean", "Max", "Min", "Prod", "Any", "All", "Std", "Var", "Amax", "Amin",
+              "Logsumexp", "Median", "Nansum", "Nanmean", "Nanmax", "Nanmin", "Nanprod", "Nanstd", "Nanvar",
+              "Ptp", "CountNonzero")
+
+
+def reduce_shape(call: LayerCall, shape: Shape, axis: tuple[int, ...] | None, keepdims: bool) -> Shape:
+    """operation_utils.reduce_shape: every axis when axis is None; else each listed one
+    removed (or kept as 1), Python's indexing for negative axes."""
+    if axis is None:
+        return (1,) * len(shape) if keepdims else ()
+    axes = [norm_axis(call, a, len(shape)) for a in axis]
+    out = list(shape)
+    if keepdims:
+        for a in axes:
+            out[a] = 1
+        return tuple(out)
+    if len(set(axes)) != len(axes):  # Keras deletes each: the second one is out of range
+        raise Finding("SC403", f"{call.type}: axis {list(axis)} names an axis twice (Keras raises "
+                      "IndexError: list assignment index out of range)", arg="axis",
+                      hint="list each axis once")
+    for a in sorted(axes, reverse=True):
+        del out[a]
+    return tuple(out)
+
+
+@rule(*(f"ops.{name}" for name in REDUCTIONS),
+      args=(Arg("axis", axis_list, None, "the reduced axes (null: all)", "int | [int] | null"), KEEPDIMS),
+      accepts=("ddof", "dtype", "initial", "correction"))
+def reduction(call: LayerCall) -> Output:
+    """Removes the reduced axes, or keeps them as 1 with ``keepdims``."""
+    (x,) = need_tensors(call, 1)
+    return Output((reduce_shape(call, x, call["axis"], call["keepdims"]),))
+
+
+@rule("ops.Argmax", "ops.Argmin", args=(any_int_arg("axis", None, "the reduced axis (null: all)"), KEEPDIMS))
+def argmax(call: LayerCall) -> Output:
+    (x,) = need_tensors(call, 1)
+    axis = call["axis"]
+    return Output((reduce_shape(call, x, None if axis is None else (axis,), call["keepdims"]),))
+
+
+# --- shape changes ---------------------------------------------------------------------
+
+def sizes_arg(v: Any) -> tuple[int, ...]:
+    items = [v] if isinstance(v, int) and not isinstance(v, bool) else v
+    if not isinstance(items, (list, tuple)) or any(isinstance(d, bool) or not isinstance(d, int) or d < -1
+                                                   for d in items):
+        raise ValueError(f"expected a list of sizes (one may be -1), got {v!r}")
+    if list(items).count(-1) > 1:
+        raise ValueError(f"only one size may be -1, got {list(items)}")
+    return tuple(items)
+
+
+def reshape_to(call: LayerCall, shape: Shape, target: tuple[int, ...], what: str) -> Output:
+    """operation_utils.compute_reshape_output_shape, batch axis included: with an unknown
+    input size the -1 stays unknown; otherwise the element counts must agree."""
+    if any(d is None for d in shape):
+        return Output((tuple(None if d == -1 else d for d in target),))
+    size = product(shape)
+    known = product(d for d in target if d != -1)
+    received = f"Received: input_shape={fmt_shape(shape)}, {what}={tuple(target)}"
+    if -1 not in target:
+        same = compare(size, known, call.facts)
+        if same is False:
+            raise Finding("SC303", f"The total size of the tensor must be unchanged. {received}")
+        notes = () if same else (Note("SC304", f"{call.type} requires {fmt(size)} == {fmt(known)}"),)
+        return Output((tuple(target),), notes=notes)
+    inferred, whole = exact_div(size, known, call.facts)
+    if whole is False or known == 0:
+        raise Finding("SC303", "The total size of the tensor must be unchanged, however, the input size "
+                      f"cannot by divided by the specified dimensions in {what}. {received}")
+    notes = () if whole else (Note("SC304", f"{call.type} requires {fmt(size)} to be divisible by "
+                                            f"{fmt(known)}"),)
+    return Output((tuple(inferred if d == -1 else d for d in target),), notes=notes)
+
+
+@rule("ops.Reshape", args=(Arg("newshape", sizes_arg, doc="the new shape, batch axis included; one -1",
+                               kind="[int]"),))
+def reshape(call: LayerCall) -> Output:
+    (x,) = need_tensors(call, 1)
+    return reshape_to(call, x, call["newshape"], "newshape")
+
+
+def transpose_to(call: LayerCall, shape: Shape, axes: tuple[int, ...] | None) -> Output:
+    if axes is None:
+        return Output((tuple(reversed(shape)),))
+    if len(axes) != len(shape):
+        raise Finding("SC403", f"axis must be a list of the same length as the input shape, expected "
+                      f"{len(shape)}, but received {len(axes)}.", arg="axes")
+    return Output((tuple(shape[norm_axis(call, a, len(shape))] for a in axes),))
+
+
+@rule("ops.Transpose", args=(Arg("axes", axis_list, None, "the new order of the axes (null: reversed)"),))
+def transpose(call: LayerCall) -> Output:
+    (x,) = need_tensors(call, 1)
+    return transpose_to(call, x, call["axes"])
+
+
+def expand_to(call: LayerCall, shape: Shape, axis: tuple[int, ...]) -> Output:
+    out_rank = len(shape) + len(axis)
+    where = {norm_axis(call, a, out_rank) for a in axis}
+    rest = iter(shape)
+    return Output((tuple(1 if i in where else next(rest) for i in range(out_rank)),))
+
+
+@rule("ops.ExpandDims", args=(Arg("axis", axis_list, doc="where the new axes of size 1 go"),))
+def expand_dims(call: LayerCall) -> Output:
+    (x,) = need_tensors(call, 1)
+    return expand_to(call, x, call["axis"])
+
+
+def squeeze_axes(call: LayerCall, shape: Shape, axis: tuple[int, ...] | None, unknown_ok: bool) -> Output:
+    if axis is None:
+        if any(d is None for d in shape) and not unknown_ok:
+            # TensorFlow cannot tell which axes are 1: the result's rank is unknown.
+            raise Finding("SC406", f"{call.type} without axis on {fmt_shape(shape)}: the rank of the "
+                          "result depends on the unknown sizes", arg="type")
+        return Output((tuple(d for d in shape if d != 1),))
+    out = list(shape)
+    for a in axis:
+        if shape[norm_axis(call, a, len(shape))] != 1 and not (unknown_ok and shape[a] is None):
+            raise Finding("SC306", f"Cannot squeeze axis {a}, because the dimension is not 1: "
+                          f"{fmt_shape(shape)}", arg="axis")
+    for a in sorted({norm_axis(call, a, len(shape)) for a in axis}, reverse=True):
+        del out[a]
+    return Output((tuple(out),))
+
+
+@rule("ops.Squeeze", args=(Arg("axis", axis_list, None, "the axes of size 1 to drop (null: all)"),))
+def squeeze(call: LayerCall) -> Output:
+    """Keras removes the axes equal to 1; a named axis must be 1 (an unknown one is not)."""
+    (x,) = need_tensors(call, 1)
+    return squeeze_axes(call, x, call["axis"], unknown_ok=True if call["axis"] is None else False)
+
+
+def join(call: LayerCall, shapes: tuple[Shape, ...], axis: int, stack: bool, merge_known: bool) -> Output:
+    """Concatenate (stack: a new axis) the tensors: equal shapes off the axis, Keras's
+    sizes taken from the first (TensorFlow's: the known one)."""
+    first = shapes[0]
+    rank = len(first) + (1 if stack else 0)
+    a = norm_axis(call, axis, rank)
+    out = list(first)
+    for s in shapes[1:]:
+        if len(s) != len(first):
+            raise Finding("SC306", f"Every value must have the same rank: {fmt_shape(s)} and "
+                          f"{fmt_shape(first)}")
+        for i, (p, q) in enumerate(zip(first, s)):
+            if i == a and not stack:
+                continue
+            if p is not None and q is not None and compare(p, q, call.facts) is False:
+                what = "the same shape" if stack else "the same shape except on the `axis` dim"
+                raise Finding("SC306", f"Every value must have {what}. But found element of shape "
+                              f"{fmt_shape(s)}, which is different from the first element's shape "
+                              f"{fmt_shape(first)}.")
+            if merge_known and out[i] is None:
+                out[i] = q
+    if stack:
+        out.insert(a, len(shapes))
+    else:
+        sizes = [s[a] for s in shapes]
+        out[a] = None if any(d is None for d in sizes) else sum_dims(sizes)
+    return Output((tuple(out),))
+
+
+def sum_dims(sizes: list[Dim]) -> Dim:
+    return add(*sizes)
+
+
+@rule("ops.Concatenate", args=(any_int_arg("axis", 0, "the axis to join along"),), inputs=None)
+def concatenate(call: LayerCall) -> Output:
+    return join(call, need_tensors(call), call["axis"], stack=False, merge_known=False)
+
+
+@rule("ops.Stack", args=(any_int_arg("axis", 0, "where the new axis goes"),), inputs=None)
+def stack(call: LayerCall) -> Output:
+    return join(call, need_tensors(call), call["axis"], stack=True, merge_known=False)
+
+
+def repeats_arg(v: Any) -> tuple[int, ...]:
+    items = [v] if isinstance(v, int) and not isinstance(v, bool) else v
+    if not isinstance(items, (list, tuple)) or any(isinstance(d, bool) or not isinstance(d, int) or d < 0
+                                                   for d in items):
+        raise ValueError(f"expected a list of repetitions, got {v!r}")
+    return tuple(items)
+
+
+@rule("ops.Tile", args=(Arg("repeats", repeats_arg, doc="repetitions per axis, aligned right"),))
+def tile(call: LayerCall) -> Output:
+    """Repetitions and axes aligned right, the shorter padded with 1; an unknown size
+    stays unknown."""
+    (x,) = need_tensors(call, 1)
+    reps = list(call["repeats"])
+    shape = list(x)
+    if len(shape) > len(reps):
+        reps = [1] * (len(shape) - len(reps)) + reps
+    else:
+        shape = [1] * (len(reps) - len(shape)) + shape
+    return Output((tuple(None if d is None else mul(d, r) for d, r in zip(shape, reps)),))
+
+
+@rule("ops.Cumsum", "ops.Cumprod", args=(any_int_arg("axis", None, "the axis (null: the flattened tensor)"),),
+      accepts=("dtype", "reverse"))
+def cumsum(call: LayerCall) -> Output:
+    (x,) = need_tensors(call, 1)
+    if call["axis"] is None:
+        return Output(((None if any(d is None for d in x) else product(x),),))
+    norm_axis(call, call["axis"], len(x))
+    return Output((x,))
+
+
+# --- products --------------------------------------------------------------------------
+
+def matmul_shape(call: LayerCall, a: Shape, b: Shape) -> Shape:
+    """NumPy's matmul: a vector operand gains an axis that is dropped again; leading axes
+    broadcast; the inner sizes must agree."""
+    a2 = (1, a[0]) if len(a) == 1 else a
+    b2 = (b[0], 1) if len(b) == 1 else b
+    if not a or not b:
+        raise Finding("SC301", f"{call.type} needs tensors of rank 1 or more: {fmt_shape(a)}, {fmt_shape(b)}")
+    if a2[-1] is not None and b2[-2] is not None and compare(a2[-1], b2[-2], call.facts) is False:
+        raise Finding("SC306", "Inner dimensions (`x1.shape[-1]` and `x2.shape[-2]`) must be equal, but "
+                      f"received `x1.shape={fmt_shape(a)}` and `x2.shape={fmt_shape(b)}`.")
+    lead = broadcast_shapes(call, (a2[:-2], b2[:-2])) if a2[:-2] or b2[:-2] else ()
+    out = [*lead, a2[-2], b2[-1]]
+    if len(a) == 1:
+        del out[-2]
+    if len(b) == 1:
+        del out[-1]
+    return tuple(out)
+
+
+@rule("ops.Matmul", inputs=2)
+def matmul(call: LayerCall) -> Output:
+    a, b = need_tensors(call, 2)
+    return Output((matmul_shape(call, a, b),))
+
+
+def einsum_shape(call: LayerCall, equation: str, shapes: tuple[Shape, ...]) -> Shape:
+    """The output letters' sizes (each letter one size across the operands, a 1 giving
+    way); ``...`` is the broadcast of the operands' remaining axes."""
+    text = equation.replace(" ", "")
+    ins, arrow, out = text.partition("->")
+    terms = ins.split(",")
+    if len(terms) != len(shapes):
+        raise Finding("SC206", f"einsum {equation!r} names {len(terms)} operand(s), got {len(shapes)}")
+    sizes: dict[str, Dim] = {}
+    ellipses: list[Shape] = []
+    for term, shape in zip(terms, shapes):
+        head, dots, tail = term.partition("...")
+        letters = head + tail
+        if len(letters) > len(shape) or (not dots and len(letters) != len(shape)):
+            raise Finding("SC306", f"einsum {equation!r}: operand {term!r} does not fit {fmt_shape(shape)}")
+        lead = shape[:len(head)]
+        rest = shape[len(shape) - len(tail):] if tail else ()
+        if dots:
+            ellipses.append(shape[len(head):len(shape) - len(tail)])
+        for ch, d in zip(head + tail, (*lead, *rest)):
+            seen = sizes.get(ch)
+            if ch not in sizes or seen == 1:
+                sizes[ch] = d
+            elif d != 1 and d is not None and seen is not None and compare(seen, d, call.facts) is False:
+                raise Finding("SC306", f"einsum {equation!r}: {ch!r} is {fmt(seen)} in one operand and "
+                              f"{fmt(d)} in another")
+    broadcast = broadcast_shapes(call, tuple(ellipses)) if ellipses else ()
+    if not arrow:  # implicit output: the letters seen once, in order
+        out = "..." * bool(ellipses) + "".join(sorted(c for c in sizes if ins.count(c) == 1))
+    head, dots, tail = out.partition("...")
+    return (*(sizes[c] for c in head), *(broadcast if dots else ()), *(sizes[c] for c in tail))
+
+
+def equation_arg(v: Any) -> str:
+    if not isinstance(v, str) or not v:
+        raise ValueError(f"expected an einsum equation such as 'bij,bjk->bik', got {v!r}")
+    return v
+
+
+@rule("ops.Einsum", args=(Arg("subscripts", equation_arg, doc="the einsum equation"),), inputs=None)
+def einsum(call: LayerCall) -> Output:
+    return Output((einsum_shape(call, call["subscripts"], need_tensors(call)),))
+
+
+# --- indexing --------------------------------------------------------------------------
+
+_ELLIPSIS = object()
+
+
+def _key_item(item: Any) -> Any:
+    """One index of a key as Keras 3 (``{"class_name": "__slice__", "config": {...}}``,
+    ``__ellipsis__``) or tf.keras (``{"start", "stop", "step"}``) serializes it."""
+    if isinstance(item, dict):
+        cls = item.get("class_name")
+        if cls == "__ellipsis__":
+            return _ELLIPSIS
+        cfg = item.get("config") if cls == "__slice__" else item
+        if isinstance(cfg, dict) and set(cfg) <= {"start", "stop", "step"}:
+            parts = [cfg.get(k) for k in ("start", "stop", "step")]
+            if all(p is None or isinstance(p, int) and not isinstance(p, bool) for p in parts):
+                if parts[2] == 0:
+                    raise ValueError("slice step cannot be zero")
+                return slice(*parts)
+    if item is None or isinstance(item, int) and not isinstance(item, bool):
+        return item
+    if item == "...":
+        return _ELLIPSIS
+    raise ValueError(f"an index is an int, a slice, ..., or null (a new axis); got {item!r}")
+
+
+def key_arg(v: Any) -> tuple:
+    items = v if isinstance(v, list) else [v]
+    return tuple(_key_item(i) for i in items)
+
+
+def _slice_length(call: LayerCall, s: slice, n: Dim) -> Dim:
+    """``len(range(*s.indices(n)))``; for a named size, where the slice keeps a fixed
+    distance from either end."""
+    if n is None:
+        return None
+    if isinstance(n, int):
+        return len(range(*s.indices(n)))
+    if s == slice(None):
+        return n
+    if (s.step in (None, 1)) and s.stop is None and isinstance(s.start, int) and s.start >= 0:
+        return _nonneg(call, n - s.start, s, n)
+    if (s.step in (None, 1)) and s.start is None and isinstance(s.stop, int) and s.stop < 0:
+        return _nonneg(call, n + s.stop, s, n)
+    if (s.step in (None, 1)) and s.stop is None and isinstance(s.start, int) and s.start < 0:
+        return _fixed(call, -s.start, n)
+    if (s.step in (None, 1)) and s.start is None and isinstance(s.stop, int) and s.stop >= 0:
+        return _fixed(call, s.stop, n)
+    raise Finding("SC406", f"{call.type}: the length of the slice {s} of an axis of size {fmt(n)} is not "
+                  "worked out yet", arg="type", hint="bind the size with --dim")
+
+
+def _nonneg(call: LayerCall, d: Dim, s: slice, n: Dim) -> Dim:
+    """``n - k`` elements, or none when the axis is shorter than k."""
+    import sympy
+
+    return canonical(sympy.Max(0, sympy.sympify(d)))
+
+
+def _fixed(call: LayerCall, k: int, n: Dim) -> Dim:
+    """``k`` elements, or all of them when the axis is shorter."""
+    import sympy
+
+    return canonical(sympy.Min(k, sympy.sympify(n)))
+
+
+def getitem_shape(call: LayerCall, shape: Shape, key: tuple, notes: list[Note]) -> Shape:
+    """GetItem.compute_output_spec: an int drops its axis, a slice keeps it (its length
+    where the size is known), None adds an axis of 1, ``...`` stands for the axes no
+    other index takes; too many indices or an index out of range is an error."""
+    remaining = list(key)
+    if remaining.count(_ELLIPSIS) > 1:
+        raise Finding("SC403", f"Slice should only have one ellipsis. Received: `{list(key)}`", arg="key")
+    if _ELLIPSIS not in remaining:
+        remaining.append(_ELLIPSIS)
+    rest = list(shape)
+    out: list[Dim] = []
+    while remaining:
+        sub = remaining.pop(0)
+        if sub is _ELLIPSIS:
+            needed = len(remaining) - remaining.count(None)
+            used = len(rest) - needed
+            out += rest[:used]
+            rest = rest[used:]
+            continue
+        if sub is None:
+            out.append(1)
+            continue
+        if not rest:
+            raise Finding("SC301", f"Array has shape {fmt_shape(shape)} but slice has too many indices. "
+                          f"Received: `{list(key)}`", arg="key")
+        n = rest.pop(0)
+        if isinstance(sub, int):
+            if isinstance(n, int) and not -n <= sub < n:
+                raise Finding("SC403", f"Array has shape {fmt_shape(shape)} but out-of-bounds index "
+                              f"{sub} was requested.", arg="key")
+            if n is not None and not isinstance(n, int):
+                need = sub + 1 if sub >= 0 else -sub
+                fits = call.facts.positive(add(n, 1 - need))  # n >= need
+                if fits is False:
+                    raise Finding("SC403", f"Array has shape {fmt_shape(shape)} but out-of-bounds index "
+                                  f"{sub} was requested.", arg="key")
+                if fits is None:
+                    notes.append(Note("SC304", f"{call.type} {list(key)} on {fmt_shape(shape)} requires "
+                                      f"{fmt(n)} >= {need}", hint=f"state it in dims:, e.g. min: {need}"))
+        else:
+            out.append(_slice_length(call, sub, n))
+    return tuple(out)
+
+
+@rule("ops.GetItem", args=(Arg("key", key_arg, doc="the index: ints, slices, ..., null", kind="key"),),
+      positional=("x", "key"))
+def get_item(call: LayerCall) -> Output:
+    """``x[key]`` (``x[:, -1]``, ``x[..., 1:3]``)."""
+    (x,) = need_tensors(call, 1)
+    notes: list[Note] = []
+    return Output((getitem_shape(call, x, call["key"], notes),), notes=tuple(notes))
+
+

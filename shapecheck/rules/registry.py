@@ -203,6 +203,9 @@ class Rule:
     # flag only (Keras 3 leaves the wrapped layer's variables trainable, and a model
     # counts them as trainable).
     freezes: bool = True
+    # An op's call parameters in order (``GetItem(x, key)``): a file's constant
+    # operands become the arguments of those names, tensors its inputs.
+    positional: tuple[str, ...] = ()
 
     def check_args(self, cfg: LayerConfig) -> tuple[dict[str, Any], tuple[Note, ...]]:
         values: dict[str, Any] = {}
@@ -298,14 +301,15 @@ def _check_activation(cfg: LayerConfig, key: str, value: Any) -> None:
 
 
 def rule(*types: str, args: Iterable[Arg] = (), accepts: Iterable[str] = (), inputs: int | None = 1,
-         call_args: Iterable[str] = (), freezes: bool = True, family: str | None = None):
+         call_args: Iterable[str] = (), freezes: bool = True, family: str | None = None,
+         positional: Iterable[str] = ()):
     """Register ``fn`` as the rule for the Keras classes ``types``; its family (the docs'
     section) is the module it is written in unless ``family`` says otherwise."""
 
     def register(fn: Callable[[LayerCall], Output]) -> Callable[[LayerCall], Output]:
         r = Rule(tuple(types), fn, {a.name: a for a in args}, frozenset(accepts),
                  family or fn.__module__.rsplit(".", 1)[-1], inputs, tuple(call_args),
-                 (fn.__doc__ or "").strip(), freezes)
+                 (fn.__doc__ or "").strip(), freezes, tuple(positional))
         for t in types:
             REGISTRY[t] = r
         return fn

@@ -1,0 +1,177 @@
+"""tf.keras 2's TFOpLambda and SlicingOpLambda layers: a TensorFlow function called on
+a symbolic tensor, typed ``tf.<function>`` (``tf.math.reduce_mean``). Each rule is
+TensorFlow's static shape inference for the op, on the shape helpers of ``ops`` (Keras
+3's ops); where they differ, TensorFlow's way is noted (TensorFlow merges a known size
+into an unknown one, reduces each axis once, reads a null argmax axis as 0).
+"""
+
+from __future__ import annotations
+
+from ..diagnostics import Finding
+from ..dims import fmt_shape, mul
+from .ops import (
+    KEEPDIMS,
+    any_arg,
+    any_int_arg,
+    axis_list,
+    broadcast_operands,
+    einsum_shape,
+    equation_arg,
+    expand_to,
+    flag_arg,
+    getitem_shape,
+    join,
+    key_arg,
+    matmul_shape,
+    need_tensors,
+    norm_axis,
+    reduce_shape,
+    repeats_arg,
+    reshape_to,
+    sizes_arg,
+    squeeze_axes,
+    transpose_to,
+)
+from .registry import Arg, LayerCall, Note, Output, rule
+
+# tf.keras's TFOpLambda functions that broadcast their tensor operands.
+TF_ELEMENTWISE = (
+    "__operators__.add", "math.add", "math.subtract", "math.multiply", "math.truediv", "math.divide",
+    "math.floordiv", "math.pow", "math.maximum", "math.minimum", "math.squared_difference",
+    "math.equal", "math.not_equal", "math.greater", "math.greater_equal", "math.less",
+    "math.less_equal", "math.logical_and", "math.logical_or", "math.divide_no_nan", "math.floormod",
+    "__operators__.eq", "__operators__.ne", "math.multiply_no_nan",
+    "math.negative", "math.abs", "math.sqrt", "math.rsqrt", "math.square", "math.exp", "math.log",
+    "math.log1p", "math.sigmoid", "math.tanh", "math.sign", "math.reciprocal", "math.sin",
+    "math.cos", "math.floor", "math.ceil", "math.round", "math.erf", "math.softplus",
+    "math.logical_not", "math.is_nan", "nn.relu", "nn.relu6", "nn.sigmoid", "nn.tanh", "nn.elu",
+    "nn.selu", "nn.silu", "nn.swish", "nn.gelu", "nn.leaky_relu", "nn.softmax", "nn.log_softmax",
+    "nn.softplus", "math.softmax", "cast", "identity", "clip_by_value", "stop_gradient",
+    "math.scalar_mul",
+)
+
+
+# TensorFlow's names for a constant operand of the element-wise functions.
+_TF_OPERANDS = ("y", "x", "clip_value_min", "clip_value_max", "scalar")
+
+
+_TF_REDUCTIONS = ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_any",
+                  "reduce_all", "reduce_std", "reduce_variance", "reduce_logsumexp", "reduce_euclidean_norm")
+
+
+@rule(*(f"tf.{name}" for name in TF_ELEMENTWISE), inputs=None,
+      args=tuple(any_arg(n, doc="a constant operand: a number or a list (broadcast)") for n in _TF_OPERANDS),
+      accepts=("dtype", "axis", "alpha", "approximate", "features", "logits", "t"))
+def tf_elementwise(call: LayerCall) -> Output:
+    """TensorFlow's broadcasting of the operands, constants included."""
+    return broadcast_operands(call, tuple(call[n] for n in _TF_OPERANDS))
+
+
+@rule(*(f"tf.math.{n}" for n in _TF_REDUCTIONS), *(f"tf.{n}" for n in _TF_REDUCTIONS),
+      args=(Arg("axis", axis_list, None, "the reduced axes (null: all)", "int | [int] | null"), KEEPDIMS,
+            flag_arg("keep_dims", "TensorFlow 1's name of keepdims")))
+def tf_reduction(call: LayerCall) -> Output:
+    """As NumPy, each axis once."""
+    (x,) = need_tensors(call, 1)
+    axis = call["axis"]
+    if axis is not None:
+        axis = tuple(sorted({norm_axis(call, a, len(x)) for a in axis}))
+    return Output((reduce_shape(call, x, axis, call["keepdims"] or call["keep_dims"]),))
+
+
+@rule("tf.math.argmax", "tf.math.argmin", "tf.argmax", "tf.argmin",
+      args=(any_int_arg("axis", None, "the reduced axis (TensorFlow reads null as 0)"),),
+      accepts=("output_type",))
+def tf_argmax(call: LayerCall) -> Output:
+    (x,) = need_tensors(call, 1)
+    axis = call["axis"] or 0
+    return Output((reduce_shape(call, x, (norm_axis(call, axis, len(x)),), False),))
+
+
+@rule("tf.reshape", args=(Arg("shape", sizes_arg, doc="the new shape, batch axis included; one -1",
+                             kind="[int]"),))
+def tf_reshape(call: LayerCall) -> Output:
+    (x,) = need_tensors(call, 1)
+    return reshape_to(call, x, call["shape"], "shape")
+
+
+@rule("tf.transpose", "tf.compat.v1.transpose", "tf.linalg.transpose",
+      args=(Arg("perm", axis_list, None, "the new order of the axes (null: reversed)"),),
+      accepts=("conjugate",))
+def tf_transpose(call: LayerCall) -> Output:
+    (x,) = need_tensors(call, 1)
+    return transpose_to(call, x, call["perm"])
+
+
+@rule("tf.expand_dims", "tf.compat.v1.expand_dims",
+      args=(any_int_arg("axis", doc="where the new axis of size 1 goes"),), accepts=("dim",))
+def tf_expand_dims(call: LayerCall) -> Output:
+    (x,) = need_tensors(call, 1)
+    return expand_to(call, x, (call["axis"],))
+
+
+@rule("tf.squeeze", "tf.compat.v1.squeeze",
+      args=(Arg("axis", axis_list, None, "the axes of size 1 to drop (null: all)"),),
+      accepts=("squeeze_dims",))
+def tf_squeeze(call: LayerCall) -> Output:
+    (x,) = need_tensors(call, 1)
+    return squeeze_axes(call, x, call["axis"], unknown_ok=call["axis"] is not None)
+
+
+@rule("tf.concat", args=(any_int_arg("axis", doc="the axis to join along"),), inputs=None)
+def tf_concat(call: LayerCall) -> Output:
+    return join(call, need_tensors(call), call["axis"], stack=False, merge_known=True)
+
+
+@rule("tf.stack", args=(any_int_arg("axis", 0, "where the new axis goes"),), inputs=None)
+def tf_stack(call: LayerCall) -> Output:
+    return join(call, need_tensors(call), call["axis"], stack=True, merge_known=True)
+
+
+@rule("tf.tile", args=(Arg("multiples", repeats_arg, doc="repetitions per axis, one per axis"),))
+def tf_tile(call: LayerCall) -> Output:
+    (x,) = need_tensors(call, 1)
+    reps = call["multiples"]
+    if len(reps) != len(x):
+        raise Finding("SC403", f"tf.tile: multiples {list(reps)} must have one entry per axis of "
+                      f"{fmt_shape(x)}", arg="multiples")
+    return Output((tuple(None if d is None else mul(d, r) for d, r in zip(x, reps)),))
+
+
+@rule("tf.math.cumsum", "tf.cumsum", "tf.math.cumprod", args=(any_int_arg("axis", 0, "the axis"),),
+      accepts=("exclusive", "reverse"))
+def tf_cumsum(call: LayerCall) -> Output:
+    (x,) = need_tensors(call, 1)
+    norm_axis(call, call["axis"], len(x))
+    return Output((x,))
+
+
+@rule("tf.linalg.matmul", "tf.matmul", "tf.compat.v1.matmul", inputs=2,
+      args=(flag_arg("transpose_a"), flag_arg("transpose_b"), flag_arg("adjoint_a"), flag_arg("adjoint_b")),
+      accepts=("a_is_sparse", "b_is_sparse", "output_type"))
+def tf_matmul(call: LayerCall) -> Output:
+    a, b = need_tensors(call, 2)
+    if len(a) < 2 or len(b) < 2:
+        raise Finding("SC301", f"tf.linalg.matmul needs tensors of rank 2 or more: {fmt_shape(a)}, "
+                      f"{fmt_shape(b)}")
+    if call["transpose_a"] or call["adjoint_a"]:
+        a = (*a[:-2], a[-1], a[-2])
+    if call["transpose_b"] or call["adjoint_b"]:
+        b = (*b[:-2], b[-1], b[-2])
+    return Output((matmul_shape(call, a, b),))
+
+
+@rule("tf.einsum", "tf.linalg.einsum", args=(Arg("equation", equation_arg, doc="the einsum equation"),),
+      inputs=None)
+def tf_einsum(call: LayerCall) -> Output:
+    return Output((einsum_shape(call, call["equation"], need_tensors(call)),))
+
+
+@rule("tf.__operators__.getitem",
+      args=(Arg("slice_spec", key_arg, doc="the index: ints, slices, ..., null", kind="key"),),
+      accepts=("var",))
+def tf_getitem(call: LayerCall) -> Output:
+    """tf.keras's SlicingOpLambda: ``x[:, -1]``."""
+    (x,) = need_tensors(call, 1)
+    notes: list[Note] = []
+    return Output((getitem_shape(call, x, call["slice_spec"], notes),), notes=tuple(notes))
