@@ -83,8 +83,13 @@ def analyze_file(path: str, dims: Mapping[str, int] | None = None, custom_layers
     """Analyse a file without reading more of it than its format needs: archives and
     HDF5 files are opened in place (their weights are never loaded), text is read
     only below a size cap."""
-    from .reading import h5
+    from .reading import h5, saved_model
 
+    if saved_model.is_saved_model(path):
+        config, found = saved_model.read(path)
+        if config is None:
+            return _unreadable(path, "keras-savedmodel", *found)
+        return analyze_data(config, path, "keras-savedmodel", dims, found, custom_layers)
     with open(path, "rb") as fh:
         head = fh.read(4104)
         size = os.fstat(fh.fileno()).st_size
@@ -193,13 +198,13 @@ def analyze_data(data: Any, path: str | None, fmt: str, dims: Mapping[str, int] 
         found = list(found or ()) + converted
         # A .keras or .h5 container says what the file is; the config inside is Keras 3 or 2.
         # Keras 2's model.to_yaml() wrote the same config as YAML.
-        fmt = fmt if fmt in ("keras-archive", "keras-h5") else \
+        fmt = fmt if fmt in ("keras-archive", "keras-h5", "keras-savedmodel") else \
             kind.replace("-json", "-yaml") if fmt == "yaml-text" else kind
         if data is None:
             return _unreadable(path, fmt, *found)
     elif fmt == "yaml-text":
         fmt = _spec_format(path)
-    elif fmt in ("keras-archive", "keras-h5"):
+    elif fmt in ("keras-archive", "keras-h5", "keras-savedmodel"):
         return _unreadable(path, fmt, *(found or ()), make(
             "SC102", "the file holds no Keras model config", Location(path, 1, 1)))
     custom = None
@@ -263,9 +268,11 @@ def is_model_file(path: str) -> bool:
     is a zip, an .h5 model an HDF5 file. Only a bounded head of the file is read."""
     import json
 
-    from .reading import h5
+    from .reading import h5, saved_model
     from .reading.keras_config import looks_like_keras
 
+    if saved_model.is_saved_model(path):
+        return True
     try:
         with open(path, "rb") as fh:
             head = fh.read(MAX_TEXT_BYTES + 1)

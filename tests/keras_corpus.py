@@ -71,11 +71,12 @@ VARIANT_FORMAT = {
     "k2-tfjs-direct": "tfjs",
     "k2-archive": "keras-archive",
     "k2-yaml": "keras2-yaml",
+    "k2-savedmodel": "keras-savedmodel",
 }
 K3_VARIANTS = ("k3-json", "k3-serialized", "k3-archive", "k3-tfjs-wrapped", "k3-tfjs-direct")
 K2_VARIANTS = ("k2-json", "k2-h5", "k2-tfjs-wrapped", "k2-tfjs-direct")
 #: Keras 3 legacy .h5 and tf_keras .keras
-EXTRA_VARIANTS = ("k3-h5", "k2-archive", "k2-yaml")
+EXTRA_VARIANTS = ("k3-h5", "k2-archive", "k2-yaml", "k2-savedmodel")
 ALL_VARIANTS = K3_VARIANTS + K2_VARIANTS + EXTRA_VARIANTS
 
 TFJS_CONVERTER = "TensorFlow.js Converter v4.22.0"
@@ -476,8 +477,8 @@ def save_keras3(model, root: Path, name: str, variants=K3_VARIANTS + ("k3-h5",))
     return out
 
 
-def save_tf_keras(model, root: Path, name: str, variants=K2_VARIANTS + ("k2-archive", "k2-yaml")
-                  ) -> dict[str, Path]:
+def save_tf_keras(model, root: Path, name: str,
+                  variants=K2_VARIANTS + ("k2-archive", "k2-yaml", "k2-savedmodel")) -> dict[str, Path]:
     import h5py
     import tf_keras
     import yaml
@@ -506,6 +507,10 @@ def save_tf_keras(model, root: Path, name: str, variants=K2_VARIANTS + ("k2-arch
             data = tfjs_model_json(cfg, wrapped=wrapped, keras_version=tf_keras.__version__,
                                    weights=manifest)
             out[variant] = _write_json(_target(root, variant, name, ".json"), data)
+    if "k2-savedmodel" in variants:
+        p = root / "k2-savedmodel" / name
+        model.save(p, save_format="tf")
+        out["k2-savedmodel"] = p
     if "k2-archive" in variants:
         p = _target(root, "k2-archive", name, ".keras")
         model.save(p)
@@ -675,7 +680,7 @@ def load_with_keras(entry: CorpusEntry):
                                     lambda loader, node: loader.construct_sequence(node))
         cfg = yaml.load(path.read_text(encoding="utf-8"), Loader=TupleLoader)
         return tf_keras.models.model_from_json(json.dumps({k: cfg[k] for k in ("class_name", "config")}))
-    if v in ("k2-h5", "k2-archive"):
+    if v in ("k2-h5", "k2-archive", "k2-savedmodel"):
         return tf_keras.models.load_model(path, compile=False)
     topo = json.loads(text)["modelTopology"]
     cfg = topo.get("model_config", topo)

@@ -263,3 +263,46 @@ def test_a_custom_class_stays_an_error_but_the_rest_is_checked(tmp_path):
     assert [d.code for d in rep.errors] == ["SC408"]
     assert "(None, 6)" in rep.errors[0].message
     assert rep.layers["d2"].output_shapes == ((None, 5),) and rep.layers["d2"].params == 35
+
+
+def _pb_field(number: int, payload: bytes) -> bytes:
+    def varint(n: int) -> bytes:
+        out = b""
+        while True:
+            byte, n = n & 0x7F, n >> 7
+            out += bytes([byte | (0x80 if n else 0)])
+            if not n:
+                return out
+    return varint(number << 3 | 2) + varint(len(payload)) + payload
+
+
+@pytest.mark.parametrize("name, data, code", [
+    ("garbage", b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", "SC101"),
+    ("length past the end", b"\x0a\xff\xff\xff\x7f" + b"x" * 10, "SC101"),
+    ("no root", _pb_field(1, _pb_field(3, b"root.layer-0")), "SC102"),
+    ("root not JSON", _pb_field(1, _pb_field(3, b"root") + _pb_field(5, b"{not json")), "SC101"),
+    ("subclassed", _pb_field(1, _pb_field(3, b"root") + _pb_field(5, b'{"class_name": "MyModel"}')), "SC102"),
+    ("empty", b"", "SC102"),
+])
+def test_damaged_saved_models_are_findings(tmp_path, name, data, code):
+    folder = tmp_path / "sm"
+    folder.mkdir()
+    (folder / "saved_model.pb").write_bytes(b"")
+    (folder / "keras_metadata.pb").write_bytes(data)
+    report = shapecheck.analyze(folder)
+    assert report.format == "keras-savedmodel" and [d.code for d in report.errors] == [code]
+
+
+def test_saved_model_without_keras_metadata(tmp_path, capsys):
+    folder = tmp_path / "models" / "graph_only"
+    folder.mkdir(parents=True)
+    (folder / "saved_model.pb").write_bytes(b"\x08\x01")
+    assert [d.code for d in shapecheck.analyze(folder).errors] == ["SC102"]
+    K = _tf_keras()
+    K.backend.clear_session()
+    model = K.Sequential([K.layers.Dense(3, input_shape=(4,))])
+    model.save(tmp_path / "models" / "nested" / "sm", save_format="tf")
+    # a folder of models: each SavedModel is one model, its inner files are not walked
+    assert main([str(tmp_path / "models"), "-q"]) == 1
+    out = capsys.readouterr().out
+    assert "graph_only" in out and "of 2 files" in out

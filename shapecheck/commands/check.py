@@ -63,9 +63,16 @@ def files_to_check(given: list[str], only_models: bool) -> list[str]:
     out = []
     for item in given:
         if os.path.isdir(item):
+            from ..reading.saved_model import is_saved_model
+
+            if is_saved_model(item):  # a TensorFlow SavedModel folder is one model
+                out.append(item)
+                continue
             found = []
             for root, dirs, names in os.walk(item):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                saved = sorted(d for d in dirs if is_saved_model(os.path.join(root, d)))
+                found += [os.path.normpath(os.path.join(root, d)) for d in saved]
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in saved)
                 found += [os.path.normpath(os.path.join(root, n)) for n in names
                           if n.lower().endswith(MODEL_SUFFIXES) and not n.startswith(".")]
             out += [f for f in sorted(found) if is_model_file(f)]
