@@ -115,6 +115,10 @@ EXAMPLES: dict[str, Example] = {
                      "layers: [{type: Scale}]\n"),
     "SC410": Example("inputs: {x: [?, 6]}\nlayers:\n  - {type: Lambda, output_shape: [3, 2]}\n"
                      "  - {type: Dense, units: 4}\n"),
+    "SC116": Example(json.dumps({"class_name": "Sequential", "keras_version": "1.2.2", "config": [
+        {"class_name": "Dense", "config": {"name": "dense_1", "output_dim": 4, "init": "glorot_uniform",
+                                           "batch_input_shape": [None, 3]}}]}, indent=1),
+        "model.json", lang="json"),
     "SC411": Example("inputs: {x: [?, 8, 8]}\nlayers:\n"
                      "  - type: ops.FFT2\n"
                      "    recorded_shapes: [[?, 8, 8]]\n"

@@ -100,6 +100,10 @@ CATALOGUE: dict[str, Code] = {
         Code("SC115", _W, "inferred spec does not reproduce the weights", "`infer-config` runs "
              "shapecheck on the spec it writes; a stored shape the spec does not give, an error in it, or "
              "a condition on the sizes it names (SC304) is reported: a shapecheck bug."),
+        Code("SC116", _I, "Keras 1 config translated", "A Keras 1 model file: its layers' arguments "
+             "are read with the meanings Keras 2's legacy interfaces gave them (nb_filter is filters, "
+             "border_mode padding, dim_ordering 'th' channels_first, Merge the merge layer of its "
+             "mode), said once per file."),
         Code("SC201", _E, "unknown reference", "`inputs`, `initial_state` or `outputs` names a layer or "
              "input that does not exist."),
         Code("SC202", _E, "cycle", "Layers feed each other in a loop; a Keras model is acyclic."),

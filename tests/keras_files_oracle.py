@@ -172,6 +172,32 @@ def _keras_archive_config(path: Path):
         return json.loads(z.read("config.json").decode("utf-8"))
 
 
+def keras1_as_keras2(config: dict) -> dict:
+    """A Keras 1 model config with every layer (nested ones too) as Keras 2's legacy
+    interfaces translated it."""
+    from shapecheck.reading.keras1 import translate
+
+    def layer(obj):
+        if not isinstance(obj, dict) or "class_name" not in obj:
+            return obj
+        cfg = obj.get("config")
+        if isinstance(cfg, list):  # a Keras 1 Sequential
+            return {**obj, "config": [layer(o) for o in cfg]}
+        if not isinstance(cfg, dict):
+            return obj
+        if isinstance(cfg.get("layers"), list):  # a model
+            return {**obj, "config": {**cfg, "layers": [layer(o) for o in cfg["layers"]]}}
+        cls, new = translate(obj["class_name"], cfg)
+        for key in ("layer", "backward_layer"):
+            if isinstance(new.get(key), dict):
+                new[key] = layer(new[key])
+        return {**obj, "class_name": cls, "config": new}
+
+    out = layer(config)
+    out["keras_version"] = "2.2.4"
+    return out
+
+
 def read_document(path: Path, flavour: str):
     """The model config in ``path``, whatever its format (see the module docstring)."""
     with open(path, "rb") as f:
@@ -289,13 +315,15 @@ def file_facts(path, flavour: str) -> OracleResult:
         config = doc
 
     if flavour == "keras1":
+        # No installed Keras reads Keras 1 names. Keras 2.0-2.2 read them through its legacy
+        # interfaces (keras/legacy/interfaces.py); shapecheck.reading.keras1 is that table.
+        # tf_keras builds the translated config: the shapes are then Keras 2's.
         try:
-            _build_tf_keras(copy.deepcopy(config))
-            told = "tf_keras happened to accept it, but reads Keras 1 arguments with Keras 2 meanings"
+            model = _build_tf_keras(keras1_as_keras2(copy.deepcopy(config)))
         except Exception as e:  # noqa: BLE001
-            told = f"tf_keras says {_error_text(e)}"
-        return not_buildable(f"a Keras {config.get('keras_version') or '1.x'} config: no installed Keras "
-                             f"reads Keras 1 argument names; {told}")
+            return not_buildable(f"a Keras {config.get('keras_version') or '1.x'} config that tf_keras "
+                                 f"refuses even as Keras 2 translated it: {_error_text(e)}")
+        return OracleResult(True, facts=tf_keras_facts(model), builder="tf_keras")
 
     if flavour == "keras3":
         try:

@@ -306,3 +306,48 @@ def test_saved_model_without_keras_metadata(tmp_path, capsys):
     assert main([str(tmp_path / "models"), "-q"]) == 1
     out = capsys.readouterr().out
     assert "graph_only" in out and "of 2 files" in out
+
+
+# A Keras 1 model as Keras 1.2 saved it, and the same model written by hand in Keras 2's
+# names: Keras 2 loaded the first as the second (its legacy interfaces).
+KERAS1 = {"class_name": "Model", "keras_version": "1.2.2", "config": {
+    "name": "k1", "input_layers": [["img", 0, 0]], "output_layers": [["out", 0, 0]], "layers": [
+        {"class_name": "InputLayer", "name": "img", "inbound_nodes": [],
+         "config": {"batch_input_shape": [None, 3, 32, 32], "name": "img", "input_dtype": "float32"}},
+        {"class_name": "Convolution2D", "name": "c1", "inbound_nodes": [[["img", 0, 0]]],
+         "config": {"name": "c1", "nb_filter": 8, "nb_row": 3, "nb_col": 5, "border_mode": "same",
+                    "subsample": [2, 2], "dim_ordering": "th", "init": "glorot_uniform", "bias": True,
+                    "W_regularizer": None, "activation": "relu"}},
+        {"class_name": "Convolution2D", "name": "c2", "inbound_nodes": [[["img", 0, 0]]],
+         "config": {"name": "c2", "nb_filter": 8, "nb_row": 1, "nb_col": 1, "border_mode": "valid",
+                    "subsample": [2, 2], "dim_ordering": "th", "activation": "linear"}},
+        {"class_name": "Merge", "name": "m", "inbound_nodes": [[["c1", 0, 0], ["c2", 0, 0]]],
+         "config": {"name": "m", "mode": "concat", "concat_axis": 1, "output_shape": None,
+                    "mode_type": "raw"}},
+        {"class_name": "MaxPooling2D", "name": "p", "inbound_nodes": [[["m", 0, 0]]],
+         "config": {"name": "p", "pool_size": [2, 2], "border_mode": "valid", "dim_ordering": "th"}},
+        {"class_name": "Flatten", "name": "f", "inbound_nodes": [[["p", 0, 0]]], "config": {"name": "f"}},
+        {"class_name": "Dropout", "name": "d", "inbound_nodes": [[["f", 0, 0]]], "config": {"name": "d", "p": 0.5}},
+        {"class_name": "Dense", "name": "out", "inbound_nodes": [[["d", 0, 0]]],
+         "config": {"name": "out", "output_dim": 10, "init": "glorot_uniform", "activation": "softmax"}},
+    ]}}
+
+
+def test_keras1_configs_read_as_keras2_read_them(tmp_path):
+    K = _tf_keras()
+    K.backend.clear_session()
+    img = K.Input(batch_shape=(None, 3, 32, 32), name="img")
+    c1 = K.layers.Conv2D(8, (3, 5), strides=2, padding="same", data_format="channels_first",
+                         activation="relu", name="c1")(img)
+    c2 = K.layers.Conv2D(8, 1, strides=2, data_format="channels_first", name="c2")(img)
+    m = K.layers.Concatenate(axis=1, name="m")([c1, c2])
+    p = K.layers.MaxPooling2D(2, data_format="channels_first", name="p")(m)
+    out = K.layers.Dense(10, activation="softmax", name="out")(K.layers.Dropout(0.5, name="d")(
+        K.layers.Flatten(name="f")(p)))
+    model = K.Model(img, out)
+    path = tmp_path / "k1.json"
+    path.write_text(json.dumps(KERAS1))
+    report = shapecheck.analyze(path)
+    assert report.ok and [d.code for d in report.diagnostics] == ["SC116"]
+    rep = report.to_dict()
+    assert compare_report(KC.positional_weights(rep), KC.tf_keras_facts(model)) == []

@@ -80,11 +80,11 @@ def dialect_of(data: dict, kind: str) -> str:
     Keras 2's style: its own names, activations and defaults)."""
     if kind == "tfjs":
         topology = data.get("modelTopology") or {}
-        version = str(topology.get("keras_version", data.get("generatedBy", "")))
-        if "tfjs" in version.lower() or "tensorflow.js" in version.lower():
-            return "tfjs"
         inner = topology.get("model_config", topology)
-        return "keras2" if isinstance(inner, dict) and _is_keras2(inner) else "keras3"
+        if not (isinstance(inner, dict) and _is_keras2(inner)):
+            return "keras3"  # a Keras 3 config wrapped for TF.js
+        version = str(topology.get("keras_version", data.get("generatedBy", "")))
+        return "tfjs" if "tfjs" in version.lower() or "tensorflow.js" in version.lower() else "keras2"
     return "keras2" if kind == "keras2-json" else "keras3"
 
 
@@ -110,6 +110,7 @@ class _Converter:
         self.may_name_code = text is None or bool(_NAMES_CODE.search(text))
         self.offsets: dict[str, int] = {}
         self.recorded: dict[tuple[Any, int, int], tuple[list, str]] = {}
+        self.keras1: bool | None = None
         self.model_counts: dict[str, int] = {}
         self.path = path
         self.fmt = fmt
@@ -132,6 +133,10 @@ class _Converter:
 
     # -- the model ---------------------------------------------------------------
     def model(self, model: dict) -> LocDict | None:
+        if self.keras1 is None:  # the outer model says which Keras wrote the file
+            from .keras1 import is_keras1
+
+            self.keras1 = is_keras1(model)
         cls = model.get("class_name")
         config = model.get("config")
         if cls == "Sequential" or isinstance(config, list):
@@ -307,6 +312,10 @@ class _Converter:
             return None
         if cls in MODEL_CLASSES:
             return self.nested_model(obj, name, loc)
+        if self.keras1 and isinstance(cls, str):
+            from .keras1 import translate
+
+            cls, cfg = translate(cls, dict(cfg))
         cls = LEGACY_CLASSES.get(cls, cls)
         if cls in TF_OP_LAYERS:
             return self.tf_op(obj, cls, cfg, name, loc)
@@ -562,7 +571,18 @@ def to_spec(data: dict, path: str | None, fmt: str) -> tuple[LocDict | None, lis
         if not isinstance(model, dict) or model.get("class_name") not in MODEL_CLASSES:
             conv.err("SC102", "modelTopology holds no Keras model config", _loc(topology, conv.top))
             return None, conv.found
-    return conv.model(model), conv.found
+    spec = conv.model(model)
+    if conv.keras1:
+        version = model.get("keras_version")
+        which = f" (keras_version {version})" if version else ""
+        conv.found.append(make("SC116", f"a Keras 1 config{which}: "
+                               "its arguments are read as Keras 2's legacy interfaces read them "
+                               "(nb_filter as filters, border_mode as padding, dim_ordering 'th' as "
+                               "channels_first, output_dim as units, Merge as the merge layer of its "
+                               "mode...)", conv.top,
+                               hint="no installed Keras reads Keras 1 files; re-save the model with "
+                               "Keras 2 or 3 to be sure of its meaning"))
+    return spec, conv.found
 
 
 def _plain(value: Any) -> bool:

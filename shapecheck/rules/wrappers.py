@@ -59,11 +59,14 @@ def bidirectional(call: LayerCall) -> Output:
     if inner.type not in CELLS and inner.type != "RNN":
         raise Finding("SC405", f"Bidirectional wraps a recurrent layer ({', '.join(CELLS)}, RNN); "
                       f"got {inner.type}", hint="wrap an LSTM, GRU, SimpleRNN or RNN", arg="layer")
-    fw_cfg = replace(inner, name=f"forward_{_removeprefix(inner.name, 'forward_')}")
+    # Keras 3 does not prefix a name twice; tf.keras always prefixes (a Keras 1 file, which
+    # saved the renamed copy, comes back as forward_forward_lstm_1).
+    strip = _removeprefix if call.dialect not in ("keras2", "tfjs") else (lambda name, _prefix: name)
+    fw_cfg = replace(inner, name=f"forward_{strip(inner.name, 'forward_')}")
     bw_cfg = call.nested.get("backward_layer")
     if bw_cfg is None:
         # Keras sets go_backwards=True on the copy; it does not flip the wrapped layer's value.
-        bw_cfg = replace(inner, name=f"backward_{_removeprefix(inner.name, 'backward_')}",
+        bw_cfg = replace(inner, name=f"backward_{strip(inner.name, 'backward_')}",
                          args={**inner.args, "go_backwards": True})
     states = call.kwargs.get("initial_state")
     fw_kw = bw_kw = {}
