@@ -85,6 +85,9 @@ def analyze_file(path: str, dims: Mapping[str, int] | None = None, custom_layers
     only below a size cap."""
     from .reading import h5, saved_model
 
+    if path.endswith(".py"):
+        reports = analyze_python(path, dims, custom_layers)
+        return reports[-1]
     if saved_model.is_saved_model(path):
         config, found = saved_model.read(path)
         if config is None:
@@ -114,6 +117,48 @@ def analyze_file(path: str, dims: Mapping[str, int] | None = None, custom_layers
                 f"{MAX_TEXT_BYTES:,} a model config or spec may have; it was not read",
                 Location(path, 1, 1)))
     return analyze_bytes(raw, path, dims, custom_layers)
+
+
+def analyze_python(path: str, dims: Mapping[str, int] | None = None, custom_layers: Any = None,
+                   dialect: str | None = None, bindings: Mapping[str, Any] | None = None) -> list[Report]:
+    """Every model a Python file builds, one report each, read statically (the file is
+    never run). A file that builds none gives one report that says why."""
+    from .engine import run
+    from .reading import python
+    from .reading.spec_reader import read_spec
+
+    with open(path, "rb") as fh:
+        raw = fh.read(python.MAX_SOURCE_BYTES + 1)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        return [_unreadable(path, "python", _not_utf8(raw, e, path))]
+    reading_dialect = dialect or python.dialect_of(text)
+
+    def shapes(spec_data: Any) -> tuple | None:  # x.shape while reading: the engine on the graph so far
+        spec, spec_found = read_spec(spec_data, path, "python", dims,
+                                     "keras2" if reading_dialect == "keras2" else "python")
+        return None if spec is None else run(spec, spec_found).outputs
+
+    models, found = python.read(text, path, reading_dialect, {**(dims or {}), **(bindings or {})}, shapes)
+    custom = None
+    if custom_layers is not None:
+        from .rules.custom import declare
+
+        custom = declare(custom_layers)
+    if not models:
+        return [_unreadable(path, "python", *found)]
+    reports = []
+    keras2 = reading_dialect == "keras2"
+    for i, (_name, spec_data) in enumerate(models):
+        notes = found if i == len(models) - 1 else []  # the file's own findings, once
+        spec, spec_found = read_spec(spec_data, path, "python", dims, "keras2" if keras2 else "python",
+                                     custom.rules if custom else None)
+        if spec is None:
+            reports.append(_unreadable(path, "python", *notes, *spec_found))
+            continue
+        reports.append(run(spec, list(notes) + spec_found))
+    return reports
 
 
 def analyze_bytes(raw: bytes, path: str, dims: Mapping[str, int] | None = None,
@@ -255,7 +300,9 @@ def _unreadable(path: str | None, fmt: str, *diags) -> Report:
 
 
 # Extensions a folder is searched for; other files are never opened.
-MODEL_SUFFIXES = (".yaml", ".yml", ".json", ".keras", ".h5", ".hdf5")
+MODEL_SUFFIXES = (".yaml", ".yml", ".json", ".keras", ".h5", ".hdf5", ".py")
+# A Python file is a model file when it imports Keras (or TensorFlow, whose tf.keras it is).
+_PY_KERAS = re.compile(rb"^\s*(?:import|from)\s+(?:keras|tensorflow|tf_keras|keras_core)\b", re.M)
 _SPEC_TOP = re.compile(rb"^layers[ \t]*:", re.M)
 # A Keras 2 / tf.keras ``model.to_yaml()`` file: the model's class at the top level.
 _KERAS_YAML_TOP = re.compile(rb"^class_name[ \t]*:[ \t]*['\"]?(?:Sequential|Functional|Model)\b", re.M)
@@ -273,6 +320,12 @@ def is_model_file(path: str) -> bool:
 
     if saved_model.is_saved_model(path):
         return True
+    if path.endswith(".py"):
+        try:
+            with open(path, "rb") as fh:
+                return bool(_PY_KERAS.search(fh.read(1 << 20)))
+        except OSError:
+            return True
     try:
         with open(path, "rb") as fh:
             head = fh.read(MAX_TEXT_BYTES + 1)

@@ -124,6 +124,12 @@ EXAMPLES: dict[str, Example] = {
                      "    recorded_shapes: [[?, 8, 8]]\n"
                      "    recorded_from: \"recorded in the file as the input of 'dense'\"\n"
                      "  - {type: Dense, units: 4}\n"),
+    "SC601": Example("import keras\n\n\nclass Tagger(keras.Model):\n    def call(self, x):\n"
+                     "        return x\n\n\nmodel = Tagger()\n", "model.py", lang="python"),
+    "SC602": Example("import keras\nfrom keras import layers\n\nvocab_size = len(tokenizer.word_index) + 1\n"
+                     "model = keras.Sequential([keras.Input((20,)), layers.Embedding(vocab_size, 64)])\n",
+                     "model.py", lang="python"),
+    "SC603": Example("def deeper(n):\n    return deeper(n + 1)\n\n\ndeeper(0)\n", "model.py", lang="python"),
     "SC501": Example("inputs: {x: [?, t, 8]}\nlayers:\n  - {type: GRU, units: 4, reset_after: false}\n",
                      args=("--layout", "pytorch")),
     "SC502": Example("inputs: {x: [?, t, 8]}\nlayers:\n  - type: Bidirectional\n    merge_mode: sum\n"

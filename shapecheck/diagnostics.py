@@ -156,6 +156,15 @@ CATALOGUE: dict[str, Code] = {
              "shape where it is consumed; tf.keras a layer's input shape in its build_config): that "
              "shape stands for the layer's output, so the layers after it are still checked. It is not "
              "derived, and any weights of the layer are not counted."),
+        Code("SC601", _W, "Python not followed", "The Python reader meets code it does not follow (a "
+             "subclassed Model or Layer, whose call() is code; a model built from values it cannot "
+             "know): what that code builds is not checked."),
+        Code("SC602", _W, "value not known", "A value the model depends on comes from data or from code "
+             "the reader does not read (len(tokenizer.word_index), a condition on it): the message says "
+             "what the reader assumed or left out; --dim NAME=VALUE binds it."),
+        Code("SC603", _E, "Python too long to follow", "The file takes more steps, deeper calls or "
+             "larger values than the reader allows (a loop that does not end, a runaway recursion, "
+             "10**10**10): it stops there, and reports the models built before."),
         Code("SC501", _W, "no equivalent in the framework", "`--layout`: the framework has no module "
              "or operator that computes this layer with these arguments (GRU reset_after=False in "
              "PyTorch, an LSTM with another activation...); no layout is invented, and the layer "

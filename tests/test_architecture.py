@@ -74,11 +74,25 @@ def _known(parts: list[str]) -> str:
     return f"{name}.__init__" if name else "__init__"
 
 
+def _imports(tree: ast.AST):
+    """Every import statement, those under ``if TYPE_CHECKING:`` left out: a type hint
+    is not a dependency at run time."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            todo += node.orelse
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+        todo += ast.iter_child_nodes(node)
+
+
 def import_graph() -> nx.DiGraph:
     g = nx.DiGraph()
     for module, path in MODULES.items():
         g.add_node(module)
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in _imports(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 for target in _resolve(module, node):
                     if target != module and target in MODULES:

@@ -185,5 +185,13 @@ def test_pre_commit_hooks_file():
     import re
 
     pattern = re.compile(hook["files"])
-    assert all(pattern.search(f) for f in ("m.yaml", "m.yml", "m.json", "m.keras", "m.h5"))
-    assert not pattern.search("m.py")
+    assert all(pattern.search(f) for f in ("m.yaml", "m.yml", "m.json", "m.keras", "m.h5", "m.py"))
+    assert not pattern.search("m.txt")
+
+
+def test_python_files_are_models_only_when_they_import_keras(tmp_path):
+    from shapecheck.api import is_model_file
+
+    (tmp_path / "train.py").write_text("import tensorflow as tf\nmodel = tf.keras.Sequential()\n")
+    (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    assert is_model_file(str(tmp_path / "train.py")) and not is_model_file(str(tmp_path / "setup.py"))

@@ -100,7 +100,7 @@ def main(argv: Sequence[str], exiting: bool = False) -> int:
             print(f"shapecheck: error: {f}: no such file", file=err)
         return EXIT_USAGE
 
-    from ..api import analyze_file
+    from ..api import analyze_file, analyze_python
 
     reports = []
     config = project_config(args)
@@ -129,7 +129,10 @@ def main(argv: Sequence[str], exiting: bool = False) -> int:
     try:
         for path in files_to_check(args.files, args.only_models):
             try:
-                reports.append(analyze_file(path, dims, custom))
+                if path.endswith(".py"):  # a file may build several models: a report each
+                    reports.extend(analyze_python(path, dims, custom))
+                else:
+                    reports.append(analyze_file(path, dims, custom))
             except OSError as e:
                 print(f"shapecheck: error: {path}: {e.strerror or e}", file=err)
                 return EXIT_USAGE

@@ -1,0 +1,100 @@
+"""Keras models read straight from the Python source that builds them, statically: the
+file is parsed with ``ast`` and walked by an abstract interpreter (``interpreter``), which
+records what Keras would build (``keras_calls``, ``graph``); each model found comes out
+in the spec form, every layer located at the call that made it. Nothing in the file is
+imported, executed or evaluated.
+
+    models, found = read(text, "train.py")     # [(name, spec dict)], diagnostics
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from ...diagnostics import Diagnostic, Location, make
+from .graph import functional_spec, sequential_spec
+from .interpreter import Interpreter
+
+# Larger files are refused unread: a model file is kilobytes.
+MAX_SOURCE_BYTES = 8 * 1024 * 1024
+# Keras 2's own module paths: a file that uses them is Keras 2 code.
+_KERAS2 = re.compile(
+    r"^\s*(?:from|import)\s+(?:keras\.(?:layers\.(?:core|recurrent|convolutional|merge|"
+    r"wrappers|normalization|embeddings|pooling|advanced_activations)|engine|legacy)"
+    r"|tf_keras)\b",
+    re.M,
+)
+
+
+def dialect_of(text: str) -> str:
+    """ "keras2" for code written against Keras 2 / tf_keras (its module paths), else
+    "keras3": ``import keras`` and ``tf.keras`` are Keras 3 since TensorFlow 2.16."""
+    return "keras2" if _KERAS2.search(text) else "keras3"
+
+
+def read(
+    text: str,
+    path: str | None,
+    dialect: str | None = None,
+    bindings: dict[str, Any] | None = None,
+    shapes: Any = None,
+) -> tuple[list[tuple[str, Any]], list[Diagnostic]]:
+    """Every model the file builds, in the order it builds them, as (name, spec form).
+    ``shapes`` (spec form -> output shapes) lets the reader know ``x.shape``."""
+    here = Location(path, 1, 1)
+    if len(text) > MAX_SOURCE_BYTES:
+        return [], [
+            make(
+                "SC108",
+                f"the file is over {MAX_SOURCE_BYTES:,} characters; a model file is "
+                "kilobytes, and it was not read",
+                here,
+            )
+        ]
+    try:
+        tree = ast.parse(text, filename=path or "<source>")
+    except SyntaxError as e:
+        return [], [
+            make(
+                "SC101",
+                f"not valid Python: {e.msg}",
+                Location(path, e.lineno, e.offset),
+                hint="shapecheck reads the file as Python would; fix the syntax first",
+            )
+        ]
+    except (RecursionError, MemoryError, ValueError):
+        return [], [make("SC101", "the file is nested too deeply to parse", here)]
+    interp = Interpreter(path, dialect or dialect_of(text), bindings, shapes)
+    try:
+        interp.run(tree)
+    except RecursionError:
+        interp.found.append(make("SC603", "an expression is nested too deeply to follow", here))
+    models = []
+    for model in interp.graph.models:
+        spec = functional_spec(model) if model.cls == "Functional" else sequential_spec(model)
+        if spec is None and model.abandoned:
+            continue
+        if spec is None:
+            interp.found.append(
+                make(
+                    "SC601",
+                    f"the Sequential {model.name!r} is never given an input "
+                    "shape, so Keras never builds it; it is not checked",
+                    model.loc,
+                    hint="add keras.Input(shape=...) first, or call model.build(shape)",
+                )
+            )
+            continue
+        models.append((model.name, spec))
+    if not models and not any(d.code == "SC101" for d in interp.found):
+        interp.found.append(
+            make(
+                "SC102",
+                "no Keras model is built in this file (keras.Model, Sequential)",
+                here,
+                hint="a builder function that is never called is analysed only when the file calls it",
+            )
+        )
+    return models, interp.found

@@ -1,0 +1,120 @@
+"""Python's builtins the reader evaluates (``len``, ``range``, ``zip``...), on the values
+it knows; on anything else they give an unknown value."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Any
+
+from .values import Module, Partial, Unknown, known
+
+if TYPE_CHECKING:
+    from .interpreter import Interpreter
+
+
+class Builtin:
+    def __init__(self, name: str, fn: Any) -> None:
+        self.name, self.fn = name, fn
+
+
+def _pure(fn):
+    def run(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+        if not (known(list(args)) and known(kwargs)):
+            return Unknown(why="a builtin on unknown values")
+        try:
+            return fn(*args, **kwargs)
+        except Exception:  # noqa: BLE001
+            return Unknown(why="a builtin Python would refuse")
+
+    return run
+
+
+def _len(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+    if args and isinstance(args[0], (list, tuple, str, dict, range)):
+        return len(args[0])
+    if args and isinstance(args[0], Unknown) and args[0].name:
+        return Unknown(None, f"len({args[0].name})")
+    return Unknown(why="len() of an unknown value")
+
+
+def _range(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+    if args and all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+        try:
+            return range(*args)
+        except (TypeError, ValueError):
+            pass
+    return Unknown(why="a range of unknown bounds")
+
+
+def _seq(fn):
+    def run(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+        items = [interp.iterate(a, node) for a in args]
+        if any(i is None for i in items):
+            return Unknown(why="an iteration over unknown values")
+        return fn(*items, **kwargs)
+
+    return run
+
+
+def _isinstance(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+    if len(args) == 2 and isinstance(args[1], Module) and args[1].path[:1] == ("builtins",):
+        return Unknown()
+    kinds = {
+        "int": int,
+        "float": (int, float),
+        "str": str,
+        "list": list,
+        "tuple": tuple,
+        "dict": dict,
+        "bool": bool,
+    }
+    if len(args) == 2:
+        value = args[0]
+        target = args[1] if isinstance(args[1], tuple) else (args[1],)
+        types = [kinds.get(t.name) for t in target if isinstance(t, Builtin)]
+        if types and all(types) and not isinstance(value, Unknown):
+            return isinstance(value, tuple(x for t in types for x in (t if isinstance(t, tuple) else (t,))))
+    return Unknown()
+
+
+def _print(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+    return None
+
+
+def _partial(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+    return Partial(args[0], tuple(args[1:]), dict(kwargs)) if args else Unknown()
+
+
+BUILTINS: dict[str, Builtin] = {
+    name: Builtin(name, fn)
+    for name, fn in {
+        "len": _len,
+        "range": _range,
+        "print": _print,
+        "isinstance": _isinstance,
+        "partial": _partial,
+        "int": _pure(int),
+        "float": _pure(float),
+        "str": _pure(str),
+        "bool": _pure(bool),
+        "abs": _pure(abs),
+        "round": _pure(round),
+        "min": _pure(min),
+        "max": _pure(max),
+        "sum": _pure(sum),
+        "divmod": _pure(divmod),
+        "sorted": _pure(sorted),
+        "any": _pure(any),
+        "all": _pure(all),
+        "pow": _pure(pow),
+        "list": _seq(lambda *a: list(a[0]) if a else []),
+        "tuple": _seq(lambda *a: tuple(a[0]) if a else ()),
+        "set": _seq(lambda *a: list(dict.fromkeys(a[0])) if a else []),
+        "dict": lambda interp, args, kwargs, node: (
+            dict(kwargs) if not args else (dict(args[0]) if isinstance(args[0], (dict, list)) else Unknown())
+        ),
+        "zip": _seq(lambda *a: list(zip(*a))),
+        "enumerate": _seq(lambda a, start=0: list(enumerate(a, start))),
+        "reversed": _seq(lambda a: list(reversed(a))),
+    }.items()
+}

@@ -1,0 +1,230 @@
+"""What a Python file builds when Keras runs it, as data: layer objects (created once,
+called any number of times), the tensors their calls make, and the models that gather
+them; then each model in the spec form the spec reader takes, every entry located at the
+line of the Python call that made it.
+
+Names are Keras's auto-names, given in creation order across the file as a fresh Keras
+process gives them: ``dense``, ``dense_1``...; Keras 3 names inputs ``input_layer``,
+``input_layer_1`` and functional models ``functional``, tf.keras 2 ``input_1`` and ``model``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...diagnostics import Location
+from ...rules.keras_names import snake_case
+from ..located import LocDict, LocList
+
+
+class Namer:
+    """Keras's per-name counters (``backend.get_uid``): the first ``dense`` is ``dense``,
+    then ``dense_1``... A name given explicitly does not count."""
+
+    def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, base: str, start_at_one: bool = False) -> str:
+        n = self.counts.get(base, 0)
+        self.counts[base] = n + 1
+        if start_at_one:  # tf.keras's input_1, input_2
+            return f"{base}_{n + 1}"
+        return base if n == 0 else f"{base}_{n}"
+
+    def layer(self, cls: str) -> str:
+        return self(snake_case(cls))
+
+    def input(self) -> str:
+        return self("input", start_at_one=True) if self.dialect == "keras2" else self("input_layer")
+
+    def model(self, cls: str) -> str:
+        if cls == "Sequential":
+            return self("sequential")
+        return self("model") if self.dialect == "keras2" else self("functional")
+
+
+@dataclass(eq=False)
+class Layer:
+    """A Keras layer object: its class, constructor arguments and name; each call adds a
+    graph node (``name``, then ``name@1``...)."""
+
+    cls: str
+    args: dict[str, Any]
+    name: str
+    loc: Location
+    nested: dict[str, Layer] = field(default_factory=dict)
+    calls: int = 0
+
+
+@dataclass(eq=False)
+class Node:
+    """One call of a layer (or an input, or an op): what the spec's entry is made of."""
+
+    id: str  # the graph node: a layer's name, name@k for its later calls
+    layer: Layer | None  # None for an input
+    inputs: list[Tensor]
+    kwargs: dict[str, list[Tensor]]
+    values: dict[str, Any]  # call arguments with plain values (return_attention_scores...)
+    loc: Location
+    order: int
+    shape: tuple | None = None  # an input's batch shape
+    dtype: str = "float32"
+
+
+@dataclass(eq=False)
+class Tensor:
+    """Output ``index`` of a node (None: the node's only output, as Keras hands it)."""
+
+    node: Node
+    index: int | None = None
+
+    def ref(self) -> str:
+        return self.node.id if self.index is None else f"{self.node.id}[{self.index}]"
+
+
+@dataclass(eq=False)
+class Model:
+    """``keras.Model(inputs, outputs)`` or a Sequential (layers added in order)."""
+
+    cls: str  # Functional or Sequential
+    name: str
+    loc: Location
+    inputs: list[Tensor] = field(default_factory=list)
+    outputs: list[Tensor] = field(default_factory=list)
+    layers: list[Layer] = field(default_factory=list)  # a Sequential's
+    input_shape: tuple | None = None  # a Sequential's, from input_shape=, an Input or build()
+    input_name: str | None = None
+    input_dtype: str = "float32"
+    calls: int = 0
+    graph: Graph | None = None
+    abandoned: bool = False  # something added could not be followed (and was said)
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+class Graph:
+    """Everything one file builds, in creation order."""
+
+    def __init__(self, path: str | None, dialect: str) -> None:
+        self.path = path
+        self.names = Namer(dialect)
+        self.dialect = dialect
+        self.nodes: list[Node] = []
+        self.models: list[Model] = []
+
+    def node(
+        self,
+        layer: Layer | None,
+        inputs: list[Tensor],
+        loc: Location,
+        kwargs: dict[str, list[Tensor]] | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> Node:
+        if layer is None:
+            raise ValueError("an input node is made by input()")
+        node_id = layer.name if layer.calls == 0 else f"{layer.name}@{layer.calls}"
+        layer.calls += 1
+        node = Node(
+            node_id, layer, list(inputs), dict(kwargs or {}), dict(values or {}), loc, len(self.nodes)
+        )
+        self.nodes.append(node)
+        return node
+
+    def input(self, shape: tuple, name: str | None, dtype: str, loc: Location) -> Tensor:
+        node = Node(name or self.names.input(), None, [], {}, {}, loc, len(self.nodes), tuple(shape), dtype)
+        self.nodes.append(node)
+        return Tensor(node)
+
+
+# --- the spec form --------------------------------------------------------------------
+
+
+def _located(loc: Location) -> LocDict:
+    d = LocDict()
+    d.loc, d.key_locs, d.value_locs = loc, {}, {}
+    return d
+
+
+def _shape_list(shape: tuple) -> list:
+    return [None if d is None else d for d in shape]
+
+
+def layer_entry(layer: Layer, loc: Location) -> LocDict:
+    entry = _located(loc)
+    entry["name"] = layer.name
+    entry["type"] = layer.cls
+    for key, value in layer.args.items():
+        entry[key] = value
+    for key, inner in layer.nested.items():
+        entry[key] = layer_entry(inner, inner.loc)
+    return entry
+
+
+def _ancestors(outputs: list[Tensor]) -> list[Node]:
+    """The nodes the outputs depend on, in creation order."""
+    seen: dict[int, Node] = {}
+    todo = [t.node for t in outputs]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen[id(node)] = node
+        todo += [t.node for t in node.inputs]
+        todo += [t.node for ts in node.kwargs.values() for t in ts]
+    return sorted(seen.values(), key=lambda n: n.order)
+
+
+def functional_spec(model: Model) -> LocDict:
+    spec = _located(model.loc)
+    spec["model"] = model.name
+    inputs = _located(model.loc)
+    layers = LocList()
+    layers.loc, layers.item_locs = model.loc, []
+    first_calls: dict[str, Node] = {}
+    for node in _ancestors(model.outputs):
+        if node.layer is None:
+            inputs[node.id] = {"shape": _shape_list(node.shape or ()), "dtype": node.dtype}
+            inputs.key_locs[node.id] = node.loc
+            continue
+        if node.id == node.layer.name:
+            entry = layer_entry(node.layer, node.loc)
+            first_calls[node.layer.name] = node
+        else:
+            entry = _located(node.loc)
+            entry["reuse"] = node.layer.name
+        entry["inputs"] = [t.ref() for t in node.inputs]
+        for key, tensors in node.kwargs.items():
+            entry[key] = [t.ref() for t in tensors]
+        if "reuse" not in entry:
+            entry.update(node.values)
+        layers.append(entry)
+        layers.item_locs.append(node.loc)
+    spec["inputs"] = inputs
+    spec["layers"] = layers
+    spec["outputs"] = [t.ref() for t in model.outputs]
+    return spec
+
+
+def sequential_spec(model: Model) -> LocDict | None:
+    """A Sequential: its input (an Input, ``input_shape=`` on the first layer, or
+    ``build()``) and its layers in order; None when it was never given an input shape."""
+    if model.input_shape is None:
+        return None
+    spec = _located(model.loc)
+    spec["model"] = model.name
+    inputs = _located(model.loc)
+    name = model.input_name or "input_layer"
+    inputs[name] = {"shape": _shape_list(model.input_shape), "dtype": model.input_dtype}
+    inputs.key_locs[name] = model.loc
+    layers = LocList()
+    layers.loc, layers.item_locs = model.loc, []
+    for layer in model.layers:
+        layers.append(layer_entry(layer, layer.loc))
+        layers.item_locs.append(layer.loc)
+    spec["inputs"] = inputs
+    spec["layers"] = layers
+    return spec

@@ -1,0 +1,697 @@
+"""An abstract interpreter over Python's ``ast``: it walks a model file's statements as
+Python would run them, computing with the values it can know (numbers, strings, lists,
+functions the file defines) and recording what Keras would build (``keras_calls``). It
+never imports, executes or evaluates anything: an import binds a name to a module path,
+a call of something unknown gives an unknown value.
+
+Every loop, call and container is bounded (``Budget``): a ``while True``, a recursive
+builder, ``range(10**12)``, ``10**10**10`` or ``"a" * 10**10`` ends in a finding, never
+in a hang.
+
+Why one module: the handlers, one per node type (``s_If``, ``e_Call``...) as pyflakes'
+checker has them, share the scopes, the budget and each other; what Keras does is apart,
+in ``keras_calls``.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from typing import Any, Iterator
+
+from ...diagnostics import Diagnostic, Location, make
+from . import keras_calls
+from .builtins import BUILTINS
+from .graph import Graph, Layer, Model, Tensor
+from .keras_api import is_tensor, keras_base, output
+from .values import ClassDef, Function, Method, Module, Multi, Partial, Unknown, known
+
+MAX_STEPS = 2_000_000  # expressions and statements evaluated, in all
+MAX_DEPTH = 60  # nested calls of the file's functions
+MAX_ITEMS = 100_000  # elements of a list, a range, a string
+MAX_INT_BITS = 256
+
+
+class OutOfBudget(Exception):
+    """The file takes more than the reader allows; ``line`` is where it gave up."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class _Return(Exception):
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+class Scope:
+    def __init__(self, parent: Scope | None = None) -> None:
+        self.vars: dict[str, Any] = {}
+        self.parent = parent
+
+    def get(self, name: str) -> Any:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.vars:
+                return scope.vars[name]
+            scope = scope.parent
+        return _MISSING
+
+    def set(self, name: str, value: Any) -> None:
+        self.vars[name] = value
+
+
+_MISSING = object()
+
+_BINOPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+    ast.BitAnd: operator.and_,
+    ast.BitOr: operator.or_,
+    ast.BitXor: operator.xor,
+    ast.LShift: operator.lshift,
+    ast.RShift: operator.rshift,
+    ast.MatMult: None,
+}
+_COMPARE = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Is: operator.is_,
+    ast.IsNot: operator.is_not,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+}
+
+
+class Interpreter:
+    def __init__(
+        self, path: str | None, dialect: str, bindings: dict[str, Any] | None = None, shapes: Any = None
+    ) -> None:
+        self.path = path
+        # spec form -> the model's output shapes, or None: how ``x.shape`` is known. The
+        # library API passes the engine in; the reader itself never runs it.
+        self.shapes = shapes
+        self.graph = Graph(path, dialect)
+        self.found: list[Diagnostic] = []
+        self.steps = 0
+        self.line = 1  # of the statement or expression read last
+        self.depth = 0
+        self.bindings = dict(bindings or {})
+        self.globals = Scope()
+        self.reported: set[tuple[str, int]] = set()
+
+    # --- bookkeeping -------------------------------------------------------------------
+    def loc(self, node: ast.AST) -> Location:
+        return Location(
+            self.path,
+            getattr(node, "lineno", None),
+            getattr(node, "col_offset", -1) + 1 if hasattr(node, "col_offset") else None,
+        )
+
+    def note(
+        self, code: str, message: str, node: ast.AST, hint: str | None = None, once: bool = True
+    ) -> None:
+        key = (code, getattr(node, "lineno", 0))
+        if once and key in self.reported:
+            return
+        self.reported.add(key)
+        self.found.append(make(code, message, self.loc(node), None, hint))
+
+    def tick(self, node: ast.AST) -> None:
+        self.line = getattr(node, "lineno", self.line)
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise OutOfBudget(
+                f"the file takes more than {MAX_STEPS:,} steps to read (at line "
+                f"{getattr(node, 'lineno', '?')}); a loop or a recursion that does not end?"
+            )
+
+    # --- statements --------------------------------------------------------------------
+    def run(self, tree: ast.Module) -> None:
+        try:
+            self.block(tree.body, self.globals)
+        except OutOfBudget as e:
+            self.found.append(
+                make(
+                    "SC603",
+                    str(e),
+                    Location(self.path, self.line, 1),
+                    hint="the models built before that point are still reported",
+                )
+            )
+        except (_Return, _Break, _Continue):
+            pass
+
+    def block(self, body: list[ast.stmt], scope: Scope) -> None:
+        for stmt in body:
+            self.stmt(stmt, scope)
+
+    def stmt(self, node: ast.stmt, scope: Scope) -> None:
+        self.tick(node)
+        handler = getattr(self, f"s_{type(node).__name__}", None)
+        if handler is None:
+            return
+        try:
+            handler(node, scope)
+        except (_Return, _Break, _Continue, OutOfBudget, RecursionError):
+            raise
+        except Exception as e:  # a statement the reader fails on: said, and the next one read
+            self.note(
+                "SC601",
+                f"the reader could not follow this statement ({type(e).__name__}: "
+                f"{str(e)[:120]}); what it builds is not checked",
+                node,
+                hint="this is a shapecheck bug; please report it with the file",
+            )
+
+    def s_Expr(self, node: ast.Expr, scope: Scope) -> None:
+        self.expr(node.value, scope)
+
+    def s_Assign(self, node: ast.Assign, scope: Scope) -> None:
+        value = self.expr(node.value, scope)
+        for target in node.targets:
+            self.assign(target, value, scope)
+
+    def s_AnnAssign(self, node: ast.AnnAssign, scope: Scope) -> None:
+        if node.value is not None:
+            self.assign(node.target, self.expr(node.value, scope), scope)
+
+    def s_AugAssign(self, node: ast.AugAssign, scope: Scope) -> None:
+        current = self.expr(node.target, scope)  # the evaluator reads a Store target as a Load
+        value = self.binop(node.op, current, self.expr(node.value, scope), node)
+        self.assign(node.target, value, scope)
+
+    def assign(self, target: ast.expr, value: Any, scope: Scope) -> None:
+        if isinstance(target, ast.Name):
+            if isinstance(value, Unknown) and value.name is None:
+                value = Unknown(target.id, value.why)  # data the file names: a named size
+            bound = self.bindings.get(target.id, _MISSING)
+            if isinstance(value, Unknown) and bound is not _MISSING:
+                value = bound
+            scope.set(target.id, value)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            items = self.unpack(value, len(target.elts), target)
+            for t, v in zip(target.elts, items):
+                if isinstance(t, ast.Starred):
+                    self.assign(t.value, v, scope)
+                else:
+                    self.assign(t, v, scope)
+        elif isinstance(target, ast.Subscript):
+            container = self.expr(target.value, scope)
+            key = self.expr(target.slice, scope)
+            if isinstance(container, (list, dict)) and known(key):
+                try:
+                    container[key] = value
+                except (IndexError, TypeError, KeyError):
+                    pass
+        elif isinstance(target, ast.Attribute):
+            owner = self.expr(target.value, scope)
+            keras_calls.set_attribute(self, owner, target.attr, value, target)
+
+    def unpack(self, value: Any, n: int, node: ast.AST) -> list[Any]:
+        if isinstance(value, Multi):
+            return [output(value, i) for i in range(n)]
+        if isinstance(value, (list, tuple)) and len(value) == n:
+            return list(value)
+        if isinstance(value, (list, tuple, str)):
+            starred = [i for i, e in enumerate(getattr(node, "elts", ())) if isinstance(e, ast.Starred)]
+            if starred and len(value) >= n - 1:
+                i = starred[0]
+                rest = len(value) - (n - 1)
+                return [*value[:i], list(value[i : i + rest]), *value[i + rest :]]
+        return [Unknown() for _ in range(n)]
+
+    def s_FunctionDef(self, node: ast.FunctionDef, scope: Scope) -> None:
+        scope.set(node.name, self.function(node, scope, node.name))
+
+    s_AsyncFunctionDef = s_FunctionDef
+
+    def function(self, node: ast.FunctionDef | ast.Lambda, scope: Scope, name: str) -> Function:
+        args = node.args
+        defaults = [self.expr(d, scope) for d in args.defaults]
+        kw_defaults = {
+            a.arg: self.expr(d, scope) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None
+        }
+        return Function(node, scope, name, defaults, kw_defaults)
+
+    def s_ClassDef(self, node: ast.ClassDef, scope: Scope) -> None:
+        bases = tuple(self.expr(b, scope) for b in node.bases)
+        base_kind = None
+        for b in bases:
+            kind = keras_base(b)
+            if kind:
+                base_kind = kind
+        scope.set(node.name, ClassDef(node.name, bases, node, base_kind))
+
+    def s_Return(self, node: ast.Return, scope: Scope) -> None:
+        raise _Return(self.expr(node.value, scope) if node.value is not None else None)
+
+    def s_Break(self, node: ast.Break, scope: Scope) -> None:
+        raise _Break()
+
+    def s_Continue(self, node: ast.Continue, scope: Scope) -> None:
+        raise _Continue()
+
+    def s_If(self, node: ast.If, scope: Scope) -> None:
+        cond = self.truth(self.expr(node.test, scope))
+        if cond is None:
+            self.note(
+                "SC602",
+                "the reader cannot decide this condition; it follows the first branch, "
+                "and the other is not checked",
+                node,
+                hint="bind the value it depends on with --dim NAME=VALUE",
+            )
+            cond = True
+        self.block(node.body if cond else node.orelse, scope)
+
+    def s_For(self, node: ast.For, scope: Scope) -> None:
+        items = self.iterate(self.expr(node.iter, scope), node)
+        if items is None:
+            self.note(
+                "SC602",
+                "the reader cannot tell what this loop runs over; its body is not checked",
+                node,
+                hint="loop over a literal, a range or a list the file builds",
+            )
+            return
+        try:
+            for item in items:
+                self.tick(node)
+                self.assign(node.target, item, scope)
+                try:
+                    self.block(node.body, scope)
+                except _Continue:
+                    continue
+            else:
+                self.block(node.orelse, scope)
+        except _Break:
+            pass
+
+    def s_While(self, node: ast.While, scope: Scope) -> None:
+        try:
+            while True:
+                self.tick(node)
+                cond = self.truth(self.expr(node.test, scope))
+                if cond is None:
+                    self.note(
+                        "SC602",
+                        "the reader cannot decide this loop's condition; the loop is not followed",
+                        node,
+                    )
+                    return
+                if not cond:
+                    break
+                try:
+                    self.block(node.body, scope)
+                except _Continue:
+                    continue
+        except _Break:
+            pass
+
+    def s_With(self, node: ast.With, scope: Scope) -> None:
+        for item in node.items:
+            value = self.expr(item.context_expr, scope)
+            if item.optional_vars is not None:
+                self.assign(item.optional_vars, value, scope)
+        self.block(node.body, scope)
+
+    def s_Try(self, node: ast.Try, scope: Scope) -> None:
+        self.block(node.body, scope)
+        self.block(node.orelse, scope)
+        self.block(node.finalbody, scope)
+
+    def s_Import(self, node: ast.Import, scope: Scope) -> None:
+        for alias in node.names:
+            path = tuple(alias.name.split("."))
+            if alias.asname:
+                scope.set(alias.asname, Module(path))
+            else:
+                scope.set(path[0], Module(path[:1]))
+
+    def s_ImportFrom(self, node: ast.ImportFrom, scope: Scope) -> None:
+        if node.level:  # the user's own package: never read
+            for alias in node.names:
+                scope.set(
+                    alias.asname or alias.name,
+                    Unknown(alias.asname or alias.name, "imported from the file's own package"),
+                )
+            return
+        base = tuple((node.module or "").split("."))
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            scope.set(alias.asname or alias.name, Module((*base, alias.name)))
+
+    # --- expressions -------------------------------------------------------------------
+    def expr(self, node: ast.expr | None, scope: Scope) -> Any:
+        if node is None:
+            return None
+        self.tick(node)
+        handler = getattr(self, f"e_{type(node).__name__}", None)
+        if handler is None:
+            return Unknown(why=f"a {type(node).__name__} expression")
+        return handler(node, scope)
+
+    def e_Constant(self, node: ast.Constant, scope: Scope) -> Any:
+        value = node.value
+        if isinstance(value, str) and len(value) > MAX_ITEMS:
+            return Unknown(why="a very long string")
+        return value
+
+    def e_Name(self, node: ast.Name, scope: Scope) -> Any:
+        value = scope.get(node.id)
+        if value is _MISSING:
+            if node.id in self.bindings:
+                return self.bindings[node.id]
+            builtin = BUILTINS.get(node.id)
+            if builtin is not None:
+                return builtin
+            return Unknown(node.id, "not defined in the file")
+        return value
+
+    def e_Attribute(self, node: ast.Attribute, scope: Scope) -> Any:
+        owner = self.expr(node.value, scope)
+        return keras_calls.attribute(self, owner, node.attr, node)
+
+    def e_Tuple(self, node: ast.Tuple, scope: Scope) -> Any:
+        return tuple(self.sequence(node.elts, scope))
+
+    def e_List(self, node: ast.List, scope: Scope) -> Any:
+        return self.sequence(node.elts, scope)
+
+    def e_Set(self, node: ast.Set, scope: Scope) -> Any:
+        return self.sequence(node.elts, scope)
+
+    def sequence(self, elts: list[ast.expr], scope: Scope) -> list[Any]:
+        out: list[Any] = []
+        for e in elts:
+            if isinstance(e, ast.Starred):
+                value = self.expr(e.value, scope)
+                items = self.iterate(value, e)
+                out += items if items is not None else [Unknown()]
+            else:
+                out.append(self.expr(e, scope))
+            if len(out) > MAX_ITEMS:
+                raise OutOfBudget(f"a list of more than {MAX_ITEMS:,} items (line {e.lineno})")
+        return out
+
+    def e_Dict(self, node: ast.Dict, scope: Scope) -> Any:
+        out: dict[Any, Any] = {}
+        for k, v in zip(node.keys, node.values):
+            if k is None:
+                extra = self.expr(v, scope)
+                if isinstance(extra, dict):
+                    out.update(extra)
+                continue
+            key = self.expr(k, scope)
+            try:
+                out[key] = self.expr(v, scope)
+            except TypeError:
+                pass
+        return out
+
+    def e_JoinedStr(self, node: ast.JoinedStr, scope: Scope) -> Any:
+        parts = []
+        for v in node.values:
+            value = self.expr(v.value, scope) if isinstance(v, ast.FormattedValue) else self.expr(v, scope)
+            if not known(value):
+                return Unknown(why="a string made of unknown values")
+            parts.append(str(value))
+        return "".join(parts)[:MAX_ITEMS]
+
+    def e_FormattedValue(self, node: ast.FormattedValue, scope: Scope) -> Any:
+        return self.expr(node.value, scope)
+
+    def e_IfExp(self, node: ast.IfExp, scope: Scope) -> Any:
+        cond = self.truth(self.expr(node.test, scope))
+        if cond is None:
+            self.note("SC602", "the reader cannot decide this condition; it takes the first value", node)
+            cond = True
+        return self.expr(node.body if cond else node.orelse, scope)
+
+    def e_Lambda(self, node: ast.Lambda, scope: Scope) -> Any:
+        return self.function(node, scope, "<lambda>")
+
+    def e_NamedExpr(self, node: ast.NamedExpr, scope: Scope) -> Any:
+        value = self.expr(node.value, scope)
+        self.assign(node.target, value, scope)
+        return value
+
+    def e_Starred(self, node: ast.Starred, scope: Scope) -> Any:
+        return self.expr(node.value, scope)
+
+    def e_Slice(self, node: ast.Slice, scope: Scope) -> Any:
+        parts = [self.expr(p, scope) for p in (node.lower, node.upper, node.step)]
+        if all(p is None or isinstance(p, int) for p in parts):
+            return slice(*parts)
+        return Unknown(why="a slice of unknown bounds")
+
+    def e_Subscript(self, node: ast.Subscript, scope: Scope) -> Any:
+        owner = self.expr(node.value, scope)
+        key = self.expr(node.slice, scope)
+        return keras_calls.subscript(self, owner, key, node)
+
+    def e_BinOp(self, node: ast.BinOp, scope: Scope) -> Any:
+        return self.binop(node.op, self.expr(node.left, scope), self.expr(node.right, scope), node)
+
+    def binop(self, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
+        if is_tensor(a) or is_tensor(b):
+            return keras_calls.tensor_binop(self, type(op).__name__, a, b, node)
+        if isinstance(op, ast.Add) and type(a) is type(b) and isinstance(a, (list, tuple)):
+            if len(a) + len(b) > MAX_ITEMS:
+                raise OutOfBudget(f"a list of more than {MAX_ITEMS:,} items")
+            return a + b  # lists of layers, tensors...: concatenated whatever they hold
+        fn = _BINOPS.get(type(op))
+        if fn is None or not (known(a) and known(b)):
+            return Unknown(why="arithmetic on an unknown value")
+        if (
+            isinstance(op, ast.Pow)
+            and isinstance(a, int)
+            and isinstance(b, int)
+            and (b < 0 or abs(a) > 1 and b * max(abs(a), 2).bit_length() > MAX_INT_BITS)
+        ):
+            return Unknown(why="a power too large for a size")
+        if isinstance(op, ast.LShift) and isinstance(b, int) and b > MAX_INT_BITS:
+            return Unknown(why="a shift too large for a size")
+        if (
+            isinstance(op, ast.Mult)
+            and isinstance(a, (str, list, tuple))
+            and isinstance(b, int)
+            or isinstance(op, ast.Mult)
+            and isinstance(b, (str, list, tuple))
+            and isinstance(a, int)
+        ):
+            seq, times = (a, b) if isinstance(b, int) else (b, a)
+            if len(seq) * max(times, 0) > MAX_ITEMS:
+                return Unknown(why="a sequence too long to build")
+        try:
+            value = fn(a, b)
+        except Exception:  # noqa: BLE001 - 1/0, "a" - 1: what Python would raise, not a value
+            return Unknown(why="an operation Python would refuse")
+        if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+            return Unknown(why="an integer too large for a size")
+        return value
+
+    def e_UnaryOp(self, node: ast.UnaryOp, scope: Scope) -> Any:
+        value = self.expr(node.operand, scope)
+        if isinstance(node.op, ast.Not):
+            truth = self.truth(value)
+            return Unknown() if truth is None else not truth
+        if is_tensor(value):
+            return keras_calls.tensor_unary(self, type(node.op).__name__, value, node)
+        if not known(value):
+            return Unknown()
+        try:
+            return {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}[
+                type(node.op)
+            ](value)
+        except Exception:  # noqa: BLE001
+            return Unknown()
+
+    def e_BoolOp(self, node: ast.BoolOp, scope: Scope) -> Any:
+        value: Any = None
+        for v in node.values:
+            value = self.expr(v, scope)
+            truth = self.truth(value)
+            if truth is None:
+                return Unknown()
+            if isinstance(node.op, ast.And) and not truth or isinstance(node.op, ast.Or) and truth:
+                return value
+        return value
+
+    def e_Compare(self, node: ast.Compare, scope: Scope) -> Any:
+        left = self.expr(node.left, scope)
+        for op, right_node in zip(node.ops, node.comparators):
+            right = self.expr(right_node, scope)
+            if isinstance(op, (ast.Is, ast.IsNot)) and (left is None or right is None):
+                result = (
+                    (left is right) == isinstance(op, ast.Is)
+                    if known(left)
+                    and known(right)
+                    or (left is None) != (right is None)
+                    and not isinstance(left or right, Unknown)
+                    else None
+                )
+                if result is None:
+                    return Unknown()
+            elif not (known(left) and known(right)) and not keras_calls.comparable(left, right):
+                return Unknown()
+            else:
+                try:
+                    result = _COMPARE[type(op)](left, right)
+                except Exception:  # noqa: BLE001
+                    return Unknown()
+            if not result:
+                return False
+            left = right
+        return True
+
+    def comprehension(
+        self, node: ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp, scope: Scope
+    ) -> list[Any] | dict | Unknown:
+        inner = Scope(scope)
+        out: list[Any] = []
+
+        def walk(generators: list[ast.comprehension]) -> bool:
+            if not generators:
+                if isinstance(node, ast.DictComp):
+                    out.append((self.expr(node.key, inner), self.expr(node.value, inner)))
+                else:
+                    out.append(self.expr(node.elt, inner))
+                if len(out) > MAX_ITEMS:
+                    raise OutOfBudget(
+                        f"a comprehension of more than {MAX_ITEMS:,} items (line {node.lineno})"
+                    )
+                return True
+            gen = generators[0]
+            items = self.iterate(self.expr(gen.iter, inner), gen.iter)
+            if items is None:
+                return False
+            for item in items:
+                self.tick(node)
+                self.assign(gen.target, item, inner)
+                conds = [self.truth(self.expr(c, inner)) for c in gen.ifs]
+                if any(c is None for c in conds):
+                    return False
+                if all(conds) and not walk(generators[1:]):
+                    return False
+            return True
+
+        if not walk(node.generators):
+            return Unknown(why="a comprehension over unknown values")
+        if isinstance(node, ast.DictComp):
+            return dict(out)
+        return out
+
+    e_ListComp = comprehension
+    e_GeneratorExp = comprehension
+    e_SetComp = comprehension
+    e_DictComp = comprehension
+
+    def e_Call(self, node: ast.Call, scope: Scope) -> Any:
+        func = self.expr(node.func, scope)
+        args: list[Any] = []
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                items = self.iterate(self.expr(a.value, scope), a)
+                if items is None:
+                    return Unknown(why="a call with *args of unknown length")
+                args += items
+            else:
+                args.append(self.expr(a, scope))
+        kwargs: dict[str, Any] = {}
+        for k in node.keywords:
+            value = self.expr(k.value, scope)
+            if k.arg is None:
+                if isinstance(value, dict):
+                    kwargs.update({str(key): v for key, v in value.items()})
+                else:
+                    return Unknown(why="a call with **kwargs of unknown keys")
+            else:
+                kwargs[k.arg] = value
+        return self.call(func, args, kwargs, node)
+
+    def call(self, func: Any, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+        if isinstance(func, Function):
+            return self.call_function(func, args, kwargs, node)
+        if isinstance(func, Partial):
+            return self.call(func.func, [*func.args, *args], {**func.kwargs, **kwargs}, node)
+        if isinstance(func, ClassDef):
+            return keras_calls.instantiate(self, func, args, kwargs, node)
+        return keras_calls.call(self, func, args, kwargs, node)
+
+    def call_function(self, func: Function, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+        if self.depth >= MAX_DEPTH:
+            raise OutOfBudget(
+                f"functions call each other more than {MAX_DEPTH} deep (at line "
+                f"{getattr(node, 'lineno', '?')}); a recursion that does not end?"
+            )
+        scope = Scope(func.scope)
+        spec = func.node.args
+        params = [*spec.posonlyargs, *spec.args]
+        defaults = dict(zip([p.arg for p in params[len(params) - len(func.defaults) :]], func.defaults))
+        for i, p in enumerate(params):
+            if i < len(args):
+                scope.set(p.arg, args[i])
+            elif p.arg in kwargs:
+                scope.set(p.arg, kwargs.pop(p.arg))
+            elif p.arg in defaults:
+                scope.set(p.arg, defaults[p.arg])
+            else:
+                scope.set(p.arg, Unknown(p.arg, "a parameter given no value"))
+        if spec.vararg is not None:
+            scope.set(spec.vararg.arg, tuple(args[len(params) :]))
+        for a in spec.kwonlyargs:
+            scope.set(a.arg, kwargs.pop(a.arg, func.kw_defaults.get(a.arg, Unknown(a.arg))))
+        if spec.kwarg is not None:
+            scope.set(spec.kwarg.arg, dict(kwargs))
+        self.depth += 1
+        try:
+            if isinstance(func.node, ast.Lambda):
+                return self.expr(func.node.body, scope)
+            self.block(func.node.body, scope)
+        except _Return as r:
+            return r.value
+        finally:
+            self.depth -= 1
+        return None
+
+    # --- helpers -----------------------------------------------------------------------
+    def truth(self, value: Any) -> bool | None:
+        if known(value):
+            return bool(value)
+        if isinstance(value, (Tensor, Layer, Model, Function, Module, Method, Multi)):
+            return True
+        return None
+
+    def iterate(self, value: Any, node: ast.AST) -> list[Any] | None:
+        if isinstance(value, range):
+            if len(value) > MAX_ITEMS:
+                raise OutOfBudget(f"a loop of {len(value):,} steps (line {getattr(node, 'lineno', '?')})")
+            return list(value)
+        if isinstance(value, (list, tuple, str)):
+            return list(value)
+        if isinstance(value, dict):
+            return list(value)
+        if isinstance(value, Iterator):
+            return list(value)
+        return keras_calls.iterate(self, value)

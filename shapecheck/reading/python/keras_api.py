@@ -1,0 +1,338 @@
+"""Keras's API as the Python reader sees it: which module paths are Keras and which name
+a layer class, ``Input``, ``Model`` or ``Sequential``; building layer objects from
+constructor arguments (positional ones named by Keras's signatures), inputs and models;
+the tensors a value holds; a tensor's shape."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Any
+
+from ...rules.keras_names import KERAS_ACTIVATIONS, KERAS_LAYERS
+from .graph import Layer, Model, Tensor, functional_spec, sequential_spec
+from .signatures import LAYERS
+from .values import Module, Multi, Unknown, known
+
+if TYPE_CHECKING:
+    from .interpreter import Interpreter
+
+
+# Module paths that are Keras: Keras 3, tf.keras (Keras 3 in TF 2.16+, or tf_keras) and
+# tf_keras itself; a path under one of them names Keras's own objects.
+KERAS_ROOTS = (
+    ("keras",),
+    ("tensorflow", "keras"),
+    ("tensorflow", "python", "keras"),
+    ("tf_keras",),
+    ("keras_core",),
+)
+
+
+MODELS = {"Model": "Functional", "Functional": "Functional", "Sequential": "Sequential"}
+
+
+RNN_STATES = {"LSTM": 2, "GRU": 1, "SimpleRNN": 1, "ConvLSTM1D": 2, "ConvLSTM2D": 2, "ConvLSTM3D": 2}
+
+
+# Constructor arguments that say the model's input shape (on a Sequential's first layer).
+INPUT_ARGS = ("input_shape", "batch_input_shape", "batch_shape", "input_dim", "input_length", "batch_size")
+
+
+def keras_path(value: Any) -> tuple[str, ...] | None:
+    """The path below a Keras root (``layers.Dense``; Keras's own ``keras.src.layers...``
+    the same), None for a module outside Keras."""
+    if not isinstance(value, Module):
+        return None
+    for root in KERAS_ROOTS:
+        if value.path[: len(root)] == root:
+            path = value.path[len(root) :]
+            return path[1:] if path[:1] == ("src",) else path
+    return None
+
+
+def last(path: tuple[str, ...]) -> str:
+    return path[-1] if path else ""
+
+
+def layer_class(value: Any) -> str | None:
+    path = keras_path(value)
+    if not path:
+        return None
+    name = last(path)
+    if name in LAYERS or name in KERAS_LAYERS or name in ("CuDNNLSTM", "CuDNNGRU", "ThresholdedReLU"):
+        if name in ("Input", "InputLayer") and path[0] != "layers":
+            return None
+        return name
+    return None
+
+
+def keras_base(value: Any) -> str | None:
+    """ "Model" or "Layer" when ``value`` is Keras's Model or Layer class (a base class)."""
+    path = keras_path(value)
+    if path and last(path) in ("Model", "Sequential", "Functional"):
+        return "Model"
+    if path and last(path) == "Layer":
+        return "Layer"
+    return None
+
+
+def is_tensor(value: Any) -> bool:
+    return isinstance(value, Tensor)
+
+
+def plain(interp: Interpreter, value: Any, key: str, node: ast.AST) -> Any:
+    """A constructor argument as the spec holds it, or ``DROP`` for what does not change
+    shapes and cannot be data (an initializer object, a custom activation function)."""
+    if isinstance(value, (int, float, str, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        items = [plain(interp, v, key, node) for v in value]
+        return DROP if any(i is DROP for i in items) else items
+    if isinstance(value, dict):
+        out = {str(k): plain(interp, v, key, node) for k, v in value.items()}
+        return DROP if any(v is DROP for v in out.values()) else out
+    if isinstance(value, Module):
+        name = last(value.path)
+        if key in ("activation", "recurrent_activation"):
+            return name if name in KERAS_ACTIVATIONS else DROP
+        return DROP
+    if isinstance(value, Unknown):
+        interp.note(
+            "SC602",
+            f"{key}={value.name or 'an unknown value'}: the reader cannot know this "
+            "value (it comes from data or from code not read)",
+            node,
+            hint=f"bind it with --dim {value.name}=VALUE" if value.name else None,
+        )
+        return UNKNOWN
+    return DROP
+
+
+DROP = object()
+
+
+UNKNOWN = object()
+
+
+def bind(params: tuple[str, ...], args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    out = dict(zip(params, args))
+    out.update(kwargs)
+    return out
+
+
+def make_input(interp: Interpreter, params: dict[str, Any], node: ast.AST) -> Any:
+    batch_shape = params.get("batch_shape")
+    shape = params.get("shape")
+    if batch_shape is None and shape is not None:
+        if isinstance(shape, int):
+            shape = (shape,)
+        batch_shape = (params.get("batch_size"), *shape) if isinstance(shape, (list, tuple)) else None
+    if batch_shape is None or not known(list(batch_shape)):
+        interp.note(
+            "SC602",
+            "keras.Input with a shape the reader cannot know; the model it feeds is not checked",
+            node,
+            hint="bind the sizes it depends on with --dim NAME=VALUE",
+        )
+        return Unknown(why="an input of unknown shape")
+    name = params.get("name")
+    dtype = params.get("dtype")
+    return interp.graph.input(
+        tuple(batch_shape),
+        name if isinstance(name, str) else None,
+        dtype if isinstance(dtype, str) else "float32",
+        interp.loc(node),
+    )
+
+
+def make_layer(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+    params = bind(LAYERS.get(cls, ()), args, kwargs)
+    nested: dict[str, Layer] = {}
+    values: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, Layer):
+            nested[key] = value
+            continue
+        if isinstance(value, Model) and key == "layer":
+            nested[key] = model_layer(interp, value)
+            continue
+        if key in ("name",):
+            continue
+        v = plain(interp, value, key, node)
+        if v is UNKNOWN:
+            return Unknown(why=f"a {cls} with an argument the reader cannot know")
+        if v is not DROP:
+            values[key] = v
+    name = params.get("name")
+    name = name if isinstance(name, str) else interp.graph.names.layer(cls)
+    return Layer(cls, values, name, interp.loc(node), nested)
+
+
+def model_layer(interp: Interpreter, model: Model) -> Layer:
+    """A model called as a layer: a layer of its class holding its graph."""
+    spec = functional_spec(model) if model.cls == "Functional" else sequential_spec(model)
+    return Layer(model.cls, {"graph": spec}, model.name, model.loc)
+
+
+def output_count(layer: Layer, values: dict[str, Any]) -> int:
+    """How many tensors a call of the layer returns."""
+    cfg = layer.args
+    if layer.cls in RNN_STATES and cfg.get("return_state"):
+        return 1 + RNN_STATES[layer.cls]
+    inner = layer.nested.get("layer")
+    if layer.cls == "Bidirectional" and inner is not None and inner.args.get("return_state"):
+        return 1 + 2 * RNN_STATES.get(inner.cls, 1)
+    if layer.cls == "MultiHeadAttention" and values.get("return_attention_scores"):
+        return 2
+    return 1
+
+
+def tensors_of(value: Any) -> list[Tensor] | None:
+    if isinstance(value, Tensor):
+        return [value]
+    if isinstance(value, Multi):
+        return [output(value, 0)]
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, Tensor) for v in value):
+        return list(value)
+    return None
+
+
+def make_model(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+    name = kwargs.get("name")
+    if cls == "Sequential":
+        params = bind(("layers", "trainable", "name"), args, kwargs)
+        model = Model(
+            "Sequential",
+            params["name"] if isinstance(params.get("name"), str) else interp.graph.names.model("Sequential"),
+            interp.loc(node),
+        )
+        interp.graph.models.append(model)
+        items = params.get("layers") or ()
+        if not isinstance(items, (list, tuple)):
+            interp.note("SC601", "a Sequential of layers the reader cannot follow; it is not checked", node)
+            items = [Unknown()]
+        for item in items:
+            add_to_sequential(interp, model, item, node)
+        rebuild(interp, model)
+        return model
+    params = bind(("inputs", "outputs", "name"), args, kwargs)
+    inputs, outputs = tensors_of(params.get("inputs")), tensors_of(params.get("outputs"))
+    if isinstance(params.get("inputs"), dict) or isinstance(params.get("outputs"), dict):
+        inputs = (
+            tensors_of(list(params["inputs"].values())) if isinstance(params.get("inputs"), dict) else inputs
+        )
+        outputs = (
+            tensors_of(list(params["outputs"].values()))
+            if isinstance(params.get("outputs"), dict)
+            else outputs
+        )
+    if inputs is None or outputs is None:
+        interp.note(
+            "SC601",
+            "a keras.Model whose inputs or outputs the reader cannot follow; it is not checked",
+            node,
+            hint="build it from keras.Input and layer calls",
+        )
+        return Unknown(why="a model not followed")
+    model = Model(
+        "Functional",
+        name if isinstance(name, str) else interp.graph.names.model("Functional"),
+        interp.loc(node),
+        inputs,
+        outputs,
+    )
+    interp.graph.models.append(model)
+    return model
+
+
+def rebuild(interp: Interpreter, model: Model) -> None:
+    """Keras 3 builds a Sequential whose input is known into a private Functional,
+    again after each add(): each build takes a ``functional`` name, so the next
+    keras.Model a file makes is ``functional_1``..."""
+    if interp.graph.dialect != "keras2" and model.input_shape is not None and model.layers:
+        interp.graph.names("functional")
+
+
+def add_to_sequential(interp: Interpreter, model: Model, item: Any, node: ast.AST) -> None:
+    if isinstance(item, Tensor) and item.node.layer is None and not model.layers:
+        model.input_shape = item.node.shape
+        model.input_name = item.node.id
+        model.input_dtype = item.node.dtype
+        return
+    if isinstance(item, Layer) and item.cls == "InputLayer" and not model.layers:
+        shape = input_shape_of(item) or (
+            tuple([item.args.get("batch_size"), *item.args["shape"]])
+            if isinstance(item.args.get("shape"), (list, tuple))
+            else None
+        )
+        model.input_shape = shape
+        model.input_name = item.name
+        return
+    if isinstance(item, Model):
+        item = model_layer(interp, item)
+    if not isinstance(item, Layer):
+        if not (isinstance(item, Unknown) and "cannot know" in item.why):  # else said where it arose
+            interp.note(
+                "SC601",
+                "something the reader cannot follow is added to this Sequential; the model is not checked",
+                node,
+            )
+        model.abandoned = True
+        model.input_shape = None
+        model.layers.append(Layer("?", {}, "?", interp.loc(node)))
+        return
+    if not model.layers and model.input_shape is None:
+        shape = input_shape_of(item, interp.graph.dialect)
+        if shape is not None:
+            model.input_shape = shape
+            if interp.graph.dialect == "keras2":
+                model.input_name = f"{item.name}_input"
+            else:
+                model.input_name = interp.graph.names.input()
+    for key in INPUT_ARGS:
+        if not (key == "input_dim" and item.cls == "Embedding"):  # there, the vocabulary
+            item.args.pop(key, None)
+    model.layers.append(item)
+
+
+def input_shape_of(layer: Layer, dialect: str = "keras2") -> tuple | None:
+    """The batch input shape a first layer's arguments give a Sequential."""
+    args = layer.args
+    if args.get("batch_input_shape") is not None:
+        return tuple(args["batch_input_shape"])
+    if args.get("batch_shape") is not None:
+        return tuple(args["batch_shape"])
+    if args.get("input_shape") is not None:
+        shape = args["input_shape"]
+        shape = [shape] if isinstance(shape, int) else list(shape)
+        return (args.get("batch_size"), *shape)
+    if layer.cls == "Embedding" and dialect == "keras2":
+        return (None, args.get("input_length"))
+    if args.get("input_dim") is not None:
+        if layer.cls == "Embedding":
+            # tf.keras's Embedding always gives itself input_shape (input_length,), None by
+            # default; Keras 3 ignores input_length and builds nothing
+            return (None, args.get("input_length")) if dialect == "keras2" else None
+        length = args.get("input_length")
+        return (None, args["input_dim"]) if length is None else (None, length, args["input_dim"])
+    return None
+
+
+def shape_of(interp: Interpreter, value: Any) -> Any:
+    """A tensor's shape, as the engine computes it for the graph built so far (the
+    library API hands the engine to the reader as ``interp.shapes``)."""
+    if not isinstance(value, Tensor):
+        return Unknown(why="the shape of a value the reader does not model")
+    if value.node.layer is None:
+        return tuple(value.node.shape or ())
+    if interp.shapes is None:
+        return Unknown(why="a tensor's shape (no engine given)")
+    probe = Model("Functional", "probe", value.node.loc, [], [value])
+    shapes = interp.shapes(functional_spec(probe))
+    if not shapes or len(shapes) != 1:
+        return Unknown(why="the shape of a tensor the reader could not analyse")
+    return tuple(shapes[0])
+
+
+def output(multi: Multi, index: int) -> Tensor:
+    return Tensor(multi.node, index)

@@ -1,0 +1,482 @@
+"""What Keras does when a model file calls it, for the Python reader: which module paths
+name a layer class, ``Input``, ``Model``/``Sequential`` or an op; building layer objects
+from constructor arguments (positional ones named by Keras's signatures); calling
+layers, models and ops on tensors; the attributes a file reads back (``x.shape``,
+``model.output``, ``model.layers``). Python's builtins the reader evaluates are here
+too. Nothing is imported: a module is its path.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from typing import TYPE_CHECKING, Any
+
+from ...rules.keras_names import snake_case
+from .builtins import Builtin
+from .graph import Layer, Model, Tensor
+from .keras_api import (
+    DROP,
+    MODELS,
+    UNKNOWN,
+    add_to_sequential,
+    bind,
+    is_tensor,
+    keras_path,
+    last,
+    layer_class,
+    make_input,
+    make_layer,
+    make_model,
+    model_layer,
+    output,
+    output_count,
+    plain,
+    rebuild,
+    shape_of,
+    tensors_of,
+)
+from .keras_helpers import KERAS_HELPERS
+from .signatures import OPS
+from .values import ClassDef, Method, Module, Multi, Partial, Unknown, known
+
+if TYPE_CHECKING:
+    from .interpreter import Interpreter
+
+_MERGE_HELPERS = {
+    "concatenate": "Concatenate",
+    "add": "Add",
+    "subtract": "Subtract",
+    "multiply": "Multiply",
+    "average": "Average",
+    "maximum": "Maximum",
+    "minimum": "Minimum",
+    "dot": "Dot",
+}
+# Ops Keras 3 writes for Python's operators on KerasTensors, and tf.keras's functions.
+_OPERATORS = {
+    "Add": ("Add", "__operators__.add"),
+    "Sub": ("Subtract", "math.subtract"),
+    "Mult": ("Multiply", "math.multiply"),
+    "Div": ("TrueDivide", "math.truediv"),
+    "FloorDiv": ("FloorDivide", "math.floordiv"),
+    "Mod": ("Mod", "math.floormod"),
+    "Pow": ("Power", "math.pow"),
+    "MatMult": ("Matmul", "linalg.matmul"),
+}
+
+
+def comparable(a: Any, b: Any) -> bool:
+    return False
+
+
+# --- values into spec arguments ---------------------------------------------------------
+
+
+# --- calls ------------------------------------------------------------------------------
+
+
+def call(interp: Interpreter, func: Any, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+    if isinstance(func, Builtin):
+        return func.fn(interp, args, kwargs, node)
+    if isinstance(func, Layer):
+        return call_layer(interp, func, args, kwargs, node)
+    if isinstance(func, Model):
+        return call_model(interp, func, args, kwargs, node)
+    if isinstance(func, Method):
+        return call_method(interp, func, args, kwargs, node)
+    if isinstance(func, Module):
+        return call_module(interp, func, args, kwargs, node)
+    return Unknown(why="a call of something the reader does not know")
+
+
+def call_module(
+    interp: Interpreter, func: Module, args: list[Any], kwargs: dict[str, Any], node: ast.AST
+) -> Any:
+    path = keras_path(func)
+    dotted = func.dotted
+    if path is not None:
+        name = last(path)
+        if name in ("Input",) or path[-2:] == ("layers", "Input"):
+            return make_input(
+                interp,
+                bind(
+                    ("shape", "batch_size", "dtype", "sparse", "ragged", "batch_shape", "name"), args, kwargs
+                ),
+                node,
+            )
+        if name in MODELS and (
+            len(path) == 1 or path[-2] in ("models", "engine", "training", "sequential", "functional")
+        ):
+            return make_model(interp, MODELS[name], args, kwargs, node)
+        cls = layer_class(func)
+        if cls is not None:
+            return make_layer(interp, cls, args, kwargs, node)
+        if name in _MERGE_HELPERS and len(path) >= 2 and path[-2] in ("layers", "merge"):
+            inputs = args[0] if args else kwargs.pop("inputs", [])
+            layer = make_layer(interp, _MERGE_HELPERS[name], [], {k: v for k, v in kwargs.items()}, node)
+            return call_layer(interp, layer, [inputs], {}, node)
+        if path[:1] == ("ops",) or path[:2] == ("src", "ops"):
+            return call_op(interp, name, args, kwargs, node)
+        if path[:1] == ("backend",) and name == "int_shape" and args:
+            return shape_of(interp, args[0])
+        if path[:1] in (("backend",), ("config",)) and name == "image_data_format":
+            return "channels_last"
+        helper = KERAS_HELPERS.get(name)
+        if helper is not None and path[-2:-1] in (
+            ("imagenet_utils",),
+            ("operation_utils",),
+            ("layer_utils",),
+            ("utils",),
+        ):
+            return helper(interp, args, kwargs, node)
+        if name in ("keras_export",):  # the decorator Keras's own files use
+            return Builtin("keras_export", lambda i, a, k, n: Builtin("identity", lambda i, a, k, n: a[0]))
+        return Unknown(why=f"{dotted} is not followed")
+    if (
+        func.path[:1] == ("tensorflow",)
+        and any(is_tensor(a) for a in [*args, *kwargs.values()])
+        or func.path[:1] == ("tensorflow",)
+        and args
+        and isinstance(args[0], list)
+        and any(map(is_tensor, args[0]))
+    ):
+        return call_tf(interp, ".".join(func.path[1:]), args, kwargs, node)
+    if func.path[:1] == ("functools",) and last(func.path) == "partial" and args:
+        return Partial(args[0], tuple(args[1:]), dict(kwargs))
+    if func.path[:1] == ("numpy",):
+        return _numpy(last(func.path), args, kwargs)
+    return Unknown(why=f"{dotted} is not followed")
+
+
+def _numpy(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    if name == "prod" and args and known(args[0]) and isinstance(args[0], (list, tuple)):
+        return math.prod(args[0])
+    return Unknown(why=f"numpy.{name} is not followed")
+
+
+def call_layer(
+    interp: Interpreter, layer: Layer, args: list[Any], kwargs: dict[str, Any], node: ast.AST
+) -> Any:
+    inputs: list[Tensor] = []
+    for a in (
+        args[:1]
+        if layer.cls not in ("MultiHeadAttention", "GroupQueryAttention", "Attention", "AdditiveAttention")
+        else args
+    ):
+        tensors = tensors_of(a)
+        if tensors is None:
+            return Unknown(why=f"{layer.name} called on something that is not a tensor")
+        inputs += tensors
+    for key in ("inputs", "query", "value", "key"):
+        if key in kwargs:
+            tensors = tensors_of(kwargs.pop(key))
+            if tensors is None:
+                return Unknown()
+            inputs += tensors
+    call_kw: dict[str, list[Tensor]] = {}
+    values: dict[str, Any] = {}
+    for key, value in kwargs.items():
+        if key in ("initial_state", "mask"):
+            tensors = tensors_of(value)
+            if tensors:
+                call_kw[key] = tensors
+            elif value is not None:
+                interp.note(
+                    "SC602",
+                    f"{key}= of {layer.name!r} is not a tensor the reader follows; the "
+                    "call is checked without it",
+                    node,
+                )
+        elif key in ("return_attention_scores", "use_causal_mask") and isinstance(value, bool):
+            values[key] = value
+    n = interp.graph.node(layer, inputs, interp.loc(node), call_kw, values)
+    count = output_count(layer, values)
+    if count > 1:
+        return [Tensor(n, i) for i in range(count)]
+    return Tensor(n)
+
+
+def call_model(
+    interp: Interpreter, model: Model, args: list[Any], kwargs: dict[str, Any], node: ast.AST
+) -> Any:
+    layer = model_layer(interp, model)
+    tensors = tensors_of(args[0] if args else kwargs.get("inputs"))
+    if tensors is None or layer.args["graph"] is None:
+        return Unknown(why="a model called on something the reader cannot follow")
+    if model.calls:  # the same model object called again: its node is the layer's next call
+        layer.calls = model.calls
+    model.calls += 1
+    n = interp.graph.node(layer, tensors, interp.loc(node))
+    outs = len(model.outputs) if model.cls == "Functional" else 1
+    return [Tensor(n, i) for i in range(outs)] if outs > 1 else Tensor(n)
+
+
+def call_method(
+    interp: Interpreter, method: Method, args: list[Any], kwargs: dict[str, Any], node: ast.AST
+) -> Any:
+    owner, name = method.owner, method.name
+    if isinstance(owner, Model):
+        if name == "add" and args:
+            add_to_sequential(interp, owner, args[0], node)
+            rebuild(interp, owner)
+            return None
+        if name == "build" and owner.cls == "Sequential":
+            shape = args[0] if args else kwargs.get("input_shape")
+            if isinstance(shape, (list, tuple)) and owner.input_shape is None:
+                owner.input_shape = tuple(shape)
+                owner.input_name = owner.input_name or interp.graph.names.input()
+            return None
+        if name == "pop" and owner.layers:
+            return owner.layers.pop()
+        if name == "get_layer":
+            return _get_layer(owner, args, kwargs)
+        return Unknown(why=f"model.{name}() is not followed")
+    if isinstance(owner, list):
+        if name == "append" and args:
+            owner.append(args[0])
+            return None
+        if name == "extend" and args and isinstance(args[0], (list, tuple)):
+            owner.extend(args[0])
+            return None
+        if name == "pop" and owner:
+            return owner.pop(args[0] if args and isinstance(args[0], int) else -1)
+        if name == "insert" and len(args) == 2 and isinstance(args[0], int):
+            owner.insert(args[0], args[1])
+            return None
+        if name == "index" and args and args[0] in owner:
+            return owner.index(args[0])
+        if name == "copy":
+            return list(owner)
+    if isinstance(owner, dict):
+        if name == "get" and args:
+            return owner.get(args[0], args[1] if len(args) > 1 else None)
+        if name in ("keys", "values", "items"):
+            return list(getattr(owner, name)())
+        if name == "update" and args and isinstance(args[0], dict):
+            owner.update(args[0])
+            return None
+        if name == "setdefault" and args:
+            return owner.setdefault(args[0], args[1] if len(args) > 1 else None)
+        if name == "pop" and args:
+            return owner.pop(args[0], args[1] if len(args) > 1 else None)
+    if isinstance(owner, str) and name in (
+        "format",
+        "join",
+        "upper",
+        "lower",
+        "replace",
+        "split",
+        "strip",
+        "startswith",
+        "endswith",
+    ):
+        if known(list(args)) and known(kwargs):
+            try:
+                return getattr(owner, name)(*args, **kwargs)
+            except Exception:  # noqa: BLE001
+                return Unknown()
+    return Unknown(why=f".{name}() is not followed")
+
+
+def _get_layer(model: Model, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    name = args[0] if args else kwargs.get("name")
+    for layer in model_layers(model):
+        if layer.name == name:
+            return layer
+    return Unknown(why=f"get_layer({name!r})")
+
+
+def model_layers(model: Model) -> list[Layer]:
+    if model.cls == "Sequential":
+        return list(model.layers)
+    from .graph import _ancestors
+
+    seen: dict[str, Layer] = {}
+    for n in _ancestors(model.outputs):
+        if n.layer is not None:
+            seen.setdefault(n.layer.name, n.layer)
+    return list(seen.values())
+
+
+def call_op(interp: Interpreter, fn: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+    """``keras.ops.<fn>`` on tensors: a Keras 3 op node, its class the function's name in
+    CamelCase (``get_item`` is GetItem); constants become its arguments by name."""
+    params = OPS.get(fn, ())
+    cls = "".join(part.capitalize() for part in fn.split("_"))
+    tensors: list[Tensor] = []
+    values: dict[str, Any] = {}
+    bound = dict(kwargs)
+    names = [p for p in params if not p.startswith("*")]
+    if params and params[0].startswith("*"):  # einsum(subscripts, *operands) has no leading star
+        names = []
+    for i, a in enumerate(args):
+        key = names[i] if i < len(names) else (params[-1].lstrip("*") if params else f"arg{i}")
+        bound.setdefault(key, a) if i >= len(names) else bound.__setitem__(key, a)
+    for key, value in bound.items():
+        ts = tensors_of(value)
+        if ts is not None:
+            tensors += ts
+            continue
+        v = plain(interp, value, key, node)
+        if v is UNKNOWN:
+            return Unknown(why=f"keras.ops.{fn} with an argument the reader cannot know")
+        if v is not DROP:
+            values[key] = v
+    if not tensors:
+        return Unknown(why=f"keras.ops.{fn} on values that are not tensors")
+    layer = Layer(f"ops.{cls}", values, interp.graph.names(snake_case(cls)), interp.loc(node))
+    return Tensor(interp.graph.node(layer, tensors, interp.loc(node)))
+
+
+def call_tf(
+    interp: Interpreter, function: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST
+) -> Any:
+    """A TensorFlow function on tensors: tf.keras 2 wraps it in a TFOpLambda layer named
+    after the function (``tf.math.reduce_mean``, ``_1``...); its first argument holds the
+    tensors, the rest are its arguments by keyword."""
+    tensors = tensors_of(args[0]) if args else None
+    if tensors is None:
+        return Unknown(why=f"tf.{function} on values that are not tensors")
+    values: dict[str, Any] = {}
+    for key, value in kwargs.items():
+        ts = tensors_of(value)
+        if ts is not None:
+            tensors += ts
+            continue
+        v = plain(interp, value, key, node)
+        if v not in (DROP, UNKNOWN):
+            values[key] = v
+    if len(args) > 1:
+        values.setdefault("_positional", [plain(interp, a, "arg", node) for a in args[1:]])
+    layer = Layer(f"tf.{function}", values, interp.graph.names(f"tf.{function}"), interp.loc(node))
+    return Tensor(interp.graph.node(layer, tensors, interp.loc(node)))
+
+
+def tensor_binop(interp: Interpreter, op: str, a: Any, b: Any, node: ast.AST) -> Any:
+    keras3, tf_fn = _OPERATORS.get(op, (None, None))
+    if keras3 is None:
+        return Unknown()
+    if interp.graph.dialect == "keras2":
+        x, y = (a, b) if is_tensor(a) else (b, a)
+        return call_tf(interp, tf_fn, [x], {"y": y}, node)
+    return call_op(interp, snake_case(keras3), [a, b], {}, node)
+
+
+def tensor_unary(interp: Interpreter, op: str, value: Any, node: ast.AST) -> Any:
+    if op == "USub":
+        if interp.graph.dialect == "keras2":
+            return call_tf(interp, "math.negative", [value], {}, node)
+        return call_op(interp, "negative", [value], {}, node)
+    return Unknown()
+
+
+# --- attributes, items ------------------------------------------------------------------
+
+
+def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
+    if isinstance(owner, Module):
+        return owner.attr(name)
+    if isinstance(owner, Tensor):
+        if name == "shape":
+            return shape_of(interp, owner)
+        return Unknown(why=f"tensor.{name}")
+    if isinstance(owner, Model):
+        if name in ("output", "outputs", "input", "inputs"):
+            if owner.cls == "Functional":
+                tensors = owner.outputs if name.startswith("output") else owner.inputs
+                return tensors if name.endswith("s") else (tensors[0] if len(tensors) == 1 else list(tensors))
+            return Unknown(why=f"a Sequential's .{name}")
+        if name == "layers":
+            return model_layers(owner)
+        if name == "name":
+            return owner.name
+        return Method(owner, name)
+    if isinstance(owner, Layer):
+        if name == "name":
+            return owner.name
+        if name in ("output", "input"):
+            return Unknown(why=f"layer.{name}")
+        return Unknown(why=f"layer.{name}")
+    if isinstance(owner, (list, dict, str)):
+        return Method(owner, name)
+    if isinstance(owner, Unknown):
+        return Unknown(f"{owner.name}.{name}" if owner.name else None, owner.why)
+    return Unknown(why=f".{name} of a value the reader does not model")
+
+
+def set_attribute(interp: Interpreter, owner: Any, name: str, value: Any, node: ast.AST) -> None:
+    if isinstance(owner, Layer) and name == "trainable" and isinstance(value, bool):
+        owner.args["trainable"] = value
+
+
+def subscript(interp: Interpreter, owner: Any, key: Any, node: ast.AST) -> Any:
+    if isinstance(owner, Tensor):
+        return getitem(interp, owner, key, node)
+    if isinstance(owner, Multi):
+        return output(owner, key) if isinstance(key, int) else Unknown()
+    if isinstance(owner, (list, tuple, str)) and (isinstance(key, (int, slice))):
+        try:
+            value = owner[key]
+        except (IndexError, TypeError):
+            return Unknown(why="an index out of range")
+        return list(value) if isinstance(owner, list) and isinstance(key, slice) else value
+    if isinstance(owner, dict) and known(key):
+        try:
+            return (
+                owner.get(key, Unknown(why=f"key {key!r} not set"))
+                if not isinstance(key, list)
+                else Unknown()
+            )
+        except TypeError:
+            return Unknown()
+    if isinstance(owner, Unknown):
+        return Unknown(None, owner.why)
+    return Unknown(why="an item of a value the reader does not model")
+
+
+def getitem(interp: Interpreter, tensor: Tensor, key: Any, node: ast.AST) -> Any:
+    items = list(key) if isinstance(key, tuple) else [key]
+    out: list[Any] = []
+    for k in items:
+        if k is Ellipsis:
+            out.append({"class_name": "__ellipsis__", "config": {}})
+        elif isinstance(k, slice):
+            out.append(
+                {"class_name": "__slice__", "config": {"start": k.start, "stop": k.stop, "step": k.step}}
+            )
+        elif k is None or isinstance(k, int) and not isinstance(k, bool):
+            out.append(k)
+        else:
+            return Unknown(why="a tensor index the reader cannot know")
+    if interp.graph.dialect == "keras2":
+        spec = [o["config"] if isinstance(o, dict) and o.get("class_name") == "__slice__" else o for o in out]
+        layer = Layer(
+            "tf.__operators__.getitem",
+            {"slice_spec": spec},
+            interp.graph.names("tf.__operators__.getitem"),
+            interp.loc(node),
+        )
+    else:
+        layer = Layer("ops.GetItem", {"key": out}, interp.graph.names("get_item"), interp.loc(node))
+    return Tensor(interp.graph.node(layer, [tensor], interp.loc(node)))
+
+
+def iterate(interp: Interpreter, value: Any) -> list[Any] | None:
+    if isinstance(value, Model):
+        return None
+    return None
+
+
+def instantiate(
+    interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str, Any], node: ast.AST
+) -> Any:
+    if cls.keras_base:
+        interp.note(
+            "SC601",
+            f"{cls.name} subclasses Keras's {cls.keras_base}: its call() is code the "
+            "reader does not follow, so what it builds is not checked",
+            node,
+            hint="build it with the functional API, or declare its shapes in custom_layers",
+        )
+    return Unknown(why=f"an instance of {cls.name}")

@@ -1,0 +1,95 @@
+"""The values the Python reader computes with: Python's own (numbers, strings, lists...)
+where the file makes them, and these where Keras or the unknown comes in. Nothing here
+runs the file's code: a function is its ``ast`` and the scope it was defined in."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value the file gets from outside (data, a module not read, a call the reader
+    does not follow). ``name`` is what the file calls it (``vocab_size``), when it does:
+    used as a size, it is a named size that ``--dim`` can bind."""
+
+    name: str | None = None
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Module:
+    """A module or a name in one (``keras.layers``, ``tf.math.reduce_mean``), by path."""
+
+    path: tuple[str, ...]
+
+    def attr(self, name: str) -> Module:
+        return Module((*self.path, name))
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+
+@dataclass(eq=False)
+class Function:
+    """A function the file defines (``def`` or ``lambda``), with the scope it closes over."""
+
+    node: ast.FunctionDef | ast.Lambda
+    scope: Any  # the Scope it was defined in
+    name: str
+    defaults: list[Any] = field(default_factory=list)
+    kw_defaults: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class Partial:
+    """``functools.partial(f, *args, **kwargs)``."""
+
+    func: Any
+    args: tuple
+    kwargs: dict
+
+
+@dataclass(eq=False)
+class Method:
+    """A bound method of a value the reader models (``model.add``, ``list.append``)."""
+
+    owner: Any
+    name: str
+
+
+@dataclass(eq=False)
+class ClassDef:
+    """A class the file defines. A subclass of a Keras Model or Layer is code the reader
+    does not follow (its ``call``); its instances are unknown."""
+
+    name: str
+    bases: tuple[Any, ...]
+    node: ast.ClassDef
+    keras_base: str | None  # "Model", "Layer" or None
+
+
+@dataclass(eq=False)
+class Multi:
+    """What a layer call with several outputs returns (``return_state``): indexing and
+    unpacking give each output."""
+
+    node: Any
+    count: int | None
+
+
+_PLAIN = (int, float, str, bool, type(None))
+
+
+def known(value: Any) -> bool:
+    """A value the file computes without data: no Unknown inside."""
+    if isinstance(value, _PLAIN):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(known(v) for v in value)
+    if isinstance(value, dict):
+        return all(known(k) and known(v) for k, v in value.items())
+    return False

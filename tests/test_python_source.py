@@ -1,0 +1,234 @@
+"""The Python reader (shapecheck/reading/python): each construct it follows, as a small
+program that Keras runs here (the oracle: exec in the test is fine, the product never
+does) and shapecheck reads statically, layer by layer; and hostile sources, which must
+end in a finding within seconds, never run, import or open anything they name."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.keras
+keras = pytest.importorskip("keras")
+
+import shapecheck.api as api  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRELUDE = "import keras\nfrom keras import layers, ops\n"
+
+#: name -> a program that builds ``model``; each construct the reader follows.
+PROGRAMS = {
+    "sequential_list": """
+        model = keras.Sequential([keras.Input(shape=(10, 4)), layers.LSTM(8, return_sequences=True),
+                                  layers.LSTM(6), layers.Dense(3)])""",
+    "model_add_chain": """
+        model = keras.Sequential()
+        model.add(keras.Input(shape=(28, 28, 1)))
+        model.add(layers.Conv2D(8, 3, activation="relu"))
+        model.add(layers.MaxPooling2D())
+        model.add(layers.Flatten())
+        model.add(layers.Dense(10))""",
+    "functional_two_inputs": """
+        a = keras.Input(shape=(16,), name="a")
+        b = keras.Input(shape=(8,), name="b")
+        x = layers.concatenate([layers.Dense(4)(a), layers.Dense(4)(b)])
+        model = keras.Model([a, b], layers.Dense(1)(x))""",
+    "shared_layer": """
+        enc = layers.Dense(5)
+        a, b = keras.Input((3,)), keras.Input((3,))
+        model = keras.Model([a, b], layers.Add()([enc(a), enc(b)]))""",
+    "return_state_unpacking": """
+        x = keras.Input((7, 3))
+        out, h, c = layers.LSTM(4, return_state=True)(x)
+        y = layers.LSTM(4)(keras.Input((5, 2)), initial_state=[h, c])
+        model = keras.Model(x, [out, h, c])""",
+    "loop_over_range": """
+        x = inp = keras.Input((32, 32, 3))
+        for i in range(3):
+            x = layers.Conv2D(4 * 2 ** i, 3, padding="same")(x)
+            x = layers.MaxPooling2D()(x)
+        model = keras.Model(inp, x)""",
+    "loop_zip_enumerate_reversed": """
+        widths, kernels = [8, 16], [3, 5]
+        x = inp = keras.Input((20, 4))
+        for i, (w, k) in enumerate(zip(reversed(widths), kernels)):
+            x = layers.Conv1D(w + i, k)(x)
+        model = keras.Model(inp, x)""",
+    "helper_with_defaults_and_kwargs": """
+        def block(x, filters, kernel=3, **kw):
+            x = layers.Conv2D(filters, kernel, **kw)(x)
+            return layers.BatchNormalization()(x)
+        inp = keras.Input((16, 16, 3))
+        model = keras.Model(inp, block(block(inp, 8, padding="same"), 4, kernel=1))""",
+    "comprehension_and_constants": """
+        UNITS = [2 ** k for k in range(3, 6)]
+        model = keras.Sequential([keras.Input((12,))] + [layers.Dense(u) for u in UNITS])""",
+    "alias_and_partial": """
+        import functools
+        RNN = layers.GRU
+        Conv = functools.partial(layers.Conv1D, kernel_size=3, padding="same")
+        x = inp = keras.Input((9, 2))
+        x = RNN(5, return_sequences=True)(Conv(6)(x))
+        model = keras.Model(inp, x)""",
+    "if_on_known_value": """
+        deep = False
+        inp = keras.Input((6,))
+        x = layers.Dense(4)(inp)
+        if deep:
+            x = layers.Dense(4)(x)
+        else:
+            x = layers.Dense(2)(x)
+        model = keras.Model(inp, x)""",
+    "slicing_and_ops": """
+        inp = keras.Input((10, 8))
+        h = layers.LSTM(4, return_sequences=True)(inp)
+        last = h[:, -1]
+        mean = ops.mean(h, axis=1)
+        model = keras.Model(inp, layers.Dense(2)(ops.concatenate([last, mean], axis=-1) + 1.0))""",
+    "tensor_shape_as_size": """
+        inp = keras.Input((6, 5))
+        x = layers.Dense(3)(inp)
+        x = layers.Reshape((x.shape[1] * x.shape[2],))(x)
+        model = keras.Model(inp, x)""",
+    "bidirectional_time_distributed": """
+        inp = keras.Input((4995, 12))
+        x = layers.Bidirectional(layers.LSTM(384, return_sequences=True))(inp)
+        model = keras.Model(inp, layers.TimeDistributed(layers.Dense(3))(x))""",
+    "nested_model": """
+        inner = keras.Sequential([keras.Input((4,)), layers.Dense(3)], name="inner")
+        inp = keras.Input((4,))
+        model = keras.Model(inp, layers.Dense(1)(inner(inp)))""",
+}
+
+
+def _keras_facts(source: str) -> dict:
+    keras.backend.clear_session(free_memory=False)
+    scope: dict = {}
+    exec(compile(source, "<program>", "exec"), scope)  # noqa: S102 - the oracle, not the product
+    model = scope["model"]
+    facts = {}
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        node = layer._inbound_nodes[0]
+        outs = node.output_tensors
+        facts[layer.name] = ([tuple(t.shape) for t in outs], layer.count_params())
+    return {"name": model.name, "layers": facts, "total": model.count_params()}
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_each_construct_matches_keras(name, tmp_path):
+    source = PRELUDE + textwrap.dedent(PROGRAMS[name])
+    expected = _keras_facts(source)
+    path = tmp_path / f"{name}.py"
+    path.write_text(source)
+    reports = api.analyze_python(str(path))
+    report = next((r for r in reports if r.model == expected["name"]), None)
+    assert report is not None, (expected["name"], [r.model for r in reports],
+                                [(d.code, d.message) for r in reports for d in r.diagnostics])
+    assert report.ok, [f"{d.code} {d.message}" for d in report.errors]
+    ours = {l.name: ([tuple(s) for s in l.output_shapes], l.params) for l in report.layers.values()
+            if l.type != "InputLayer" and not l.type.startswith("ops.")}
+    assert ours == expected["layers"]
+    assert report.total_params == expected["total"]
+
+
+def test_the_seed_question_from_its_own_code(tmp_path):
+    path = ROOT / "tests" / "corpus" / "python" / "own" / "seed_bilstm.py"
+    (report,) = api.analyze_python(str(path))
+    layer = report.layers["bilstm"]
+    assert layer.output_shapes == ((None, 4995, 768),)
+    kernel = layer.weights[0]
+    assert kernel.shape == (12, 1536) and [a.formula for a in kernel.axes] == ["input_dim", "4*units"]
+
+
+def test_a_bug_is_flagged_at_its_line(tmp_path):
+    path = tmp_path / "stacked.py"
+    path.write_text(PRELUDE + "m = keras.Sequential([keras.Input((30, 8)),\n"
+                    "    layers.LSTM(64),\n    layers.LSTM(32)])\n")
+    (report,) = api.analyze_python(str(path))
+    (error,) = report.errors
+    assert error.code == "SC301" and error.location.line == 5 and "return_sequences" in error.hint
+
+
+def test_data_sizes_are_bound_with_dim(tmp_path):
+    path = tmp_path / "text.py"
+    path.write_text(PRELUDE + "vocab_size = len(tokenizer.word_index) + 1\n"
+                    "model = keras.Sequential([keras.Input((20,)), layers.Embedding(vocab_size, 64)])\n")
+    (unbound,) = api.analyze_python(str(path))
+    assert not unbound.ok and any("--dim vocab_size" in (d.hint or "") for d in unbound.diagnostics)
+    (bound,) = api.analyze_python(str(path), dims={"vocab_size": 5000})
+    assert bound.ok and bound.layers["embedding"].weights[0].shape == (5000, 64)
+
+
+def test_subclassed_models_are_declined(tmp_path):
+    path = tmp_path / "sub.py"
+    path.write_text(PRELUDE + "class Tagger(keras.Model):\n    def call(self, x):\n        return x\n"
+                    "model = Tagger()\n")
+    (report,) = api.analyze_python(str(path))
+    assert [d.code for d in report.diagnostics][:1] == ["SC601"]
+
+
+HOSTILE = {
+    "while_true": "while True:\n    x = 1\n",
+    "recursion": "def f(n):\n    return f(n + 1)\nf(0)\n",
+    "huge_range": "for i in range(10**12):\n    pass\n",
+    "huge_power": "x = 10**10**10\n",
+    "huge_string": "s = 'a' * 10**10\n",
+    "deep_expression": "x = " + "(" * 10_000 + "1" + ")" * 10_000 + "\n",
+    "long_sum": "x = " + " + ".join(["1"] * 100_000) + "\n",
+    "exec_eval_open": "exec('import os; os.system(\"echo owned\")')\neval('1')\nopen('/etc/passwd').read()\n"
+                      "__import__('os').system('echo owned')\nimport subprocess\nsubprocess.run(['echo'])\n",
+    "own_modules": "import evil_module_that_must_not_be_imported\nfrom .sibling import thing\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_sources_end_in_a_finding(name, tmp_path):
+    path = tmp_path / f"{name}.py"
+    path.write_text(PRELUDE + HOSTILE[name])
+    (tmp_path / "evil_module_that_must_not_be_imported.py").write_text("raise SystemExit(66)\n")
+    code = textwrap.dedent(f"""
+        import resource, sys
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+        forbidden = ("os.system", "subprocess.Popen", "os.exec", "os.posix_spawn")
+        # importing shapecheck's own modules (and dataclasses) execs code; the file itself,
+        # or a string it holds, is never compiled or run: only ast.parse reads the file
+        def strange(event, args):
+            if event == "exec":
+                return getattr(args[0], "co_filename", "") == {str(path)!r}
+            if event == "compile":
+                src = args[0].decode() if isinstance(args[0], bytes) else str(args[0])
+                return "owned" in src and not src.startswith("import keras")
+            return False
+        def hook(event, args):
+            if event in forbidden or event == "import" and args[0].startswith("evil_") or \\
+                    strange(event, args) or event == "open" and "passwd" in str(args[0]):
+                print("AUDIT", event, args[:1]); sys.stdout.flush(); import os; os._exit(99)
+        import shapecheck.api as api
+        sys.addaudithook(hook)
+        reports = api.analyze_python({str(path)!r})
+        print("codes", sorted({{d.code for r in reports for d in r.diagnostics}}))
+    """)
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert time.monotonic() - start < 30
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    assert "codes" in done.stdout and "AUDIT" not in done.stdout
+
+
+def test_a_50_mb_file_is_refused_unread(tmp_path):
+    path = tmp_path / "big.py"
+    path.write_text(PRELUDE + "# " + "x" * (50 << 20) + "\n")
+    start = time.monotonic()
+    (report,) = api.analyze_python(str(path))
+    assert time.monotonic() - start < 10
+    assert [d.code for d in report.diagnostics] == ["SC108"]
