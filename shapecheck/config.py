@@ -115,7 +115,7 @@ def load(path: str) -> Config:
         raw_severity = {}
     for code, level in raw_severity.items():
         if code not in CATALOGUE:
-            guess = did_you_mean(code, CATALOGUE)
+            guess = _code_guess(str(code))
             found.append(make("SC112", f"[tool.shapecheck.severity] {code}: no such code",
                               _locate(path, lines, ("severity", code)),
                               hint=f"did you mean {guess!r}?" if guess else "see docs/diagnostics.md"))
@@ -175,3 +175,13 @@ def _locate(path: str, lines: list[str], at: tuple[str, ...]) -> Location:
                 best, start = Location(path, i + 1, col + 1), i
                 break
     return best
+
+
+def _code_guess(code: str) -> str | None:
+    """A code one typo away (a digit swapped, a letter case, a missing zero): a code is
+    not a word, and difflib would offer any code that shares its digits."""
+    upper = code.upper().replace(" ", "")
+    if upper in CATALOGUE:
+        return upper
+    close = [c for c in CATALOGUE if len(c) == len(upper) and sum(a != b for a, b in zip(c, upper)) == 1]
+    return close[0] if len(close) == 1 else None

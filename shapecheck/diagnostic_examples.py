@@ -119,6 +119,7 @@ EXAMPLES: dict[str, Example] = {
         {"class_name": "Dense", "config": {"name": "dense_1", "output_dim": 4, "init": "glorot_uniform",
                                            "batch_input_shape": [None, 3]}}]}, indent=1),
         "model.json", lang="json"),
+    "SC117": Example("inputs: {x: [?, t, 12]}\nlayers: [{type: Dense, units: 4}]\n", args=("--dim", "tt=5")),
     "SC411": Example("inputs: {x: [?, 8, 8]}\nlayers:\n"
                      "  - type: ops.FFT2\n"
                      "    recorded_shapes: [[?, 8, 8]]\n"

@@ -56,6 +56,21 @@ class Diagnostic:
     layer: str | None = None
     hint: str | None = None
 
+    def __str__(self) -> str:
+        """The command line's line: ``path:line:col: CODE (severity) message [layer]``,
+        then the hint on a line of its own."""
+        return self.line()
+
+    def line(self, path: str | None = None, code: str | None = None) -> str:
+        """That line, with ``path`` for a finding without one and ``code`` as shown (the
+        output formats colour it)."""
+        loc = self.location
+        where = f"{loc.path or path or '<dict>'}:{loc.line or 1}:{loc.column or 1}"
+        sev = "" if self.severity is Severity.ERROR else f"({self.severity.value}) "
+        layer = f" [{self.layer}]" if self.layer else ""
+        text = f"{where}: {code or self.code} {sev}{self.message}{layer}"
+        return text + f"\n    hint: {self.hint}" if self.hint else text
+
     def to_dict(self) -> dict:
         return {
             "severity": self.severity.value,
@@ -104,6 +119,8 @@ CATALOGUE: dict[str, Code] = {
              "are read with the meanings Keras 2's legacy interfaces gave them (nb_filter is filters, "
              "border_mode padding, dim_ordering 'th' channels_first, Merge the merge layer of its "
              "mode), said once per file."),
+        Code("SC117", _I, "binding for no size", "A --dim (or dims in pyproject.toml, or analyze(dims=...)) "
+             "names a size the model does not have: it does nothing."),
         Code("SC201", _E, "unknown reference", "`inputs`, `initial_state` or `outputs` names a layer or "
              "input that does not exist."),
         Code("SC202", _E, "cycle", "Layers feed each other in a loop; a Keras model is acyclic."),

@@ -152,6 +152,11 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
         hint = f.hint
         if f.code == "SC301" and hint is None:
             hint = _rank_hint(layer, graph.g)
+        if f.code == "SC206" and hint and "NAME[0]" in hint:
+            # the user's own producer, not a made-up name
+            source = next((r for r in layer.inputs if r.index is None), None)
+            hint = hint.replace("NAME", str(source.node)) if source is not None else \
+                "give the layer as many inputs as it takes"
         recorded = _recorded(layer) if f.code in _NO_RULE and f.config is None else None
         if recorded is not None:
             return _from_record(layer, inputs, recorded, f, where, hint, diags)
@@ -410,7 +415,8 @@ def _rank_hint(layer: LayerSpec, g) -> str | None:
             else None
         if rnn is not None and rnn.type in CELLS and not rnn.args.get("return_sequences", False):
             loc: Location = rnn.location
-            return (f"set `return_sequences: true` on {cfg.name!r} (line {loc.line}): without it "
+            where = f" (line {loc.line})" if loc.line else ""
+            return (f"set `return_sequences: true` on {cfg.name!r}{where}: without it "
                     f"{rnn.type} returns only its last step and drops the time axis")
     return "check the output shape of the layer before this one"
 

@@ -46,6 +46,7 @@ class LayerReport:
             "params": to_json(self.params),
             "location": {"line": self.location.line, "column": self.location.column},
             "weights": [_weight(w) for w in self.weights],
+            "status": self.status,
             **({"calls": [{"input_shapes": [_shape(s) for s in ins],
                            "output_shapes": None if outs is None else [_shape(s) for s in outs]}
                           for ins, outs in self.calls]} if self.calls else {}),

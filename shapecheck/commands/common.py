@@ -88,6 +88,8 @@ def bindings(items: list[str]) -> dict[str, int]:
         if not m:
             raise CommandLineError(f"--dim {item[:80]!r}: expected NAME=INT, e.g. --dim t=4995")
         digits = m.group(2).lstrip("0") or "0"
+        if digits == "0":
+            raise CommandLineError(f"--dim {m.group(1)}=0: a size is a positive integer")
         if len(digits) > 13 or int(digits) > MAX_SIZE:
             raise CommandLineError(f"--dim {m.group(1)}: larger than any size (2**40 = {MAX_SIZE:,})")
         out[m.group(1)] = int(digits)

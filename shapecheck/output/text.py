@@ -124,15 +124,8 @@ def _explain_layout(layer: LayerReport, lay, st: Style) -> list[str]:
 
 def diagnostic_line(d: Diagnostic, path: str | None, st: Style | None = None) -> str:
     st = st or Style(False)
-    loc = d.location
-    where = f"{loc.path or path or '<dict>'}:{loc.line or 1}:{loc.column or 1}"
     colour = _RED if d.severity is Severity.ERROR else _YELLOW
-    sev = "" if d.severity is Severity.ERROR else f"({d.severity.value}) "
-    layer = f" [{d.layer}]" if d.layer else ""
-    text = f"{where}: {st(colour, d.code)} {sev}{d.message}{layer}"
-    if d.hint:
-        text += f"\n    hint: {d.hint}"
-    return text
+    return d.line(path, st(colour, d.code))
 
 
 def summary(reports: list[Report]) -> str:

@@ -127,6 +127,7 @@ class _Reader:
         self.found: list[Diagnostic] = []
         self.namer = _Namer()
         self.suggestions = 20  # "did you mean" for the first few bad references only
+        self.names_seen: set[str] = set()  # the named sizes the spec reads
 
     def err(self, code: str, message: str, loc: Location, hint: str | None = None,
             layer: str | None = None) -> None:
@@ -163,8 +164,23 @@ class _Reader:
                      hint="add e.g. `inputs: {x: [?, t, 12]}` (batch axis included), or an "
                      "InputLayer as the first layer")
         outputs = self.read_outputs(data, layers)
+        self.unused_bindings(data, fmt, top)
         return ModelSpec(self.path, fmt, None if model is None else str(model), facts,
                          inputs, layers, outputs, self.bindings, self.read_custom(data))
+
+    def unused_bindings(self, data: dict, fmt: str, top: Location) -> None:
+        """A --dim for a name the model does not have does nothing: say so (a typo of
+        ``t``, a model that takes concrete sizes only). The Python reader uses its own."""
+        if fmt == "python" or not self.bindings:
+            return
+        declared = set(data.get("dims") or ()) if isinstance(data.get("dims"), dict) else set()
+        known = self.names_seen | {str(n) for n in declared}
+        for name in sorted(set(self.bindings) - known):
+            guess = did_you_mean(name, sorted(known)) if known else None
+            self.err("SC117", f"--dim {name}={self.bindings[name]}: the model has no size named {name!r}, "
+                     "so the binding does nothing", top,
+                     hint=f"did you mean {guess!r}?" if guess else
+                     "its sizes are " + (", ".join(sorted(known)) if known else "all concrete"))
 
     def read_custom(self, data: dict) -> dict[str, Any]:
         """The spec's own custom-layer rules, over those given by the configuration."""
@@ -313,6 +329,7 @@ class _Reader:
         if isinstance(item, str):
             if item.strip() in ("?", "None", "null", "~", ""):
                 return None
+            self.names_seen.update(_names(item))
             value = parse_dim(item, facts, self.bindings)
             if isinstance(value, int) and value < 0:
                 raise DimSyntaxError(f"{item!r} is negative")
@@ -537,3 +554,13 @@ def read_spec(
 
 
 __all__ = ["read_spec"]
+
+
+def _names(text: str) -> set[str]:
+    """The names a size expression reads; none when it does not parse (reported there)."""
+    from ..dims import dim_names
+
+    try:
+        return dim_names(text)
+    except DimSyntaxError:
+        return set()

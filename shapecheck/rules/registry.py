@@ -337,7 +337,7 @@ def _apply(cfg: LayerConfig, inputs: tuple[Shape, ...], facts: DimFacts,
     if r.inputs is not None and len(inputs) != r.inputs:
         shapes = ", ".join(fmt_shape(s) for s in inputs)
         raise Finding("SC206", f"{cfg.type} takes {r.inputs} input tensor(s), got {len(inputs)}: "
-                      f"{shapes}", hint="pick one output with name[k], e.g. `inputs: enc[0]`"
+                      f"{shapes}", hint="pick one output with name[k], e.g. `inputs: NAME[0]`"
                       if len(inputs) > 1 else "give the layer an input with `inputs:`")
     call = LayerCall(cfg.name, cfg.type, values, tuple(inputs), dict(kwargs or {}),
                      cfg.nested, facts, custom, cfg.dialect)

@@ -70,6 +70,14 @@ def bidirectional(call: LayerCall) -> Output:
                          args={**inner.args, "go_backwards": True})
     states = call.kwargs.get("initial_state")
     fw_kw = bw_kw = {}
+    cell = CELLS.get(inner.type)
+    if states is not None and cell is not None and len(states) != 2 * len(cell.states):
+        # Keras gives the first half to the forward layer and the rest to the backward one
+        names = ", ".join(st.split(" ")[0] for st in cell.states)
+        raise Finding("SC305", f"Bidirectional({inner.type}) takes {2 * len(cell.states)} initial state "
+                      f"tensors ({names} forward; {names} backward), got {len(states)}",
+                      hint=f"pass [{names}] of the forward layer, then [{names}] of the backward layer",
+                      arg="initial_state")
     if states is not None:
         half = len(states) // 2
         fw_kw, bw_kw = {"initial_state": states[:half]}, {"initial_state": states[half:]}

@@ -1,0 +1,66 @@
+"""What a new user tripped on (issue 19): each a message or a format that did not fit,
+checked here as it reads now."""
+
+from __future__ import annotations
+
+import json
+
+import shapecheck
+from shapecheck.cli import main
+from shapecheck.config import _code_guess
+
+
+def test_bidirectional_initial_state_count_names_both_directions():
+    spec = {"inputs": {"x": [None, 5, 3], "h": [None, 4]},
+            "layers": [{"type": "Bidirectional", "layer": {"type": "LSTM", "units": 4}, "inputs": "x",
+                        "initial_state": ["h", "h", "h"]}]}
+    (error,) = shapecheck.analyze(spec).errors
+    assert error.code == "SC305"
+    assert error.message == "Bidirectional(LSTM) takes 4 initial state tensors (h, c forward; h, c backward), got 3"
+
+
+def test_wrong_input_count_hint_uses_the_files_own_names():
+    spec = {"inputs": {"x": [None, 5, 3]},
+            "layers": [{"name": "encoder", "type": "LSTM", "units": 4, "return_state": True},
+                       {"type": "Dense", "units": 2}]}
+    (error,) = shapecheck.analyze(spec).errors
+    assert error.code == "SC206" and "`inputs: encoder[0]`" in error.hint and "enc[0]" not in error.hint
+
+
+def test_a_dicts_hints_do_not_say_line_none():
+    spec = {"inputs": {"x": [None, 5, 3]}, "layers": [{"type": "LSTM", "units": 4}, {"type": "LSTM", "units": 2}]}
+    (error,) = shapecheck.analyze(spec).errors
+    assert "line None" not in error.hint and "return_sequences" in error.hint
+
+
+def test_an_unknown_severity_code_suggests_only_a_near_miss():
+    assert _code_guess("SC999") is None
+    assert _code_guess("sc301") == "SC301"
+    assert _code_guess("SC3O1") == "SC301"
+
+
+def test_a_dim_the_model_does_not_have_is_said(tmp_path, capsys):
+    assert main(["specs/seed_bilstm.yaml", "--dim", "tt=5", "--no-explain"]) == 0
+    out = capsys.readouterr().out
+    assert "SC117" in out and "did you mean 't'?" in out
+
+
+def test_dim_zero_is_refused(capsys):
+    assert main(["specs/seed_bilstm.yaml", "--dim", "t=0"]) == 2
+    assert "positive" in capsys.readouterr().err
+
+
+def test_json_layers_say_their_status(capsys):
+    spec = {"inputs": {"x": [None, 5, 3]},
+            "layers": [{"type": "LSTM", "units": 4}, {"type": "LSTM", "units": 2}, {"type": "Dense", "units": 1}]}
+    layers = shapecheck.analyze(spec).to_dict()["layers"]
+    assert [layer["status"] for layer in layers] == ["ok", "ok", "failed", "skipped"]
+    assert json.dumps(layers)
+
+
+def test_str_of_a_diagnostic_is_the_command_lines_line():
+    spec = {"inputs": {"x": [None, 5, 3]}, "layers": [{"type": "LSTM", "units": 4}, {"type": "LSTM", "units": 2}]}
+    (error,) = shapecheck.analyze(spec).errors
+    first = str(error).split("\n")[0]
+    assert first.startswith("<dict>:1:1: SC301 Input 0 of layer") and first.endswith("[lstm_1]")
+    assert str(error).split("\n")[1].startswith("    hint: ")
