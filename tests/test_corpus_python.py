@@ -26,22 +26,12 @@ KNOWN_GAPS: dict[str, str] = {
         "line 37: not followed (NameError: name 'keras_base' is not ",
     'keras-2.3.1/antirectifier':
         "line 22: not followed (NameError: name 'keras_base' is not ",
-    'keras-2.3.1/cifar10_cnn':
-        'line 36: input_shape=an unknown value: the reader cannot know this value (it comes from d',
     'keras-2.3.1/cifar10_resnet':
         'line 219: keras.Input with a shape the reader cannot know; the model it feeds is not check',
-    'keras-2.3.1/mnist_denoising_autoencoder':
-        'line 64: keras.Input with a shape the reader cannot know; the model it feeds is not check',
-    'keras-2.3.1/mnist_hierarchical_rnn':
-        'line 73: keras.Input with a shape the reader cannot know; the model it feeds is not check',
     'keras-2.3.1/mnist_irnn':
         'line 53: kernel_initializer=an unknown value: the reader cannot know this value (it comes',
     'keras-2.3.1/mnist_siamese':
         'line 59: the reader cannot tell what this loop runs over; its body is not checked',
-    'keras-2.3.1/reuters_mlp':
-        'line 45: units=num_classes: the reader cannot know this value (it comes from data or from',
-    'keras-2.3.1/reuters_mlp_relu_vs_selu':
-        'line 65: units=num_classes: the reader cannot know this value (it comes from data or from',
     'keras-2.3.1/variational_autoencoder':
         'line 135: keras.Input with a shape the reader cannot know; the model it feeds is not check',
     'keras-2.3.1/variational_autoencoder_deconv':
@@ -62,8 +52,6 @@ KNOWN_GAPS: dict[str, str] = {
         "line 37: not followed (NameError: name 'keras_base' is not ",
     'keras-2.3.1/antirectifier@keras3':
         "line 22: not followed (NameError: name 'keras_base' is not ",
-    'keras-2.3.1/mnist_hierarchical_rnn@keras3':
-        'line 73: keras.Input with a shape the reader cannot know; the model it feeds is not check',
     'keras-2.3.1/mnist_siamese@keras3':
         'line 59: the reader cannot tell what this loop runs over; its body is not checked',
     'keras-2.3.1/lstm_stateful@keras3':

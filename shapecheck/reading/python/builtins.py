@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Any
 
+from .arrays import Array
 from .values import Module, Partial, Unknown, known
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ def _pure(fn):
 def _len(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
     if args and isinstance(args[0], (list, tuple, str, dict, range)):
         return len(args[0])
+    if args and isinstance(args[0], Array) and args[0].shape:
+        return args[0].shape[0]
     if args and isinstance(args[0], Unknown) and args[0].name:
         return Unknown(None, f"len({args[0].name})")
     return Unknown(why="len() of an unknown value")

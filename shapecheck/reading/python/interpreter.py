@@ -21,6 +21,7 @@ from typing import Any, Iterator
 
 from ...diagnostics import Diagnostic, Location, make
 from . import keras_calls
+from .arrays import Array
 from .builtins import BUILTINS
 from .graph import Graph, Layer, Model, Tensor
 from .keras_api import is_tensor, keras_base, output
@@ -480,6 +481,12 @@ class Interpreter:
             if len(a) + len(b) > MAX_ITEMS:
                 raise OutOfBudget(f"a list of more than {MAX_ITEMS:,} items")
             return a + b  # lists of layers, tensors...: concatenated whatever they hold
+        if isinstance(a, Array) or isinstance(b, Array):  # element-wise on data: its shape
+            arr = a if isinstance(a, Array) else b
+            other = b if arr is a else a
+            if isinstance(other, (int, float)) or isinstance(other, Array) and other.shape == arr.shape:
+                return Array(arr.shape)
+            return Unknown(why="arithmetic on arrays the reader cannot follow")
         fn = _BINOPS.get(type(op))
         if fn is None or not (known(a) and known(b)):
             return Unknown(why="arithmetic on an unknown value")

@@ -13,6 +13,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ...rules.keras_names import snake_case
+from . import arrays
 from .builtins import Builtin
 from .graph import Layer, Model, Tensor
 from .keras_api import (
@@ -120,6 +121,12 @@ def call_module(
             return call_op(interp, name, args, kwargs, node)
         if path[:1] == ("backend",) and name == "int_shape" and args:
             return shape_of(interp, args[0])
+        if path[:1] == ("datasets",) and name == "load_data" and len(path) >= 2:
+            return arrays.load_data(path[-2])
+        if name == "to_categorical":
+            return arrays.to_categorical(args, kwargs)
+        if name == "pad_sequences":
+            return arrays.pad_sequences(args, kwargs)
         if path[:1] in (("backend",), ("config",)) and name == "image_data_format":
             return "channels_last"
         helper = KERAS_HELPERS.get(name)
@@ -150,6 +157,8 @@ def call_module(
 
 
 def _numpy(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    if args and isinstance(args[0], arrays.Array):
+        return arrays.numpy(name, args, kwargs)
     if name == "prod" and args and known(args[0]) and isinstance(args[0], (list, tuple)):
         return math.prod(args[0])
     return Unknown(why=f"numpy.{name} is not followed")
@@ -216,6 +225,8 @@ def call_method(
     interp: Interpreter, method: Method, args: list[Any], kwargs: dict[str, Any], node: ast.AST
 ) -> Any:
     owner, name = method.owner, method.name
+    if isinstance(owner, arrays.Array):
+        return arrays.method(owner, name, args, kwargs)
     if isinstance(owner, Model):
         if name == "add" and args:
             add_to_sequential(interp, owner, args[0], node)
@@ -377,6 +388,10 @@ def tensor_unary(interp: Interpreter, op: str, value: Any, node: ast.AST) -> Any
 def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
     if isinstance(owner, Module):
         return owner.attr(name)
+    if isinstance(owner, arrays.Array):
+        if name in ("reshape", "astype", "copy", "squeeze", "max", "min"):
+            return Method(owner, name)
+        return arrays.attribute(owner, name)
     if isinstance(owner, Tensor):
         if name == "shape":
             return shape_of(interp, owner)
@@ -411,6 +426,8 @@ def set_attribute(interp: Interpreter, owner: Any, name: str, value: Any, node: 
 
 
 def subscript(interp: Interpreter, owner: Any, key: Any, node: ast.AST) -> Any:
+    if isinstance(owner, arrays.Array):
+        return arrays.index(owner, key)
     if isinstance(owner, Tensor):
         return getitem(interp, owner, key, node)
     if isinstance(owner, Multi):

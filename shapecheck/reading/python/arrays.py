@@ -1,0 +1,153 @@
+"""Data arrays, by shape only: what ``keras.datasets.<name>.load_data()`` returns (the
+datasets' documented shapes), and what NumPy and Keras's utilities make of them
+(``reshape``, ``astype``, ``expand_dims``, ``to_categorical``, ``x.shape[1:]``...). Model
+code sizes its inputs from them (``input_shape = x_train.shape[1:]``), and its outputs
+from their labels (``num_classes = np.max(y_train) + 1``): the reader knows both without
+any data. Nothing is loaded or downloaded."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from .values import Unknown
+
+
+@dataclass(frozen=True)
+class Array:
+    """An array of ``shape`` (its first axis may be a sample count); ``classes``: for
+    class labels, how many there are (ids 0..classes-1)."""
+
+    shape: tuple
+    classes: int | None = None
+
+
+#: keras.datasets: (x train, y train, x test, y test shapes, classes); x of the text
+#: datasets is a list of sequences of varying length (one axis here).
+DATASETS = {
+    "mnist": ((60000, 28, 28), (60000,), (10000, 28, 28), (10000,), 10),
+    "fashion_mnist": ((60000, 28, 28), (60000,), (10000, 28, 28), (10000,), 10),
+    "cifar10": ((50000, 32, 32, 3), (50000, 1), (10000, 32, 32, 3), (10000, 1), 10),
+    "cifar100": ((50000, 32, 32, 3), (50000, 1), (10000, 32, 32, 3), (10000, 1), 100),
+    "imdb": ((25000,), (25000,), (25000,), (25000,), 2),
+    "reuters": ((8982,), (8982,), (2246,), (2246,), 46),
+    "boston_housing": ((404, 13), (404,), (102, 13), (102,), None),
+    "california_housing": ((16512, 8), (16512,), (4128, 8), (4128,), None),
+}
+
+
+def load_data(name: str) -> Any:
+    spec = DATASETS.get(name)
+    if spec is None:
+        return Unknown(why=f"keras.datasets.{name}")
+    xtr, ytr, xte, yte, classes = spec
+    return ((Array(xtr), Array(ytr, classes)), (Array(xte), Array(yte, classes)))
+
+
+def reshape(a: Array, shape: Any) -> Any:
+    if isinstance(shape, int):
+        shape = (shape,)
+    if not isinstance(shape, (list, tuple)) or not all(isinstance(d, int) for d in shape):
+        return Unknown(why="a reshape of unknown sizes")
+    size = math.prod(a.shape)
+    if shape.count(-1) == 1:
+        known = math.prod(d for d in shape if d != -1)
+        if known == 0 or size % known:
+            return Unknown(why="a reshape that does not fit")
+        shape = tuple(size // known if d == -1 else d for d in shape)
+    if math.prod(shape) != size:
+        return Unknown(why="a reshape that does not fit")
+    return Array(tuple(shape), a.classes)
+
+
+def expand_dims(a: Array, axis: Any) -> Any:
+    if not isinstance(axis, int):
+        return Unknown()
+    rank = len(a.shape) + 1
+    if not -rank <= axis < rank:
+        return Unknown()
+    shape = list(a.shape)
+    shape.insert(axis % rank, 1)
+    return Array(tuple(shape), a.classes)
+
+
+def index(a: Array, key: Any) -> Any:
+    """``a[i]``, ``a[:n]``, ``a[i, j]``... on the leading axes."""
+    items = list(key) if isinstance(key, tuple) else [key]
+    shape = list(a.shape)
+    out: list[int] = []
+    for k in items:
+        if not shape:
+            return Unknown()
+        n = shape.pop(0)
+        if isinstance(k, int):
+            continue
+        if isinstance(k, slice):
+            out.append(len(range(*k.indices(n))))
+            continue
+        return Unknown(why="an index the reader cannot follow")
+    return Array((*out, *shape), a.classes)
+
+
+def method(a: Array, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    if name == "reshape":
+        return reshape(a, tuple(args) if len(args) != 1 else args[0])
+    if name in ("astype", "copy", "squeeze") and not (name == "squeeze" and args):
+        return a if name != "squeeze" else Array(tuple(d for d in a.shape if d != 1), a.classes)
+    if name in ("max", "min"):
+        return numpy(name, [a, *args], kwargs)
+    return Unknown(why=f"array.{name}()")
+
+
+def attribute(a: Array, name: str) -> Any:
+    if name == "shape":
+        return a.shape
+    if name == "ndim":
+        return len(a.shape)
+    if name == "size":
+        return math.prod(a.shape)
+    if name == "T":
+        return Array(tuple(reversed(a.shape)), a.classes)
+    return Unknown(why=f"array.{name}")
+
+
+def numpy(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    """What numpy.<name> gives an array, where the shapes say it."""
+    a = args[0] if args else None
+    if not isinstance(a, Array):
+        return Unknown(why=f"numpy.{name}")
+    if name in ("max", "amax") and a.classes is not None and "axis" not in kwargs and len(args) == 1:
+        return a.classes - 1
+    if name in ("min", "amin") and a.classes is not None and "axis" not in kwargs and len(args) == 1:
+        return 0
+    if name == "unique" and a.classes is not None:
+        return Array((a.classes,))
+    if name == "expand_dims":
+        return expand_dims(a, args[1] if len(args) > 1 else kwargs.get("axis"))
+    if name == "reshape":
+        return reshape(a, args[1] if len(args) > 1 else kwargs.get("newshape", kwargs.get("shape")))
+    if name in ("asarray", "array", "float32", "copy"):
+        return a
+    return Unknown(why=f"numpy.{name}")
+
+
+def to_categorical(args: list[Any], kwargs: dict[str, Any]) -> Any:
+    y = args[0] if args else kwargs.get("y")
+    n = args[1] if len(args) > 1 else kwargs.get("num_classes")
+    if not isinstance(y, Array):
+        return Unknown(why="to_categorical of unknown labels")
+    if n is None:
+        n = y.classes
+    if not isinstance(n, int):
+        return Unknown(why="to_categorical of an unknown class count")
+    lead = y.shape[:-1] if y.shape and y.shape[-1] == 1 else y.shape
+    return Array((*lead, n))
+
+
+def pad_sequences(args: list[Any], kwargs: dict[str, Any]) -> Any:
+    seqs = args[0] if args else kwargs.get("sequences")
+    maxlen = kwargs.get("maxlen", args[1] if len(args) > 1 else None)
+    if isinstance(seqs, Array) and isinstance(maxlen, int):
+        return Array((seqs.shape[0], maxlen))
+    return Unknown(why="pad_sequences of unknown length")
