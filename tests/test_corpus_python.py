@@ -26,10 +26,6 @@ KNOWN_GAPS: dict[str, str] = {
         "line 37: not followed (NameError: name 'keras_base' is not ",
     'keras-2.3.1/antirectifier':
         "line 22: not followed (NameError: name 'keras_base' is not ",
-    'keras-2.3.1/cifar10_resnet':
-        'line 219: keras.Input with a shape the reader cannot know; the model it feeds is not check',
-    'keras-2.3.1/mnist_irnn':
-        'line 53: kernel_initializer=an unknown value: the reader cannot know this value (it comes',
     'keras-2.3.1/mnist_siamese':
         'line 59: the reader cannot tell what this loop runs over; its body is not checked',
     'keras-2.3.1/variational_autoencoder':
@@ -38,16 +34,10 @@ KNOWN_GAPS: dict[str, str] = {
         'line 137: keras.Input with a shape the reader cannot know; the model it feeds is not check',
     'keras-2.3.1/mnist_acgan':
         'line 129: the reader cannot decide this condition; it follows the first branch, and the ot',
-    'keras-2.3.1/lstm_seq2seq':
-        '["SC201 reuse: \'lstm_1\' names no earlier layer", "SC201 reuse: \'dense\' names no earlier la',
     'keras-2.3.1/cnn_seq2seq':
         "('model', ['conv1d', 'conv1d_1', 'conv1d_2', 'conv1d_3', 'conv1d_4', 'conv1d_5', 'conv1d_6",
-    'keras-2.3.1/pretrained_word_embeddings':
-        'line 116: embeddings_initializer=an unknown value: the reader cannot know this value (it c',
     'keras-2.2.4/cifar10_cnn_capsule':
         "line 51: not followed (NameError: name 'keras_base' is not ",
-    'keras-2.2.4/cifar10_resnet':
-        'line 195: keras.Input with a shape the reader cannot know; the model it feeds is not check',
     'keras-2.3.1/addition_rnn@keras3':
         "line 37: not followed (NameError: name 'keras_base' is not ",
     'keras-2.3.1/antirectifier@keras3':
@@ -58,8 +48,6 @@ KNOWN_GAPS: dict[str, str] = {
         "Keras raises at line 146: Unrecognized keyword arguments passed to LSTM: {'batch_size': 1}",
     'keras-2.3.1/functional-api-guide':
         'line 128: a keras.Model whose inputs or outputs the reader cannot follow; it is not checke',
-    'keras-2.3.1/lstm_seq2seq@keras3':
-        '["SC201 reuse: \'lstm_1\' names no earlier layer", "SC201 reuse: \'dense\' names no earlier la',
     'keras-2.3.1/sequential-model-guide@keras3':
         "line 268: the Sequential 'sequential_9' is never given an input shape, so Keras never buil",
     'keras-2.3.1/functional-api-guide@keras3':

@@ -179,33 +179,46 @@ def _ancestors(outputs: list[Tensor]) -> list[Node]:
 
 
 def functional_spec(model: Model) -> LocDict:
+    """A functional model's spec: its inputs and the layer calls its outputs depend on.
+    A layer called in several models appears in each under its name, the first of its
+    calls there the layer itself and the others ``reuse:`` of it (Keras's model.layers
+    holds the layer object once per model)."""
     spec = _located(model.loc)
     spec["model"] = model.name
     inputs = _located(model.loc)
     layers = LocList()
     layers.loc, layers.item_locs = model.loc, []
-    first_calls: dict[str, Node] = {}
+    local: dict[int, str] = {}  # node -> its id in this spec
+    calls: dict[str, int] = {}  # layer name -> its calls in this spec so far
+
+    def ref(t: Tensor) -> str:
+        head = local.get(id(t.node), t.node.id)
+        return head if t.index is None else f"{head}[{t.index}]"
+
     for node in _ancestors(model.outputs):
         if node.layer is None:
             inputs[node.id] = {"shape": _shape_list(node.shape or ()), "dtype": node.dtype}
             inputs.key_locs[node.id] = node.loc
+            local[id(node)] = node.id
             continue
-        if node.id == node.layer.name:
+        name = node.layer.name
+        k = calls.get(name, 0)
+        calls[name] = k + 1
+        local[id(node)] = name if k == 0 else f"{name}@{k}"
+        if k == 0:
             entry = layer_entry(node.layer, node.loc)
-            first_calls[node.layer.name] = node
+            entry.update(node.values)
         else:
             entry = _located(node.loc)
-            entry["reuse"] = node.layer.name
-        entry["inputs"] = [t.ref() for t in node.inputs]
+            entry["reuse"] = name
+        entry["inputs"] = [ref(t) for t in node.inputs]
         for key, tensors in node.kwargs.items():
-            entry[key] = [t.ref() for t in tensors]
-        if "reuse" not in entry:
-            entry.update(node.values)
+            entry[key] = [ref(t) for t in tensors]
         layers.append(entry)
         layers.item_locs.append(node.loc)
     spec["inputs"] = inputs
     spec["layers"] = layers
-    spec["outputs"] = [t.ref() for t in model.outputs]
+    spec["outputs"] = [ref(t) for t in model.outputs]
     return spec
 
 

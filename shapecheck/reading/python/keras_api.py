@@ -6,6 +6,7 @@ the tensors a value holds; a tensor's shape."""
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING, Any
 
 from ...rules.keras_names import KERAS_ACTIVATIONS, KERAS_LAYERS
@@ -96,6 +97,8 @@ def plain(interp: Interpreter, value: Any, key: str, node: ast.AST) -> Any:
         if key in ("activation", "recurrent_activation"):
             return name if name in KERAS_ACTIVATIONS else DROP
         return DROP
+    if isinstance(value, Unknown) and _NO_SHAPE.search(key):
+        return DROP  # an initializer, a regularizer... the reader need not know: no shape changes
     if isinstance(value, Unknown):
         interp.note(
             "SC602",
@@ -109,6 +112,9 @@ def plain(interp: Interpreter, value: Any, key: str, node: ast.AST) -> Any:
 
 
 DROP = object()
+# Arguments that never change a shape or a weight's shape: an unknown value there is fine.
+_NO_SHAPE = re.compile(r"(initializer|regularizer|constraint|activation|^name|^dtype|^seed|^trainable"
+                       r"|dropout|^momentum|^epsilon|^alpha|^beta|^gamma|^mask_value|^stddev|^rate)$")
 
 
 UNKNOWN = object()
