@@ -190,6 +190,20 @@ ERROR_CASES = {
                                          "sliding_window": 1}, [2, 2, 1], [2, 1, 1]),
     "mha_causal_two_axes": _mha({"num_heads": 1, "key_dim": 1, "attention_axes": [0, 0],
                                  "use_causal_mask": True}, [2, 2, 1], [2, 2, 1]),
+    # off the fused path the (1, Tq, Tv) mask meets the scores of the axes attended over
+    "mha_causal_scores_batch_axis": _mha({"num_heads": 1, "key_dim": 1, "attention_axes": [0],
+                                          "return_attention_scores": True, "use_causal_mask": True},
+                                         [2, 3, 1], [2, 3, 1]),
+    "mha_causal_rank4_default_axes": _mha({"num_heads": 2, "key_dim": 3, "use_causal_mask": True},
+                                          [2, 5, 6, 4], [2, 5, 6, 4]),
+    "mha_causal_rank4_axis2": _mha({"num_heads": 2, "key_dim": 3, "attention_axes": [2],
+                                    "use_causal_mask": True}, [2, 5, 6, 4], [2, 5, 6, 4]),
+    "mha_causal_rank4_axis1": _mha({"num_heads": 2, "key_dim": 3, "attention_axes": [1],
+                                    "use_causal_mask": True}, [2, 5, 6, 4], [2, 5, 7, 4]),
+    "mha_window_scores": _mha({"num_heads": 2, "key_dim": 3, "sliding_window": 2,
+                               "return_attention_scores": True}, [2, 5, 4], [2, 7, 4]),
+    "mha_window_dropout_axis0": _mha({"num_heads": 2, "key_dim": 3, "sliding_window": 2,
+                                      "dropout": 0.1, "attention_axes": [0]}, [2, 5, 4], [2, 5, 4]),
 }
 
 
