@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis_profiles import examples  # noqa: E402
 
@@ -214,8 +214,22 @@ def mutated_config(draw) -> bytes:
     return _encode(text)
 
 
+def _broken_history(name: str, value) -> bytes:
+    """``name``'s config with every tensor reference naming ``value`` instead of a layer."""
+    text = json.dumps(KERAS[name])
+    text = text.replace('"keras_history": ["x", 0, 0]', f'"keras_history": [{json.dumps(value)}, 0, 0]')
+    text = text.replace('[["x", 0, 0, {}]]', f'[[{json.dumps(value)}, 0, 0, {{}}]]')
+    assert text != json.dumps(KERAS[name])
+    return _encode(text)
+
+
 @FUZZ
 @given(mutated_config())
+# Found by the derandomized CI run: a list where a layer name is due crashed the
+# recorded-shape index (a dict key) of a model with a nested model.
+@example(_broken_history("k3_nested", []))
+@example(_broken_history("k3_nested", {"a": 1}))
+@example(_broken_history("k2_nested", []))
 def test_mutated_keras_configs(raw):
     check_report(raw, "fuzz.json")
 

@@ -124,7 +124,8 @@ def recorded_shapes(config: dict, offsets: dict[str, int]) -> dict[tuple[Any, in
         if not isinstance(shape, list) or not all(d is None or is_size(d) for d in shape):
             return
         name, node, index = history[0], history[1], history[2]
-        if isinstance(node, int) and isinstance(index, int):
+        # A name that is not a string is a broken reference, which the spec reader reports.
+        if isinstance(name, str) and isinstance(node, int) and isinstance(index, int):
             node -= offsets.get(name, 0)
             out.setdefault((name, node, index), (shape, str(consumer)))
 
