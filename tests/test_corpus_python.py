@@ -22,8 +22,6 @@ EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
 MANIFEST = oracle.load_manifest()
 
 KNOWN_GAPS: dict[str, str] = {
-    'keras-2.3.1/addition_rnn':
-        "line 37: not followed (NameError: name 'keras_base' is not ",
     'keras-2.3.1/antirectifier':
         "line 22: not followed (NameError: name 'keras_base' is not ",
     'keras-2.3.1/mnist_siamese':
@@ -38,8 +36,6 @@ KNOWN_GAPS: dict[str, str] = {
         "('model', ['conv1d', 'conv1d_1', 'conv1d_2', 'conv1d_3', 'conv1d_4', 'conv1d_5', 'conv1d_6",
     'keras-2.2.4/cifar10_cnn_capsule':
         "line 51: not followed (NameError: name 'keras_base' is not ",
-    'keras-2.3.1/addition_rnn@keras3':
-        "line 37: not followed (NameError: name 'keras_base' is not ",
     'keras-2.3.1/antirectifier@keras3':
         "line 22: not followed (NameError: name 'keras_base' is not ",
     'keras-2.3.1/mnist_siamese@keras3':
@@ -52,8 +48,6 @@ KNOWN_GAPS: dict[str, str] = {
         "line 268: the Sequential 'sequential_9' is never given an input shape, so Keras never buil",
     'keras-2.3.1/functional-api-guide@keras3':
         'line 128: a keras.Model whose inputs or outputs the reader cannot follow; it is not checke',
-    'keras-3.15.1/applications/efficientnet':
-        'line 360: the reader cannot tell what this loop runs over; its body is not checked',
     'keras-3.15.1/applications/convnext':
         "line 141: not followed (NameError: name 'keras_base' is not ",
     'tf_keras-2.21.0/applications/xception':

@@ -7,6 +7,7 @@ import ast
 from typing import TYPE_CHECKING, Any
 
 from .arrays import Array
+from .limits import MAX_ITEMS, text_size
 from .values import Module, Partial, Unknown, known
 
 if TYPE_CHECKING:
@@ -22,6 +23,10 @@ def _pure(fn):
     def run(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
         if not (known(list(args)) and known(kwargs)):
             return Unknown(why="a builtin on unknown values")
+        # sum() of lists concatenates them, str() of a list writes every item: what goes
+        # in bounds what comes out
+        if text_size([args, kwargs], 10 * MAX_ITEMS) > 10 * MAX_ITEMS:
+            return Unknown(why="a builtin on values too large to follow")
         try:
             return fn(*args, **kwargs)
         except Exception:  # noqa: BLE001
@@ -80,6 +85,12 @@ def _isinstance(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], no
     return Unknown()
 
 
+def _pow(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+    if len(args) == 2 and not kwargs:  # the ** operator, with its bounds
+        return interp.binop(ast.Pow(), args[0], args[1], node)
+    return Unknown(why="pow() with a modulus")
+
+
 def _print(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
     return None
 
@@ -109,7 +120,9 @@ BUILTINS: dict[str, Builtin] = {
         "sorted": _pure(sorted),
         "any": _pure(any),
         "all": _pure(all),
-        "pow": _pure(pow),
+        "pow": _pow,
+        "chr": _pure(chr),
+        "ord": _pure(ord),
         "list": _seq(lambda *a: list(a[0]) if a else []),
         "tuple": _seq(lambda *a: tuple(a[0]) if a else ()),
         "set": _seq(lambda *a: list(dict.fromkeys(a[0])) if a else []),

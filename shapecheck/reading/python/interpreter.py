@@ -25,21 +25,8 @@ from .arrays import Array
 from .builtins import BUILTINS
 from .graph import Graph, Layer, Model, Tensor
 from .keras_api import is_tensor, keras_base, output
+from .limits import MAX_DEPTH, MAX_INT_BITS, MAX_ITEMS, MAX_STEPS, OutOfBudget, safe_format, text_size
 from .values import ClassDef, Function, Method, Module, Multi, Partial, Unknown, known
-
-MAX_STEPS = 2_000_000  # expressions and statements evaluated, in all
-MAX_DEPTH = 60  # nested calls of the file's functions
-MAX_ITEMS = 100_000  # elements of a list, a range, a string
-MAX_INT_BITS = 256
-
-
-class OutOfBudget(Exception):
-    """The file takes more than the reader allows; ``line`` is where it gave up."""
-
-    def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(message)
-        self.line = line
-
 
 class _Return(Exception):
     def __init__(self, value: Any) -> None:
@@ -100,6 +87,13 @@ _COMPARE = {
     ast.In: lambda a, b: a in b,
     ast.NotIn: lambda a, b: a not in b,
 }
+
+
+# Python 2/3 compatibility modules whose names are the builtins Keras 2's examples use
+# (``from six.moves import range``).
+BUILTIN_MODULES = {("builtins",), ("six", "moves"), ("future", "builtins"), ("past", "builtins"),
+                   ("__builtin__",), ("six", "moves", "builtins")}
+PY2_NAMES = {"xrange": "range", "izip": "zip", "imap": "map", "ifilter": "filter"}
 
 
 class Interpreter:
@@ -360,7 +354,8 @@ class Interpreter:
         for alias in node.names:
             if alias.name == "*":
                 continue
-            scope.set(alias.asname or alias.name, Module((*base, alias.name)))
+            builtin = BUILTINS.get(PY2_NAMES.get(alias.name, alias.name)) if base in BUILTIN_MODULES else None
+            scope.set(alias.asname or alias.name, builtin or Module((*base, alias.name)))
 
     # --- expressions -------------------------------------------------------------------
     def expr(self, node: ast.expr | None, scope: Scope) -> Any:
@@ -436,6 +431,8 @@ class Interpreter:
             value = self.expr(v.value, scope) if isinstance(v, ast.FormattedValue) else self.expr(v, scope)
             if not known(value):
                 return Unknown(why="a string made of unknown values")
+            if text_size(value) > MAX_ITEMS:
+                return Unknown(why="a string too long to build")
             parts.append(str(value))
         return "".join(parts)[:MAX_ITEMS]
 
@@ -477,10 +474,12 @@ class Interpreter:
     def binop(self, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
         if is_tensor(a) or is_tensor(b):
             return keras_calls.tensor_binop(self, type(op).__name__, a, b, node)
-        if isinstance(op, ast.Add) and type(a) is type(b) and isinstance(a, (list, tuple)):
+        if isinstance(op, ast.Add) and type(a) is type(b) and isinstance(a, (list, tuple, str)):
             if len(a) + len(b) > MAX_ITEMS:
-                raise OutOfBudget(f"a list of more than {MAX_ITEMS:,} items")
+                raise OutOfBudget(f"a list or string of more than {MAX_ITEMS:,} items")
             return a + b  # lists of layers, tensors...: concatenated whatever they hold
+        if isinstance(op, ast.Mod) and isinstance(a, str) and not safe_format(a, b):
+            return Unknown(why="a string too long to build")
         if isinstance(a, Array) or isinstance(b, Array):  # element-wise on data: its shape
             arr = a if isinstance(a, Array) else b
             other = b if arr is a else a

@@ -38,6 +38,7 @@ from .keras_api import (
     tensors_of,
 )
 from .keras_helpers import KERAS_HELPERS
+from .limits import safe_str_method
 from .signatures import OPS
 from .values import ClassDef, Method, Module, Multi, Partial, Unknown, known
 
@@ -153,6 +154,42 @@ def call_module(
         return Partial(args[0], tuple(args[1:]), dict(kwargs))
     if func.path[:1] == ("numpy",):
         return _numpy(last(func.path), args, kwargs)
+    if len(func.path) == 2 and func.path[0] in ("math", "copy") and not kwargs:
+        return _stdlib(func.path, args, dotted)
+    return Unknown(why=f"{dotted} is not followed")
+
+
+# Pure functions of the standard library that model code sizes its layers with; each
+# is bounded on any argument (no factorial, no pow of unbounded size).
+_MATH = {name: getattr(math, name) for name in (
+    "ceil", "floor", "trunc", "sqrt", "isqrt", "gcd", "log", "log2", "log10", "exp", "fabs")}
+
+
+def _plain_copy(value: Any, depth: int = 0) -> Any:
+    """``copy.deepcopy`` of the containers the reader builds: lists, tuples and dicts are
+    new, what they hold (tensors, layers, numbers) is shared, as nothing mutates it."""
+    if depth > 32:
+        return value
+    if isinstance(value, list):
+        return [_plain_copy(v, depth + 1) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_plain_copy(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return {k: _plain_copy(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+def _stdlib(path: tuple[str, ...], args: list[Any], dotted: str) -> Any:
+    if path[0] == "copy" and path[1] in ("copy", "deepcopy") and len(args) == 1:
+        return _plain_copy(args[0]) if path[1] == "deepcopy" else _plain_copy(args[0], 32)
+    fn = _MATH.get(path[1])
+    if fn is not None and args and all(
+        isinstance(a, (int, float)) and not isinstance(a, bool) and abs(a) < 1e300 for a in args
+    ):
+        try:
+            return fn(*args)
+        except (ValueError, TypeError, OverflowError):
+            return Unknown(why=f"{dotted} of {args}")
     return Unknown(why=f"{dotted} is not followed")
 
 
@@ -283,6 +320,8 @@ def call_method(
         "endswith",
     ):
         if known(list(args)) and known(kwargs):
+            if not safe_str_method(owner, name, args, kwargs):
+                return Unknown(why=f"a string too long to build (.{name})")
             try:
                 return getattr(owner, name)(*args, **kwargs)
             except Exception:  # noqa: BLE001

@@ -84,12 +84,23 @@ class Multi:
 _PLAIN = (int, float, str, bool, type(None))
 
 
-def known(value: Any) -> bool:
-    """A value the file computes without data: no Unknown inside."""
-    if isinstance(value, _PLAIN):
-        return True
-    if isinstance(value, (list, tuple)):
-        return all(known(v) for v in value)
-    if isinstance(value, dict):
-        return all(known(k) and known(v) for k, v in value.items())
-    return False
+def known(value: Any, budget: int = 1_000_000) -> bool:
+    """A value the file computes without data: no Unknown inside. A value too large to
+    look through (a list holding a 100,000-item list 100,000 times) counts as unknown."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, _PLAIN):
+            continue
+        if isinstance(v, (list, tuple)):
+            budget -= len(v) + 1
+            stack.extend(v)
+        elif isinstance(v, dict):
+            budget -= 2 * len(v) + 1
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        else:
+            return False
+        if budget < 0:
+            return False
+    return True
