@@ -137,15 +137,17 @@ def analyze_python(path: str, dims: Mapping[str, int] | None = None, custom_laye
 
     def shapes(spec_data: Any) -> tuple | None:  # x.shape while reading: the engine on the graph so far
         spec, spec_found = read_spec(spec_data, path, "python", dims,
-                                     "keras2" if reading_dialect == "keras2" else "python")
+                                     "keras2" if reading_dialect == "keras2" else "python",
+                                     custom.rules if custom else None)
         return None if spec is None else run(spec, spec_found).outputs
 
-    models, found = python.read(text, path, reading_dialect, {**(dims or {}), **(bindings or {})}, shapes)
     custom = None
     if custom_layers is not None:
         from .rules.custom import declare
 
         custom = declare(custom_layers)
+    models, found = python.read(text, path, reading_dialect, {**(dims or {}), **(bindings or {})}, shapes,
+                                custom.rules if custom else ())
     if not models:
         return [_unreadable(path, "python", *found)]
     reports = []

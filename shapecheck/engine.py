@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any, Mapping
 
 from .diagnostics import Diagnostic, Finding, Location, Severity, make
-from .dims import MAX_RANK, MAX_SIZE, Shape, fmt_big, fmt_shape, too_large, total
+from .dims import MAX_RANK, MAX_SIZE, Shape, compare, fmt_big, fmt_shape, too_large, total
 from .graph import build
 from .report import Edge, LayerReport, Report
 from .rules.keras_names import tf_keras_path
@@ -428,6 +428,50 @@ def _rank_hint(layer: LayerSpec, g) -> str | None:
 # here, not among the layer families, because it runs the engine itself.
 
 
+def conform_model_input(call: LayerCall, index: int, name: str, built: Shape,
+                        given: Shape) -> tuple[Shape, tuple[Note, ...]]:
+    """A model called as a layer checks each input against the shape it was built for
+    (its InputSpec: batch axis free, a last axis of 1 may be squeezed on either side, the
+    axes compared pairwise up to the shorter rank), then conforms the rank as
+    ``Functional._adjust_input_rank`` does: a trailing 1 squeezed or added, any other
+    rank difference refused by Keras 3 when the model runs (tf.keras passes it on)."""
+    keras2 = call.dialect in ("keras2", "tfjs")
+    spec = (None, *built[1:]) if built else built
+    a = spec[:-1] if spec and spec[-1] == 1 else spec
+    b = given[:-1] if given and given[-1] == 1 else given
+    if any(x is not None and y is not None and compare(x, y, call.facts) is False for x, y in zip(a, b)):
+        if keras2:
+            said = (f'Input {index} of layer "{call.name}" is incompatible with the layer: '
+                    f"expected shape={fmt_shape(spec)}, found shape={fmt_shape(given)}")
+        else:
+            said = (f"Input {index} with name '{name}' of layer '{call.name}' is incompatible "
+                    f"with the layer: expected shape={fmt_shape(spec)}, found shape={fmt_shape(b)}")
+        raise Finding("SC301", said, hint=f"model {call.name!r} was built for inputs of shape "
+                      f"{fmt_shape(built)}: give it a tensor of that shape, or build it for this one")
+    if len(given) == len(built):
+        return given, ()
+    if len(given) == len(built) + 1 and given[-1] == 1:
+        conformed = given[:-1]
+    elif len(given) == len(built) - 1 and built[-1] == 1:
+        if not keras2:  # Keras 3 builds the inner layers on the given rank, as it is
+            return given, ()
+        conformed = (*given, 1)
+    elif keras2:
+        return given, ()
+    else:
+        raise Finding("SC301", f"Invalid input shape for input {index} with name '{name}' of model "
+                      f"'{call.name}'. Expected shape {fmt_shape(built)}, but input has incompatible "
+                      f"shape {fmt_shape(given)} (Keras builds the call, and refuses it when it runs)",
+                      hint=f"model {call.name!r} was built for inputs of shape {fmt_shape(built)}")
+    if keras2:
+        return conformed, ()
+    # Keras 3 infers a nested model's static shape without conforming its input (the
+    # summary shows the inner layers on the given rank); when it runs it conforms it.
+    return conformed, (Note("SC307", f"Keras's static shape for \"{call.name}\" takes input {index} as "
+                            f"{fmt_shape(given)}; when the model runs it becomes {fmt_shape(conformed)}, "
+                            "the shape the model was built for, and that is what is reported"),)
+
+
 def _graph(v: Any) -> Any:
     if not isinstance(v, dict):
         raise ValueError("expected the nested model's config")
@@ -446,8 +490,14 @@ def nested_model(call: LayerCall) -> Output:
         want = 0 if spec is None else len(spec.inputs)
         raise Finding("SC206", f"model {call.name!r} takes {want} input(s), got {len(call.inputs)}: "
                       f"{', '.join(fmt_shape(s) for s in call.inputs)}")
-    # The inner InputLayers' shapes are what the model was built for; the call decides.
-    spec = replace(spec, inputs=tuple(replace(i, shape=s) for i, s in zip(spec.inputs, call.inputs)),
+    # The inner InputLayers' shapes are what the model was built for: the call must fit
+    # them (Keras's input spec), and then decides the shapes the inner layers see.
+    conformed = [
+        (s, ()) if i.shape is None else conform_model_input(call, n, i.name, tuple(i.shape), s)
+        for n, (i, s) in enumerate(zip(spec.inputs, call.inputs))
+    ]
+    given = tuple(s for s, _ in conformed)
+    spec = replace(spec, inputs=tuple(replace(i, shape=s) for i, s in zip(spec.inputs, given)),
                    facts=call.facts, custom=call.custom)
     report = run(spec, found)
     errors = [d for d in report.diagnostics if d.severity is Severity.ERROR]
@@ -456,8 +506,9 @@ def nested_model(call: LayerCall) -> Output:
         raise Finding(first.code, f"inside model {call.name!r}, layer {first.layer!r}: {first.message}",
                       hint=first.hint)
     weights = tuple(w for layer in report.layers.values() for w in layer.weights)
-    notes = tuple(Note(d.code, f"inside model {call.name!r}: {d.message}", d.hint)
-                  for d in report.diagnostics if d.severity is Severity.WARNING)
+    notes = tuple(n for _, ns in conformed for n in ns) + tuple(
+        Note(d.code, f"inside model {call.name!r}: {d.message}", d.hint)
+        for d in report.diagnostics if d.severity is Severity.WARNING)
     inner = ", ".join(f"{n} ({layer.type})" for n, layer in report.layers.items()
                       if layer.type != "InputLayer")
     return Output(report.outputs, weights, notes, (f"a model used as a layer: {inner}",))

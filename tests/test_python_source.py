@@ -119,6 +119,28 @@ PROGRAMS = {
                 x = layers.Conv1D(int(math.ceil(args["filters"] * 1.1)), 3, padding="same",
                                   name=f"block{i + 1}{chr(j + 97)}_conv")(x)
         model = keras.Model(inp, x)""",
+    "global_and_nonlocal": """
+        lib = None
+        def build(units):
+            global lib
+            lib = layers  # as tf_keras's applications set their module-level layers
+            def block(x, n):
+                nonlocal units
+                units = units + n
+                return lib.Dense(units)(x)
+            inp = keras.Input((4,))
+            return keras.Model(inp, block(block(inp, 1), 2))
+        model = build(3)""",
+    "names_keras_gives": """
+        from keras import backend
+        alpha = 0.5
+        inp = keras.Input((8, 3))
+        x = layers.Convolution1D(4, 3)(inp)  # an alias: Keras names it conv1d
+        x = layers.Dense(2)(x)
+        head = str(backend.get_uid("dense"))  # Keras's own counters: 2 after one dense
+        x = layers.Dense(3, name=head + "_head")(x)
+        x = layers.Dense(3)(x)
+        model = keras.Model(inp, x, name=f"net_{alpha:0.2f}_{8!r}")""",
     "nested_model": """
         inner = keras.Sequential([keras.Input((4,)), layers.Dense(3)], name="inner")
         inp = keras.Input((4,))
@@ -266,3 +288,88 @@ def test_a_50_mb_file_is_refused_unread(tmp_path):
     (report,) = api.analyze_python(str(path))
     assert time.monotonic() - start < 10
     assert [d.code for d in report.diagnostics] == ["SC108"]
+
+
+#: A model called as a layer on a tensor: the shape it was built for against the one it
+#: gets (Keras's InputSpec, then the rank conformed); each against Keras itself.
+NESTED_CALLS = {
+    "sequential_rank_plus_one": ("keras.Sequential([keras.Input((100,)), layers.Dense(3)])", "(1, 100)"),
+    "functional_shape_clash": ("keras.Model(i := keras.Input((8,)), layers.Dense(3)(i))", "(9,)"),
+    "sequential_shape_clash_same_rank": ("keras.Sequential([keras.Input((4, 8)), layers.Dense(3)])", "(4, 9)"),
+    "trailing_one_squeezed": ("keras.Sequential([keras.Input((5,)), layers.Dense(3)])", "(5, 1)"),
+    "trailing_one_added": ("keras.Model(i := keras.Input((6, 1)), layers.Conv1D(2, 3)(i))", "(6,)"),
+    "free_axis": ("keras.Model(i := keras.Input((None, 4)), layers.LSTM(3)(i))", "(7, 4)"),
+    "functional_rank_minus_one": ("keras.Model(i := keras.Input((6, 2)), layers.Flatten()(i))", "(12,)"),
+}
+
+
+def _clash(message: str) -> str:
+    """Keras's words for the clash: ``expected shape=(None, 8), found shape=(None, 9)``."""
+    import re
+
+    found = re.search(r"expected shape=\(.*?\), found shape=\(.*?\)|Expected shape \(.*?\), but input has "
+                      r"incompatible shape \(.*?\)", message)
+    return found.group(0) if found else message
+
+
+@pytest.mark.parametrize("name", sorted(NESTED_CALLS))
+def test_a_model_called_as_a_layer_checks_its_input_like_keras(name, tmp_path, monkeypatch):
+    import numpy as np
+
+    inner, shape = NESTED_CALLS[name]
+    source = PRELUDE + f"inner = {inner}\nx = keras.Input({shape})\nmodel = keras.Model(x, inner(x))\n"
+    path = tmp_path / f"{name}.py"
+    path.write_text(source)
+    reports = api.analyze_python(str(path))
+    try:
+        expected = _keras_facts(source, monkeypatch)
+        # what the model gives when it runs (Keras 3's static shape may keep a trailing 1)
+        scope: dict = {}
+        exec(compile(PRELUDE + f"inner = {inner}\n", "<program>", "exec"), scope)  # noqa: S102 - the oracle
+        ran = tuple(scope["inner"](np.zeros((2, *eval(shape)), "float32")).shape)[1:]  # noqa: S307
+    except ValueError as e:
+        errors = [d for r in reports for d in r.errors]
+        assert errors and errors[0].code == "SC301" and errors[0].location.line == 5, errors
+        if _clash(str(e)) != str(e):  # the model's own check; else an inner layer's, in our words
+            assert _clash(errors[0].message) == _clash(str(e)), (errors[0].message, str(e))
+        return
+    report = next(r for r in reports if r.model == expected["name"])
+    assert report.ok, [d.message for d in report.errors]
+    assert report.total_params == expected["total"]
+    (nested,) = [l for l in report.layers.values() if l.type in ("Sequential", "Functional")]
+    assert nested.output_shapes[0][1:] == ran
+    if nested.output_shapes[0] != expected["layers"][nested.name][0][0]:
+        assert any(d.code == "SC307" for d in report.diagnostics)
+
+
+SUBCLASS = """
+class Scale(keras.layers.Layer):
+    def __init__(self, units, factor=2, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.factor = units, factor
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), name="w")
+
+    def call(self, x):
+        return ops.tile(ops.matmul(x, self.w), [1, self.factor])
+
+model = keras.Sequential([keras.Input((6,)), layers.Dense(4), Scale(3, name="first"), Scale(5, factor=3)])
+"""
+
+
+def test_a_declared_layer_subclass_is_followed_by_its_declaration(tmp_path, monkeypatch):
+    source = PRELUDE + SUBCLASS
+    expected = _keras_facts(source, monkeypatch)
+    path = tmp_path / "sub.py"
+    path.write_text(source)
+    (undeclared,) = api.analyze_python(str(path))
+    assert [d.code for d in undeclared.diagnostics][:1] == ["SC601"]
+    assert "custom_layers" in undeclared.diagnostics[0].hint
+    declared = {"Scale": {"output": ["input[0]", "units * factor"], "weights": {"w": ["input[-1]", "units"]}}}
+    (report,) = api.analyze_python(str(path), custom_layers=declared)
+    assert report.ok, [d.message for d in report.diagnostics]
+    ours = {l.name: ([tuple(s) for s in l.output_shapes], l.params) for l in report.layers.values()
+            if l.type != "InputLayer"}
+    assert ours == expected["layers"] and report.total_params == expected["total"]
+    assert report.layers["scale"].type == "Scale"

@@ -40,9 +40,11 @@ def read(
     dialect: str | None = None,
     bindings: dict[str, Any] | None = None,
     shapes: Any = None,
+    custom: Any = (),
 ) -> tuple[list[tuple[str, Any]], list[Diagnostic]]:
     """Every model the file builds, in the order it builds them, as (name, spec form).
-    ``shapes`` (spec form -> output shapes) lets the reader know ``x.shape``."""
+    ``shapes`` (spec form -> output shapes) lets the reader know ``x.shape``; ``custom``
+    names the Layer subclasses the project declares (custom_layers)."""
     here = Location(path, 1, 1)
     if len(text) > MAX_SOURCE_BYTES:
         return [], [
@@ -66,7 +68,7 @@ def read(
         ]
     except (RecursionError, MemoryError, ValueError):
         return [], [make("SC101", "the file is nested too deeply to parse", here)]
-    interp = Interpreter(path, dialect or dialect_of(text), bindings, shapes)
+    interp = Interpreter(path, dialect or dialect_of(text), bindings, shapes, custom)
     try:
         interp.run(tree)
     except RecursionError:

@@ -36,6 +36,11 @@ class Namer:
     def layer(self, cls: str) -> str:
         return self(snake_case(cls))
 
+    def uid(self, prefix: str) -> int:
+        """``backend.get_uid(prefix)``: the same counters, from 1."""
+        self.counts[prefix] = self.counts.get(prefix, 0) + 1
+        return self.counts[prefix]
+
     def input(self) -> str:
         return self("input", start_at_one=True) if self.dialect == "keras2" else self("input_layer")
 

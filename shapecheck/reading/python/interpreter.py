@@ -25,7 +25,7 @@ from .arrays import Array
 from .builtins import BUILTINS
 from .graph import Graph, Layer, Model, Tensor
 from .keras_api import is_tensor, keras_base, output
-from .limits import MAX_DEPTH, MAX_INT_BITS, MAX_ITEMS, MAX_STEPS, OutOfBudget, safe_format, text_size
+from .limits import MAX_DEPTH, MAX_INT_BITS, MAX_ITEMS, MAX_STEPS, OutOfBudget, safe_format
 from .values import ClassDef, Function, Method, Module, Multi, Partial, Unknown, known
 
 class _Return(Exception):
@@ -45,9 +45,10 @@ class Scope:
     def __init__(self, parent: Scope | None = None) -> None:
         self.vars: dict[str, Any] = {}
         self.parent = parent
+        self.elsewhere: dict[str, Scope] = {}  # names declared global or nonlocal here
 
     def get(self, name: str) -> Any:
-        scope: Scope | None = self
+        scope: Scope | None = self.elsewhere.get(name, self)
         while scope is not None:
             if name in scope.vars:
                 return scope.vars[name]
@@ -55,7 +56,18 @@ class Scope:
         return _MISSING
 
     def set(self, name: str, value: Any) -> None:
-        self.vars[name] = value
+        self.elsewhere.get(name, self).vars[name] = value
+
+    def declare(self, name: str, nonlocal_: bool) -> None:
+        """``global name`` (the module's scope) or ``nonlocal name`` (the nearest
+        enclosing function's scope that has it)."""
+        target: Scope = self
+        while target.parent is not None:
+            target = target.parent
+            if nonlocal_ and name in target.vars and target.parent is not None:
+                break
+        if target is not self:
+            self.elsewhere[name] = target
 
 
 _MISSING = object()
@@ -98,9 +110,12 @@ PY2_NAMES = {"xrange": "range", "izip": "zip", "imap": "map", "ifilter": "filter
 
 class Interpreter:
     def __init__(
-        self, path: str | None, dialect: str, bindings: dict[str, Any] | None = None, shapes: Any = None
+        self, path: str | None, dialect: str, bindings: dict[str, Any] | None = None, shapes: Any = None,
+        custom: Any = (),
     ) -> None:
         self.path = path
+        # Layer subclasses the project declares (custom_layers), by class name
+        self.custom = frozenset(name.rsplit(".", 1)[-1] for name in custom)
         # spec form -> the model's output shapes, or None: how ``x.shape`` is known. The
         # library API passes the engine in; the reader itself never runs it.
         self.shapes = shapes
@@ -111,6 +126,8 @@ class Interpreter:
         self.depth = 0
         self.bindings = dict(bindings or {})
         self.globals = Scope()
+        # the file is read as the script it is: ``if __name__ == "__main__":`` holds
+        self.globals.set("__name__", "__main__")
         self.reported: set[tuple[str, int]] = set()
 
     # --- bookkeeping -------------------------------------------------------------------
@@ -334,6 +351,14 @@ class Interpreter:
         self.block(node.orelse, scope)
         self.block(node.finalbody, scope)
 
+    def s_Global(self, node: ast.Global, scope: Scope) -> None:
+        for name in node.names:
+            scope.declare(name, nonlocal_=False)
+
+    def s_Nonlocal(self, node: ast.Nonlocal, scope: Scope) -> None:
+        for name in node.names:
+            scope.declare(name, nonlocal_=True)
+
     def s_Import(self, node: ast.Import, scope: Scope) -> None:
         for alias in node.names:
             path = tuple(alias.name.split("."))
@@ -429,11 +454,17 @@ class Interpreter:
         parts = []
         for v in node.values:
             value = self.expr(v.value, scope) if isinstance(v, ast.FormattedValue) else self.expr(v, scope)
-            if not known(value):
+            spec = self.expr(v.format_spec, scope) if getattr(v, "format_spec", None) is not None else ""
+            if not known(value) or not isinstance(spec, str):
                 return Unknown(why="a string made of unknown values")
-            if text_size(value) > MAX_ITEMS:
+            if not safe_format(spec, value):
                 return Unknown(why="a string too long to build")
-            parts.append(str(value))
+            conversion = getattr(v, "conversion", -1)
+            value = {ord("r"): repr, ord("a"): ascii, ord("s"): str}.get(conversion, lambda x: x)(value)
+            try:
+                parts.append(format(value, spec))  # f"{alpha:0.2f}", as mobilenet names its model
+            except (ValueError, TypeError):
+                return Unknown(why="a format Python would refuse")
         return "".join(parts)[:MAX_ITEMS]
 
     def e_FormattedValue(self, node: ast.FormattedValue, scope: Scope) -> Any:

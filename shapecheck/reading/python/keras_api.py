@@ -9,7 +9,7 @@ import ast
 import re
 from typing import TYPE_CHECKING, Any
 
-from ...rules.keras_names import KERAS_ACTIVATIONS, KERAS_LAYERS
+from ...rules.keras_names import ALIASES, KERAS_ACTIVATIONS, KERAS_LAYERS
 from .graph import Layer, Model, Tensor, functional_spec, sequential_spec
 from .signatures import LAYERS
 from .values import Module, Multi, Unknown, known
@@ -169,6 +169,7 @@ def make_layer(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
             return Unknown(why=f"a {cls} with an argument the reader cannot know")
         if v is not DROP:
             values[key] = v
+    cls = ALIASES.get(cls, cls)  # keras.layers.Convolution1D is Conv1D: Keras reports that
     name = params.get("name")
     name = name if isinstance(name, str) else interp.graph.names.layer(cls)
     return Layer(cls, values, name, interp.loc(node), nested)

@@ -38,7 +38,7 @@ from .keras_api import (
     tensors_of,
 )
 from .keras_helpers import KERAS_HELPERS
-from .limits import safe_str_method
+from .limits import MAX_ITEMS, safe_str_method
 from .signatures import OPS
 from .values import ClassDef, Method, Module, Multi, Partial, Unknown, known
 
@@ -120,6 +120,8 @@ def call_module(
             return call_layer(interp, layer, [inputs], {}, node)
         if path[:1] == ("ops",) or path[:2] == ("src", "ops"):
             return call_op(interp, name, args, kwargs, node)
+        if path[:1] == ("backend",) and name == "get_uid" and args and isinstance(args[0], str):
+            return interp.graph.names.uid(args[0])
         if path[:1] == ("backend",) and name == "int_shape" and args:
             return shape_of(interp, args[0])
         if path[:1] == ("datasets",) and name == "load_data" and len(path) >= 2:
@@ -138,6 +140,8 @@ def call_module(
             ("utils",),
         ):
             return helper(interp, args, kwargs, node)
+        if name == "VersionAwareLayers":  # tf_keras's applications: ``layers = VersionAwareLayers()``
+            return Module(func.path[:-1])
         if name in ("keras_export",):  # the decorator Keras's own files use
             return Builtin("keras_export", lambda i, a, k, n: Builtin("identity", lambda i, a, k, n: a[0]))
         return Unknown(why=f"{dotted} is not followed")
@@ -198,6 +202,22 @@ def _numpy(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         return arrays.numpy(name, args, kwargs)
     if name == "prod" and args and known(args[0]) and isinstance(args[0], (list, tuple)):
         return math.prod(args[0])
+    numbers = [*args, *kwargs.values()]
+    if name in ("linspace", "arange") and numbers and all(
+        isinstance(a, (int, float)) and not isinstance(a, bool) and abs(a) <= MAX_ITEMS for a in numbers
+    ):
+        # schedules (ConvNeXt's drop rates): a list the loop that follows can read
+        if name == "linspace":
+            bound = {"num": 50, **dict(zip(("start", "stop", "num"), args)), **kwargs}
+            start, stop, num = bound.get("start"), bound.get("stop"), bound["num"]
+            if isinstance(num, int) and 0 <= num and start is not None and stop is not None \
+                    and set(bound) <= {"start", "stop", "num"}:
+                step = (stop - start) / (num - 1) if num > 1 else 0.0
+                return [float(start + i * step) if i < num - 1 else float(stop) for i in range(num)]
+        elif not kwargs and 1 <= len(args) <= 3 and all(isinstance(a, int) for a in args):
+            r = range(*args)
+            if len(r) <= MAX_ITEMS:
+                return list(r)
     return Unknown(why=f"numpy.{name} is not followed")
 
 
@@ -207,7 +227,7 @@ def call_layer(
     inputs: list[Tensor] = []
     for a in (
         args[:1]
-        if layer.cls not in ("MultiHeadAttention", "GroupQueryAttention", "Attention", "AdditiveAttention")
+        if layer.cls not in ("MultiHeadAttention", "GroupedQueryAttention", "Attention", "AdditiveAttention")
         else args
     ):
         tensors = tensors_of(a)
@@ -246,8 +266,13 @@ def call_layer(
 def call_model(
     interp: Interpreter, model: Model, args: list[Any], kwargs: dict[str, Any], node: ast.AST
 ) -> Any:
-    layer = model_layer(interp, model)
     tensors = tensors_of(args[0] if args else kwargs.get("inputs"))
+    if model.cls == "Sequential" and model.input_shape is None and tensors and len(tensors) == 1:
+        # Keras builds a Sequential that has no input yet on its first call, for that shape
+        shape = shape_of(interp, tensors[0])
+        if isinstance(shape, tuple) and shape:
+            model.input_shape = shape
+    layer = model_layer(interp, model)
     if tensors is None or layer.args["graph"] is None:
         return Unknown(why="a model called on something the reader cannot follow")
     if model.calls:  # the same model object called again: its node is the layer's next call
@@ -527,12 +552,35 @@ def iterate(interp: Interpreter, value: Any) -> list[Any] | None:
 def instantiate(
     interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str, Any], node: ast.AST
 ) -> Any:
+    if cls.keras_base and cls.name in interp.custom:
+        return declared_layer(interp, cls, args, kwargs, node)
     if cls.keras_base:
         interp.note(
             "SC601",
             f"{cls.name} subclasses Keras's {cls.keras_base}: its call() is code the "
             "reader does not follow, so what it builds is not checked",
             node,
-            hint="build it with the functional API, or declare its shapes in custom_layers",
+            hint=f"declare what {cls.name} does to shapes under custom_layers (pyproject.toml's "
+            "[tool.shapecheck.custom_layers], or analyze(..., custom_layers=...)), or build it "
+            "with the functional API",
         )
     return Unknown(why=f"an instance of {cls.name}")
+
+
+def declared_layer(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str, Any],
+                   node: ast.AST) -> Any:
+    """An instance of a Layer subclass the project declares under ``custom_layers``: a
+    layer of that class, its constructor's arguments bound by ``__init__``'s parameters
+    (the declaration's rule reads them by name); neither ``__init__`` nor ``call`` runs."""
+    init = next((f for f in cls.node.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
+    params = [a.arg for a in [*init.args.posonlyargs, *init.args.args][1:]] if init else []
+    bound = dict(zip(params, args))
+    if init is not None:
+        fn = interp.function(init, interp.globals, "__init__")
+        named = [*init.args.posonlyargs, *init.args.args]
+        for p, d in zip([a.arg for a in named[len(named) - len(fn.defaults):]], fn.defaults):
+            bound.setdefault(p, d)
+        for p, d in fn.kw_defaults.items():
+            bound.setdefault(p, d)
+    bound.update(kwargs)
+    return make_layer(interp, cls.name, [], bound, node)
