@@ -28,7 +28,7 @@ EXPECTED = CORPUS / "expected.json"
 
 FLAVOURS = {"keras3", "tf.keras", "keras2"}
 REQUIRED_KEYS = {"id", "package", "member", "sha256", "licence", "flavour", "what", "bug"}
-OPTIONAL_KEYS = {"reported_at", "lines", "blocks", "bindings", "modules", "call"}
+OPTIONAL_KEYS = {"reported_at", "lines", "blocks", "bindings", "modules", "call", "custom_layers"}
 #: Licences of the registry files the tests fetch (never committed). MIT-0 is the
 #: "modified MIT" of the d2l sample code.
 REGISTRY_LICENCES = {"MIT", "MIT-0", "Apache-2.0", "BSD-3-Clause"}
@@ -74,6 +74,8 @@ def test_manifest_entries_are_complete():
         if "blocks" in e:
             assert e["member"].endswith(".md"), f"{where}: blocks are for Markdown files"
             assert all(isinstance(b, int) and b >= 1 for b in e["blocks"]), where
+        for name, d in (e.get("custom_layers") or {}).items():
+            assert isinstance(d.get("doc"), str) and d["doc"], f"{where}: custom layer {name} must say what it does"
         for name, b in (e.get("bindings") or {}).items():
             assert name.isidentifier(), f"{where}: binding {name}"
             assert isinstance(b.get("why"), str) and b["why"], f"{where}: binding {name} must say why"

@@ -187,8 +187,10 @@ def output_count(layer: Layer, values: dict[str, Any]) -> int:
     if layer.cls in RNN_STATES and cfg.get("return_state"):
         return 1 + RNN_STATES[layer.cls]
     inner = layer.nested.get("layer")
-    if layer.cls == "Bidirectional" and inner is not None and inner.args.get("return_state"):
-        return 1 + 2 * RNN_STATES.get(inner.cls, 1)
+    if layer.cls == "Bidirectional" and inner is not None:
+        # merge_mode=None returns the forward and backward outputs apart, then the states
+        outs = 2 if "merge_mode" in cfg and cfg["merge_mode"] is None else 1
+        return outs + (2 * RNN_STATES.get(inner.cls, 1) if inner.args.get("return_state") else 0)
     if layer.cls == "MultiHeadAttention" and values.get("return_attention_scores"):
         return 2
     return 1
