@@ -282,10 +282,15 @@ def _with_weight_check(report: Report, stored: dict) -> Report:
         derived = [(w.path, w.shape) for w in layer.weights]
         shapes = [s for _, s in weights]
         if shapes != [s for _, s in derived]:
-            listing = ", ".join(f"{n} {s}" for n, s in weights) or "none"
-            mine = ", ".join(f"{p} {s}" for p, s in derived) or "none"
-            extra.append(make("SC109", f"layer {name!r}: the file stores weights {listing}; its "
-                              f"config implies {mine}", layer.location, name,
+            if len(shapes) == len(derived):  # name only the weights that differ
+                said = "; ".join(f"the file stores {n} {tuple(s)}, its config implies {p} {tuple(d)}"
+                                 for (n, s), (p, d) in zip(weights, derived) if tuple(s) != tuple(d))
+            else:
+                listing = ", ".join(f"{n} {s}" for n, s in weights) or "none"
+                mine = ", ".join(f"{p} {s}" for p, s in derived) or "none"
+                said = (f"the file stores {len(weights)} weight(s) ({listing}); its config implies "
+                        f"{len(derived)} ({mine})")
+            extra.append(make("SC109", f"layer {name!r}: {said}", layer.location, name,
                               hint="the weights were saved from another model; re-save both together"))
     if not extra:
         return report

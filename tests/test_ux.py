@@ -64,3 +64,30 @@ def test_str_of_a_diagnostic_is_the_command_lines_line():
     first = str(error).split("\n")[0]
     assert first.startswith("<dict>:1:1: SC301 Input 0 of layer") and first.endswith("[lstm_1]")
     assert str(error).split("\n")[1].startswith("    hint: ")
+
+
+# ---- issue 19, item 8: cosmetics
+def test_a_report_without_a_table_starts_with_its_findings(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("layers: [\n")
+    assert main([str(bad), "--no-explain"]) == 1
+    assert capsys.readouterr().out.split("\n")[0].startswith(f"{bad}:")
+
+
+def test_an_unnamed_model_is_not_named_after_its_file(tmp_path, capsys):
+    spec = tmp_path / "dims.yaml"
+    spec.write_text("inputs:\n  x: [?, 4]\nlayers:\n  - {type: Dense, units: 2}\n")
+    assert main([str(spec), "--no-explain"]) == 0
+    assert capsys.readouterr().out.split("\n")[0] == f"Model: (unnamed)  ({spec})"
+
+
+def test_weights_that_disagree_name_only_the_differing_ones():
+    from shapecheck.api import _with_weight_check
+
+    report = shapecheck.analyze({"inputs": {"x": [None, 4]}, "layers": [{"type": "Dense", "units": 3}]})
+    same_count = _with_weight_check(report, {"dense": [("kernel", (5, 3)), ("bias", (3,))]})
+    (d,) = same_count.errors
+    assert d.code == "SC109" and "bias" not in d.message
+    assert "the file stores kernel (5, 3), its config implies dense/kernel (4, 3)" in d.message
+    (d,) = _with_weight_check(report, {"dense": [("kernel", (4, 3))]}).errors
+    assert "stores 1 weight(s)" in d.message and "implies 2" in d.message

@@ -29,7 +29,7 @@ def render(report: Report, color: bool = False, explain: bool = True) -> str:
     st = Style(color)
     lines: list[str] = []
     if report.layers:
-        title = f'Model: "{report.model}"' if report.model else "Model"
+        title = f'Model: "{report.model}"' if report.model else "Model: (unnamed)"
         lines.append(st(_BOLD, f"{title}  ({report.path or 'dict'})"))
         lines += _table(report.layers.values())
         lines.append(f"Total params: {fmt_count(report.total_params)}")
@@ -42,7 +42,8 @@ def render(report: Report, color: bool = False, explain: bool = True) -> str:
             for layer in report.layers.values():
                 lines += _explain(layer, st)
     if report.diagnostics:
-        lines.append("")
+        if lines:  # a file with no table starts with its findings, not a blank line
+            lines.append("")
         lines += [diagnostic_line(d, report.path, st) for d in report.diagnostics]
     return "\n".join(lines)
 
