@@ -16,7 +16,19 @@ from .graph import build
 from .report import Edge, LayerReport, Report
 from .rules.keras_names import tf_keras_path
 from .rules.recurrent import CELLS
-from .rules.registry import REGISTRY, Arg, LayerCall, Note, Output, Rule, apply, lookup, params_of, rule
+from .rules.registry import (
+    CODE_LAYERS,
+    REGISTRY,
+    Arg,
+    LayerCall,
+    Note,
+    Output,
+    Rule,
+    apply,
+    lookup,
+    params_of,
+    rule,
+)
 from .spec import LayerConfig, LayerSpec, ModelSpec, Ref
 
 _FAILED = None
@@ -142,9 +154,15 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
             return LayerReport(name, cfg.type, inputs, declared, (), 0, 0, layer.where,
                                ("the Lambda's output_shape, with the batch axis of its input",),
                                config=cfg)
-        _check_call_args(layer, spec.custom)
-        out = apply(cfg, inputs, spec.facts, kwargs, spec.custom)
+        by_name = _declared_by_name(cfg, spec.custom)
+        _check_call_args(layer, spec.custom, by_name)
+        out = apply(by_name or cfg, inputs, spec.facts, kwargs, spec.custom)
         _check_output(cfg, out.shapes)
+        if by_name is not None:
+            diags.append(make(LAMBDA_CODE, f"a {cfg.type} layer runs code the model names; shapecheck "
+                              f"never runs it, and takes the shapes custom_layers declares for "
+                              f"{name!r}", cfg.where("type"), name,
+                              hint="Keras runs the code instead: check the declaration against it"))
     except Finding as f:
         where = (f.config or cfg).where(f.arg, value=f.code in _AT_VALUE)
         if layer.call:
@@ -152,6 +170,10 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
         hint = f.hint
         if f.code == "SC301" and hint is None:
             hint = _rank_hint(layer, graph.g)
+        if f.code == "SC408" and cfg.type in CODE_LAYERS:  # code, not a class: declared by name
+            hint = (f"declare its shapes as data, keyed by the layer's name: `custom_layers: {{{name}: "
+                    f"{{output: ...}}}}` in the spec, or [tool.shapecheck.custom_layers.{name}] in "
+                    "pyproject.toml (docs/custom-layers.md)")
         if f.code == "SC206" and hint and "NAME[0]" in hint:
             # the user's own producer, not a made-up name
             source = next((r for r in layer.inputs if r.index is None), None)
@@ -276,7 +298,8 @@ def _check_config(cfg: LayerConfig, diags: list[Diagnostic], custom: Mapping[str
     one error early in the model does not hide typos after it."""
     try:
         _check_sizes(cfg)
-        _, notes = lookup(cfg.type, custom).check_args(cfg)
+        checked = _declared_by_name(cfg, custom) or cfg
+        _, notes = lookup(checked.type, custom).check_args(checked)
     except Finding as f:
         diags.append(make(f.code, f.message, (f.config or cfg).where(f.arg), cfg.name, f.hint))
         return
@@ -334,6 +357,18 @@ def _check_output(cfg: LayerConfig, shapes: tuple[Shape, ...]) -> None:
             if too_large(d):
                 raise Finding("SC310", f"{cfg.type} output {k} axis {i} would be {fmt_big(d)}, larger "
                               f"than any size shapecheck handles (2**40 = {MAX_SIZE:,})", arg="type")
+
+
+def _declared_by_name(cfg: LayerConfig, custom: Mapping[str, Rule] | None) -> LayerConfig | None:
+    """A Lambda (or another layer that runs code) has no class of its own to declare: a
+    ``custom_layers`` entry keyed by the layer's name gives its shapes. The declaration
+    reads the integers the function is given (``Lambda(f, arguments={"k": 2})``)."""
+    if cfg.type not in CODE_LAYERS or not custom or cfg.name not in custom:
+        return None
+    given = cfg.args.get("arguments")
+    args = {k: v for k, v in given.items() if isinstance(k, str) and isinstance(v, int)} \
+        if isinstance(given, Mapping) else {}
+    return replace(cfg, type=cfg.name, args=args, nested={})
 
 
 def _lambda_output(cfg: LayerConfig, inputs: tuple[Shape, ...]) -> tuple[Shape, ...] | None:
@@ -394,8 +429,8 @@ def _pick(ref: Ref, shapes: tuple[Shape, ...], diags, layer: str | None) -> tupl
     return None
 
 
-def _check_call_args(layer: LayerSpec, custom: Mapping[str, Rule]) -> None:
-    rule = lookup(layer.config.type, custom)
+def _check_call_args(layer: LayerSpec, custom: Mapping[str, Rule], cfg: LayerConfig | None = None) -> None:
+    rule = lookup((cfg or layer.config).type, custom)
     for key in layer.call_args:
         if key not in rule.call_args:
             raise Finding("SC402", f"a {layer.config.type} call takes no {key!r}",

@@ -36,6 +36,14 @@ class LayerReport:
     def non_trainable_params(self) -> Dim:
         return params_diff(self.params, self.trainable_params)
 
+    @property
+    def class_name(self) -> str:
+        """The class alone, as Keras's summary prints it; ``type`` keeps a custom class's
+        module or registered package (``mypkg.layers.Scale``, ``Custom>Scale``).
+        Keras's ops keep their family (``ops.GetItem``)."""
+        name = self.type.rsplit(">", 1)[-1]
+        return name if name.startswith(("ops.", "tf.")) else name.rsplit(".", 1)[-1]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import shapecheck
 from shapecheck.cli import main
 from shapecheck.config import _code_guess
@@ -91,3 +93,34 @@ def test_weights_that_disagree_name_only_the_differing_ones():
     assert "the file stores kernel (5, 3), its config implies dense/kernel (4, 3)" in d.message
     (d,) = _with_weight_check(report, {"dense": [("kernel", (4, 3))]}).errors
     assert "stores 1 weight(s)" in d.message and "implies 2" in d.message
+
+
+# ---- issue 19, item 1: a way past a Lambda
+LAMBDA_SPEC = {
+    "inputs": {"a": [None, 8], "b": [None, 8]},
+    "layers": [{"type": "Dense", "units": 4, "inputs": "a", "name": "da"},
+               {"type": "Dense", "units": 4, "inputs": "b", "name": "db"},
+               {"type": "Lambda", "name": "distance", "inputs": ["da", "db"], "arguments": {"k": 3}},
+               {"type": "Dense", "units": 1, "inputs": "distance"}],
+}
+
+
+def test_a_lambda_is_declared_by_its_layer_name():
+    (undeclared, _) = shapecheck.analyze(LAMBDA_SPEC).diagnostics
+    assert undeclared.code == "SC408" and "custom_layers: {distance: {output: ...}}" in undeclared.hint
+    declared = shapecheck.analyze(LAMBDA_SPEC, custom_layers={
+        "distance": {"inputs": 2, "output": ["inputs[0][0]", "k"]}})
+    assert declared.ok and declared.layers["distance"].output_shapes == ((None, 3),)
+    assert declared.layers["distance"].type == "Lambda"
+    assert [d.code for d in declared.diagnostics] == ["SC410"]
+    (refused,) = shapecheck.analyze(LAMBDA_SPEC, custom_layers={"Lambda": {"output": "input"}}).diagnostics[:1]
+    assert refused.code == "SC409" and "by the layer's name" in refused.hint
+
+
+def test_a_keras_3_lambda_says_what_the_file_holds():
+    keras = pytest.importorskip("keras")
+    x = keras.Input((3,))
+    model = keras.Model(x, keras.layers.Lambda(lambda t: t * 2, output_shape=(3,))(x))
+    report = shapecheck.analyze(json.loads(model.to_json()))
+    (note,) = [d for d in report.diagnostics if d.code == "SC111"]
+    assert "None." not in note.message and "holds a Python lambda as compiled bytecode" in note.message

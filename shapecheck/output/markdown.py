@@ -26,7 +26,7 @@ def render(reports: list[Report]) -> str:
                     if layer.output_shapes is None else \
                     ", ".join(f"`{fmt_shape(s)}`" for s in layer.output_shapes)
                 params = "?" if layer.params is None else fmt_count(layer.params)
-                out.append(f"| {_cell(layer.name)} ({_cell(layer.type)}) | {shapes} | {params} |")
+                out.append(f"| {_cell(layer.name)} ({_cell(layer.class_name)}) | {shapes} | {params} |")
             out += ["", f"Total params: {fmt_count(report.total_params)} "
                     f"(trainable {fmt_count(report.trainable_params)}, "
                     f"non-trainable {fmt_count(report.non_trainable_params)})", ""]

@@ -63,7 +63,7 @@ def _table(layers: Iterable[LayerReport]) -> list[str]:
         shapes = [f"({layer.status})"] if layer.output_shapes is None else \
             [fmt_shape(s) for s in layer.output_shapes]
         params = "?" if layer.params is None else fmt_count(layer.params)
-        out.append(f"{_cell(f'{layer.name} ({layer.type})', a)} {_cell(shapes[0], b)} "
+        out.append(f"{_cell(f'{layer.name} ({layer.class_name})', a)} {_cell(shapes[0], b)} "
                    f"{_cell(params, c, True)}")
         for more in shapes[1:]:
             out.append(f"{'':{a}} {more}")
@@ -89,7 +89,7 @@ def _explain(layer: LayerReport, st: Style) -> list[str]:
     if not layer.weights and not layer.why:
         return []
     shapes = " + ".join(fmt_shape(s) for s in layer.output_shapes or ())
-    out = ["", st(_BOLD, f"{layer.name} ({layer.type}) -> {shapes}")]
+    out = ["", st(_BOLD, f"{layer.name} ({layer.class_name}) -> {shapes}")]
     for why in layer.why:
         out += _wrap(why, 2)
     for w in layer.weights:
@@ -109,7 +109,7 @@ def _explain_layout(layer: LayerReport, lay, st: Style) -> list[str]:
     count, gate order and the transform from Keras's arrays, and the notes."""
     if lay is None or lay.module is None:
         return []
-    out = ["", st(_BOLD, f"{layer.name} ({layer.type}) -> {lay.module}")]
+    out = ["", st(_BOLD, f"{layer.name} ({layer.class_name}) -> {lay.module}")]
     gates = None
     for w in lay.weights:
         if w.gate_order and w.gate_order != gates:  # said once while it stays the same

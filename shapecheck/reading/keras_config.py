@@ -407,8 +407,16 @@ class _Converter:
                     isinstance(module, str) and not module.startswith(_KERAS_MODULES)
                     or cls in ("__lambda__", "function") and isinstance(value.get("config"), (dict, str))
                     and not str(module or "").startswith(_KERAS_MODULES)):
-                self.err("SC111", f"layer {layer!r} refers to {module}.{cls}, outside Keras; Keras "
-                         "would import it when loading this file", _loc(value, self.top), layer,
+                if cls == "__lambda__":
+                    said = ("holds a Python lambda as compiled bytecode; Keras would run it when "
+                            "loading this file (with safe_mode off)")
+                elif cls == "function":
+                    said = (f"refers to the Python function {value.get('config')!s:.80} of module "
+                            f"{module}, outside Keras; Keras would import and run it when loading this file")
+                else:
+                    said = (f"refers to {module}.{cls}, outside Keras; Keras would import it when "
+                            "loading this file")
+                self.err("SC111", f"layer {layer!r} {said}", _loc(value, self.top), layer,
                          hint="do not load this file with Keras unless you trust its author")
                 return
             children: Any = value.values()

@@ -35,7 +35,7 @@ from typing import Any, Callable, Mapping
 from ..diagnostics import Diagnostic, Finding, Location, did_you_mean, make
 from ..dims import Dim, DimSyntaxError, dim_names, fmt_shape, parse_dim
 from ..spec import LayerConfig
-from .registry import REGISTRY, Axis, LayerCall, Output, Rule, Weight
+from .registry import CODE_LAYERS, REGISTRY, Axis, LayerCall, Output, Rule, Weight
 
 FIELDS = ("inputs", "output", "outputs", "weights", "doc")
 
@@ -145,7 +145,9 @@ def compile_rules(decls: Any, source: str, locate: Callable[[tuple[str, ...]], L
             continue
         if name in REGISTRY or name in KERAS_LAYERS:
             found.append(make("SC409", f"custom rule {name!r} would replace Keras's own {name}",
-                              locate((name,)), hint="custom rules are for classes Keras does not "
+                              locate((name,)), hint=f"a {name} layer runs code, not a class: key its "
+                              "declaration by the layer's name (e.g. `lambda_1: {output: input}`)"
+                              if name in CODE_LAYERS else "custom rules are for classes Keras does not "
                               "define; name the class as its config does (e.g. mypkg.layers.Dense)"))
             continue
         try:

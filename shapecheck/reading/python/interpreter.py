@@ -28,6 +28,7 @@ from .keras_api import is_tensor, keras_base, output
 from .limits import MAX_DEPTH, MAX_INT_BITS, MAX_ITEMS, MAX_STEPS, OutOfBudget, safe_format
 from .values import ClassDef, Function, Method, Module, Multi, Partial, Unknown, known
 
+
 class _Return(Exception):
     def __init__(self, value: Any) -> None:
         self.value = value
