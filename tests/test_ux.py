@@ -124,3 +124,15 @@ def test_a_keras_3_lambda_says_what_the_file_holds():
     report = shapecheck.analyze(json.loads(model.to_json()))
     (note,) = [d for d in report.diagnostics if d.code == "SC111"]
     assert "None." not in note.message and "holds a Python lambda as compiled bytecode" in note.message
+
+
+# ---- issue 19, item 5: layouts say whose count and which weight
+def test_a_layout_says_whose_count_and_which_direction(capsys):
+    assert main(["specs/seed_bilstm.yaml", "--layout", "pytorch"]) == 0
+    out = capsys.readouterr().out
+    assert "Total params (PyTorch's count): 1,222,656" in out
+    assert "= bias  (forward_lstm/lstm_cell/bias)" in out and "= bias  (backward_lstm/lstm_cell/bias)" in out
+    assert main(["specs/seed_bilstm.yaml", "--layout", "onnx", "--format", "markdown"]) == 0
+    assert "Total params (ONNX's count): 1,222,656" in capsys.readouterr().out
+    assert main(["specs/seed_bilstm.yaml", "--no-explain"]) == 0
+    assert "Total params: 1,219,584" in capsys.readouterr().out

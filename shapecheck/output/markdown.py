@@ -27,7 +27,9 @@ def render(reports: list[Report]) -> str:
                     ", ".join(f"`{fmt_shape(s)}`" for s in layer.output_shapes)
                 params = "?" if layer.params is None else fmt_count(layer.params)
                 out.append(f"| {_cell(layer.name)} ({_cell(layer.class_name)}) | {shapes} | {params} |")
-            out += ["", f"Total params: {fmt_count(report.total_params)} "
+            counted = "" if report.layout == "keras" else \
+                f" ({ {'pytorch': 'PyTorch', 'onnx': 'ONNX'}.get(report.layout, report.layout)}'s count)"
+            out += ["", f"Total params{counted}: {fmt_count(report.total_params)} "
                     f"(trainable {fmt_count(report.trainable_params)}, "
                     f"non-trainable {fmt_count(report.non_trainable_params)})", ""]
         if report.diagnostics:

@@ -10,6 +10,7 @@ from typing import Iterable
 
 from ..diagnostics import Diagnostic, Severity
 from ..dims import fmt, fmt_count, fmt_shape
+from ..layouts import source_names
 from ..report import LayerReport, Report
 
 WIDTH = 80
@@ -32,7 +33,8 @@ def render(report: Report, color: bool = False, explain: bool = True) -> str:
         title = f'Model: "{report.model}"' if report.model else "Model: (unnamed)"
         lines.append(st(_BOLD, f"{title}  ({report.path or 'dict'})"))
         lines += _table(report.layers.values())
-        lines.append(f"Total params: {fmt_count(report.total_params)}")
+        counted = "" if report.layout == "keras" else f" ({_FRAMEWORK.get(report.layout, report.layout)}'s count)"
+        lines.append(f"Total params{counted}: {fmt_count(report.total_params)}")
         lines.append(f" Trainable params: {fmt_count(report.trainable_params)}")
         lines.append(f" Non-trainable params: {fmt_count(report.non_trainable_params)}")
         if explain and report.layout != "keras":
@@ -46,6 +48,9 @@ def render(report: Report, color: bool = False, explain: bool = True) -> str:
             lines.append("")
         lines += [diagnostic_line(d, report.path, st) for d in report.diagnostics]
     return "\n".join(lines)
+
+
+_FRAMEWORK = {"pytorch": "PyTorch", "onnx": "ONNX"}
 
 
 def _cell(text: str, width: int, right: bool = False) -> str:
@@ -110,6 +115,12 @@ def _explain_layout(layer: LayerReport, lay, st: Style) -> list[str]:
     if lay is None or lay.module is None:
         return []
     out = ["", st(_BOLD, f"{layer.name} ({layer.class_name}) -> {lay.module}")]
+    # A transform names its Keras weights by their shortest tail (``bias``); where the
+    # layer has two of that name (a Bidirectional's forward and backward), say which.
+    paths: dict[str, set[str]] = {}
+    for w in lay.weights:
+        for short, path in zip(source_names(w.sources), w.sources):
+            paths.setdefault(short, set()).add(path)
     gates = None
     for w in lay.weights:
         if w.gate_order and w.gate_order != gates:  # said once while it stays the same
@@ -117,7 +128,9 @@ def _explain_layout(layer: LayerReport, lay, st: Style) -> list[str]:
             out += _wrap(f"gates {gates}", 2)
         kind = "params" if w.is_parameter else "values, a buffer"
         out.append(f"  {w.name}  {fmt_shape(w.shape)}  {fmt_count(w.count)} {kind}")
-        out += _wrap(f"= {w.transform}", 6)
+        which = [path.removeprefix(f"{layer.name}/") for short, path in zip(source_names(w.sources), w.sources)
+                 if len(paths[short]) > 1]
+        out += _wrap(f"= {w.transform}" + (f"  ({', '.join(which)})" if which else ""), 6)
     for note in lay.notes:
         out += _wrap(note, 2)
     return out
