@@ -105,13 +105,25 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
         inputs={i.name: i.shape for i in spec.inputs if i.shape is not None},
         outputs=tuple(outputs), layers=layers,
         diagnostics=tuple(diags), total_params=all_params, trainable_params=trainable,
-        edges=_edges(graph, results),
+        edges=_edges(graph, results, spec.outputs),
     )
 
 
-def _edges(graph, results) -> tuple[Edge, ...]:
-    """Every tensor passed, with the shapes it carried (for the picture)."""
+def _edges(graph, results, outputs: tuple[Ref, ...] = ()) -> tuple[Edge, ...]:
+    """Every tensor passed, with the shapes it carried (for the picture), and each model
+    output as an arrow to ``(output)`` (``(output 2)``... when there are several). Which
+    output of its source an arrow is (``[1]``) is said only of a source with several."""
     edges = []
+
+    def edge(ref: Ref, target: str, arg: str) -> Edge:
+        produced = results.get(ref.node)
+        index = ref.index
+        if produced is not None and index is not None:
+            index = index if len(produced) > 1 else None
+            k = ref.index
+            produced = (produced[k],) if -len(produced) <= k < len(produced) else None
+        return Edge(ref.node, target, index, arg, produced)
+
     for node_name in graph.order:
         node = graph.g.nodes[node_name]
         if node["kind"] != "layer":
@@ -119,13 +131,11 @@ def _edges(graph, results) -> tuple[Edge, ...]:
         layer: LayerSpec = node["item"]
         for arg, refs in (("inputs", layer.inputs), *layer.call_args.items()):
             for ref in refs:
-                if ref.node not in graph.g:
-                    continue
-                produced = results.get(ref.node)
-                if produced is not None and ref.index is not None:
-                    k = ref.index
-                    produced = (produced[k],) if -len(produced) <= k < len(produced) else None
-                edges.append(Edge(ref.node, node_name, ref.index, arg, produced))
+                if ref.node in graph.g:
+                    edges.append(edge(ref, node_name, arg))
+    for k, ref in enumerate(outputs):
+        if ref.node in graph.g:
+            edges.append(edge(ref, "(output)" if len(outputs) == 1 else f"(output {k + 1})", "output"))
     return tuple(edges)
 
 

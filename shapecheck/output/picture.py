@@ -24,7 +24,7 @@ class Node:
     id: str  # the graph node: a layer, an input, or ``name@c`` for a later call
     title: str  # "bilstm: Bidirectional"
     lines: tuple[str, ...]  # params, weight shapes, or what went wrong
-    state: str  # "ok", "error" or "skipped"
+    state: str  # "ok", "error", "skipped", or "output" (a model output, not a layer)
 
 
 def nodes(report: Report) -> list[Node]:
@@ -42,6 +42,9 @@ def nodes(report: Report) -> list[Node]:
             if node_id in seen:
                 continue
             seen.add(node_id)
+            if edge.arg == "output" and node_id == edge.target:  # the model's output: its shape on the arrow
+                out.append(Node(node_id, node_id.strip("()"), (), "output"))
+                continue
             name, _, call = node_id.rpartition("@")
             base = report.layers.get(name)
             if base is None:
@@ -78,7 +81,7 @@ def edge_label(edge: Edge) -> str:
     shapes = "?" if edge.shapes is None else ", ".join(fmt_shape(s) for s in edge.shapes)
     if edge.index is not None:
         shapes = f"[{edge.index}] {shapes}"
-    return shapes if edge.arg == "inputs" else f"{edge.arg}: {shapes}"
+    return shapes if edge.arg in ("inputs", "output") else f"{edge.arg}: {shapes}"
 
 
 # --- Graphviz DOT -----------------------------------------------------------------
@@ -101,6 +104,8 @@ def to_dot(report: Report) -> str:
             attrs += [f'color="{RED}"', f'fontcolor="{RED}"', 'fillcolor="#ffebee"', "penwidth=2"]
         elif node.state == "skipped":
             attrs += [f'color="{GREY}"', f'fontcolor="{GREY}"', 'style="rounded,dashed"']
+        elif node.state == "output":
+            attrs += ["shape=ellipse", 'style="filled"', 'fillcolor="#f5f5f5"']
         out.append(f"  {_dot_str(node.id)} [{', '.join(attrs)}];")
     for edge in report.edges:
         attrs = [f"label={_dot_str(' ' + edge_label(edge) + ' ')}"]
@@ -129,8 +134,8 @@ def to_mermaid(report: Report) -> str:
         ids[node.id] = f"n{k}"
         label = "<br/>".join([f"<b>{_mermaid_text(node.title)}</b>",
                               *(_mermaid_text(t) for t in node.lines)])
-        out.append(f'  n{k}["{label}"]')
-        if node.state != "ok":
+        out.append(f'  n{k}(["{label}"])' if node.state == "output" else f'  n{k}["{label}"]')
+        if node.state not in ("ok", "output"):
             out.append(f"  class n{k} {node.state}")
     for edge in report.edges:
         style = "-.->" if edge.shapes is None else "-->"
