@@ -141,11 +141,13 @@ EXAMPLES: dict[str, Example] = {
 # Codes an example cannot show in a page: they need a real HDF5 file or a missing package.
 NO_EXAMPLE = {
     "SC109": "needs an .h5 file whose stored weights disagree with its config; "
-             "tests/test_keras_formats.py builds one",
+             "tests/test_ux.py checks the message on stored shapes that differ",
     "SC110": "appears only when h5py is not installed and an .h5 file is read",
     "SC113": "comes from `shapecheck infer-config` (a weights file with a layer it cannot infer), "
              "which the examples here do not run; tests/test_infer_config.py builds one",
     "SC114": "comes from `shapecheck infer-config` (an archive or HDF5 file without Keras weights); "
              "tests/test_infer_config.py covers each case",
+    "SC118": "comes from `shapecheck infer-config` on a file that also holds its model config "
+             "(a whole-model .h5 or a .keras archive); tested in tests/test_infer_config.py",
     "SC115": "would mean a shapecheck bug: `infer-config` checks every spec it writes",
 }

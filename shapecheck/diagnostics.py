@@ -121,6 +121,9 @@ CATALOGUE: dict[str, Code] = {
              "mode), said once per file."),
         Code("SC117", _I, "binding for no size", "A --dim (or dims in pyproject.toml, or analyze(dims=...)) "
              "names a size the model does not have: it does nothing."),
+        Code("SC118", _I, "the file holds its model config", "`infer-config` was given a file that "
+             "also holds the model's config (a legacy whole-model .h5, a .keras archive): it infers from "
+             "the weights alone, by design, and says that `shapecheck FILE` reads the exact model."),
         Code("SC201", _E, "unknown reference", "`inputs`, `initial_state` or `outputs` names a layer or "
              "input that does not exist."),
         Code("SC202", _E, "cycle", "Layers feed each other in a loop; a Keras model is acyclic."),

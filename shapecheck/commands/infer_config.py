@@ -17,10 +17,12 @@ PROG = "shapecheck infer-config"
 
 def parser() -> Parser:
     p = Parser(prog=PROG, description="Infer a model spec from the weight shapes stored in a Keras "
-               "weights file: each Dense, Conv, Embedding, recurrent, Bidirectional and normalization "
-               "layer's configuration. What weights do not record (activations, strides, padding, "
-               "return_sequences, merge_mode, sequence lengths, connections) is listed with the value "
-               "written; running shapecheck on the spec gives exactly the stored shapes.")
+               "weights file: each Dense, Conv (depthwise and separable too), Embedding, recurrent, "
+               "Bidirectional and normalization layer's configuration. What weights do not record "
+               "(activations, strides, padding, return_sequences, merge_mode, sequence lengths, "
+               "connections) is listed with the value written; running shapecheck on the spec gives "
+               "exactly the stored shapes of every layer it writes (a layer it cannot tell is left "
+               "out, and said).")
     p.add_argument("file", metavar="FILE", help="a .weights.h5 (model.save_weights), a .keras archive "
                    "or a legacy .h5")
     p.add_argument("-o", "--output", metavar="OUT", help="write the spec to OUT (default: standard output)")

@@ -50,9 +50,32 @@ def infer_file(path: str | os.PathLike, check: bool = True) -> Inference:
     if stored is None:
         return _empty(path, None, found)
     inference = infer_weights(stored, path, found)
+    if _holds_config(path):
+        note = make("SC118", "this file also holds the model's config; infer-config reads only its "
+                    "weight shapes, as it does for any weights file", Location(path, 1, 1),
+                    hint=f"`shapecheck {path}` reads the exact model from that config")
+        inference = replace(inference, diagnostics=(note, *inference.diagnostics))
     if check and inference.layers:
         inference = replace(inference, diagnostics=inference.diagnostics + verify(inference))
     return inference
+
+
+def _holds_config(path: str) -> bool:
+    """A legacy whole-model .h5 (a ``model_config`` attribute) or a .keras archive (a
+    config.json member): read as no more than that, never parsed here."""
+    import zipfile
+
+    from ..reading.h5 import holds_model
+
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as z:
+                return "config.json" in z.namelist()
+        with open(path, "rb") as fh:
+            hdf5 = fh.read(8) == b"\x89HDF\r\n\x1a\n"
+        return hdf5 and holds_model(path)
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 def _empty(path: str, layout: str | None, found: Iterable[Diagnostic]) -> Inference:

@@ -81,6 +81,37 @@ def _fit_conv(ws: tuple[StoredWeight, ...], n: int, transpose: bool) -> _Fit | N
     return _Fit(f"Conv{n}D", args, channels, filters, (groups,))
 
 
+def _fit_depthwise(ws: tuple[StoredWeight, ...], n: int) -> _Fit | None:
+    """DepthwiseConv: a depthwise kernel (k..., channels, depth_multiplier) and a bias of
+    channels * depth_multiplier."""
+    # tf.keras names the kernel depthwise_kernel, Keras 3 kernel
+    if not 1 <= len(ws) <= 2 or len(ws[0].shape) != n + 2 or not (
+            _roles(ws, "depthwise_kernel", "bias") or _roles(ws, "kernel", "bias")):
+        return None
+    k = ws[0].shape
+    channels, multiplier = k[-2], k[-1]
+    if len(ws) == 2 and ws[1].shape != (channels * multiplier,):
+        return None
+    args = {"kernel_size": list(k[:n]), "depth_multiplier": multiplier, "use_bias": len(ws) == 2}
+    return _Fit(f"DepthwiseConv{n}D", args, channels, channels * multiplier)
+
+
+def _fit_separable(ws: tuple[StoredWeight, ...], n: int) -> _Fit | None:
+    """SeparableConv: the depthwise kernel, then a pointwise kernel (1..., channels *
+    depth_multiplier, filters), then a bias of filters."""
+    if not 2 <= len(ws) <= 3 or not _roles(ws, "depthwise_kernel", "pointwise_kernel", "bias"):
+        return None
+    depth, point = ws[0].shape, ws[1].shape
+    if len(depth) != n + 2 or len(point) != n + 2 or any(d != 1 for d in point[:n]):
+        return None
+    channels, multiplier, filters = depth[-2], depth[-1], point[-1]
+    if point[-2] != channels * multiplier or len(ws) == 3 and ws[2].shape != (filters,):
+        return None
+    args = {"filters": filters, "kernel_size": list(depth[:n]), "depth_multiplier": multiplier,
+            "use_bias": len(ws) == 3}
+    return _Fit(f"SeparableConv{n}D", args, channels, filters)
+
+
 def _fit_norm(ws: tuple[StoredWeight, ...], batch: bool) -> _Fit | None:
     if not ws or any(len(w.shape) != 1 or w.shape != ws[0].shape for w in ws):
         return None
@@ -144,6 +175,8 @@ _SIMPLE = (
     _fit_embedding,
     *(partial(_fit_conv, n=n, transpose=False) for n in (1, 2, 3)),
     *(partial(_fit_conv, n=n, transpose=True) for n in (1, 2, 3)),
+    *(partial(_fit_depthwise, n=n) for n in (1, 2)),
+    *(partial(_fit_separable, n=n) for n in (1, 2)),
     partial(_fit_norm, batch=True),
     partial(_fit_norm, batch=False),
 )
@@ -207,6 +240,7 @@ class Classifier:
             self.found.append(make("SC113", f"layer {label}: {result}; it is left out of the spec (stored "
                                    f"weights: {shapes_text(node.all_weights())})", self.here, name,
                                    hint="infer-config knows Dense, Conv1D/2D/3D and their transposes, "
+                                   "DepthwiseConv1D/2D, SeparableConv1D/2D, "
                                    "Embedding, LSTM, GRU, SimpleRNN, Bidirectional, TimeDistributed, "
                                    "BatchNormalization, LayerNormalization and models of them"))
             return None

@@ -13,6 +13,8 @@ RNN_BY_GATES = {4: "LSTM", 3: "GRU", 1: "SimpleRNN"}
 RNN_TYPES = frozenset(RNN_BY_GATES.values())
 CONV = {f"Conv{n}D": n for n in (1, 2, 3)}
 CONV_T = {f"Conv{n}DTranspose": n for n in (1, 2, 3)}
+# Depthwise and separable convolutions: spatial like CONV (a valid window shortens each axis)
+DEPTHWISE = {f"{kind}Conv{n}D": n for kind in ("Depthwise", "Separable") for n in (1, 2)}
 MODELS = ("Sequential", "Functional")
 # The classes infer-config knows, by Keras 3's snake-case key (``keras.src.utils.naming``).
 BY_KEY = {
@@ -22,6 +24,8 @@ BY_KEY = {
     "sequential": "Sequential", "functional": "Functional",
     **{f"conv{n}d": f"Conv{n}D" for n in (1, 2, 3)},
     **{f"conv{n}d_transpose": f"Conv{n}DTranspose" for n in (1, 2, 3)},
+    **{f"depthwise_conv{n}d": f"DepthwiseConv{n}D" for n in (1, 2)},
+    **{f"separable_conv{n}d": f"SeparableConv{n}D" for n in (1, 2)},
 }
 SUPPORTED = frozenset(BY_KEY.values())
 
@@ -64,6 +68,7 @@ NOT_IN_WEIGHTS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "LayerNormalization": (("axis", "Keras's default (-1)", "the vectors are as long as the normalized "
                             "axis, whichever axis it is"),),
     **{t: (_ACT, *_SPATIAL) for t in CONV},
+    **{t: (_ACT, *_SPATIAL) for t in DEPTHWISE},
     **{t: (_ACT, *_SPATIAL, ("output_padding", "Keras's default (None)", "it changes the output "
                              "size, not the kernel")) for t in CONV_T},
 }

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from .kinds import CONV, CONV_T, RNN_TYPES
+from .kinds import CONV, CONV_T, DEPTHWISE, RNN_TYPES
 from .result import Ambiguity, InferredLayer, SpecGraph, SpecInput
 
 
@@ -15,6 +15,7 @@ def wire(layers: list[InferredLayer], unique: Callable[[str], str],
          nested_mins: dict[str, dict[str, int]]) -> tuple[SpecGraph, dict[str, int]]:
     """Chain the layers where widths and ranks allow, give every other layer an input
     of its own, and pick return_sequences where a sequence is needed."""
+    layers = _merge_modes(layers)
     chains: list[_Chain] = []
     for layer in layers:
         if not (chains and _links(chains[-1].layers[-1], layer) and chains[-1].extend(layer)):
@@ -85,6 +86,25 @@ class _Chain:
         return True
 
 
+def _merge_modes(layers: list[InferredLayer]) -> list[InferredLayer]:
+    """A Bidirectional's merge mode is in no weight, but the layer after it can tell: one
+    that takes one direction's width (not both) follows a sum, ave or mul merge."""
+    out = list(layers)
+    for i, (prev, layer) in enumerate(zip(layers, layers[1:])):
+        if prev.type != "Bidirectional" or layer.type == "Embedding" or layer.graph is not None:
+            continue
+        units = prev.args["layer"].get("units")
+        back = prev.args.get("backward_layer", {}).get("units", units)
+        if units is None or units != back or layer.in_features != units or prev.out_features != 2 * units:
+            continue
+        note = Ambiguity(prev.name, "merge_mode", "sum", f"the next layer, {layer.name}, takes {units} "
+                         f"features, one direction's width, so the directions are merged by sum, ave or "
+                         f"mul (concat would give {2 * units}); every one stores the same weights")
+        notes = tuple(note if a.what == "merge_mode" else a for a in prev.ambiguities)
+        out[i] = replace(prev, args={**prev.args, "merge_mode": "sum"}, ambiguities=notes, out_features=units)
+    return out
+
+
 def _links(prev: InferredLayer, layer: InferredLayer) -> bool:
     return layer.type != "Embedding" and prev.out_features is not None and \
         prev.out_features == layer.in_features
@@ -100,6 +120,8 @@ def _fixed_rank(typ: str) -> int | None:
         return CONV[typ] + 2
     if typ in CONV_T:
         return CONV_T[typ] + 2
+    if typ in DEPTHWISE:
+        return DEPTHWISE[typ] + 2
     if typ in RNN_TYPES or typ == "Bidirectional":
         return 3
     return None
@@ -193,9 +215,10 @@ def _conv_mins(layer: InferredLayer, rank: int, mins: dict[str, int]) -> None:
     """A valid convolution shortens each spatial axis by kernel - 1: the named sizes must
     be large enough for every such kernel (a generous bound: all of them added up)."""
     typ = _inner_type(layer)
-    if typ not in CONV:
+    spatial = CONV.get(typ) or DEPTHWISE.get(typ)
+    if not spatial:
         return
     args = layer.args["layer"] if layer.type == "TimeDistributed" else layer.args
-    names = axes_names(rank - 2)[-CONV[typ]:]
+    names = axes_names(rank - 2)[-spatial:]
     for axis, k in zip(names, args["kernel_size"]):
         mins[axis] = mins.get(axis, 1) + k - 1

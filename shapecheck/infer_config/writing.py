@@ -99,8 +99,18 @@ def to_spec_yaml(inference: Inference) -> str:
     source = os.path.basename(inference.path)
     what = {"keras3": "Keras 3 weights", "legacy": "legacy Keras .h5 weights"}.get(inference.layout or "",
                                                                                   "weights")
-    lines = [f"# Inferred by `shapecheck infer-config` from the weight shapes in {source} ({what}).",
-             "# Running shapecheck on this spec gives exactly those shapes."]
+    dropped = [d.layer for d in inference.diagnostics if d.code == "SC113" and d.layer]
+    lines = [f"# Inferred by `shapecheck infer-config` from the weight shapes in {source} ({what})."]
+    if dropped:  # never claim more than the spec holds
+        import textwrap
+
+        said = " ".join((f"Running shapecheck on this spec gives exactly those shapes for every layer "
+                         f"but the {len(dropped)} left out (SC113: infer-config cannot tell their "
+                         f"configuration from their weights): {', '.join(dropped)}.").split())
+        lines += textwrap.wrap(said, 100, initial_indent="# ", subsequent_indent="# ",
+                               break_long_words=True, break_on_hyphens=False)
+    else:
+        lines.append("# Running shapecheck on this spec gives exactly those shapes.")
     if inference.layout == "legacy":
         lines.append("# The layers are in the order the file records (its layer_names).")
     lines.append("# The weights do not record what follows; each is written as the value shown:")
