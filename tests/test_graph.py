@@ -320,5 +320,5 @@ def test_keras_files_get_no_index_on_single_output_arrows():
             label = edge_label(e)
             produced = report.layers.get(e.source)
             several = produced is not None and produced.output_shapes and len(produced.output_shapes) > 1
-            assert several or not label.lstrip("initial_state: ").startswith("["), (name, label)
+            assert several or not label.removeprefix("initial_state: ").startswith("["), (name, label)
     assert seen > 50

@@ -33,7 +33,8 @@ def render(report: Report, color: bool = False, explain: bool = True) -> str:
         title = f'Model: "{report.model}"' if report.model else "Model: (unnamed)"
         lines.append(st(_BOLD, f"{title}  ({report.path or 'dict'})"))
         lines += _table(report.layers.values())
-        counted = "" if report.layout == "keras" else f" ({_FRAMEWORK.get(report.layout, report.layout)}'s count)"
+        counted = "" if report.layout == "keras" else \
+            f" ({_FRAMEWORK.get(report.layout, report.layout)}'s count)"
         lines.append(f"Total params{counted}: {fmt_count(report.total_params)}")
         lines.append(f" Trainable params: {fmt_count(report.trainable_params)}")
         lines.append(f" Non-trainable params: {fmt_count(report.non_trainable_params)}")
@@ -128,8 +129,8 @@ def _explain_layout(layer: LayerReport, lay, st: Style) -> list[str]:
             out += _wrap(f"gates {gates}", 2)
         kind = "params" if w.is_parameter else "values, a buffer"
         out.append(f"  {w.name}  {fmt_shape(w.shape)}  {fmt_count(w.count)} {kind}")
-        which = [path.removeprefix(f"{layer.name}/") for short, path in zip(source_names(w.sources), w.sources)
-                 if len(paths[short]) > 1]
+        which = [path.removeprefix(f"{layer.name}/")
+                 for short, path in zip(source_names(w.sources), w.sources) if len(paths[short]) > 1]
         out += _wrap(f"= {w.transform}" + (f"  ({', '.join(which)})" if which else ""), 6)
     for note in lay.notes:
         out += _wrap(note, 2)
