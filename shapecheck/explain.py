@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from .dims import Shape, fmt_shape
+from .dims import Dim, Shape, fmt_shape
 from .report import LayerReport, Report
 from .rules.recurrent import CELLS
 
@@ -69,7 +69,7 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class Lookup:
-    query: tuple[int, ...]
+    query: tuple[int | None, ...]
     matches: tuple[Match, ...]
     nearest: tuple[Match, ...]  # the closest views when nothing matches
     layouts: tuple[str, ...] = LAYOUTS  # the layouts searched
@@ -293,8 +293,60 @@ def _framework_stacks(framework: str, layer: LayerReport, w) -> tuple[Stacking, 
 
 # --- the lookup -------------------------------------------------------------------
 
-def lookup(report: Report, query: tuple[int, ...], layouts: Iterable[str] = LAYOUTS) -> Lookup:
-    matches: list[Match] = []
+def _bind(dim: Dim, size: int | None, bound: dict[str, int]) -> bool:
+    """Whether an axis of the model can be ``size``, a size from a printed shape (None:
+    Keras's unknown). A named size is bound on first use (``t = 4995``) and must then
+    agree; an expression of one name (``2*t``) is solved for it."""
+    if dim is None or size is None:
+        return dim is None and size is None or size is not None and dim is None
+    if isinstance(dim, int):
+        return dim == size
+    from .dims import _as_sympy, _sympy
+
+    sp = _sympy()
+    expr = _as_sympy(dim).subs({sp.Symbol(k, integer=True, positive=True): v for k, v in bound.items()})
+    if expr.is_Integer:
+        return int(expr) == size
+    free = list(expr.free_symbols)
+    if len(free) != 1:
+        return False
+    roots = [r for r in sp.solve(sp.Eq(expr, size), free[0]) if r.is_Integer and r > 0]
+    if len(roots) != 1:
+        return False
+    bound[free[0].name] = int(roots[0])
+    return True
+
+
+def activations(report: Report, query: tuple[int | None, ...]) -> list[Match]:
+    """The model's tensors (each input, each layer's outputs) that a printed shape can
+    be: ``(None, 4995, 768)`` is ``bilstm``'s ``(None, t, 768)`` with t = 4995."""
+    out = []
+    for layer in report.layers.values():
+        for k, shape in enumerate(layer.output_shapes or ()):
+            bound: dict[str, int] = {}
+            if len(shape) != len(query) or not all(_bind(d, q, bound) for d, q in zip(shape, query)):
+                continue
+            which = "the input" if layer.type == "InputLayer" else \
+                f"the output{f' {k}' if len(layer.output_shapes) > 1 else ''} of {layer.name} ({layer.class_name})"
+            batch = " (a batch size where the model has None)" if shape and shape[0] is None and \
+                query[0] is not None else ""
+            binding = f", with {', '.join(f'{n} = {v}' for n, v in bound.items())}" if bound else ""
+            path = layer.name if layer.type == "InputLayer" else \
+                f"{layer.name}:output{f'[{k}]' if len(layer.output_shapes) > 1 else ''}"
+            out.append(Match(path, "keras", layer.name, "activation", tuple(query), tuple(shape),
+                             f"{fmt_shape(query)} is {which}, {fmt_shape(shape)} in the model{binding}"
+                             f"{batch}: an activation, not a weight."))
+    return out
+
+
+def lookup(report: Report, query: tuple[int | None, ...], layouts: Iterable[str] = LAYOUTS) -> Lookup:
+    acts = activations(report, query) if "keras" in layouts else []
+    if any(d is None for d in query):  # a printed activation shape: no weight has a None axis
+        return Lookup(query, tuple(acts), (), tuple(layouts))
+    # sizes only (384,12): a weight's shape first; an activation whose batch axis the
+    # query fills in only when no weight has that shape
+    batched = [m for m in acts if m.of_shape and m.of_shape[0] is None]
+    matches: list[Match] = [m for m in acts if m not in batched]
     candidates: list[tuple[float, Match]] = []
     for array in arrays(report, layouts):
         seen: set[tuple] = set()
@@ -309,6 +361,8 @@ def lookup(report: Report, query: tuple[int, ...], layouts: Iterable[str] = LAYO
                 matches.append(match)
             else:
                 candidates.append((_distance(view.shape, query), match))
+    if not [m for m in matches if m.relation != "activation"]:
+        matches += batched
     nearest: tuple[Match, ...] = ()
     if not matches:
         candidates.sort(key=lambda c: c[0])
@@ -336,6 +390,10 @@ def summary(result: Lookup, report: Report) -> str:
     """One sentence first: is it a whole Keras weight, or only part of one?"""
     q = fmt_shape(result.query)
     keras_whole = [m for m in result.matches if m.layout == "keras" and m.relation == "weight"]
+    acts = [m for m in result.matches if m.relation == "activation"]
+    if acts and not keras_whole:
+        also = f" (and {len(acts) - 1} more tensors of that shape below)" if len(acts) > 1 else ""
+        return f"{_clause(acts[0]).split(':')[0]}{also}: an activation, not a weight."
     if not result.matches:
         where = "in any layout" if result.layouts == LAYOUTS else \
             "in " + " or ".join(f"{_FRAMEWORK.get(k, 'Keras')}'s layout" for k in result.layouts)

@@ -306,3 +306,23 @@ def test_every_weight_and_gate_block_is_found(model):
     weight_ih = [m for m in torch_found if ".weight_ih_l0" in m.path]
     assert len(weight_ih) == len(kernels)
     assert all(m.relation == ("gate block" if n > 1 else "weight") for m in weight_ih)
+
+
+# ---- issue 19, item 9: a shape as Keras prints it, an activation's
+@pytest.mark.parametrize("text", ["(None, 4995, 768)", "None,4995,768", "?, 4995, 768"])
+def test_an_activation_shape_as_keras_prints_it(text, capsys):
+    assert main(["explain", str(ROOT / "specs" / "seed_bilstm.yaml"), "--shape", text]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "the output of bilstm (Bidirectional), (None, t, 768) in the model, with t = 4995" in out
+    assert "an activation, not a weight" in out
+
+
+def test_activation_lookup_solves_and_checks_named_sizes():
+    report = analyze({"dims": {"t": {"min": 1}}, "inputs": {"x": [None, "2*t", 3]},
+                      "layers": [{"type": "Dense", "units": 5}]})
+    (m,) = [m for m in lookup(report, (None, 8, 5)).matches if m.relation == "activation"]
+    assert m.layer == "dense" and "t = 4" in m.explanation
+    assert not [m for m in lookup(report, (None, 7, 5)).matches if m.relation == "activation"]  # 2*t is even
+    (m,) = [m for m in lookup(report, (32, 8, 3)).matches if m.relation == "activation"]
+    assert m.layer == "x" and "a batch size where the model has None" in m.explanation
+    assert "activation" in summary(lookup(report, (None, 8, 5)), report)

@@ -31,7 +31,8 @@ def parser() -> Parser:
                "ONNX's layouts.")
     p.add_argument("file", metavar="FILE", help="a model file (spec, Keras/TF.js config, .keras, .h5)")
     p.add_argument("--shape", required=True, metavar="D0,D1,...",
-                   help="the shape to look up, e.g. 384,12 or '(384, 12)'")
+                   help="the shape to look up, e.g. 384,12, '(384, 12)', or an activation's shape as "
+                   "Keras prints it, '(None, 4995, 768)'")
     p.add_argument("--layout", choices=("all", "keras", "pytorch", "onnx"), default="all",
                    help="which frameworks' layouts to search (default: all)")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
@@ -39,13 +40,17 @@ def parser() -> Parser:
     return p
 
 
-def parse_shape(text: str) -> tuple[int, ...]:
+def parse_shape(text: str) -> tuple[int | None, ...]:
+    """``384,12``, ``384x12``, or a shape as Keras prints it: ``(None, 4995, 768)``."""
     body = text.strip().strip("()[]").strip()
     parts = [p for p in re.split(r"\s*[,x×]\s*|\s+", body) if p]
-    if not parts or len(parts) > MAX_RANK or not all(p.isdigit() and len(p) <= 13 for p in parts):
-        raise CommandLineError(f"--shape {text[:80]!r}: expected sizes separated by commas, e.g. 384,12")
-    shape = tuple(int(p) for p in parts)
-    if any(d > MAX_SIZE for d in shape):
+    unknown = ("None", "?", "null")
+    if not parts or len(parts) > MAX_RANK or \
+            not all(p in unknown or p.isdigit() and len(p) <= 13 for p in parts):
+        raise CommandLineError(f"--shape {text[:80]!r}: expected sizes separated by commas, e.g. 384,12 "
+                               "or (None, 4995, 768)")
+    shape = tuple(None if p in unknown else int(p) for p in parts)
+    if any(d is not None and d > MAX_SIZE for d in shape):
         raise CommandLineError(f"--shape {text[:80]!r}: a size is larger than any (2**40)")
     return shape
 
