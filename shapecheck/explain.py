@@ -326,8 +326,9 @@ def activations(report: Report, query: tuple[int | None, ...]) -> list[Match]:
             bound: dict[str, int] = {}
             if len(shape) != len(query) or not all(_bind(d, q, bound) for d, q in zip(shape, query)):
                 continue
+            nth = f" {k}" if len(layer.output_shapes) > 1 else ""
             which = "the input" if layer.type == "InputLayer" else \
-                f"the output{f' {k}' if len(layer.output_shapes) > 1 else ''} of {layer.name} ({layer.class_name})"
+                f"the output{nth} of {layer.name} ({layer.class_name})"
             batch = " (a batch size where the model has None)" if shape and shape[0] is None and \
                 query[0] is not None else ""
             binding = f", with {', '.join(f'{n} = {v}' for n, v in bound.items())}" if bound else ""
