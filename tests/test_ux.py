@@ -136,3 +136,33 @@ def test_a_layout_says_whose_count_and_which_direction(capsys):
     assert "Total params (ONNX's count): 1,222,656" in capsys.readouterr().out
     assert main(["specs/seed_bilstm.yaml", "--no-explain"]) == 0
     assert "Total params: 1,219,584" in capsys.readouterr().out
+
+
+# ---- issue 19, item 9: summary parity with Keras (params' memory, "Connected to")
+def test_the_summary_says_what_keras_summary_says(capsys, monkeypatch):
+    keras = pytest.importorskip("keras")
+    monkeypatch.setenv("COLUMNS", "300")  # rich would cut Keras's table to the terminal's width
+    L = keras.layers
+    keras.backend.clear_session()
+    src, tgt = keras.Input((None, 32), name="src"), keras.Input((None, 16), name="tgt")
+    _, h, c = L.LSTM(256, return_state=True, name="enc")(src)
+    dec = L.LSTM(256, return_sequences=True, name="dec")(tgt, initial_state=[h, c])
+    model = keras.Model([src, tgt], L.TimeDistributed(L.Dense(1000), name="logits")(dec), name="seq2seq")
+    lines: list[str] = []
+    model.summary(line_length=250, print_fn=lambda text, **kw: lines.extend(text.splitlines()))
+    theirs = {}
+    for row in lines:
+        cells = [c.strip() for c in row.strip("│ ").split("│")]
+        if len(cells) == 4 and "(" in cells[0] and cells[0] != "Layer (type)":
+            theirs[cells[0].split(" ")[0]] = cells[3]
+    totals = [row.strip() for row in lines if "params:" in row]
+    assert main(["specs/seq2seq.yaml", "--no-explain"]) == 0
+    out = capsys.readouterr().out
+    ours = {}
+    for row in out.splitlines():
+        name = row.split(" ")[0]
+        if name in theirs:
+            ours[name] = row[row.index(" ", 80):].strip() if len(row) > 80 else "-"
+    assert ours == theirs and len(theirs) == 5, (ours, theirs)
+    assert [t.replace(" ", "") for t in totals] == \
+        [row.replace(" ", "") for row in out.splitlines() if "params:" in row]

@@ -15,6 +15,7 @@ from ..report import LayerReport, Report
 
 WIDTH = 80
 _COLS = (34, 28, 16)  # layer (type) | output shape | params: 78 with the separators
+_CONNECTED = 28  # Keras's "Connected to", for a model that is not a chain
 _RED, _YELLOW, _BOLD, _RESET = "\033[31m", "\033[33m", "\033[1m", "\033[0m"
 
 
@@ -32,12 +33,12 @@ def render(report: Report, color: bool = False, explain: bool = True) -> str:
     if report.layers:
         title = f'Model: "{report.model}"' if report.model else "Model: (unnamed)"
         lines.append(st(_BOLD, f"{title}  ({report.path or 'dict'})"))
-        lines += _table(report.layers.values())
+        lines += _table(report.layers.values(), None if _sequential_like(report) else _connections(report))
         counted = "" if report.layout == "keras" else \
             f" ({_FRAMEWORK.get(report.layout, report.layout)}'s count)"
-        lines.append(f"Total params{counted}: {fmt_count(report.total_params)}")
-        lines.append(f" Trainable params: {fmt_count(report.trainable_params)}")
-        lines.append(f" Non-trainable params: {fmt_count(report.non_trainable_params)}")
+        lines.append(f"Total params{counted}: {_with_memory(report.total_params)}")
+        lines.append(f" Trainable params: {_with_memory(report.trainable_params)}")
+        lines.append(f" Non-trainable params: {_with_memory(report.non_trainable_params)}")
         if explain and report.layout != "keras":
             for layer in report.layers.values():
                 lines += _explain_layout(layer, report.layer_layouts.get(layer.name), st)
@@ -60,17 +61,58 @@ def _cell(text: str, width: int, right: bool = False) -> str:
     return text.rjust(width) if right else text.ljust(width)
 
 
-def _table(layers: Iterable[LayerReport]) -> list[str]:
+def _with_memory(n) -> str:
+    """A count as Keras's summary prints it: ``1,219,584 (4.65 MB)``, float32 weights
+    (Keras's readable_memory_size); a symbolic or unknown count has no size."""
+    if not isinstance(n, int):
+        return fmt_count(n)
+    size = n * 4.0
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size / 1024 < 1:
+            return f"{n:,} ({size:.2f} {unit})"
+        size /= 1024
+    return f"{n:,} ({size:.2f} PB)"
+
+
+def _sequential_like(report: Report) -> bool:
+    """Keras's summary adds a "Connected to" column unless the model is a chain: one
+    input, each layer called once on one tensor, no tensor used twice."""
+    inputs = [n for n, layer in report.layers.items() if layer.type == "InputLayer"]
+    sources = [e.source for e in report.edges if e.arg != "output"]
+    targets = [e.target for e in report.edges if e.arg != "output"]
+    outputs = [e for e in report.edges if e.arg == "output"]
+    return len(inputs) <= 1 and len(outputs) <= 1 and len(set(sources)) == len(sources) and \
+        len(set(targets)) == len(targets) and not any(layer.calls for layer in report.layers.values())
+
+
+def _connections(report: Report) -> dict[str, str]:
+    """Each layer's inbound tensors, as Keras writes them: ``enc[0][1], tgt[0][0]``
+    (layer, call, output); ``-`` for an input."""
+    out: dict[str, list[str]] = {}
+    for e in report.edges:
+        if e.arg == "output":
+            continue
+        name, _, call = e.source.rpartition("@") if "@" in e.source else (e.source, "", "0")
+        target = e.target.rpartition("@")[0] if "@" in e.target else e.target
+        out.setdefault(target, []).append(f"{name}[{call or 0}][{e.index or 0}]")
+    return {layer: ", ".join(c) for layer, c in out.items()}
+
+
+def _table(layers: Iterable[LayerReport], connected: dict[str, str] | None = None) -> list[str]:
     a, b, c = _COLS
-    rule = "─" * (a + b + c + 2)
-    out = [rule, f"{_cell('Layer (type)', a)} {_cell('Output Shape', b)} {_cell('Param #', c, True)}",
-           rule]
+    d = _CONNECTED if connected is not None else 0
+    rule = "─" * (a + b + c + 2 + (d + 1 if d else 0))
+    head = f"{_cell('Layer (type)', a)} {_cell('Output Shape', b)} {_cell('Param #', c, True)}"
+    out = [rule, head + (f" {'Connected to'}" if d else ""), rule]
     for layer in layers:
         shapes = [f"({layer.status})"] if layer.output_shapes is None else \
             [fmt_shape(s) for s in layer.output_shapes]
         params = "?" if layer.params is None else fmt_count(layer.params)
-        out.append(f"{_cell(f'{layer.name} ({layer.class_name})', a)} {_cell(shapes[0], b)} "
-                   f"{_cell(params, c, True)}")
+        row = f"{_cell(f'{layer.name} ({layer.class_name})', a)} {_cell(shapes[0], b)} " \
+            f"{_cell(params, c, True)}"
+        if connected is not None:
+            row += f" {connected.get(layer.name, '-')}"
+        out.append(row)
         for more in shapes[1:]:
             out.append(f"{'':{a}} {more}")
         for k, (_, outs) in enumerate(layer.calls, start=1):
