@@ -133,7 +133,13 @@ def test_folder_finds_models_by_content_and_sums_up(repo, capsys):
 def test_only_models_passes_other_files_untouched(repo, capsys):
     code, out, _ = run(capsys, "--only-models", "-q", ".github/workflows/ci.yml", "tsconfig.json",
                        "docker-compose.yml", "models/seed.yaml")
-    assert (code, out) == (0, "ok: 1 file checked, no findings\n")
+    # the hook's mode: a clean batch says nothing (pre-commit shows every batch's output
+    # when one fails, and a clean batch's "ok" would contradict it)
+    assert (code, out) == (0, "")
+    code, out, _ = run(capsys, "--only-models", "-q", "models/bad.yaml", "models/seed.yaml", "tsconfig.json")
+    assert code == 1 and out.splitlines()[-1] == "1 error in 1 of 2 files (in this batch of files)"
+    code, out, _ = run(capsys, "-q", "models/seed.yaml")  # --quiet alone keeps its summary
+    assert out == "ok: 1 file checked, no findings\n"
     code, out, _ = run(capsys, "-q", "tsconfig.json")  # named without the flag: a finding
     assert code == 1 and "SC102" in out
 

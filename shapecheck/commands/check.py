@@ -170,8 +170,16 @@ def main(argv: Sequence[str], exiting: bool = False) -> int:
                      for r in reports if r.diagnostics]
         else:
             parts = [render(report, color=color, explain=not args.no_explain) for report in reports]
-        text = "\n\n".join(parts + [summary(reports)])
-    write(out, text)  # rendered whole first: a failure leaves no half-written report
+        said = summary(reports)
+        if args.quiet and args.only_models:
+            # The hook's mode: pre-commit runs batches in parallel and shows every batch's
+            # output when one fails; a clean batch's "ok: 12 files" would contradict the
+            # failing one's count, so a clean batch says nothing and a failing one says
+            # that its count is its own.
+            said = "" if not parts else f"{said} (in this batch of files)"
+        text = "\n\n".join(parts + ([said] if said else []))
+    if text:  # the hook's clean batch prints nothing at all
+        write(out, text)  # rendered whole first: a failure leaves no half-written report
     if crashed:
         return EXIT_USAGE
     return EXIT_OK if all(r.ok for r in reports) else EXIT_FINDINGS
