@@ -226,7 +226,36 @@ def _analyze_text(text: str, path: str, dims: Mapping[str, int] | None, containe
     # A Keras config read from YAML text is Keras 2's model.to_yaml() (keras2-yaml); a spec
     # keeps the format its extension names.
     fmt = container or ("yaml-text" if not as_json else _spec_format(path))
-    return analyze_data(data, path, fmt, dims, found, custom_layers)
+    report = analyze_data(data, path, fmt, dims, found, custom_layers)
+    return _with_json_paths(report, text) if as_json else report
+
+
+# A JSON document on so few lines that line:col says little (Keras's to_json is one line).
+_FEW_LINES, _LONG_LINE = 3, 200
+
+
+def _with_json_paths(report: Report, text: str) -> Report:
+    """Each finding in a JSON file written on one line also gives the key path of its
+    position (``layers[12].config.axis``), as ``path:1:1192`` alone does not say much."""
+    lines = text.split("\n")
+    if len(lines) > _FEW_LINES or max(map(len, lines)) < _LONG_LINE:
+        return report
+    from dataclasses import replace
+
+    from .reading.located_json import json_path_at
+
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+
+    def located(d):
+        loc = d.location
+        if not loc.line or not loc.column or loc.line > len(lines) or loc.path not in (None, report.path):
+            return d
+        where = json_path_at(text, starts[loc.line - 1] + loc.column - 1)
+        return replace(d, location=replace(loc, json_path=where)) if where else d
+
+    return replace(report, diagnostics=tuple(located(d) for d in report.diagnostics))
 
 
 def analyze_data(data: Any, path: str | None, fmt: str, dims: Mapping[str, int] | None = None,

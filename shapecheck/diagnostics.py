@@ -29,6 +29,9 @@ class Location:
     path: str | None = None
     line: int | None = None  # 1-based
     column: int | None = None  # 1-based
+    # In a JSON file written on one line (Keras's to_json), line:col says little: the
+    # key path there, ``layers[12].config.axis``.
+    json_path: str | None = None
 
 
 NOWHERE = Location()
@@ -66,6 +69,8 @@ class Diagnostic:
         output formats colour it)."""
         loc = self.location
         where = f"{loc.path or path or '<dict>'}:{loc.line or 1}:{loc.column or 1}"
+        if loc.json_path:
+            where += f" ({loc.json_path})"
         sev = "" if self.severity is Severity.ERROR else f"({self.severity.value}) "
         layer = f" [{self.layer}]" if self.layer else ""
         text = f"{where}: {code or self.code} {sev}{self.message}{layer}"
@@ -79,6 +84,7 @@ class Diagnostic:
             "layer": self.layer,
             "line": self.location.line,
             "column": self.location.column,
+            **({"json_path": self.location.json_path} if self.location.json_path else {}),
             "hint": self.hint,
         }
 

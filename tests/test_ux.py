@@ -166,3 +166,19 @@ def test_the_summary_says_what_keras_summary_says(capsys, monkeypatch):
     assert ours == theirs and len(theirs) == 5, (ours, theirs)
     assert [t.replace(" ", "") for t in totals] == \
         [row.replace(" ", "") for row in out.splitlines() if "params:" in row]
+
+
+def test_one_line_json_positions_give_the_key_path(tmp_path, capsys):
+    configs = json.loads(open("tests/fixtures/keras_configs.json").read())["configs"]
+    config = json.loads(json.dumps(next(c for n, c in configs.items() if n.startswith("k3"))))
+    k = next(i for i, layer in enumerate(config["config"]["layers"]) if layer["class_name"] == "Dense")
+    config["config"]["layers"][k]["config"]["units"] = -3
+    one_line, indented = tmp_path / "model.json", tmp_path / "indented.json"
+    one_line.write_text(json.dumps(config))
+    indented.write_text(json.dumps(config, indent=2))
+    assert main([str(one_line), "--quiet"]) == 1
+    first = capsys.readouterr().out.splitlines()[0]
+    assert f"(config.layers[{k}].config.units): SC403" in first
+    report = shapecheck.analyze(str(one_line))
+    assert report.errors[0].to_dict()["json_path"] == f"config.layers[{k}].config.units"
+    assert shapecheck.analyze(str(indented)).errors[0].location.json_path is None  # lines say it

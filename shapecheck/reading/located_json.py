@@ -290,3 +290,54 @@ class _Entries:
         if self.spans is None:
             self.spans = self.doc.entries(self.offset)
         return self.spans
+
+
+def json_path_at(text: str, offset: int) -> str | None:
+    """The key path of the value or key at ``offset`` in a JSON document
+    (``layers[12].config.axis``), by one pass over the text up to it: strings skipped, a
+    stack of the objects and arrays open there. None outside any container."""
+    stack: list[list] = []  # [kind, key or index, expecting a key]
+    key: str | None = None
+    at_key = None  # the key that starts at, or spans, the offset
+    i = 0
+    while i < offset and i < len(text):
+        ch = text[i]
+        if ch == '"':
+            j = i + 1
+            while j < len(text) and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            is_key = bool(stack) and stack[-1][0] == "obj" and stack[-1][2]
+            if is_key:
+                key = text[i + 1:j]
+            if j >= offset:  # the offset is inside this string
+                at_key = key if is_key else None
+                break
+            i = j + 1
+            continue
+        if ch in "{[":
+            stack.append(["obj" if ch == "{" else "arr", 0, ch == "{"])
+        elif ch in "}]" and stack:
+            stack.pop()
+        elif ch == ":" and stack and stack[-1][0] == "obj":
+            stack[-1][1], stack[-1][2] = key, False
+        elif ch == "," and stack:
+            if stack[-1][0] == "arr":
+                stack[-1][1] += 1
+            else:
+                stack[-1][2] = True
+        i += 1
+    else:
+        if stack and stack[-1][0] == "obj" and stack[-1][2] and text[offset:offset + 1] == '"':
+            end = text.find('"', offset + 1)
+            at_key = text[offset + 1:end] if end > 0 else None
+    if not stack:
+        return None
+    parts = []
+    for kind, part, expecting_key in stack:
+        if kind == "arr":
+            parts.append(f"[{part}]")
+        elif not expecting_key and isinstance(part, str):
+            parts.append(f".{part}")
+    if at_key is not None:
+        parts.append(f".{at_key}")
+    return "".join(parts).lstrip(".") or None
