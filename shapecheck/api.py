@@ -261,10 +261,18 @@ def _with_json_paths(report: Report, text: str) -> Report:
 def analyze_data(data: Any, path: str | None, fmt: str, dims: Mapping[str, int] | None = None,
                  found: list | None = None, custom_layers: Any = None) -> Report:
     from .engine import run
-    from .reading.keras_config import dialect_of, looks_like_keras, to_spec
+    from .reading.keras_config import dialect_of, looks_like_keras, subclassed_class, to_spec
 
     dialect = "spec"
     kind = looks_like_keras(data)
+    subclassed = subclassed_class(data) if kind is None else None
+    if subclassed is not None:
+        return _unreadable(path, fmt if fmt.startswith("keras") else "keras-json", *(found or ()), make(
+            "SC102", f"a subclassed model ({subclassed}): its config holds no layers, only the "
+            "arguments its own __init__ takes; what it builds is its call() code, which "
+            "shapecheck never runs", Location(path, 1, 1),
+            hint="check the Python file that defines and builds it (`shapecheck model.py`), or save "
+            "a functional or Sequential model"))
     if kind is not None:
         try:
             dialect = dialect_of(data, kind)

@@ -182,3 +182,27 @@ def test_one_line_json_positions_give_the_key_path(tmp_path, capsys):
     report = shapecheck.analyze(str(one_line))
     assert report.errors[0].to_dict()["json_path"] == f"config.layers[{k}].config.units"
     assert shapecheck.analyze(str(indented)).errors[0].location.json_path is None  # lines say it
+
+
+def test_a_subclassed_model_saved_by_keras_is_said_to_be_one(tmp_path):
+    keras = pytest.importorskip("keras")
+
+    class Tagger(keras.Model):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            self.dense = keras.layers.Dense(3)
+
+        def call(self, x):
+            return self.dense(x)
+
+    model = Tagger()
+    model(keras.ops.zeros((1, 4)))
+    model.save(tmp_path / "tagger.keras")
+    (tmp_path / "tagger.json").write_text(model.to_json())
+    for name in ("tagger.keras", "tagger.json"):
+        (error,) = shapecheck.analyze(str(tmp_path / name)).errors
+        assert error.code == "SC102" and error.message.startswith("a subclassed model (Tagger): its config "
+                                                                  "holds no layers"), error.message
+    # a Keras layer's own config is not called a subclassed model
+    dense = {"module": "keras.layers", "class_name": "Dense", "config": {"units": 2}, "registered_name": None}
+    assert "subclassed" not in shapecheck.analyze(dense).diagnostics[0].message
