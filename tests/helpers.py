@@ -36,3 +36,20 @@ def check_row(layer: dict, shape: list, outputs: list, weights: dict, params: in
     assert {w.path: w.shape for w in got.weights} == weights
     assert [w.path for w in got.weights] == list(weights)  # Keras's order
     assert got.params == params
+
+
+def program_facts(keras, source: str) -> dict:
+    """Run a Python program that builds ``model`` with Keras (the oracle: exec in a test,
+    never in the product): its name, each layer's output shapes (first call) and params,
+    and the total."""
+    keras.backend.clear_session(free_memory=False)
+    scope: dict = {}
+    exec(compile(source, "<program>", "exec"), scope)  # noqa: S102
+    model = scope["model"]
+    facts = {}
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        outs = layer._inbound_nodes[0].output_tensors
+        facts[layer.name] = ([tuple(t.shape) for t in outs], layer.count_params())
+    return {"name": model.name, "layers": facts, "total": model.count_params()}

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 
 import strategies as S  # noqa: E402
+from helpers import program_facts  # noqa: E402
 from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis_profiles import examples  # noqa: E402
@@ -189,22 +190,8 @@ WRITERS = {"functional": functional, "sequential": sequential, "add_chain": add_
 
 
 # --------------------------------------------------------------------------- the comparison
-def keras_facts(source: str) -> dict:
-    keras.backend.clear_session(free_memory=False)
-    scope: dict = {}
-    exec(compile(source, "<program>", "exec"), scope)  # noqa: S102 - the oracle, not the product
-    model = scope["model"]
-    facts = {}
-    for layer in model.layers:
-        if type(layer).__name__ == "InputLayer":
-            continue
-        outs = layer._inbound_nodes[0].output_tensors
-        facts[layer.name] = ([tuple(t.shape) for t in outs], layer.count_params())
-    return {"name": model.name, "layers": facts, "total": model.count_params()}
-
-
 def check(source: str, tmp_path) -> None:
-    expected = keras_facts(source)
+    expected = program_facts(keras, source)
     path = tmp_path / "program.py"
     path.write_text(source, encoding="utf-8")
     reports = api.analyze_python(str(path))

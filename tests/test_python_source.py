@@ -17,6 +17,8 @@ import pytest
 pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 
+from helpers import program_facts  # noqa: E402
+
 import shapecheck.api as api  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,19 +159,8 @@ def _mnist():
 
 
 def _keras_facts(source: str, monkeypatch) -> dict:
-    keras.backend.clear_session(free_memory=False)
     monkeypatch.setattr(keras.datasets.mnist, "load_data", _mnist)
-    scope: dict = {}
-    exec(compile(source, "<program>", "exec"), scope)  # noqa: S102 - the oracle, not the product
-    model = scope["model"]
-    facts = {}
-    for layer in model.layers:
-        if type(layer).__name__ == "InputLayer":
-            continue
-        node = layer._inbound_nodes[0]
-        outs = node.output_tensors
-        facts[layer.name] = ([tuple(t.shape) for t in outs], layer.count_params())
-    return {"name": model.name, "layers": facts, "total": model.count_params()}
+    return program_facts(keras, source)
 
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
