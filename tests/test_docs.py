@@ -197,3 +197,13 @@ def test_site_builds_strict(tmp_path):
     api = (site / "api" / "index.html").read_text(encoding="utf-8")
     assert shapecheck.analyze.__doc__.strip().splitlines()[0] in api  # read from the docstring
     assert "MissingFileError" in api
+
+
+def test_ci_runs_the_readme_test_command_and_fails_when_it_fails():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = next(line.strip() for line in readme.splitlines() if "pytest" in line and "pip install" in line)
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    line = next(line for line in script.splitlines() if line.startswith(command))
+    # set -e spares a failure before the last &&: without `|| exit` a failed install
+    # would skip the tests and the script would end "passed"
+    assert line.strip() == f"{command} || exit 1"
