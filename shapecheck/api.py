@@ -261,7 +261,8 @@ def _with_json_paths(report: Report, text: str) -> Report:
 def analyze_data(data: Any, path: str | None, fmt: str, dims: Mapping[str, int] | None = None,
                  found: list | None = None, custom_layers: Any = None) -> Report:
     from .engine import run
-    from .reading.keras_config import dialect_of, looks_like_keras, subclassed_class, to_spec
+    from .reading.keras_config import dialect_of, looks_like_keras, to_spec
+    from .reading.keras_nodes import subclassed_class
 
     dialect = "spec"
     kind = looks_like_keras(data)

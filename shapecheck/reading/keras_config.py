@@ -74,19 +74,6 @@ def looks_like_keras(data: Any) -> str | None:
     return None
 
 
-def subclassed_class(data: Any) -> str | None:
-    """The class of a subclassed ``keras.Model`` (or custom layer) saved by Keras: a
-    config with the class's own name and constructor arguments, and no layers."""
-    if not isinstance(data, dict) or not isinstance(data.get("class_name"), str):
-        return None
-    cls, config = data["class_name"], data.get("config")
-    if cls in MODEL_CLASSES or cls in KERAS_LAYERS or not isinstance(config, dict) or "layers" in config:
-        return None
-    if not any(k in data for k in ("build_config", "registered_name", "module")):
-        return None
-    return cls[:80]
-
-
 def dialect_of(data: dict, kind: str) -> str:
     """Which Keras wrote a config ``looks_like_keras`` recognised as ``kind``: "keras3",
     "keras2" (Keras 1-2 and tf.keras) or "tfjs" (TensorFlow.js layers, itself written in

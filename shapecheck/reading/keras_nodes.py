@@ -1,11 +1,14 @@
 """The tensors of a Keras config's graph: each layer's ``inbound_nodes`` name the tensors a
 call takes by history (``[layer, node, tensor]``), in Keras 3's form (``__keras_tensor__``
 objects, which also record each tensor's shape) or Keras 2's (nested lists, with a
-tf.keras TFOpLambda's call as one bare history); and the shapes a config records."""
+tf.keras TFOpLambda's call as one bare history); the shapes a config records; and
+whether a config is a subclassed model's (no graph at all)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from ..rules.keras_names import KERAS_LAYERS
 
 MODEL_CLASSES = ("Functional", "Sequential", "Model")
 
@@ -150,3 +153,16 @@ def recorded_shapes(config: dict, offsets: dict[str, int]) -> dict[tuple[Any, in
             for history, one in zip(histories, shape):
                 put(history, one, consumer)
     return out
+
+
+def subclassed_class(data: Any) -> str | None:
+    """The class of a subclassed ``keras.Model`` (or custom layer) saved by Keras: a
+    config with the class's own name and constructor arguments, and no layers."""
+    if not isinstance(data, dict) or not isinstance(data.get("class_name"), str):
+        return None
+    cls, config = data["class_name"], data.get("config")
+    if cls in MODEL_CLASSES or cls in KERAS_LAYERS or not isinstance(config, dict) or "layers" in config:
+        return None
+    if not any(k in data for k in ("build_config", "registered_name", "module")):
+        return None
+    return cls[:80]
