@@ -69,11 +69,11 @@ class Diagnostic:
         output formats colour it)."""
         loc = self.location
         where = f"{loc.path or path or '<dict>'}:{loc.line or 1}:{loc.column or 1}"
-        if loc.json_path:
-            where += f" ({loc.json_path})"
         sev = "" if self.severity is Severity.ERROR else f"({self.severity.value}) "
         layer = f" [{self.layer}]" if self.layer else ""
-        text = f"{where}: {code or self.code} {sev}{self.message}{layer}"
+        # after the message: `path:line:col: ` stays what editors' problem matchers parse
+        at = f" (at {loc.json_path})" if loc.json_path else ""
+        text = f"{where}: {code or self.code} {sev}{self.message}{layer}{at}"
         return text + f"\n    hint: {self.hint}" if self.hint else text
 
     def to_dict(self) -> dict:

@@ -458,3 +458,54 @@ def test_keras_json_call_styles(tmp_path, build):
     if report.layers["l"].type == "MultiHeadAttention" and len(got) == 2:
         outputs[1] = (N, 2, 5, 7)  # Keras's static (None, 2, 5, 5) repeats the query length (SC307)
     assert got == outputs
+
+
+# ---- attention_mask as a call argument (issue 19): against Keras running the layer once
+MASK_CASES = {
+    # name: (query, value, attention_mask, MultiHeadAttention options)
+    "mask_bts": ([2, 6, 8], [2, 4, 8], [2, 6, 4], {}),
+    "mask_ts": ([2, 6, 8], [2, 4, 8], [6, 4], {}),
+    "mask_b1s": ([2, 6, 8], [2, 4, 8], [2, 1, 4], {}),
+    "mask_wrong_query_len": ([2, 6, 8], [2, 4, 8], [2, 5, 4], {}),
+    "mask_wrong_key_len": ([2, 6, 8], [2, 4, 8], [2, 6, 3], {}),
+    "mask_wrong_batch": ([2, 6, 8], [2, 4, 8], [3, 6, 4], {}),
+    "mask_unknown_batch": ([None, 6, 8], [None, 4, 8], [None, 6, 4], {}),
+    "mask_and_causal": ([2, 6, 8], [2, 6, 8], [2, 6, 6], {"use_causal_mask": True}),
+    "mask_against_causal": ([2, 6, 8], [2, 6, 8], [2, 5, 6], {"use_causal_mask": True}),
+    "mask_against_window": ([2, 6, 8], [2, 6, 8], [2, 6, 5], {"sliding_window": 2}),
+    "mask_scores_wrong_key_len": ([2, 6, 8], [2, 4, 8], [2, 6, 3], {"return_attention_scores": True}),
+    "mask_scores_ts": ([2, 6, 8], [2, 4, 8], [6, 4], {"return_attention_scores": True}),
+    "mask_dropout_wrong_query_len": ([2, 6, 8], [2, 4, 8], [2, 5, 4], {"dropout": 0.1}),
+    "mask_rank4": ([2, 3, 6, 8], [2, 3, 4, 8], [2, 3, 6, 4], {"attention_axes": [2]}),
+    "mask_rank4_wrong": ([2, 3, 6, 8], [2, 3, 4, 8], [2, 3, 5, 4], {"attention_axes": [2]}),
+    "mask_rank4_two_axes": ([2, 3, 6, 8], [2, 3, 4, 8], [2, 3, 6, 3, 4], {}),
+    "mask_rank4_two_axes_too_short": ([2, 3, 6, 8], [2, 3, 4, 8], [6, 4], {}),
+    "mask_more_axes_than_scores": ([2, 6, 8], [2, 4, 8], [1, 2, 2, 6, 4], {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MASK_CASES))
+def test_attention_mask_fails_where_keras_fails_when_it_runs(name):
+    keras = pytest.importorskip("keras")
+    import numpy as np
+
+    q, v, m, options = MASK_CASES[name]
+    call_options = {k: options[k] for k in ("use_causal_mask", "return_attention_scores") if k in options}
+    layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4,
+                                            **{k: o for k, o in options.items() if k not in call_options})
+    ones = lambda shape: np.ones([d or 2 for d in shape], "float32")  # noqa: E731
+    try:  # Keras builds every one of these; a bad mask fails the first call
+        layer(ones(q), ones(v), attention_mask=ones(m).astype(bool), training=True, **call_options)
+        keras_runs = True
+    except Exception:  # noqa: BLE001 - Keras's error types differ by path (TF op, Softmax, NumPy axis)
+        keras_runs = False
+    spec = {"inputs": {"q": q, "v": v, "m": m},
+            "layers": [{"type": "MultiHeadAttention", "name": "mha", "num_heads": 2, "key_dim": 4,
+                        "inputs": ["q", "v"], "attention_mask": "m", **options}]}
+    if options.get("return_attention_scores"):
+        spec["outputs"] = ["mha[0]"]
+    report = shapecheck.analyze(spec)
+    assert report.ok == keras_runs, [d.message for d in report.diagnostics]
+    if not keras_runs:
+        (error,) = report.errors
+        assert error.code in ("SC306", "SC403") and "fails the first time it runs" in error.message

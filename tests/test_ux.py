@@ -178,7 +178,7 @@ def test_one_line_json_positions_give_the_key_path(tmp_path, capsys):
     indented.write_text(json.dumps(config, indent=2))
     assert main([str(one_line), "--quiet"]) == 1
     first = capsys.readouterr().out.splitlines()[0]
-    assert f"(config.layers[{k}].config.units): SC403" in first
+    assert ": SC403 " in first and first.endswith(f"(at config.layers[{k}].config.units)")
     report = shapecheck.analyze(str(one_line))
     assert report.errors[0].to_dict()["json_path"] == f"config.layers[{k}].config.units"
     assert shapecheck.analyze(str(indented)).errors[0].location.json_path is None  # lines say it

@@ -27,6 +27,7 @@ from typing import Any
 
 from ..diagnostics import Finding
 from ..dims import Dim, Shape, compare, fmt, fmt_shape, is_symbolic
+from .attention_masks import RUNTIME, attention_mask, mha_masks
 from .registry import (
     Arg,
     Axis,
@@ -42,7 +43,6 @@ from .registry import (
     rule,
 )
 
-RUNTIME = "Keras builds this model, but it fails the first time it runs"
 INIT = ("kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
          "kernel_constraint", "bias_constraint")
 
@@ -394,7 +394,7 @@ def _proj(prefix: str, d_in: Axis, heads: Axis, size: Axis, use_bias: bool) -> l
           bool_arg("use_causal_mask", False, doc="call argument; no shape change"),
       ),
       accepts=(*INIT, "seed", "query_shape", "key_shape", "value_shape", "softmax_robust_masking"),
-      inputs=None)
+      inputs=None, call_args=("attention_mask",))
 def multi_head_attention(call: LayerCall) -> Output:
     """Called as ``mha(query, value)`` or ``mha(query, value, key)`` (``inputs: [q, v]`` or
     ``[q, v, k]``). The output is the query's shape, its last axis replaced by
@@ -413,7 +413,8 @@ def multi_head_attention(call: LayerCall) -> Output:
                       f"query {fmt_shape(q)} and value {fmt_shape(v)} ({RUNTIME})")
     _flash_checks(call, call["dropout"])
     axes = _attention_axes(call, rank)
-    _mha_masks(call, q, v, k, axes, notes)
+    mha_masks(call, q, v, k, axes, notes)
+    attention_mask(call, q, v, k, axes, notes)
     dq = _need_known(call, q, "query")
     dk = _need_known(call, k, "key" if has_key else "value")
     dv = _need_known(call, v, "value")
@@ -462,48 +463,6 @@ def multi_head_attention(call: LayerCall) -> Output:
                    f"the axes not attended over, num_heads={heads}, the query's attended axes "
                    f"{list(axes)}, then the key's")
     return Output(shapes, tuple(weights), tuple(notes), tuple(why))
-
-
-def _given_axes(call: LayerCall, axes: tuple[int, ...]) -> str:
-    given = call["attention_axes"]
-    return str(list(given)) if given is not None else f"{list(axes)} (the default)"
-
-
-def _mha_masks(call: LayerCall, q: Shape, v: Shape, k: Shape, axes: tuple[int, ...],
-               notes: list[Note]) -> None:
-    """Off the fused rank-3 path (scores returned, dropout, or inputs of rank > 3) the causal
-    and sliding-window masks are built as (1, query axis 1, value axis 1), whatever
-    attention_axes says, then expanded at axis -2*len(attention_axes)-1 up to the scores'
-    rank, and Softmax wants each mask axis 1 or the scores' axis there."""
-    fused = len(q) == 3 and not call["dropout"] and not call["return_attention_scores"]
-    kinds = [kind for kind, on in (("causal", call["use_causal_mask"]),
-                             ("sliding-window", call["sliding_window"] is not None)) if on]
-    if fused or not kinds:
-        return
-    what = " and ".join(kinds) + " mask" + ("s" if len(kinds) > 1 else "")
-    if len(axes) > 1:
-        raise Finding("SC403", f"MultiHeadAttention attention_axes={_given_axes(call, axes)} "
-                      f"with the {what}: Keras builds the mask as (1, Tq, Tv) and expands it at axis "
-                      f"{-2 * len(axes) - 1}, which is out of bounds for an array with dimension 4 "
-                      f"({RUNTIME})", arg="attention_axes",
-                      hint="a causal or sliding-window mask works with one attention axis: give "
-                      "attention_axes a single axis (inputs of rank > 3 need it, the default attends "
-                      "over all of them)")
-    a = axes[0]
-    for mask_dim, score_dim, side in ((q[1], q[a], "query"), (v[1], k[a], "key")):
-        if a == 1 or mask_dim is None or score_dim is None or mask_dim == 1:
-            continue
-        same = compare(mask_dim, score_dim, call.facts)
-        clash = (f"the {what} spans axis 1 of the {side.replace('key', 'value')} "
-                 f"({fmt(mask_dim)}) but the scores attend over its axis {a} ({fmt(score_dim)})")
-        if same is False:
-            raise Finding("SC306", f"MultiHeadAttention: {clash}: the mask is not broadcastable to "
-                          f"the scores ({RUNTIME})", arg="attention_axes",
-                          hint="attend over axis 1 (attention_axes=[1]), or drop the mask")
-        if same is None:
-            notes.append(Note("SC304", f'MultiHeadAttention "{call.name}" requires '
-                              f"{fmt(mask_dim)} == {fmt(score_dim)} ({clash})",
-                              hint="name both axes with the same size, or state it in dims:"))
 
 
 def _mha_scores(call: LayerCall, q: Shape, k: Shape, axes: tuple[int, ...], heads: int
