@@ -256,6 +256,26 @@ def compare(a: Dim, b: Dim, facts: DimFacts | None = None) -> bool | None:
     return None
 
 
+def solve_size(dim: Dim, size: int, bound: dict[str, int]) -> bool:
+    """Whether a size of the model can be ``size``, a size someone met (a shape Keras
+    printed): a named size is bound on first use (``t = 4995``, into ``bound``) and must
+    then agree; an expression of one name (``2*t``) is solved for a positive integer."""
+    if dim is None or isinstance(dim, int):
+        return dim == size
+    sp = _sympy()
+    expr = _as_sympy(dim).subs({_symbol(k): v for k, v in bound.items()})
+    if expr.is_Integer:
+        return int(expr) == size
+    free = list(expr.free_symbols)
+    if len(free) != 1:
+        return False
+    roots = [r for r in sp.solve(sp.Eq(expr, size), free[0]) if r.is_Integer and r > 0]
+    if len(roots) != 1:
+        return False
+    bound[free[0].name] = int(roots[0])
+    return True
+
+
 @lru_cache(maxsize=_CACHE_SIZE, typed=True)
 def _difference(a: Any, b: Any) -> tuple[Any, bool | None]:
     """``a - b`` expanded, and whether it is zero when sympy alone can tell."""

@@ -15,8 +15,8 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from .dims import Dim, Shape, fmt_shape
-from .report import LayerReport, Report
+from .dims import Dim, Shape, fmt_shape, solve_size
+from .report import LAYOUT_NAMES, LayerReport, Report
 from .rules.recurrent import CELLS
 
 LAYOUTS = ("keras", "pytorch", "onnx")
@@ -237,9 +237,6 @@ def arrays(report: Report, layouts: Iterable[str] = LAYOUTS) -> list[Array]:
     return out
 
 
-_FRAMEWORK = {"pytorch": "PyTorch", "onnx": "ONNX"}
-
-
 def framework_arrays(report: Report, framework: str) -> list[Array]:
     """The arrays of ``report`` as PyTorch's modules or ONNX's operators hold them
     (shapecheck.layouts), with the blocks they stack: gates on PyTorch's rows, ONNX's
@@ -248,7 +245,7 @@ def framework_arrays(report: Report, framework: str) -> list[Array]:
     from .layouts import layout
 
     out: list[Array] = []
-    kind = _FRAMEWORK[framework]
+    kind = LAYOUT_NAMES[framework]
     for lay, layer in zip(layout(report, framework), report.layers.values()):
         for w in lay.weights:
             path = f"{lay.layer}.{w.name}" if framework == "pytorch" else f"{lay.layer}:{w.name}"
@@ -294,27 +291,12 @@ def _framework_stacks(framework: str, layer: LayerReport, w) -> tuple[Stacking, 
 # --- the lookup -------------------------------------------------------------------
 
 def _bind(dim: Dim, size: int | None, bound: dict[str, int]) -> bool:
-    """Whether an axis of the model can be ``size``, a size from a printed shape (None:
-    Keras's unknown). A named size is bound on first use (``t = 4995``) and must then
-    agree; an expression of one name (``2*t``) is solved for it."""
-    if dim is None or size is None:
-        return dim is None and size is None or size is not None and dim is None
-    if isinstance(dim, int):
-        return dim == size
-    from .dims import _as_sympy, _sympy
-
-    sp = _sympy()
-    expr = _as_sympy(dim).subs({sp.Symbol(k, integer=True, positive=True): v for k, v in bound.items()})
-    if expr.is_Integer:
-        return int(expr) == size
-    free = list(expr.free_symbols)
-    if len(free) != 1:
-        return False
-    roots = [r for r in sp.solve(sp.Eq(expr, size), free[0]) if r.is_Integer and r > 0]
-    if len(roots) != 1:
-        return False
-    bound[free[0].name] = int(roots[0])
-    return True
+    """Whether an axis of the model can be ``size`` from a printed shape (None: Keras's
+    unknown, which only an unknown axis is; a size given where the model has None is a
+    batch size)."""
+    if size is None or dim is None:
+        return dim is None
+    return solve_size(dim, size, bound)
 
 
 def activations(report: Report, query: tuple[int | None, ...]) -> list[Match]:
@@ -397,7 +379,7 @@ def summary(result: Lookup, report: Report) -> str:
         return f"{_clause(acts[0]).split(':')[0]}{also}: an activation, not a weight."
     if not result.matches:
         where = "in any layout" if result.layouts == LAYOUTS else \
-            "in " + " or ".join(f"{_FRAMEWORK.get(k, 'Keras')}'s layout" for k in result.layouts)
+            "in " + " or ".join(f"{LAYOUT_NAMES[k]}'s layout" for k in result.layouts)
         return f"No tensor of shape {q} arises from this model's weights, {where}."
     if keras_whole:
         return f"{q} is a Keras weight of this model: " + ", ".join(m.path for m in keras_whole) + "."
@@ -406,7 +388,7 @@ def summary(result: Lookup, report: Report) -> str:
     for layout in LAYOUTS[1:]:
         there = [m for m in result.matches if m.layout == layout]
         if there:
-            elsewhere.append(f" In {_FRAMEWORK[layout]}'s layout it is {_clause(there[0])}.")
+            elsewhere.append(f" In {LAYOUT_NAMES[layout]}'s layout it is {_clause(there[0])}.")
     if keras:
         more = f" (and {len(keras) - 1} more like it below)" if len(keras) > 1 else ""
         return f"No Keras weight is {q}; it is {_clause(keras[0])}{more}." + "".join(elsewhere)

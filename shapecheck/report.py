@@ -72,6 +72,10 @@ class Edge:
     shapes: tuple[Shape, ...] | None  # None: the source could not be analysed
 
 
+# How the reports name the layouts a count can be in (``Report.layout``).
+LAYOUT_NAMES = {"keras": "Keras", "pytorch": "PyTorch", "onnx": "ONNX"}
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
     path: str | None

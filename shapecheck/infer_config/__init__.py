@@ -65,14 +65,14 @@ def _holds_config(path: str) -> bool:
     config.json member): read as no more than that, never parsed here."""
     import zipfile
 
-    from ..reading.h5 import holds_model
+    from ..reading.h5 import HDF5_SIGNATURE, holds_model
 
     try:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as z:
                 return "config.json" in z.namelist()
         with open(path, "rb") as fh:
-            hdf5 = fh.read(8) == b"\x89HDF\r\n\x1a\n"
+            hdf5 = fh.read(len(HDF5_SIGNATURE)) == HDF5_SIGNATURE
         return hdf5 and holds_model(path)
     except (OSError, zipfile.BadZipFile):
         return False

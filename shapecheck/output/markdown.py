@@ -4,7 +4,7 @@ and its findings, for pull-request comments and docs."""
 from __future__ import annotations
 
 from ..dims import fmt_count, fmt_shape
-from ..report import Report
+from ..report import LAYOUT_NAMES, Report
 from .text import summary
 
 
@@ -28,7 +28,7 @@ def render(reports: list[Report]) -> str:
                 params = "?" if layer.params is None else fmt_count(layer.params)
                 out.append(f"| {_cell(layer.name)} ({_cell(layer.class_name)}) | {shapes} | {params} |")
             counted = "" if report.layout == "keras" else \
-                f" ({ {'pytorch': 'PyTorch', 'onnx': 'ONNX'}.get(report.layout, report.layout)}'s count)"
+                f" ({LAYOUT_NAMES.get(report.layout, report.layout)}'s count)"
             out += ["", f"Total params{counted}: {fmt_count(report.total_params)} "
                     f"(trainable {fmt_count(report.trainable_params)}, "
                     f"non-trainable {fmt_count(report.non_trainable_params)})", ""]

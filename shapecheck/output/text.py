@@ -10,8 +10,7 @@ from typing import Iterable
 
 from ..diagnostics import Diagnostic, Severity
 from ..dims import fmt, fmt_count, fmt_shape
-from ..layouts import source_names
-from ..report import LayerReport, Report
+from ..report import LAYOUT_NAMES, LayerReport, Report
 
 WIDTH = 80
 _COLS = (34, 28, 16)  # layer (type) | output shape | params: 78 with the separators
@@ -35,7 +34,7 @@ def render(report: Report, color: bool = False, explain: bool = True) -> str:
         lines.append(st(_BOLD, f"{title}  ({report.path or 'dict'})"))
         lines += _table(report.layers.values(), None if _sequential_like(report) else _connections(report))
         counted = "" if report.layout == "keras" else \
-            f" ({_FRAMEWORK.get(report.layout, report.layout)}'s count)"
+            f" ({LAYOUT_NAMES.get(report.layout, report.layout)}'s count)"
         lines.append(f"Total params{counted}: {_with_memory(report.total_params)}")
         lines.append(f" Trainable params: {_with_memory(report.trainable_params)}")
         lines.append(f" Non-trainable params: {_with_memory(report.non_trainable_params)}")
@@ -50,9 +49,6 @@ def render(report: Report, color: bool = False, explain: bool = True) -> str:
             lines.append("")
         lines += [diagnostic_line(d, report.path, st) for d in report.diagnostics]
     return "\n".join(lines)
-
-
-_FRAMEWORK = {"pytorch": "PyTorch", "onnx": "ONNX"}
 
 
 def _cell(text: str, width: int, right: bool = False) -> str:
@@ -157,6 +153,8 @@ def _explain_layout(layer: LayerReport, lay, st: Style) -> list[str]:
     count, gate order and the transform from Keras's arrays, and the notes."""
     if lay is None or lay.module is None:
         return []
+    from ..layouts import source_names  # only with --layout: not on every run's start-up path
+
     out = ["", st(_BOLD, f"{layer.name} ({layer.class_name}) -> {lay.module}")]
     # A transform names its Keras weights by their shortest tail (``bias``); where the
     # layer has two of that name (a Bidirectional's forward and backward), say which.

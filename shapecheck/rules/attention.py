@@ -27,7 +27,7 @@ from typing import Any
 
 from ..diagnostics import Finding
 from ..dims import Dim, Shape, compare, fmt, fmt_shape, is_symbolic
-from .attention_masks import RUNTIME, attention_mask, mha_masks
+from .attention_masks import RUNTIME, attention_mask, mha_masks, scores_shape
 from .registry import (
     Arg,
     Axis,
@@ -467,12 +467,8 @@ def multi_head_attention(call: LayerCall) -> Output:
 
 def _mha_scores(call: LayerCall, q: Shape, k: Shape, axes: tuple[int, ...], heads: int
                 ) -> tuple[Shape, list[Note]]:
-    """``_build_attention_equation``: the projected query (batch, ..., heads, key_dim) keeps
-    its batch axes (the heads among them), then its attended axes, then the key's."""
-    pq = (*q[:-1], heads)
-    pk = (*k[:-1], heads)
-    batch = [i for i in range(len(pq)) if i not in axes]
-    scores = tuple([pq[i] for i in batch] + [pq[i] for i in axes] + [pk[i] for i in axes])
+    """The scores as computed (``scores_shape``), or Keras's static shape when they agree."""
+    scores = scores_shape(q, k, axes, heads)
     static = (q[0], heads, q[1], q[1])  # compute_output_spec: the query's length twice
     if agrees(static, scores, call):
         return static, []

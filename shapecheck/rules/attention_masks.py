@@ -13,6 +13,14 @@ from .registry import LayerCall, Note
 RUNTIME = "Keras builds this model, but it fails the first time it runs"
 
 
+def scores_shape(q: Shape, k: Shape, axes: tuple[int, ...], heads: int) -> Shape:
+    """``_build_attention_equation``: the projected query (batch, ..., heads, key_dim) keeps
+    its batch axes (the heads among them), then its attended axes, then the key's."""
+    pq, pk = (*q[:-1], heads), (*k[:-1], heads)
+    batch = [i for i in range(len(pq)) if i not in axes]
+    return tuple([pq[i] for i in batch] + [pq[i] for i in axes] + [pk[i] for i in axes])
+
+
 def given_axes(call: LayerCall, axes: tuple[int, ...]) -> str:
     given = call["attention_axes"]
     return str(list(given)) if given is not None else f"{list(axes)} (the default)"
@@ -68,9 +76,7 @@ def attention_mask(call: LayerCall, q: Shape, v: Shape, k: Shape, axes: tuple[in
     if len(given) != 1:
         raise Finding("SC206", f"attention_mask is one tensor; got {len(given)}", arg="attention_mask")
     mask = original = tuple(given[0])
-    pq, pk = (*q[:-1], call["num_heads"]), (*k[:-1], call["num_heads"])
-    batch = [i for i in range(len(pq)) if i not in axes]
-    scores = tuple([pq[i] for i in batch] + [pq[i] for i in axes] + [pk[i] for i in axes])
+    scores = scores_shape(q, k, axes, call["num_heads"])
     kinds = [kind for kind, on in (("causal", call["use_causal_mask"]),
                              ("sliding-window", call["sliding_window"] is not None)) if on]
     if kinds:

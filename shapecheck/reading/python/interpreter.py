@@ -677,6 +677,33 @@ class Interpreter:
             return keras_calls.instantiate(self, func, args, kwargs, node)
         return keras_calls.call(self, func, args, kwargs, node)
 
+    @staticmethod
+    def bind(func: Function, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Each parameter of ``func`` with its value for a call, as Python binds them:
+        positional, by keyword, default; ``*args`` a tuple, ``**kwargs`` a dict; a
+        parameter given nothing is unknown."""
+        kwargs = dict(kwargs)
+        out: dict[str, Any] = {}
+        spec = func.node.args
+        params = [*spec.posonlyargs, *spec.args]
+        defaults = dict(zip([p.arg for p in params[len(params) - len(func.defaults) :]], func.defaults))
+        for i, p in enumerate(params):
+            if i < len(args):
+                out[p.arg] = args[i]
+            elif p.arg in kwargs:
+                out[p.arg] = kwargs.pop(p.arg)
+            elif p.arg in defaults:
+                out[p.arg] = defaults[p.arg]
+            else:
+                out[p.arg] = Unknown(p.arg, "a parameter given no value")
+        if spec.vararg is not None:
+            out[spec.vararg.arg] = tuple(args[len(params) :])
+        for a in spec.kwonlyargs:
+            out[a.arg] = kwargs.pop(a.arg, func.kw_defaults.get(a.arg, Unknown(a.arg)))
+        if spec.kwarg is not None:
+            out[spec.kwarg.arg] = kwargs
+        return out
+
     def call_function(self, func: Function, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
         if self.depth >= MAX_DEPTH:
             raise OutOfBudget(
@@ -684,24 +711,8 @@ class Interpreter:
                 f"{getattr(node, 'lineno', '?')}); a recursion that does not end?"
             )
         scope = Scope(func.scope)
-        spec = func.node.args
-        params = [*spec.posonlyargs, *spec.args]
-        defaults = dict(zip([p.arg for p in params[len(params) - len(func.defaults) :]], func.defaults))
-        for i, p in enumerate(params):
-            if i < len(args):
-                scope.set(p.arg, args[i])
-            elif p.arg in kwargs:
-                scope.set(p.arg, kwargs.pop(p.arg))
-            elif p.arg in defaults:
-                scope.set(p.arg, defaults[p.arg])
-            else:
-                scope.set(p.arg, Unknown(p.arg, "a parameter given no value"))
-        if spec.vararg is not None:
-            scope.set(spec.vararg.arg, tuple(args[len(params) :]))
-        for a in spec.kwonlyargs:
-            scope.set(a.arg, kwargs.pop(a.arg, func.kw_defaults.get(a.arg, Unknown(a.arg))))
-        if spec.kwarg is not None:
-            scope.set(spec.kwarg.arg, dict(kwargs))
+        for name, value in self.bind(func, args, kwargs).items():
+            scope.set(name, value)
         self.depth += 1
         try:
             if isinstance(func.node, ast.Lambda):

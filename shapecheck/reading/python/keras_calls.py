@@ -169,23 +169,24 @@ _MATH = {name: getattr(math, name) for name in (
     "ceil", "floor", "trunc", "sqrt", "isqrt", "gcd", "log", "log2", "log10", "exp", "fabs")}
 
 
-def _plain_copy(value: Any, depth: int = 0) -> Any:
-    """``copy.deepcopy`` of the containers the reader builds: lists, tuples and dicts are
-    new, what they hold (tensors, layers, numbers) is shared, as nothing mutates it."""
-    if depth > 32:
+def _plain_copy(value: Any, levels: int) -> Any:
+    """``copy.copy`` (one level) or ``copy.deepcopy`` (32) of the containers the reader
+    builds: lists, tuples and dicts are new, what they hold (tensors, layers, numbers) is
+    shared, as nothing mutates it."""
+    if levels <= 0:
         return value
     if isinstance(value, list):
-        return [_plain_copy(v, depth + 1) for v in value]
+        return [_plain_copy(v, levels - 1) for v in value]
     if isinstance(value, tuple):
-        return tuple(_plain_copy(v, depth + 1) for v in value)
+        return tuple(_plain_copy(v, levels - 1) for v in value)
     if isinstance(value, dict):
-        return {k: _plain_copy(v, depth + 1) for k, v in value.items()}
+        return {k: _plain_copy(v, levels - 1) for k, v in value.items()}
     return value
 
 
 def _stdlib(path: tuple[str, ...], args: list[Any], dotted: str) -> Any:
     if path[0] == "copy" and path[1] in ("copy", "deepcopy") and len(args) == 1:
-        return _plain_copy(args[0]) if path[1] == "deepcopy" else _plain_copy(args[0], 32)
+        return _plain_copy(args[0], 32 if path[1] == "deepcopy" else 1)
     fn = _MATH.get(path[1])
     if fn is not None and args and all(
         isinstance(a, (int, float)) and not isinstance(a, bool) and abs(a) < 1e300 for a in args
@@ -573,14 +574,14 @@ def declared_layer(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: 
     layer of that class, its constructor's arguments bound by ``__init__``'s parameters
     (the declaration's rule reads them by name); neither ``__init__`` nor ``call`` runs."""
     init = next((f for f in cls.node.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
-    params = [a.arg for a in [*init.args.posonlyargs, *init.args.args][1:]] if init else []
-    bound = dict(zip(params, args))
-    if init is not None:
-        fn = interp.function(init, interp.globals, "__init__")
-        named = [*init.args.posonlyargs, *init.args.args]
-        for p, d in zip([a.arg for a in named[len(named) - len(fn.defaults):]], fn.defaults):
-            bound.setdefault(p, d)
-        for p, d in fn.kw_defaults.items():
-            bound.setdefault(p, d)
-    bound.update(kwargs)
+    if init is None:
+        return make_layer(interp, cls.name, [], dict(kwargs), node)
+    spec = init.args
+    bound = interp.bind(interp.function(init, interp.globals, "__init__"), [None, *args], kwargs)
+    for self_param in [*spec.posonlyargs, *spec.args][:1]:
+        bound.pop(self_param.arg, None)
+    if spec.vararg is not None:
+        bound.pop(spec.vararg.arg)
+    if spec.kwarg is not None:  # name=..., the base Layer's arguments
+        bound.update(bound.pop(spec.kwarg.arg))
     return make_layer(interp, cls.name, [], bound, node)
