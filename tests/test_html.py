@@ -8,6 +8,7 @@ from html_tree import cells, parse, summary_rows
 
 import shapecheck
 from shapecheck.api import analyze_bytes
+from shapecheck.cli import main
 from shapecheck.layouts import relayout
 from shapecheck.output import html, markdown, text
 
@@ -189,3 +190,18 @@ def test_several_reports_make_a_page():
     body = root.kids("html")[0].kids("body")[0]
     assert [d.all("strong")[0].text() for d in body.kids("div")] == ['Model: "seed_bilstm"', 'Model: "seq2seq"']
     assert body.kids("p")[-1].text() == "ok: 2 files checked, no findings"
+
+
+def test_the_command_line_writes_the_page(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("inputs:\n  x: [?, 4]\nlayers:\n  - {name: d, type: Dense, units: -3}\n")
+    assert main(["specs/seed_bilstm.yaml", "--format", "html"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("<!DOCTYPE html>") and out.endswith("</html>\n")
+    assert summary_rows(parse(out.removeprefix("<!DOCTYPE html>")))[1] == \
+        ["bilstm (Bidirectional)", "(None, t, 768)", "1,219,584"]
+    assert main(["specs/seed_bilstm.yaml", str(bad), "--format", "html"]) == 1
+    body = parse(capsys.readouterr().out.removeprefix("<!DOCTYPE html>")).kids("html")[0].kids("body")[0]
+    assert len(body.kids("div")) == 2 and body.kids("p")[-1].text() == "1 error in 1 of 2 files"
+    findings = body.kids("div")[1].all("table")[1]
+    assert cells(findings.kids("tbody")[0].kids("tr")[0])[:3] == [f"{bad}:4:35", "SC403", "error"]

@@ -36,7 +36,7 @@ def render(reports: list[Report]) -> str:
     """A whole page for ``reports`` (a file that builds several models, a folder)."""
     body = "\n".join(render_report(r) for r in reports)
     return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>shapecheck</title></head>\n"
-            f"<body>\n{body}\n<p><strong>{escape(summary(reports))}</strong></p>\n</body></html>\n")
+            f"<body>\n{body}\n<p><strong>{escape(summary(reports))}</strong></p>\n</body></html>")
 
 
 def render_report(report: Report) -> str:
