@@ -3,6 +3,7 @@ tree, so the tests check the structure (rows, cells, details blocks), not substr
 
 from __future__ import annotations
 
+import markdown as pymarkdown
 import pytest
 from html_tree import cells, parse, summary_rows
 
@@ -205,3 +206,16 @@ def test_the_command_line_writes_the_page(tmp_path, capsys):
     assert len(body.kids("div")) == 2 and body.kids("p")[-1].text() == "1 error in 1 of 2 files"
     findings = body.kids("div")[1].all("table")[1]
     assert cells(findings.kids("tbody")[0].kids("tr")[0])[:3] == [f"{bad}:4:35", "SC403", "error"]
+
+
+def test_the_markdown_escapes_html_in_names_and_messages():
+    report = shapecheck.analyze({"model": "m", "inputs": {"x": ["?", 4]},
+                                 "layers": [{"name": NAUGHTY, "type": "Dense", "units": -3}]})
+    shown = report._repr_markdown_()
+    assert "<script>" not in shown
+    assert "| &lt;script>alert('x')&lt;/script> (Dense) | failed | ? |" in shown.splitlines()
+    # as a Markdown renderer shows it (Python-Markdown, which the docs site uses): the name, no script
+    root = parse(pymarkdown.markdown(shown, extensions=["tables"]))
+    assert not root.all("script")
+    assert [cells(r) for r in root.all("table")[0].kids("tbody")[0].kids("tr")][1] == \
+        [f"{NAUGHTY} (Dense)", "failed", "?"]

@@ -12,6 +12,14 @@ def _cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
+def _text(text: str) -> str:
+    """A cell of prose (a layer name, a message): Markdown passes HTML through, so a
+    layer called ``<script>`` must be escaped to be shown rather than run (GitHub strips
+    it, a notebook's Markdown output may not). Code spans need no escaping: their text
+    is literal."""
+    return _cell(text).replace("&", "&amp;").replace("<", "&lt;")
+
+
 def render(reports: list[Report]) -> str:
     out: list[str] = []
     for report in reports:
@@ -34,7 +42,7 @@ def render_report(report: Report) -> list[str]:
                 if layer.output_shapes is None else \
                 ", ".join(f"`{fmt_shape(s)}`" for s in layer.output_shapes)
             params = "?" if layer.params is None else fmt_count(layer.params)
-            out.append(f"| {_cell(layer.name)} ({_cell(layer.class_name)}) | {shapes} | {params} |")
+            out.append(f"| {_text(layer.name)} ({_text(layer.class_name)}) | {shapes} | {params} |")
         counted = "" if report.layout == "keras" else \
             f" ({LAYOUT_NAMES.get(report.layout, report.layout)}'s count)"
         out += ["", f"Total params{counted}: {fmt_count(report.total_params)} "
@@ -46,6 +54,6 @@ def render_report(report: Report) -> list[str]:
             where = f"{d.location.path or report.path or ''}:{d.location.line or ''}:" \
                     f"{d.location.column or ''}".rstrip(":")
             out.append(f"| `{_cell(where)}` | {d.code} {d.severity.value} | "
-                       f"{_cell(d.message)} | {_cell(d.hint or '')} |")
+                       f"{_text(d.message)} | {_text(d.hint or '')} |")
         out.append("")
     return out
