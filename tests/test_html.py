@@ -3,6 +3,11 @@ tree, so the tests check the structure (rows, cells, details blocks), not substr
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import markdown as pymarkdown
 import pytest
 from html_tree import cells, parse, summary_rows
@@ -12,6 +17,8 @@ from shapecheck.api import analyze_bytes
 from shapecheck.cli import main
 from shapecheck.layouts import relayout
 from shapecheck.output import html, markdown, text
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_seed_model_as_a_table():
@@ -181,6 +188,16 @@ def test_a_report_displays_itself_in_a_notebook():
     assert report._repr_html_() == html.render_report(report)
     assert report._repr_markdown_() == "\n".join(markdown.render_report(report))
     assert "| bilstm (Bidirectional) | `(None, t, 768)` | 1,219,584 |" in report._repr_markdown_().splitlines()
+
+
+def test_the_renderers_load_when_a_report_is_first_shown():
+    # every run imports the package; only a notebook displays a report
+    code = ("import sys, shapecheck; before = 'shapecheck.output.html' in sys.modules; "
+            "shapecheck.analyze('specs/seed_bilstm.yaml')._repr_html_(); "
+            "print(before, 'shapecheck.output.html' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    assert done.stdout.split() == ["False", "True"], done.stderr
 
 
 def test_several_reports_make_a_page():
