@@ -12,11 +12,16 @@ escaped: a layer may be called ``<script>`` in a file someone else wrote.
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic, Severity
-from ..dims import fmt, fmt_count, fmt_shape
+from ..dims import Shape, fmt, fmt_count, fmt_shape
 from ..report import LAYOUT_NAMES, LayerReport, Report
-from .text import rows, sequential_like, summary, with_memory
+from ..rules.registry import Weight
+
+if TYPE_CHECKING:  # only with --layout: the layouts are not imported on every run
+    from ..layouts.base import LayerLayout
+from .text import rows, summary, with_memory
 
 # Scoped under the fragment's class, so a notebook's other outputs keep their look; the
 # colours are the frontend's own (``currentColor``), which works in light and dark themes.
@@ -69,11 +74,12 @@ def _title(report: Report) -> str:
 
 
 def _summary_table(report: Report) -> list[str]:
-    connected = not sequential_like(report)
+    table = rows(report)
+    connected = any(row.connected is not None for row in table)
     head = "<th>Layer (type)</th><th>Output Shape</th><th class=\"num\">Param #</th>" + \
         ("<th>Connected to</th>" if connected else "")
     out = ['<table class="summary">', f"<thead><tr>{head}</tr></thead>", "<tbody>"]
-    for row in rows(report):
+    for row in table:
         label = f"&nbsp;&nbsp;{escape(row.label)}" if row.call else escape(row.label)
         shapes = "<br>".join(escape(s) for s in row.shapes)
         cells = [f"<td>{label}</td>", f'<td class="shape">{shapes}</td>',
@@ -106,7 +112,7 @@ def _findings(diagnostics: tuple[Diagnostic, ...], path: str | None) -> list[str
     return out
 
 
-def _shapes(shapes) -> str:
+def _shapes(shapes: tuple[Shape, ...]) -> str:
     return ", ".join(f'<span class="shape">{escape(fmt_shape(s))}</span>' for s in shapes) or "none"
 
 
@@ -138,7 +144,7 @@ def _layer(report: Report, layer: LayerReport) -> list[str]:
     return out
 
 
-def _weight(w) -> list[str]:
+def _weight(w: Weight) -> list[str]:
     """A weight and its axes: each size, the formula it comes from, and why."""
     frozen = "" if w.trainable else ", non-trainable"
     out = ['<table class="weight">',
@@ -152,11 +158,11 @@ def _weight(w) -> list[str]:
     return out
 
 
-def _layout(lay) -> list[str]:
+def _layout(lay: LayerLayout) -> list[str]:
     """The layer as another framework holds it (``--layout``): its module, each array
     with the transform from Keras's arrays, and the notes."""
     framework = LAYOUT_NAMES.get(lay.framework, lay.framework)
-    out = [f"<p>{escape(framework)}: <code>{escape(lay.module)}</code></p>",
+    out = [f"<p>{escape(framework)}: <code>{escape(lay.module or '')}</code></p>",
            '<table class="weight">', "<tbody>"]
     for w in lay.weights:
         kind = "params" if w.is_parameter else "values, a buffer"
