@@ -13,7 +13,7 @@ import pytest
 from html_tree import cells, parse, summary_rows
 
 import shapecheck
-from shapecheck.api import analyze_bytes
+from shapecheck.api import analyze_bytes, analyze_python
 from shapecheck.cli import main
 from shapecheck.layouts import relayout
 from shapecheck.output import html, markdown, text
@@ -198,6 +198,18 @@ def test_the_renderers_load_when_a_report_is_first_shown():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
     assert done.stdout.split() == ["False", "True"], done.stderr
+
+
+def test_each_model_of_a_python_file_displays_itself(tmp_path):
+    # docs/notebooks.md: display(*analyze_python("models.py"))
+    source = tmp_path / "models.py"
+    source.write_text("import keras\n\n"
+                      'a = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="d3")], name="a")\n'
+                      'b = keras.Sequential([keras.Input((5,)), keras.layers.Dense(2, name="d2")], name="b")\n')
+    shown = [parse(r._repr_html_()) for r in analyze_python(str(source))]
+    assert [summary_rows(root)[1] for root in shown] == [["d3 (Dense)", "(None, 3)", "15"],
+                                                         ["d2 (Dense)", "(None, 2)", "12"]]
+    assert [root.all("strong")[0].text() for root in shown] == ['Model: "a"', 'Model: "b"']
 
 
 def test_several_reports_make_a_page():

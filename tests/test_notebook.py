@@ -48,7 +48,7 @@ def test_a_notebook_shows_the_report_as_a_table(tmp_path, monkeypatch):
     NotebookClient(nb, kernel_name="shapecheck-test", timeout=180, startup_timeout=120,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
 
-    printed = "".join(o.get("text", "") for o in nb.cells[0].outputs if o.output_type == "stream")
+    printed = "".join(o.text for o in nb.cells[0].outputs if o.output_type == "stream" and o.name == "stdout")
     assert Path(printed.strip().splitlines()[-1]).resolve() == ROOT / "shapecheck" / "__init__.py"
     [shown] = [o for o in nb.cells[2].outputs if o.output_type == "execute_result"]
     assert {"text/html", "text/markdown", "text/plain"} <= set(shown.data)
