@@ -100,7 +100,6 @@ class Row:
     """One row of the summary table before it is laid out, so the text and HTML tables
     show the same rows and numbers: a layer, or a shared layer's later call."""
 
-    layer: str  # the layer's name (a later call's row names its layer too)
     label: str  # ``bilstm (Bidirectional)``, or ``bilstm@1 (call 2)`` for a later call
     shapes: tuple[str, ...]  # its output shapes, or ``(failed)``/``(skipped)`` when unknown
     params: str | None = None  # None on a later call: its weights are the layer's
@@ -114,22 +113,22 @@ def rows(report: Report) -> list[Row]:
     for layer in report.layers.values():
         shapes = (f"({layer.status})",) if layer.output_shapes is None else \
             tuple(fmt_shape(s) for s in layer.output_shapes)
-        out.append(Row(layer.name, f"{layer.name} ({layer.class_name})", shapes,
+        out.append(Row(f"{layer.name} ({layer.class_name})", shapes,
                        "?" if layer.params is None else fmt_count(layer.params),
                        None if connected is None else connected.get(layer.name, "-")))
         for k, (_, outs) in enumerate(layer.calls, start=1):
             again = ("(failed)",) if outs is None else tuple(fmt_shape(s) for s in outs)
-            out.append(Row(layer.name, f"{layer.name}@{k} (call {k + 1})", again, call=k))
+            out.append(Row(f"{layer.name}@{k} (call {k + 1})", again, call=k))
     return out
 
 
-def _table(rows: Iterable[Row], connected: bool) -> list[str]:
+def _table(table: Iterable[Row], connected: bool) -> list[str]:
     a, b, c = _COLS
     d = _CONNECTED if connected else 0
     rule = "─" * (a + b + c + 2 + (d + 1 if d else 0))
     head = f"{_cell('Layer (type)', a)} {_cell('Output Shape', b)} {_cell('Param #', c, True)}"
     out = [rule, head + (f" {'Connected to'}" if d else ""), rule]
-    for row in rows:
+    for row in table:
         if row.call:
             out.append(f"{_cell(f'  {row.label}', a)} {row.shapes[0]}".rstrip())
         else:
