@@ -190,13 +190,17 @@ def conv(call: LayerCall, rank: int) -> Output:
     need_rank(call, shape, ndim=rank + 2)
     filters, groups, fmt_ = call["filters"], call["groups"], call["data_format"]
     _no_stride_and_dilation(call)
-    if filters % groups:
+    notes: list[Note] = []
+    whole_filters = exact_div(filters, groups, call.facts)[1]
+    if whole_filters is False:
         raise Finding("SC403", f"{call.type}: the number of filters must be evenly divisible by the "
                       f"number of groups. Received: groups={groups}, filters={filters}",
                       hint="make filters a multiple of groups", arg="groups")
+    if whole_filters is None:  # filters a named size
+        notes.append(Note("SC304", f"{call.type} requires filters={filters} to be divisible by "
+                          f"groups={groups}", hint="state it in dims: (multiple_of)"))
     c = _channels(call, shape, fmt_)
     per_group, whole = exact_div(c, groups, call.facts)
-    notes: list[Note] = []
     if whole is False:
         raise Finding("SC403", f"{call.type}: the number of input channels must be evenly divisible "
                       f"by the number of groups. Received groups={groups}, but the input has "
@@ -218,7 +222,7 @@ def conv(call: LayerCall, rank: int) -> Output:
 
 
 def _conv_rule(name: str, rank: int, paddings: tuple[str, ...]) -> None:
-    args = (int_arg("filters", doc="output channels"),) + _window_args(rank, paddings) + (
+    args = (int_arg("filters", doc="output channels", symbolic=True),) + _window_args(rank, paddings) + (
         int_arg("groups", 1, doc="splits the channels into groups; the kernel sees channels/groups"),)
 
     def fn(call: LayerCall) -> Output:
@@ -265,7 +269,8 @@ def conv_transpose(call: LayerCall, rank: int) -> Output:
 
 
 def _transpose_rule(name: str, rank: int) -> None:
-    args = (int_arg("filters", doc="output channels"),) + _window_args(rank, ("valid", "same")) + (
+    args = (int_arg("filters", doc="output channels", symbolic=True),) \
+        + _window_args(rank, ("valid", "same")) + (
         tuple_arg("output_padding", rank, None, min=0, optional=True,
                   doc="extra size on one side, < strides; null lets Keras choose"),)
 

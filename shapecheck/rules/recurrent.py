@@ -33,7 +33,7 @@ GRU = Cell("gru_cell", ("update z", "reset r", "candidate h"), ("h (the last hid
 CELLS = {"SimpleRNN": SIMPLE_RNN, "LSTM": LSTM, "GRU": GRU}
 
 _COMMON = (
-    int_arg("units", doc="hidden width: the size of h (and c), not a slice of the input"),
+    int_arg("units", doc="hidden width: the size of h (and c), not a slice of the input", symbolic=True),
     bool_arg("use_bias", True, doc="adds the bias"),
     bool_arg("return_sequences", False, doc="output every step (batch, timesteps, units), "
              "not just the last (batch, units)"),
