@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import re
+from dataclasses import replace
 from typing import Any, Mapping
 
 from .diagnostics import Location, make
@@ -167,14 +168,15 @@ def analyze_python(path: str, dims: Mapping[str, int] | None = None, custom_laye
         return [_unreadable(path, "python", *found)]
     reports = []
     keras2 = reading_dialect == "keras2"
-    for i, (_name, spec_data) in enumerate(models):
+    for i, (variable, spec_data) in enumerate(models):
         notes = found if i == len(models) - 1 else []  # the file's own findings, once
         spec, spec_found = read_spec(spec_data, path, "python", dims, "keras2" if keras2 else "python",
                                      custom.rules if custom else None)
         if spec is None:
             reports.append(_unreadable(path, "python", *notes, *spec_found))
             continue
-        reports.append(run(spec, list(notes) + spec_found))
+        report = run(spec, list(notes) + spec_found)
+        reports.append(replace(report, variable=variable) if variable else report)
     return reports
 
 
@@ -255,7 +257,6 @@ def _with_json_paths(report: Report, text: str) -> Report:
     lines = text.split("\n")
     if len(lines) > _FEW_LINES or max(map(len, lines)) < _LONG_LINE:
         return report
-    from dataclasses import replace
 
     from .reading.located_json import json_path_at
 

@@ -92,6 +92,9 @@ class Report:
     # then each layer's LayerLayout, by name (shapecheck.layouts.relayout).
     layout: str = "keras"
     layer_layouts: Mapping[str, Any] = field(default_factory=dict)
+    # Python source: the variable (or builder function) the file binds the model to,
+    # when the code gives it no name= and Keras names it functional_1...
+    variable: str | None = None
 
     @property
     def non_trainable_params(self) -> Dim:
@@ -122,7 +125,9 @@ class Report:
         return {
             "path": self.path,
             "format": self.format,
-            "model": self.model,
+            # the name a reader of the file knows the model by; Keras's own beside it
+            "model": self.variable or self.model,
+            **({"keras_name": self.model} if self.variable else {}),
             "ok": self.ok,
             "inputs": {k: _shape(v) for k, v in self.inputs.items()},
             "outputs": [_shape(s) for s in self.outputs],

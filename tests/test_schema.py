@@ -87,6 +87,34 @@ def test_report_with_bound_dims_fits(capsys, report_validator):
     assert doc["files"][0]["outputs"] == [[None, 4995, 768]]
 
 
+PYTHON_MODELS = """import keras
+from keras import layers
+
+vocab_size = len(tokenizer.word_index) + 1
+inputs = keras.Input((20,))
+model = keras.Model(inputs, layers.Dense(2)(layers.Embedding(vocab_size, 8)(inputs)))
+named = keras.Sequential([keras.Input((4,)), layers.Dense(1)], name="head")
+
+
+def build_mlp(width=8):
+    return keras.Sequential([keras.Input((4,)), layers.Dense(width)])
+"""
+
+
+def test_report_of_python_source_fits_and_names_each_model_as_the_file_does(tmp_path, capsys,
+                                                                          report_validator):
+    path = tmp_path / "models.py"
+    path.write_text(PYTHON_MODELS)
+    code, doc = _report(capsys, str(path))
+    assert code == 0 and _errors(report_validator, doc) == []
+    files = doc["files"]
+    assert [f["format"] for f in files] == ["python"] * 3
+    # the variable, name= when given, the builder nobody calls; Keras's own name beside
+    assert [(f["model"], f.get("keras_name")) for f in files] == [
+        ("model", "functional"), ("head", None), ("build_mlp", "sequential")]
+    assert files[0]["total_params"] == "8*vocab_size + 18"
+
+
 # Broken models: the report must keep its form when layers fail or are skipped.
 FAILING = {
     "unknown_type": """

@@ -4,7 +4,7 @@ records what Keras would build (``keras_calls``, ``graph``); each model found co
 in the spec form, every layer located at the call that made it. Nothing in the file is
 imported, executed or evaluated.
 
-    models, found = read(text, "train.py")     # [(name, spec dict)], diagnostics
+    models, found = read(text, "train.py")     # [(variable, spec dict)], diagnostics
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ def read(
     shapes: Any = None,
     custom: Any = (),
 ) -> tuple[list[tuple[str, Any]], list[Diagnostic]]:
-    """Every model the file builds, in the order it builds them, as (name, spec form).
+    """Every model the file builds, in the order it builds them, as (the Python name the
+    file knows it by when the code gives it no ``name=``, else None; spec form).
     ``shapes`` (spec form -> output shapes) lets the reader know ``x.shape``; ``custom``
     names the Layer subclasses the project declares (custom_layers)."""
     here = Location(path, 1, 1)
@@ -89,7 +90,7 @@ def read(
                 )
             )
             continue
-        models.append((model.name, spec))
+        models.append((None if model.named else model.variable, spec))
     # a model built but not checked has been reported where it was given up (SC601/SC602)
     if not models and not interp.graph.models and not any(d.code in ("SC101", "SC601") for d in interp.found):
         interp.found.append(

@@ -105,6 +105,10 @@ class Model:
     calls: int = 0
     graph: Graph | None = None
     abandoned: bool = False  # something added could not be followed (and was said)
+    # The Python name the file knows it by, when the code gives it no name= (Keras then
+    # calls it functional_1...): the variable it is bound to, or the builder making it.
+    variable: str | None = None
+    named: bool = False  # name= given
 
     @property
     def label(self) -> str:

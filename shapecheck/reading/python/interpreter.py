@@ -204,6 +204,8 @@ class Interpreter:
                     raise
                 # no model, no trace: a helper that loops or recurses on a value it was not
                 # given (fib(n), `while not done`); the budget it spent stays spent
+            for model in self.graph.models[state[0]:]:
+                model.variable = model.variable or stmt.name
             if len(self.graph.models) == state[0]:
                 del self.found[state[1]:]
                 self.graph.names.counts, self.reported, self.named_sizes = state[2:]
@@ -257,6 +259,8 @@ class Interpreter:
             bound = self.bindings.get(target.id, _MISSING)
             if isinstance(value, Unknown) and bound is not _MISSING:
                 value = bound
+            if isinstance(value, Model) and value.variable is None and scope is self.globals:
+                value.variable = target.id
             scope.set(target.id, value)
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = self.unpack(value, len(target.elts), target)

@@ -278,6 +278,7 @@ def make_model(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
             params["name"] if isinstance(params.get("name"), str) else interp.graph.names.model("Sequential"),
             interp.loc(node),
         )
+        model.named = isinstance(params.get("name"), str)
         interp.graph.models.append(model)
         items = params.get("layers") or ()
         if not isinstance(items, (list, tuple)):
@@ -313,6 +314,7 @@ def make_model(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
         inputs,
         outputs,
     )
+    model.named = isinstance(name, str)
     interp.graph.models.append(model)
     return model
 
