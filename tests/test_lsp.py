@@ -407,3 +407,14 @@ def test_a_document_is_analysed_from_its_text_not_the_disk(tmp_path):
     analysis = analyze_document(SEED_PY, str(path), Settings())
     assert not path.exists()
     assert [layer.name for _, layer in analysis.layers()] == ["x", "bilstm"]
+
+
+def test_ranges_count_characters_not_bytes():
+    """ast counts UTF-8 bytes; editors count characters (the server then converts to the
+    client's units)."""
+    text = STACKED_PY.replace("x = layers.LSTM(32)(x)", "ü = layers.LSTM(32)(x)").replace("Dense(1)(x)",
+                                                                                           "Dense(1)(ü)")
+    analysis = reanalyze(text, "a.py")
+    (d,) = [convert.diagnostic(analysis, r, d, "file:///a.py") for r, d in analysis.diagnostics
+            if d.code == "SC301"]
+    assert (d.range.start.character, d.range.end.character) == (4, 22)

@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from test_lsp import SEED_PY, STACKED_PY, STACKED_SPEC
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -134,6 +134,10 @@ def build(analyze: Analyze = analyze_document) -> ShapecheckServer:
             ls.configure(params.settings)
         for uri in list(ls.workspace.text_documents):
             ls.schedule(uri)
+        workspace = ls.client_capabilities.workspace
+        hints = workspace.inlay_hint if workspace else None
+        if hints and hints.refresh_support:  # the shapes shown may have changed (dims, on/off)
+            ls.workspace_inlay_hint_refresh(None)
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: ShapecheckServer, params: types.DidOpenTextDocumentParams) -> None:
