@@ -418,3 +418,22 @@ def test_ranges_count_characters_not_bytes():
     (d,) = [convert.diagnostic(analysis, r, d, "file:///a.py") for r, d in analysis.diagnostics
             if d.code == "SC301"]
     assert (d.range.start.character, d.range.end.character) == (4, 22)
+
+
+def test_python_keyword_typo_fix():
+    text = STACKED_PY.replace("x = layers.LSTM(64)(inputs)", "x = layers.LSTM(64, retrun_sequences=True)(inputs)")
+    analysis = reanalyze(text, "a.py")
+    (report, d), = [(r, d) for r, d in analysis.diagnostics if d.code == "SC407"]
+    (fix,) = actions.fixes(report, d, analysis.spans)
+    assert not fix.preferred and fix.title == "Change 'retrun_sequences' to 'return_sequences'"
+    edits = [types.TextEdit(convert.plain_range(e.span), e.new_text) for e in fix.edits]
+    fixed = apply(text, edits)
+    assert "x = layers.LSTM(64, return_sequences=True)(inputs)" in fixed
+    assert not reanalyze(fixed, "a.py").diagnostics
+
+
+def test_no_keyword_fix_for_a_name_far_from_any_argument():
+    text = STACKED_PY.replace("x = layers.LSTM(64)(inputs)", "x = layers.LSTM(64, colour='red')(inputs)")
+    analysis = reanalyze(text, "a.py")
+    (report, d), = [(r, d) for r, d in analysis.diagnostics if d.code == "SC407"]
+    assert actions.fixes(report, d, analysis.spans) == ()

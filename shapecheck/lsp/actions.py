@@ -7,6 +7,9 @@ test them: apply the edits to the text and analyse it again.
   spec or config), on the wrapped layer of a Bidirectional.
 - SC402, an argument name that is one typo from one the layer takes, and SC401, a layer
   type one typo from a known class: the name the hint offers, in a spec or config.
+- SC407 in Python source, a keyword argument the rule does not know that is very close
+  to one it takes (``retrun_sequences=``): Python code is read leniently, as a file Keras
+  wrote, so the finding is a warning; the fix is offered, not preferred.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, Finding
 from ..report import Report
 from ..rules.recurrent import CELLS
 from ..spec import LayerConfig
@@ -32,6 +35,7 @@ class Edit:
 class Fix:
     title: str
     edits: tuple[Edit, ...]
+    preferred: bool = True  # the editor may apply a preferred fix without asking which
 
 
 def fixes(report: Report, diag: Diagnostic, spans: Spans) -> tuple[Fix, ...]:
@@ -43,6 +47,8 @@ def fixes(report: Report, diag: Diagnostic, spans: Spans) -> tuple[Fix, ...]:
     if diag.code in ("SC401", "SC402"):
         fix = typo_fix(report, diag, spans)
         return () if fix is None else (fix,)
+    if diag.code == "SC407" and spans.python:
+        return python_keyword_fixes(report, diag, spans)
     return ()
 
 
@@ -155,3 +161,38 @@ def typo_fix(report: Report, diag: Diagnostic, spans: Spans) -> Fix | None:
         return None
     quote = written[0] if written[:1] in ("'", '"') else ""
     return Fix(f"Change {wrong!r} to {guess!r}", (Edit(span, f"{quote}{guess}{quote}"),))
+
+
+# How close a keyword must be to one the rule takes to be called a typo: a Keras argument
+# the rule does not read (SC407's usual cause) is rarely this close to one it does.
+_KEYWORD_CUTOFF = 0.85
+
+
+def python_keyword_fixes(report: Report, diag: Diagnostic, spans: Spans) -> tuple[Fix, ...]:
+    import difflib
+
+    from ..rules.registry import BASE_ACCEPTS, lookup
+
+    layer = report.layers.get(diag.layer or "")
+    cfg = layer.config if layer is not None else None
+    if cfg is None:
+        return ()
+    try:
+        rule = lookup(cfg.type)
+    except Finding:  # no rule for the class: nothing to compare the name with
+        return ()
+    known = [*rule.args, *rule.accepts, *BASE_ACCEPTS]
+    call = _constructor(cfg, spans)
+    if call is None:
+        return ()
+    out = []
+    for keyword in call.keywords:
+        if keyword.arg is None or keyword.arg in known or f"{keyword.arg!r}" not in diag.message:
+            continue
+        close = difflib.get_close_matches(keyword.arg, known, n=1, cutoff=_KEYWORD_CUTOFF)
+        if close:
+            start = spans.node_span(keyword)
+            out.append(Fix(f"Change {keyword.arg!r} to {close[0]!r}", (Edit(Span(
+                start.start_line, start.start_char, start.start_line, start.start_char + len(keyword.arg)),
+                close[0]),), preferred=False))
+    return tuple(out)

@@ -136,7 +136,7 @@ def code_actions(analysis: Analysis, uri: str, wanted: types.Range,
         for fix in fixes(report, d, analysis.spans):
             edits = [types.TextEdit(to_range(e.span), e.new_text) for e in fix.edits]
             out.append(types.CodeAction(
-                title=fix.title, kind=types.CodeActionKind.QuickFix, is_preferred=True,
+                title=fix.title, kind=types.CodeActionKind.QuickFix, is_preferred=fix.preferred,
                 diagnostics=[diagnostic(analysis, report, d, uri, to_range)],
                 edit=types.WorkspaceEdit(changes={uri: edits})))
     return out
