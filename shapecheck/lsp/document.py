@@ -12,6 +12,7 @@ from typing import Any, Mapping
 from .. import config as project
 from ..api import analyze_text
 from ..diagnostics import Diagnostic
+from ..dims import MAX_SIZE
 from ..report import LayerReport, Report
 from .spans import Spans
 
@@ -45,7 +46,7 @@ class Settings:
             given = {}
         for name, value in given.items():
             if isinstance(name, str) and name.isidentifier() and isinstance(value, int) \
-                    and not isinstance(value, bool) and 1 <= value <= 2 ** 40:
+                    and not isinstance(value, bool) and 1 <= value <= MAX_SIZE:
                 dims[name] = value
             else:
                 problems.append(f"dims: {name}={value!r} ignored (a name and a size from 1 to 2**40)")
