@@ -12,6 +12,15 @@ local function finish(result)
   vim.cmd('qall!')
 end
 
+-- Which documents the server has published findings for (an empty list counts): a clean
+-- file's "no diagnostics" is then an answer, not a server that has not spoken yet.
+local published = {}
+local publish = vim.lsp.handlers['textDocument/publishDiagnostics']
+vim.lsp.handlers['textDocument/publishDiagnostics'] = function(err, result, ctx, config)
+  if result then published[result.uri] = true end
+  return publish(err, result, ctx, config)
+end
+
 local ready = false
 local id = vim.lsp.start_client({
   name = 'shapecheck',
@@ -30,9 +39,11 @@ for _, case in ipairs(cases) do
   local buf = vim.api.nvim_get_current_buf()
   vim.lsp.buf_attach_client(buf, id)
   local seen = { diagnostics = {}, hover = vim.NIL }
-  if case.diagnostics > 0 then
-    vim.wait(wait, function() return #vim.diagnostic.get(buf) >= case.diagnostics end, 50)
-  end
+  local uri = vim.uri_from_bufnr(buf)
+  vim.wait(wait, function()
+    return published[uri] and #vim.diagnostic.get(buf) >= case.diagnostics
+  end, 50)
+  seen.published = published[uri] or false
   for _, d in ipairs(vim.diagnostic.get(buf)) do
     local lsp = d.user_data and d.user_data.lsp or {}
     table.insert(seen.diagnostics, {

@@ -69,6 +69,6 @@ def test_neovim_shows_diagnostics_and_hover(nvim, tmp_path):
     assert "lstm/lstm_cell/kernel  (12, 256)" in py["hover"] and "256 = 4*units" in py["hover"]
 
     seed = files["seed_model.py"]
-    assert seed["diagnostics"] == []
+    assert seed["published"] and seed["diagnostics"] == []
     assert "**bilstm** (Bidirectional)" in seed["hover"] and "(None, 4995, 768)" in seed["hover"]
     assert "12 = input_dim" in seed["hover"] and "1536 = 4*units" in seed["hover"]
