@@ -437,3 +437,21 @@ def test_no_keyword_fix_for_a_name_far_from_any_argument():
     analysis = reanalyze(text, "a.py")
     (report, d), = [(r, d) for r, d in analysis.diagnostics if d.code == "SC407"]
     assert actions.fixes(report, d, analysis.spans) == ()
+
+
+def test_a_keras_config_written_over_many_lines():
+    """json.dump(indent=2) of a Keras config: each layer's object is its range; the fix
+    edits the value Keras wrote; no hint sits on the model's closing brace."""
+    import json
+
+    text = json.dumps(json.loads(KERAS_JSON), indent=2)
+    analysis = reanalyze(text, "model.json")
+    (d,) = convert.diagnostics(analysis, "file:///model.json")
+    lines = text.split("\n")
+    assert d.code == "SC301" and lines[d.range.start.line].strip() == "{"
+    assert '"name": "lstm_1"' in "\n".join(lines[d.range.start.line:d.range.end.line + 1])
+    hints = convert.inlay_hints(analysis, 0, len(lines))
+    assert [h.label for h in hints] == ["-> (None, 8)"]
+    assert lines[hints[0].position.line].strip() == "},"
+    fixed = fixed_by_quick_fix(text, "model.json", "SC301")
+    assert not reanalyze(fixed, "model.json").diagnostics

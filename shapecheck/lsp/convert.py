@@ -110,6 +110,8 @@ def inlay_hints(analysis: Analysis, first_line: int, last_line: int,
         if layer.output_shapes is None:
             continue
         span = analysis.spans.layer(layer.location)
+        if _whole_document(analysis, span):
+            continue  # a config's input placed at the model itself: no one line is its own
         line = span.start_line if not analysis.spans.python and \
             analysis.spans.line_text(span.start_line)[span.start_char:span.start_char + 1] not in ("{", "[") \
             else span.end_line
@@ -122,6 +124,13 @@ def inlay_hints(analysis: Analysis, first_line: int, last_line: int,
         out.append(types.InlayHint(position=position, label="-> " + " -> ".join(shapes),
                                    kind=types.InlayHintKind.Type, padding_left=True))
     return out
+
+
+def _whole_document(analysis: Analysis, span: Span) -> bool:
+    lines = analysis.spans.lines
+    last = max((i for i, text in enumerate(lines) if text.strip()), default=0)
+    return not analysis.spans.python and (span.start_line, span.start_char) == (0, 0) and \
+        span.end_line >= last and last > 0
 
 
 def code_actions(analysis: Analysis, uri: str, wanted: types.Range,
