@@ -36,7 +36,7 @@ def analyze(source: Any, dims: Mapping[str, int] | None = None, custom_layers: A
         raise UsageError(f"custom_layers must map class names to rules, got {type(custom_layers).__name__}")
     custom = None if custom_layers is None else declare(custom_layers)
     if isinstance(source, Mapping):
-        return analyze_data(dict(source), None, "dict", dims, custom_layers=custom)
+        return analyze_data(dict(source), None, "dict", size_dims(dims), custom_layers=custom)
     if isinstance(source, (str, bytes, os.PathLike)):
         path = os.fsdecode(source)
         try:
@@ -55,23 +55,35 @@ def analyze(source: Any, dims: Mapping[str, int] | None = None, custom_layers: A
         if not isinstance(text, str):
             raise UsageError(f"{type(source).__name__}.to_json() returned {type(text).__name__}, not text")
         name = getattr(source, "name", None)
-        return _analyze_text(text, f"<{type(source).__name__} {name}>", dims, "keras-json", custom)
+        return _analyze_text(text, f"<{type(source).__name__} {name}>", size_dims(dims), "keras-json", custom)
     raise UsageError(f"analyze() takes a path, a dict or a keras.Model, got {type(source).__name__}")
 
 
-def _check_dims(dims: Any) -> dict[str, int] | None:
+def _check_dims(dims: Any) -> dict[str, Any] | None:
     if dims is None:
         return None
     if not isinstance(dims, Mapping):
         raise UsageError(f"dims must map names to sizes, got {type(dims).__name__}")
     from .dims import MAX_SIZE
 
+    def size(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_SIZE
+
     for name, value in dims.items():
-        if not isinstance(name, str) or not name.isidentifier():
+        if not isinstance(name, str) or not all(part.isidentifier() for part in name.split(".")):
             raise UsageError(f"dims: {name!r} is not a name")
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_SIZE:
-            raise UsageError(f"dims: {name} must be an integer from 1 to 2**40, got {value!r}")
-    return dict(dims)
+        if not size(value) and not (isinstance(value, (tuple, list)) and all(map(size, value))):
+            raise UsageError(f"dims: {name} must be an integer from 1 to 2**40 (or, for Python source, "
+                             f"a tuple of them), got {value!r}")
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in dims.items()}
+
+
+def size_dims(dims: Mapping[str, Any] | None) -> dict[str, int] | None:
+    """The named sizes among ``dims``: a value a Python file gets from data
+    (``x_train.shape=(60000, 28, 28)``) binds nothing in a model file or spec."""
+    if dims is None:
+        return None
+    return {k: v for k, v in dims.items() if isinstance(v, int) and k.isidentifier()}
 
 
 # Text formats (specs, JSON configs) larger than this are refused unread: the largest
@@ -88,6 +100,7 @@ def analyze_file(path: str, dims: Mapping[str, int] | None = None, custom_layers
     if path.endswith(".py"):
         reports = analyze_python(path, dims, custom_layers)
         return reports[-1]
+    dims = size_dims(dims)
     if saved_model.is_saved_model(path):
         config, found = saved_model.read(path)
         if config is None:
@@ -143,6 +156,7 @@ def analyze_text(text: str, path: str, dims: Mapping[str, int] | None = None,
     dims = _check_dims(dims)
     if path.endswith(".py"):
         return _python_reports(text, path, dims, custom_layers)
+    dims = size_dims(dims)
     if len(text) > MAX_TEXT_BYTES:  # the cap analyze_file applies to a file on disk
         return [_unreadable(path, _spec_format(path), make(
             "SC108", f"the document is {len(text):,} characters, over the {MAX_TEXT_BYTES:,} a model "
@@ -156,6 +170,8 @@ def _python_reports(text: str, path: str, dims: Mapping[str, int] | None, custom
     from .reading import python
     from .reading.spec_reader import read_spec
 
+    given = {**(dims or {}), **(bindings or {})}  # sizes, and values from data (x_train.shape)
+    dims = size_dims(dims)
     reading_dialect = dialect or python.dialect_of(text)
 
     def shapes(spec_data: Any) -> tuple | None:  # x.shape while reading: the engine on the graph so far
@@ -169,7 +185,7 @@ def _python_reports(text: str, path: str, dims: Mapping[str, int] | None, custom
         from .rules.custom import declare
 
         custom = declare(custom_layers)
-    models, found = python.read(text, path, reading_dialect, {**(dims or {}), **(bindings or {})}, shapes,
+    models, found = python.read(text, path, reading_dialect, given, shapes,
                                 custom.rules if custom else ())
     if not models:
         return [_unreadable(path, "python", *found)]

@@ -27,7 +27,7 @@ from typing import Any, Mapping
 from .diagnostics import CATALOGUE, Diagnostic, Location, did_you_mean, make
 
 KEYS = ("format", "severity", "dims", "custom_layers")
-FORMATS = ("text", "json", "sarif", "github", "markdown")
+FORMATS = ("text", "json", "sarif", "github", "markdown", "html")
 LEVELS = ("error", "warning", "info", "off")
 FILENAME = "pyproject.toml"
 MAX_BYTES = 4 * 1024 * 1024

@@ -127,7 +127,10 @@ EXAMPLES: dict[str, Example] = {
                      "  - {type: Dense, units: 4}\n"),
     "SC601": Example("import keras\n\n\nclass Tagger(keras.Model):\n    def call(self, x):\n"
                      "        return x\n\n\nmodel = Tagger()\n", "model.py", lang="python"),
-    "SC602": Example("import keras\nfrom keras import layers\n\nvocab_size = len(tokenizer.word_index) + 1\n"
+    "SC602": Example("import keras\nfrom keras import layers\n\n"
+                     "model = keras.Sequential([keras.Input(x_train.shape[1:]), layers.Dense(10)])\n",
+                     "model.py", lang="python"),
+    "SC604": Example("import keras\nfrom keras import layers\n\nvocab_size = len(tokenizer.word_index) + 1\n"
                      "model = keras.Sequential([keras.Input((20,)), layers.Embedding(vocab_size, 64)])\n",
                      "model.py", lang="python"),
     "SC603": Example("def deeper(n):\n    return deeper(n + 1)\n\n\ndeeper(0)\n", "model.py", lang="python"),

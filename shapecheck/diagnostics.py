@@ -188,6 +188,10 @@ CATALOGUE: dict[str, Code] = {
         Code("SC602", _W, "value not known", "A value the model depends on comes from data or from code "
              "the reader does not read (len(tokenizer.word_index), a condition on it): the message says "
              "what the reader assumed or left out; --dim NAME=VALUE binds it."),
+        Code("SC604", _I, "value from data kept as a named size", "A size the model depends on comes "
+             "from data or from code the reader does not read (vocab_size = len(tokenizer.word_index) + 1, "
+             "x_train.shape[1]): it stays a named size, so shapes and weights are given in terms of it "
+             "((vocab_size, 128)); --dim NAME=VALUE binds it."),
         Code("SC603", _E, "Python too long to follow", "The file takes more steps, deeper calls or "
              "larger values than the reader allows (a loop that does not end, a runaway recursion, "
              "10**10**10): it stops there, and reports the models built before."),

@@ -4,7 +4,7 @@ format reads. Plain frozen data; formatting lives in ``shapecheck.output``."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from .diagnostics import Diagnostic, Location, Severity
 from .dims import Dim, Shape, add, mul, to_json
@@ -105,6 +105,19 @@ class Report:
     def errors(self) -> tuple[Diagnostic, ...]:
         return tuple(d for d in self.diagnostics if d.severity is Severity.ERROR)
 
+    # Jupyter shows a report as a table (issue 18). The formats live in ``output/``, a stage
+    # above this one, and no stage imports a higher one, not even inside a function
+    # (tests/test_architecture.py). So the package's ``__init__`` hands the renderers down
+    # with ``show_with``; it runs before any ``shapecheck.*`` module, so every Report can
+    # show itself. Returning None makes IPython fall back to the plain repr.
+    def _repr_html_(self) -> str | None:
+        show = _DISPLAY.get("text/html")
+        return None if show is None else show(self)
+
+    def _repr_markdown_(self) -> str | None:
+        show = _DISPLAY.get("text/markdown")
+        return None if show is None else show(self)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": self.path,
@@ -128,6 +141,15 @@ class Report:
             out["layout"] = {"module": lay.module, "weights": [w.to_dict() for w in lay.weights],
                              "notes": list(lay.notes)}
         return out
+
+
+#: The renderers ``Report._repr_html_`` and ``_repr_markdown_`` call, by MIME type.
+_DISPLAY: dict[str, Callable[[Report], str]] = {}
+
+
+def show_with(html: Callable[[Report], str], markdown: Callable[[Report], str]) -> None:
+    """Set how a Report displays itself in a notebook (called once, by ``shapecheck/__init__.py``)."""
+    _DISPLAY.update({"text/html": html, "text/markdown": markdown})
 
 
 def params_diff(all_params: Dim, trainable: Dim) -> Dim:

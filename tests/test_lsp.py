@@ -397,8 +397,8 @@ def test_no_fix_where_the_hint_is_no_edit():
 def test_settings_from_the_client():
     assert Settings.from_client({"shapecheck": {"dims": {"t": 7}, "inlayHints": False}}) == \
         (Settings({"t": 7}, False, True), [])
-    settings, problems = Settings.from_client({"dims": {"t": 0, "1x": 3, "n": 5}})
-    assert settings.dims == {"n": 5} and len(problems) == 2
+    settings, problems = Settings.from_client({"dims": {"t": 0, "1x": 3, "n": 5, "x_train.shape": [60000, 28, 28]}})
+    assert settings.dims == {"n": 5, "x_train.shape": (60000, 28, 28)} and len(problems) == 2
     assert Settings.from_client(None) == (Settings(), [])
 
 

@@ -19,6 +19,7 @@ keras = pytest.importorskip("keras")
 
 from helpers import program_facts  # noqa: E402
 
+import shapecheck  # noqa: E402
 import shapecheck.api as api  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -203,9 +204,159 @@ def test_data_sizes_are_bound_with_dim(tmp_path):
     path.write_text(PRELUDE + "vocab_size = len(tokenizer.word_index) + 1\n"
                     "model = keras.Sequential([keras.Input((20,)), layers.Embedding(vocab_size, 64)])\n")
     (unbound,) = api.analyze_python(str(path))
-    assert not unbound.ok and any("--dim vocab_size" in (d.hint or "") for d in unbound.diagnostics)
+    (said,) = [d for d in unbound.diagnostics if d.code == "SC604"]
+    assert said.location.line == 4 and said.hint == "bind it with --dim vocab_size=VALUE"
+    assert unbound.ok and str(unbound.layers["embedding"].weights[0].shape) == "(vocab_size, 64)"
     (bound,) = api.analyze_python(str(path), dims={"vocab_size": 5000})
     assert bound.ok and bound.layers["embedding"].weights[0].shape == (5000, 64)
+    assert not any(d.code == "SC604" for d in bound.diagnostics)
+
+
+# A text classifier whose sizes come from its data: the reader keeps each as the name the
+# file gives it. Keras runs the same program with values in their place.
+DATA_SIZED = """
+    vocab_size = len(tokenizer.word_index) + 1
+    maxlen = x_train.shape[1]
+    num_classes = len(set(y_train))
+    inputs = keras.Input(shape=(maxlen,))
+    x = layers.Embedding(vocab_size, 32, weights=[embedding_matrix], trainable=False)(inputs)
+    x = layers.LSTM(16, return_sequences=True)(x)
+    x = layers.GlobalMaxPooling1D()(x)
+    x = layers.Dense(num_classes)(x)
+    outputs = layers.Dense(num_classes, activation="softmax")(x)
+    model = keras.Model(inputs, outputs)
+"""
+DATA_VALUES = {"vocab_size": 5001, "maxlen": 40, "num_classes": 7}
+
+
+def _at(value, values: dict):
+    """A symbolic size or count with the named sizes given values."""
+    if value is None or isinstance(value, int):
+        return value
+    return int(value.subs({s: values[s.name] for s in value.free_symbols}))
+
+
+def test_data_sizes_stay_named_and_match_keras_once_given_values(tmp_path, monkeypatch):
+    source = PRELUDE + textwrap.dedent(DATA_SIZED)
+    path = tmp_path / "classifier.py"
+    path.write_text(source)
+    (report,) = api.analyze_python(str(path))
+    assert report.ok, [f"{d.code} {d.message}" for d in report.errors]
+    assert sorted(d.message.split("=")[0] for d in report.diagnostics if d.code == "SC604") == \
+        ["input_dim", "shape", "units"]  # each name said once, where it first comes in
+    emb = report.layers["embedding"]
+    assert str(emb.output_shapes[0]) == "(None, maxlen, 32)" and str(emb.weights[0].shape) == "(vocab_size, 32)"
+    assert [a.formula for a in emb.weights[0].axes] == ["input_dim", "output_dim"]
+    assert str(report.layers["dense_1"].weights[0].shape) == "(num_classes, num_classes)"
+    given = PRELUDE + "import numpy as np\n" + "".join(f"{k} = {v}\n" for k, v in DATA_VALUES.items()) \
+        + "embedding_matrix = np.zeros((vocab_size, 32))\n" \
+        + textwrap.dedent(DATA_SIZED).split("\n", 4)[4]
+    expected = _keras_facts(given, monkeypatch)
+    ours = {l.name: ([tuple(_at(d, DATA_VALUES) for d in s) for s in l.output_shapes],
+                     _at(l.params, DATA_VALUES))
+            for l in report.layers.values() if l.type != "InputLayer"}
+    assert ours == expected["layers"]
+    assert _at(report.total_params, DATA_VALUES) == expected["total"]
+    (bound,) = api.analyze_python(str(path), dims=DATA_VALUES)
+    assert bound.total_params == expected["total"]
+
+
+MNIST_FROM_DATA = (PRELUDE + "(x_train, y_train), (x_test, y_test) = load_my_data()\n"
+                   "model = keras.Sequential([keras.Input(x_train.shape[1:]), layers.Flatten(),\n"
+                   "                          layers.Dense(len(set(y_train)))])\n")
+
+
+def test_a_datas_shape_is_bound_by_its_dotted_name(tmp_path, capsys):
+    from shapecheck.cli import main
+
+    path = tmp_path / "mnist.py"
+    path.write_text(MNIST_FROM_DATA)
+    assert main([str(path), "--no-explain"]) == 0  # a warning: the model is not checked
+    out = capsys.readouterr().out
+    assert "SC602" in out and "--dim 'x_train.shape=(...)'" in out and "SC102" not in out
+    assert main([str(path), "--no-explain", "--dim", "x_train.shape=(60000, 28, 28)"]) == 0
+    out = capsys.readouterr().out
+    assert "(None, 28, 28)" in out and "(None, 784)" in out
+    # the class count is a call of data the file does not name: named after the layer
+    assert "SC604" in out and "units=dense_units" in out and "(None, dense_units)" in out
+    (report,) = api.analyze_python(str(path), dims={"x_train.shape": (60000, 28, 28), "dense_units": 10})
+    assert report.layers["dense"].output_shapes == ((None, 10),) and report.total_params == 7850
+
+
+@pytest.mark.parametrize("given, said", [
+    ("x_train.shape=(60000,28", "expected NAME=INT or NAME=(INT, ...)"),
+    ("x_train.shape=(60000, 0)", "a size is a positive integer"),
+    ("x.=3", "expected NAME=INT"),
+])
+def test_a_malformed_binding_is_a_usage_error(given, said, capsys):
+    from shapecheck.cli import main
+
+    assert main(["specs/seed_bilstm.yaml", "--dim", given]) == 2
+    assert said in capsys.readouterr().err
+
+
+def test_a_spec_names_a_size_argument_and_dim_binds_it():
+    spec = {"inputs": {"x": [None, "t"]},
+            "layers": [{"type": "Embedding", "input_dim": "vocab", "output_dim": 8},
+                       {"type": "Dense", "units": "classes"}]}
+    report = shapecheck.analyze(spec)
+    assert report.ok and str(report.layers["dense"].output_shapes[0]) == "(None, t, classes)"
+    assert str(report.total_params) == "9*classes + 8*vocab"
+    bound = shapecheck.analyze(spec, dims={"vocab": 100, "classes": 3})
+    assert bound.total_params == 827 and not bound.diagnostics  # no SC117: both names are used
+    (error,) = shapecheck.analyze({**spec, "layers": [{"type": "Dense", "units": "3 classes"}]}).errors
+    assert error.code == "SC403" and "a size's name" not in error.message
+
+
+BUILDERS = """
+    def conv_block(x, filters):
+        x = layers.Conv2D(filters, 3, padding="same")(x)
+        return layers.ReLU()(x)
+
+    def create_model(num_classes, input_shape=(32, 32, 3), width=16):
+        inputs = keras.Input(shape=input_shape)
+        x = conv_block(inputs, width)
+        x = layers.GlobalAveragePooling2D()(x)
+        outputs = layers.Dense(num_classes, activation="softmax")(x)
+        return keras.Model(inputs, outputs, name="cnn")
+
+    def make_mlp(width=8):
+        return keras.Sequential([keras.Input((4,)), layers.Dense(width), layers.Dense(1)], name="mlp")
+
+    def unrelated(path):
+        return open(path).read()
+
+    clf = KerasClassifier(build_fn=create_model, epochs=3)
+"""
+
+
+def test_functions_never_called_are_called_with_their_defaults(tmp_path, monkeypatch):
+    source = PRELUDE + textwrap.dedent(BUILDERS)
+    path = tmp_path / "builders.py"
+    path.write_text(source)
+    reports = api.analyze_python(str(path), dims={"num_classes": 10})
+    assert [r.model for r in reports] == ["cnn", "mlp"] and all(r.ok for r in reports)
+    assert not [d for r in reports for d in r.diagnostics]  # conv_block, unrelated: no trace
+    for report, call in zip(reports, ["create_model(10)", "make_mlp()"]):
+        # each as a fresh process would build it: auto-names restart (dense, not dense_1)
+        program = source.replace("clf = KerasClassifier(build_fn=create_model, epochs=3)", "")
+        expected = _keras_facts(program + f"model = {call}\n", monkeypatch)
+        ours = {l.name: ([tuple(s) for s in l.output_shapes], l.params) for l in report.layers.values()
+                if l.type != "InputLayer"}
+        assert ours == expected["layers"] and report.total_params == expected["total"]
+    (unbound, _) = api.analyze_python(str(path))
+    assert str(unbound.layers["dense"].weights[0].shape) == "(16, num_classes)"
+
+
+@pytest.mark.parametrize("helper", [
+    "def fib(n):\n    return fib(n - 1) + fib(n - 2) if n > 1 else n\n",
+    "def serve(queue):\n    while True:\n        queue.get()\n",
+])
+def test_a_helper_that_never_ends_on_unknown_values_leaves_no_trace(helper, tmp_path):
+    path = tmp_path / "helper.py"
+    path.write_text(PRELUDE + helper + "model = keras.Sequential([keras.Input((4,)), layers.Dense(2)])\n")
+    (report,) = api.analyze_python(str(path))
+    assert report.ok and not report.diagnostics and report.total_params == 10
 
 
 def test_subclassed_models_are_declined(tmp_path):

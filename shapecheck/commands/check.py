@@ -23,7 +23,7 @@ from .common import (
     write,
 )
 
-FORMATS = ("text", "json", "sarif", "github", "markdown")
+FORMATS = ("text", "json", "sarif", "github", "markdown", "html")
 
 
 def parser() -> Parser:
@@ -155,7 +155,7 @@ def main(argv: Sequence[str], exiting: bool = False) -> int:
         from ..output.json_format import render as render_json
 
         text = render_json(reports)
-    elif fmt in ("sarif", "github", "markdown"):
+    elif fmt in ("sarif", "github", "markdown", "html"):
         import importlib
 
         text = importlib.import_module(f"..output.{fmt}", __package__).render(reports)

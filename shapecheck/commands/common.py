@@ -81,19 +81,37 @@ def use_color(choice: str, stream) -> bool:
     return bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
 
 
-def bindings(items: list[str]) -> dict[str, int]:
-    out = {}
+_BINDING = re.compile(r"\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*=\s*(.*?)\s*")
+_SIZES = re.compile(r"[(\[]\s*(\d+(?:\s*,\s*\d+)*)?\s*,?\s*[)\]]")
+
+
+def bindings(items: list[str]) -> dict[str, int | tuple[int, ...]]:
+    """``--dim NAME=VALUE``: a named size (``t=4995``), or for Python source a value the
+    file gets from data, by the name the file uses (``x_train.shape=(60000, 28, 28)``)."""
+    out: dict[str, int | tuple[int, ...]] = {}
     for item in items:
-        m = re.fullmatch(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\d+)\s*", item)
+        m = _BINDING.fullmatch(item)
         if not m:
             raise CommandLineError(f"--dim {item[:80]!r}: expected NAME=INT, e.g. --dim t=4995")
-        digits = m.group(2).lstrip("0") or "0"
-        if digits == "0":
-            raise CommandLineError(f"--dim {m.group(1)}=0: a size is a positive integer")
-        if len(digits) > 13 or int(digits) > MAX_SIZE:
-            raise CommandLineError(f"--dim {m.group(1)}: larger than any size (2**40 = {MAX_SIZE:,})")
-        out[m.group(1)] = int(digits)
+        name, value = m.groups()
+        if value.isdigit():
+            out[name] = _size(name, value)
+            continue
+        sizes = _SIZES.fullmatch(value)
+        if not sizes:
+            raise CommandLineError(f"--dim {item[:80]!r}: expected NAME=INT or NAME=(INT, ...), "
+                                   "e.g. --dim t=4995 or --dim x_train.shape=(60000,28,28)")
+        out[name] = tuple(_size(name, d.strip()) for d in (sizes.group(1) or "").split(",") if d.strip())
     return out
+
+
+def _size(name: str, digits: str) -> int:
+    digits = digits.lstrip("0") or "0"
+    if digits == "0":
+        raise CommandLineError(f"--dim {name}=0: a size is a positive integer")
+    if len(digits) > 13 or int(digits) > MAX_SIZE:
+        raise CommandLineError(f"--dim {name}: larger than any size (2**40 = {MAX_SIZE:,})")
+    return int(digits)
 
 
 def project_config(args):

@@ -26,7 +26,7 @@ class Settings:
     win over the project's ``[tool.shapecheck.dims]``; ``inlay_hints`` off hides the
     shapes at the line ends; ``use_pyproject`` off ignores pyproject.toml."""
 
-    dims: Mapping[str, int] = field(default_factory=dict)
+    dims: Mapping[str, Any] = field(default_factory=dict)
     inlay_hints: bool = True
     use_pyproject: bool = True
 
@@ -39,20 +39,29 @@ class Settings:
         if not isinstance(raw, Mapping):
             return cls(), [] if raw is None else [f"settings must be an object, got {type(raw).__name__}"]
         problems = []
-        dims: dict[str, int] = {}
+        dims: dict[str, Any] = {}
         given = raw.get("dims") or {}
         if not isinstance(given, Mapping):
             problems.append("dims must map names to sizes")
             given = {}
         for name, value in given.items():
-            if isinstance(name, str) and name.isidentifier() and isinstance(value, int) \
-                    and not isinstance(value, bool) and 1 <= value <= MAX_SIZE:
+            # what `--dim` takes: a size, or for Python source a dotted name bound to a tuple
+            # of sizes (`x_train.shape`), which the client sends as a list
+            if isinstance(value, list) and value and all(map(_size, value)):
+                value = tuple(value)
+            if isinstance(name, str) and all(part.isidentifier() for part in name.split(".")) and \
+                    (_size(value) or isinstance(value, tuple)):
                 dims[name] = value
             else:
-                problems.append(f"dims: {name}={value!r} ignored (a name and a size from 1 to 2**40)")
+                problems.append(f"dims: {name}={value!r} ignored (a name and a size from 1 to 2**40, "
+                                "or a list of sizes)")
         hints = raw.get("inlayHints", True)
         pyproject = raw.get("pyproject", True)
         return cls(dims, hints is not False, pyproject is not False), problems
+
+
+def _size(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_SIZE
 
 
 @dataclass(frozen=True, slots=True)

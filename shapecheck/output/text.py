@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import textwrap
+from dataclasses import dataclass
 from typing import Iterable
 
 from ..diagnostics import Diagnostic, Severity
@@ -32,12 +33,12 @@ def render(report: Report, color: bool = False, explain: bool = True) -> str:
     if report.layers:
         title = f'Model: "{report.model}"' if report.model else "Model: (unnamed)"
         lines.append(st(_BOLD, f"{title}  ({report.path or 'dict'})"))
-        lines += _table(report.layers.values(), None if _sequential_like(report) else _connections(report))
+        lines += _table(rows(report), not sequential_like(report))
         counted = "" if report.layout == "keras" else \
             f" ({LAYOUT_NAMES.get(report.layout, report.layout)}'s count)"
-        lines.append(f"Total params{counted}: {_with_memory(report.total_params)}")
-        lines.append(f" Trainable params: {_with_memory(report.trainable_params)}")
-        lines.append(f" Non-trainable params: {_with_memory(report.non_trainable_params)}")
+        lines.append(f"Total params{counted}: {with_memory(report.total_params)}")
+        lines.append(f" Trainable params: {with_memory(report.trainable_params)}")
+        lines.append(f" Non-trainable params: {with_memory(report.non_trainable_params)}")
         if explain and report.layout != "keras":
             for layer in report.layers.values():
                 lines += _explain_layout(layer, report.layer_layouts.get(layer.name), st)
@@ -57,7 +58,7 @@ def _cell(text: str, width: int, right: bool = False) -> str:
     return text.rjust(width) if right else text.ljust(width)
 
 
-def _with_memory(n) -> str:
+def with_memory(n) -> str:
     """A count as Keras's summary prints it: ``1,219,584 (4.65 MB)``, float32 weights
     (Keras's readable_memory_size); a symbolic or unknown count has no size."""
     if not isinstance(n, int):
@@ -70,7 +71,7 @@ def _with_memory(n) -> str:
     return f"{n:,} ({size:.2f} PB)"
 
 
-def _sequential_like(report: Report) -> bool:
+def sequential_like(report: Report) -> bool:
     """Keras's summary adds a "Connected to" column unless the model is a chain: one
     input, each layer called once on one tensor, no tensor used twice."""
     inputs = [n for n, layer in report.layers.items() if layer.type == "InputLayer"]
@@ -81,7 +82,7 @@ def _sequential_like(report: Report) -> bool:
         len(set(targets)) == len(targets) and not any(layer.calls for layer in report.layers.values())
 
 
-def _connections(report: Report) -> dict[str, str]:
+def connections(report: Report) -> dict[str, str]:
     """Each layer's inbound tensors, as Keras writes them: ``enc[0][1], tgt[0][0]``
     (layer, call, output); ``-`` for an input."""
     out: dict[str, list[str]] = {}
@@ -94,27 +95,46 @@ def _connections(report: Report) -> dict[str, str]:
     return {layer: ", ".join(c) for layer, c in out.items()}
 
 
-def _table(layers: Iterable[LayerReport], connected: dict[str, str] | None = None) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One row of the summary table before it is laid out, so the text and HTML tables
+    show the same rows and numbers: a layer, or a shared layer's later call."""
+
+    label: str  # ``bilstm (Bidirectional)``, or ``bilstm@1 (call 2)`` for a later call
+    shapes: tuple[str, ...]  # its output shapes, or ``(failed)``/``(skipped)`` when unknown
+    params: str | None = None  # None on a later call: its weights are the layer's
+    connected: str | None = None  # Keras's "Connected to", when the model is not a chain
+    call: int = 0  # 0 for the layer's row, k for its k-th later call
+
+
+def rows(report: Report) -> list[Row]:
+    connected = None if sequential_like(report) else connections(report)
+    out = []
+    for layer in report.layers.values():
+        shapes = (f"({layer.status})",) if layer.output_shapes is None else \
+            tuple(fmt_shape(s) for s in layer.output_shapes)
+        out.append(Row(f"{layer.name} ({layer.class_name})", shapes,
+                       "?" if layer.params is None else fmt_count(layer.params),
+                       None if connected is None else connected.get(layer.name, "-")))
+        for k, (_, outs) in enumerate(layer.calls, start=1):
+            again = ("(failed)",) if outs is None else tuple(fmt_shape(s) for s in outs)
+            out.append(Row(f"{layer.name}@{k} (call {k + 1})", again, call=k))
+    return out
+
+
+def _table(table: Iterable[Row], connected: bool) -> list[str]:
     a, b, c = _COLS
-    d = _CONNECTED if connected is not None else 0
+    d = _CONNECTED if connected else 0
     rule = "─" * (a + b + c + 2 + (d + 1 if d else 0))
     head = f"{_cell('Layer (type)', a)} {_cell('Output Shape', b)} {_cell('Param #', c, True)}"
     out = [rule, head + (f" {'Connected to'}" if d else ""), rule]
-    for layer in layers:
-        shapes = [f"({layer.status})"] if layer.output_shapes is None else \
-            [fmt_shape(s) for s in layer.output_shapes]
-        params = "?" if layer.params is None else fmt_count(layer.params)
-        row = f"{_cell(f'{layer.name} ({layer.class_name})', a)} {_cell(shapes[0], b)} " \
-            f"{_cell(params, c, True)}"
-        if connected is not None:
-            row += f" {connected.get(layer.name, '-')}"
-        out.append(row)
-        for more in shapes[1:]:
-            out.append(f"{'':{a}} {more}")
-        for k, (_, outs) in enumerate(layer.calls, start=1):
-            again = ["(failed)"] if outs is None else [fmt_shape(s) for s in outs]
-            out.append(f"{_cell(f'  {layer.name}@{k} (call {k + 1})', a)} {again[0]}".rstrip())
-            out += [f"{'':{a}} {more}" for more in again[1:]]
+    for row in table:
+        if row.call:
+            out.append(f"{_cell(f'  {row.label}', a)} {row.shapes[0]}".rstrip())
+        else:
+            line = f"{_cell(row.label, a)} {_cell(row.shapes[0], b)} {_cell(row.params or '', c, True)}"
+            out.append(line + (f" {row.connected}" if row.connected is not None else ""))
+        out += [f"{'':{a}} {more}" for more in row.shapes[1:]]
     out.append(rule)
     return out
 

@@ -510,6 +510,11 @@ class _Reader:
             if isinstance(k, str) and k not in LAYER_KEYS and k not in CALL_ARGS and k not in nested
             and k not in lists
         }
+        for k, v in args.items():
+            # a size argument written as a name (`units: n_classes`): --dim binds it
+            if isinstance(v, str) and v in self.bindings:
+                args[k] = self.bindings[v]
+                self.names_seen.add(v)
         arg_locs = _EntryLocations(entry, where)
         value_locs = _EntryLocations(entry, value_where)
         return LayerConfig(name, type_name, args, where(entry, default=loc), arg_locs, nested,

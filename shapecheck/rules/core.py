@@ -38,7 +38,7 @@ def _lora(call: LayerCall, rows: Axis, cols: Axis, a: str, b: str) -> tuple[Weig
 @rule(
     "Dense",
     args=(
-        int_arg("units", doc="output width: the last axis of the output"),
+        int_arg("units", doc="output width: the last axis of the output", symbolic=True),
         bool_arg("use_bias", True, doc="adds the bias vector of shape (units,)"),
         opt_int_arg("lora_rank", min=0, doc="adds lora_kernel_a/b and freezes the kernel "
                     "(0 or null: no LoRA)"),
@@ -66,8 +66,8 @@ def dense(call: LayerCall) -> Output:
 @rule(
     "Embedding",
     args=(
-        int_arg("input_dim", doc="vocabulary size: token ids are 0..input_dim-1"),
-        int_arg("output_dim", doc="length of each embedding vector"),
+        int_arg("input_dim", doc="vocabulary size: token ids are 0..input_dim-1", symbolic=True),
+        int_arg("output_dim", doc="length of each embedding vector", symbolic=True),
         bool_arg("mask_zero", False, doc="id 0 is padding; no shape change"),
         opt_int_arg("lora_rank", min=0, doc="adds lora_embeddings_a/b and freezes embeddings "
                     "(0 or null: no LoRA)"),

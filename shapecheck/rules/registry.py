@@ -9,13 +9,14 @@ validates a spec, fills Keras's defaults, and documents the rule.
 
 from __future__ import annotations
 
+import keyword
 import math
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
 
 from ..diagnostics import Finding, did_you_mean
-from ..dims import Dim, DimFacts, Shape, fmt_shape, product, total
+from ..dims import Dim, DimFacts, NamedSize, Shape, fmt_shape, product, total
 from ..spec import LayerConfig
 from .keras_names import KERAS_ACTIVATIONS, KERAS_LAYERS, TF_KERAS_ACTIVATIONS
 
@@ -109,6 +110,9 @@ class Arg:
     default: Any = REQUIRED
     doc: str = ""
     kind: str = ""
+    # A size the rule computes with symbolically: a name (``vocab_size``, a value the
+    # Python reader cannot know) is that named size, and the weights say so.
+    symbolic: bool = False
 
 
 def _is_int(v: Any) -> bool:
@@ -128,15 +132,39 @@ def _yaml_hint(v: Any) -> str:
     return ""
 
 
-def int_arg(name: str, default: Any = REQUIRED, min: int = 1, doc: str = "") -> Arg:
-    def check(v: Any) -> int:
+def int_arg(name: str, default: Any = REQUIRED, min: int = 1, doc: str = "",
+            symbolic: bool = False) -> Arg:
+    def check(v: Any) -> Dim:
+        if symbolic and min >= 1:
+            named = _named_size(v)
+            if named is not None:
+                return named
         if not _is_int(v):
             raise ValueError(f"expected an integer >= {min}, got {v!r}{_yaml_hint(v)}")
         if v < min:
             raise ValueError(f"expected an integer >= {min}, got {v}")
         return v
 
-    return Arg(name, check, default, doc, f"int >= {min}")
+    return Arg(name, check, default, doc, f"int >= {min}" + (" | a size's name" if symbolic else ""),
+               symbolic)
+
+
+def _named_size(v: Any) -> NamedSize | None:
+    """A size's name as an argument: positive, as every named size is (so ``min`` holds)."""
+    if v.__class__ is NamedSize:
+        return v
+    if isinstance(v, str) and v.isidentifier() and not keyword.iskeyword(v) and not _float_spelling(v):
+        return NamedSize(v)
+    return None
+
+
+def _float_spelling(v: str) -> bool:
+    """`Infinity`, `nan`: numbers to JSON and YAML 1.2 readers, never a size's name."""
+    try:
+        float(v)
+    except ValueError:
+        return False
+    return True
 
 
 def bool_arg(name: str, default: bool, doc: str = "") -> Arg:

@@ -90,13 +90,15 @@ def read(
             )
             continue
         models.append((model.name, spec))
-    if not models and not any(d.code == "SC101" for d in interp.found):
+    # a model built but not checked has been reported where it was given up (SC601/SC602)
+    if not models and not interp.graph.models and not any(d.code in ("SC101", "SC601") for d in interp.found):
         interp.found.append(
             make(
                 "SC102",
                 "no Keras model is built in this file (keras.Model, Sequential)",
                 here,
-                hint="a builder function that is never called is analysed only when the file calls it",
+                hint="models built at the top level are read, and by each function the file never "
+                "calls, called with its defaults",
             )
         )
     return models, interp.found

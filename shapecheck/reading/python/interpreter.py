@@ -130,6 +130,9 @@ class Interpreter:
         # the file is read as the script it is: ``if __name__ == "__main__":`` holds
         self.globals.set("__name__", "__main__")
         self.reported: set[tuple[str, int]] = set()
+        # the values from data kept as named sizes (SC604 says so once per name)
+        self.named_sizes: set[str] = set()
+        self.called: set[int] = set()  # the functions called, by id
 
     # --- bookkeeping -------------------------------------------------------------------
     def loc(self, node: ast.AST) -> Location:
@@ -161,6 +164,7 @@ class Interpreter:
     def run(self, tree: ast.Module) -> None:
         try:
             self.block(tree.body, self.globals)
+            self.call_builders(tree)
         except OutOfBudget as e:
             self.found.append(
                 make(
@@ -172,6 +176,40 @@ class Interpreter:
             )
         except (_Return, _Break, _Continue):
             pass
+
+    def call_builders(self, tree: ast.Module) -> None:
+        """Each function of the module that nothing calls (a builder the file leaves to
+        its user, ``KerasClassifier(build_fn=create_model)``), called as a fresh process
+        that imports the file would call it first: with its defaults, and ``--dim``'s
+        value for a parameter of that name (else the parameter is a named size). What
+        it builds is reported; a function that builds no model leaves no trace."""
+        called_in_file = {
+            n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        }
+        for stmt in tree.body:
+            func = self.globals.vars.get(stmt.name) if isinstance(stmt, ast.FunctionDef) else None
+            if not isinstance(func, Function) or func.node is not stmt or id(func) in self.called \
+                    or stmt.name in called_in_file:
+                continue
+            state = (len(self.graph.models), len(self.found), dict(self.graph.names.counts),
+                     set(self.reported), set(self.named_sizes))
+            params = [a.arg for a in (*stmt.args.posonlyargs, *stmt.args.args, *stmt.args.kwonlyargs)]
+            given = {p: self.bindings[p] for p in params if p in self.bindings}
+            try:
+                self.call_function(func, [], given, stmt)
+            except (_Break, _Continue):
+                pass
+            except OutOfBudget:
+                if len(self.graph.models) > state[0]:
+                    raise
+                # no model, no trace: a helper that loops or recurses on a value it was not
+                # given (fib(n), `while not done`); the budget it spent stays spent
+            if len(self.graph.models) == state[0]:
+                del self.found[state[1]:]
+                self.graph.names.counts, self.reported, self.named_sizes = state[2:]
+            self.graph.names.counts = state[2]  # the next one is called first too
+            if self.steps > MAX_STEPS:
+                break
 
     def block(self, body: list[ast.stmt], scope: Scope) -> None:
         for stmt in body:
@@ -705,6 +743,7 @@ class Interpreter:
         return out
 
     def call_function(self, func: Function, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+        self.called.add(id(func))
         if self.depth >= MAX_DEPTH:
             raise OutOfBudget(
                 f"functions call each other more than {MAX_DEPTH} deep (at line "

@@ -6,10 +6,14 @@ the tensors a value holds; a tensor's shape."""
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 from typing import TYPE_CHECKING, Any
 
+from ...diagnostics import Finding
+from ...dims import NamedSize
 from ...rules.keras_names import ALIASES, KERAS_ACTIVATIONS, KERAS_LAYERS
+from ...rules.registry import Rule, lookup
 from .graph import Layer, Model, Tensor, functional_spec, sequential_spec
 from .signatures import LAYERS
 from .values import Module, Multi, Unknown, known
@@ -81,11 +85,43 @@ def is_tensor(value: Any) -> bool:
     return isinstance(value, Tensor)
 
 
+def size_name(value: Any) -> str | None:
+    """The name of a size the reader cannot know but the file names (``vocab_size =
+    len(tokenizer.word_index) + 1``), or of a named size of a tensor's shape: the spec
+    holds it as that name, a named size."""
+    if isinstance(value, Unknown):
+        name = value.name
+    elif value.__class__ is NamedSize:
+        name = value.name
+    else:
+        return None
+    return name if name and name.isidentifier() and not keyword.iskeyword(name) else None
+
+
+def named_size(interp: Interpreter, key: str, name: str, node: ast.AST) -> str:
+    """``name`` kept as a named size for the argument ``key``, said once per name."""
+    if name not in interp.named_sizes and name not in interp.bindings:
+        interp.named_sizes.add(name)
+        interp.note(
+            "SC604",
+            f"{key}={name}: the reader cannot know this value (it comes from data or from code "
+            f"not read), so it stays the named size {name}",
+            node,
+            hint=f"bind it with --dim {name}=VALUE",
+            once=False,
+        )
+    return name
+
+
 def plain(interp: Interpreter, value: Any, key: str, node: ast.AST) -> Any:
     """A constructor argument as the spec holds it, or ``DROP`` for what does not change
     shapes and cannot be data (an initializer object, a custom activation function)."""
     if isinstance(value, (int, float, str, bool)) or value is None:
         return value
+    if key in INPUT_ARGS or key in ("shape", "batch_shape"):
+        name = size_name(value)
+        if name is not None:  # an input's size from data: the model's named size
+            return named_size(interp, key, name, node)
     if isinstance(value, (list, tuple)):
         items = [plain(interp, v, key, node) for v in value]
         return DROP if any(i is DROP for i in items) else items
@@ -114,7 +150,8 @@ def plain(interp: Interpreter, value: Any, key: str, node: ast.AST) -> Any:
 DROP = object()
 # Arguments that never change a shape or a weight's shape: an unknown value there is fine.
 _NO_SHAPE = re.compile(r"(initializer|regularizer|constraint|activation|^name|^dtype|^seed|^trainable"
-                       r"|dropout|^momentum|^epsilon|^alpha|^beta|^gamma|^mask_value|^stddev|^rate)$")
+                       r"|dropout|^momentum|^epsilon|^alpha|^beta|^gamma|^mask_value|^stddev|^rate"
+                       r"|^weights)$")
 
 
 UNKNOWN = object()
@@ -133,14 +170,19 @@ def make_input(interp: Interpreter, params: dict[str, Any], node: ast.AST) -> An
         if isinstance(shape, int):
             shape = (shape,)
         batch_shape = (params.get("batch_size"), *shape) if isinstance(shape, (list, tuple)) else None
+    if isinstance(batch_shape, (list, tuple)):
+        batch_shape = tuple(named_size(interp, "shape", n, node) if (n := size_name(d)) else d
+                            for d in batch_shape)
     if batch_shape is None or not known(list(batch_shape)):
+        part_of = shape.part_of if isinstance(shape, Unknown) else None
         interp.note(
             "SC602",
             "keras.Input with a shape the reader cannot know; the model it feeds is not checked",
             node,
-            hint="bind the sizes it depends on with --dim NAME=VALUE",
+            hint=f"bind it with --dim '{part_of}=(...)', the data's shape (e.g. (60000, 28, 28))"
+            if part_of else "bind the sizes it depends on with --dim NAME=VALUE",
         )
-        return Unknown(why="an input of unknown shape")
+        return Unknown(why="an input of a shape the reader cannot know")
     name = params.get("name")
     dtype = params.get("dtype")
     return interp.graph.input(
@@ -151,10 +193,19 @@ def make_input(interp: Interpreter, params: dict[str, Any], node: ast.AST) -> An
     )
 
 
+def _rule(cls: str) -> Rule | None:
+    try:
+        return lookup(ALIASES.get(cls, cls))
+    except Finding:
+        return None
+
+
 def make_layer(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
     params = bind(LAYERS.get(cls, ()), args, kwargs)
     nested: dict[str, Layer] = {}
     values: dict[str, Any] = {}
+    rule = None
+    unnamed: list[str] = []  # size arguments from data the file does not name
     for key, value in params.items():
         if isinstance(value, Layer):
             nested[key] = value
@@ -164,6 +215,16 @@ def make_layer(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
             continue
         if key in ("name",):
             continue
+        if isinstance(value, (Unknown, NamedSize)):
+            rule = rule or _rule(cls)
+            arg = rule.args.get(key) if rule is not None else None
+            if arg is not None and arg.symbolic:  # the rule computes with a named size
+                name = size_name(value)
+                if name is None:
+                    unnamed.append(key)
+                else:
+                    values[key] = named_size(interp, key, name, node)
+                continue
         v = plain(interp, value, key, node)
         if v is UNKNOWN:
             return Unknown(why=f"a {cls} with an argument the reader cannot know")
@@ -172,6 +233,8 @@ def make_layer(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
     cls = ALIASES.get(cls, cls)  # keras.layers.Convolution1D is Conv1D: Keras reports that
     name = params.get("name")
     name = name if isinstance(name, str) else interp.graph.names.layer(cls)
+    for key in unnamed:  # named after the layer and argument: dense_units
+        values[key] = named_size(interp, key, f"{name}_{key}" if name.isidentifier() else key, node)
     return Layer(cls, values, name, interp.loc(node), nested)
 
 

@@ -481,7 +481,10 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
     if isinstance(owner, (list, dict, str)):
         return Method(owner, name)
     if isinstance(owner, Unknown):
-        return Unknown(f"{owner.name}.{name}" if owner.name else None, owner.why)
+        if not owner.name:
+            return Unknown(None, owner.why)
+        dotted = f"{owner.name}.{name}"  # --dim x_train.shape=(60000, 28, 28) binds it
+        return interp.bindings[dotted] if dotted in interp.bindings else Unknown(dotted, owner.why)
     return Unknown(why=f".{name} of a value the reader does not model")
 
 
@@ -513,7 +516,7 @@ def subscript(interp: Interpreter, owner: Any, key: Any, node: ast.AST) -> Any:
         except TypeError:
             return Unknown()
     if isinstance(owner, Unknown):
-        return Unknown(None, owner.why)
+        return Unknown(None, owner.why, owner.name or owner.part_of)
     return Unknown(why="an item of a value the reader does not model")
 
 

@@ -17,6 +17,9 @@ class Unknown:
 
     name: str | None = None
     why: str = ""
+    # the named value it is a part of (``x_train.shape`` for ``x_train.shape[1:]``): what
+    # ``--dim`` binds to know it
+    part_of: str | None = None
 
 
 @dataclass(frozen=True)
