@@ -455,3 +455,26 @@ def test_a_keras_config_written_over_many_lines():
     assert lines[hints[0].position.line].strip() == "},"
     fixed = fixed_by_quick_fix(text, "model.json", "SC301")
     assert not reanalyze(fixed, "model.json").diagnostics
+
+
+SEQUENTIAL_PY = """\
+import keras
+from keras import layers
+model = keras.Sequential([
+    keras.Input(shape=(10, 3)),
+    layers.Bidirectional(layers.LSTM(8)),
+    layers.LSTM(4),
+])
+"""
+
+
+def test_return_sequences_fix_in_sequential_models():
+    """model.add(...) (the corpus's own keras#2721 reproduction) and a Sequential list."""
+    added = (ROOT / "tests" / "corpus" / "python" / "own" / "stacked_lstm_no_return_sequences.py").read_text()
+    fixed = fixed_by_quick_fix(added, "forecast.py", "SC301")
+    assert fixed == added.replace("forecaster.add(layers.LSTM(64))",
+                                  "forecaster.add(layers.LSTM(64, return_sequences=True))")
+    assert not reanalyze(fixed, "forecast.py").diagnostics
+    fixed = fixed_by_quick_fix(SEQUENTIAL_PY, "seq.py", "SC301")
+    assert fixed == SEQUENTIAL_PY.replace("LSTM(8)", "LSTM(8, return_sequences=True)")
+    assert not reanalyze(fixed, "seq.py").diagnostics
