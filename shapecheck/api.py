@@ -137,18 +137,42 @@ def analyze_python(path: str, dims: Mapping[str, int] | None = None, custom_laye
                    dialect: str | None = None, bindings: Mapping[str, Any] | None = None) -> list[Report]:
     """Every model a Python file builds, one report each, read statically (the file is
     never run). A file that builds none gives one report that says why."""
-    from .engine import run
     from .reading import python
-    from .reading.spec_reader import read_spec
 
-    given = {**(dims or {}), **(bindings or {})}
-    dims = size_dims(dims)
     with open(path, "rb") as fh:
         raw = fh.read(python.MAX_SOURCE_BYTES + 1)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         return [_unreadable(path, "python", _not_utf8(raw, e, path))]
+    return _python_reports(text, path, dims, custom_layers, dialect, bindings)
+
+
+def analyze_text(text: str, path: str, dims: Mapping[str, int] | None = None,
+                 custom_layers: Any = None) -> list[Report]:
+    """Analyse a document's text as if it were the file at ``path``, which is never
+    opened: an editor's unsaved buffer. A ``.py`` path is read as Python source (one
+    report per model it builds, as ``analyze_python``), anything else as a spec or a
+    Keras/TF.js config decided by content (one report)."""
+    dims = _check_dims(dims)
+    if path.endswith(".py"):
+        return _python_reports(text, path, dims, custom_layers)
+    dims = size_dims(dims)
+    if len(text) > MAX_TEXT_BYTES:  # the cap analyze_file applies to a file on disk
+        return [_unreadable(path, _spec_format(path), make(
+            "SC108", f"the document is {len(text):,} characters, over the {MAX_TEXT_BYTES:,} a model "
+            "config or spec may have; it was not read", Location(path, 1, 1)))]
+    return [_analyze_text(text, path, dims, None, custom_layers)]
+
+
+def _python_reports(text: str, path: str, dims: Mapping[str, int] | None, custom_layers: Any,
+                    dialect: str | None = None, bindings: Mapping[str, Any] | None = None) -> list[Report]:
+    from .engine import run
+    from .reading import python
+    from .reading.spec_reader import read_spec
+
+    given = {**(dims or {}), **(bindings or {})}  # sizes, and values from data (x_train.shape)
+    dims = size_dims(dims)
     reading_dialect = dialect or python.dialect_of(text)
 
     def shapes(spec_data: Any) -> tuple | None:  # x.shape while reading: the engine on the graph so far

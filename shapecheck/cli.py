@@ -1,7 +1,8 @@
 """``shapecheck FILE...``: exit 0 when no file has errors, 1 when one has findings
 (errors, or a file that is not a valid model), 2 when the command itself failed
 (a bad flag, a missing file). The commands themselves are in ``shapecheck.commands``:
-``check`` (the default), ``graph``, ``explain`` and ``infer-config``."""
+``check`` (the default), ``graph``, ``explain`` and ``infer-config``; ``lsp``, the
+editor's language server, is ``shapecheck.lsp``."""
 
 from __future__ import annotations
 
@@ -41,6 +42,10 @@ def entry() -> int:
 
 def _main(argv: Sequence[str] | None, exiting: bool = False) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "lsp":  # the editor's server: its own package, pygls loaded only there
+        from .lsp import main as serve
+
+        return serve(argv[1:])
     if argv and argv[0] in SUBCOMMANDS:
         return importlib.import_module(f".commands.{SUBCOMMANDS[argv[0]]}", __package__).main(argv[1:])
     from .commands import check

@@ -461,7 +461,10 @@ def _rank_hint(layer: LayerSpec, g) -> str | None:
         if rnn is not None and rnn.type in CELLS and not rnn.args.get("return_sequences", False):
             loc: Location = rnn.location
             where = f" (line {loc.line})" if loc.line else ""
-            return (f"set `return_sequences: true` on {cfg.name!r}{where}: without it "
+            # written as the file writes it: a keyword in Python source, a key elsewhere
+            python = (loc.path or "").endswith(".py")
+            written = "return_sequences=True" if python else "return_sequences: true"
+            return (f"set `{written}` on {cfg.name!r}{where}: without it "
                     f"{rnn.type} returns only its last step and drops the time axis")
     return "check the output shape of the layer before this one"
 

@@ -26,7 +26,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("analyses on a report", ("layouts", "explain", "infer_config")),
     ("output formats", ("output",)),
     ("commands", ("commands",)),
-    ("command line", ("cli", "__main__")),
+    ("command line", ("cli", "__main__", "lsp")),
     ("the package's face", ("__init__",)),
     ("generated docs", ("docgen", "diagnostic_examples")),
 ]

@@ -168,6 +168,12 @@ def _explain(layer: LayerReport, st: Style) -> list[str]:
     return out
 
 
+def explanation(layer: LayerReport) -> list[str]:
+    """The lines the text format prints under the table for one layer (its shapes'
+    reasons, each weight axis by axis), without colour: the editor's hover shows them."""
+    return _explain(layer, Style(False))[1:]  # without the blank line that separates layers
+
+
 def _explain_layout(layer: LayerReport, lay, st: Style) -> list[str]:
     """A layer as another framework holds it: the module, each array with its shape,
     count, gate order and the transform from Keras's arrays, and the notes."""
