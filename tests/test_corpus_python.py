@@ -9,6 +9,7 @@ must remove the entry."""
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -34,11 +35,6 @@ KNOWN_GAPS: dict[str, str] = {
         "vae.add_loss(expression): as variational_autoencoder",
     'keras-2.2.4/cifar10_cnn_capsule':
         "Capsule is a Layer subclass the file defines; Keras raises inside its call() (line 178)",
-    'keras-2.3.1/lstm_stateful@keras3':
-        "Keras 3 refuses LSTM(batch_size=1) (unrecognized keyword argument); the reader does not "
-        "hold each layer's full keyword list",
-    'keras-2.3.1/sequential-model-guide@keras3':
-        "Keras 3 refuses SGD(lr=0.01) (line 173); the reader does not check optimizers",
     'tf_keras-2.21.0/applications/resnet_v2':
         "the builders are in resnet.py, another module the reader never reads",
     'keras-unet-0.1.2/custom_unet_attention@tf.keras':
@@ -99,7 +95,13 @@ def check(entry: dict, tmp_path: Path) -> None:
     expected = EXPECTED[entry["id"]]
     reports = read_entry(entry, tmp_path)
     if expected["error"] is not None and entry.get("bug"):
+        # Keras names the statement's first line; a finding anywhere in that statement
+        # (at the keyword it refuses, say) is at the failing statement
         lines = {entry["bug"]["line"], entry["bug"].get("cause_line")}
+        tree = ast.parse(oracle._job(entry, require=True)["source"])
+        lines |= {n for s in ast.walk(tree) if isinstance(s, ast.stmt) and s.lineno in lines
+                  and not isinstance(s, (ast.FunctionDef, ast.ClassDef, ast.If, ast.For, ast.While, ast.With))
+                  for n in range(s.lineno, (s.end_lineno or s.lineno) + 1)}
         flagged = [d for r in reports for d in r.errors if d.location.line in lines]
         assert flagged, (
             f"Keras raises at line {entry['bug']['line']}: {expected['error']['message'][:200]}; "

@@ -44,6 +44,9 @@ def fixes(report: Report, diag: Diagnostic, spans: Spans) -> tuple[Fix, ...]:
         found = [fix for cfg in recurrent_producers(report, diag.layer)
                  if (fix := return_sequences_fix(cfg, spans)) is not None]
         return tuple(found[:1])
+    if diag.code == "SC402" and spans.python:
+        fix = keyword_typo_fix(diag, spans)
+        return () if fix is None else (fix,)
     if diag.code in ("SC401", "SC402"):
         fix = typo_fix(report, diag, spans)
         return () if fix is None else (fix,)
@@ -161,6 +164,18 @@ def typo_fix(report: Report, diag: Diagnostic, spans: Spans) -> Fix | None:
         return None
     quote = written[0] if written[:1] in ("'", '"') else ""
     return Fix(f"Change {wrong!r} to {guess!r}", (Edit(span, f"{quote}{guess}{quote}"),))
+
+
+def keyword_typo_fix(diag: Diagnostic, spans: Spans) -> Fix | None:
+    """A keyword argument Keras 3 refuses (SC402 in Python source, at the keyword) that is
+    a typo of one the constructor takes: the hint's guess, offered, not preferred."""
+    m = _GUESS.search(diag.hint or "")
+    keyword = next((n for n in spans.nodes_at(diag.location) if isinstance(n, ast.keyword) and n.arg), None)
+    if m is None or keyword is None:
+        return None
+    at = spans.node_span(keyword)
+    span = Span(at.start_line, at.start_char, at.start_line, at.start_char + len(keyword.arg))
+    return Fix(f"Change {keyword.arg!r} to {m.group(1)!r}", (Edit(span, m.group(1)),), preferred=False)
 
 
 # How close a keyword must be to one the rule takes to be called a typo: a Keras argument

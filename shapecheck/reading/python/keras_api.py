@@ -15,6 +15,7 @@ from ...dims import NamedSize
 from ...rules.keras_names import ALIASES, KERAS_ACTIVATIONS, KERAS_LAYERS
 from ...rules.registry import Rule, lookup
 from .graph import Layer, Model, Tensor, functional_spec, sequential_spec
+from .keras_keywords import refuse
 from .signatures import LAYERS
 from .values import Module, Multi, Unknown, known
 
@@ -201,6 +202,8 @@ def _rule(cls: str) -> Rule | None:
 
 
 def make_layer(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+    if interp.graph.dialect != "keras2":
+        kwargs = refuse(interp, cls, kwargs, node, keep=INPUT_ARGS)
     params = bind(LAYERS.get(cls, ()), args, kwargs)
     nested: dict[str, Layer] = {}
     values: dict[str, Any] = {}

@@ -38,6 +38,7 @@ from .keras_api import (
     tensors_of,
 )
 from .keras_helpers import KERAS_HELPERS
+from .keras_keywords import refuse_optimizer
 from .limits import MAX_ITEMS, safe_str_method
 from .signatures import OPS
 from .values import ClassDef, Method, Module, Multi, Partial, Unknown, known
@@ -140,6 +141,9 @@ def call_module(
             ("utils",),
         ):
             return helper(interp, args, kwargs, node)
+        if path[:1] == ("optimizers",) and interp.graph.dialect != "keras2":
+            refuse_optimizer(interp, name, kwargs, node)
+            return Unknown(why=f"{dotted} is not followed")
         if name == "VersionAwareLayers":  # tf_keras's applications: ``layers = VersionAwareLayers()``
             return Module(func.path[:-1])
         if name in ("keras_export",):  # the decorator Keras's own files use

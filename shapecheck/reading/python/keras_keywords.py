@@ -1,0 +1,96 @@
+"""Keyword arguments Keras 3 refuses: a layer or optimizer constructor given a name it does
+not take fails where the file calls it (``LSTM(64, batch_size=1)``, Keras 2's habit:
+``Unrecognized keyword arguments passed to LSTM``; ``SGD(lr=0.01)``; a misspelt
+``retrun_sequences=True``). Keras 2 took some of these, so code read as Keras 2 is not
+checked; the table is Keras 3's (``keywords``)."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from typing import TYPE_CHECKING, Any
+
+from .keywords import LAYERS, OPTIMIZERS
+
+if TYPE_CHECKING:
+    from .interpreter import Interpreter
+
+_LAYER_BASE = frozenset(LAYERS["Layer"].split())
+# Keras 2 took the batch on any first layer; Keras 3 on the model's input only
+_BATCH = ("batch_input_shape", "batch_size", "batch_shape")
+
+
+def layer_keywords(cls: str) -> tuple[frozenset[str], bool] | None:
+    """The names ``cls(...)`` takes, and whether its ``__init__`` names them all (no
+    ``**kwargs``: Python's TypeError for another); None for a class not in Keras 3."""
+    entry = LAYERS.get(cls)
+    if entry is None or cls == "Layer":
+        return None
+    closed = entry.startswith("!")
+    names = frozenset(entry.lstrip("!").split())
+    return (names if closed else names | _LAYER_BASE), closed
+
+
+def refuse(interp: Interpreter, cls: str, kwargs: dict[str, Any], node: ast.AST, keep: tuple[str, ...] = ()
+           ) -> dict[str, Any]:
+    """``kwargs`` without the names Keras 3's ``cls`` refuses, each said (SC402) at its
+    keyword (Keras names them all in one message; one finding each is one fix each);
+    ``keep`` are still used (an input shape the rest of the file relies on)."""
+    taken = layer_keywords(cls)
+    if taken is None:
+        return kwargs
+    names, closed = taken
+    unknown = [k for k in kwargs if k not in names]
+    for name in unknown:
+        if closed:
+            message = f"{cls}.__init__() got an unexpected keyword argument {name!r}"
+        else:
+            message = f"Unrecognized keyword arguments passed to {cls}: {_shown(kwargs, [name])}"
+        _note(interp, name, message, _keyword(node, name), _hint(cls, name, names))
+    return {k: v for k, v in kwargs.items() if k not in unknown or k in keep}
+
+
+def refuse_optimizer(interp: Interpreter, cls: str, kwargs: dict[str, Any], node: ast.AST) -> None:
+    entry = OPTIMIZERS.get(cls)
+    if entry is None:
+        return
+    names = frozenset(entry.split())
+    for name in (k for k in kwargs if k not in names):
+        hint = "Keras 3's optimizers take learning_rate=" if name == "lr" else _hint(cls, name, names)
+        message = f"Argument(s) not recognized: {_shown(kwargs, [name])}"
+        _note(interp, name, message, _keyword(node, name), hint)
+
+
+def _note(interp: Interpreter, name: str, message: str, at: ast.AST, hint: str) -> None:
+    """Once per keyword written: a builder called twice refuses it twice."""
+    key = (f"SC402 {name} {getattr(at, 'col_offset', 0)}", getattr(at, "lineno", 0))
+    if key not in interp.reported:
+        interp.reported.add(key)
+        interp.note("SC402", message, at, hint=hint, once=False)
+
+
+def _hint(cls: str, name: str, names: frozenset[str]) -> str:
+    if name in _BATCH:
+        return ("Keras 3 takes the batch on the model's input, keras.Input(shape, batch_size=...); "
+                "Keras 2 took it on any layer")
+    close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.8)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return (f"Keras 3 (tf.keras since TensorFlow 2.16) refuses a keyword {cls} does not take; "
+            "Keras 2 code may use one it removed")
+
+
+def _shown(kwargs: dict[str, Any], names: list[str]) -> str:
+    """As Keras prints the dict it refuses: the values the reader knows, ``...`` else."""
+    def value(v: Any) -> str:
+        text = repr(v) if isinstance(v, (int, float, str, bool, tuple, list)) or v is None else "..."
+        return text if len(text) <= 40 else "..."
+    return "{" + ", ".join(f"{k!r}: {value(kwargs[k])}" for k in names) + "}"
+
+
+def _keyword(node: ast.AST, name: str) -> ast.AST:
+    """The ``name=`` keyword of the call ``node``, where the fix goes; else the call."""
+    for keyword in getattr(node, "keywords", ()):
+        if keyword.arg == name:
+            return keyword
+    return node
