@@ -433,6 +433,17 @@ def test_python_keyword_typo_fix():
     assert not reanalyze(fixed, "a.py").diagnostics
 
 
+def test_python_layer_class_typo_fix():
+    text = STACKED_PY.replace("x = layers.LSTM(32)(x)", "x = layers.LSTMM(32)(x)")
+    analysis = reanalyze(text, "a.py")
+    (report, d), = [(r, d) for r, d in analysis.diagnostics if d.code == "SC401"]
+    assert d.message == "module 'keras.layers' has no attribute 'LSTMM'"
+    (fix,) = actions.fixes(report, d, analysis.spans)
+    assert fix.title == "Change 'LSTMM' to 'LSTM'"
+    fixed = apply(text, [types.TextEdit(convert.plain_range(e.span), e.new_text) for e in fix.edits])
+    assert fixed == STACKED_PY
+
+
 def test_no_keyword_fix_for_a_name_far_from_any_argument():
     text = STACKED_PY.replace("x = layers.LSTM(64)(inputs)", "x = layers.LSTM(64, colour='red')(inputs)")
     analysis = reanalyze(text, "a.py")

@@ -67,3 +67,15 @@ def test_code_written_for_keras_2_keeps_keras_2s_arguments(tmp_path):
     (report,) = api.analyze_python(str(path))
     assert report.ok and not [d for d in report.diagnostics if d.code == "SC402"]
     assert report.layers["lstm"].output_shapes == ((1, 4),)
+
+
+def test_a_layer_class_keras_does_not_have_is_said_at_its_call(tmp_path):
+    path = tmp_path / "typo.py"
+    path.write_text("import keras\nfrom keras import layers\n"
+                    "model = keras.Sequential([keras.Input((4,)), layers.Densse(3)])\n")
+    with pytest.raises(AttributeError) as raised:
+        exec(compile(path.read_text(), str(path), "exec"), {})  # noqa: S102 -- the oracle
+    (report,) = api.analyze_python(str(path))
+    (error,) = report.errors
+    assert (error.code, error.message, error.hint) == ("SC401", str(raised.value), "did you mean 'Dense'?")
+    assert (error.location.line, error.location.column) == (3, 46)  # at `layers.Densse(3)`

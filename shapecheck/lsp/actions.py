@@ -44,8 +44,8 @@ def fixes(report: Report, diag: Diagnostic, spans: Spans) -> tuple[Fix, ...]:
         found = [fix for cfg in recurrent_producers(report, diag.layer)
                  if (fix := return_sequences_fix(cfg, spans)) is not None]
         return tuple(found[:1])
-    if diag.code == "SC402" and spans.python:
-        fix = keyword_typo_fix(diag, spans)
+    if diag.code in ("SC401", "SC402") and spans.python:
+        fix = keyword_typo_fix(diag, spans) if diag.code == "SC402" else class_typo_fix(diag, spans)
         return () if fix is None else (fix,)
     if diag.code in ("SC401", "SC402"):
         fix = typo_fix(report, diag, spans)
@@ -176,6 +176,20 @@ def keyword_typo_fix(diag: Diagnostic, spans: Spans) -> Fix | None:
     at = spans.node_span(keyword)
     span = Span(at.start_line, at.start_char, at.start_line, at.start_char + len(keyword.arg))
     return Fix(f"Change {keyword.arg!r} to {m.group(1)!r}", (Edit(span, m.group(1)),), preferred=False)
+
+
+def class_typo_fix(diag: Diagnostic, spans: Spans) -> Fix | None:
+    """``layers.Densse(3)`` (SC401 in Python source, at the call): the class the hint
+    names, written where the misspelt one is."""
+    m = _GUESS.search(diag.hint or "")
+    call = next((n for n in spans.nodes_at(diag.location)  # layers.X(3), not layers.X(3)(x)
+                 if isinstance(n, ast.Call) and isinstance(n.func, (ast.Attribute, ast.Name))), None)
+    if m is None or call is None:
+        return None
+    end = spans.node_span(call.func)
+    wrong = _called_name(call.func) or ""
+    span = Span(end.end_line, end.end_char - len(wrong), end.end_line, end.end_char)
+    return Fix(f"Change {wrong!r} to {m.group(1)!r}", (Edit(span, m.group(1)),))
 
 
 # How close a keyword must be to one the rule takes to be called a typo: a Keras argument

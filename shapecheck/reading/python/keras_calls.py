@@ -12,6 +12,7 @@ import ast
 import math
 from typing import TYPE_CHECKING, Any
 
+from ...diagnostics import did_you_mean
 from ...rules.keras_names import snake_case
 from . import arrays
 from .builtins import Builtin
@@ -148,6 +149,9 @@ def call_module(
             return Module(func.path[:-1])
         if name in ("keras_export",):  # the decorator Keras's own files use
             return Builtin("keras_export", lambda i, a, k, n: Builtin("identity", lambda i, a, k, n: a[0]))
+        if path[:1] == ("layers",) and len(path) == 2 and name[:1].isupper() \
+                and interp.graph.dialect != "keras2":
+            return no_such_layer(interp, func, name, node)
         return Unknown(why=f"{dotted} is not followed")
     if (
         func.path[:1] == ("tensorflow",)
@@ -165,6 +169,16 @@ def call_module(
     if len(func.path) == 2 and func.path[0] in ("math", "copy") and not kwargs:
         return _stdlib(func.path, args, dotted)
     return Unknown(why=f"{dotted} is not followed")
+
+
+def no_such_layer(interp: Interpreter, func: Module, name: str, node: ast.AST) -> Unknown:
+    """``layers.Densse(3)``: Keras 3 has no such layer, and the file fails there."""
+    from .keywords import LAYERS as KERAS3_LAYERS
+
+    guess = did_you_mean(name, sorted(KERAS3_LAYERS))
+    interp.note("SC401", f"module '{'.'.join(func.path[:-1])}' has no attribute '{name}'", node,
+                hint=f"did you mean {guess!r}?" if guess else "Keras 3's layers are listed in docs/layers.md")
+    return Unknown(why=f"a layer the reader cannot know ({name})")
 
 
 # Pure functions of the standard library that model code sizes its layers with; each
