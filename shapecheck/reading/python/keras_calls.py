@@ -12,7 +12,6 @@ import ast
 import math
 from typing import TYPE_CHECKING, Any
 
-from ...diagnostics import did_you_mean
 from ...rules.keras_names import snake_case
 from . import arrays
 from .builtins import Builtin
@@ -39,7 +38,7 @@ from .keras_api import (
     tensors_of,
 )
 from .keras_helpers import KERAS_HELPERS
-from .keras_keywords import refuse_optimizer
+from .keras_keywords import no_such_layer, refuse_optimizer
 from .limits import MAX_ITEMS, safe_str_method
 from .signatures import OPS
 from .values import ClassDef, Method, Module, Multi, Partial, Unknown, known
@@ -169,16 +168,6 @@ def call_module(
     if len(func.path) == 2 and func.path[0] in ("math", "copy") and not kwargs:
         return _stdlib(func.path, args, dotted)
     return Unknown(why=f"{dotted} is not followed")
-
-
-def no_such_layer(interp: Interpreter, func: Module, name: str, node: ast.AST) -> Unknown:
-    """``layers.Densse(3)``: Keras 3 has no such layer, and the file fails there."""
-    from .keywords import LAYERS as KERAS3_LAYERS
-
-    guess = did_you_mean(name, sorted(KERAS3_LAYERS))
-    interp.note("SC401", f"module '{'.'.join(func.path[:-1])}' has no attribute '{name}'", node,
-                hint=f"did you mean {guess!r}?" if guess else "Keras 3's layers are listed in docs/layers.md")
-    return Unknown(why=f"a layer the reader cannot know ({name})")
 
 
 # Pure functions of the standard library that model code sizes its layers with; each

@@ -1,8 +1,8 @@
-"""Keyword arguments Keras 3 refuses: a layer or optimizer constructor given a name it does
-not take fails where the file calls it (``LSTM(64, batch_size=1)``, Keras 2's habit:
-``Unrecognized keyword arguments passed to LSTM``; ``SGD(lr=0.01)``; a misspelt
-``retrun_sequences=True``). Keras 2 took some of these, so code read as Keras 2 is not
-checked; the table is Keras 3's (``keywords``)."""
+"""Names Keras 3 refuses. A layer class it does not have (``layers.Densse``), or a keyword
+argument a layer or optimizer constructor does not take, fails where the file calls it:
+``LSTM(64, batch_size=1)``, Keras 2's habit (``Unrecognized keyword arguments passed to
+LSTM``); ``SGD(lr=0.01)``; a misspelt ``retrun_sequences=True``. Keras 2 took some of
+these, so code read as Keras 2 is not checked; the table is Keras 3's (``keywords``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import ast
 import difflib
 from typing import TYPE_CHECKING, Any
 
+from ...diagnostics import did_you_mean
 from .keywords import LAYERS, OPTIMIZERS
+from .values import Module, Unknown
 
 if TYPE_CHECKING:
     from .interpreter import Interpreter
@@ -94,3 +96,11 @@ def _keyword(node: ast.AST, name: str) -> ast.AST:
         if keyword.arg == name:
             return keyword
     return node
+
+
+def no_such_layer(interp: Interpreter, func: Module, name: str, node: ast.AST) -> Unknown:
+    """``layers.Densse(3)``: Keras 3 has no such layer, and the file fails there."""
+    guess = did_you_mean(name, sorted(LAYERS))
+    interp.note("SC401", f"module '{'.'.join(func.path[:-1])}' has no attribute '{name}'", node,
+                hint=f"did you mean {guess!r}?" if guess else "Keras 3's layers are listed in docs/layers.md")
+    return Unknown(why=f"a layer the reader cannot know ({name})")
