@@ -133,6 +133,9 @@ EXAMPLES: dict[str, Example] = {
     "SC604": Example("import keras\nfrom keras import layers\n\nvocab_size = len(tokenizer.word_index) + 1\n"
                      "model = keras.Sequential([keras.Input((20,)), layers.Embedding(vocab_size, 64)])\n",
                      "model.py", lang="python"),
+    "SC605": Example("import keras\nfrom keras import layers\n\ninputs = keras.Input((8, 4))\n"
+                     "width = inputs.get_shape().as_list()[-1]\n"
+                     "model = keras.Model(inputs, layers.Dense(width)(inputs))\n", "model.py", lang="python"),
     "SC603": Example("def deeper(n):\n    return deeper(n + 1)\n\n\ndeeper(0)\n", "model.py", lang="python"),
     "SC501": Example("inputs: {x: [?, t, 8]}\nlayers:\n  - {type: GRU, units: 4, reset_after: false}\n",
                      args=("--layout", "pytorch")),

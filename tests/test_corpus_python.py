@@ -37,11 +37,6 @@ KNOWN_GAPS: dict[str, str] = {
         "Capsule is a Layer subclass the file defines; Keras raises inside its call() (line 178)",
     'tf_keras-2.21.0/applications/resnet_v2':
         "the builders are in resnet.py, another module the reader never reads",
-    'keras-unet-0.1.2/custom_unet_attention@tf.keras':
-        "Keras raises at line 78 (KerasTensor.get_shape); the reader stops earlier, at filters "
-        "computed from K.int_shape of a tensor in a helper",
-    'keras-unet-0.1.2/custom_unet_attention@keras3':
-        "as custom_unet_attention@tf.keras",
     'keras-tcn-3.5.7/compiled_tcn':
         "TCN is a Layer subclass the file defines (SC601)",
     'keras-tcn-3.5.7/compiled_tcn@keras3':

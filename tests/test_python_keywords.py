@@ -79,3 +79,18 @@ def test_a_layer_class_keras_does_not_have_is_said_at_its_call(tmp_path):
     (error,) = report.errors
     assert (error.code, error.message, error.hint) == ("SC401", str(raised.value), "did you mean 'Dense'?")
     assert (error.location.line, error.location.column) == (3, 46)  # at `layers.Densse(3)`
+
+
+def test_get_shape_is_tf_kerass_and_not_keras_3s(tmp_path):
+    source = ("inputs = keras.Input((8, 4))\nwidth = inputs.get_shape().as_list()[-1]\n"
+              "model = keras.Model(inputs, layers.Dense(width * 2)(inputs))\n")
+    new, old = tmp_path / "new.py", tmp_path / "old.py"
+    new.write_text("import keras\nfrom keras import layers\n" + source)
+    old.write_text("import tf_keras as keras\nfrom tf_keras import layers\n" + source)
+    with pytest.raises(AttributeError) as raised:
+        exec(compile(new.read_text(), str(new), "exec"), {})  # noqa: S102 -- the oracle
+    (report,) = api.analyze_python(str(new))
+    (error,) = report.errors
+    assert (error.code, error.message, error.location.line) == ("SC605", str(raised.value), 4)
+    (report,) = api.analyze_python(str(old))
+    assert report.ok and report.layers["dense"].output_shapes == ((None, 8, 8),)

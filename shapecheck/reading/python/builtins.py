@@ -1,9 +1,11 @@
-"""Python's builtins the reader evaluates (``len``, ``range``, ``zip``...), on the values
-it knows; on anything else they give an unknown value."""
+"""Python's builtins the reader evaluates (``len``, ``range``, ``zip``...), and the pure
+functions of ``math`` and ``copy``, on the values it knows; on anything else they give an
+unknown value."""
 
 from __future__ import annotations
 
 import ast
+import math
 from typing import TYPE_CHECKING, Any
 
 from .arrays import Array
@@ -134,3 +136,38 @@ BUILTINS: dict[str, Builtin] = {
         "reversed": _seq(lambda a: list(reversed(a))),
     }.items()
 }
+
+
+# Pure functions of the standard library that model code sizes its layers with; each
+# is bounded on any argument (no factorial, no pow of unbounded size).
+_MATH = {name: getattr(math, name) for name in (
+    "ceil", "floor", "trunc", "sqrt", "isqrt", "gcd", "log", "log2", "log10", "exp", "fabs")}
+
+
+def _plain_copy(value: Any, levels: int) -> Any:
+    """``copy.copy`` (one level) or ``copy.deepcopy`` (32) of the containers the reader
+    builds: lists, tuples and dicts are new, what they hold (tensors, layers, numbers) is
+    shared, as nothing mutates it."""
+    if levels <= 0:
+        return value
+    if isinstance(value, list):
+        return [_plain_copy(v, levels - 1) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_plain_copy(v, levels - 1) for v in value)
+    if isinstance(value, dict):
+        return {k: _plain_copy(v, levels - 1) for k, v in value.items()}
+    return value
+
+
+def stdlib(path: tuple[str, ...], args: list[Any], dotted: str) -> Any:
+    if path[0] == "copy" and path[1] in ("copy", "deepcopy") and len(args) == 1:
+        return _plain_copy(args[0], 32 if path[1] == "deepcopy" else 1)
+    fn = _MATH.get(path[1])
+    if fn is not None and args and all(
+        isinstance(a, (int, float)) and not isinstance(a, bool) and abs(a) < 1e300 for a in args
+    ):
+        try:
+            return fn(*args)
+        except (ValueError, TypeError, OverflowError):
+            return Unknown(why=f"{dotted} of {args}")
+    return Unknown(why=f"{dotted} is not followed")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...rules.keras_names import snake_case
 from . import arrays
-from .builtins import Builtin
+from .builtins import Builtin, stdlib
 from .graph import Layer, Model, Tensor
 from .keras_api import (
     DROP,
@@ -38,7 +38,7 @@ from .keras_api import (
     tensors_of,
 )
 from .keras_helpers import KERAS_HELPERS
-from .keras_keywords import no_such_layer, refuse_optimizer
+from .keras_keywords import no_such_layer, no_tensor_method, refuse_optimizer
 from .limits import MAX_ITEMS, safe_str_method
 from .signatures import OPS
 from .values import ClassDef, Method, Module, Multi, Partial, Unknown, known
@@ -166,42 +166,7 @@ def call_module(
     if func.path[:1] == ("numpy",):
         return _numpy(last(func.path), args, kwargs)
     if len(func.path) == 2 and func.path[0] in ("math", "copy") and not kwargs:
-        return _stdlib(func.path, args, dotted)
-    return Unknown(why=f"{dotted} is not followed")
-
-
-# Pure functions of the standard library that model code sizes its layers with; each
-# is bounded on any argument (no factorial, no pow of unbounded size).
-_MATH = {name: getattr(math, name) for name in (
-    "ceil", "floor", "trunc", "sqrt", "isqrt", "gcd", "log", "log2", "log10", "exp", "fabs")}
-
-
-def _plain_copy(value: Any, levels: int) -> Any:
-    """``copy.copy`` (one level) or ``copy.deepcopy`` (32) of the containers the reader
-    builds: lists, tuples and dicts are new, what they hold (tensors, layers, numbers) is
-    shared, as nothing mutates it."""
-    if levels <= 0:
-        return value
-    if isinstance(value, list):
-        return [_plain_copy(v, levels - 1) for v in value]
-    if isinstance(value, tuple):
-        return tuple(_plain_copy(v, levels - 1) for v in value)
-    if isinstance(value, dict):
-        return {k: _plain_copy(v, levels - 1) for k, v in value.items()}
-    return value
-
-
-def _stdlib(path: tuple[str, ...], args: list[Any], dotted: str) -> Any:
-    if path[0] == "copy" and path[1] in ("copy", "deepcopy") and len(args) == 1:
-        return _plain_copy(args[0], 32 if path[1] == "deepcopy" else 1)
-    fn = _MATH.get(path[1])
-    if fn is not None and args and all(
-        isinstance(a, (int, float)) and not isinstance(a, bool) and abs(a) < 1e300 for a in args
-    ):
-        try:
-            return fn(*args)
-        except (ValueError, TypeError, OverflowError):
-            return Unknown(why=f"{dotted} of {args}")
+        return stdlib(func.path, args, dotted)
     return Unknown(why=f"{dotted} is not followed")
 
 
@@ -297,6 +262,9 @@ def call_method(
     owner, name = method.owner, method.name
     if isinstance(owner, arrays.Array):
         return arrays.method(owner, name, args, kwargs)
+    if isinstance(owner, Tensor) and name == "get_shape":  # tf_keras's, a TensorShape
+        shape = shape_of(interp, owner)
+        return list(shape) if isinstance(shape, tuple) else shape
     if isinstance(owner, Model):
         if name == "add" and args:
             add_to_sequential(interp, owner, args[0], node)
@@ -327,7 +295,7 @@ def call_method(
             return None
         if name == "index" and args and args[0] in owner:
             return owner.index(args[0])
-        if name == "copy":
+        if name in ("copy", "as_list"):  # as_list: a TensorShape's
             return list(owner)
     if isinstance(owner, dict):
         if name == "get" and args:
@@ -467,6 +435,9 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
     if isinstance(owner, Tensor):
         if name == "shape":
             return shape_of(interp, owner)
+        if name == "get_shape":  # tf_keras's tensors have it, Keras 3's do not
+            keras2 = interp.graph.dialect == "keras2"
+            return Method(owner, name) if keras2 else no_tensor_method(interp, name, node)
         return Unknown(why=f"tensor.{name}")
     if isinstance(owner, Model):
         if name in ("output", "outputs", "input", "inputs"):

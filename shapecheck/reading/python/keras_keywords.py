@@ -104,3 +104,11 @@ def no_such_layer(interp: Interpreter, func: Module, name: str, node: ast.AST) -
     interp.note("SC401", f"module '{'.'.join(func.path[:-1])}' has no attribute '{name}'", node,
                 hint=f"did you mean {guess!r}?" if guess else "Keras 3's layers are listed in docs/layers.md")
     return Unknown(why=f"a layer the reader cannot know ({name})")
+
+
+def no_tensor_method(interp: Interpreter, name: str, node: ast.AST) -> Unknown:
+    """``x.get_shape()``: TensorFlow's, which a Keras 3 tensor does not have."""
+    interp.note("SC605", f"'KerasTensor' object has no attribute {name!r}", node,
+                hint="Keras 3's tensors give their shape as x.shape (or keras.ops.shape(x)); "
+                "get_shape() was TensorFlow's")
+    return Unknown(why=f"a tensor method the reader cannot know ({name})")
