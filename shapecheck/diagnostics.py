@@ -176,7 +176,9 @@ CATALOGUE: dict[str, Code] = {
         Code("SC409", _E, "invalid custom layer rule", "A declared custom-layer rule (`custom_layers:`) "
              "is malformed, or would replace a Keras layer's own rule."),
         Code("SC410", _W, "code layer with a declared shape", "A Lambda's function is never run; "
-             "its `output_shape`, given as data, is taken as its output (as Keras does)."),
+             "its `output_shape`, given as data, is taken as its output (as Keras does). In Python "
+             "source, the reader follows the file's own `output_shape` function, or else the Lambda's "
+             "function, as Keras infers the shape, and takes what that gives."),
         Code("SC411", _W, "output shape taken from the file", "shapecheck has no rule for this Keras "
              "operation or layer, and the file records its output shape (Keras 3 writes every tensor's "
              "shape where it is consumed; tf.keras a layer's input shape in its build_config): that "

@@ -157,10 +157,13 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
         _check_sizes(cfg)
         declared = _lambda_output(cfg, inputs)
         if declared is not None:
-            diags.append(make(LAMBDA_CODE, "a Lambda layer runs code the model names; shapecheck "
-                              f"never runs it, and takes its output_shape as given: "
+            followed = cfg.args.get("output_shape_from")
+            taken = f"followed {followed} as Keras would, without running it" if isinstance(followed, str) \
+                else "never runs it, and takes its output_shape as given"
+            diags.append(make(LAMBDA_CODE, f"a Lambda layer runs code the model names; shapecheck {taken}: "
                               f"{', '.join(fmt_shape(s) for s in declared)}", cfg.where("type"), name,
-                              hint="Keras trusts output_shape too; check it against the function"))
+                              hint="Keras trusts output_shape too; check it against the function"
+                              if not isinstance(followed, str) else None))
             return LayerReport(name, cfg.type, inputs, declared, (), 0, 0, layer.where,
                                ("the Lambda's output_shape, with the batch axis of its input",),
                                config=cfg)

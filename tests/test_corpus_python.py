@@ -24,10 +24,6 @@ EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
 MANIFEST = oracle.load_manifest()
 
 KNOWN_GAPS: dict[str, str] = {
-    'keras-2.3.1/mnist_siamese':
-        "a Lambda layer without output_shape (euclidean_distance): its output is unknown (SC408)",
-    'keras-2.3.1/mnist_siamese@keras3':
-        "a Lambda layer without output_shape (euclidean_distance): its output is unknown (SC408)",
     'keras-2.3.1/variational_autoencoder':
         "vae.add_loss(expression): tf.keras adds the expression's ops as TFOpLambda layers and an "
         "AddLoss layer to the model; the reader does not follow add_loss",

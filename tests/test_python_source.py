@@ -144,6 +144,22 @@ PROGRAMS = {
         x = layers.Dense(3, name=head + "_head")(x)
         x = layers.Dense(3)(x)
         model = keras.Model(inp, x, name=f"net_{alpha:0.2f}_{8!r}")""",
+    "lambdas": """
+        def dist_shape(shapes):
+            a, b = shapes
+            return (a[0], 1)
+
+        def dist(v, scale=1.0):
+            x, y = v
+            return keras.ops.sqrt(keras.ops.sum(keras.ops.square(x - y), axis=1, keepdims=True)) * scale
+
+        a, b = keras.Input((8,)), keras.Input((8,))
+        d1 = layers.Lambda(dist, output_shape=dist_shape)([a, b])
+        d2 = layers.Lambda(dist, arguments={"scale": 2.0})([a, b])
+        d3 = layers.Lambda(lambda t: t[:, :4] * 2)(a)
+        d4 = layers.Lambda(lambda t: keras.ops.expand_dims(t, -1))(a)
+        out = layers.Dense(3)(layers.Concatenate()([d1, d2, d3, layers.Flatten()(d4)]))
+        model = keras.Model([a, b], out)""",
     "nested_model": """
         inner = keras.Sequential([keras.Input((4,)), layers.Dense(3)], name="inner")
         inp = keras.Input((4,))

@@ -61,6 +61,9 @@ class Layer:
     loc: Location
     nested: dict[str, Layer] = field(default_factory=dict)
     calls: int = 0
+    # A Lambda's code, by argument (function, output_shape, arguments): what the reader
+    # may follow, without running it, for the output shape Keras would infer.
+    code: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(eq=False)

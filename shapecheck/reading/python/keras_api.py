@@ -208,6 +208,7 @@ def make_layer(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
     nested: dict[str, Layer] = {}
     values: dict[str, Any] = {}
     rule = None
+    code: dict[str, Any] = {}
     unnamed: list[str] = []  # size arguments from data the file does not name
     for key, value in params.items():
         if isinstance(value, Layer):
@@ -217,6 +218,10 @@ def make_layer(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
             nested[key] = model_layer(interp, value)
             continue
         if key in ("name",):
+            continue
+        if cls == "Lambda" and (key == "arguments" or key in ("function", "output_shape")
+                                and not known(value)):
+            code[key] = value  # followed at its call (follow_lambda)
             continue
         if isinstance(value, (Unknown, NamedSize)):
             rule = rule or _rule(cls)
@@ -238,7 +243,7 @@ def make_layer(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
     name = name if isinstance(name, str) else interp.graph.names.layer(cls)
     for key in unnamed:  # named after the layer and argument: dense_units
         values[key] = named_size(interp, key, f"{name}_{key}" if name.isidentifier() else key, node)
-    return Layer(cls, values, name, interp.loc(node), nested)
+    return Layer(cls, values, name, interp.loc(node), nested, code=code)
 
 
 def model_layer(interp: Interpreter, model: Model) -> Layer:

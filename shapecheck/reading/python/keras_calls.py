@@ -39,6 +39,7 @@ from .keras_api import (
 )
 from .keras_helpers import KERAS_HELPERS
 from .keras_keywords import no_such_layer, no_tensor_method, refuse_optimizer
+from .lambdas import follow_lambda
 from .limits import MAX_ITEMS, safe_str_method
 from .signatures import OPS
 from .values import ClassDef, Method, Module, Multi, Partial, Unknown, known
@@ -229,6 +230,8 @@ def call_layer(
                 )
         elif key in ("return_attention_scores", "use_causal_mask") and isinstance(value, bool):
             values[key] = value
+    if layer.code and args:
+        follow_lambda(interp, layer, args[0], node)
     n = interp.graph.node(layer, inputs, interp.loc(node), call_kw, values)
     count = output_count(layer, values)
     if count > 1:

@@ -1,0 +1,57 @@
+"""A Lambda's output shape, as Keras infers it, without running the Lambda: Keras calls
+its ``output_shape`` function on the input shapes, or else its function on symbolic
+tensors. The reader does the same by abstract interpretation: the file's function is
+walked with shapes (or the reader's tensors) for arguments, as any function of the file
+is; nothing is executed. What it gives becomes the Lambda's ``output_shape`` as data (the
+engine says so, SC410); a function the reader cannot follow leaves the Lambda unknown."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Any
+
+from .graph import Layer, Tensor
+from .keras_api import shape_of, tensors_of
+from .values import Function, Partial
+
+if TYPE_CHECKING:
+    from .interpreter import Interpreter
+
+
+def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST) -> None:
+    """Give ``layer`` (a Lambda called on ``given``, a tensor or a list of them) the
+    output shape its code computes, when the reader can follow that code."""
+    if "output_shape" in layer.args or not isinstance(layer.code, dict):
+        return  # given as data, or followed at an earlier call
+    tensors = tensors_of(given) or []
+    shape_fn, fn = layer.code.get("output_shape"), layer.code.get("function")
+    state = (len(interp.found), dict(interp.graph.names.counts), len(interp.graph.nodes))
+    try:
+        if isinstance(shape_fn, (Function, Partial)):
+            shapes = [shape_of(interp, t) for t in tensors]
+            if not all(isinstance(s, tuple) for s in shapes) or not shapes:
+                return
+            out = interp.call(shape_fn, [shapes[0] if isinstance(given, Tensor) else shapes], {}, node)
+            what = f"its output_shape function {_name(shape_fn)}"
+        elif isinstance(fn, (Function, Partial)):
+            arguments = layer.code.get("arguments")
+            result = interp.call(fn, [given], dict(arguments) if isinstance(arguments, dict) else {}, node)
+            out = shape_of(interp, result) if isinstance(result, Tensor) else None
+            what = f"its function {_name(fn)}"
+        else:
+            return
+    finally:
+        # following leaves no trace: no finding, no auto-name taken, no node in the graph
+        del interp.found[state[0]:]
+        interp.graph.names.counts = state[1]
+        del interp.graph.nodes[state[2]:]
+    if isinstance(out, (tuple, list)) and out and all(
+            d is None or isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in out):
+        layer.args["output_shape"] = list(out[1:])
+        layer.args["output_shape_from"] = what
+
+
+def _name(fn: Any) -> str:
+    if isinstance(fn, Partial):
+        return f"partial({_name(fn.func)})"
+    return fn.name if fn.name != "<lambda>" else "(a lambda)"
