@@ -376,6 +376,36 @@ def test_a_helper_that_never_ends_on_unknown_values_leaves_no_trace(helper, tmp_
     assert report.ok and not report.diagnostics and report.total_params == 10
 
 
+TRAINING_LOOP = """
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(2)])
+    history = []
+    for epoch in range(100):
+        for step in range(50):
+            loss = 0.5 * step + epoch
+            history.append(loss)
+    width = 3
+    for i in range(40):
+        width = width + 1
+    head = keras.Sequential([keras.Input((2,)), layers.Dense(width)])
+"""
+
+
+def test_a_long_loop_that_builds_nothing_is_left_and_what_it_sets_is_unknown(tmp_path):
+    import ast
+
+    from shapecheck.reading.python.interpreter import Interpreter
+
+    interp = Interpreter("train.py", "keras3")
+    interp.run(ast.parse(PRELUDE + textwrap.dedent(TRAINING_LOOP)))
+    assert interp.steps < 500  # 5,000 iterations not followed
+    path = tmp_path / "train_loop.py"
+    path.write_text(PRELUDE + textwrap.dedent(TRAINING_LOOP))
+    model, head = api.analyze_python(str(path))
+    assert model.ok and head.ok
+    # `width` was set in a loop the reader left: a named size, never a guess
+    assert str(head.layers["dense_1"].output_shapes[0]) == "(None, width)"
+
+
 def test_subclassed_models_are_declined(tmp_path):
     path = tmp_path / "sub.py"
     path.write_text(PRELUDE + "class Tagger(keras.Model):\n    def call(self, x):\n        return x\n"

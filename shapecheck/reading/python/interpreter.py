@@ -25,7 +25,16 @@ from .arrays import Array
 from .builtins import BUILTINS
 from .graph import Graph, Layer, Model, Tensor
 from .keras_api import is_tensor, keras_base, output
-from .limits import MAX_DEPTH, MAX_INT_BITS, MAX_ITEMS, MAX_STEPS, OutOfBudget, safe_format
+from .limits import (
+    IDLE_ITERATIONS,
+    LONG_LOOP,
+    MAX_DEPTH,
+    MAX_INT_BITS,
+    MAX_ITEMS,
+    MAX_STEPS,
+    OutOfBudget,
+    safe_format,
+)
 from .values import ClassDef, Function, Method, Module, Multi, Partial, Unknown, known
 
 
@@ -133,6 +142,7 @@ class Interpreter:
         # the values from data kept as named sizes (SC604 says so once per name)
         self.named_sizes: set[str] = set()
         self.called: set[int] = set()  # the functions called, by id
+        self.made = 0  # layer objects made so far (a loop that makes none is idle)
 
     # --- bookkeeping -------------------------------------------------------------------
     def loc(self, node: ast.AST) -> Location:
@@ -348,8 +358,12 @@ class Interpreter:
                 hint="loop over a literal, a range or a list the file builds",
             )
             return
+        start = self.progress()
         try:
-            for item in items:
+            for i, item in enumerate(items):
+                if i >= IDLE_ITERATIONS and len(items) > LONG_LOOP and self.progress() == start:
+                    self.leave_loop(node, scope)
+                    break
                 self.tick(node)
                 self.assign(node.target, item, scope)
                 try:
@@ -361,9 +375,27 @@ class Interpreter:
         except _Break:
             pass
 
+    def progress(self) -> tuple[int, int, int]:
+        """What the file has built of Keras's so far: calls, models, layer objects."""
+        return len(self.graph.nodes), len(self.graph.models), self.made
+
+    def leave_loop(self, node: ast.For | ast.While, scope: Scope) -> None:
+        """Stop following a long loop that builds nothing (LONG_LOOP): each name it
+        assigns is unknown from here, as the reader did not see its last value."""
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                scope.set(n.id, Unknown(n.id, "set in a long loop the reader left, as it built nothing"))
+
     def s_While(self, node: ast.While, scope: Scope) -> None:
+        start, rounds = self.progress(), 0
         try:
             while True:
+                rounds += 1
+                if rounds > LONG_LOOP and self.progress() == start:
+                    self.leave_loop(node, scope)
+                    self.note("SC602", f"this loop ran {LONG_LOOP} rounds building nothing of Keras's; "
+                              "the reader left it, and what it assigns is unknown", node)
+                    return
                 self.tick(node)
                 cond = self.truth(self.expr(node.test, scope))
                 if cond is None:

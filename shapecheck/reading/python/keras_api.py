@@ -243,6 +243,7 @@ def make_layer(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
     name = name if isinstance(name, str) else interp.graph.names.layer(cls)
     for key in unnamed:  # named after the layer and argument: dense_units
         values[key] = named_size(interp, key, f"{name}_{key}" if name.isidentifier() else key, node)
+    interp.made += 1
     return Layer(cls, values, name, interp.loc(node), nested, code=code)
 
 

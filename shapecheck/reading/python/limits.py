@@ -11,6 +11,11 @@ from typing import Any
 MAX_STEPS = 2_000_000  # expressions and statements evaluated, in all
 MAX_DEPTH = 60  # nested calls of the file's functions
 MAX_ITEMS = 100_000  # elements of a list, a range, a string
+# A loop longer than this whose first IDLE_ITERATIONS build nothing of Keras's (a training
+# loop over epochs and batches) is left there, what it assigns unknown: following it to
+# the end costs the editor its keystroke, and a model is built before it or after it.
+LONG_LOOP = 16
+IDLE_ITERATIONS = 2
 MAX_INT_BITS = 256
 
 
