@@ -283,6 +283,22 @@ MNIST_FROM_DATA = (PRELUDE + "(x_train, y_train), (x_test, y_test) = load_my_dat
                    "                          layers.Dense(len(set(y_train)))])\n")
 
 
+def test_len_of_data_is_one_named_size_wherever_it_is_used(tmp_path, monkeypatch):
+    body = ("model = keras.Sequential()\n"
+            "model.add(layers.LSTM(16, input_shape=(40, len(chars))))\n"
+            "model.add(layers.Dense(len(chars), activation='softmax'))\n")
+    path = tmp_path / "textgen.py"
+    path.write_text(PRELUDE + "chars = sorted(list(set(text)))\n" + body)
+    (report,) = api.analyze_python(str(path))
+    assert report.ok and str(report.layers["dense"].output_shapes[0]) == "(None, len_chars)"
+    expected = _keras_facts(PRELUDE + "chars = list('abcdefghijklm')\n" + body, monkeypatch)
+    values = {"len_chars": 13}
+    assert {l.name: ([tuple(_at(d, values) for d in s) for s in l.output_shapes], _at(l.params, values))
+            for l in report.layers.values() if l.type != "InputLayer"} == expected["layers"]
+    (bound,) = api.analyze_python(str(path), dims=values)
+    assert bound.total_params == expected["total"]
+
+
 def test_a_datas_shape_is_bound_by_its_dotted_name(tmp_path, capsys):
     from shapecheck.cli import main
 

@@ -43,7 +43,10 @@ def _len(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast
     if args and isinstance(args[0], Array) and args[0].shape:
         return args[0].shape[0]
     if args and isinstance(args[0], Unknown) and args[0].name:
-        return Unknown(None, f"len({args[0].name})")
+        # len(chars), used as a size twice, is one named size both times: len_chars
+        # (assigned, `n = len(chars)`, it takes the variable's name instead)
+        name = f"len_{args[0].name}".replace(".", "_")
+        return Unknown(name, f"len({args[0].name})", derived=True)
     return Unknown(why="len() of an unknown value")
 
 

@@ -264,7 +264,7 @@ class Interpreter:
 
     def assign(self, target: ast.expr, value: Any, scope: Scope) -> None:
         if isinstance(target, ast.Name):
-            if isinstance(value, Unknown) and value.name is None:
+            if isinstance(value, Unknown) and (value.name is None or value.derived):
                 value = Unknown(target.id, value.why)  # data the file names: a named size
             bound = self.bindings.get(target.id, _MISSING)
             if isinstance(value, Unknown) and bound is not _MISSING:

@@ -125,9 +125,13 @@ def plain(interp: Interpreter, value: Any, key: str, node: ast.AST) -> Any:
             return named_size(interp, key, name, node)
     if isinstance(value, (list, tuple)):
         items = [plain(interp, v, key, node) for v in value]
+        if any(i is UNKNOWN for i in items):  # an unknown inside: the whole value is
+            return UNKNOWN
         return DROP if any(i is DROP for i in items) else items
     if isinstance(value, dict):
         out = {str(k): plain(interp, v, key, node) for k, v in value.items()}
+        if any(v is UNKNOWN for v in out.values()):
+            return UNKNOWN
         return DROP if any(v is DROP for v in out.values()) else out
     if isinstance(value, Module):
         name = last(value.path)

@@ -20,6 +20,9 @@ class Unknown:
     # the named value it is a part of (``x_train.shape`` for ``x_train.shape[1:]``): what
     # ``--dim`` binds to know it
     part_of: str | None = None
+    # ``name`` made by the reader (``len_chars`` for ``len(chars)``): assigned, the value
+    # takes the variable's name
+    derived: bool = False
 
 
 @dataclass(frozen=True)
