@@ -448,6 +448,13 @@ HOSTILE = {
                      "v = '%*d' % (10**9, 1)\n",
     "replace_join": "s = 'a' * 100000\nt = s.replace('a', s)\nu = '-'.join([s] * 100000)\n",
     "shared_lists": "x = [[1] * 100000] * 100000\ny = sum(x, [])\nz = str(x)\nw = f'{x}'\nv = x + [1]\n",
+    # code the reader follows on its own: a Lambda's function and output_shape function,
+    # a builder nobody calls
+    "lambda_code": "def f(x):\n    return f(x)\ndef g(s):\n    while True:\n        s = [s, s]\n"
+                   "a = keras.Input((4,))\nmodel = keras.Model(a, [layers.Lambda(f)(a),\n"
+                   "    layers.Lambda(lambda t: t, output_shape=g)(a)])\n",
+    "uncalled_builders": "def build(n=10**10**10):\n    return n\ndef spin():\n    while True:\n"
+                         "        pass\ndef deep(k=0):\n    return deep(k + 1)\n",
 }
 
 

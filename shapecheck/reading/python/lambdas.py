@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .graph import Layer, Tensor
 from .keras_api import shape_of, tensors_of
+from .limits import MAX_STEPS, OutOfBudget
 from .values import Function, Partial
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST) 
     tensors = tensors_of(given) or []
     shape_fn, fn = layer.code.get("output_shape"), layer.code.get("function")
     state = (len(interp.found), dict(interp.graph.names.counts), len(interp.graph.nodes))
+    out = None
     try:
         if isinstance(shape_fn, (Function, Partial)):
             shapes = [shape_of(interp, t) for t in tensors]
@@ -40,6 +42,10 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST) 
             what = f"its function {_name(fn)}"
         else:
             return
+    except OutOfBudget:
+        if interp.steps > MAX_STEPS:
+            raise  # the file's budget is spent: the reader stops
+        # a recursion that does not end: Keras would not end either; the Lambda stays unknown
     finally:
         # following leaves no trace: no finding, no auto-name taken, no node in the graph
         del interp.found[state[0]:]
