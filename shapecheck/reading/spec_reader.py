@@ -511,10 +511,14 @@ class _Reader:
             and k not in lists
         }
         for k, v in args.items():
-            # a size argument written as a name (`units: n_classes`): --dim binds it
+            # a size argument written as a name (`units: n_classes`, `target_shape: [t, 4]`):
+            # --dim binds it
             if isinstance(v, str) and v in self.bindings:
                 args[k] = self.bindings[v]
                 self.names_seen.add(v)
+            elif isinstance(v, list) and any(isinstance(d, str) and d in self.bindings for d in v):
+                args[k] = [self.bindings.get(d, d) if isinstance(d, str) else d for d in v]
+                self.names_seen.update(d for d in v if isinstance(d, str) and d in self.bindings)
         arg_locs = _EntryLocations(entry, where)
         value_locs = _EntryLocations(entry, value_where)
         return LayerConfig(name, type_name, args, where(entry, default=loc), arg_locs, nested,

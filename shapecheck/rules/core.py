@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..diagnostics import Finding
-from ..dims import compare, exact_div, fmt, fmt_shape, product
+from ..dims import NamedSize, compare, exact_div, fmt, fmt_shape, product
 from .checks import input_dim_axis, need_rank
 from .registry import (
     Arg,
@@ -23,6 +23,7 @@ from .registry import (
     choice_arg,
     float_arg,
     int_arg,
+    named_size,
     opt_int_arg,
     rule,
 )
@@ -106,13 +107,17 @@ def flatten(call: LayerCall) -> Output:
     return Output(((shape[0], product(shape[1:])),))
 
 
-def _target_shape(v: Any) -> tuple[int, ...]:
+def _target_shape(v: Any) -> tuple[Any, ...]:
     if isinstance(v, str) or not isinstance(v, (list, tuple)):
         raise ValueError(f"expected a list of sizes such as [4, -1], got {v!r}")
+    # a size's name (x.shape[1] of a named size, in Python source) is that named size
+    v = [named_size(d) or d for d in v]
     for d in v:
+        if d.__class__ is NamedSize:
+            continue
         if isinstance(d, bool) or not isinstance(d, int) or (d < 1 and d != -1):
-            raise ValueError(f"sizes must be positive integers or -1, got {d!r} in {list(v)}")
-    if list(v).count(-1) > 1:
+            raise ValueError(f"sizes must be positive integers, names or -1, got {d!r} in {list(v)}")
+    if sum(1 for d in v if isinstance(d, int) and d == -1) > 1:
         raise ValueError(f"there must be at most one -1, got {list(v)}")
     return tuple(v)
 

@@ -136,7 +136,7 @@ def int_arg(name: str, default: Any = REQUIRED, min: int = 1, doc: str = "",
             symbolic: bool = False) -> Arg:
     def check(v: Any) -> Dim:
         if symbolic and min >= 1:
-            named = _named_size(v)
+            named = named_size(v)
             if named is not None:
                 return named
         if not _is_int(v):
@@ -149,7 +149,7 @@ def int_arg(name: str, default: Any = REQUIRED, min: int = 1, doc: str = "",
                symbolic)
 
 
-def _named_size(v: Any) -> NamedSize | None:
+def named_size(v: Any) -> NamedSize | None:
     """A size's name as an argument: positive, as every named size is (so ``min`` holds)."""
     if v.__class__ is NamedSize:
         return v
