@@ -149,6 +149,13 @@ def plain(interp: Interpreter, value: Any, key: str, node: ast.AST) -> Any:
             hint=f"bind it with --dim {value.name}=VALUE" if value.name else None,
         )
         return UNKNOWN
+    if value.__class__ is NamedSize:
+        return value.name  # a tensor's named size (x.shape[1]): the rule says if it takes one
+    if hasattr(value, "free_symbols") and not _NO_SHAPE.search(key):  # x.shape[-1] // 2 of a named size
+        interp.note("SC602", f"{key}={value}: a size computed from named sizes; this argument "
+                    "takes a number or a size's name, so the layer is not checked", node,
+                    hint="bind the names it depends on with --dim NAME=VALUE")
+        return UNKNOWN
     return DROP
 
 
