@@ -110,6 +110,7 @@ class _Converter:
         self.may_name_code = text is None or bool(_NAMES_CODE.search(text))
         self.offsets: dict[str, int] = {}
         self.recorded: dict[tuple[Any, int, int], tuple[list, str]] = {}
+        self.recorded_by_call: dict[tuple[Any, int], dict[int, tuple[list, str]]] = {}
         self.keras1: bool | None = None
         self.model_counts: dict[str, int] = {}
         self.path = path
@@ -156,16 +157,20 @@ class _Converter:
     def functional(self, model: dict) -> LocDict:
         # A nested model is converted in the middle of its parent: its offsets and
         # recorded shapes are its own, and the parent's come back after it.
-        outer = self.offsets, self.recorded
+        outer = self.offsets, self.recorded, self.recorded_by_call
         try:
             return self._functional(model)
         finally:
-            self.offsets, self.recorded = outer
+            self.offsets, self.recorded, self.recorded_by_call = outer
 
     def _functional(self, model: dict) -> LocDict:
         config = model["config"]
         self.offsets = node_offsets(config)
         self.recorded = recorded_shapes(config, self.offsets)
+        # By layer call, once: looked up per layer, a scan of every record was quadratic.
+        self.recorded_by_call = {}
+        for (n, c, i), rec in self.recorded.items():
+            self.recorded_by_call.setdefault((n, c), {})[i] = rec
         spec = self._spec(model, config.get("name"))
         inputs, layers = _located_dict(config, "input_layers"), _located_list(config, "layers")
         calls: dict[str, int] = {}
@@ -223,8 +228,10 @@ class _Converter:
         return spec
 
     def attach_recorded(self, target: LocDict, name: Any, call: int) -> None:
-        found = {i: rec for (n, c, i), rec in self.recorded.items() if n == name and c == call} \
-            if self.recorded else {}
+        try:
+            found = self.recorded_by_call.get((name, call))
+        except TypeError:  # a name no record can have (a list, in a broken file)
+            return
         if not found or max(found) > 64:
             return
         target["recorded_shapes"] = [found[i][0] if i in found else None for i in range(max(found) + 1)]
