@@ -15,7 +15,21 @@ def document(reports: list[Report]) -> dict:
 
 
 def render(reports: list[Report]) -> str:
-    return dumps(document(reports))
+    return from_entries([file_entry(r) for r in reports])
+
+
+def file_entry(report: Report) -> str:
+    """One report's entry in ``files``, as ``render`` writes it (indented for its
+    place): made where the report is, so a pool's workers send text, not reports."""
+    return dumps(report.to_dict(), depth=2)
+
+
+def from_entries(entries: list[str]) -> str:
+    """The document of the reports whose ``file_entry`` these are: ``dumps(document(...))``."""
+    if not entries:
+        return dumps(document([]))
+    return (f'{{\n  "version": {VERSION},\n  "files": [\n    ' + ",\n    ".join(entries)
+            + "\n  ]\n}")
 
 
 class _Unusual(Exception):
@@ -37,13 +51,14 @@ def _float_text(x: float) -> str:
     return _float(x)
 
 
-def dumps(value: object) -> str:
+def dumps(value: object, depth: int = 0) -> str:
     """``json.dumps(value, indent=2)``, byte for byte, about three times faster: with
     ``indent`` the standard library falls back to its pure-Python encoder (a generator per
     container), which was two fifths of a JSON run on the 14 keras.applications. This
     writes the same text into one list (strings through the same C escaper); anything
     but plain dicts with string keys, lists, tuples, strings, ints, floats, booleans and
-    None goes to ``json.dumps`` whole, so the text never differs."""
+    None goes to ``json.dumps`` whole, so the text never differs. ``depth``: the text
+    for a value that many levels down in a document (its inner lines indented so)."""
     out: list[str] = []
     add = out.append
 
@@ -105,7 +120,8 @@ def dumps(value: object) -> str:
 
     try:
         if not scalar(value, type(value)):
-            container(value, "\n")
+            container(value, "\n" + "  " * depth)
     except (_Unusual, RecursionError):
-        return json.dumps(value, indent=2)
+        text = json.dumps(value, indent=2)
+        return text.replace("\n", "\n" + "  " * depth) if depth else text
     return "".join(out)
