@@ -18,6 +18,7 @@ from ..diagnostics import Diagnostic, Location, make
 from ..rules.keras_names import KERAS_LAYERS
 from .keras_nodes import (
     MODEL_CLASSES,
+    by_call,
     flat_node,
     hashable,
     history_list,
@@ -30,10 +31,9 @@ from .located import LocDict, LocList, value_where, where
 
 _KERAS_MODULES = ("keras", "tf_keras", "tensorflow")
 # In a config's JSON text, what ``foreign_objects`` could flag: a module outside Keras,
-# a serialized lambda or function, or an escape that could spell either. A text with
-# none of these has nothing to flag, and its layers are not walked.
-_NAMES_CODE = re.compile(r'"module"\s*:\s*"(?!' + "|".join(_KERAS_MODULES)
-                         + r')|"(?:__lambda__|function)"|\\u')
+# a serialized lambda or function, or an escape that could spell either (each looked for
+# on its own: as one regex's alternatives, 4x slower). A text with none is not walked.
+_FOREIGN_MODULE = re.compile(r'"module"\s*:\s*"(?!' + "|".join(_KERAS_MODULES) + ")")
 # Keras 1/2 class names for what Keras 3 calls otherwise.
 LEGACY_CLASSES = {
     "Convolution1D": "Conv1D", "Convolution2D": "Conv2D", "Convolution3D": "Conv3D",
@@ -107,10 +107,10 @@ def _is_keras2(model: dict) -> bool:
 
 class _Converter:
     def __init__(self, path: str | None, fmt: str, text: str | None = None) -> None:
-        self.may_name_code = text is None or bool(_NAMES_CODE.search(text))
+        self.may_name_code = text is None or "\\u" in text or '"__lambda__"' in text \
+            or '"function"' in text or _FOREIGN_MODULE.search(text) is not None
         self.offsets: dict[str, int] = {}
-        self.recorded: dict[tuple[Any, int, int], tuple[list, str]] = {}
-        self.recorded_by_call: dict[tuple[Any, int], dict[int, tuple[list, str]]] = {}
+        self.recorded: dict[tuple[Any, int], dict[int, tuple[list, str]]] = {}
         self.keras1: bool | None = None
         self.model_counts: dict[str, int] = {}
         self.path = path
@@ -157,20 +157,16 @@ class _Converter:
     def functional(self, model: dict) -> LocDict:
         # A nested model is converted in the middle of its parent: its offsets and
         # recorded shapes are its own, and the parent's come back after it.
-        outer = self.offsets, self.recorded, self.recorded_by_call
+        outer = self.offsets, self.recorded
         try:
             return self._functional(model)
         finally:
-            self.offsets, self.recorded, self.recorded_by_call = outer
+            self.offsets, self.recorded = outer
 
     def _functional(self, model: dict) -> LocDict:
         config = model["config"]
         self.offsets = node_offsets(config)
-        self.recorded = recorded_shapes(config, self.offsets)
-        # By layer call, once: looked up per layer, a scan of every record was quadratic.
-        self.recorded_by_call = {}
-        for (n, c, i), rec in self.recorded.items():
-            self.recorded_by_call.setdefault((n, c), {})[i] = rec
+        self.recorded = by_call(recorded_shapes(config, self.offsets))
         spec = self._spec(model, config.get("name"))
         inputs, layers = _located_dict(config, "input_layers"), _located_list(config, "layers")
         calls: dict[str, int] = {}
@@ -228,10 +224,7 @@ class _Converter:
         return spec
 
     def attach_recorded(self, target: LocDict, name: Any, call: int) -> None:
-        try:
-            found = self.recorded_by_call.get((name, call))
-        except TypeError:  # a name no record can have (a list, in a broken file)
-            return
+        found = self.recorded.get((name, call)) if isinstance(name, str) else None
         if not found or max(found) > 64:
             return
         target["recorded_shapes"] = [found[i][0] if i in found else None for i in range(max(found) + 1)]
