@@ -120,6 +120,10 @@ class _Reader:
         value, i = self.mapping(0, self.lines[0].indent)
         if i != len(self.lines):
             raise _NotPlain
+        # The document's locations outlive the reading (every mapping's are found from
+        # ``starts`` when asked for); its lines do not: an object a line, a tenth of
+        # what a large spec keeps in memory.
+        self.lines = []
         return value
 
     # -- block collections ---------------------------------------------------------
