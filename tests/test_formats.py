@@ -237,9 +237,18 @@ def test_a_pool_only_where_it_pays(tmp_path, monkeypatch):
     _many(tmp_path / "models", 30)
     many = files_to_check([str(tmp_path / "models")])
     monkeypatch.delenv("SHAPECHECK_JOBS", raising=False)
+    monkeypatch.delenv("PRE_COMMIT", raising=False)
     assert files.job_count(1, many) == 1 and files.job_count(None, many[:5]) == 1
     monkeypatch.setenv("SHAPECHECK_JOBS", "1")
     assert files.job_count(None, many) == 1
+    # Under pre-commit, whose batches run side by side already: one process a batch,
+    # unless asked for more.
+    monkeypatch.delenv("SHAPECHECK_JOBS")
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    assert files.job_count(None, many) == 1 and files.job_count(2, many) == 2
+    monkeypatch.delenv("PRE_COMMIT")
+    cores = len(os.sched_getaffinity(0))
+    assert files.job_count(None, many) == (min(cores, len(many)) if cores > 1 else 1)
     big = tmp_path / "big.json"  # one file: nothing to share; two big ones: worth a pool
     big.write_text(" " * files.MIN_BYTES)
     assert files.job_count(2, [str(big)]) == 1 and files.job_count(2, [str(big), str(big)]) == 2
