@@ -135,6 +135,119 @@ def small_spec(k: int) -> str:
     return f"model: small_{k}\n{head}layers:\n{''.join(body)}"
 
 
+# --- Python source ------------------------------------------------------------------
+
+#: A keras.io-sized example (about 100 lines: constants, a builder function with a loop of
+#: residual blocks, a second model that reuses it, summaries), written for the benchmark.
+EXAMPLE_PY = """\"\"\"Image classification from scratch, the size of a keras.io example: a small
+residual convnet for 180x180 images, and a text classifier beside it.\"\"\"
+
+import keras
+from keras import layers
+
+IMAGE_SIZE = (180, 180)
+NUM_CLASSES = 2
+VOCAB = 20000
+MAXLEN = 200
+EMBED = 64
+
+
+def augment(x):
+    x = layers.RandomFlip("horizontal")(x)
+    x = layers.RandomRotation(0.1)(x)
+    return x
+
+
+def entry_flow(x, width):
+    x = layers.Rescaling(1.0 / 255)(x)
+    x = layers.Conv2D(width, 3, strides=2, padding="same")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    return x
+
+
+def residual_block(x, size):
+    skip = x
+    for _ in range(2):
+        x = layers.Activation("relu")(x)
+        x = layers.SeparableConv2D(size, 3, padding="same")(x)
+        x = layers.BatchNormalization()(x)
+    x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
+    residual = layers.Conv2D(size, 1, strides=2, padding="same")(skip)
+    return layers.add([x, residual])
+
+
+def make_model(input_shape, num_classes):
+    inputs = keras.Input(shape=input_shape)
+    x = augment(inputs)
+    x = entry_flow(x, 128)
+    for size in [256, 512, 728]:
+        x = residual_block(x, size)
+    x = layers.SeparableConv2D(1024, 3, padding="same")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    if num_classes == 2:
+        units = 1
+        activation = "sigmoid"
+    else:
+        units = num_classes
+        activation = "softmax"
+    x = layers.Dropout(0.25)(x)
+    outputs = layers.Dense(units, activation=activation)(x)
+    return keras.Model(inputs, outputs, name="small_xception")
+
+
+def transformer_block(x, heads, ff_dim):
+    attention = layers.MultiHeadAttention(num_heads=heads, key_dim=EMBED)(x, x)
+    attention = layers.Dropout(0.1)(attention)
+    x = layers.LayerNormalization(epsilon=1e-6)(x + attention)
+    ff = layers.Dense(ff_dim, activation="relu")(x)
+    ff = layers.Dense(EMBED)(ff)
+    ff = layers.Dropout(0.1)(ff)
+    return layers.LayerNormalization(epsilon=1e-6)(x + ff)
+
+
+def make_text_model():
+    inputs = keras.Input(shape=(MAXLEN,), dtype="int32")
+    x = layers.Embedding(VOCAB, EMBED)(inputs)
+    for _ in range(2):
+        x = transformer_block(x, 2, 32)
+    x = layers.GlobalAveragePooling1D()(x)
+    x = layers.Dropout(0.1)(x)
+    x = layers.Dense(20, activation="relu")(x)
+    outputs = layers.Dense(2, activation="softmax")(x)
+    return keras.Model(inputs, outputs, name="text_transformer")
+
+
+image_model = make_model(IMAGE_SIZE + (3,), NUM_CLASSES)
+image_model.summary()
+text_model = make_text_model()
+text_model.summary()
+"""
+
+
+def python_chain(n: int) -> str:
+    """A generated model file of ``n`` layers, one statement each (the chain of the
+    scaling specs, as Keras code over ``(None, 16)`` inputs with a free length)."""
+    lines = [f'"""A generated chain of {n} layers."""', "", "import keras", "from keras import layers", "",
+             'x = keras.Input(shape=(None, 16), name="x")', "h = x"]
+    for i in range(n):
+        type_, args = _CHAIN[i % len(_CHAIN)]
+        call = ", ".join([f"{k}={v!r}" for k, v in args.items()] + [f'name="l{i}"'])
+        lines.append(f"h = layers.{type_}({call})(h)")
+    lines += [f'model = keras.Model(x, h, name="chain_{n}")', ""]
+    return "\n".join(lines)
+
+
+def write_python_sources(folder: Path, layers: int) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {"example": folder / "example.py", "generated": folder / f"chain_{layers}.py"}
+    _write_if_changed(out["example"], EXAMPLE_PY)
+    _write_if_changed(out["generated"], python_chain(layers))
+    return out
+
+
 def write_small_specs(folder: Path, count: int) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -201,3 +201,60 @@ def test_python_files_are_models_only_when_they_import_keras(tmp_path):
     (tmp_path / "train.py").write_text("import tensorflow as tf\nmodel = tf.keras.Sequential()\n")
     (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup()\n")
     assert is_model_file(str(tmp_path / "train.py")) and not is_model_file(str(tmp_path / "setup.py"))
+
+
+# --- many files on every core -------------------------------------------------------------
+
+def _many(folder: Path, n: int) -> None:
+    """Specs that pass, fail and warn, a Python model, and YAML that is no model."""
+    folder.mkdir()
+    for k in range(n):
+        text = (BAD, WARN, (ROOT / "specs" / "seed_bilstm.yaml").read_text())[k % 3]
+        (folder / f"m{k:03d}.yaml").write_text(text)
+    (folder / "build.py").write_text("import keras\nx = keras.Input((None, 12))\n"
+                                     "m = keras.Model(x, keras.layers.LSTM(4)(x))\n")
+    (folder / "ci.yml").write_text("on: push\n")
+
+
+@pytest.mark.parametrize("argv", [(), ("--format", "json"), ("--only-models", "-q"), ("-q", "--no-explain"),
+                                  ("--layout", "pytorch"), ("--format", "markdown")])
+def test_a_pool_of_processes_gives_the_output_of_one(tmp_path, capsys, monkeypatch, argv):
+    from shapecheck.commands import files
+
+    _many(tmp_path / "models", 40)
+    monkeypatch.chdir(tmp_path)
+    assert files.job_count(2, files_to_check(["models"])) == 2  # enough files: a pool, if asked
+    one = run(capsys, "models", "--jobs", "1", *argv)
+    two = run(capsys, "models", "--jobs", "2", *argv)
+    assert one == two and one[0] == 1 and one[1]
+    monkeypatch.setenv("SHAPECHECK_JOBS", "2")
+    assert run(capsys, "models", *argv) == one
+
+
+def test_a_pool_only_where_it_pays(tmp_path, monkeypatch):
+    from shapecheck.commands import files
+
+    _many(tmp_path / "models", 30)
+    many = files_to_check([str(tmp_path / "models")])
+    monkeypatch.delenv("SHAPECHECK_JOBS", raising=False)
+    monkeypatch.delenv("PRE_COMMIT", raising=False)
+    assert files.job_count(1, many) == 1 and files.job_count(None, many[:5]) == 1
+    monkeypatch.setenv("SHAPECHECK_JOBS", "1")
+    assert files.job_count(None, many) == 1
+    # Under pre-commit, whose batches run side by side already: one process a batch,
+    # unless asked for more.
+    monkeypatch.delenv("SHAPECHECK_JOBS")
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    assert files.job_count(None, many) == 1 and files.job_count(2, many) == 2
+    monkeypatch.delenv("PRE_COMMIT")
+    cores = len(os.sched_getaffinity(0))
+    assert files.job_count(None, many) == (min(cores, len(many)) if cores > 1 else 1)
+    big = tmp_path / "big.json"  # one file: nothing to share; two big ones: worth a pool
+    big.write_text(" " * files.MIN_BYTES)
+    assert files.job_count(2, [str(big)]) == 1 and files.job_count(2, [str(big), str(big)]) == 2
+
+
+def files_to_check(given: list[str]) -> list[str]:
+    from shapecheck.commands.check import files_to_check as listed
+
+    return listed(given, only_models=False)

@@ -20,6 +20,7 @@ import cProfile
 import json
 import os
 import pstats
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_fuzz_readers import SPEC_SEEDS, mutations
 
-from shapecheck.api import analyze_bytes
+from shapecheck.api import analyze_bytes, analyze_python
 from shapecheck.reading import located_json, located_yaml
 from shapecheck.reading.located import LocDict, LocList
 from shapecheck.reading.pyyaml_loader import JsonLoader, Loader, load_with
@@ -239,10 +240,18 @@ def work(text: str, path: str) -> dict[str, int]:
     """Python function calls made analysing ``text``, by area (deterministic counts),
     and of the functions that decide questions about symbolic sizes (by name)."""
     located_yaml._resolved.clear()  # each run resolves its own layer names
-    profile = cProfile.Profile()
-    profile.enable()
-    report = analyze_bytes(text.encode(), path)
-    profile.disable()
+    if path.endswith(".py"):  # the Python reader reads files: the file written first
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / path).write_text(text)
+            profile = cProfile.Profile()
+            profile.enable()
+            report = analyze_python(str(Path(tmp) / path))[-1]
+            profile.disable()
+    else:
+        profile = cProfile.Profile()
+        profile.enable()
+        report = analyze_bytes(text.encode(), path)
+        profile.disable()
     assert report.ok, report.diagnostics[:3]
     counts = {"all": 0, "sympy": 0, "yaml": 0, "networkx": 0}
     for (filename, _, name), (_, calls, *_) in pstats.Stats(profile).stats.items():
@@ -255,10 +264,30 @@ def work(text: str, path: str) -> dict[str, int]:
     return counts
 
 
+def python_chain(n: int) -> str:
+    """A model file of n layers, one statement each (the chain above, as Keras code)."""
+    calls = ["Dense(16, ", "ZeroPadding1D(1, ", "Conv1D(16, 3, ", "LayerNormalization(",
+             "Conv1D(16, 3, padding='same', ", "Dropout(0.1, "]
+    lines = ["import keras", "from keras import layers", "x = keras.Input(shape=(None, 16))", "h = x"]
+    lines += [f"h = layers.{calls[i % len(calls)]}name='l{i}')(h)" for i in range(n)]
+    return "\n".join(lines + ["model = keras.Model(x, h)", ""])
+
+
+def python_loop(n: int) -> str:
+    """A model file that builds n layers in a loop of residual blocks: the interpreter's
+    work per iteration stays the same however many it runs."""
+    return ("import keras\nfrom keras import layers\n\n\ndef block(h, x):\n    h = layers.Dense(16)(h)\n"
+            "    h = layers.Conv1D(16, 3, padding='same')(h)\n    return layers.add([h, x])\n\n\n"
+            f"x = keras.Input((None, 16))\nh = x\nfor i in range({n // 3}):\n    h = block(h, x)\n"
+            "model = keras.Model(x, h)\n")
+
+
 @pytest.mark.parametrize("make,path,small,large", [
     (chain, "chain.yaml", 150, 1500),
     (merges, "merges.yaml", 150, 1500),
     (keras_config, "model.json", 150, 1500),
+    (python_chain, "chain.py", 150, 1500),
+    (python_loop, "loop.py", 150, 1500),
 ])
 def test_work_per_layer_is_constant(make, path, small, large):
     work(make(30), path)  # imports done, the symbolic sizes of this model met once
@@ -339,3 +368,33 @@ def test_lazy_locations_behave_as_a_dict(ops):
         else:
             assert list(lazy) == list(plain) and len(lazy) == len(plain)
     assert dict(lazy.items()) == plain
+
+
+# --- the JSON report's encoder ------------------------------------------------------------
+
+_json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-10**30, 10**30), st.floats(), st.text(max_size=8)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.tuples(inner, inner),
+                            st.dictionaries(st.text(max_size=6), inner, max_size=4),
+                            st.dictionaries(st.integers(0, 3), inner, max_size=2)),
+    max_leaves=30)
+
+
+@SETTINGS
+@given(_json_values)
+def test_the_json_encoder_writes_what_the_standard_library_writes(value):
+    """``json_format.dumps`` stands in for ``json.dumps(value, indent=2)`` (pure Python
+    there, two fifths of a JSON run): the same text for any value, whatever it falls
+    back on (keys that are not strings, NaN...)."""
+    from shapecheck.output.json_format import dumps
+
+    assert dumps(value) == json.dumps(value, indent=2)
+
+
+def test_the_json_encoder_on_a_whole_report():
+    from shapecheck.output.json_format import document, dumps
+
+    report = analyze_bytes(merges(200).encode(), "m.yaml")
+    doc = document([report, analyze_bytes(b"inputs: {x: [?, 3]}\nlayers: [{type: LSTM, units: 2}]\n", "b.yaml")])
+    assert dumps(doc) == json.dumps(doc, indent=2)
+    assert len(doc["files"][0]["layers"]) == 251 and doc["files"][1]["diagnostics"]

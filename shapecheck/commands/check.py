@@ -9,6 +9,7 @@ import sys
 from typing import Sequence
 
 from ..version import __version__
+from . import files
 from .common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -17,7 +18,6 @@ from .common import (
     Parser,
     add_model_options,
     bindings,
-    clip,
     project_config,
     use_color,
     write,
@@ -51,6 +51,10 @@ def parser() -> Parser:
                    "when the NO_COLOR environment variable is set)")
     p.add_argument("--no-explain", action="store_true",
                    help="text format: the table and diagnostics only, no weight explanations")
+    p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                   help="check the files in N processes (default: the SHAPECHECK_JOBS environment "
+                   "variable, else one per core, used only when there are enough files to pay for "
+                   "it; 1: in this process). The output is the same")
     p.add_argument("--version", action="version", version=f"shapecheck {__version__}")
     return p
 
@@ -100,9 +104,7 @@ def main(argv: Sequence[str], exiting: bool = False) -> int:
             print(f"shapecheck: error: {f}: no such file", file=err)
         return EXIT_USAGE
 
-    from ..api import analyze_file, analyze_python
-
-    reports = []
+    reports: list = []
     config = project_config(args)
     if isinstance(config, str):
         print(f"shapecheck: error: {config}", file=err)
@@ -117,8 +119,15 @@ def main(argv: Sequence[str], exiting: bool = False) -> int:
         from dataclasses import replace
 
         custom = replace(custom, found=())
-    severity = config.severity
     fmt = args.format or config.format or "text"
+    by_parts = fmt in ("text", "json")  # a part per report, made where it is analysed
+    opts = files.Options(dims, custom, args.layout, dict(config.severity or {}), fmt,
+                         by_parts and fmt == "text" and use_color(args.color, out),
+                         not args.no_explain, args.quiet)
+    paths = files_to_check(args.files, args.only_models)
+    parts: list[files.Part] = []
+    if by_parts:
+        parts, reports = [files.part_of(r, opts) for r in reports], []
     crashed = False
     # The analysis makes no reference cycles to free: the cyclic collector was a fifth of
     # the time on large configs, for nothing. Turned back on, it would walk every object
@@ -127,59 +136,58 @@ def main(argv: Sequence[str], exiting: bool = False) -> int:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for path in files_to_check(args.files, args.only_models):
-            try:
-                if path.endswith(".py"):  # a file may build several models: a report each
-                    reports.extend(analyze_python(path, dims, custom))
+        if by_parts:
+            for outcome in files.outcomes(paths, opts, files.job_count(args.jobs, paths)):
+                if outcome.os_error:
+                    print(outcome.os_error, file=err)
+                    return EXIT_USAGE
+                if outcome.crash:
+                    crashed = True
+                    print(outcome.crash, file=err)
+                parts += outcome.parts
+        else:
+            for path in paths:
+                got = files.check_one(path, opts, as_reports=True)
+                if isinstance(got, list):
+                    reports += got
+                elif got.os_error:
+                    print(got.os_error, file=err)
+                    return EXIT_USAGE
                 else:
-                    reports.append(analyze_file(path, dims, custom))
-            except OSError as e:
-                print(f"shapecheck: error: {path}: {e.strerror or e}", file=err)
-                return EXIT_USAGE
-            except Exception as e:  # a bug of ours: say so plainly, keep checking the rest
-                crashed = True
-                print(f"shapecheck: internal error on {path}: {type(e).__name__}: {clip(str(e))} "
-                      "(this is a shapecheck bug; please report it with the file)", file=err)
+                    crashed = True
+                    print(got.crash, file=err)
     finally:
         if collecting and not exiting:  # main() called in a longer-lived process (tests)
             gc.enable()
-    if args.layout != "keras":
-        from ..layouts import relayout
-
-        reports = [relayout(r, args.layout) if r.layers else r for r in reports]
-    if severity:
-        from ..config import apply_severity
-
-        reports = [apply_severity(r, severity) for r in reports]
     if fmt == "json":
-        from ..output.json_format import render as render_json
+        from ..output.json_format import from_entries
 
-        text = render_json(reports)
-    elif fmt in ("sarif", "github", "markdown", "html"):
-        import importlib
+        text = from_entries([p.text for p in parts])
+    elif fmt == "text":
+        from ..output.text import summary_counts
 
-        text = importlib.import_module(f"..output.{fmt}", __package__).render(reports)
-    else:
-        from ..output.text import render, summary
-
-        color = use_color(args.color, out)
-        if args.quiet:
-            from ..output.text import Style, diagnostic_line
-
-            parts = ["\n".join(diagnostic_line(d, r.path, Style(color)) for d in r.diagnostics)
-                     for r in reports if r.diagnostics]
-        else:
-            parts = [render(report, color=color, explain=not args.no_explain) for report in reports]
-        said = summary(reports)
+        said = files.summary_of(parts, summary_counts)
         if args.quiet and args.only_models:
             # The hook's mode: pre-commit runs batches in parallel and shows every batch's
             # output when one fails; a clean batch's "ok: 12 files" would contradict the
             # failing one's count, so a clean batch says nothing and a failing one says
             # that its count is its own.
-            said = "" if not parts else f"{said} (in this batch of files)"
-        text = "\n\n".join(parts + ([said] if said else []))
+            said = "" if not any(p.has_findings for p in parts) else f"{said} (in this batch of files)"
+        text = "\n\n".join([p.text for p in parts if p.text is not None] + ([said] if said else []))
+    else:
+        if args.layout != "keras":
+            from ..layouts import relayout
+
+            reports = [relayout(r, args.layout) if r.layers else r for r in reports]
+        if config.severity:
+            from ..config import apply_severity
+
+            reports = [apply_severity(r, config.severity) for r in reports]
+        import importlib
+
+        text = importlib.import_module(f"..output.{fmt}", __package__).render(reports)
     if text:  # the hook's clean batch prints nothing at all
         write(out, text)  # rendered whole first: a failure leaves no half-written report
     if crashed:
         return EXIT_USAGE
-    return EXIT_OK if all(r.ok for r in reports) else EXIT_FINDINGS
+    return EXIT_OK if all(p.ok for p in parts) and all(r.ok for r in reports) else EXIT_FINDINGS

@@ -213,7 +213,12 @@ def summary(reports: list[Report]) -> str:
     errors = sum(len(r.errors) for r in reports)
     warnings = sum(1 for r in reports for d in r.diagnostics if d.severity is Severity.WARNING)
     bad = sum(1 for r in reports if r.errors or (not errors and r.diagnostics))
-    n = len(reports)
+    return summary_counts(errors, warnings, bad, len(reports))
+
+
+def summary_counts(errors: int, warnings: int, bad: int, n: int) -> str:
+    """The summary line, from the counts (``bad``: files with errors, or with any
+    finding when none has errors)."""
     if not errors and not warnings:
         return f"ok: {n} file{'s' * (n != 1)} checked, no findings"
     parts = [f"{errors} error{'s' * (errors != 1)}"]

@@ -116,6 +116,16 @@ def hashable(name: Any) -> Any:
     return name
 
 
+def by_call(recorded: dict[tuple[Any, int, int], tuple[list, str]]
+            ) -> dict[tuple[Any, int], dict[int, tuple[list, str]]]:
+    """``recorded_shapes`` by (layer, call), then output index: a converter looks them up
+    per layer call (a scan of every record per layer was quadratic)."""
+    out: dict[tuple[Any, int], dict[int, tuple[list, str]]] = {}
+    for (name, call, index), rec in recorded.items():
+        out.setdefault((name, call), {})[index] = rec
+    return out
+
+
 def recorded_shapes(config: dict, offsets: dict[str, int]) -> dict[tuple[Any, int, int], tuple[list, str]]:
     """Every tensor shape the config records, by (layer, call, output index), with
     the layer that records it: Keras 3 writes each input tensor's shape in its

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Location
 from .located import LazyLocations, LocDict, LocList
-from .pyyaml_loader import Loader
+
+if TYPE_CHECKING:
+    from .pyyaml_loader import Loader
 
 # Printable ASCII and line feeds only: no tab, no carriage return, no control character.
 _ASCII_PLAIN = bytes(range(0x20, 0x7F)) + b"\n"
@@ -120,6 +120,10 @@ class _Reader:
         value, i = self.mapping(0, self.lines[0].indent)
         if i != len(self.lines):
             raise _NotPlain
+        # The document's locations outlive the reading (every mapping's are found from
+        # ``starts`` when asked for); its lines do not: an object a line, a tenth of
+        # what a large spec keeps in memory.
+        self.lines = []
         return value
 
     # -- block collections ---------------------------------------------------------
@@ -306,16 +310,35 @@ _resolved: dict[str, Any] = {}
 _loader: Loader | None = None
 
 
+# What YAML 1.1's resolver reads as a bool or null among words that start with a letter
+# (its int, float and timestamp forms start with a digit, a sign or a dot).
+_WORDS = {**dict.fromkeys("yes Yes YES true True TRUE on On ON".split(), True),
+          **dict.fromkeys("no No NO false False FALSE off Off OFF".split(), False),
+          **dict.fromkeys("null Null NULL".split())}
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_DECIMAL = re.compile(r"(?:0|[1-9][0-9]{0,17})\Z")
+
+
 def _scalar(raw: str) -> Any:
     """A plain scalar as the YAML reader builds it (its resolver's tag, its
-    constructor), cached: a spec repeats its few words thousands of times."""
+    constructor), cached: a spec repeats its few words thousands of times. A name
+    (``Dense``, ``t``) or a plain decimal is read here: a spec made of nothing else
+    never imports PyYAML (a sixth of a small run's start)."""
     global _loader
     try:
         return _resolved[raw]
     except KeyError:
         pass
+    if _IDENTIFIER.match(raw):
+        return _WORDS[raw] if raw in _WORDS else raw
+    if _DECIMAL.match(raw):
+        return int(raw)
     if _loader is None:
+        from .pyyaml_loader import Loader
+
         _loader = Loader("")
+    import yaml
+
     tag = _loader.resolve(yaml.ScalarNode, raw, (True, False))
     if tag not in _TAGS:
         raise _NotPlain

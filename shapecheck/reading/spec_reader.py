@@ -7,7 +7,7 @@ typo does not hide the rest of the report.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from ..diagnostics import Diagnostic, Location, did_you_mean, make
 from ..dims import (
@@ -267,7 +267,14 @@ class _Reader:
             out.append(InputSpec(str(name), shape, dtype, loc))
         return tuple(out)
 
-    def read_shape(self, value: Any, facts: DimFacts, loc: Location, what: str) -> tuple | None:
+    def read_shape(self, value: Any, facts: DimFacts, loc: Location | Callable[[], Location], what: str
+                   ) -> tuple | None:
+        """``loc`` may be a function that finds the location: only a finding needs it, and
+        finding the positions of a Keras config's recorded shapes was a sixth of reading it."""
+        def here(i: int | None = None) -> Location:
+            at = loc() if callable(loc) else loc
+            return at if i is None else where(value, i, at)
+
         items: list[Any]
         if isinstance(value, str):
             text = value.strip()
@@ -279,28 +286,27 @@ class _Reader:
         elif isinstance(value, list):
             items = list(value)
         else:
-            self.err("SC104", f"{what}: a shape is a list such as [?, t, 12], got {value!r}", loc)
+            self.err("SC104", f"{what}: a shape is a list such as [?, t, 12], got {value!r}", here())
             return None
         if not items:
-            self.err("SC104", f"{what}: the shape is empty; it needs at least the batch axis", loc)
+            self.err("SC104", f"{what}: the shape is empty; it needs at least the batch axis", here())
             return None
         if len(items) > MAX_RANK:
             self.err("SC104", f"{what}: a shape of {len(items):,} axes; shapecheck reads at most "
-                     f"{MAX_RANK}", loc, hint="a tensor has a few axes, not hundreds")
+                     f"{MAX_RANK}", here(), hint="a tensor has a few axes, not hundreds")
             return None
         dims: list[Dim] = []
         for i, item in enumerate(items):
-            iloc = where(value, i, loc)
             try:
                 d = self.read_dim(item, facts)
             except DimSyntaxError as e:
-                self.err("SC104", f"{what}: axis {i}: {e}", iloc,
+                self.err("SC104", f"{what}: axis {i}: {e}", here(i),
                          hint="a size is an int, ? (unknown), a name such as t, or an "
                          "expression such as 2*t")
                 return None
             if too_large(d):
                 self.err("SC310", f"{what}: axis {i}: {fmt_big(d)} is larger than any size "
-                         f"shapecheck reads (2**40 = {MAX_SIZE:,})", iloc,
+                         f"shapecheck reads (2**40 = {MAX_SIZE:,})", here(i),
                          hint="no tensor axis has a trillion elements; the file is damaged or hostile")
                 return None
             if is_symbolic(d):
@@ -308,11 +314,11 @@ class _Reader:
                 if whole is None:
                     whole = facts.is_integer(d)
                 if whole is False:
-                    self.err("SC104", f"{what}: axis {i}: {d} is never a whole size", iloc)
+                    self.err("SC104", f"{what}: axis {i}: {d} is never a whole size", here(i))
                     return None
                 if whole is None:
                     self.err("SC304", f"{what}: axis {i}: {d} is a size only if it is whole",
-                             iloc, hint="state it in dims:, e.g. multiple_of, or use floor()")
+                             here(i), hint="state it in dims:, e.g. multiple_of, or use floor()")
             dims.append(d)
         return tuple(dims)
 
@@ -399,13 +405,15 @@ class _Reader:
         raw = entry.get("recorded_shapes")
         if raw is None:
             return None, None
-        loc = value_where(entry, "recorded_shapes")
         if not isinstance(raw, list) or len(raw) > MAX_RANK:
-            self.err("SC104", f"recorded_shapes must be a list of shapes, got {str(raw)[:60]}", loc,
+            self.err("SC104", f"recorded_shapes must be a list of shapes, got {str(raw)[:60]}",
+                     value_where(entry, "recorded_shapes"),
                      layer=layer)
             return None, None
         shapes = tuple(None if s is None else () if s == [] else  # a scalar, as a reduction to one
-                       self.read_shape(s, facts, where(raw, i, loc), f"{layer!r} recorded_shapes[{i}]")
+                       self.read_shape(s, facts,
+                                       lambda i=i: where(raw, i, value_where(entry, "recorded_shapes")),
+                                       f"{layer!r} recorded_shapes[{i}]")
                        for i, s in enumerate(raw))
         source = entry.get("recorded_from")
         return shapes, source if isinstance(source, str) else None

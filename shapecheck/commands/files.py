@@ -1,0 +1,172 @@
+"""Checking many files, on every core: each file's part of the output is made where the
+file is analysed (a report is too big to send between processes: pickling the 14
+keras.applications' reports took longer than analysing them), and the parts are put
+together in the order of the files, so the output and the exit code are those of one
+process.
+
+A pool of worker processes is used only where it pays: on Linux (``fork``: the workers
+start with everything imported), with more than one core allowed, and for enough work
+(``MIN_FILES`` files, or ``MIN_BYTES`` of them), and not inside pre-commit, whose
+batches already run on every core. ``--jobs N`` or ``SHAPECHECK_JOBS=N`` sets the
+number of processes; 1 checks every file in this one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Callable, Iterator, NamedTuple, Sequence
+
+from .common import clip
+
+#: At least this many files, or this many bytes of them, before a pool is worth its start.
+MIN_FILES = 24
+MIN_BYTES = 1 << 20
+JOBS_ENV = "SHAPECHECK_JOBS"
+
+
+class Options(NamedTuple):
+    """What making a file's part of the output needs besides the file."""
+
+    dims: dict
+    custom: Any
+    layout: str
+    severity: dict
+    fmt: str  # "text" or "json"
+    color: bool
+    explain: bool
+    quiet: bool
+
+
+class Part(NamedTuple):
+    """One report, made into its part of the output: the text (None when it prints
+    nothing: quiet and clean) and what the summary and the exit code count."""
+
+    text: str | None
+    errors: int
+    warnings: int
+    has_findings: bool
+    ok: bool
+
+
+class Outcome(NamedTuple):
+    """What checking one file gave: its parts, or why it could not be read (the command
+    stops there) or crashed (the command goes on, and exits 2). Named tuples, not
+    dataclasses: this module is imported on every run, and a dataclass costs a
+    millisecond to create."""
+
+    parts: tuple[Part, ...] = ()
+    os_error: str | None = None
+    crash: str | None = None
+
+
+def part_of(report: Any, opts: Options) -> Part:
+    """The report after ``--layout`` and the severities, made into its part."""
+    from ..diagnostics import Severity
+
+    if opts.layout != "keras" and report.layers:
+        from ..layouts import relayout
+
+        report = relayout(report, opts.layout)
+    if opts.severity:
+        from ..config import apply_severity
+
+        report = apply_severity(report, opts.severity)
+    if opts.fmt == "json":
+        from ..output.json_format import file_entry
+
+        text: str | None = file_entry(report)
+    elif opts.quiet:
+        from ..output.text import Style, diagnostic_line
+
+        text = "\n".join(diagnostic_line(d, report.path, Style(opts.color)) for d in report.diagnostics) \
+            if report.diagnostics else None
+    else:
+        from ..output.text import render
+
+        text = render(report, color=opts.color, explain=opts.explain)
+    warnings = sum(1 for d in report.diagnostics if d.severity is Severity.WARNING)
+    return Part(text, len(report.errors), warnings, bool(report.diagnostics), report.ok)
+
+
+def check_one(path: str, opts: Options, as_reports: bool = False) -> Outcome | list:
+    """Analyse one file: an ``Outcome`` of parts, or (``as_reports``) the reports
+    themselves, for the formats that are written from all of them at once."""
+    from ..api import analyze_file, analyze_python
+
+    try:
+        if path.endswith(".py"):  # a file may build several models: a report each
+            reports = analyze_python(path, opts.dims, opts.custom)
+        else:
+            reports = [analyze_file(path, opts.dims, opts.custom)]
+        if as_reports:
+            return reports
+        return Outcome(tuple(part_of(r, opts) for r in reports))
+    except OSError as e:
+        return Outcome(os_error=f"shapecheck: error: {path}: {e.strerror or e}")
+    except Exception as e:  # a bug of ours: say so plainly, keep checking the rest
+        return Outcome(crash=f"shapecheck: internal error on {path}: {type(e).__name__}: {clip(str(e))} "
+                       "(this is a shapecheck bug; please report it with the file)")
+
+
+def job_count(asked: int | None, paths: Sequence[str]) -> int:
+    """How many processes check ``paths``: 1 unless a pool pays (see the module)."""
+    if asked is None:
+        env = os.environ.get(JOBS_ENV, "").strip()
+        if not env and os.environ.get("PRE_COMMIT") == "1":
+            # pre-commit already runs its batches of files on every core, one process
+            # each: a pool inside each batch only competes with the others (measured
+            # slower on 500 specs).
+            return 1
+        asked = int(env) if env.isdigit() else 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    jobs = min(asked or cores, cores if not asked else asked, len(paths))
+    if jobs <= 1 or not sys.platform.startswith("linux"):
+        return 1
+    if len(paths) >= MIN_FILES:
+        return jobs
+    size = 0
+    for p in paths:
+        try:
+            size += os.path.getsize(p)
+        except OSError:
+            pass
+    return jobs if size >= MIN_BYTES else 1
+
+
+_OPTIONS: Options | None = None  # the workers' copy (set before the fork)
+
+
+def _check_chunk(paths: list[str]) -> list[Outcome]:
+    assert _OPTIONS is not None
+    return [check_one(p, _OPTIONS) for p in paths]  # type: ignore[misc]
+
+
+def outcomes(paths: list[str], opts: Options, jobs: int) -> Iterator[Outcome]:
+    """Each file's outcome, in the order of ``paths``; with ``jobs`` > 1 from a pool of
+    forked workers, each given runs of neighbouring files."""
+    if jobs <= 1:
+        for p in paths:
+            yield check_one(p, opts)  # type: ignore[misc]
+        return
+    import multiprocessing
+
+    # The first file here, before the fork: what analysing needs is imported once (the
+    # readers, the rules, sympy: a fifth of a second), not once in every worker.
+    yield check_one(paths[0], opts)  # type: ignore[misc]
+    global _OPTIONS
+    _OPTIONS = opts
+    # Small runs: a big file and a small one balance out, and the order is kept by imap.
+    rest = paths[1:]
+    per = max(1, min(32, len(rest) // (jobs * 4)))
+    chunks = [rest[i:i + per] for i in range(0, len(rest), per)]
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        for got in pool.imap(_check_chunk, chunks):
+            yield from got
+
+
+def summary_of(parts: Sequence[Part], summary: Callable[[int, int, int, int], str]) -> str:
+    errors = sum(p.errors for p in parts)
+    warnings = sum(p.warnings for p in parts)
+    bad = sum(1 for p in parts if p.errors or (not errors and p.has_findings))
+    return summary(errors, warnings, bad, len(parts))
