@@ -50,6 +50,9 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST) 
         # following leaves no trace: no finding, no auto-name taken, no node in the graph
         del interp.found[state[0]:]
         interp.graph.names.counts = state[1]
+        for made in interp.graph.nodes[state[2]:]:  # a layer called inside: not a call of it
+            if made.layer is not None:
+                made.layer.calls -= 1
         del interp.graph.nodes[state[2]:]
     if isinstance(out, (tuple, list)) and out and all(
             d is None or isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in out):
