@@ -43,8 +43,8 @@ Before a file runs:
   dtypes: x all zeros (imdb and reuters: lists of one token each), y the class ids
   ``0, 1, ..., classes-1, 0, 1, ...`` (so ``np.max(y_train) + 1`` is the real number of
   classes; see ``DATASETS``);
-* packages in ``STUBBED_PACKAGES`` (matplotlib, sklearn, pandas, PIL, ...) that are not
-  installed import as stubs whose every attribute is a no-op callable;
+* packages in ``STUBBED_PACKAGES`` (matplotlib, sklearn, pandas, PIL, IPython, ...) import
+  as stubs whose every attribute is a no-op callable, installed or not;
 * the entry's ``modules`` (``{"keras_unet": {"TF": true}}``) are importable as modules
   with those attributes (a package's ``__init__`` that the entry's file imports a
   flag from);
@@ -378,8 +378,8 @@ def _worker_main(flavour: str, job_file: str, out_file: str) -> None:
             return _Anything()
 
     class _Stubs(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-        """Plotting/analysis packages a corpus file may import but that the oracle's
-        environment lacks: stubbed (only when really missing; placed last)."""
+        """Plotting/analysis packages a corpus file may import: always stubbed, installed
+        or not (they build no model), so every environment runs the files alike."""
 
         def find_spec(self, fullname, path=None, target=None):
             if fullname.split(".")[0] in STUBBED_PACKAGES:
@@ -699,7 +699,10 @@ def _worker_main(flavour: str, job_file: str, out_file: str) -> None:
     signal.signal(signal.SIGALRM, _alarm)
 
     # After Keras is imported: Keras probes for sklearn itself.
-    sys.meta_path.append(_Stubs())
+    # First, so the oracle does not depend on what else is installed: ipykernel (the
+    # notebook test's) brings the real IPython and matplotlib_inline, whose import of a
+    # stubbed matplotlib then failed (d2l's `from matplotlib_inline import backend_inline`).
+    sys.meta_path.insert(0, _Stubs())
 
     results = {}
     for job in jobs:
