@@ -218,7 +218,7 @@ class Interpreter:
                 model.variable = model.variable or stmt.name
             if len(self.graph.models) == state[0]:
                 del self.found[state[1]:]
-                self.graph.names.counts, self.reported, self.named_sizes = state[2:]
+                self.reported, self.named_sizes = state[3:]
             self.graph.names.counts = state[2]  # the next one is called first too
             if self.steps > MAX_STEPS:
                 break

@@ -90,16 +90,13 @@ def size_name(value: Any) -> str | None:
     """The name of a size the reader cannot know but the file names (``vocab_size =
     len(tokenizer.word_index) + 1``), or of a named size of a tensor's shape: the spec
     holds it as that name, a named size."""
-    if isinstance(value, Unknown):
-        name = value.name
-    elif value.__class__ is NamedSize:
-        name = value.name
-    else:
+    if not (isinstance(value, Unknown) or value.__class__ is NamedSize):
         return None
+    name = value.name
     return name if name and name.isidentifier() and not keyword.iskeyword(name) else None
 
 
-def named_size(interp: Interpreter, key: str, name: str, node: ast.AST) -> str:
+def keep_named(interp: Interpreter, key: str, name: str, node: ast.AST) -> str:
     """``name`` kept as a named size for the argument ``key``, said once per name."""
     if name not in interp.named_sizes and name not in interp.bindings:
         interp.named_sizes.add(name)
@@ -122,7 +119,7 @@ def plain(interp: Interpreter, value: Any, key: str, node: ast.AST) -> Any:
     if key in INPUT_ARGS or key in ("shape", "batch_shape"):
         name = size_name(value)
         if name is not None:  # an input's size from data: the model's named size
-            return named_size(interp, key, name, node)
+            return keep_named(interp, key, name, node)
     if isinstance(value, (list, tuple)):
         items = [plain(interp, v, key, node) for v in value]
         if any(i is UNKNOWN for i in items):  # an unknown inside: the whole value is
@@ -183,7 +180,7 @@ def make_input(interp: Interpreter, params: dict[str, Any], node: ast.AST) -> An
             shape = (shape,)
         batch_shape = (params.get("batch_size"), *shape) if isinstance(shape, (list, tuple)) else None
     if isinstance(batch_shape, (list, tuple)):
-        batch_shape = tuple(named_size(interp, "shape", n, node) if (n := size_name(d)) else d
+        batch_shape = tuple(keep_named(interp, "shape", n, node) if (n := size_name(d)) else d
                             for d in batch_shape)
     if batch_shape is None or not known(list(batch_shape)):
         part_of = shape.part_of if isinstance(shape, Unknown) else None
@@ -242,7 +239,7 @@ def make_layer(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
                 if name is None:
                     unnamed.append(key)
                 else:
-                    values[key] = named_size(interp, key, name, node)
+                    values[key] = keep_named(interp, key, name, node)
                 continue
         v = plain(interp, value, key, node)
         if v is UNKNOWN:
@@ -253,7 +250,7 @@ def make_layer(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
     name = params.get("name")
     name = name if isinstance(name, str) else interp.graph.names.layer(cls)
     for key in unnamed:  # named after the layer and argument: dense_units
-        values[key] = named_size(interp, key, f"{name}_{key}" if name.isidentifier() else key, node)
+        values[key] = keep_named(interp, key, f"{name}_{key}" if name.isidentifier() else key, node)
     interp.made += 1
     return Layer(cls, values, name, interp.loc(node), nested, code=code)
 
