@@ -41,11 +41,11 @@ from importlib import metadata
 from pathlib import Path
 
 from . import generate
-from .harness import ROOT, Contest, child_env, run
+from .harness import ROOT, Contest, child_env, child_python, run
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
-PY = sys.executable
+PY = child_python(CACHE / "venv")
 SEED_SPEC = ROOT / "specs" / "seed_bilstm.yaml"
 
 KERAS_SUMMARY = ("import sys, keras\n"
@@ -123,9 +123,8 @@ class Settings:
 
 
 def sc(*args: str | Path) -> list[str]:
-    """shapecheck as a fresh process (``python -m``: the console script of an editable
-    install can point at another checkout)."""
-    return [PY, "-m", "shapecheck", *map(str, args)]
+    """shapecheck as a fresh process: the console script, as a user runs it."""
+    return [str(Path(PY).parent / "shapecheck"), *map(str, args)]
 
 
 def log(msg: str) -> None:
@@ -334,7 +333,7 @@ def language_server(s: Settings) -> dict:
 
 def precommit_repo(paths: list[Path]) -> Path:
     """A git repository of the small specs and a few unrelated YAML/JSON files, with the
-    hook of .pre-commit-hooks.yaml as a local hook (run as ``python -m shapecheck``)."""
+    hook of .pre-commit-hooks.yaml as a local hook (the console script of ``child_python``)."""
     import yaml
 
     hook = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())[0]
@@ -349,7 +348,7 @@ def precommit_repo(paths: list[Path]) -> Path:
     (repo / "package.json").write_text('{"name": "demo", "version": "1.0.0"}\n')
     (repo / "ci.yaml").write_text("on: push\njobs:\n  test: {runs-on: ubuntu-latest}\n")
     config = {"repos": [{"repo": "local", "hooks": [{
-        "id": hook["id"], "name": hook["name"], "entry": " ".join([PY, "-m", "shapecheck", *entry[1:]]),
+        "id": hook["id"], "name": hook["name"], "entry": " ".join([*sc(), *entry[1:]]),
         "language": "system", "files": hook["files"], "types": hook["types"],
     }]}]}
     (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
@@ -372,9 +371,9 @@ def import_time(s: Settings) -> dict:
     conv.write_text("inputs: {x: [?, t, 16]}\nlayers:\n  - {type: Conv1D, filters: 8, kernel_size: 3}\n")
     for label, cmd in (("import shapecheck.cli", [PY, "-X", "importtime", "-c", "import shapecheck.cli"]),
                        ("shapecheck specs/seed_bilstm.yaml",
-                        [PY, "-X", "importtime", "-m", "shapecheck", str(SEED_SPEC)]),
+                        [PY, "-X", "importtime", *sc(SEED_SPEC)]),
                        ("shapecheck conv_t.yaml (a Conv1D computes t - 2)",
-                        [PY, "-X", "importtime", "-m", "shapecheck", str(conv)])):
+                        [PY, "-X", "importtime", *sc(conv)])):
         totals, by_package, by_module = [], {}, {}
         for _ in range(s.import_rounds):
             err = subprocess.run(cmd, cwd=ROOT, env=child_env(), capture_output=True, text=True).stderr
@@ -470,9 +469,11 @@ def render(results: dict, info: dict, settings: Settings, plot: str | None) -> s
         "Every comparison is measured in one run, the sides interleaved round by round; a",
         "ratio is the median over the rounds of (one side's time / the other's), and times",
         "are medians. The machine is shared, so absolute times are noisy; the ratios are the",
-        "result. Both sides run byte-compiled, as installed packages are (the runner compiles",
-        "shapecheck's work tree first). The *floor* of a workload is a bare Python that starts",
-        "and parses the same inputs and does nothing else (`json`, PyYAML's C loader, `ast`):",
+        "result. Every side runs as installed packages do: byte-compiled (the runner compiles",
+        "shapecheck's work tree first), in a virtual environment that sees the runner's",
+        "packages but not an editable install's import hook, with shapecheck's console script",
+        "as pip writes it (`harness.child_python`). The *floor* of a workload is a bare Python",
+        "that starts and parses the same inputs and does nothing else (`json`, PyYAML's C loader, `ast`):",
         "shapecheck / floor says how much its own work adds to what no tool can avoid.",
         "A child's peak RSS counts the pages it shared with the runner before it started",
         "its program, so a small process reads at least the runner's own size (19 MiB at",
@@ -576,7 +577,7 @@ def render(results: dict, info: dict, settings: Settings, plot: str | None) -> s
                   "processes, the output in the order of the files) or, with `--jobs 1`, in one "
                   "process. The pre-commit run is a git repository of them (and two unrelated "
                   "YAML/JSON files) with the hook of `.pre-commit-hooks.yaml` as a local hook "
-                  "(`shapecheck --only-models --quiet`, run as `python -m shapecheck`); pre-commit "
+                  "(`shapecheck --only-models --quiet`, run as its console script); pre-commit "
                   f"splits the files into batches over the cores. {settings.files_rounds} interleaved "
                   "rounds.", "", *_times(r["contest"], 2), "",
                   f"- one process / every core: one call **{r['cores']:.2f}x**"

@@ -96,17 +96,18 @@ def analyze_file(path: str, dims: Mapping[str, int] | None = None, custom_layers
     """Analyse a file without reading more of it than its format needs: archives and
     HDF5 files are opened in place (their weights are never loaded), text is read
     only below a size cap."""
-    from .reading import h5, saved_model
-
     if path.endswith(".py"):
         reports = analyze_python(path, dims, custom_layers)
         return reports[-1]
     dims = size_dims(dims)
-    if saved_model.is_saved_model(path):
-        config, found = saved_model.read(path)
-        if config is None:
-            return _unreadable(path, "keras-savedmodel", *found)
-        return analyze_data(config, path, "keras-savedmodel", dims, found, custom_layers)
+    if os.path.isdir(path):  # the SavedModel and HDF5 readers are imported when needed
+        from .reading import saved_model
+
+        if saved_model.is_saved_model(path):
+            config, found = saved_model.read(path)
+            if config is None:
+                return _unreadable(path, "keras-savedmodel", *found)
+            return analyze_data(config, path, "keras-savedmodel", dims, found, custom_layers)
     with open(path, "rb") as fh:
         head = fh.read(4104)
         size = os.fstat(fh.fileno()).st_size
@@ -117,8 +118,8 @@ def analyze_file(path: str, dims: Mapping[str, int] | None = None, custom_layers
             if text is None:
                 return _unreadable(path, "keras-archive", *found)
             return _analyze_text(text, path, dims, "keras-archive", custom_layers)
-        if h5.is_hdf5(head):
-            model, found = h5.read(fh, path)
+        if _maybe_hdf5(head) and _h5().is_hdf5(head):
+            model, found = _h5().read(fh, path)
             if model is None:
                 return _unreadable(path, "keras-h5", *found)
             return _with_weight_check(_analyze_text(model.config_text, path, dims, "keras-h5", custom_layers),
@@ -209,8 +210,6 @@ def analyze_bytes(raw: bytes, path: str, dims: Mapping[str, int] | None = None,
     """Analyse a file's content; the format is decided by content, not by extension:
     a zip is a .keras archive, an HDF5 file a legacy .h5, JSON with Keras's keys a
     Keras or TF.js config, anything else a spec."""
-    from .reading import h5
-
     if raw[:4] == b"PK\x03\x04":
         from .reading.archive import read_config_text
 
@@ -218,8 +217,8 @@ def analyze_bytes(raw: bytes, path: str, dims: Mapping[str, int] | None = None,
         if text is None:
             return _unreadable(path, "keras-archive", *found)
         return _analyze_text(text, path, dims, "keras-archive", custom_layers)
-    if h5.is_hdf5(raw):
-        model, found = h5.read(io.BytesIO(raw), path)
+    if _maybe_hdf5(raw[:4104]) and _h5().is_hdf5(raw):
+        model, found = _h5().read(io.BytesIO(raw), path)
         if model is None:
             return _unreadable(path, "keras-h5", *found)
         report = _analyze_text(model.config_text, path, dims, "keras-h5", custom_layers)
@@ -229,6 +228,16 @@ def analyze_bytes(raw: bytes, path: str, dims: Mapping[str, int] | None = None,
     except UnicodeDecodeError as e:
         return _unreadable(path, _spec_format(path), _not_utf8(raw, e, path))
     return _analyze_text(text, path, dims, None, custom_layers)
+
+
+def _maybe_hdf5(head: bytes) -> bool:
+    return b"\x89HDF" in head  # the start of the signature h5.is_hdf5 looks for
+
+
+def _h5():
+    from .reading import h5
+
+    return h5
 
 
 def _not_utf8(raw: bytes, e: UnicodeDecodeError, path: str | None):

@@ -17,12 +17,8 @@ from ..diagnostics import Finding
 from ..dims import Shape, compare, fmt, fmt_shape
 from .checks import channel_axis, need_rank, spatial_axes
 from .conv import check_positive, data_format_arg, padding_arg, tuple_arg, window_out
-from .recurrent import CELLS, LSTM, Cell
+from .recurrent import CONV_LSTM
 from .registry import Arg, Axis, LayerCall, Note, Output, Weight, bool_arg, int_arg, rule
-
-# Keras names the cell sublayer conv_lstm_cell whatever the rank:
-# conv_lstm2d/conv_lstm_cell/kernel.
-CONV_LSTM = Cell("conv_lstm_cell", LSTM.gates, LSTM.states)
 
 
 def _rate_arg(name: str) -> Arg:
@@ -205,8 +201,3 @@ def _conv_lstm_rule(name: str, rank: int) -> None:
 _conv_lstm_rule("ConvLSTM1D", 1)
 _conv_lstm_rule("ConvLSTM2D", 2)
 _conv_lstm_rule("ConvLSTM3D", 3)
-
-# Recurrent layers are known by their CELLS entry: Bidirectional wraps them, a Keras 2
-# config's [x, h, c] inputs are read as x plus initial_state, and a rank error after
-# one suggests return_sequences.
-CELLS.update({name: CONV_LSTM for name in ("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")})

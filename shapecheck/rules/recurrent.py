@@ -30,6 +30,13 @@ SIMPLE_RNN = Cell("simple_rnn_cell", (), ("h (the last hidden state)",))
 LSTM = Cell("lstm_cell", ("input", "forget", "cell", "output"),
             ("h (the last hidden state)", "c (the last cell state)"))
 GRU = Cell("gru_cell", ("update z", "reset r", "candidate h"), ("h (the last hidden state)",))
+# Keras names the cell sublayer conv_lstm_cell whatever the rank:
+# conv_lstm2d/conv_lstm_cell/kernel.
+CONV_LSTM = Cell("conv_lstm_cell", LSTM.gates, LSTM.states)
+# Recurrent layers are known by their CELLS entry: Bidirectional wraps them, a Keras 2
+# config's [x, h, c] inputs are read as x plus initial_state, and a rank error after
+# one suggests return_sequences. Every recurrent class is here, ConvLSTM's too: the
+# engine and the explanations read it for layers whose rule module is not loaded.
 CELLS = {"SimpleRNN": SIMPLE_RNN, "LSTM": LSTM, "GRU": GRU}
 
 _COMMON = (
@@ -212,4 +219,5 @@ def cudnn_gru(call: LayerCall) -> Output:
     return cudnn(CUDNN_GRU, call)
 
 
-CELLS.update({"CuDNNLSTM": CUDNN_LSTM, "CuDNNGRU": CUDNN_GRU})
+CELLS.update({"CuDNNLSTM": CUDNN_LSTM, "CuDNNGRU": CUDNN_GRU,
+              **dict.fromkeys(("ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"), CONV_LSTM)})

@@ -290,7 +290,85 @@ class Rule:
         return values, tuple(notes)
 
 
-REGISTRY: dict[str, Rule] = {}
+class _Registry(dict):
+    """Rules by Keras class name. A family's module is imported the first time one of its
+    classes is looked up (``families.FAMILY_OF`` says which, generated from the rules
+    themselves), so a run loads the families its model uses: all of them are a quarter of
+    a start. Iterating, or asking for the number of rules, loads every family first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._loaded: set[str] = set()
+        self._complete = False
+
+    def __missing__(self, key: str) -> Rule:
+        if self._load(key):
+            return dict.__getitem__(self, key)
+        raise KeyError(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        r = dict.get(self, key)
+        if r is None and self._load(key):
+            r = dict.get(self, key)
+        return default if r is None else r
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or (self._load(key) and dict.__contains__(self, key))
+
+    def __iter__(self):
+        self.load_all()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self.load_all()
+        return dict.__len__(self)
+
+    def keys(self):
+        self.load_all()
+        return dict.keys(self)
+
+    def values(self):
+        self.load_all()
+        return dict.values(self)
+
+    def items(self):
+        self.load_all()
+        return dict.items(self)
+
+    def load_all(self) -> None:
+        if not self._complete:
+            from .families import FAMILIES
+
+            for family in FAMILIES:
+                self._import(family)
+            self._complete = True
+
+    def _load(self, key: object) -> bool:
+        """Import the family of ``key``; False when no family has it or it is loaded."""
+        if self._complete or not isinstance(key, str):
+            return False
+        from .families import FAMILY_OF
+
+        family = FAMILY_OF.get(key)
+        if family is None or family in self._loaded:
+            return False
+        self._import(family)
+        return True
+
+    def _import(self, family: str) -> None:
+        import importlib
+
+        from .keras_names import ALIASES
+
+        importlib.import_module(f"{__package__}.{family}")
+        self._loaded.add(family)
+        for alias, name in ALIASES.items():  # Keras's other names of the classes just registered
+            r = dict.get(self, name)
+            if r is not None:
+                dict.setdefault(self, alias, r)
+
+
+REGISTRY: dict[str, Rule] = _Registry()
 
 def _single(raw: Any) -> tuple[Any] | None:
     """The one item of a one-element list: tf.keras and Keras 2 write some scalar
@@ -381,9 +459,7 @@ CODE_LAYERS = frozenset({"Lambda", "TorchModuleWrapper", "JaxLayer", "FlaxLayer"
 
 
 def lookup(type_name: str, custom: Mapping[str, Rule] | None = None) -> Rule:
-    # Every family is registered: importing any module of this package runs
-    # rules/__init__.py, which imports them all.
-    r = REGISTRY.get(type_name)
+    r = REGISTRY.get(type_name)  # imports the rule's family the first time
     if r is not None:
         return r
     if custom:
