@@ -124,8 +124,13 @@ def analyze_file(path: str, dims: Mapping[str, int] | None = None, custom_layers
                 return _unreadable(path, "keras-h5", *found)
             return _with_weight_check(_analyze_text(model.config_text, path, dims, "keras-h5", custom_layers),
                                       model.weights)
-        # Read no more than the cap even when the size lies (a device, a growing file).
-        raw = head if size > MAX_TEXT_BYTES else head + fh.read(MAX_TEXT_BYTES + 1 - len(head))
+        # Read no more than the cap even when the size lies (a device, a growing file);
+        # ask for the size the file says it has first: read(n) allocates n bytes at once.
+        raw = head
+        if size <= MAX_TEXT_BYTES:
+            raw += fh.read(max(size + 1 - len(head), 1))
+            if len(raw) > size:  # the size lied, or the file grew: on, up to the cap
+                raw += fh.read(MAX_TEXT_BYTES + 1 - len(raw))
         if size > MAX_TEXT_BYTES or len(raw) > MAX_TEXT_BYTES:
             return _unreadable(path, _spec_format(path), make(
                 "SC108", f"the file is {max(size, len(raw)):,} bytes or more, over the "

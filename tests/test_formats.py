@@ -231,6 +231,42 @@ def test_a_pool_of_processes_gives_the_output_of_one(tmp_path, capsys, monkeypat
     assert run(capsys, "models", *argv) == one
 
 
+def _watch_checks(monkeypatch, log: Path, die_in_workers: bool = False) -> None:
+    """Each file checked writes its process id to ``log``; a worker may die instead, as
+    one the system kills would."""
+    from shapecheck.commands import files
+
+    parent, check = os.getpid(), files.check_one
+
+    def watched(path, opts, as_reports=False):
+        if die_in_workers and os.getpid() != parent:
+            os._exit(3)
+        with open(log, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return check(path, opts, as_reports)
+
+    monkeypatch.setattr(files, "check_one", watched)
+
+
+def test_the_command_and_its_workers_share_the_files(tmp_path, capsys, monkeypatch):
+    _many(tmp_path / "models", 60)
+    monkeypatch.chdir(tmp_path)
+    one = run(capsys, "models", "--jobs", "1")
+    _watch_checks(monkeypatch, tmp_path / "pids")
+    assert run(capsys, "models", "--jobs", "3") == one
+    pids = (tmp_path / "pids").read_text().split()
+    assert len(pids) == len(files_to_check(["models"])) and str(os.getpid()) in pids and len(set(pids)) >= 2
+
+
+def test_files_of_a_worker_that_dies_are_checked_by_the_command(tmp_path, capsys, monkeypatch):
+    _many(tmp_path / "models", 40)
+    monkeypatch.chdir(tmp_path)
+    one = run(capsys, "models", "--jobs", "1")
+    _watch_checks(monkeypatch, tmp_path / "pids", die_in_workers=True)
+    assert run(capsys, "models", "--jobs", "3") == one
+    assert set((tmp_path / "pids").read_text().split()) == {str(os.getpid())}
+
+
 def test_a_pool_only_where_it_pays(tmp_path, monkeypatch):
     from shapecheck.commands import files
 

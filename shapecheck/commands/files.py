@@ -4,11 +4,11 @@ keras.applications' reports took longer than analysing them), and the parts are 
 together in the order of the files, so the output and the exit code are those of one
 process.
 
-A pool of worker processes is used only where it pays: on Linux (``fork``: the workers
-start with everything imported), with more than one core allowed, and for enough work
+Forked workers are used only where they pay: on Linux (``fork``: the workers start with
+everything imported), with more than one core allowed, and for enough work
 (``MIN_FILES`` files, or ``MIN_BYTES`` of them), and not inside pre-commit, whose
 batches already run on every core. ``--jobs N`` or ``SHAPECHECK_JOBS=N`` sets the
-number of processes; 1 checks every file in this one.
+number of processes, this one included; 1 checks every file in this one.
 """
 
 from __future__ import annotations
@@ -134,35 +134,92 @@ def job_count(asked: int | None, paths: Sequence[str]) -> int:
     return jobs if size >= MIN_BYTES else 1
 
 
-_OPTIONS: Options | None = None  # the workers' copy (set before the fork)
-
-
-def _check_chunk(paths: list[str]) -> list[Outcome]:
-    assert _OPTIONS is not None
-    return [check_one(p, _OPTIONS) for p in paths]  # type: ignore[misc]
-
-
 def outcomes(paths: list[str], opts: Options, jobs: int) -> Iterator[Outcome]:
-    """Each file's outcome, in the order of ``paths``; with ``jobs`` > 1 from a pool of
-    forked workers, each given runs of neighbouring files."""
+    """Each file's outcome, in the order of ``paths``; with ``jobs`` > 1 from this process
+    and ``jobs - 1`` forked ones, which share runs of neighbouring files between them."""
     if jobs <= 1:
         for p in paths:
             yield check_one(p, opts)  # type: ignore[misc]
         return
-    import multiprocessing
-
     # The first file here, before the fork: what analysing needs is imported once (the
-    # readers, the rules, sympy: a fifth of a second), not once in every worker.
+    # readers, the rules, sympy: a fifth of a second), not once in every process.
     yield check_one(paths[0], opts)  # type: ignore[misc]
-    global _OPTIONS
-    _OPTIONS = opts
-    # Small runs: a big file and a small one balance out, and the order is kept by imap.
     rest = paths[1:]
-    per = max(1, min(32, len(rest) // (jobs * 4)))
+    # Small runs: a big file and a small one balance out.
+    per = max(1, min(32, len(rest) // (jobs * 4)), -(-len(rest) // _MAX_CHUNKS))
     chunks = [rest[i:i + per] for i in range(0, len(rest), per)]
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        for got in pool.imap(_check_chunk, chunks):
-            yield from got
+    got = _shared(chunks, opts, jobs)
+    for i, chunk in enumerate(chunks):
+        yield from got[i] if i in got else (check_one(p, opts) for p in chunk)  # type: ignore[misc]
+
+
+# The queue of chunk numbers is written whole into a pipe before anyone reads it: it
+# must fit the pipe's buffer (64 KiB on Linux), 4 bytes a chunk.
+_MAX_CHUNKS = 8192
+
+
+def _shared(chunks: list[list[str]], opts: Options, jobs: int) -> dict[int, list[Outcome]]:
+    """Check the chunks in this process and ``jobs - 1`` forked ones; each takes the next
+    chunk number from one pipe (a read of 4 bytes from a pipe is never split between
+    readers), so a process that drew small files takes more. A worker writes its
+    outcomes, pickled, into a memory file this process reads when it has exited; a worker
+    that died leaves its chunks out of the result, and the caller checks them itself.
+    Without multiprocessing: its import and its pool's threads cost more than 500 small
+    specs take to check on a second core, and its parent only waits."""
+    import pickle
+
+    queue_out, queue_in = os.pipe()
+    os.write(queue_in, b"".join(i.to_bytes(4, "little") for i in range(len(chunks))))
+    os.close(queue_in)  # an empty queue reads as its end
+    running: list[tuple[int, int]] = []  # (pid, its memory file)
+    memories: list[int] = []
+    try:
+        for _ in range(jobs - 1):
+            memories.append(os.memfd_create("shapecheck-outcomes"))
+            pid = os.fork()
+            if pid == 0:  # the worker: nothing of the parent's runs on its way out
+                code = 1
+                try:
+                    _write_all(memories[-1], pickle.dumps(_drain(queue_out, chunks, opts)))
+                    code = 0
+                finally:
+                    os._exit(code)
+            running.append((pid, memories[-1]))
+        got = _drain(queue_out, chunks, opts)
+        while running:
+            pid, memory = running.pop(0)
+            _, status = os.waitpid(pid, 0)
+            if os.waitstatus_to_exitcode(status) == 0:
+                got.update(pickle.loads(_read_all(memory)))
+        return got
+    finally:
+        for pid, _ in running:  # interrupted: no worker outlives the command
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        for fd in (queue_out, *memories):
+            os.close(fd)
+
+
+def _drain(queue: int, chunks: list[list[str]], opts: Options) -> dict[int, list[Outcome]]:
+    done: dict[int, list[Outcome]] = {}
+    while (number := os.read(queue, 4)):
+        i = int.from_bytes(number, "little")
+        done[i] = [check_one(p, opts) for p in chunks[i]]  # type: ignore[misc]
+    return done
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_all(fd: int) -> bytes:
+    os.lseek(fd, 0, os.SEEK_SET)
+    parts = []
+    while (part := os.read(fd, 1 << 20)):
+        parts.append(part)
+    return b"".join(parts)
 
 
 def summary_of(parts: Sequence[Part], summary: Callable[[int, int, int, int], str]) -> str:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import functools
 import textwrap
-from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from ..diagnostics import Diagnostic, Severity
 from ..dims import fmt, fmt_count, fmt_shape
@@ -95,8 +94,7 @@ def connections(report: Report) -> dict[str, str]:
     return {layer: ", ".join(c) for layer, c in out.items()}
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     """One row of the summary table before it is laid out, so the text and HTML tables
     show the same rows and numbers: a layer, or a shared layer's later call."""
 

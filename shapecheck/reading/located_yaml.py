@@ -53,14 +53,49 @@ class _NotPlain(Exception):
     pass
 
 
-class _Map(LocDict):
-    """A LocDict with slots: a spec of 100,000 layers has as many mappings."""
+class _Located:
+    """``loc`` made when first read from the offset the reader gave (``_at`` is the
+    reader's, shared): a spec of 100,000 layers has as many mappings, and few of their
+    locations are ever read."""
 
-    __slots__ = ("loc", "key_locs", "value_locs")
+    __slots__ = ()
+
+    @property
+    def loc(self) -> Location:
+        loc = self._loc
+        if loc.__class__ is int:
+            loc = self._loc = self._at(loc)
+        return loc
+
+    @loc.setter
+    def loc(self, value: Location) -> None:
+        self._loc = value
 
 
-class _Seq(LocList):
-    __slots__ = ("loc", "item_locs")
+class _Map(_Located, LocDict):
+    __slots__ = ("_at", "_loc", "key_locs", "value_locs")
+
+
+class _Seq(_Located, LocList):
+    __slots__ = ("_at", "_loc", "item_locs")
+
+
+class _Offsets(list):
+    """A sequence's ``item_locs``: offsets, each made a Location when read."""
+
+    __slots__ = ("_at",)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        value = list.__getitem__(self, i)
+        if value.__class__ is int:
+            value = self._at(value)
+            list.__setitem__(self, i, value)
+        return value
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
 
 
 def load(text: str, path: str | None) -> Any | None:
@@ -91,6 +126,8 @@ class _Reader:
         self.path = path
         self.starts: list[int] = []
         self.lines: list[_Line] = []
+        self.located = self.at  # one bound method for every lazy location
+        self.words: dict[str, str] = {}  # one string for each word repeated (keys, types, names)
         self._scan()
 
     def _scan(self) -> None:
@@ -114,6 +151,14 @@ class _Reader:
         line = bisect.bisect_right(self.starts, offset)
         return Location(self.path, line, offset - self.starts[line - 1] + 1)
 
+    def word(self, value: Any) -> Any:
+        return self.words.setdefault(value, value) if value.__class__ is str else value
+
+    def offsets(self) -> _Offsets:
+        out = _Offsets()
+        out._at = self.located
+        return out
+
     def read(self) -> Any:
         if not self.lines or self.lines[0].dash >= 0:
             raise _NotPlain  # empty, or a list at the top: not a spec
@@ -133,7 +178,7 @@ class _Reader:
         lines, text = self.lines, self.text
         out = _Map()
         first = lines[i]
-        out.loc = self.at(first.start)
+        out._at, out._loc = self.located, first.start
         keys: dict[Any, int] = {}
         values: dict[Any, int] = {}
         while i < len(lines):
@@ -145,7 +190,7 @@ class _Reader:
             m = _KEY.match(text, line.start)
             if m is None:
                 raise _NotPlain
-            key = _key(m)
+            key = self.word(_key(m))
             if key in out:
                 raise _NotPlain  # a duplicate: the YAML reader reports it
             keys[key] = line.start
@@ -167,23 +212,23 @@ class _Reader:
                 value, values[key] = self.inline(after)
                 i += 1
             out[key] = value
-        out.key_locs = LazyLocations(self.at, keys)
-        out.value_locs = LazyLocations(self.at, values)
+        out.key_locs = LazyLocations(self.located, keys)
+        out.value_locs = LazyLocations(self.located, values)
         return out, i
 
     def sequence(self, i: int, indent: int) -> tuple[LocList, int]:
         """The block sequence whose dashes are at column ``indent`` from line ``i``."""
         lines, text = self.lines, self.text
         out = _Seq()
-        out.loc = self.at(lines[i].indent + self.starts[lines[i].number - 1])
-        out.item_locs = []
+        out._at, out._loc = self.located, lines[i].indent + self.starts[lines[i].number - 1]
+        out.item_locs = self.offsets()
         while i < len(lines):
             line = lines[i]
             if line.indent != indent or line.dash < 0:
                 if line.indent > indent:
                     raise _NotPlain
                 break
-            out.item_locs.append(self.at(line.start))
+            out.item_locs.append(line.start)
             if _KEY.match(text, line.start):
                 value, i = self.mapping(i, line.col)
             else:
@@ -229,7 +274,7 @@ class _Reader:
                 raise _NotPlain
             if nxt == "#" and text[m.end() - 1] != " ":
                 raise _NotPlain  # "a#b" is one scalar to YAML
-            return _scalar(raw), end
+            return self.word(_scalar(raw)), end
         if m is None:
             raise _NotPlain
         return m.group()[1:-1], m.end()
@@ -237,13 +282,13 @@ class _Reader:
     def flow_list(self, pos: int) -> tuple[LocList, int]:
         text = self.text
         out = _Seq()
-        out.loc = self.at(pos)
-        out.item_locs = []
+        out._at, out._loc = self.located, pos
+        out.item_locs = self.offsets()
         pos = _SPACES.match(text, pos + 1).end()
         if text[pos:pos + 1] == "]":
             return out, pos + 1
         while True:
-            out.item_locs.append(self.at(pos))
+            out.item_locs.append(pos)
             if text[pos] == "?":  # `[?, t, 12]`: a mapping of one empty pair, to YAML
                 after = _SPACES.match(text, pos + 1).end()
                 if text[after:after + 1] not in (",", "]"):
@@ -269,7 +314,7 @@ class _Reader:
     def flow_map(self, pos: int) -> tuple[LocDict, int]:
         text = self.text
         out = _Map()
-        out.loc = self.at(pos)
+        out._at, out._loc = self.located, pos
         keys: dict[Any, int] = {}
         values: dict[Any, int] = {}
         pos = _SPACES.match(text, pos + 1).end()
@@ -278,7 +323,7 @@ class _Reader:
                 m = _KEY.match(text, pos)
                 if m is None or not m.group(3):
                     raise _NotPlain
-                key = _key(m)
+                key = self.word(_key(m))
                 if key in out:
                     raise _NotPlain
                 keys[key] = pos
@@ -297,8 +342,8 @@ class _Reader:
                 pos = _SPACES.match(text, end + 1).end()
                 if text[pos:pos + 1] in ("}", ",", "\n", ""):
                     raise _NotPlain
-        out.key_locs = LazyLocations(self.at, keys)
-        out.value_locs = LazyLocations(self.at, values)
+        out.key_locs = LazyLocations(self.located, keys)
+        out.value_locs = LazyLocations(self.located, values)
         return out, pos + 1
 
 

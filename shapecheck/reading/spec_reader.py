@@ -78,12 +78,11 @@ class _EntryLocations(Mapping):
     (``value_where``), looked up when a diagnostic asks: a model has thousands of
     layers, each with a dozen keys, and few are ever pointed at."""
 
-    __slots__ = ("entry", "find", "keys_")
+    __slots__ = ("entry", "find")
 
     def __init__(self, entry: Any, find: Any) -> None:
         self.entry = entry
         self.find = find
-        self.keys_ = tuple(entry)
 
     def __getitem__(self, key: Any) -> Location:
         if key not in self.entry:
@@ -97,10 +96,10 @@ class _EntryLocations(Mapping):
         return key in self.entry
 
     def __iter__(self):
-        return iter(self.keys_)
+        return iter(self.entry)
 
     def __len__(self) -> int:
-        return len(self.keys_)
+        return len(self.entry)
 
     def __repr__(self) -> str:
         return repr(dict(self.items()))

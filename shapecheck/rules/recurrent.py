@@ -9,7 +9,7 @@ and ``3*units`` (GRU) come from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..diagnostics import Finding
 from ..dims import Shape, compare, fmt, fmt_shape
@@ -17,8 +17,7 @@ from .checks import input_dim_axis, need_rank
 from .registry import Axis, LayerCall, Note, Output, Weight, bool_arg, float_arg, int_arg, rule
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
+class Cell(NamedTuple):
     """What distinguishes one recurrent layer from another."""
 
     cell_name: str  # Keras names the cell sublayer this, so weight paths read lstm/lstm_cell/kernel

@@ -13,7 +13,7 @@ import keyword
 import math
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from ..diagnostics import Finding, did_you_mean
 from ..dims import Dim, DimFacts, NamedSize, Shape, fmt_shape, product, total
@@ -101,8 +101,7 @@ class LayerCall:
 # --- argument checks ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Arg:
+class Arg(NamedTuple):
     """A constructor argument that changes a shape or a weight."""
 
     name: str
