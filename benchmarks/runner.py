@@ -245,7 +245,7 @@ def many_files(s: Settings) -> dict:
     hook_env = child_env(PRE_COMMIT_HOME=str(CACHE / "pre-commit-home"))
     hook_env.pop("SHAPECHECK_JOBS", None)
     # On the PATH, or beside this Python (a virtual environment not activated).
-    precommit = shutil.which("pre-commit") or shutil.which("pre-commit", path=str(Path(PY).parent))
+    precommit = shutil.which("pre-commit") or shutil.which("pre-commit", path=str(Path(sys.executable).parent))
     n = len(paths)
     every, one = f"shapecheck, {n} specs in one call (every core)", f"shapecheck --jobs 1, {n} specs"
     commands = {every: sc("models"), one: sc("--jobs", "1", "models")}

@@ -517,7 +517,7 @@ class _Reader:
             if isinstance(k, str) and k not in LAYER_KEYS and k not in CALL_ARGS and k not in nested
             and k not in lists
         }
-        for k, v in args.items():
+        for k, v in args.items() if self.bindings else ():
             # a size argument written as a name (`units: n_classes`, `target_shape: [t, 4]`):
             # --dim binds it
             if isinstance(v, str) and v in self.bindings:

@@ -7,7 +7,6 @@ these, so code read as Keras 2 is not checked; the table is Keras 3's (``keyword
 from __future__ import annotations
 
 import ast
-import difflib
 from typing import TYPE_CHECKING, Any
 
 from ...diagnostics import did_you_mean
@@ -75,6 +74,8 @@ def _hint(cls: str, name: str, names: frozenset[str]) -> str:
     if name in _BATCH:
         return ("Keras 3 takes the batch on the model's input, keras.Input(shape, batch_size=...); "
                 "Keras 2 took it on any layer")
+    import difflib  # only for a refused keyword: a fiftieth of a start
+
     close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.8)
     if close:
         return f"did you mean {close[0]!r}?"
