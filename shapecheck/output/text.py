@@ -38,12 +38,18 @@ def render(report: Report, color: bool = False, explain: bool = True) -> str:
         lines.append(f"Total params{counted}: {with_memory(report.total_params)}")
         lines.append(f" Trainable params: {with_memory(report.trainable_params)}")
         lines.append(f" Non-trainable params: {with_memory(report.non_trainable_params)}")
+        # A layer's explanation joined at once: a line a string was the largest part of
+        # the memory a model of 100,000 layers takes (a dozen lines each).
         if explain and report.layout != "keras":
             for layer in report.layers.values():
-                lines += _explain_layout(layer, report.layer_layouts.get(layer.name), st)
+                said = _explain_layout(layer, report.layer_layouts.get(layer.name), st)
+                if said:
+                    lines.append("\n".join(said))
         elif explain:
             for layer in report.layers.values():
-                lines += _explain(layer, st)
+                said = _explain(layer, st)
+                if said:
+                    lines.append("\n".join(said))
     if report.diagnostics:
         if lines:  # a file with no table starts with its findings, not a blank line
             lines.append("")
