@@ -325,6 +325,8 @@ def _check_sizes(cfg: LayerConfig) -> None:
     size is at most MAX_SIZE, and a list of them is short: a hostile file's 10**5000
     units would otherwise reach Python's limit on formatting integers."""
     for key, value in cfg.args.items():
+        if value.__class__ is int and -MAX_SIZE <= value <= MAX_SIZE:
+            continue  # the common case, decided at once
         if key in _NOT_SIZES or not isinstance(value, (int, list, tuple)) or isinstance(value, bool):
             continue  # no integers in it (_ints would find none)
         ints = _ints(value, _MAX_ARG_INTS + 1)

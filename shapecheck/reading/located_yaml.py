@@ -362,12 +362,15 @@ _WORDS = {**dict.fromkeys("yes Yes YES true True TRUE on On ON".split(), True),
           **dict.fromkeys("null Null NULL".split())}
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _DECIMAL = re.compile(r"(?:0|[1-9][0-9]{0,17})\Z")
+# A float as YAML 1.1 writes one most often (a dropout rate): its resolver's first form,
+# which its constructor reads as Python's float() does.
+_POINT = re.compile(r"[0-9]{1,20}\.[0-9]{1,20}\Z")
 
 
 def _scalar(raw: str) -> Any:
     """A plain scalar as the YAML reader builds it (its resolver's tag, its
     constructor), cached: a spec repeats its few words thousands of times. A name
-    (``Dense``, ``t``) or a plain decimal is read here: a spec made of nothing else
+    (``Dense``, ``t``), a plain decimal or ``0.25`` is read here: a spec made of nothing else
     never imports PyYAML (a sixth of a small run's start)."""
     global _loader
     try:
@@ -378,6 +381,8 @@ def _scalar(raw: str) -> Any:
         return _WORDS[raw] if raw in _WORDS else raw
     if _DECIMAL.match(raw):
         return int(raw)
+    if _POINT.match(raw):
+        return float(raw)
     if _loader is None:
         from .pyyaml_loader import Loader
 

@@ -51,7 +51,8 @@ class Weight:
         return product(self.shape)
 
     def under(self, prefix: str) -> Weight:
-        return replace(self, path=f"{prefix}/{self.path}")
+        # the constructor, not dataclasses.replace: every weight of every layer comes here
+        return Weight(f"{prefix}/{self.path}", self.axes, self.trainable, self.tf_keras_path)
 
 
 @dataclass(frozen=True, slots=True)
