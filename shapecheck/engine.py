@@ -59,14 +59,14 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
 
     for node_name in graph.order:
         node = graph.g.nodes[node_name]
-        if node["kind"] == "input":
-            inp = node["item"]
+        if node.kind == "input":
+            inp = node.item
             results[node_name] = _FAILED if inp.shape is None else (inp.shape,)
             layers[node_name] = LayerReport(node_name, "InputLayer", (), results[node_name], (), 0, 0,
                                             inp.location,
                                             status="ok" if inp.shape is not None else "failed")
             continue
-        layer: LayerSpec = node["item"]
+        layer: LayerSpec = node.item
         report = _call(layer, spec, results, graph, diags, failed)
         results[node_name] = report.output_shapes
         if report.status == "failed":
@@ -126,9 +126,9 @@ def _edges(graph, results, outputs: tuple[Ref, ...] = ()) -> tuple[Edge, ...]:
 
     for node_name in graph.order:
         node = graph.g.nodes[node_name]
-        if node["kind"] != "layer":
+        if node.kind != "layer":
             continue
-        layer: LayerSpec = node["item"]
+        layer: LayerSpec = node.item
         for arg, refs in (("inputs", layer.inputs), *layer.call_args.items()):
             for ref in refs:
                 if ref.node in graph.g:
@@ -285,10 +285,10 @@ def _float_ids(spec: ModelSpec, graph) -> list[Diagnostic]:
     found = []
     for node_name in graph.order:
         node = graph.g.nodes[node_name]
-        if node["kind"] != "layer":
+        if node.kind != "layer":
             computed[node_name] = None
             continue
-        layer: LayerSpec = node["item"]
+        layer: LayerSpec = node.item
         t = layer.config.type
         source = next((s for s in (computed.get(ref.node) for ref in layer.inputs) if s), None)
         if t in _TAKES_IDS and source:
@@ -458,9 +458,9 @@ def _rank_hint(layer: LayerSpec, g) -> str | None:
     shape error: name the layer whose return_sequences fixes it."""
     for ref in layer.inputs:
         node = g.nodes.get(ref.node)
-        if not node or node["kind"] != "layer":
+        if not node or node.kind != "layer":
             continue
-        cfg = node["item"].config
+        cfg = node.item.config
         rnn = cfg if cfg.type in CELLS else cfg.nested.get("layer") if cfg.type == "Bidirectional" \
             else None
         if rnn is not None and rnn.type in CELLS and not rnn.args.get("return_sequences", False):

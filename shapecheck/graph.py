@@ -19,9 +19,9 @@ from .spec import LayerSpec, ModelSpec, Ref
 
 
 class _Attrs:
-    """A node's or an edge's attributes, read as networkx's dicts are (``node["kind"]``),
-    in slots: a model of 100,000 layers has as many nodes, and a dict each was a fifth of
-    the memory an analysis takes while it runs."""
+    """A node's or an edge's attributes (``node.kind``), readable as networkx's dicts too
+    (``node["kind"]``), in slots: a model of 100,000 layers has as many nodes, and a dict
+    each was a fifth of the memory an analysis takes while it runs."""
 
     __slots__ = ()
 
@@ -48,7 +48,7 @@ class _Edge(_Attrs):
 
 class LayerGraph:
     """A directed graph with the read API of a networkx ``DiGraph`` that the engine
-    uses: ``g.nodes[name]`` (the node's attributes: kind, item, pos), ``name in g``,
+    uses: ``g.nodes[name]`` (the node's attributes ``kind``, ``item``, ``pos``), ``name in g``,
     iteration and ``len`` in insertion order, ``g.edges[u, v]`` (its ``tensors``),
     ``has_edge``, ``predecessors`` and ``successors``. ``to_networkx()`` gives the real one."""
 
@@ -122,8 +122,8 @@ def build(spec: ModelSpec) -> tuple[Graph, list[Diagnostic]]:
     for i, layer in enumerate(spec.layers, start=len(spec.inputs)):
         name = layer.node
         if name in g:
-            kind = g.nodes[name]["kind"]
-            first = g.nodes[name]["item"]
+            kind = g.nodes[name].kind
+            first = g.nodes[name].item
             line = (first.location if kind == "input" else first.config.location).line
             found.append(make("SC203", f"the name {name!r} is already used by the {kind} at "
                               f"line {line}", layer.config.location, name,
@@ -132,9 +132,9 @@ def build(spec: ModelSpec) -> tuple[Graph, list[Diagnostic]]:
         g.add_node(name, kind="layer", item=layer, pos=i)
 
     for name, data in list(g.nodes.items()):
-        if data["kind"] != "layer":
+        if data.kind != "layer":
             continue
-        layer: LayerSpec = data["item"]
+        layer: LayerSpec = data.item
         for arg, refs in (("inputs", layer.inputs), *((k, v) for k, v in layer.call_args.items())):
             for pos, ref in enumerate(refs):
                 source = ref.node
@@ -156,12 +156,12 @@ def build(spec: ModelSpec) -> tuple[Graph, list[Diagnostic]]:
             used.add(ref.node)
             _add_ancestors(g, ref.node, used)
     # A shared layer is used when any of its calls is.
-    used_layers = {g.nodes[n]["item"].name for n in used if g.nodes[n]["kind"] == "layer"}
+    used_layers = {g.nodes[n].item.name for n in used if g.nodes[n].kind == "layer"}
     for name in order:
         node = g.nodes[name]
-        if node["kind"] == "layer" and node["item"].call == 0 and \
-                node["item"].name not in used_layers and spec.outputs:
-            layer = node["item"]
+        if node.kind == "layer" and node.item.call == 0 and \
+                node.item.name not in used_layers and spec.outputs:
+            layer = node.item
             found.append(make("SC205", f"layer {name!r} does not feed any model output",
                               layer.where, layer.name,
                               hint="add it to `outputs:`, feed it to a later layer, or remove it"))
@@ -172,7 +172,7 @@ def _sorted(g: LayerGraph, among: set[str] | None = None) -> tuple[str, ...] | N
     """The nodes (of ``among``, default all) in topological order, the one earliest in
     the spec first whenever several are free (networkx's lexicographical topological
     sort keyed by position); None if they hold a cycle."""
-    pos = {n: d["pos"] for n, d in g.nodes.items() if among is None or n in among}
+    pos = {n: d.pos for n, d in g.nodes.items() if among is None or n in among}
     waiting = {n: sum(1 for p in g.pred[n] if p in pos) for n in pos}
     free = [(pos[n], n) for n, k in waiting.items() if k == 0]
     heapq.heapify(free)
@@ -197,8 +197,8 @@ def _cycles(g: LayerGraph, found: list[Diagnostic]) -> tuple[str, ...]:
     bad: set[str] = set()
     for comp in nx.strongly_connected_components(nxg):
         if len(comp) > 1 or any(nxg.has_edge(n, n) for n in comp):
-            names = sorted(comp, key=lambda n: g.nodes[n]["pos"])
-            first = g.nodes[names[0]]["item"]
+            names = sorted(comp, key=lambda n: g.nodes[n].pos)
+            first = g.nodes[names[0]].item
             found.append(make("SC202", "these layers feed each other in a cycle: "
                               + " -> ".join(names + [names[0]]), first.where, first.name,
                               hint="a model is acyclic: check the `inputs:` of these layers"))
