@@ -49,6 +49,9 @@ _TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "boo
 _MAX_CACHE = 50_000
 
 
+_UNSEEN = object()
+
+
 class _NotPlain(Exception):
     pass
 
@@ -127,7 +130,11 @@ class _Reader:
         self.starts: list[int] = []
         self.lines: list[_Line] = []
         self.located = self.at  # one bound method for every lazy location
-        self.words: dict[str, str] = {}  # one string for each word repeated (keys, types, names)
+        # Each plain scalar's text and value, and each quoted string, kept once: a spec
+        # repeats its keys, types and names thousands of times.
+        self.plain: dict[str, Any] = {}
+        self.strings: dict[str, str] = {}
+        self.last: tuple[int, Location | None] = (-1, None)
         self._scan()
 
     def _scan(self) -> None:
@@ -148,11 +155,25 @@ class _Reader:
             offset += len(raw) + 1
 
     def at(self, offset: int) -> Location:
+        last = self.last
+        if last[0] == offset:  # a list item and its mapping start at one place: asked in turn
+            return last[1]
         line = bisect.bisect_right(self.starts, offset)
-        return Location(self.path, line, offset - self.starts[line - 1] + 1)
+        loc = Location(self.path, line, offset - self.starts[line - 1] + 1)
+        self.last = (offset, loc)
+        return loc
 
-    def word(self, value: Any) -> Any:
-        return self.words.setdefault(value, value) if value.__class__ is str else value
+    def scalar(self, raw: str) -> Any:
+        value = self.plain.get(raw, _UNSEEN)
+        if value is _UNSEEN:
+            value = self.plain[raw] = _scalar(raw)
+        return value
+
+    def key(self, m: re.Match) -> Any:
+        return self.scalar(m.group(1)) if m.group(1) else self.quoted(m.group(2)[1:-1])
+
+    def quoted(self, text: str) -> str:
+        return self.strings.setdefault(text, text)
 
     def offsets(self) -> _Offsets:
         out = _Offsets()
@@ -190,7 +211,7 @@ class _Reader:
             m = _KEY.match(text, line.start)
             if m is None:
                 raise _NotPlain
-            key = self.word(_key(m))
+            key = self.key(m)
             if key in out:
                 raise _NotPlain  # a duplicate: the YAML reader reports it
             keys[key] = line.start
@@ -274,10 +295,10 @@ class _Reader:
                 raise _NotPlain
             if nxt == "#" and text[m.end() - 1] != " ":
                 raise _NotPlain  # "a#b" is one scalar to YAML
-            return self.word(_scalar(raw)), end
+            return self.scalar(raw), end
         if m is None:
             raise _NotPlain
-        return m.group()[1:-1], m.end()
+        return self.quoted(m.group()[1:-1]), m.end()
 
     def flow_list(self, pos: int) -> tuple[LocList, int]:
         text = self.text
@@ -323,7 +344,7 @@ class _Reader:
                 m = _KEY.match(text, pos)
                 if m is None or not m.group(3):
                     raise _NotPlain
-                key = self.word(_key(m))
+                key = self.key(m)
                 if key in out:
                     raise _NotPlain
                 keys[key] = pos
@@ -345,10 +366,6 @@ class _Reader:
         out.key_locs = LazyLocations(self.located, keys)
         out.value_locs = LazyLocations(self.located, values)
         return out, pos + 1
-
-
-def _key(m: re.Match) -> Any:
-    return _scalar(m.group(1)) if m.group(1) else m.group(2)[1:-1]
 
 
 _resolved: dict[str, Any] = {}
