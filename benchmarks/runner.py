@@ -244,13 +244,15 @@ def many_files(s: Settings) -> dict:
     repo = precommit_repo(paths)
     hook_env = child_env(PRE_COMMIT_HOME=str(CACHE / "pre-commit-home"))
     hook_env.pop("SHAPECHECK_JOBS", None)
-    # On the PATH, or beside this Python (a virtual environment not activated).
-    precommit = shutil.which("pre-commit") or shutil.which("pre-commit", path=str(Path(sys.executable).parent))
+    # On the PATH, or beside the runner's Python (a virtual environment not activated).
+    beside = str(Path(sys.executable).parent)
+    precommit = shutil.which("pre-commit") or shutil.which("pre-commit", path=beside)
     n = len(paths)
     every, one = f"shapecheck, {n} specs in one call (every core)", f"shapecheck --jobs 1, {n} specs"
     commands = {every: sc("models"), one: sc("--jobs", "1", "models")}
     if precommit:
         commands[f"pre-commit run --all-files ({n} specs)"] = [precommit, "run", "--all-files"]
+        commands[NOOP] = [precommit, "run", "--all-files", "--config", NOOP_CONFIG]
     commands[f"floor: parse the {n} specs"] = [PY, "-c", FLOOR_YAML, *map(str, paths)]
     small = paths[:s.folder_small]
     (repo / "hundred").mkdir()
@@ -267,6 +269,7 @@ def many_files(s: Settings) -> dict:
            "floor_small": contest.ratio(hundred, hundred_floor)}
     if precommit:
         out["hook"] = contest.ratio(one, f"pre-commit run --all-files ({n} specs)")
+        out["noop"] = contest.median(NOOP)
     return out
 
 
@@ -331,6 +334,10 @@ def language_server(s: Settings) -> dict:
             "name": path.name}
 
 
+NOOP_CONFIG = ".pre-commit-noop.yaml"
+NOOP = "pre-commit run --all-files, the hook doing nothing"
+
+
 def precommit_repo(paths: list[Path]) -> Path:
     """A git repository of the small specs and a few unrelated YAML/JSON files, with the
     hook of .pre-commit-hooks.yaml as a local hook (the console script of ``child_python``)."""
@@ -352,6 +359,9 @@ def precommit_repo(paths: list[Path]) -> Path:
         "language": "system", "files": hook["files"], "types": hook["types"],
     }]}]}
     (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    # The same hook doing nothing: what pre-commit itself takes (its start, git, the batches).
+    config["repos"][0]["hooks"][0]["entry"] = "true"
+    (repo / NOOP_CONFIG).write_text(yaml.safe_dump(config, sort_keys=False))
     git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
     for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "models"]):
         subprocess.run(git + cmd, cwd=repo, check=True, stdout=subprocess.DEVNULL)
@@ -573,15 +583,17 @@ def render(results: dict, info: dict, settings: Settings, plot: str | None) -> s
         r = results["d"]
         lines += [f"## (d) Many files: {r['count']} small specs", "",
                   "Recurrent taggers, small convnets, MLPs and embedding classifiers, 3 to 6 layers "
-                  "each, in a folder. shapecheck checks them on every core (a pool of forked "
-                  "processes, the output in the order of the files) or, with `--jobs 1`, in one "
+                  "each, in a folder. shapecheck checks them on every core (the command and "
+                  "forked workers, the output in the order of the files) or, with `--jobs 1`, in one "
                   "process. The pre-commit run is a git repository of them (and two unrelated "
                   "YAML/JSON files) with the hook of `.pre-commit-hooks.yaml` as a local hook "
                   "(`shapecheck --only-models --quiet`, run as its console script); pre-commit "
-                  f"splits the files into batches over the cores. {settings.files_rounds} interleaved "
-                  "rounds.", "", *_times(r["contest"], 2), "",
+                  "splits the files into batches over the cores. The same hook with `true` as its "
+                  "command is what pre-commit itself takes. "
+                  f"{settings.files_rounds} interleaved rounds.", "", *_times(r["contest"], 2), "",
                   f"- one process / every core: one call **{r['cores']:.2f}x**"
-                  + (f", pre-commit's batches **{r['hook']:.2f}x**" if "hook" in r
+                  + (f", pre-commit's batches **{r['hook']:.2f}x** (pre-commit alone, the hook "
+                     f"doing nothing: {r['noop']:.2f} s)" if "hook" in r
                      else " (pre-commit is not installed: its run was skipped)")
                   + f" (target >= {TARGET_CORES}x)",
                   f"- shapecheck / floor: {r['count']} specs on every core {r['floor_all']:.1f}x; "
