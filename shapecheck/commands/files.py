@@ -175,8 +175,11 @@ def _shared(chunks: list[list[str]], opts: Options, jobs: int) -> dict[int, list
     memories: list[int] = []
     try:
         for _ in range(jobs - 1):
-            memories.append(os.memfd_create("shapecheck-outcomes"))
-            pid = os.fork()
+            try:
+                memories.append(os.memfd_create("shapecheck-outcomes"))
+                pid = os.fork()
+            except OSError:  # no more processes or files allowed: fewer workers
+                break
             if pid == 0:  # the worker: nothing of the parent's runs on its way out
                 code = 1
                 try:
