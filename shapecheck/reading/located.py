@@ -61,22 +61,23 @@ class LazyLocations(MutableMapping):
         self._data = data  # key -> offset (an int) or Location; None: not found yet
         self._entries = entries
         self._part = part
-        self._keys = keys  # the keys the entries will have
-        self._set = set_ or {}  # set before the entries were found
+        self._keys = keys  # the keys the entries will have (a container)
+        self._set = set_  # set before the entries were found (None: nothing, no dict yet)
 
     def _found(self) -> dict[Any, Any]:
         data = self._data
         if data is None:
             part = self._part
             data = self._data = {span[0]: span[part] for span in self._entries()}
-            data.update(self._set)
-            self._entries, self._set = None, {}
+            if self._set:
+                data.update(self._set)
+            self._entries, self._set = None, None
         return data
 
     def __getitem__(self, key: Any) -> Location:
         data = self._data
         if data is None:
-            if key in self._set:
+            if self._set is not None and key in self._set:
                 data = self._set
             elif key not in self._keys:
                 raise KeyError(key)
@@ -92,11 +93,13 @@ class LazyLocations(MutableMapping):
 
     def __contains__(self, key: object) -> bool:
         if self._data is None:
-            return key in self._set or key in self._keys
+            return (self._set is not None and key in self._set) or key in self._keys
         return key in self._data
 
     def __setitem__(self, key: Any, value: Location) -> None:
         if self._data is None:
+            if self._set is None:
+                self._set = {}
             self._set[key] = value
         else:
             self._data[key] = value
@@ -112,7 +115,8 @@ class LazyLocations(MutableMapping):
 
     def copy(self) -> LazyLocations:
         if self._data is None:
-            return LazyLocations(self._at, None, self._entries, self._part, self._keys, dict(self._set))
+            return LazyLocations(self._at, None, self._entries, self._part, self._keys,
+                                 dict(self._set) if self._set else None)
         return LazyLocations(self._at, dict(self._data))
 
     def __repr__(self) -> str:
