@@ -49,8 +49,9 @@ class LazyLocations(MutableMapping):
 
     The offsets themselves may be found only when first needed (``entries``, ``part``
     1 for the keys, 2 for the values), with the key set known up front (``keys``), so
-    that asking whether a key is there, or setting one, finds nothing in the text.
-    ``copy()`` stays lazy (``dict(...)`` would make every Location)."""
+    that asking whether a key is there, or setting one, finds nothing in the text. Where
+    ``entries`` can find one key's offset alone (its ``offset_of(key, part)``), one key asked
+    for finds only that one. ``copy()`` stays lazy (``dict(...)`` would make every Location)."""
 
     __slots__ = ("_at", "_data", "_entries", "_part", "_keys", "_set")
 
@@ -81,6 +82,8 @@ class LazyLocations(MutableMapping):
                 data = self._set
             elif key not in self._keys:
                 raise KeyError(key)
+            elif hasattr(self._entries, "offset_of"):  # one entry found alone (located_yaml)
+                return self._at(self._entries.offset_of(key, self._part))
             else:
                 data = self._found()
         value = data[key]

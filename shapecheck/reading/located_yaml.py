@@ -98,6 +98,11 @@ class _Spans:
         o = self.offsets
         return [(k, o[2 * i], o[2 * i + 1]) for i, k in enumerate(self.keys)]
 
+    def offset_of(self, key: Any, part: int) -> int:
+        """The offset of ``key`` (part 1) or of its value (part 2), without the others':
+        a layer's entry is asked where one of its keys is, at most."""
+        return self.offsets[2 * self.keys.index(key) + part - 1]
+
 
 class _Offsets(list):
     """A sequence's ``item_locs``: offsets, each made a Location when read."""
