@@ -118,8 +118,8 @@ def analyze_file(path: str, dims: Mapping[str, int] | None = None, custom_layers
             if text is None:
                 return _unreadable(path, "keras-archive", *found)
             return _analyze_text(text, path, dims, "keras-archive", custom_layers)
-        if _maybe_hdf5(head) and _h5().is_hdf5(head):
-            model, found = _h5().read(fh, path)
+        if (h5 := _hdf5(head)) is not None:
+            model, found = h5.read(fh, path)
             if model is None:
                 return _unreadable(path, "keras-h5", *found)
             return _with_weight_check(_analyze_text(model.config_text, path, dims, "keras-h5", custom_layers),
@@ -222,8 +222,8 @@ def analyze_bytes(raw: bytes, path: str, dims: Mapping[str, int] | None = None,
         if text is None:
             return _unreadable(path, "keras-archive", *found)
         return _analyze_text(text, path, dims, "keras-archive", custom_layers)
-    if _maybe_hdf5(raw[:4104]) and _h5().is_hdf5(raw):
-        model, found = _h5().read(io.BytesIO(raw), path)
+    if (h5 := _hdf5(raw[:4104])) is not None:
+        model, found = h5.read(io.BytesIO(raw), path)
         if model is None:
             return _unreadable(path, "keras-h5", *found)
         report = _analyze_text(model.config_text, path, dims, "keras-h5", custom_layers)
@@ -235,14 +235,14 @@ def analyze_bytes(raw: bytes, path: str, dims: Mapping[str, int] | None = None,
     return _analyze_text(text, path, dims, None, custom_layers)
 
 
-def _maybe_hdf5(head: bytes) -> bool:
-    return b"\x89HDF" in head  # the start of the signature h5.is_hdf5 looks for
-
-
-def _h5():
+def _hdf5(head: bytes):
+    """The HDF5 reader when ``head`` starts an HDF5 file, else None: the reader is
+    imported only for one (its signature starts with these four bytes)."""
+    if b"\x89HDF" not in head:
+        return None
     from .reading import h5
 
-    return h5
+    return h5 if h5.is_hdf5(head) else None
 
 
 def _not_utf8(raw: bytes, e: UnicodeDecodeError, path: str | None):
