@@ -6,12 +6,12 @@ from __future__ import annotations
 import io
 import os
 import re
-from dataclasses import replace
 from typing import Any, Mapping
 
 from .diagnostics import Location, make
 from .errors import FileError, MissingFileError, UsageError
 from .reading.spec_reader import read_spec
+from .records import replace
 from .report import Report
 
 
@@ -364,7 +364,7 @@ def analyze_data(data: Any, path: str | None, fmt: str, dims: Mapping[str, int] 
 def _with_weight_check(report: Report, stored: dict) -> Report:
     """Compare the weight shapes an .h5 file stores with those derived from its config:
     a config and a weights file that disagree would fail to load."""
-    from dataclasses import replace
+    from .records import replace
 
     extra = []
     for name, weights in stored.items():

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .diagnostics import CATALOGUE, Diagnostic, Location, did_you_mean, make
+from .records import field, record
 
 KEYS = ("format", "severity", "dims", "custom_layers")
 FORMATS = ("text", "json", "sarif", "github", "markdown", "html")
@@ -33,7 +33,7 @@ FILENAME = "pyproject.toml"
 MAX_BYTES = 4 * 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Config:
     path: str | None = None
     dims: Mapping[str, int] = field(default_factory=dict)
@@ -146,9 +146,8 @@ def load(path: str) -> Config:
 def apply_severity(report, severity: Mapping[str, str]):
     """The report with each listed code's diagnostics at the configured level ("off"
     drops them); ``ok`` follows, since it is "no errors"."""
-    from dataclasses import replace
-
     from .diagnostics import Severity
+    from .records import replace
 
     diags = tuple(replace(d, severity=Severity(severity[d.code])) if d.code in severity else d
                   for d in report.diagnostics if severity.get(d.code) != "off")

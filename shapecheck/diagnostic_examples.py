@@ -11,11 +11,12 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from dataclasses import dataclass, field
 from typing import Callable
 
+from .records import field, record
 
-@dataclass(frozen=True)
+
+@record
 class Example:
     text: str | None  # the file's text as shown; None when it is built by `build`
     filename: str = "model.yaml"

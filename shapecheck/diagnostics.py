@@ -8,9 +8,10 @@ changes meaning once released.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 from typing import NamedTuple
+
+from .records import record
 
 
 class Severity(str, Enum):
@@ -22,7 +23,7 @@ class Severity(str, Enum):
     INFO = "info"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Location:
     """Where a finding is: the file as given (None for a dict), and the 1-based line
     and column of the key or value to fix, when the format keeps positions."""
@@ -45,7 +46,7 @@ class Code(NamedTuple):
     explanation: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Diagnostic:
     """One finding: a stable ``code`` (docs/diagnostics.md lists them all), its
     ``severity``, a ``message`` that echoes the values received, where it is, the

@@ -21,9 +21,10 @@ from __future__ import annotations
 import math
 import re
 import sys
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable, Union
+
+from .records import record
 
 if TYPE_CHECKING:
     import sympy
@@ -332,7 +333,7 @@ def fmt_count(n: Dim) -> str:
 # --- named sizes and what is known of them ------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DimInfo:
     """What a spec's ``dims:`` says of one named size."""
 

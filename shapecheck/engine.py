@@ -7,12 +7,12 @@ unknown), so one mistake yields one finding, not a cascade.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, Mapping
 
 from .diagnostics import Diagnostic, Finding, Location, Severity, make
 from .dims import MAX_RANK, MAX_SIZE, Shape, compare, fmt_big, fmt_shape, too_large, total
 from .graph import build
+from .records import replace
 from .report import Edge, LayerReport, Report
 from .rules.keras_names import tf_keras_path
 from .rules.recurrent import CELLS

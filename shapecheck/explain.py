@@ -12,10 +12,10 @@ sentence that says how the view is taken.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from .dims import Dim, Shape, fmt_shape, solve_size
+from .records import record
 from .report import LAYOUT_NAMES, LayerReport, Report
 from .rules.recurrent import CELLS
 
@@ -23,7 +23,7 @@ LAYOUTS = ("keras", "pytorch", "onnx")
 MAX_NEAREST = 5
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Stacking:
     """Equal blocks side by side along one axis of an array: LSTM gates on the columns
     of a kernel, heads on an attention kernel's middle axis, directions on ONNX's
@@ -36,7 +36,7 @@ class Stacking:
     note: str = ""  # said when a view takes one block: what the block's size means
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Array:
     """One stored array of the model, in one framework's layout."""
 
@@ -49,7 +49,7 @@ class Array:
     origin: str = ""  # another framework's array: which Keras arrays it is made from, and how
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Match:
     path: str
     layout: str
@@ -67,7 +67,7 @@ class Match:
                 "stored_shape": [to_json(d) for d in self.of_shape], "explanation": self.explanation}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Lookup:
     query: tuple[int | None, ...]
     matches: tuple[Match, ...]
@@ -81,7 +81,7 @@ class Lookup:
 
 # --- views ------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@record
 class _View:
     shape: Shape
     steps: tuple[str, ...]  # how it is taken, in order: "one gate's block", "transposed"

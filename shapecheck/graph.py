@@ -11,10 +11,10 @@ imported only when that sort finds a cycle, to name the layers in it.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 from .diagnostics import Diagnostic, did_you_mean, make
+from .records import record
 from .spec import LayerSpec, ModelSpec, Ref
 
 
@@ -100,7 +100,7 @@ class LayerGraph:
         return g
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Graph:
     g: LayerGraph
     order: tuple[str, ...]  # topological, spec order where free

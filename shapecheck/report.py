@@ -3,16 +3,16 @@ format reads. Plain frozen data; formatting lives in ``shapecheck.output``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from .diagnostics import Diagnostic, Location, Severity
 from .dims import Dim, Shape, add, mul, to_json
+from .records import field, record
 from .rules.registry import Weight
 from .spec import LayerConfig
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LayerReport:
     name: str
     type: str
@@ -61,7 +61,7 @@ class LayerReport:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Edge:
     """One tensor passed from a node to a layer call: the picture's arrow."""
 
@@ -76,7 +76,7 @@ class Edge:
 LAYOUT_NAMES = {"keras": "Keras", "pytorch": "PyTorch", "onnx": "ONNX"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Report:
     path: str | None
     format: str

@@ -7,14 +7,14 @@ finding can point at the line to fix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .diagnostics import Location
 from .dims import DimFacts
+from .records import field, record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ref:
     """``name`` or ``name[k]``: output k of a layer or model input (None = all outputs);
     ``name@c[k]``: of the layer's call c (a shared layer called again)."""
@@ -38,7 +38,7 @@ def node_id(name: str, call: int) -> str:
     return name if call == 0 else f"{name}@{call}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LayerConfig:
     """One layer object: its class, its name and the constructor arguments given."""
 
@@ -68,7 +68,7 @@ class LayerConfig:
         return self.arg_locations.get(arg, self.location)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LayerSpec:
     """One call of a layer in the model."""
 
@@ -97,7 +97,7 @@ class LayerSpec:
         return self.location or self.config.location
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InputSpec:
     name: str
     shape: tuple | None
@@ -105,7 +105,7 @@ class InputSpec:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ModelSpec:
     path: str | None
     format: str

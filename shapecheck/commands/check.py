@@ -116,7 +116,7 @@ def main(argv: Sequence[str], exiting: bool = False) -> int:
     dims = {**config.dims, **dims}
     custom = config.custom_layers
     if custom is not None:
-        from dataclasses import replace
+        from ..records import replace
 
         custom = replace(custom, found=())
     fmt = args.format or config.format or "text"

@@ -69,9 +69,8 @@ def load_model(args, prog: str):
     if isinstance(config, str):
         print(f"{prog}: error: {config}", file=sys.stderr)
         return EXIT_USAGE
-    from dataclasses import replace
-
     from ..api import analyze_file
+    from ..records import replace
 
     custom = config.custom_layers
     if custom is not None:

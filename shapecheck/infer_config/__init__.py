@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import replace
 
 from ..diagnostics import Diagnostic, Location, Severity, make
 from ..reading.weights_h5 import StoredWeight, WeightsFile
+from ..records import replace
 from .classify import Classifier
 from .kinds import safe_name
 from .result import Ambiguity, Inference, InferredLayer, SpecGraph, SpecInput

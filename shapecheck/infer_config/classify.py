@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 from ..diagnostics import Diagnostic, Location, make
 from ..reading.weights_h5 import StoredNode, StoredWeight
+from ..records import record, replace
 from .kinds import (
     COMPOSITE_PARTS,
     MODELS,
@@ -31,7 +31,7 @@ from .result import Ambiguity, InferredLayer
 from .wiring import wire
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Fit:
     type: str
     args: dict[str, Any]

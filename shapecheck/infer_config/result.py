@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from ..diagnostics import Diagnostic, Severity
 from ..reading.weights_h5 import StoredWeight
+from ..records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ambiguity:
     """Something the weights do not record: ``what`` (an argument, or a property of the
     model such as the layer order), the value written into the spec, and why the weights
@@ -35,7 +35,7 @@ class Ambiguity:
         return m.group(1) if m else None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InferredLayer:
     """One layer as the weights show it: its Keras class, the constructor arguments the
     spec gives it (inferred, plus the values chosen for what its ``ambiguities`` name),
@@ -54,14 +54,14 @@ class InferredLayer:
     graph: SpecGraph | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SpecInput:
     name: str
     shape: tuple[int | str | None, ...]  # None is `?`; a string a named size
     dtype: str = "float32"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SpecGraph:
     """A model as the spec writes it: its inputs, its layers in call order (each with
     the references it is fed) and its outputs, with the rank of each output."""
@@ -72,7 +72,7 @@ class SpecGraph:
     output_ranks: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Inference:
     """What ``infer-config`` found: the spec (``graph`` and the named sizes' minimums
     ``dims``), the ambiguities of the model as a whole (each layer's are on the layer),

@@ -5,8 +5,8 @@ so each layer takes the one before it when the widths and ranks fit (choosing
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
+from ..records import replace
 from .kinds import CONV, CONV_T, DEPTHWISE, RNN_TYPES
 from .result import Ambiguity, InferredLayer, SpecGraph, SpecInput
 

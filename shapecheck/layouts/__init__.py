@@ -21,11 +21,11 @@ explains the transforms.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Iterable
 
 from ..dims import Dim, total
 from ..errors import UsageError
+from ..records import replace
 from ..report import LayerReport, Report
 from . import onnx as _onnx  # noqa: F401  (registers the ONNX rules)
 from . import pytorch as _pytorch  # noqa: F401  (registers the PyTorch rules)

@@ -15,18 +15,18 @@ a Python name reads as ``_``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..diagnostics import Diagnostic, Finding, Location, make
 from ..dims import Dim, Shape, fmt, fmt_shape, mul, product, to_json, total
+from ..records import record
 from ..rules.registry import Weight, lookup
 from ..spec import LayerConfig
 
 FRAMEWORKS = ("pytorch", "onnx")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FrameworkWeight:
     """One weight as the other framework holds it: its name there (relative to the
     module: a key of PyTorch's ``module.state_dict()``, an input of the ONNX
@@ -52,7 +52,7 @@ class FrameworkWeight:
                 "gate_order": self.gate_order, "is_parameter": self.is_parameter}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LayerLayout:
     """One Keras layer as the framework holds the equivalent module or operator.
     ``module`` is None when there is nothing to hold (no weights) or no layout (see
@@ -94,7 +94,7 @@ class NotKnown(Exception):
         self.message, self.hint = message, hint
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Mapped:
     module: str
     weights: tuple[FrameworkWeight, ...]
@@ -104,7 +104,7 @@ class Mapped:
     warnings: tuple[tuple[str, str, str | None], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ctx:
     """One Keras layer (or the layer a wrapper wraps) as a layout rule sees it."""
 

@@ -11,9 +11,8 @@ operators.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..dims import Dim
+from ..records import record
 from ..rules.registry import Weight
 from ..spec import LayerConfig
 from .base import Ctx, NotKnown, activation_name, args_of
@@ -25,7 +24,7 @@ GATES = {"LSTM": "ifco", "GRU": "zrh", "SimpleRNN": ""}
 RECURRENT_TYPES = ("LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU", "RNN", "Bidirectional")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RnnCell:
     kind: str  # LSTM, GRU or SimpleRNN
     type: str  # the Keras class (LSTM, LSTMCell, CuDNNLSTM...)
@@ -49,7 +48,7 @@ class RnnCell:
         return GATES[self.kind]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RnnStack:
     directions: tuple[tuple[RnnCell, ...], ...]  # forward, then backward if bidirectional
     merge_mode: str | None  # Bidirectional's; "concat" otherwise

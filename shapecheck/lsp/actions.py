@@ -16,22 +16,22 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
 
 from ..diagnostics import Diagnostic, Finding
+from ..records import record
 from ..report import Report
 from ..rules.recurrent import CELLS
 from ..spec import LayerConfig
 from .spans import Span, Spans
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Edit:
     span: Span
     new_text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Fix:
     title: str
     edits: tuple[Edit, ...]

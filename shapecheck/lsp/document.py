@@ -6,13 +6,13 @@ spans to place them, out. The same library call as the command line makes
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from .. import config as project
 from ..api import analyze_text
 from ..diagnostics import Diagnostic
 from ..dims import MAX_SIZE
+from ..records import field, record, replace
 from ..report import LayerReport, Report
 from .spans import Spans
 
@@ -20,7 +20,7 @@ from .spans import Spans
 SUFFIXES = (".py", ".yaml", ".yml", ".json")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Settings:
     """What the editor sets (initializationOptions, workspace/configuration): ``dims``
     win over the project's ``[tool.shapecheck.dims]``; ``inlay_hints`` off hides the
@@ -64,7 +64,7 @@ def _size(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_SIZE
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Analysis:
     """A document's reports, its findings once each (a Python file building several
     models reports a file-wide finding in each), and the spans of its text."""

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
 
 from ..diagnostics import Location
+from ..records import record
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@record(order=True)
 class Span:
     start_line: int
     start_char: int

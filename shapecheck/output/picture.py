@@ -8,10 +8,9 @@ Both are built from the same ``Node`` list, so they cannot say different things.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..diagnostics import CATALOGUE, Severity
 from ..dims import fmt_count, fmt_shape
+from ..records import record
 from ..report import Edge, LayerReport, Report
 
 # Past this many weights a box lists the first few and says how many more.
@@ -19,7 +18,7 @@ MAX_WEIGHT_LINES = 6
 RED, GREY = "#c62828", "#9e9e9e"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Node:
     id: str  # the graph node: a layer, an input, or ``name@c`` for a later call
     title: str  # "bilstm: Bidirectional"

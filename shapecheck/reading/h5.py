@@ -7,10 +7,10 @@ virtual dataset is refused: each would make HDF5 open other files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import BinaryIO
 
 from ..diagnostics import Diagnostic, Location, make
+from ..records import record
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
@@ -20,7 +20,7 @@ def is_hdf5(raw: bytes) -> bool:
     return any(raw[o:o + 8] == HDF5_SIGNATURE for o in (0, 512, 1024, 2048, 4096))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class H5Model:
     config_text: str
     # layer name -> [(weight name, shape)] in the file's order

@@ -33,10 +33,10 @@ import io
 import re
 import struct
 import zipfile
-from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from ..diagnostics import Diagnostic, Location, make
+from ..records import record
 from .archive import open_checked
 from .h5 import _unsafe_object, is_hdf5
 
@@ -52,7 +52,7 @@ WEIGHTS_MEMBER = "model.weights.h5"
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile.structFileHeader
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StoredWeight:
     """One stored variable: where it is in the file, its shape, and its name when the
     file records one (legacy ``kernel``, ``bias``...; None for Keras 3's numbers)."""
@@ -62,7 +62,7 @@ class StoredWeight:
     role: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StoredNode:
     """A layer, or a part of one (a cell, one direction of a Bidirectional), as
     stored: its key in the file, its name when recorded, its own variables and its
@@ -80,7 +80,7 @@ class StoredNode:
         return tuple(out)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WeightsFile:
     """The top-level layers of a weights file. ``layout`` is ``keras3`` or ``legacy``;
     ``ordered`` says whether the file records the layers' order (see the module doc)."""

@@ -29,11 +29,11 @@ through the same safe parser as a spec's sizes: nothing is evaluated as Python.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from ..diagnostics import Diagnostic, Finding, Location, did_you_mean, make
 from ..dims import Dim, DimSyntaxError, dim_names, fmt_shape, parse_dim
+from ..records import record
 from ..spec import LayerConfig
 from .registry import CODE_LAYERS, REGISTRY, Axis, LayerCall, Output, Rule, Weight
 
@@ -48,7 +48,7 @@ _WHOLE = re.compile(rf"^\s*(input|inputs{_O}(-?\d+){_C})\s*$")
 _SPLICE = re.compile(rf"^\s*(?:input|inputs{_O}(-?\d+){_C}){_O}(-?\d*)\s*:\s*(-?\d*){_C}\s*$")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AxisExpr:
     """One axis of a declared shape: an expression over arguments and input axes."""
 
@@ -58,7 +58,7 @@ class AxisExpr:
     args: tuple[str, ...]  # layer arguments the expression reads
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Splice:
     """A run of one input's axes, ``input[a:b]``."""
 
@@ -68,7 +68,7 @@ class Splice:
     stop: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Whole:
     """A whole input's shape, ``input`` or ``inputs[k]``."""
 
@@ -80,7 +80,7 @@ Item = Any  # int | None | AxisExpr | Splice
 ShapeDecl = Any  # Whole | tuple[Item, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Declaration:
     name: str
     inputs: int | None  # None: any number of tensors
@@ -109,7 +109,7 @@ class _Bad(Exception):
         self.message, self.where, self.hint = message, where, hint
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CustomLayers:
     """Compiled declarations: the rules, and a diagnostic for each malformed one."""
 

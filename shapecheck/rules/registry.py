@@ -12,18 +12,18 @@ from __future__ import annotations
 import keyword
 import math
 import re
-from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from ..diagnostics import Finding, did_you_mean
 from ..dims import Dim, DimFacts, NamedSize, Shape, fmt_shape, product, total
+from ..records import field, record, replace
 from ..spec import LayerConfig
 from .keras_names import KERAS_ACTIVATIONS, KERAS_LAYERS, TF_KERAS_ACTIVATIONS
 
 REQUIRED = object()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Axis:
     """One axis of a weight: its size, the formula over config fields and input axes
     it comes from, and a sentence saying why."""
@@ -33,7 +33,7 @@ class Axis:
     why: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Weight:
     path: str  # relative to the layer that owns it; the engine prefixes the layer name
     axes: tuple[Axis, ...]
@@ -51,11 +51,11 @@ class Weight:
         return product(self.shape)
 
     def under(self, prefix: str) -> Weight:
-        # the constructor, not dataclasses.replace: every weight of every layer comes here
+        # the constructor, not replace(): every weight of every layer comes here
         return Weight(f"{prefix}/{self.path}", self.axes, self.trainable, self.tf_keras_path)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Note:
     """A finding that does not stop the layer (a condition on symbolic sizes)."""
 
@@ -64,7 +64,7 @@ class Note:
     hint: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Output:
     shapes: tuple[Shape, ...]
     weights: tuple[Weight, ...] = ()
@@ -76,7 +76,7 @@ class Output:
         return replace(self, weights=tuple(replace(w, trainable=False) for w in self.weights))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LayerCall:
     """What a rule sees: the layer's validated arguments and its inputs."""
 
@@ -217,7 +217,7 @@ def _show(v: Any) -> str:
 BASE_ACCEPTS = ("trainable", "dtype", "autocast", "input_dim", "input_shape", "activity_regularizer")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rule:
     types: tuple[str, ...]
     fn: Callable[[LayerCall], Output]

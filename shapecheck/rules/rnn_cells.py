@@ -17,11 +17,11 @@ explain their kernels in the same words.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from ..diagnostics import Finding
 from ..dims import Shape, compare, fmt, fmt_shape
+from ..records import replace
 from ..spec import LayerConfig
 from .checks import need_rank
 from .core import embedding

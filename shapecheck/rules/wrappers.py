@@ -7,11 +7,11 @@ References: keras/src/layers/rnn/{bidirectional,time_distributed}.py.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from ..diagnostics import Finding
 from ..dims import add, compare, fmt, fmt_shape, mul
+from ..records import replace
 from ..spec import LayerConfig
 from .checks import need_rank
 from .recurrent import CELLS

@@ -8,13 +8,13 @@ any data. Nothing is loaded or downloaded."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
+from ...records import record
 from .values import Unknown
 
 
-@dataclass(frozen=True)
+@record
 class Array:
     """An array of ``shape`` (its first axis may be a sample count); ``classes``: for
     class labels, how many there are (ids 0..classes-1)."""

@@ -10,10 +10,10 @@ process gives them: ``dense``, ``dense_1``...; Keras 3 names inputs ``input_laye
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ...diagnostics import Location
+from ...records import field, record
 from ...rules.keras_names import snake_case
 from ..located import LocDict, LocList
 
@@ -50,7 +50,7 @@ class Namer:
         return self("model") if self.dialect == "keras2" else self("functional")
 
 
-@dataclass(eq=False)
+@record(mutable=True)
 class Layer:
     """A Keras layer object: its class, constructor arguments and name; each call adds a
     graph node (``name``, then ``name@1``...)."""
@@ -66,7 +66,7 @@ class Layer:
     code: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(eq=False)
+@record(mutable=True)
 class Node:
     """One call of a layer (or an input, or an op): what the spec's entry is made of."""
 
@@ -81,7 +81,7 @@ class Node:
     dtype: str = "float32"
 
 
-@dataclass(eq=False)
+@record(mutable=True)
 class Tensor:
     """Output ``index`` of a node (None: the node's only output, as Keras hands it)."""
 
@@ -92,7 +92,7 @@ class Tensor:
         return self.node.id if self.index is None else f"{self.node.id}[{self.index}]"
 
 
-@dataclass(eq=False)
+@record(mutable=True)
 class Model:
     """``keras.Model(inputs, outputs)`` or a Sequential (layers added in order)."""
 

@@ -5,11 +5,12 @@ runs the file's code: a function is its ``ast`` and the scope it was defined in.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 from typing import Any
 
+from ...records import field, record
 
-@dataclass(frozen=True)
+
+@record
 class Unknown:
     """A value the file gets from outside (data, a module not read, a call the reader
     does not follow). ``name`` is what the file calls it (``vocab_size``), when it does:
@@ -25,7 +26,7 @@ class Unknown:
     derived: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Module:
     """A module or a name in one (``keras.layers``, ``tf.math.reduce_mean``), by path."""
 
@@ -39,7 +40,7 @@ class Module:
         return ".".join(self.path)
 
 
-@dataclass(eq=False)
+@record(mutable=True)
 class Function:
     """A function the file defines (``def`` or ``lambda``), with the scope it closes over."""
 
@@ -50,7 +51,7 @@ class Function:
     kw_defaults: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(eq=False)
+@record(mutable=True)
 class Partial:
     """``functools.partial(f, *args, **kwargs)``."""
 
@@ -59,7 +60,7 @@ class Partial:
     kwargs: dict
 
 
-@dataclass(eq=False)
+@record(mutable=True)
 class Method:
     """A bound method of a value the reader models (``model.add``, ``list.append``)."""
 
@@ -67,7 +68,7 @@ class Method:
     name: str
 
 
-@dataclass(eq=False)
+@record(mutable=True)
 class ClassDef:
     """A class the file defines. A subclass of a Keras Model or Layer is code the reader
     does not follow (its ``call``); its instances are unknown."""
@@ -78,7 +79,7 @@ class ClassDef:
     keras_base: str | None  # "Model", "Layer" or None
 
 
-@dataclass(eq=False)
+@record(mutable=True)
 class Multi:
     """What a layer call with several outputs returns (``return_state``): indexing and
     unpacking give each output."""

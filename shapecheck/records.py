@@ -1,0 +1,182 @@
+"""Records: the value classes of shapecheck (shapes' facts, weights, diagnostics,
+reports), each what ``@dataclass(frozen=True, slots=True)`` would make.
+
+Why not ``dataclasses`` itself: start-up. A cold ``shapecheck model.yaml`` makes
+some thirty of these classes before it reads a byte. On Python 3.11 a dataclass
+compiles six methods from source text (about a millisecond a class on a shared
+machine), and ``import dataclasses`` imports ``inspect``, and with it ``ast``,
+``dis`` and ``tokenize``: together, half of a cold run. A record compiles only its
+``__init__``; its equality, hash, repr and refusal to change are shared functions
+over one ``operator.attrgetter`` of its fields.
+
+A record is declared as a dataclass is: annotated fields in order, a default as a
+class attribute or a ``field(...)``. ``record`` gives it ``__slots__``, and a
+``mutable`` record (the Python reader's interpreter values) is compared by identity,
+as ``@dataclass(eq=False)`` is. ``replace`` is ``dataclasses.replace``.
+"""
+
+from __future__ import annotations
+
+from _thread import get_ident
+from operator import attrgetter
+from typing import Any, Callable, TypeVar
+
+T = TypeVar("T")
+_MISSING: Any = object()
+
+
+class FrozenInstanceError(AttributeError):
+    """A field of a frozen record was assigned to (or deleted)."""
+
+
+class Field:
+    __slots__ = ("default", "default_factory", "compare", "repr")
+
+    def __init__(self, default: Any, default_factory: Any, compare: bool, repr: bool) -> None:
+        self.default, self.default_factory, self.compare, self.repr = default, default_factory, compare, repr
+
+
+def field(*, default: Any = _MISSING, default_factory: Callable[[], Any] = _MISSING,
+          compare: bool = True, repr: bool = True) -> Any:
+    """A field's options, as ``dataclasses.field`` takes them."""
+    if default is not _MISSING and default_factory is not _MISSING:
+        raise ValueError("a field takes a default or a default_factory, not both")
+    return Field(default, default_factory, compare, repr)
+
+
+def record(cls: type[T] | None = None, /, *, mutable: bool = False, order: bool = False) -> Any:
+    """Make ``cls`` a record: ``@record`` (frozen), ``@record(order=True)`` (frozen,
+    ordered by its fields in turn) or ``@record(mutable=True)``."""
+    if cls is None:
+        return lambda c: _make(c, mutable, order)
+    return _make(cls, mutable, order)
+
+
+def replace(obj: T, /, **changes: Any) -> T:
+    """A copy of the record ``obj`` with ``changes`` to its fields."""
+    cls = obj.__class__
+    for name in cls.__record_fields__:  # type: ignore[attr-defined]
+        if name not in changes:
+            changes[name] = getattr(obj, name)
+    return cls(**changes)
+
+
+def fields_of(cls: type) -> tuple[str, ...]:
+    """A record class's field names, in order."""
+    return cls.__record_fields__  # type: ignore[attr-defined]
+
+
+def _make(cls: type, mutable: bool, order: bool) -> type:
+    names: list[str] = []
+    options: dict[str, Field] = {}
+    for name, kind in cls.__dict__.get("__annotations__", {}).items():
+        if isinstance(kind, str) and kind.startswith(("ClassVar", "typing.ClassVar")):
+            continue
+        names.append(name)
+        value = cls.__dict__.get(name, _MISSING)
+        options[name] = value if isinstance(value, Field) else Field(value, _MISSING, True, True)
+    namespace = {k: v for k, v in cls.__dict__.items()
+                 if k not in options and k not in ("__dict__", "__weakref__")}
+    namespace["__slots__"] = tuple(names)
+    namespace["__record_fields__"] = tuple(names)
+    namespace["__match_args__"] = tuple(names)
+    namespace["__init__"] = _init(cls.__qualname__, names, options, mutable)
+    shown = tuple(n for n in names if options[n].repr)
+    namespace["__repr__"] = _repr(shown)
+    if not mutable:
+        compared = [n for n in names if options[n].compare]
+        key = _key(compared)
+        namespace["__eq__"] = _compare(key, "__eq__")
+        if order:
+            for method in ("__lt__", "__le__", "__gt__", "__ge__"):
+                namespace[method] = _compare(key, method)
+        namespace["__hash__"] = lambda self: hash(key(self))
+        namespace["__setattr__"] = _refuse_set
+        namespace["__delattr__"] = _refuse_delete
+        # pickle and copy restore a slotted object's state by setattr, which a frozen one refuses
+        namespace["__getstate__"] = _getstate
+        namespace["__setstate__"] = _setstate
+    return type(cls)(cls.__name__, cls.__bases__, namespace)
+
+
+def _init(qualname: str, names: list[str], options: dict[str, Field], mutable: bool) -> Callable:
+    """``__init__``, compiled from text as dataclasses' is: a generic one (``*args``)
+    would cost every record made several times as much."""
+    env: dict[str, Any] = {"_set": object.__setattr__, "_MISSING": _MISSING}
+    params, body = ["self"], []
+    for name in names:
+        opt = options[name]
+        if opt.default_factory is not _MISSING:
+            env[f"_factory_{name}"] = opt.default_factory
+            params.append(f"{name}=_MISSING")
+            value = f"_factory_{name}() if {name} is _MISSING else {name}"
+        else:
+            if opt.default is not _MISSING:
+                env[f"_default_{name}"] = opt.default
+                params.append(f"{name}=_default_{name}")
+            else:
+                params.append(name)
+            value = name
+        body.append(f"    self.{name} = {value}" if mutable else f"    _set(self, {name!r}, {value})")
+    text = f"def __init__({', '.join(params)}):\n" + ("\n".join(body) or "    pass") + "\n"
+    exec(text, env)  # noqa: S102 - our own field names, checked identifiers by the class statement
+    init = env["__init__"]
+    init.__qualname__ = f"{qualname}.__init__"
+    return init
+
+
+def _key(names: list[str]) -> Callable[[Any], tuple]:
+    if len(names) == 1:  # attrgetter of one name gives the value, not a tuple
+        one = attrgetter(names[0])
+        return lambda self: (one(self),)
+    if not names:
+        return lambda self: ()
+    return attrgetter(*names)
+
+
+def _compare(key: Callable[[Any], tuple], method: str) -> Callable[[Any, Any], Any]:
+    """``method`` (``__eq__``, ``__lt__``...): the records' fields compared as tuples, as
+    dataclasses' are; a record and anything else are not compared."""
+    op = getattr(tuple, method)
+
+    def compare(self, other):
+        if other.__class__ is self.__class__:
+            return op(key(self), key(other))
+        return NotImplemented
+    compare.__name__ = method
+    return compare
+
+
+_repr_running: set[tuple[int, int]] = set()
+
+
+def _repr(names: tuple[str, ...]) -> Callable[[Any], str]:
+    def __repr__(self):
+        # The Python reader's values can reach themselves (a layer's node names the layer).
+        me = (id(self), get_ident())
+        if me in _repr_running:
+            return "..."
+        _repr_running.add(me)
+        try:
+            inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in names)
+        finally:
+            _repr_running.discard(me)
+        return f"{self.__class__.__qualname__}({inner})"
+    return __repr__
+
+
+def _refuse_set(self: Any, name: str, value: Any) -> None:
+    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def _refuse_delete(self: Any, name: str) -> None:
+    raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+def _getstate(self: Any) -> list:
+    return [getattr(self, n) for n in self.__record_fields__]
+
+
+def _setstate(self: Any, state: list) -> None:
+    for name, value in zip(self.__record_fields__, state):
+        object.__setattr__(self, name, value)
