@@ -136,7 +136,13 @@ def analyze_file(path: str, dims: Mapping[str, int] | None = None, custom_layers
                 "SC108", f"the file is {max(size, len(raw)):,} bytes or more, over the "
                 f"{MAX_TEXT_BYTES:,} a model config or spec may have; it was not read",
                 Location(path, 1, 1)))
-    return analyze_bytes(raw, path, dims, custom_layers)
+    # Neither a zip nor HDF5 (its head said so): text, decoded here so that the bytes,
+    # a copy of the file, are not kept while it is analysed.
+    text = _decoded(raw, path)
+    del raw, head
+    if isinstance(text, Report):
+        return text
+    return _analyze_text(text, path, dims, None, custom_layers)
 
 
 def analyze_python(path: str, dims: Mapping[str, int] | None = None, custom_layers: Any = None,
@@ -228,11 +234,18 @@ def analyze_bytes(raw: bytes, path: str, dims: Mapping[str, int] | None = None,
             return _unreadable(path, "keras-h5", *found)
         report = _analyze_text(model.config_text, path, dims, "keras-h5", custom_layers)
         return _with_weight_check(report, model.weights)
+    text = _decoded(raw, path)
+    if isinstance(text, Report):
+        return text
+    return _analyze_text(text, path, dims, None, custom_layers)
+
+
+def _decoded(raw: bytes, path: str) -> str | Report:
+    """A model file's text, or the report that it is not UTF-8."""
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         return _unreadable(path, _spec_format(path), _not_utf8(raw, e, path))
-    return _analyze_text(text, path, dims, None, custom_layers)
 
 
 def _hdf5(head: bytes):

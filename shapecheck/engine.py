@@ -56,6 +56,7 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
     layers: dict[str, LayerReport] = {}  # by layer name: its first call
     later: dict[str, list[tuple[tuple[Shape, ...], tuple[Shape, ...] | None]]] = {}
     failed: set[str] = set()  # nodes whose own rule failed (not merely skipped)
+    seen: dict = {}  # what the layers' reports share (_once)
 
     for node_name in graph.order:
         node = graph.g.nodes[node_name]
@@ -67,7 +68,7 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
                                             status="ok" if inp.shape is not None else "failed")
             continue
         layer: LayerSpec = node.item
-        report = _call(layer, spec, results, graph, diags, failed)
+        report = _call(layer, spec, results, graph, diags, failed, seen)
         results[node_name] = report.output_shapes
         if report.status == "failed":
             failed.add(node_name)
@@ -139,7 +140,8 @@ def _edges(graph, results, outputs: tuple[Ref, ...] = ()) -> tuple[Edge, ...]:
     return tuple(edges)
 
 
-def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[str]) -> LayerReport:
+def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[str], seen: dict
+          ) -> LayerReport:
     """Run one layer call: its report, with output_shapes None if it failed or was skipped."""
     cfg, name = layer.config, layer.name
     # With no model inputs at all (already reported), a layer fed by default is skipped.
@@ -200,13 +202,22 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
                            status="failed", config=cfg)
     for note in out.notes:
         diags.append(make(note.code, note.message, layer.where, name, note.hint))
-    weights = tuple(w.under(name) for w in out.weights)
+    weights = tuple(w.under(name, _once(seen, w.axes, tuple(a.size.__class__ for a in w.axes)))
+                    for w in out.weights)
     if cfg.dialect in ("keras2", "tfjs"):
         wrapped = cfg.nested.get("layer")
         weights = tuple(w if w.tf_keras_path else replace(w, tf_keras_path=tf_keras_path(
             cfg.type, wrapped.type if wrapped else None, w.path)) for w in weights)
     return LayerReport(name, _shown_type(cfg.type), inputs, out.shapes, weights, params_of(weights),
-                       params_of(weights, trainable=True), layer.where, out.why, config=cfg)
+                       params_of(weights, trainable=True), layer.where, _once(seen, out.why), config=cfg)
+
+
+def _once(seen: dict, value: Any, types: Any = None) -> Any:
+    """``value``, or the equal one an earlier layer's report holds: a model repeats its
+    blocks, and each copy's axes (with their sentences) and explanations would
+    otherwise be kept again (100,000 generated layers: a tenth of the memory).
+    ``types`` keeps apart what is equal across types (the int 16, sympy's 16)."""
+    return seen.setdefault((value, types), value)
 
 
 _KERAS_OWN = ("keras.src.applications.", "tf_keras.src.applications.")

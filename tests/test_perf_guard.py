@@ -325,6 +325,35 @@ def test_questions_about_sizes_are_decided_once(make):
     assert counts.get("_ask", 0) >= 250  # the questions were asked, layer after layer
 
 
+def test_repeated_blocks_share_their_axes_and_explanations():
+    """A report keeps each distinct weight's axes (with their sentences) and each
+    distinct explanation once: a model of repeated blocks does not keep them again
+    per copy. What is equal only across types (``16`` and sympy's ``16``) stays apart."""
+    spec = ("inputs: {x: [?, t, 8]}\nlayers:\n"
+            + "".join(f"  - {{name: d{i}, type: Conv1D, filters: 8, kernel_size: 3, padding: same}}\n"
+                    for i in range(4))).encode()
+    report = analyze_bytes(spec, "model.yaml")
+    assert report.ok
+    first, *rest = (report.layers[f"d{i}"] for i in range(4))
+    for layer in rest:
+        assert [w.path.split("/")[0] for w in layer.weights] == [layer.name] * 2
+        assert all(a.axes is b.axes for a, b in zip(first.weights, layer.weights))
+        assert layer.why is first.why
+    assert first.why and first.weights
+
+    import sympy
+
+    from shapecheck.engine import _once
+    from shapecheck.rules.registry import Axis
+
+    seen: dict = {}
+    plain, symbolic = (Axis(16, "units", "why"),), (Axis(sympy.Integer(16), "units", "why"),)
+    assert plain == symbolic  # equal, and hashed alike: only the types keep them apart
+    assert _once(seen, plain, (int,)) is plain
+    assert _once(seen, symbolic, (sympy.Integer,)) is symbolic
+    assert _once(seen, (Axis(16, "units", "why"),), (int,)) is plain
+
+
 def test_graph_sort_is_linear():
     """Kahn's sort pushes each node once: a chain's order is the spec order."""
     from shapecheck.graph import _sorted, build

@@ -148,7 +148,8 @@ class _Reader:
     def __init__(self, text: str, path: str | None) -> None:
         self.text = text
         self.path = path
-        self.starts: list[int] = []
+        # each line's offset, as machine ints: a spec of 100,000 layers has 400,000 lines
+        self.starts = array("q")
         self.lines: list[_Line] = []
         self.located = self.at  # one bound method for every lazy location
         # Each plain scalar's text and value, and each quoted string, kept once: a spec
@@ -214,9 +215,9 @@ class _Reader:
         if i != len(self.lines):
             raise _NotPlain
         # The document's locations outlive the reading (every mapping's are found from
-        # ``starts`` when asked for); its lines do not: an object a line, a tenth of
-        # what a large spec keeps in memory.
-        self.lines = []
+        # ``starts`` when asked for); its lines and its text do not: an object a line,
+        # a tenth of what a large spec keeps in memory, and a copy of the file.
+        self.lines, self.text = [], ""
         return value
 
     # -- block collections ---------------------------------------------------------

@@ -50,9 +50,11 @@ class Weight:
     def count(self) -> Dim:
         return product(self.shape)
 
-    def under(self, prefix: str) -> Weight:
+    def under(self, prefix: str, axes: tuple[Axis, ...] | None = None) -> Weight:
+        """The weight as its layer ``prefix`` owns it (and with ``axes``, equal ones)."""
         # the constructor, not replace(): every weight of every layer comes here
-        return Weight(f"{prefix}/{self.path}", self.axes, self.trainable, self.tf_keras_path)
+        return Weight(f"{prefix}/{self.path}", self.axes if axes is None else axes, self.trainable,
+                      self.tf_keras_path)
 
 
 @record
