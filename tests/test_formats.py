@@ -294,3 +294,23 @@ def files_to_check(given: list[str]) -> list[str]:
     from shapecheck.commands.check import files_to_check as listed
 
     return listed(given, only_models=False)
+
+
+@pytest.mark.parametrize("fmt,quiet", [("text", False), ("text", True), ("json", False)])
+def test_a_part_keeps_its_lines_until_the_report_is_gone(fmt, quiet):
+    """A file's part holds its text in lines, joined only when written: a large report,
+    its lines and their join are never held at once. Joined, they are what the
+    formats render."""
+    from shapecheck.api import analyze_bytes
+    from shapecheck.commands import files
+    from shapecheck.output import json_format, text
+
+    report = analyze_bytes(BAD.encode(), "bad.yaml")
+    part = files.part_of(report, files.Options({}, None, "keras", {}, fmt, False, True, quiet))
+    assert isinstance(part.text, list) and part.errors == 1
+    if fmt == "json":
+        assert part.text == [json_format.file_entry(report)]
+    elif quiet:
+        assert part.text == [text.diagnostic_line(d, "bad.yaml") for d in report.diagnostics]
+    else:
+        assert "\n".join(part.text) == text.render(report) and len(part.text) > 3

@@ -162,7 +162,7 @@ def main(argv: Sequence[str], exiting: bool = False) -> int:
     if fmt == "json":
         from ..output.json_format import from_entries
 
-        text = from_entries([p.text for p in parts])
+        text = from_entries(["\n".join(p.text) for p in parts if p.text is not None])
     elif fmt == "text":
         from ..output.text import summary_counts
 
@@ -173,7 +173,8 @@ def main(argv: Sequence[str], exiting: bool = False) -> int:
             # failing one's count, so a clean batch says nothing and a failing one says
             # that its count is its own.
             said = "" if not any(p.has_findings for p in parts) else f"{said} (in this batch of files)"
-        text = "\n\n".join([p.text for p in parts if p.text is not None] + ([said] if said else []))
+        text = "\n\n".join(["\n".join(p.text) for p in parts if p.text is not None]
+                           + ([said] if said else []))
     else:
         if args.layout != "keras":
             from ..layouts import relayout

@@ -39,10 +39,11 @@ class Options(NamedTuple):
 
 
 class Part(NamedTuple):
-    """One report, made into its part of the output: the text (None when it prints
-    nothing: quiet and clean) and what the summary and the exit code count."""
+    """One report, made into its part of the output: the text in lines, joined when
+    written (None when it prints nothing: quiet and clean), and what the summary and
+    the exit code count."""
 
-    text: str | None
+    text: list[str] | None
     errors: int
     warnings: int
     has_findings: bool
@@ -74,16 +75,16 @@ def part_of(report: Any, opts: Options) -> Part:
     if opts.fmt == "json":
         from ..output.json_format import file_entry
 
-        text: str | None = file_entry(report)
+        text: list[str] | None = [file_entry(report)]
     elif opts.quiet:
         from ..output.text import Style, diagnostic_line
 
-        text = "\n".join(diagnostic_line(d, report.path, Style(opts.color)) for d in report.diagnostics) \
+        text = [diagnostic_line(d, report.path, Style(opts.color)) for d in report.diagnostics] \
             if report.diagnostics else None
     else:
-        from ..output.text import render
+        from ..output.text import render_lines
 
-        text = render(report, color=opts.color, explain=opts.explain)
+        text = render_lines(report, color=opts.color, explain=opts.explain)
     warnings = sum(1 for d in report.diagnostics if d.severity is Severity.WARNING)
     return Part(text, len(report.errors), warnings, bool(report.diagnostics), report.ok)
 

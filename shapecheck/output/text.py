@@ -27,6 +27,13 @@ class Style:
 
 
 def render(report: Report, color: bool = False, explain: bool = True) -> str:
+    return "\n".join(render_lines(report, color, explain))
+
+
+def render_lines(report: Report, color: bool = False, explain: bool = True) -> list[str]:
+    """``render``'s text in lines (a layer's explanation is one), not yet joined: the
+    command joins them once the report is gone, so that a large report, its lines and
+    their join are not all held at once (100,000 layers: 40 MB of text)."""
     st = Style(color)
     lines: list[str] = []
     if report.layers:
@@ -54,7 +61,7 @@ def render(report: Report, color: bool = False, explain: bool = True) -> str:
         if lines:  # a file with no table starts with its findings, not a blank line
             lines.append("")
         lines += [diagnostic_line(d, report.path, st) for d in report.diagnostics]
-    return "\n".join(lines)
+    return lines
 
 
 def _cell(text: str, width: int, right: bool = False) -> str:
