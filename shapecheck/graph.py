@@ -18,12 +18,15 @@ from .records import record
 from .spec import LayerSpec, ModelSpec, Ref
 
 
-class _Attrs:
-    """A node's or an edge's attributes (``node.kind``), readable as networkx's dicts too
+class _Node:
+    """A node's attributes (``node.kind``), readable as networkx's dicts too
     (``node["kind"]``), in slots: a model of 100,000 layers has as many nodes, and a dict
     each was a fifth of the memory an analysis takes while it runs."""
 
-    __slots__ = ()
+    __slots__ = ("kind", "item", "pos")
+
+    def __init__(self, kind: str, item: Any, pos: int) -> None:
+        self.kind, self.item, self.pos = kind, item, pos
 
     def __getitem__(self, key: str) -> Any:
         return getattr(self, key)
@@ -32,47 +35,34 @@ class _Attrs:
         return ((k, getattr(self, k)) for k in self.__slots__)
 
 
-class _Node(_Attrs):
-    __slots__ = ("kind", "item", "pos")
-
-    def __init__(self, kind: str, item: Any, pos: int) -> None:
-        self.kind, self.item, self.pos = kind, item, pos
-
-
-class _Edge(_Attrs):
-    __slots__ = ("tensors",)
-
-    def __init__(self) -> None:
-        self.tensors: list[tuple[int | None, str, int]] = []  # (output index, argument, position)
-
-
 class LayerGraph:
     """A directed graph with the read API of a networkx ``DiGraph`` that the engine
     uses: ``g.nodes[name]`` (the node's attributes ``kind``, ``item``, ``pos``), ``name in g``,
-    iteration and ``len`` in insertion order, ``g.edges[u, v]`` (its ``tensors``),
-    ``has_edge``, ``predecessors`` and ``successors``. ``to_networkx()`` gives the real one."""
+    iteration and ``len`` in insertion order, ``has_edge``, ``predecessors`` and
+    ``successors``. ``to_networkx()`` gives the real one. An edge is its two ends, in
+    ``succ`` and ``pred``, and no object of its own: which tensors it carries is in the
+    layers' references (a model of 100,000 layers: an edge object each was a tenth of
+    the memory its analysis takes)."""
 
-    __slots__ = ("nodes", "succ", "pred", "edges")
+    __slots__ = ("nodes", "succ", "pred")
 
     def __init__(self) -> None:
         self.nodes: dict[str, _Node] = {}
         self.succ: dict[str, list[str]] = {}
         self.pred: dict[str, list[str]] = {}
-        self.edges: dict[tuple[str, str], _Edge] = {}
 
     def add_node(self, name: str, kind: str, item: Any, pos: int) -> None:
         self.nodes[name] = _Node(kind, item, pos)
         self.succ[name] = []
         self.pred[name] = []
 
-    def add_edge(self, u: str, v: str) -> _Edge:
-        data = self.edges[u, v] = _Edge()
+    def add_edge(self, u: str, v: str) -> None:
+        """The edge from ``u`` to ``v``, once (the caller knows it is new)."""
         self.succ[u].append(v)
         self.pred[v].append(u)
-        return data
 
     def has_edge(self, u: str, v: str) -> bool:
-        return (u, v) in self.edges
+        return v in self.succ.get(u, ())
 
     def successors(self, name: str) -> Iterator[str]:
         return iter(self.succ[name])
@@ -95,8 +85,7 @@ class LayerGraph:
         g = nx.DiGraph()
         for name, attrs in self.nodes.items():
             g.add_node(name, **dict(attrs.items()))
-        for (u, v), attrs in self.edges.items():
-            g.add_edge(u, v, **dict(attrs.items()))
+        g.add_edges_from((u, v) for u, vs in self.succ.items() for v in vs)
         return g
 
 
@@ -131,18 +120,20 @@ def build(spec: ModelSpec) -> tuple[Graph, list[Diagnostic]]:
             continue
         g.add_node(name, kind="layer", item=layer, pos=i)
 
+    linked: set[tuple[str, str]] = set()  # while building only
     for name, data in list(g.nodes.items()):
         if data.kind != "layer":
             continue
         layer: LayerSpec = data.item
-        for arg, refs in (("inputs", layer.inputs), *((k, v) for k, v in layer.call_args.items())):
-            for pos, ref in enumerate(refs):
+        for refs in (layer.inputs, *layer.call_args.values()):
+            for ref in refs:
                 source = ref.node
                 if source not in g:
                     found.append(_unknown_ref(ref, g, layer.name, budget))
                     continue
-                edge = g.edges.get((source, name)) or g.add_edge(source, name)
-                edge.tensors.append((ref.index, arg, pos))
+                if (source, name) not in linked:  # a layer may take one tensor twice (x + x)
+                    linked.add((source, name))
+                    g.add_edge(source, name)
 
     order = _sorted(g)
     if order is None:

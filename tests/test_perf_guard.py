@@ -367,9 +367,15 @@ def test_graph_sort_is_linear():
     assert len(graph.order) == len(spec.layers) + len(spec.inputs)
     assert graph.order == _sorted(graph.g)
     position = {n: i for i, n in enumerate(graph.order)}
-    assert all(position[u] < position[v] for u, v in graph.g.edges)
-
-
+    edges = [(u, v) for u, vs in graph.g.succ.items() for v in vs]
+    assert len(edges) == len(set(edges)) > len(spec.layers)
+    assert all(position[u] < position[v] for u, v in edges)
+    assert sorted(graph.g.to_networkx().edges) == sorted(edges)
+    assert all(graph.g.has_edge(u, v) and u in graph.g.pred[v] for u, v in edges)
+    # a layer that takes one tensor twice has one edge from it
+    data, _ = load("inputs: {x: [?, 4]}\nlayers:\n  - {name: twice, type: Add, inputs: [x, x]}\n", "t.yaml")
+    graph, found = build(read_spec(data, "t.yaml", "yaml")[0])
+    assert found == [] and graph.g.succ["x"] == ["twice"] and graph.g.pred["twice"] == ["x"]
 
 @SETTINGS
 @given(st.lists(st.tuples(st.sampled_from(["get", "in", "set", "item", "copy", "iter", "del"]),
