@@ -314,3 +314,18 @@ def test_a_part_keeps_its_lines_until_the_report_is_gone(fmt, quiet):
         assert part.text == [text.diagnostic_line(d, "bad.yaml") for d in report.diagnostics]
     else:
         assert "\n".join(part.text) == text.render(report) and len(part.text) > 3
+
+
+def test_lines_are_written_as_their_join_a_slice_at_a_time():
+    import io
+
+    from shapecheck.commands.common import _SLICE, write
+
+    lines = [f"line {i}" if i % 7 else "" for i in range(2 * _SLICE + 5)] + ["Γ"]
+    out = io.StringIO()
+    write(out, lines)
+    assert out.getvalue() == "\n".join(lines) + "\n"
+    latin = io.TextIOWrapper(io.BytesIO(), encoding="latin-1")
+    write(latin, lines)  # what the encoding cannot show is escaped, in that slice only
+    latin.flush()
+    assert latin.buffer.getvalue().decode("latin-1") == "\n".join(lines[:-1]) + "\n\\u0393\n"

@@ -162,7 +162,7 @@ def main(argv: Sequence[str], exiting: bool = False) -> int:
     if fmt == "json":
         from ..output.json_format import from_entries
 
-        text = from_entries(["\n".join(p.text) for p in parts if p.text is not None])
+        lines = [from_entries(["\n".join(p.text) for p in parts if p.text is not None])]
     elif fmt == "text":
         from ..output.text import summary_counts
 
@@ -173,8 +173,12 @@ def main(argv: Sequence[str], exiting: bool = False) -> int:
             # failing one's count, so a clean batch says nothing and a failing one says
             # that its count is its own.
             said = "" if not any(p.has_findings for p in parts) else f"{said} (in this batch of files)"
-        text = "\n\n".join(["\n".join(p.text) for p in parts if p.text is not None]
-                           + ([said] if said else []))
+        # the files' texts and the summary, a blank line apart: their lines, never joined whole
+        lines: list[str] = []
+        for i, item in enumerate([p.text for p in parts if p.text is not None] + ([[said]] if said else [])):
+            if i:
+                lines.append("")
+            lines += item or [""]
     else:
         if args.layout != "keras":
             from ..layouts import relayout
@@ -186,9 +190,9 @@ def main(argv: Sequence[str], exiting: bool = False) -> int:
             reports = [apply_severity(r, config.severity) for r in reports]
         import importlib
 
-        text = importlib.import_module(f"..output.{fmt}", __package__).render(reports)
-    if text:  # the hook's clean batch prints nothing at all
-        write(out, text)  # rendered whole first: a failure leaves no half-written report
+        lines = [importlib.import_module(f"..output.{fmt}", __package__).render(reports)]
+    if len(lines) > 1 or lines and lines[0]:  # the hook's clean batch prints nothing at all
+        write(out, lines)  # rendered whole first: a failure leaves no half-written report
     if crashed:
         return EXIT_USAGE
     return EXIT_OK if all(p.ok for p in parts) and all(r.ok for r in reports) else EXIT_FINDINGS

@@ -150,14 +150,22 @@ def project_config(args):
         return f"{path}: {e.strerror or e}"
 
 
-def write(out, text: str) -> None:
-    """Print, with what the terminal's encoding cannot show escaped (a name in Greek on
-    a Latin-1 terminal) rather than failing."""
-    try:
-        print(text, file=out)
-    except UnicodeEncodeError:
-        encoding = getattr(out, "encoding", None) or "utf-8"
-        print(text.encode(encoding, "backslashreplace").decode(encoding), file=out)
+def write(out, text: str | list[str]) -> None:
+    """Print ``text``, or its lines (a slice of them joined at a time: a large report's
+    text is not held again whole, joined and then encoded), with what the terminal's
+    encoding cannot show escaped (a name in Greek on a Latin-1 terminal) rather than
+    failing."""
+    lines = [text] if isinstance(text, str) else text
+    for i in range(0, len(lines), _SLICE):
+        piece = "\n".join(lines[i:i + _SLICE])
+        try:
+            print(piece, file=out)
+        except UnicodeEncodeError:
+            encoding = getattr(out, "encoding", None) or "utf-8"
+            print(piece.encode(encoding, "backslashreplace").decode(encoding), file=out)
+
+
+_SLICE = 2048  # lines written at once (a layer's explanation is one)
 
 
 def clip(text: str, n: int = 300) -> str:
