@@ -1,5 +1,6 @@
-"""The layer graph: one node per model input and per layer call, an edge for every
-tensor passed, labelled with the output index taken and the argument it feeds.
+"""The layer graph: one node per model input and per layer call, an edge from each
+producer to each call that takes one of its tensors (which tensor, and for which
+argument, the call's references say: ``LayerSpec.inputs`` and ``call_args``).
 
 Dangling references, duplicate names and cycles become diagnostics; the nodes they
 touch are left out of the order, so analysis goes on for the rest.
