@@ -61,11 +61,6 @@ def replace(obj: T, /, **changes: Any) -> T:
     return cls(**changes)
 
 
-def fields_of(cls: type) -> tuple[str, ...]:
-    """A record class's field names, in order."""
-    return cls.__record_fields__  # type: ignore[attr-defined]
-
-
 def _make(cls: type, mutable: bool, order: bool) -> type:
     names: list[str] = []
     options: dict[str, Field] = {}

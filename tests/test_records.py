@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shapecheck.records import FrozenInstanceError, field, fields_of, record, replace
+from shapecheck.records import FrozenInstanceError, field, record, replace
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,7 +89,7 @@ def test_defaults_and_arguments():
     assert One(3) == One(only=3) and One(3) != One(4) and hash(One(3)) == hash(OneDC(3))
     assert Empty() == Empty() and hash(Empty()) == hash(EmptyDC())
     assert Plain.__match_args__ == PlainDC.__match_args__ == ("a", "b", "c", "d")
-    assert fields_of(Plain) == ("a", "b", "c", "d")
+    assert Plain.__record_fields__ == ("a", "b", "c", "d")
     for bad in (lambda: Plain(), lambda: Plain(1, zzz=2), lambda: replace(Plain(1), zzz=2)):
         with pytest.raises(TypeError):
             bad()

@@ -47,11 +47,12 @@ class LazyLocations(MutableMapping):
     """key -> Location, each made from its offset in the text when first read: a
     layer's config has a dozen keys, and a diagnostic points at one of them, if any.
 
-    The offsets themselves may be found only when first needed (``entries``, ``part``
-    1 for the keys, 2 for the values), with the key set known up front (``keys``), so
-    that asking whether a key is there, or setting one, finds nothing in the text. Where
-    ``entries`` can find one key's offset alone (its ``offset_of(key, part)``), one key asked
-    for finds only that one. ``copy()`` stays lazy (``dict(...)`` would make every Location)."""
+    The offsets themselves may be found only when first needed (``part`` 1 for the
+    keys, 2 for the values), with the key set known up front (``keys``), so that asking
+    whether a key is there, or setting one, finds nothing in the text. ``entries``, called,
+    gives every (key, key offset, value offset); its ``offset_of(key, part)`` gives one
+    key's alone, which is all a diagnostic asks. ``copy()`` stays lazy (``dict(...)``
+    would make every Location)."""
 
     __slots__ = ("_at", "_data", "_entries", "_part", "_keys", "_set")
 
@@ -82,10 +83,8 @@ class LazyLocations(MutableMapping):
                 data = self._set
             elif key not in self._keys:
                 raise KeyError(key)
-            elif hasattr(self._entries, "offset_of"):  # one entry found alone (located_yaml)
+            else:  # one key asked for: its offset found alone, not every entry's
                 return self._at(self._entries.offset_of(key, self._part))
-            else:
-                data = self._found()
         value = data[key]
         if value.__class__ is int:
             value = data[key] = self._at(value)

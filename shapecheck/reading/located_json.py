@@ -294,6 +294,10 @@ class _Entries:
             self.spans = self.doc.entries(self.offset)
         return self.spans
 
+    def offset_of(self, key: Any, part: int) -> int:
+        """The offset of ``key`` (part 1) or of its value (part 2)."""
+        return next(span[part] for span in self() if span[0] == key)
+
 
 def json_path_at(text: str, offset: int) -> str | None:
     """The key path of the value or key at ``offset`` in a JSON document
