@@ -112,7 +112,7 @@ class Settings:
         self.cold_rounds = 3 if quick else 7
         self.throughput_rounds = 2 if quick else 5
         self.sizes = (1_000, 10_000) if quick else (1_000, 10_000, 100_000)
-        self.scaling_rounds = {1_000: 3 if quick else 7, 10_000: 3 if quick else 5, 100_000: 3}
+        self.scaling_rounds = {1_000: 3 if quick else 7, 10_000: 3 if quick else 5, 100_000: 5}
         self.files = 100 if quick else 500
         self.files_rounds = 3 if quick else 7
         self.import_rounds = 3 if quick else 7

@@ -258,6 +258,50 @@ def test_the_command_and_its_workers_share_the_files(tmp_path, capsys, monkeypat
     assert len(pids) == len(files_to_check(["models"])) and str(os.getpid()) in pids and len(set(pids)) >= 2
 
 
+def test_a_folders_files_are_judged_where_they_are_checked(tmp_path, capsys, monkeypatch):
+    """Whether a folder's file holds a model is read from the file, so it is judged in
+    the process that checks it (on every core), and a file that holds none is neither
+    reported nor counted, as when the listing judged it."""
+    from shapecheck import api
+
+    _many(tmp_path / "models", 40)
+    monkeypatch.chdir(tmp_path)
+    one = run(capsys, "models", "--jobs", "1")
+    assert "ci.yml" not in one[1] and "41 files" in one[1]  # 40 specs and build.py
+    log, judged = tmp_path / "judged", api.is_model_file
+
+    def watched(path):
+        with open(log, "a") as fh:
+            fh.write(f"{os.getpid()} {path}\n")
+        return judged(path)
+
+    monkeypatch.setattr(api, "is_model_file", watched)
+    assert run(capsys, "models", "--jobs", "2") == one
+    seen = [line.split() for line in log.read_text().splitlines()]
+    assert sorted(p for _, p in seen) == files_to_check(["models"])  # each once, ci.yml too
+    assert len({pid for pid, _ in seen}) == 2
+
+
+def test_few_files_are_shared_the_biggest_first(tmp_path, capsys, monkeypatch):
+    """A file a chunk (few files, so big ones): the biggest are drawn first, so no big
+    file drawn last keeps one process busy while the others wait; the output is still
+    in the order of the files."""
+    from shapecheck.commands import files
+
+    monkeypatch.chdir(tmp_path)
+    paths = []
+    for k, n in enumerate((1, 40, 3, 200, 10)):  # LSTMs, the seed's block repeated n times
+        body = "".join(f"  - {{type: LSTM, units: 8, return_sequences: true, name: l{i}}}\n" for i in range(n))
+        (tmp_path / f"m{k}.yaml").write_text(f"inputs:\n  x: [?, 5, 8]\nlayers:\n{body}")
+        paths.append(f"m{k}.yaml")
+    chunks = [[p] for p in paths]
+    assert list(files.largest_first(chunks)) == [3, 1, 4, 2, 0]
+    assert list(files.largest_first([["missing.yaml"], ["m3.yaml"]])) == [1, 0]  # unreadable: empty
+    monkeypatch.setattr(files, "MIN_FILES", 2)
+    one = run(capsys, *paths, "--jobs", "1")
+    assert run(capsys, *paths, "--jobs", "2") == one and "5 files" in one[1]
+
+
 def test_files_of_a_worker_that_dies_are_checked_by_the_command(tmp_path, capsys, monkeypatch):
     _many(tmp_path / "models", 40)
     monkeypatch.chdir(tmp_path)
@@ -291,9 +335,10 @@ def test_a_pool_only_where_it_pays(tmp_path, monkeypatch):
 
 
 def files_to_check(given: list[str]) -> list[str]:
+    """The files the command hands to ``check_one``: a folder's are judged there."""
     from shapecheck.commands.check import files_to_check as listed
 
-    return listed(given, only_models=False)
+    return listed(given, only_models=False)[0]
 
 
 @pytest.mark.parametrize("fmt,quiet", [("text", False), ("text", True), ("json", False)])

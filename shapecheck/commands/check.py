@@ -59,12 +59,16 @@ def parser() -> Parser:
     return p
 
 
-def files_to_check(given: list[str], only_models: bool) -> list[str]:
-    """The files to check, in order: each given file, and each folder's model files
-    (by extension, then by content), sorted, hidden folders left out."""
-    from ..api import MODEL_SUFFIXES, is_model_file
+def files_to_check(given: list[str], only_models: bool) -> tuple[list[str], frozenset[str]]:
+    """The files to check, in order: each given file, and each folder's files with a
+    model's extension, sorted, hidden folders left out; and those of them that are
+    checked only if their content holds a model (a folder's, or all with
+    ``only_models``). That judgement reads each file, so it is made where the file is
+    checked, on every core (``files.check_one``), not here, one file after another."""
+    from ..api import MODEL_SUFFIXES
 
-    out = []
+    out: list[str] = []
+    judge: set[str] = set()
     for item in given:
         if os.path.isdir(item):
             from ..reading.saved_model import is_saved_model
@@ -79,10 +83,14 @@ def files_to_check(given: list[str], only_models: bool) -> list[str]:
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in saved)
                 found += [os.path.normpath(os.path.join(root, n)) for n in names
                           if n.lower().endswith(MODEL_SUFFIXES) and not n.startswith(".")]
-            out += [f for f in sorted(found) if is_model_file(f)]
-        elif not only_models or is_model_file(item):
+            found.sort()
+            out += found
+            judge.update(found)
+        else:
             out.append(item)
-    return out
+            if only_models:
+                judge.add(item)
+    return out, frozenset(judge)
 
 
 def main(argv: Sequence[str], exiting: bool = False) -> int:
@@ -121,10 +129,10 @@ def main(argv: Sequence[str], exiting: bool = False) -> int:
         custom = replace(custom, found=())
     fmt = args.format or config.format or "text"
     by_parts = fmt in ("text", "json")  # a part per report, made where it is analysed
+    paths, judge = files_to_check(args.files, args.only_models)
     opts = files.Options(dims, custom, args.layout, dict(config.severity or {}), fmt,
                          by_parts and fmt == "text" and use_color(args.color, out),
-                         not args.no_explain, args.quiet)
-    paths = files_to_check(args.files, args.only_models)
+                         not args.no_explain, args.quiet, judge)
     parts: list[files.Part] = []
     if by_parts:
         parts, reports = [files.part_of(r, opts) for r in reports], []

@@ -36,6 +36,7 @@ class Options(NamedTuple):
     color: bool
     explain: bool
     quiet: bool
+    judge: frozenset[str] = frozenset()  # checked only if their content holds a model
 
 
 class Part(NamedTuple):
@@ -92,9 +93,11 @@ def part_of(report: Any, opts: Options) -> Part:
 def check_one(path: str, opts: Options, as_reports: bool = False) -> Outcome | list:
     """Analyse one file: an ``Outcome`` of parts, or (``as_reports``) the reports
     themselves, for the formats that are written from all of them at once."""
-    from ..api import analyze_file, analyze_python
+    from ..api import analyze_file, analyze_python, is_model_file
 
     try:
+        if path in opts.judge and not is_model_file(path):
+            return [] if as_reports else Outcome()  # not a model: no part, not counted
         if path.endswith(".py"):  # a file may build several models: a report each
             reports = analyze_python(path, opts.dims, opts.custom)
         else:
@@ -148,7 +151,8 @@ def outcomes(paths: list[str], opts: Options, jobs: int) -> Iterator[Outcome]:
     # Small runs: a big file and a small one balance out.
     per = max(1, min(32, len(rest) // (jobs * 4)), -(-len(rest) // _MAX_CHUNKS))
     chunks = [rest[i:i + per] for i in range(0, len(rest), per)]
-    got = _shared(chunks, opts, jobs)
+    # A file a chunk: few files, so big ones (see job_count), worth weighing first.
+    got = _shared(chunks, opts, jobs, largest_first(chunks) if per == 1 else range(len(chunks)))
     for i, chunk in enumerate(chunks):
         yield from got[i] if i in got else (check_one(p, opts) for p in chunk)  # type: ignore[misc]
 
@@ -158,10 +162,11 @@ def outcomes(paths: list[str], opts: Options, jobs: int) -> Iterator[Outcome]:
 _MAX_CHUNKS = 8192
 
 
-def _shared(chunks: list[list[str]], opts: Options, jobs: int) -> dict[int, list[Outcome]]:
+def _shared(chunks: list[list[str]], opts: Options, jobs: int, order: Sequence[int]
+            ) -> dict[int, list[Outcome]]:
     """Check the chunks in this process and ``jobs - 1`` forked ones; each takes the next
     chunk number from one pipe (a read of 4 bytes from a pipe is never split between
-    readers), so a process that drew small files takes more. A worker writes its
+    readers), in ``order``, so a process that drew small files takes more. A worker writes its
     outcomes, pickled, into a memory file this process reads when it has exited; a worker
     that died leaves its chunks out of the result, and the caller checks them itself.
     Without multiprocessing: its import and its pool's threads cost more than 500 small
@@ -169,7 +174,7 @@ def _shared(chunks: list[list[str]], opts: Options, jobs: int) -> dict[int, list
     import pickle
 
     queue_out, queue_in = os.pipe()
-    os.write(queue_in, b"".join(i.to_bytes(4, "little") for i in range(len(chunks))))
+    os.write(queue_in, b"".join(i.to_bytes(4, "little") for i in order))
     os.close(queue_in)  # an empty queue reads as its end
     running: list[tuple[int, int]] = []  # (pid, its memory file)
     memories: list[int] = []
@@ -201,6 +206,24 @@ def _shared(chunks: list[list[str]], opts: Options, jobs: int) -> dict[int, list
             os.waitpid(pid, 0)
         for fd in (queue_out, *memories):
             os.close(fd)
+
+
+def largest_first(chunks: list[list[str]]) -> list[int]:
+    """The chunks' numbers, the most bytes first: a big file drawn last would keep one
+    process working while the others wait (the 14 keras.applications end with two of
+    the biggest). Unreadable files count as empty; their error comes when checked."""
+
+    def size(chunk: list[str]) -> int:
+        total = 0
+        for p in chunk:
+            try:
+                total += os.path.getsize(p)
+            except OSError:
+                pass
+        return total
+
+    sizes = [size(c) for c in chunks]
+    return sorted(range(len(chunks)), key=lambda i: -sizes[i])
 
 
 def _drain(queue: int, chunks: list[list[str]], opts: Options) -> dict[int, list[Outcome]]:
