@@ -123,6 +123,24 @@ def test_fast_json_reader_agrees_on_generated_json(value, indent, separators, as
     same_as_yaml_reader(text, json_=True)
 
 
+@SETTINGS
+@given(st.dictionaries(st.text(alphabet="ab[]{}\\\"", max_size=4), _values, max_size=5),
+       st.sampled_from([None, 2]), st.booleans())
+def test_brackets_are_paired_alike_by_both_ways(value, indent, ascii_only):
+    """The brackets found by byte translations (when none is inside a string) are the
+    ones the regex that steps over strings finds, paired the same; with one inside a
+    string, the regex answers."""
+    text = json.dumps(value, indent=indent, ensure_ascii=ascii_only)
+    found = []
+    for raw in (text.encode("ascii") if text.isascii() else None, None):
+        doc = located_json._Document(text, "f")
+        json.JSONDecoder(object_pairs_hook=doc.mapping).decode(text)
+        assert doc.pair_brackets(raw)
+        found.append((doc.close_of, doc.dict_opens))
+    assert found[0] == found[1]
+    assert len(doc.close_of) == len(doc.dict_opens) + doc.lists  # every container, once
+
+
 _words = st.sampled_from(["a", "units", "type", "yes", "on", "null", "x_1", "B", "a-b", "x.y", "e-",
                           "k" * 1030, "'q'", '"dq"'])
 _plain = st.sampled_from(["Dense", "16", "-3", "1.5", "1e3", "0x1F", "~", "yes", "t", "2*t", "floor(t/2) + 1",

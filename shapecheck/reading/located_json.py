@@ -10,7 +10,7 @@ it answers, the data and every line:col are the YAML reader's:
 
 The values come from Python's C JSON decoder. Positions are found only when asked for
 (``LocDict.loc``, ``key_locs``...): a config has hundreds of thousands of values and
-few of their positions are ever read. One pass over the text pairs its brackets, so
+few of their positions are ever read. One pass over the text's brackets pairs them, so
 the entries of one mapping or list are found by stepping over the values in between,
 never by reading them again.
 """
@@ -21,10 +21,11 @@ import bisect
 import gc
 import itertools
 import json
+import operator
 import re
 from functools import cache
 from json.decoder import scanstring
-from typing import Any
+from typing import Any, Iterable
 
 from ..diagnostics import Location
 from .located import MAX_DEPTH, MAX_INT_CHARS, LazyLocations, LocDict, LocList
@@ -51,6 +52,9 @@ try:  # possessive quantifiers (Python 3.11) never backtrack into a string
     _BRACKET = re.compile(r'[^"\[\]{}]*+(?:"[^"\\]*+(?:\\.[^"\\]*+)*+"[^"\[\]{}]*+)*+(?:([\[{])|(\})|(\]))')
 except re.error:  # the same matches on valid JSON, more slowly
     _BRACKET = re.compile(r'[^"\[\]{}]*(?:"[^"\\]*(?:\\.[^"\\]*)*"[^"\[\]{}]*)*(?:([\[{])|(\})|(\]))')
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_BRACKET_AS_NUL = bytes.maketrans(b"[]{}", b"\0\0\0\0")
+_BRACKET_KIND = bytes.maketrans(b"[{}]", b"\1\1\2\3")  # _BRACKET's groups
 _SPACE = re.compile(r"[ \n\r]*")
 _BREAK = re.compile(r"\r\n?|\n")
 # A key and its colon; a scalar, or the space after a container, then a comma (group 1)
@@ -65,7 +69,8 @@ def load(text: str, path: str | None) -> Any | None:
     """The document as ``text.load(text, path, json=True)`` reads it (its data,
     with no diagnostics), or None when only the YAML reader can say."""
     start = _SPACE.match(text).end()
-    if text[start:start + 1] not in ("{", "[") or not _plain(text):
+    raw = text.encode("ascii") if text.isascii() else None
+    if text[start:start + 1] not in ("{", "[") or not _plain(text, raw):
         return None
     doc = _Document(text, path)
     # A config is hundreds of thousands of new objects, none garbage yet: the cyclic
@@ -79,14 +84,14 @@ def load(text: str, path: str | None) -> Any | None:
     finally:
         if collecting:
             gc.enable()
-    if not doc.pair_brackets():
+    if not doc.pair_brackets(raw, int(data.__class__ is list)):
         return None
     if data.__class__ is list:
         data = doc.sequence(data, start)
     return data
 
 
-def _plain(text: str) -> bool:
+def _plain(text: str, raw: bytes | None) -> bool:
     """No character, escape or integer the YAML reader reads otherwise (the checks
     above); on ASCII text, as byte translations, ten times faster than the regexes."""
     # A key apart from its colon needs a line break or 40 spaces: Keras writes its configs
@@ -94,8 +99,7 @@ def _plain(text: str) -> bool:
     apart = ("\n" in text or "\r" in text or " " * 40 in text) and _KEY_APART.search(text)
     if apart or _RISKY_ESCAPE.search(text):
         return False
-    if text.isascii():
-        raw = text.encode("ascii")
+    if raw is not None:  # the text, ASCII
         return not raw.translate(None, _ASCII_PLAIN) and raw.translate(_DIGITS_AS_ZERO).find(_LONG_ZEROS) < 0
     return not ("\t" in text or _not_plain().search(text) or _LONG_DIGITS.search(text))
 
@@ -122,13 +126,14 @@ def _refuse(name: str):
 class _Document:
     """One text: its containers' positions, found when asked for."""
 
-    __slots__ = ("text", "path", "starts", "count", "dict_opens", "close_of")
+    __slots__ = ("text", "path", "starts", "count", "lists", "dict_opens", "close_of")
 
     def __init__(self, text: str, path: str | None) -> None:
         self.text = text
         self.path = path
         self.starts: list[int] | None = None
-        self.count = itertools.count()
+        self.count = itertools.count()  # the mappings decoded
+        self.lists = 0  # the lists made located lists
         self.dict_opens: list[int] = []  # the n-th mapping closed opens here
         self.close_of: dict[int, int] = {}  # bracket -> its partner
 
@@ -155,6 +160,7 @@ class _Document:
         which only the cyclic collector frees (and slowly)."""
         out = _LazyList(items)
         out._lazy = (self, where)
+        self.lists += 1
         for i, value in enumerate(items):
             if value.__class__ is list:
                 out[i] = self.sequence(value, ("l", where, i))
@@ -171,24 +177,41 @@ class _Document:
             return next(at for key, _, at in spans if key == part)
         return spans[part][2]
 
-    def pair_brackets(self) -> bool:
+    def pair_brackets(self, raw: bytes | None, more_lists: int = 0) -> bool:
         """Pair every bracket outside strings; False past MAX_DEPTH (the YAML reader
-        reports that)."""
+        reports that). Called once the text is decoded; ``raw`` is the text when ASCII,
+        and ``more_lists`` the lists not yet made located (the document itself)."""
         stack: list[int] = []
-        close_of, dict_opens, text = self.close_of, self.dict_opens, self.text
+        close_of, dict_opens = self.close_of, self.dict_opens
         push, pop = stack.append, stack.pop
-        for m in _BRACKET.finditer(text):
-            kind = m.lastindex
+        for kind, at in self._brackets(raw, more_lists):
             if kind == 1:
-                push(m.start(1))
+                push(at)
                 if len(stack) > MAX_DEPTH:
                     return False
             else:
                 opened = pop()
-                close_of[opened] = m.start(kind)
+                close_of[opened] = at
                 if kind == 2:
                     dict_opens.append(opened)
         return True
+
+    def _brackets(self, raw: bytes | None, more_lists: int) -> Iterable[tuple[int, int]]:
+        """(kind, offset) of each bracket outside strings, in order: 1 opens, 2 closes a
+        mapping, 3 a list. When the text holds as many brackets of each kind as the
+        decoder made containers, none is inside a string: they are found by byte
+        translations and a split, a third of the time of the regex that steps over
+        strings (as many matches as brackets, each a match object)."""
+        kinds = raw.translate(None, _NOT_BRACKET) if raw is not None else b""
+        dicts, lists = next(self.count), self.lists + more_lists
+        if raw is None or not (kinds.count(b"{") == kinds.count(b"}") == dicts
+                               and kinds.count(b"[") == kinds.count(b"]") == lists):
+            return ((m.lastindex, m.start(m.lastindex)) for m in _BRACKET.finditer(self.text))
+        # the k-th bracket ends the k-th piece between brackets (no NUL in plain text)
+        offsets = map(operator.add, itertools.accumulate(map(len, raw.translate(_BRACKET_AS_NUL)
+                                                             .split(b"\0"))), itertools.count())
+        return zip(kinds.translate(_BRACKET_KIND), offsets)
+
 
     # -- when a position is asked for ---------------------------------------------
     def at(self, offset: int) -> Location:
