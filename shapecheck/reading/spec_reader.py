@@ -270,6 +270,10 @@ class _Reader:
                    ) -> tuple | None:
         """``loc`` may be a function that finds the location: only a finding needs it, and
         finding the positions of a Keras config's recorded shapes was a sixth of reading it."""
+        if isinstance(value, list) and 0 < len(value) <= MAX_RANK \
+                and all(d is None or d.__class__ is int and 0 <= d <= MAX_SIZE for d in value):
+            return tuple(value)  # what the loop below makes of sizes and ?s: a Keras config's shapes
+
         def here(i: int | None = None) -> Location:
             at = loc() if callable(loc) else loc
             return at if i is None else where(value, i, at)
