@@ -42,6 +42,8 @@ _NOT_SIZES = frozenset({
     "negative_slope", "scale", "offset", "stddev", "alpha", "epsilon", "momentum", "factor",
     "arguments",
 })
+# Argument values that hold no integer (a bool is one, but never a size).
+_NO_INTS = frozenset({str, float, bool, type(None), dict})
 # An argument holding more integers than this is not a list of sizes.
 _MAX_ARG_INTS = 4 * MAX_RANK
 # A Lambda with a literal output_shape gets it (the batch axis prepended, as Keras
@@ -336,9 +338,10 @@ def _check_sizes(cfg: LayerConfig) -> None:
     size is at most MAX_SIZE, and a list of them is short: a hostile file's 10**5000
     units would otherwise reach Python's limit on formatting integers."""
     for key, value in cfg.args.items():
-        if value.__class__ is int and -MAX_SIZE <= value <= MAX_SIZE:
+        kind = value.__class__
+        if kind is int and -MAX_SIZE <= value <= MAX_SIZE:
             continue  # the common case, decided at once
-        if key in _NOT_SIZES or not isinstance(value, (int, list, tuple)) or isinstance(value, bool):
+        if kind in _NO_INTS or key in _NOT_SIZES or not isinstance(value, (int, list, tuple)):
             continue  # no integers in it (_ints would find none)
         ints = _ints(value, _MAX_ARG_INTS + 1)
         if len(ints) > _MAX_ARG_INTS:

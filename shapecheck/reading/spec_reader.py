@@ -36,6 +36,8 @@ NESTED_ARGS = ("layer", "backward_layer", "cell")
 # Constructor arguments that hold a list of layers (StackedRNNCells' cells), read into
 # the nested configs ``cells[0]``, ``cells[1]``...
 NESTED_LISTS = ("cells",)
+# An entry's keys that are not its layer's arguments.
+_NOT_ARGS = frozenset(LAYER_KEYS + CALL_ARGS)
 
 # The most layer entries a model (or a nested model) may have: far more than any real
 # one, few enough that reading and checking them stays in minutes.
@@ -511,16 +513,18 @@ class _Reader:
             self.err("SC104", f"{what}: `name:` must be a non-empty string, got {name!r}",
                      where(entry, "name"))
             name = self.namer(type_name)
-        for k in entry:
-            if not isinstance(k, str):
-                self.err("SC104", f"{what}: argument name {k!r} is not a string", where(entry, k),
-                         hint="quote it: YAML reads 1, yes, no and null as numbers, booleans and null",
-                         layer=name)
-        args = {
-            k: v for k, v in entry.items()
-            if isinstance(k, str) and k not in LAYER_KEYS and k not in CALL_ARGS and k not in nested
-            and k not in lists
-        }
+        args = dict(entry)
+        if not _all_text(entry):  # YAML's 1, yes, null as keys
+            for k in entry:
+                if not isinstance(k, str):
+                    self.err("SC104", f"{what}: argument name {k!r} is not a string", where(entry, k),
+                             hint="quote it: YAML reads 1, yes, no and null as numbers, booleans and null",
+                             layer=name)
+                    del args[k]
+        for k in args.keys() & _NOT_ARGS:
+            del args[k]
+        for k in (*nested, *lists):
+            args.pop(k, None)
         for k, v in args.items() if self.bindings else ():
             # a size argument written as a name (`units: n_classes`, `target_shape: [t, 4]`):
             # --dim binds it
@@ -556,6 +560,15 @@ class _Reader:
             last = layers[-1]
             return (Ref(last.name, None, last.config.location),)
         return self.read_refs(data["outputs"], value_where(data, "outputs"), None)
+
+
+def _all_text(d: dict) -> bool:
+    """Every key a string, asked in C (a layer's dozens of keys, read by the thousand)."""
+    try:
+        "".join(d)
+    except TypeError:
+        return False
+    return True
 
 
 def read_spec(
