@@ -121,7 +121,9 @@ class Report:
         show = _DISPLAY.get("text/markdown")
         return None if show is None else show(self)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, layers: bool = True) -> dict[str, Any]:
+        """The report as JSON data (``schema/report.schema.json``); with ``layers`` False,
+        ``layers`` is None, for a writer that writes them itself (``output.json_format``)."""
         return {
             "path": self.path,
             "format": self.format,
@@ -134,7 +136,7 @@ class Report:
             "total_params": to_json(self.total_params),
             "trainable_params": to_json(self.trainable_params),
             "non_trainable_params": to_json(self.non_trainable_params),
-            "layers": [self._layer_dict(layer) for layer in self.layers.values()],
+            "layers": [self._layer_dict(layer) for layer in self.layers.values()] if layers else None,
             "diagnostics": [d.to_dict() for d in self.diagnostics],
             **({"layout": self.layout} if self.layout != "keras" else {}),
         }

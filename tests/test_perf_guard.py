@@ -451,3 +451,55 @@ def test_the_json_encoder_on_a_whole_report():
     doc = document([report, analyze_bytes(b"inputs: {x: [?, 3]}\nlayers: [{type: LSTM, units: 2}]\n", "b.yaml")])
     assert dumps(doc) == json.dumps(doc, indent=2)
     assert len(doc["files"][0]["layers"]) == 251 and doc["files"][1]["diagnostics"]
+
+
+def _entry_as_the_standard_library_writes(report) -> str:
+    return json.dumps(report.to_dict(), indent=2).replace("\n", "\n    ")
+
+
+def test_a_reports_layers_are_written_as_their_dicts_would_be():
+    """``file_entry`` writes a report's layers from the report itself, each weight's
+    axes once: the text is what ``json.dumps`` writes of ``to_dict()``, for specs, Keras
+    configs of every dialect (tf.keras's variable names), failed and skipped layers,
+    symbolic sizes, shared layers' calls and other frameworks' layouts."""
+    from shapecheck.layouts import relayout
+    from shapecheck.output.json_format import file_entry
+
+    reports = [analyze_bytes(text.encode(), "s.yaml") for text in SPEC_SEEDS]
+    reports += [analyze_bytes(text.encode(), "k.json") for text in KERAS_CONFIGS]
+    reports += [analyze_bytes(merges(60).encode(), "m.yaml"), analyze_bytes(chain(60).encode(), "c.yaml")]
+    keras2 = {"class_name": "Sequential", "keras_version": "2.13.1", "config": {"name": "s", "layers": [
+        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 5, 3], "name": "in"}},
+        {"class_name": "Bidirectional", "config": {"name": "bi", "layer": {
+            "class_name": "LSTM", "config": {"name": "lstm", "units": 4}}}}]}}
+    reports.append(analyze_bytes(json.dumps(keras2).encode(), "k2.json"))
+    reports += [relayout(r, layout) for r in reports[:40] if r.layers for layout in ("pytorch", "onnx")]
+    for report in reports:
+        assert file_entry(report) == _entry_as_the_standard_library_writes(report), report.path
+    layers = [layer for r in reports for layer in r.layers.values()]
+    assert any(layer.calls for layer in layers) and any(layer.output_shapes is None for layer in layers)
+    assert any(w.tf_keras_path for layer in layers for w in layer.weights)
+    assert any(r.layer_layouts for r in reports)
+
+
+@SETTINGS
+@given(st.sampled_from(range(len(SPEC_SEEDS))).flatmap(lambda i: mutations(SPEC_SEEDS[i])))
+def test_a_mutated_specs_entry_is_what_its_dict_would_be(text):
+    from shapecheck.output.json_format import file_entry
+
+    report = analyze_bytes(text.encode(), "s.yaml")
+    assert file_entry(report) == _entry_as_the_standard_library_writes(report)
+
+
+def test_shared_axes_are_explained_once_and_alike():
+    """The text format explains a weight's axes once per report when layers share them
+    (a model's repeated blocks): the lines are those each layer's own explanation gives."""
+    from shapecheck.output import text
+
+    report = analyze_bytes(merges(60).encode(), "m.yaml")
+    written: dict = {}
+    shared = [text._explain(layer, text.Style(False), written) for layer in report.layers.values()]
+    alone = [text._explain(layer, text.Style(False)) for layer in report.layers.values()]
+    assert shared == alone
+    weights = [w for layer in report.layers.values() for w in layer.weights]
+    assert 0 < len(written) < len(weights) / 10

@@ -53,8 +53,9 @@ def render_lines(report: Report, color: bool = False, explain: bool = True) -> l
                 if said:
                     lines.append("\n".join(said))
         elif explain:
+            written: dict = {}
             for layer in report.layers.values():
-                said = _explain(layer, st)
+                said = _explain(layer, st, written)
                 if said:
                     lines.append("\n".join(said))
     if report.diagnostics:
@@ -160,7 +161,9 @@ def _wrap(text: str, indent: int) -> list[str]:
     return list(_wrapped(text, WIDTH, " " * indent, " " * (indent + 2))) or [""]
 
 
-def _explain(layer: LayerReport, st: Style) -> list[str]:
+def _explain(layer: LayerReport, st: Style, written: dict | None = None) -> list[str]:
+    """``written``: the axes already explained in this report, by identity (the engine
+    shares equal axes between layers), with their shape's and count's text."""
     if not layer.weights and not layer.why:
         return []
     shapes = " + ".join(fmt_shape(s) for s in layer.output_shapes or ())
@@ -168,14 +171,25 @@ def _explain(layer: LayerReport, st: Style) -> list[str]:
     for why in layer.why:
         out += _wrap(why, 2)
     for w in layer.weights:
+        got = written.get(id(w.axes)) if written is not None else None
+        if got is None:
+            got = (fmt_shape(w.shape), fmt_count(w.count), _axes_lines(w.axes), w.axes)  # kept: its id
+            if written is not None:
+                written[id(w.axes)] = got
         frozen = "" if w.trainable else ", non-trainable"
-        out.append(f"  {w.path}  {fmt_shape(w.shape)}  {fmt_count(w.count)} params{frozen}")
-        for axis in w.axes:
-            head = f"{fmt(axis.size)} = {axis.formula}"
-            pad = max(len(head), 16)
-            body = list(_wrapped(axis.why, WIDTH - 6 - pad, "", "")) or [""]
-            out.append(f"    {head:>{pad}}  {body[0]}")
-            out += [f"    {'':{pad}}  {more}" for more in body[1:]]
+        out.append(f"  {w.path}  {got[0]}  {got[1]} params{frozen}")
+        out += got[2]
+    return out
+
+
+def _axes_lines(axes: tuple) -> list[str]:
+    out = []
+    for axis in axes:
+        head = f"{fmt(axis.size)} = {axis.formula}"
+        pad = max(len(head), 16)
+        body = list(_wrapped(axis.why, WIDTH - 6 - pad, "", "")) or [""]
+        out.append(f"    {head:>{pad}}  {body[0]}")
+        out += [f"    {'':{pad}}  {more}" for more in body[1:]]
     return out
 
 
