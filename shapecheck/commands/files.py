@@ -128,13 +128,19 @@ def job_count(asked: int | None, paths: Sequence[str]) -> int:
         return 1
     if len(paths) >= MIN_FILES:
         return jobs
-    size = 0
+    return jobs if _bytes(paths) >= MIN_BYTES else 1
+
+
+def _bytes(paths: Sequence[str]) -> int:
+    """The files' sizes added up; one that cannot be read counts as empty (its error
+    comes when it is checked)."""
+    total = 0
     for p in paths:
         try:
-            size += os.path.getsize(p)
+            total += os.path.getsize(p)
         except OSError:
             pass
-    return jobs if size >= MIN_BYTES else 1
+    return total
 
 
 def outcomes(paths: list[str], opts: Options, jobs: int) -> Iterator[Outcome]:
@@ -211,18 +217,8 @@ def _shared(chunks: list[list[str]], opts: Options, jobs: int, order: Sequence[i
 def largest_first(chunks: list[list[str]]) -> list[int]:
     """The chunks' numbers, the most bytes first: a big file drawn last would keep one
     process working while the others wait (the 14 keras.applications end with two of
-    the biggest). Unreadable files count as empty; their error comes when checked."""
-
-    def size(chunk: list[str]) -> int:
-        total = 0
-        for p in chunk:
-            try:
-                total += os.path.getsize(p)
-            except OSError:
-                pass
-        return total
-
-    sizes = [size(c) for c in chunks]
+    the biggest)."""
+    sizes = [_bytes(c) for c in chunks]
     return sorted(range(len(chunks)), key=lambda i: -sizes[i])
 
 
