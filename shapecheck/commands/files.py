@@ -171,8 +171,8 @@ _MAX_CHUNKS = 8192
 def _shared(chunks: list[list[str]], opts: Options, jobs: int, order: Sequence[int]
             ) -> dict[int, list[Outcome]]:
     """Check the chunks in this process and ``jobs - 1`` forked ones; each takes the next
-    chunk number from one pipe (a read of 4 bytes from a pipe is never split between
-    readers), in ``order``, so a process that drew small files takes more. A worker writes its
+    chunk number, in ``order``, from one pipe (a read of 4 bytes from a pipe is never
+    split between readers), so a process that drew small files takes more. A worker writes its
     outcomes, pickled, into a memory file this process reads when it has exited; a worker
     that died leaves its chunks out of the result, and the caller checks them itself.
     Without multiprocessing: its import and its pool's threads cost more than 500 small

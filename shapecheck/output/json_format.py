@@ -56,6 +56,24 @@ def _float_text(x: float) -> str:
     return _float(x)
 
 
+def _scalar(v: Any) -> str | None:
+    """A scalar's text as ``json.dumps`` writes it; None for anything else."""
+    tv = v.__class__
+    if tv is str:
+        return _string(v)
+    if tv is int:
+        return _int(v)
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if tv is float:
+        return _float_text(v)
+    return None
+
+
 def dumps(value: object, depth: int = 0) -> str:
     """``json.dumps(value, indent=2)``, byte for byte, about three times faster: with
     ``indent`` the standard library falls back to its pure-Python encoder (a generator per
@@ -67,21 +85,11 @@ def dumps(value: object, depth: int = 0) -> str:
     out: list[str] = []
     add = out.append
 
-    def scalar(v: object, tv: type) -> bool:
-        if tv is str:
-            add(_string(v))  # type: ignore[arg-type]
-        elif tv is int:
-            add(_int(v))  # type: ignore[arg-type]
-        elif v is None:
-            add("null")
-        elif v is True:
-            add("true")
-        elif v is False:
-            add("false")
-        elif tv is float:
-            add(_float_text(v))  # type: ignore[arg-type]
-        else:
+    def scalar(v: object) -> bool:
+        text = _scalar(v)
+        if text is None:
             return False
+        add(text)
         return True
 
     def container(o: object, nl: str) -> None:
@@ -101,7 +109,7 @@ def dumps(value: object, depth: int = 0) -> str:
                     add(_string(v))
                 elif tv is int:
                     add(_int(v))
-                elif not scalar(v, tv):
+                elif not scalar(v):
                     container(v, inner)
             add(nl + "}")
         elif type(o) is list or type(o) is tuple:
@@ -117,14 +125,14 @@ def dumps(value: object, depth: int = 0) -> str:
                     add(_string(v))
                 elif tv is int:
                     add(_int(v))
-                elif not scalar(v, tv):
+                elif not scalar(v):
                     container(v, inner)
             add(nl + "]")
         else:
             raise _Unusual
 
     try:
-        if not scalar(value, type(value)):
+        if not scalar(value):
             container(value, "\n" + "  " * depth)
     except (_Unusual, RecursionError):
         text = json.dumps(value, indent=2)
@@ -134,19 +142,17 @@ def dumps(value: object, depth: int = 0) -> str:
 
 # --- a report's layers, written from the report ------------------------------------------
 # What ``dumps(report.to_dict()["layers"])`` writes, byte for byte
-# (``tests/test_formats.py`` compares them), without making the dicts first, and with
+# (``tests/test_perf_guard.py`` compares them), without making the dicts first, and with
 # each weight's axes written once: the engine shares equal axes between layers, and
 # they are a quarter of a report's text. A JSON run of the 14 keras.applications spent
 # a sixth of its time making and writing these dicts; this takes half as long.
 
-_NL = tuple("\n" + "  " * depth for depth in range(16))  # deeper is written by dumps
+_NL = tuple("\n" + "  " * depth for depth in range(12))  # a report's layers take levels 3 to 9
 
 
 def _layers(report: Report, depth: int) -> str:
     if not report.layers:
         return "[]"
-    if depth + 8 >= len(_NL):
-        return dumps(report.to_dict()["layers"], depth)
     written: dict[tuple[int, int], tuple[str, Any]] = {}
     return _array([_layer(report, layer, depth + 1, written) for layer in report.layers.values()], depth)
 
@@ -156,16 +162,16 @@ def _layer(report: Report, layer: Any, depth: int, written: dict) -> str:
         return dumps(report._layer_dict(layer), depth)  # a shared layer's calls, a layout: rare
     loc = layer.location
     return _object([
-        '"name": ' + _scalar(layer.name),
-        '"type": ' + _scalar(layer.type),
+        '"name": ' + _text(layer.name),
+        '"type": ' + _text(layer.type),
         '"input_shapes": ' + _shapes(layer.input_shapes, depth + 1),
         '"output_shapes": ' + ("null" if layer.output_shapes is None
                                else _shapes(layer.output_shapes, depth + 1)),
-        '"params": ' + _scalar(to_json(layer.params)),
-        '"location": ' + _object(['"line": ' + _scalar(loc.line), '"column": ' + _scalar(loc.column)],
+        '"params": ' + _text(to_json(layer.params)),
+        '"location": ' + _object(['"line": ' + _text(loc.line), '"column": ' + _text(loc.column)],
                                  depth + 1),
         '"weights": ' + _weights(layer.weights, depth + 1, written),
-        '"status": ' + _scalar(layer.status),
+        '"status": ' + _text(layer.status),
     ], depth)
 
 
@@ -174,10 +180,10 @@ def _weights(weights: tuple, depth: int, written: dict) -> str:
         return "[]"
     out = []
     for w in weights:
-        members = ['"path": ' + _scalar(w.path), '"shape": ' + _shape(w.shape, depth + 2),
-                   '"trainable": ' + _scalar(w.trainable), '"axes": ' + _axes(w.axes, depth + 2, written)]
+        members = ['"path": ' + _text(w.path), '"shape": ' + _shape(w.shape, depth + 2),
+                   '"trainable": ' + _text(w.trainable), '"axes": ' + _axes(w.axes, depth + 2, written)]
         if w.tf_keras_path:
-            members.append('"tf_keras_path": ' + _scalar(w.tf_keras_path))
+            members.append('"tf_keras_path": ' + _text(w.tf_keras_path))
         out.append(_object(members, depth + 1))
     return _array(out, depth)
 
@@ -188,8 +194,8 @@ def _axes(axes: tuple, depth: int, written: dict) -> str:
     key = (id(axes), depth)
     got = written.get(key)
     if got is None:
-        text = _array([_object(['"size": ' + _size(a.size), '"formula": ' + _scalar(a.formula),
-                                '"why": ' + _scalar(a.why)], depth + 1) for a in axes], depth)
+        text = _array([_object(['"size": ' + _size(a.size), '"formula": ' + _text(a.formula),
+                                '"why": ' + _text(a.why)], depth + 1) for a in axes], depth)
         got = written[key] = (text, axes)
     return got[0]
 
@@ -205,15 +211,12 @@ def _shape(shape: tuple, depth: int) -> str:
 def _size(d: Any) -> str:
     if d is None:
         return "null"
-    return _int(d) if d.__class__ is int else _scalar(to_json(d))
+    return _int(d) if d.__class__ is int else _text(to_json(d))
 
 
-def _scalar(v: Any) -> str:
-    if v.__class__ is str:
-        return _string(v)
-    if v.__class__ is int:
-        return _int(v)
-    return "null" if v is None else "true" if v is True else "false" if v is False else dumps(v)
+def _text(v: Any) -> str:
+    text = _scalar(v)
+    return dumps(v) if text is None else text
 
 
 def _array(items: list[str], depth: int) -> str:

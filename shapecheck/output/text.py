@@ -170,12 +170,11 @@ def _explain(layer: LayerReport, st: Style, written: dict | None = None) -> list
     out = ["", st(_BOLD, f"{layer.name} ({layer.class_name}) -> {shapes}")]
     for why in layer.why:
         out += _wrap(why, 2)
+    written = {} if written is None else written
     for w in layer.weights:
-        got = written.get(id(w.axes)) if written is not None else None
-        if got is None:
-            got = (fmt_shape(w.shape), fmt_count(w.count), _axes_lines(w.axes), w.axes)  # kept: its id
-            if written is not None:
-                written[id(w.axes)] = got
+        got = written.get(id(w.axes))
+        if got is None:  # the axes kept too: their id is no other's while they are in there
+            got = written[id(w.axes)] = (fmt_shape(w.shape), fmt_count(w.count), _axes_lines(w.axes), w.axes)
         frozen = "" if w.trainable else ", non-trainable"
         out.append(f"  {w.path}  {got[0]}  {got[1]} params{frozen}")
         out += got[2]

@@ -202,16 +202,20 @@ class _Document:
         decoder made containers, none is inside a string: they are found by byte
         translations and a split, a third of the time of the regex that steps over
         strings (as many matches as brackets, each a match object)."""
-        kinds = raw.translate(None, _NOT_BRACKET) if raw is not None else b""
-        dicts, lists = next(self.count), self.lists + more_lists
-        if raw is None or not (kinds.count(b"{") == kinds.count(b"}") == dicts
-                               and kinds.count(b"[") == kinds.count(b"]") == lists):
-            return ((m.lastindex, m.start(m.lastindex)) for m in _BRACKET.finditer(self.text))
+        if raw is None:
+            return self._regex_brackets()
+        kinds = raw.translate(None, _NOT_BRACKET)
+        dicts, lists = next(self.count), self.lists + more_lists  # the count's next: how many it made
+        if not (kinds.count(b"{") == kinds.count(b"}") == dicts
+                and kinds.count(b"[") == kinds.count(b"]") == lists):
+            return self._regex_brackets()
         # the k-th bracket ends the k-th piece between brackets (no NUL in plain text)
         offsets = map(operator.add, itertools.accumulate(map(len, raw.translate(_BRACKET_AS_NUL)
                                                              .split(b"\0"))), itertools.count())
         return zip(kinds.translate(_BRACKET_KIND), offsets)
 
+    def _regex_brackets(self) -> Iterable[tuple[int, int]]:
+        return ((m.lastindex, m.start(m.lastindex)) for m in _BRACKET.finditer(self.text))
 
     # -- when a position is asked for ---------------------------------------------
     def at(self, offset: int) -> Location:
