@@ -132,12 +132,46 @@ def test_cyclic_collector_left_off_only_by_the_console_script(monkeypatch, capsy
     assert gc.isenabled()
     assert main([SEED]) == 0 and gc.isenabled()
     monkeypatch.setattr(sys, "argv", ["shapecheck", SEED])
+    monkeypatch.setattr(cli.os, "_exit", lambda code: sys.exit(code))  # the test's process goes on
     try:
-        assert cli.entry() == 0
+        with pytest.raises(SystemExit) as ended:
+            cli.entry()
+        assert ended.value.code == 0
         assert not gc.isenabled()
     finally:
         gc.enable()
     capsys.readouterr()
+
+
+def test_console_script_skips_the_teardown_but_writes_everything(tmp_path):
+    """The process ends with ``os._exit`` once its output is flushed: a big output
+    through a pipe arrives whole, a reader that leaves early is not an error, and
+    nothing of Python's own exit (its "Exception ignored" messages) shows."""
+    spec = tmp_path / "deep.yaml"
+    spec.write_text("inputs: {x: [?, 16]}\nlayers:\n" + "  - {type: Dense, units: 16}\n" * 400)
+    argv = [sys.executable, "-m", "shapecheck", "--format", "json", "--no-config", str(spec)]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # the output buffered
+    for small in (False, True):  # a write straight through, and one that only the flush sends
+        args = argv[:3] + [SEED] if small else argv
+        whole = subprocess.run(args, capture_output=True, timeout=120, cwd=ROOT, env=env)
+        assert whole.returncode == 0 and whole.stderr == b""
+        assert whole.stdout.decode() == _in_process(args[3:])
+    assert len(whole.stdout) < 4096 < 1 << 16 < len(_in_process(argv[3:]))  # a pipe holds 64 KiB
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env) as early:
+        early.stdout.read(100)
+        early.stdout.close()  # the reader leaves, as `| head -c 100` does
+        said = early.stderr.read()
+    assert early.returncode == 0 and said == b"", said
+
+
+def _in_process(argv: list[str]) -> str:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(argv)
+    return out.getvalue()
 
 
 def test_readme_shows_the_real_seed_output():

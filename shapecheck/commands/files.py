@@ -154,8 +154,9 @@ def outcomes(paths: list[str], opts: Options, jobs: int) -> Iterator[Outcome]:
     # readers, the rules, sympy: a fifth of a second), not once in every process.
     yield check_one(paths[0], opts)  # type: ignore[misc]
     rest = paths[1:]
-    # Small runs: a big file and a small one balance out.
-    per = max(1, min(32, len(rest) // (jobs * 4)), -(-len(rest) // _MAX_CHUNKS))
+    # Small chunks: whoever draws the last one keeps the others waiting for it, and a
+    # chunk costs one read from a pipe. Small runs: a big file and a small one balance out.
+    per = max(1, min(8, len(rest) // (jobs * 16)), -(-len(rest) // _MAX_CHUNKS))
     chunks = [rest[i:i + per] for i in range(0, len(rest), per)]
     # A file a chunk: few files, so big ones (see job_count), worth weighing first.
     got = _shared(chunks, opts, jobs, largest_first(chunks) if per == 1 else range(len(chunks)))
