@@ -29,6 +29,9 @@ def main(argv: Sequence[str] | None = None, *, exiting: bool = False) -> int:
     except KeyboardInterrupt:
         print("shapecheck: interrupted", file=sys.stderr)
         return 130
+    except OSError as e:  # the system's refusal (a full disk under the output...), not a bug of ours
+        _say_os_error(e)
+        return EXIT_USAGE
     except Exception as e:  # a bug of ours outside any one file: one line, no traceback
         print(f"shapecheck: internal error: {type(e).__name__}: {clip(str(e))} "
               "(this is a shapecheck bug; please report it)", file=sys.stderr)
@@ -41,13 +44,25 @@ def entry() -> NoReturn:
     (a tenth of checking one small spec; the forked workers end the same way)."""
     code = main(exiting=True)
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the descriptor closed (`>&-`): nothing was written
+            continue
         try:
             stream.flush()
         except BrokenPipeError:  # the reader left (see main)
             pass
-        except (OSError, ValueError):  # a full disk, a closed stream: the output is lost
+        except (OSError, ValueError) as e:  # a full disk, a closed stream: the output is lost
+            if stream is sys.stdout:
+                _say_os_error(e)
             code = code or EXIT_USAGE
     os._exit(code)
+
+
+def _say_os_error(e: OSError | ValueError) -> None:
+    what = f"{e.filename}: " if getattr(e, "filename", None) else ""
+    try:
+        print(f"shapecheck: error: {what}{getattr(e, 'strerror', None) or e}", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass  # nowhere left to say it: the exit code does
 
 
 def _main(argv: Sequence[str] | None, exiting: bool = False) -> int:

@@ -164,6 +164,28 @@ def test_console_script_skips_the_teardown_but_writes_everything(tmp_path):
     assert early.returncode == 0 and said == b"", said
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("buffered", [True, False])
+def test_an_output_the_system_refuses_is_an_error_not_a_bug(buffered):
+    """A full disk under the output fails the command (exit 2) with the system's reason,
+    whether the write fails at once or only when the console script flushes."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED" or not buffered}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "shapecheck", SEED], stdout=full, stderr=subprocess.PIPE,
+                              text=True, env=env, timeout=120, cwd=ROOT)
+    assert done.returncode == 2
+    assert done.stderr == "shapecheck: error: No space left on device\n"
+
+
+def test_a_closed_standard_output_is_no_crash():
+    import shlex
+
+    done = subprocess.run(shlex.join([sys.executable, "-m", "shapecheck", SEED]) + " >&-", shell=True,
+                          capture_output=True,
+                          text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0 and done.stderr == ""
+
+
 def _in_process(argv: list[str]) -> str:
     import contextlib
     import io
