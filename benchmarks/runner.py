@@ -112,7 +112,7 @@ class Settings:
         self.cold_rounds = 3 if quick else 7
         self.throughput_rounds = 2 if quick else 5
         self.sizes = (1_000, 10_000) if quick else (1_000, 10_000, 100_000)
-        self.scaling_rounds = {1_000: 3 if quick else 7, 10_000: 3 if quick else 5, 100_000: 5}
+        self.scaling_rounds = 3 if quick else 5  # every size of a kind, interleaved
         self.files = 100 if quick else 500
         self.files_rounds = 3 if quick else 7
         self.import_rounds = 3 if quick else 7
@@ -212,27 +212,36 @@ def throughput(s: Settings) -> dict:
 
 
 def scaling(s: Settings) -> dict:
+    """Each kind's sizes in the same interleaved rounds, so that a growth (time at 10n /
+    time at n) is the median of the two sizes' ratios within each round: the runs of a
+    100,000-layer spec take minutes, long enough for the shared machine's speed to
+    change between sizes measured one after the other."""
     specs = generate.write_scaling_specs(CACHE / "scaling", s.sizes)
-    rows = []
-    for (kind, n), path in sorted(specs.items()):
-        rounds = s.scaling_rounds[n]
-        log(f"  scaling: {kind} {n:,} layers ({path.stat().st_size / 2**20:.1f} MiB), {rounds} rounds")
-        contest = Contest({"cli": sc(path), "floor": [PY, "-c", FLOOR_YAML, str(path)]},
-                          rounds).measure(warmup=n < 100_000)
-        inner = []
-        for _ in range(rounds):
-            out = run([PY, "-m", "benchmarks.child", "shapecheck", str(path)], capture=True)
-            inner.append(json.loads(out.stdout.splitlines()[-1])[str(path)])
-        rows.append({"kind": kind, "layers": n, "mib": path.stat().st_size / 2**20,
-                     "wall": contest.median("cli"), "peak_mib": contest.peak_mib("cli"),
-                     "floor": contest.median("floor"), "floor_ratio": contest.ratio("cli", "floor"),
-                     "analysis": statistics.median(inner), "spread": contest.spread("cli")})
-    growth = []
+    rows, growth = [], []
     for kind in ("chain", "wide"):
-        mine = [r for r in rows if r["kind"] == kind]
-        for a, b in zip(mine, mine[1:]):
-            growth.append({"kind": kind, "from": a["layers"], "to": b["layers"],
-                           "wall": b["wall"] / a["wall"], "analysis": b["analysis"] / a["analysis"]})
+        paths = {n: path for (k, n), path in sorted(specs.items()) if k == kind}
+        sizes = list(paths)
+        log(f"  scaling: {kind} " + ", ".join(f"{n:,} layers ({p.stat().st_size / 2**20:.1f} MiB)"
+                                             for n, p in paths.items()) + f", {s.scaling_rounds} rounds")
+        for n in sizes[:-1]:  # compiled, in the page cache; the largest is too slow to run twice
+            run(sc(paths[n]))
+        contest = Contest({f"{what} {n}": cmd for n, p in paths.items()
+                           for what, cmd in (("cli", sc(p)), ("floor", [PY, "-c", FLOOR_YAML, str(p)]))},
+                          s.scaling_rounds).measure(warmup=False, progress=f"scaling {kind}")
+        inner: dict[int, list[float]] = {n: [] for n in sizes}
+        for r in range(s.scaling_rounds):
+            for n in sizes if r % 2 == 0 else reversed(sizes):
+                out = run([PY, "-m", "benchmarks.child", "shapecheck", str(paths[n])], capture=True)
+                inner[n].append(json.loads(out.stdout.splitlines()[-1])[str(paths[n])])
+        for n, path in paths.items():
+            rows.append({"kind": kind, "layers": n, "mib": path.stat().st_size / 2**20,
+                         "wall": contest.median(f"cli {n}"), "peak_mib": contest.peak_mib(f"cli {n}"),
+                         "floor": contest.median(f"floor {n}"),
+                         "floor_ratio": contest.ratio(f"cli {n}", f"floor {n}"),
+                         "analysis": statistics.median(inner[n]), "spread": contest.spread(f"cli {n}")})
+        for a, b in zip(sizes, sizes[1:]):
+            growth.append({"kind": kind, "from": a, "to": b, "wall": contest.ratio(f"cli {b}", f"cli {a}"),
+                           "analysis": statistics.median(y / x for x, y in zip(inner[a], inner[b]))})
     return {"rows": rows, "growth": growth}
 
 
@@ -557,7 +566,8 @@ def render(results: dict, info: dict, settings: Settings, plot: str | None) -> s
                   "symbolic. *wall* is `shapecheck FILE` in a fresh process (text report with "
                   "explanations to /dev/null); *analysis* is the same run inside a process whose "
                   "imports are done; peak is the process's maximum RSS; *floor* is PyYAML's C loader "
-                  "reading the spec in a fresh process.", "",
+                  "reading the spec in a fresh process. A kind's sizes run in the same "
+                  f"{settings.scaling_rounds} interleaved rounds (wall and floor, then the analysis).", "",
                   "| spec | layers | YAML (MiB) | wall (s) | analysis (s) | peak RSS (MiB) "
                   "| wall min-max (s) | floor (s) | shapecheck / floor |",
                   "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -565,7 +575,8 @@ def render(results: dict, info: dict, settings: Settings, plot: str | None) -> s
             lines.append(f"| {row['kind']} | {row['layers']:,} | {row['mib']:.1f} | {row['wall']:.2f} | "
                          f"{row['analysis']:.2f} | {row['peak_mib']:.0f} | {row['spread']} | "
                          f"{row['floor']:.2f} | {row['floor_ratio']:.1f}x |")
-        lines += ["", "Growth per 10x layers (time at 10n / time at n):", "",
+        lines += ["", "Growth per 10x layers (time at 10n / time at n, the median of that ratio "
+                  "within each round):", "",
                   "| spec | layers | wall | analysis |", "|---|---|---:|---:|"]
         for g in r["growth"]:
             lines.append(f"| {g['kind']} | {g['from']:,} -> {g['to']:,} | {g['wall']:.1f}x | "
