@@ -164,6 +164,13 @@ PROGRAMS = {
         inner = keras.Sequential([keras.Input((4,)), layers.Dense(3)], name="inner")
         inp = keras.Input((4,))
         model = keras.Model(inp, layers.Dense(1)(inner(inp)))""",
+    "attention_call_arguments": """
+        q, v = keras.Input((6, 8)), keras.Input((5, 8))
+        m = keras.Input((6, 5), dtype="bool")
+        a = layers.MultiHeadAttention(2, 4)(q, v, attention_mask=m, use_causal_mask=True)
+        g = layers.GroupQueryAttention(4, 2, 1)(q, v, attention_mask=m)
+        b = layers.Attention()([q, v], use_causal_mask=True)
+        model = keras.Model([q, v, m], [a, g, b])""",
 }
 
 
@@ -204,6 +211,22 @@ def test_the_seed_question_from_its_own_code(tmp_path):
     assert layer.output_shapes == ((None, 4995, 768),)
     kernel = layer.weights[0]
     assert kernel.shape == (12, 1536) and [a.formula for a in kernel.axes] == ["input_dim", "4*units"]
+
+
+def test_attention_masks_are_followed(tmp_path):
+    """``attention_mask=`` is a tensor of the call, checked against the scores, and
+    ``use_causal_mask=`` reaches the rule, as in a spec."""
+    path = tmp_path / "masks.py"
+    path.write_text(PRELUDE + textwrap.dedent("""
+        q, v = keras.Input((6, 8)), keras.Input((5, 8))
+        m = keras.Input((4, 5), dtype="bool")
+        a = layers.MultiHeadAttention(2, 4, name="mha")(q, v, attention_mask=m, use_causal_mask=True)
+        model = keras.Model([q, v, m], a)"""))
+    (report,) = api.analyze_python(str(path))
+    assert report.layers["mha"].config.args["use_causal_mask"] is True
+    (error,) = report.errors
+    assert error.code == "SC306" and error.location.line == 6
+    assert "attention_mask (None, 4, 5)" in error.message and "fails the first time it runs" in error.message
 
 
 def test_a_bug_is_flagged_at_its_line(tmp_path):

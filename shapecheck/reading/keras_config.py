@@ -28,6 +28,7 @@ from .keras_nodes import (
     recorded_shapes,
 )
 from .located import LocDict, LocList, value_where, where
+from .spec_reader import CALL_ARGS  # the tensors a call takes by keyword, besides its inputs
 
 _KERAS_MODULES = ("keras", "tf_keras", "tensorflow")
 # In a config's JSON text, what ``foreign_objects`` could flag: a module outside Keras,
@@ -56,7 +57,7 @@ NESTED_LISTS = ("cells",)
 # ``mha(query=q, value=v, key=k)`` and ``mha(q, key=k, value=v)`` read as ``mha(q, v, k)``.
 INPUT_KWARGS = ("inputs", "query", "value", "key")
 # Call arguments with plain values that change shapes; they go on the layer's entry.
-CALL_VALUES = ("return_attention_scores",)
+CALL_VALUES = ("return_attention_scores", "use_causal_mask")
 
 
 def _loc(node: Any, default: Location) -> Location:
@@ -486,7 +487,7 @@ class _Converter:
             kwargs = {}
             for key, value in given.items():
                 tensors = [self.ref(h) for h in keras3_tensors(value)]
-                if tensors and key in ("initial_state", "mask"):
+                if tensors and key in CALL_ARGS:
                     kwargs[key] = tensors
                 if key in CALL_VALUES and isinstance(value, bool):
                     values[key] = value
@@ -497,7 +498,7 @@ class _Converter:
             if isinstance(item, list) and len(item) >= 3 and isinstance(item[0], str):
                 refs.append(self.ref(item))
                 extra = item[3] if len(item) > 3 and isinstance(item[3], dict) else {}
-                for key in ("initial_state", "mask"):
+                for key in CALL_ARGS:
                     tensors = [self.ref(h) for h in keras2_tensors(extra.get(key))]
                     if tensors:
                         kwargs[key] = tensors

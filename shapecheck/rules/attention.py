@@ -414,7 +414,7 @@ def multi_head_attention(call: LayerCall) -> Output:
     _flash_checks(call, call["dropout"])
     axes = _attention_axes(call, rank)
     mha_masks(call, q, v, k, axes, notes)
-    attention_mask(call, q, v, k, axes, notes)
+    attention_mask(call, q, v, k, axes, notes, call["num_heads"])
     dq = _need_known(call, q, "query")
     dk = _need_known(call, k, "key" if has_key else "value")
     dv = _need_known(call, v, "value")
@@ -496,7 +496,7 @@ def _mha_scores(call: LayerCall, q: Shape, k: Shape, axes: tuple[int, ...], head
           _ras_arg(),
           bool_arg("use_causal_mask", False, doc="call argument; no shape change"),
       ),
-      accepts=(*INIT, "seed"), inputs=None)
+      accepts=(*INIT, "seed"), inputs=None, call_args=("attention_mask",))
 def group_query_attention(call: LayerCall) -> Output:
     """Called as ``gqa(query, value)`` or ``gqa(query, value, key)`` on (batch, positions,
     features) tensors; the output is the query's shape, the scores (batch,
@@ -522,6 +522,7 @@ def group_query_attention(call: LayerCall) -> Output:
            f"value_shape={fmt_shape(v)}")
     _value_key(call, v, k, notes)
     _flash_checks(call, call["dropout"])
+    attention_mask(call, q, v, k, (1,), notes, hq)  # the scores: (batch, query heads, Tq, Tk)
     dq = _need_known(call, q, "query")
     dk = _need_known(call, k, "key" if has_key else "value")
     dv = _need_known(call, v, "value")

@@ -1,6 +1,7 @@
 """MultiHeadAttention's masks, as Keras 3 builds them in ``_compute_attention_mask`` and
 ``_compute_attention``: the causal and sliding-window masks (1, Tq, Tv), a call's
-``attention_mask``, and how each is expanded and broadcast against the attention scores.
+``attention_mask``, and how each is expanded and broadcast against the attention scores
+(GroupedQueryAttention's ``attention_mask`` alike).
 Keras builds a model whatever its masks; a mask that does not fit fails the first call,
 which is what these checks report (RUNTIME)."""
 
@@ -64,33 +65,34 @@ def mha_masks(call: LayerCall, q: Shape, v: Shape, k: Shape, axes: tuple[int, ..
 
 
 def attention_mask(call: LayerCall, q: Shape, v: Shape, k: Shape, axes: tuple[int, ...],
-                    notes: list[Note]) -> None:
+                    notes: list[Note], heads: int) -> None:
     """``mha(q, v, attention_mask=m)``, as Keras builds it: ``m`` is and-ed with the causal
     or sliding-window mask (1, Tq, Tv) when there is one (broadcasting), then given axes
     at -2*len(attention_axes)-1 up to the scores' rank, (batch, heads, Tq, Tk) for
     rank-3 inputs, and broadcast against them. Keras builds the model whatever the mask
-    (its static shape ignores it); a clash of known sizes fails the first call."""
+    (its static shape ignores it); a clash of known sizes fails the first call.
+    GroupedQueryAttention does the same with one attended axis and its query heads."""
     given = call.kwargs.get("attention_mask")
     if not given:
         return
     if len(given) != 1:
         raise Finding("SC206", f"attention_mask is one tensor; got {len(given)}", arg="attention_mask")
     mask = original = tuple(given[0])
-    scores = scores_shape(q, k, axes, call["num_heads"])
+    scores = scores_shape(q, k, axes, heads)
     kinds = [kind for kind, on in (("causal", call["use_causal_mask"]),
                              ("sliding-window", call["sliding_window"] is not None)) if on]
     if kinds:
         mask = mask_broadcast(call, mask, (1, q[1], v[1]), f"the {' and '.join(kinds)} mask",
                                original, notes)
     if len(mask) > len(scores):
-        raise Finding("SC403", f"MultiHeadAttention attention_mask {fmt_shape(original)} has more axes "
+        raise Finding("SC403", f"{call.type} attention_mask {fmt_shape(original)} has more axes "
                       f"than the attention scores {fmt_shape(scores)} ({RUNTIME})", arg="attention_mask",
                       hint="the mask is (batch, query positions, key positions)")
     at = -2 * len(axes) - 1
     while len(mask) < len(scores):
         pos = len(mask) + 1 + at
         if pos < 0:
-            raise Finding("SC403", f"MultiHeadAttention expands attention_mask {fmt_shape(original)} at "
+            raise Finding("SC403", f"{call.type} expands attention_mask {fmt_shape(original)} at "
                           f"axis {at}, out of bounds for an array with dimension {len(mask) + 1} "
                           f"({RUNTIME})",
                           arg="attention_mask", hint="give the mask the query's and the key's attended "
@@ -117,12 +119,12 @@ def mask_broadcast(call: LayerCall, a: Shape, b: Shape, what: str, original: Sha
         same = compare(x, y, call.facts)
         clash = f"axis {i - rank} is {fmt(x)} in the mask and {fmt(y)} in {what.split(' (')[0]}"
         if same is False:
-            raise Finding("SC306", f"MultiHeadAttention attention_mask {fmt_shape(original)} does not "
+            raise Finding("SC306", f"{call.type} attention_mask {fmt_shape(original)} does not "
                           f"broadcast to {what} {fmt_shape(b)}: {clash} ({RUNTIME})", arg="attention_mask",
                           hint="the mask is (batch, query positions, key positions), or 1 where it "
                           "is the same for all")
         if same is None:
-            notes.append(Note("SC304", f'MultiHeadAttention "{call.name}" requires {fmt(x)} == '
+            notes.append(Note("SC304", f'{call.type} "{call.name}" requires {fmt(x)} == '
                               f"{fmt(y)} (attention_mask: {clash})",
                               hint="name both axes with the same size, or state it in dims:"))
         out.append(x)

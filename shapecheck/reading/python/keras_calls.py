@@ -217,7 +217,7 @@ def call_layer(
     call_kw: dict[str, list[Tensor]] = {}
     values: dict[str, Any] = {}
     for key, value in kwargs.items():
-        if key in ("initial_state", "mask"):
+        if key in ("initial_state", "mask", "attention_mask"):
             tensors = tensors_of(value)
             if tensors:
                 call_kw[key] = tensors
