@@ -111,7 +111,10 @@ class _Converter:
         self.may_name_code = text is None or "\\u" in text or '"__lambda__"' in text \
             or '"function"' in text or _FOREIGN_MODULE.search(text) is not None
         self.offsets: dict[str, int] = {}
-        self.recorded: dict[tuple[Any, int], dict[int, tuple[list, str]]] = {}
+        # The shapes the config records, by (layer, call): read when a layer without a rule
+        # first needs them (None until then); ``recorded_in`` is the config they come from.
+        self.recorded: dict[tuple[Any, int], dict[int, tuple[list, str]]] | None = {}
+        self.recorded_in: dict = {}
         self.keras1: bool | None = None
         self.model_counts: dict[str, int] = {}
         self.path = path
@@ -158,16 +161,16 @@ class _Converter:
     def functional(self, model: dict) -> LocDict:
         # A nested model is converted in the middle of its parent: its offsets and
         # recorded shapes are its own, and the parent's come back after it.
-        outer = self.offsets, self.recorded
+        outer = self.offsets, self.recorded, self.recorded_in
         try:
             return self._functional(model)
         finally:
-            self.offsets, self.recorded = outer
+            self.offsets, self.recorded, self.recorded_in = outer
 
     def _functional(self, model: dict) -> LocDict:
         config = model["config"]
         self.offsets = node_offsets(config)
-        self.recorded = by_call(recorded_shapes(config, self.offsets))
+        self.recorded, self.recorded_in = None, config
         spec = self._spec(model, config.get("name"))
         inputs, layers = _located_dict(config, "input_layers"), _located_list(config, "layers")
         calls: dict[str, int] = {}
@@ -203,7 +206,7 @@ class _Converter:
                     # Keras 2 serializes `rnn(x, initial_state=[h, c])` as inputs [x, h, c].
                     refs, kwargs = refs[:1], {**kwargs, "initial_state": refs[1:]}
                 target = entry if k == 0 else self._reuse(entry, name)
-                self.attach_recorded(target, name, k)
+                self.attach_recorded(target, name, k, entry.get("type"))
                 target["inputs"] = refs
                 target.value_locs["inputs"] = _loc(node, entry.loc)
                 for key, value in kwargs.items():
@@ -224,7 +227,15 @@ class _Converter:
             spec.value_locs["outputs"] = value_where(config, "output_layers")
         return spec
 
-    def attach_recorded(self, target: LocDict, name: Any, call: int) -> None:
+    def attach_recorded(self, target: LocDict, name: Any, call: int, type_name: Any) -> None:
+        """The output shapes the file records for this call, for the engine to stand in for
+        a layer without a rule (SC411). A layer with a rule never reads them: its entry goes
+        without, and a config whose every layer has a rule is not searched for them (a
+        twentieth of reading the keras.applications)."""
+        if isinstance(type_name, str) and _has_rule(type_name):
+            return
+        if self.recorded is None:
+            self.recorded = by_call(recorded_shapes(self.recorded_in, self.offsets))
         found = self.recorded.get((name, call)) if isinstance(name, str) else None
         if not found or max(found) > 64:
             return
@@ -535,6 +546,15 @@ def _is_op(cls: str) -> bool:
 
     lookup("Dense")  # make sure every rule family is registered
     return f"ops.{cls}" in REGISTRY
+
+
+def _has_rule(type_name: str) -> bool:
+    """Whether the engine has a rule for ``type_name`` whatever the model declares, so that
+    it never falls back on the recorded shapes (a layer that runs code may be declared by
+    its name instead)."""
+    from ..rules.registry import CODE_LAYERS, REGISTRY
+
+    return type_name not in CODE_LAYERS and type_name in REGISTRY
 
 
 def _recurrent(entry: LocDict) -> bool:
