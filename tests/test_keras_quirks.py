@@ -220,6 +220,20 @@ def test_keras3_ops_without_rules_use_the_recorded_shapes(tmp_path):
     assert {report.layers[d.layer].status for d in recorded} == {"recorded"}
     expected = {"layers": keras_facts(model), "model": keras_model_facts(model)}
     assert compare_report(_without_ops(report.to_dict()), expected) == []
+    # Only a layer without a rule carries the file's record; a config whose every layer
+    # has one is not searched for it.
+    from shapecheck.reading import keras_config, text
+
+    spec, _ = keras_config.to_spec(text.load(path.read_text(), str(path), json=True)[0], str(path), "keras-json")
+    carried = {entry["type"] for entry in spec["layers"] if "recorded_shapes" in entry}
+    assert carried == {"ops.FFT2"}  # not the Reshape op, nor the layers, which have rules
+    searched = []
+    real = keras_config.recorded_shapes
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(keras_config, "recorded_shapes", lambda *a: searched.append(1) or real(*a))
+        ruled = keras.Model(x, keras.layers.Dense(3)(h))
+        assert shapecheck.analyze(json.loads(ruled.to_json())).ok and searched == []
+        assert shapecheck.analyze(path).ok and searched == [1]
 
 
 def test_tf_keras_op_layers_use_build_config_shapes(tmp_path):
