@@ -484,15 +484,25 @@ MASK_CASES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(MASK_CASES))
-def test_attention_mask_fails_where_keras_fails_when_it_runs(name):
+# GroupQueryAttention's attention_mask: rank-3 inputs, one attended axis, scores (batch,
+# num_query_heads, Tq, Tk); the MultiHeadAttention cases that apply.
+GQA_MASK_CASES = {name: case for name, case in MASK_CASES.items()
+                  if len(case[0]) == 3 and "attention_axes" not in case[3]}
+# The layer's own arguments, the same in Keras and in the spec.
+MASKED_LAYERS = {"MultiHeadAttention": {"num_heads": 2, "key_dim": 4},
+                 "GroupQueryAttention": {"head_dim": 4, "num_query_heads": 2, "num_key_value_heads": 1}}
+
+
+@pytest.mark.parametrize("kind, name", [("MultiHeadAttention", n) for n in sorted(MASK_CASES)]
+                         + [("GroupQueryAttention", n) for n in sorted(GQA_MASK_CASES)])
+def test_attention_mask_fails_where_keras_fails_when_it_runs(kind, name):
     keras = pytest.importorskip("keras")
     import numpy as np
 
     q, v, m, options = MASK_CASES[name]
     call_options = {k: options[k] for k in ("use_causal_mask", "return_attention_scores") if k in options}
-    layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4,
-                                            **{k: o for k, o in options.items() if k not in call_options})
+    layer = getattr(keras.layers, kind)(**MASKED_LAYERS[kind],
+                                        **{k: o for k, o in options.items() if k not in call_options})
     ones = lambda shape: np.ones([d or 2 for d in shape], "float32")  # noqa: E731
     try:  # Keras builds every one of these; a bad mask fails the first call
         layer(ones(q), ones(v), attention_mask=ones(m).astype(bool), training=True, **call_options)
@@ -500,46 +510,13 @@ def test_attention_mask_fails_where_keras_fails_when_it_runs(name):
     except Exception:  # noqa: BLE001 - Keras's error types differ by path (TF op, Softmax, NumPy axis)
         keras_runs = False
     spec = {"inputs": {"q": q, "v": v, "m": m},
-            "layers": [{"type": "MultiHeadAttention", "name": "mha", "num_heads": 2, "key_dim": 4,
+            "layers": [{"type": kind, "name": "l", **MASKED_LAYERS[kind],
                         "inputs": ["q", "v"], "attention_mask": "m", **options}]}
     if options.get("return_attention_scores"):
-        spec["outputs"] = ["mha[0]"]
+        spec["outputs"] = ["l[0]"]
     report = shapecheck.analyze(spec)
     assert report.ok == keras_runs, [d.message for d in report.diagnostics]
     if not keras_runs:
         (error,) = report.errors
         assert error.code in ("SC306", "SC403") and "fails the first time it runs" in error.message
-
-
-# GroupQueryAttention's attention_mask: rank-3 inputs, one attended axis, scores (batch,
-# num_query_heads, Tq, Tk); the MultiHeadAttention cases that apply.
-GQA_MASK_CASES = {name: case for name, case in MASK_CASES.items()
-                  if len(case[0]) == 3 and "attention_axes" not in case[3]}
-
-
-@pytest.mark.parametrize("name", sorted(GQA_MASK_CASES))
-def test_group_query_attention_mask_fails_where_keras_fails_when_it_runs(name):
-    keras = pytest.importorskip("keras")
-    import numpy as np
-
-    q, v, m, options = GQA_MASK_CASES[name]
-    call_options = {k: options[k] for k in ("use_causal_mask", "return_attention_scores") if k in options}
-    built = {k: o for k, o in options.items() if k not in call_options}
-    layer = keras.layers.GroupQueryAttention(head_dim=4, num_query_heads=2, num_key_value_heads=1, **built)
-    ones = lambda shape: np.ones([d or 2 for d in shape], "float32")  # noqa: E731
-    try:
-        layer(ones(q), ones(v), attention_mask=ones(m).astype(bool), training=True, **call_options)
-        keras_runs = True
-    except Exception:  # noqa: BLE001 - as above
-        keras_runs = False
-    spec = {"inputs": {"q": q, "v": v, "m": m},
-            "layers": [{"type": "GroupQueryAttention", "name": "gqa", "head_dim": 4, "num_query_heads": 2,
-                        "num_key_value_heads": 1, "inputs": ["q", "v"], "attention_mask": "m", **options}]}
-    if options.get("return_attention_scores"):
-        spec["outputs"] = ["gqa[0]"]
-    report = shapecheck.analyze(spec)
-    assert report.ok == keras_runs, [d.message for d in report.diagnostics]
-    if not keras_runs:
-        (error,) = report.errors
-        assert error.code in ("SC306", "SC403") and "fails the first time it runs" in error.message
-        assert error.message.startswith("GroupQueryAttention attention_mask")
+        assert error.message.startswith(kind)
