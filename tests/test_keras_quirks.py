@@ -222,15 +222,15 @@ def test_keras3_ops_without_rules_use_the_recorded_shapes(tmp_path):
     assert compare_report(_without_ops(report.to_dict()), expected) == []
     # Only a layer without a rule carries the file's record; a config whose every layer
     # has one is not searched for it.
-    from shapecheck.reading import keras_config, text
+    from shapecheck.reading import keras_config, keras_nodes, text
 
     spec, _ = keras_config.to_spec(text.load(path.read_text(), str(path), json=True)[0], str(path), "keras-json")
     carried = {entry["type"] for entry in spec["layers"] if "recorded_shapes" in entry}
     assert carried == {"ops.FFT2"}  # not the Reshape op, nor the layers, which have rules
     searched = []
-    real = keras_config.recorded_shapes
+    real = keras_nodes.recorded_shapes
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(keras_config, "recorded_shapes", lambda *a: searched.append(1) or real(*a))
+        mp.setattr(keras_nodes, "recorded_shapes", lambda *a: searched.append(1) or real(*a))
         ruled = keras.Model(x, keras.layers.Dense(3)(h))
         assert shapecheck.analyze(json.loads(ruled.to_json())).ok and searched == []
         assert shapecheck.analyze(path).ok and searched == [1]

@@ -18,14 +18,13 @@ from ..diagnostics import Diagnostic, Location, make
 from ..rules.keras_names import KERAS_LAYERS
 from .keras_nodes import (
     MODEL_CLASSES,
-    by_call,
+    Records,
     flat_node,
     hashable,
     history_list,
     keras2_tensors,
     keras3_tensors,
     node_offsets,
-    recorded_shapes,
 )
 from .located import LocDict, LocList, value_where, where
 from .spec_reader import CALL_ARGS  # the tensors a call takes by keyword, besides its inputs
@@ -111,10 +110,7 @@ class _Converter:
         self.may_name_code = text is None or "\\u" in text or '"__lambda__"' in text \
             or '"function"' in text or _FOREIGN_MODULE.search(text) is not None
         self.offsets: dict[str, int] = {}
-        # The shapes the config records, by (layer, call): read when a layer without a rule
-        # first needs them (None until then); ``recorded_in`` is the config they come from.
-        self.recorded: dict[tuple[Any, int], dict[int, tuple[list, str]]] | None = {}
-        self.recorded_in: dict = {}
+        self.recorded = Records({}, {})
         self.keras1: bool | None = None
         self.model_counts: dict[str, int] = {}
         self.path = path
@@ -161,16 +157,16 @@ class _Converter:
     def functional(self, model: dict) -> LocDict:
         # A nested model is converted in the middle of its parent: its offsets and
         # recorded shapes are its own, and the parent's come back after it.
-        outer = self.offsets, self.recorded, self.recorded_in
+        outer = self.offsets, self.recorded
         try:
             return self._functional(model)
         finally:
-            self.offsets, self.recorded, self.recorded_in = outer
+            self.offsets, self.recorded = outer
 
     def _functional(self, model: dict) -> LocDict:
         config = model["config"]
         self.offsets = node_offsets(config)
-        self.recorded, self.recorded_in = None, config
+        self.recorded = Records(config, self.offsets)
         spec = self._spec(model, config.get("name"))
         inputs, layers = _located_dict(config, "input_layers"), _located_list(config, "layers")
         calls: dict[str, int] = {}
@@ -206,7 +202,7 @@ class _Converter:
                     # Keras 2 serializes `rnn(x, initial_state=[h, c])` as inputs [x, h, c].
                     refs, kwargs = refs[:1], {**kwargs, "initial_state": refs[1:]}
                 target = entry if k == 0 else self._reuse(entry, name)
-                self.attach_recorded(target, name, k, entry.get("type"))
+                self.recorded.attach(target, name, k, entry.get("type"))
                 target["inputs"] = refs
                 target.value_locs["inputs"] = _loc(node, entry.loc)
                 for key, value in kwargs.items():
@@ -226,22 +222,6 @@ class _Converter:
             spec["outputs"] = [self.ref(r) for r in history_list(outs)]
             spec.value_locs["outputs"] = value_where(config, "output_layers")
         return spec
-
-    def attach_recorded(self, target: LocDict, name: Any, call: int, type_name: Any) -> None:
-        """The output shapes the file records for this call, for the engine to stand in for
-        a layer without a rule (SC411). A layer with a rule never reads them: its entry goes
-        without, and a config whose every layer has a rule is not searched for them (a
-        twentieth of reading the keras.applications)."""
-        if isinstance(type_name, str) and _has_rule(type_name):
-            return
-        if self.recorded is None:
-            self.recorded = by_call(recorded_shapes(self.recorded_in, self.offsets))
-        found = self.recorded.get((name, call)) if isinstance(name, str) else None
-        if not found or max(found) > 64:
-            return
-        target["recorded_shapes"] = [found[i][0] if i in found else None for i in range(max(found) + 1)]
-        consumers = sorted({rec[1] for rec in found.values()})
-        target["recorded_from"] = f"recorded in the file as the input of {', '.join(map(repr, consumers))}"
 
     def _reuse(self, entry: LocDict, name: str) -> LocDict:
         again = LocDict()
@@ -546,15 +526,6 @@ def _is_op(cls: str) -> bool:
 
     lookup("Dense")  # make sure every rule family is registered
     return f"ops.{cls}" in REGISTRY
-
-
-def _has_rule(type_name: str) -> bool:
-    """Whether the engine has a rule for ``type_name`` whatever the model declares, so that
-    it never falls back on the recorded shapes (a layer that runs code may be declared by
-    its name instead)."""
-    from ..rules.registry import CODE_LAYERS, REGISTRY
-
-    return type_name not in CODE_LAYERS and type_name in REGISTRY
 
 
 def _recurrent(entry: LocDict) -> bool:

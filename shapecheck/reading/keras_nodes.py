@@ -165,6 +165,41 @@ def recorded_shapes(config: dict, offsets: dict[str, int]) -> dict[tuple[Any, in
     return out
 
 
+class Records:
+    """The shapes a config records (``recorded_shapes``), put on the spec entries of the
+    layers that may need them: the engine stands them in for a layer without a rule
+    (SC411). A layer with a rule never reads them, so its entry goes without, and a config
+    whose every layer has a rule is never searched for them (a twentieth of reading the
+    keras.applications)."""
+
+    __slots__ = ("config", "offsets", "found")
+
+    def __init__(self, config: dict, offsets: dict[str, int]) -> None:
+        self.config, self.offsets = config, offsets
+        self.found: dict[tuple[Any, int], dict[int, tuple[list, str]]] | None = None
+
+    def attach(self, target: dict, name: Any, call: int, type_name: Any) -> None:
+        """The output shapes recorded for call ``call`` of layer ``name``, on ``target``."""
+        if isinstance(type_name, str) and _has_rule(type_name):
+            return
+        if self.found is None:
+            self.found = by_call(recorded_shapes(self.config, self.offsets))
+        found = self.found.get((name, call)) if isinstance(name, str) else None
+        if not found or max(found) > 64:
+            return
+        target["recorded_shapes"] = [found[i][0] if i in found else None for i in range(max(found) + 1)]
+        consumers = sorted({rec[1] for rec in found.values()})
+        target["recorded_from"] = f"recorded in the file as the input of {', '.join(map(repr, consumers))}"
+
+
+def _has_rule(type_name: str) -> bool:
+    """Whether the engine has a rule for ``type_name`` whatever the model declares (a layer
+    that runs code may be declared by its name instead)."""
+    from ..rules.registry import CODE_LAYERS, REGISTRY
+
+    return type_name not in CODE_LAYERS and type_name in REGISTRY
+
+
 def subclassed_class(data: Any) -> str | None:
     """The class of a subclassed ``keras.Model`` (or custom layer) saved by Keras: a
     config with the class's own name and constructor arguments, and no layers."""
