@@ -27,7 +27,7 @@ from .keras_nodes import (
     node_offsets,
 )
 from .located import LocDict, LocList, value_where, where
-from .spec_reader import CALL_ARGS  # the tensors a call takes by keyword, besides its inputs
+from .spec_reader import CALL_ARGS, CALL_VALUES  # a call's keyword tensors and plain values
 
 _KERAS_MODULES = ("keras", "tf_keras", "tensorflow")
 # In a config's JSON text, what ``foreign_objects`` could flag: a module outside Keras,
@@ -55,8 +55,6 @@ NESTED_LISTS = ("cells",)
 # Call arguments that are the layer's input tensors, in the order of its call's signature:
 # ``mha(query=q, value=v, key=k)`` and ``mha(q, key=k, value=v)`` read as ``mha(q, v, k)``.
 INPUT_KWARGS = ("inputs", "query", "value", "key")
-# Call arguments with plain values that change shapes; they go on the layer's entry.
-CALL_VALUES = ("return_attention_scores", "use_causal_mask")
 
 
 def _loc(node: Any, default: Location) -> Location:

@@ -29,8 +29,9 @@ from .located import value_where, where
 TOP_KEYS = ("model", "dims", "inputs", "layers", "outputs", "custom_layers")
 # Keys of a layer entry that are not constructor arguments.
 LAYER_KEYS = ("name", "type", "inputs", "recorded_shapes", "recorded_from")
-# Call arguments that take tensors (references), not values.
+# A call's tensor arguments (references), and its plain values, kept on the layer's entry.
 CALL_ARGS = ("initial_state", "mask", "attention_mask")
+CALL_VALUES = ("return_attention_scores", "use_causal_mask")
 # Constructor arguments that hold a whole layer (wrappers, and RNN's cell).
 NESTED_ARGS = ("layer", "backward_layer", "cell")
 # Constructor arguments that hold a list of layers (StackedRNNCells' cells), read into

@@ -13,6 +13,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ...rules.keras_names import snake_case
+from ..spec_reader import CALL_ARGS, CALL_VALUES
 from . import arrays
 from .builtins import Builtin, stdlib
 from .graph import Layer, Model, Tensor
@@ -217,7 +218,7 @@ def call_layer(
     call_kw: dict[str, list[Tensor]] = {}
     values: dict[str, Any] = {}
     for key, value in kwargs.items():
-        if key in ("initial_state", "mask", "attention_mask"):
+        if key in CALL_ARGS:
             tensors = tensors_of(value)
             if tensors:
                 call_kw[key] = tensors
@@ -228,7 +229,7 @@ def call_layer(
                     "call is checked without it",
                     node,
                 )
-        elif key in ("return_attention_scores", "use_causal_mask") and isinstance(value, bool):
+        elif key in CALL_VALUES and isinstance(value, bool):
             values[key] = value
     if layer.code and args:
         follow_lambda(interp, layer, args[0], node)
