@@ -605,21 +605,25 @@ def render(results: dict, info: dict, settings: Settings, plot: str | None) -> s
                   "YAML/JSON files) with the hook of `.pre-commit-hooks.yaml` as a local hook "
                   "(`shapecheck --only-models --quiet`, run as its console script); pre-commit "
                   "splits the files into batches over the cores. The same hook with `true` as its "
-                  "command is what pre-commit itself takes. "
+                  "command is what pre-commit itself takes (its start and its git calls); the "
+                  "batches' own time is the run less that. "
                   f"{settings.files_rounds} interleaved rounds.", "", *_times(r["contest"], 2), "",
                   f"- one process / every core: one call **{r['cores']:.2f}x**"
-                  + (f", pre-commit's batches **{r['hook']:.2f}x** (pre-commit alone, the hook "
-                     f"doing nothing: {r['noop']:.2f} s; the batches' own time, the run less that, "
-                     f"{r['hook_net']:.2f}x)" if "hook" in r
+                  + (f", pre-commit's batches **{r['hook_net']:.2f}x**: their own time, the run "
+                     f"less pre-commit alone (the hook doing nothing: {r['noop']:.2f} s) round by "
+                     f"round; the whole pre-commit run {r['hook']:.2f}x" if "hook" in r
                      else " (pre-commit is not installed: its run was skipped)")
                   + f" (target >= {TARGET_CORES}x)",
                   f"- shapecheck / floor: {r['count']} specs on every core {r['floor_all']:.1f}x; "
                   "a folder of "
                   f"{r['small']} **{r['floor_small']:.1f}x** (aim <= {TARGET_FLOOR}x)", ""]
-        hook = f" / {r['hook']:.2f}x" if "hook" in r else ""
-        summary.append((f"(d) {r['count']} specs, one process / every core: one call / pre-commit",
-                        f">= {TARGET_CORES}x", f"{r['cores']:.2f}x{hook}", f"{r['floor_all']:.1f}x",
-                        _met(min(r["cores"], r.get("hook", r["cores"])) >= TARGET_CORES)))
+        # pre-commit's batches are judged on their own time: pre-commit's start and its
+        # git calls (the no-op hook's run) are the same whatever the hook does.
+        hook = f" / {r['hook_net']:.2f}x (whole run {r['hook']:.2f}x)" if "hook" in r else ""
+        summary.append((f"(d) {r['count']} specs, one process / every core: one call / pre-commit's "
+                        "batches", f">= {TARGET_CORES}x", f"{r['cores']:.2f}x{hook}",
+                        f"{r['floor_all']:.1f}x",
+                        _met(min(r["cores"], r.get("hook_net", r["cores"])) >= TARGET_CORES)))
         summary.append((f"(d) a folder of {r['small']} specs, shapecheck / floor", f"<= {TARGET_FLOOR}x",
                         f"{r['floor_small']:.1f}x", f"{r['floor_small']:.1f}x",
                         _met(r["floor_small"] <= TARGET_FLOOR)))
