@@ -7,6 +7,7 @@ unknown), so one mistake yields one finding, not a cascade.
 
 from __future__ import annotations
 
+import operator
 from typing import Any, Mapping
 
 from .diagnostics import Diagnostic, Finding, Location, Severity, make
@@ -32,6 +33,7 @@ from .rules.registry import (
 from .spec import LayerConfig, LayerSpec, ModelSpec, Ref
 
 _FAILED = None
+_SIZE = operator.attrgetter("size")
 # Findings about a value point at the value, not at its key.
 _AT_VALUE = frozenset({"SC403", "SC305"})
 # Integer arguments that are values, not sizes (seeds, vocabulary ids, statistics...):
@@ -204,14 +206,15 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
                            status="failed", config=cfg)
     for note in out.notes:
         diags.append(make(note.code, note.message, layer.where, name, note.hint))
-    weights = tuple(w.under(name, _once(seen, w.axes, tuple(a.size.__class__ for a in w.axes)))
+    weights = tuple(w.under(name, _once(seen, w.axes, tuple(map(type, map(_SIZE, w.axes)))))
                     for w in out.weights)
     if cfg.dialect in ("keras2", "tfjs"):
         wrapped = cfg.nested.get("layer")
         weights = tuple(w if w.tf_keras_path else replace(w, tf_keras_path=tf_keras_path(
             cfg.type, wrapped.type if wrapped else None, w.path)) for w in weights)
-    return LayerReport(name, _shown_type(cfg.type), inputs, out.shapes, weights, params_of(weights),
-                       params_of(weights, trainable=True), layer.where, _once(seen, out.why), config=cfg)
+    params, trainable = params_of(weights)
+    return LayerReport(name, _shown_type(cfg.type), inputs, out.shapes, weights, params, trainable,
+                       layer.where, _once(seen, out.why), config=cfg)
 
 
 def _once(seen: dict, value: Any, types: Any = None) -> Any:
@@ -341,6 +344,9 @@ def _check_sizes(cfg: LayerConfig) -> None:
         kind = value.__class__
         if kind is int and -MAX_SIZE <= value <= MAX_SIZE:
             continue  # the common case, decided at once
+        if (kind is list or kind is tuple) and len(value) <= _MAX_ARG_INTS and \
+                all(v.__class__ is int and -MAX_SIZE <= v <= MAX_SIZE for v in value):
+            continue  # a kernel_size, strides...: sizes, each within bounds
         if kind in _NO_INTS or key in _NOT_SIZES or not isinstance(value, (int, list, tuple)):
             continue  # no integers in it (_ints would find none)
         ints = _ints(value, _MAX_ARG_INTS + 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from json.encoder import encode_basestring_ascii as _string
-from typing import Any
+from typing import Any, Callable
 
 from ..dims import to_json
 from ..report import Report
@@ -143,9 +143,10 @@ def dumps(value: object, depth: int = 0) -> str:
 # --- a report's layers, written from the report ------------------------------------------
 # What ``dumps(report.to_dict()["layers"])`` writes, byte for byte
 # (``tests/test_perf_guard.py`` compares them), without making the dicts first, and with
-# each weight's axes written once: the engine shares equal axes between layers, and
-# they are a quarter of a report's text. A JSON run of the 14 keras.applications spent
-# a sixth of its time making and writing these dicts; this takes half as long.
+# each weight's axes and each shape object written once (``_once``): the engine shares
+# equal axes between layers, and they are a quarter of a report's text. A JSON run of the
+# 14 keras.applications spent a sixth of its time making and writing these dicts; this
+# takes half as long.
 
 _NL = tuple("\n" + "  " * depth for depth in range(12))  # a report's layers take levels 3 to 9
 
@@ -153,7 +154,7 @@ _NL = tuple("\n" + "  " * depth for depth in range(12))  # a report's layers tak
 def _layers(report: Report, depth: int) -> str:
     if not report.layers:
         return "[]"
-    written: dict[tuple[int, int], tuple[str, Any]] = {}
+    written: dict[tuple, tuple[str, Any]] = {}  # see _once
     return _array([_layer(report, layer, depth + 1, written) for layer in report.layers.values()], depth)
 
 
@@ -164,9 +165,9 @@ def _layer(report: Report, layer: Any, depth: int, written: dict) -> str:
     return _object([
         '"name": ' + _text(layer.name),
         '"type": ' + _text(layer.type),
-        '"input_shapes": ' + _shapes(layer.input_shapes, depth + 1),
+        '"input_shapes": ' + _shapes(layer.input_shapes, depth + 1, written),
         '"output_shapes": ' + ("null" if layer.output_shapes is None
-                               else _shapes(layer.output_shapes, depth + 1)),
+                               else _shapes(layer.output_shapes, depth + 1, written)),
         '"params": ' + _text(to_json(layer.params)),
         '"location": ' + _object(['"line": ' + _text(loc.line), '"column": ' + _text(loc.column)],
                                  depth + 1),
@@ -180,28 +181,38 @@ def _weights(weights: tuple, depth: int, written: dict) -> str:
         return "[]"
     out = []
     for w in weights:
-        members = ['"path": ' + _text(w.path), '"shape": ' + _shape(w.shape, depth + 2),
-                   '"trainable": ' + _text(w.trainable), '"axes": ' + _axes(w.axes, depth + 2, written)]
+        members = ['"path": ' + _text(w.path),
+                   '"shape": ' + _once(w.axes, depth + 2, written, _axes_shape),
+                   '"trainable": ' + _text(w.trainable),
+                   '"axes": ' + _once(w.axes, depth + 2, written, _axes)]
         if w.tf_keras_path:
             members.append('"tf_keras_path": ' + _text(w.tf_keras_path))
         out.append(_object(members, depth + 1))
     return _array(out, depth)
 
 
-def _axes(axes: tuple, depth: int, written: dict) -> str:
-    """The axes' text, once per axes object (kept in ``written`` with its text, so that
-    its id is not another's while the report is written)."""
-    key = (id(axes), depth)
+def _once(value: tuple, depth: int, written: dict, write: Callable[[tuple, int], str]) -> str:
+    """``write(value, depth)``, once per object: an output shape is the next layer's input
+    shape, and equal axes are one object (see ``_layers``). The object is kept in
+    ``written`` with its text, so that its id is not another's while the report is written."""
+    key = (id(value), depth, write)
     got = written.get(key)
     if got is None:
-        text = _array([_object(['"size": ' + _size(a.size), '"formula": ' + _text(a.formula),
-                                '"why": ' + _text(a.why)], depth + 1) for a in axes], depth)
-        got = written[key] = (text, axes)
+        got = written[key] = (write(value, depth), value)
     return got[0]
 
 
-def _shapes(shapes: tuple, depth: int) -> str:
-    return _array([_shape(s, depth + 1) for s in shapes], depth)
+def _axes(axes: tuple, depth: int) -> str:
+    return _array([_object(['"size": ' + _size(a.size), '"formula": ' + _text(a.formula),
+                            '"why": ' + _text(a.why)], depth + 1) for a in axes], depth)
+
+
+def _axes_shape(axes: tuple, depth: int) -> str:
+    return _array([_size(a.size) for a in axes], depth)
+
+
+def _shapes(shapes: tuple, depth: int, written: dict) -> str:
+    return _array([_once(s, depth + 1, written, _shape) for s in shapes], depth)
 
 
 def _shape(shape: tuple, depth: int) -> str:

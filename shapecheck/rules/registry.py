@@ -12,7 +12,7 @@ from __future__ import annotations
 import keyword
 import math
 import re
-from typing import Any, Callable, Iterable, Mapping, NamedTuple
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from ..diagnostics import Finding, did_you_mean
 from ..dims import Dim, DimFacts, NamedSize, Shape, fmt_shape, product, total
@@ -506,5 +506,10 @@ def match(custom: Mapping[str, Rule], type_name: str) -> Rule | None:
     return custom.get(short) if short != type_name else None
 
 
-def params_of(weights: Iterable[Weight], trainable: bool | None = None) -> Dim:
-    return total(w.count for w in weights if trainable is None or w.trainable == trainable)
+def params_of(weights: Sequence[Weight]) -> tuple[Dim, Dim]:
+    """A layer's parameter count and its trainable part, each weight's count made once."""
+    counts = [w.count for w in weights]
+    every = total(counts)
+    if all(w.trainable for w in weights):
+        return every, every
+    return every, total(c for c, w in zip(counts, weights) if w.trainable)
