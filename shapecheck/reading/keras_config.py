@@ -52,6 +52,7 @@ LEGACY_ARGS = ("implementation", "input_dtype", "batch_input_shape", "batch_size
 # Constructor arguments that hold a layer object, and a list of them.
 NESTED = ("layer", "backward_layer", "cell")
 NESTED_LISTS = ("cells",)
+_SPECIAL_ARGS = frozenset((*LEGACY_ARGS, "time_major", *NESTED, *NESTED_LISTS))
 # Call arguments that are the layer's input tensors, in the order of its call's signature:
 # ``mha(query=q, value=v, key=k)`` and ``mha(q, key=k, value=v)`` read as ``mha(q, v, k)``.
 INPUT_KWARGS = ("inputs", "query", "value", "key")
@@ -338,6 +339,9 @@ class _Converter:
                     entry[key] = value
             return entry
         for key, value in cfg.items():
+            if key not in _SPECIAL_ARGS:  # most of a layer's keys: one lookup each
+                entry[key] = value
+                continue
             if key in LEGACY_ARGS or (key == "time_major" and value is False):
                 continue
             if key in NESTED and isinstance(value, dict) and "class_name" in value:
@@ -471,7 +475,7 @@ class _Converter:
         if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
             refs = [self.ref(h) for h in keras3_tensors(node.get("args"))]
             given = node.get("kwargs") if isinstance(node.get("kwargs"), dict) else {}
-            for key in INPUT_KWARGS:
+            for key in INPUT_KWARGS if given else ():
                 refs += [self.ref(h) for h in keras3_tensors(given.get(key))]
             kwargs = {}
             for key, value in given.items():

@@ -37,20 +37,26 @@ def node_offsets(config: dict) -> dict[str, int]:
 
 
 def keras3_tensors(value: Any) -> list[list]:
+    """The ``keras_history`` of every ``__keras_tensor__`` in a Keras 3 call's argument,
+    in order (a layer's every call has its arguments searched: one list for all)."""
     out: list[list] = []
+    if isinstance(value, (dict, list)):
+        _add_tensors(value, out)
+    return out
+
+
+def _add_tensors(value: dict | list, out: list[list]) -> None:
     if isinstance(value, dict):
         if value.get("class_name") == "__keras_tensor__":
             config = value.get("config")
             history = config.get("keras_history") if isinstance(config, dict) else None
             if isinstance(history, list) and len(history) >= 3:
                 out.append(history)
-        else:
-            for v in value.values():
-                out += keras3_tensors(v)
-    elif isinstance(value, list):
-        for v in value:
-            out += keras3_tensors(v)
-    return out
+            return
+        value = value.values()
+    for v in value:
+        if isinstance(v, (dict, list)):  # an argument is mostly scalars: no call for each
+            _add_tensors(v, out)
 
 
 def keras3_tensor_objects(value: Any, depth: int = 0) -> list[dict]:

@@ -267,43 +267,97 @@ def _place(items: list, spans: list[tuple[Any, int, int]]) -> None:
 
 class _LazyDict(LocDict):
     """A LocDict whose locations are made when first read. Slots: a config has tens of
-    thousands of mappings, and an instance dictionary each is a fifth of reading it."""
+    thousands of mappings, and an instance dictionary each is a fifth of reading it.
+    Properties, not ``__getattr__``: with that hook every method call on the mapping
+    (``get``, ``items``...: hundreds of thousands in a config) takes the slow path."""
 
-    __slots__ = ("_lazy", "loc", "key_locs", "value_locs")
+    __slots__ = ("_lazy", "_loc", "_key_locs", "_value_locs")
 
-    def __getattr__(self, name: str) -> Any:
-        if name not in ("loc", "key_locs", "value_locs"):
-            raise AttributeError(name)
+    @property
+    def loc(self) -> Location:
+        try:
+            return self._loc
+        except AttributeError:
+            doc, n = self._lazy
+            self._loc = doc.at(doc.dict_offset(n))
+            return self._loc
+
+    @loc.setter
+    def loc(self, value: Location) -> None:
+        self._loc = value
+
+    @property
+    def key_locs(self) -> Any:
+        try:
+            return self._key_locs
+        except AttributeError:
+            self._locate()
+            return self._key_locs
+
+    @key_locs.setter
+    def key_locs(self, value: Any) -> None:
+        self._key_locs = value
+
+    @property
+    def value_locs(self) -> Any:
+        try:
+            return self._value_locs
+        except AttributeError:
+            self._locate()
+            return self._value_locs
+
+    @value_locs.setter
+    def value_locs(self, value: Any) -> None:
+        self._value_locs = value
+
+    def _locate(self) -> None:
+        """Its keys' and values' locations, both from the entries found once."""
         doc, n = self._lazy
-        offset = doc.dict_offset(n)
-        if name == "loc":
-            self.loc = doc.at(offset)
-            return self.loc
-        entries, keys = _Entries(doc, offset), frozenset(self)
-        self.key_locs = LazyLocations(doc.at, None, entries, 1, keys)
-        self.value_locs = LazyLocations(doc.at, None, entries, 2, keys)
-        return self.key_locs if name == "key_locs" else self.value_locs
+        entries, keys = _Entries(doc, doc.dict_offset(n)), frozenset(self)
+        if not hasattr(self, "_key_locs"):
+            self._key_locs = LazyLocations(doc.at, None, entries, 1, keys)
+        if not hasattr(self, "_value_locs"):
+            self._value_locs = LazyLocations(doc.at, None, entries, 2, keys)
 
 
 class _LazyList(LocList):
-    """A LocList whose locations are made when first read."""
+    """A LocList whose locations are made when first read (see _LazyDict)."""
 
-    __slots__ = ("_lazy", "loc", "item_locs")
+    __slots__ = ("_lazy", "_loc", "_item_locs")
 
-    def __getattr__(self, name: str) -> Any:
-        if name not in ("loc", "item_locs"):
-            raise AttributeError(name)
+    def _offset(self) -> int:
         doc, offset = self._lazy
         if offset.__class__ is not int:
             offset = doc.locate(offset)
             self._lazy = (doc, offset)
-        if name == "loc":
-            self.loc = doc.at(offset)
-            return self.loc
-        spans = doc.entries(offset)
-        _place(self, spans)
-        self.item_locs = [doc.at(at) for _, _, at in spans]
-        return self.item_locs
+        return offset
+
+    @property
+    def loc(self) -> Location:
+        try:
+            return self._loc
+        except AttributeError:
+            self._loc = self._lazy[0].at(self._offset())
+            return self._loc
+
+    @loc.setter
+    def loc(self, value: Location) -> None:
+        self._loc = value
+
+    @property
+    def item_locs(self) -> list:
+        try:
+            return self._item_locs
+        except AttributeError:
+            doc = self._lazy[0]
+            spans = doc.entries(self._offset())
+            _place(self, spans)
+            self._item_locs = [doc.at(at) for _, _, at in spans]
+            return self._item_locs
+
+    @item_locs.setter
+    def item_locs(self, value: list) -> None:
+        self._item_locs = value
 
 
 class _Entries:
