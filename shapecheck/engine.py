@@ -342,13 +342,13 @@ def _check_sizes(cfg: LayerConfig) -> None:
     units would otherwise reach Python's limit on formatting integers."""
     for key, value in cfg.args.items():
         kind = value.__class__
-        if kind is int and -MAX_SIZE <= value <= MAX_SIZE:
-            continue  # the common case, decided at once
-        if (kind is list or kind is tuple) and len(value) <= _MAX_ARG_INTS and \
+        if kind in _NO_INTS or kind is int and -MAX_SIZE <= value <= MAX_SIZE:
+            continue  # most arguments: no integer in them, or one decided at once
+        if key in _NOT_SIZES or not isinstance(value, (int, list, tuple)):
+            continue  # not a size, or no integers in it (_ints would find none)
+        if isinstance(value, (list, tuple)) and len(value) <= _MAX_ARG_INTS and \
                 all(v.__class__ is int and -MAX_SIZE <= v <= MAX_SIZE for v in value):
             continue  # a kernel_size, strides...: sizes, each within bounds
-        if kind in _NO_INTS or key in _NOT_SIZES or not isinstance(value, (int, list, tuple)):
-            continue  # no integers in it (_ints would find none)
         ints = _ints(value, _MAX_ARG_INTS + 1)
         if len(ints) > _MAX_ARG_INTS:
             raise Finding("SC403", f"{cfg.type} argument {key}: more than {_MAX_ARG_INTS} integers; "
