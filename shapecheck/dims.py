@@ -169,21 +169,15 @@ def canonical(value: Any) -> Dim:
 
 def mul(*dims: Dim) -> Dim:
     """Product of sizes; unknown if any factor is unknown (as Keras does)."""
-    out: Any = 1
-    for d in dims:
-        if d is None:
-            return None
-        out = out * d
-    return canonical(out)
+    if None in dims:
+        return None
+    return canonical(math.prod(dims))  # 1 * d0 * d1...: in C, each size's own operator
 
 
 def add(*dims: Dim) -> Dim:
-    out: Any = 0
-    for d in dims:
-        if d is None:
-            return None
-        out = out + d
-    return canonical(out)
+    if None in dims:
+        return None
+    return canonical(sum(dims))  # 0 + d0 + d1...
 
 
 def product(dims: Iterable[Dim]) -> Dim:

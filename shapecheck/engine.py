@@ -297,6 +297,8 @@ def _float_ids(spec: ModelSpec, graph) -> list[Diagnostic]:
     the floats to int32 and looks those up, which runs but is almost never meant. Only
     values a layer is known to compute are flagged; a float Input is left alone (Keras's
     default Input dtype is float32, and ids stored as floats are common)."""
+    if not any(layer.config.type in _TAKES_IDS for layer in spec.layers):
+        return []
     computed: dict[str, LayerSpec | None] = {}  # node -> the layer that computed its floats
     found = []
     for node_name in graph.order:
