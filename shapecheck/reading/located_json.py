@@ -265,59 +265,67 @@ def _place(items: list, spans: list[tuple[Any, int, int]]) -> None:
             value._lazy = (value._lazy[0], at)
 
 
+class _Made:
+    """An attribute made when first read (``make(obj)``) and kept in the slot of its name
+    with a leading underscore; a reader may also set it. A data descriptor, not a
+    ``__getattr__`` hook: with that hook every method call on a config's mappings
+    (``get``, ``items``...: hundreds of thousands) took Python's slow path."""
+
+    def __init__(self, make: Any) -> None:
+        self.make = make
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = getattr(owner, f"_{name}")
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        try:
+            return self.slot.__get__(obj, owner)
+        except AttributeError:
+            value = self.make(obj)
+            self.slot.__set__(obj, value)
+            return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.slot.__set__(obj, value)
+
+
+def _dict_locations(d: _LazyDict, part: int) -> LazyLocations:
+    """Where its keys (part 1) or values (part 2) are; both are made at once, from one
+    search of its entries."""
+    doc, n = d._lazy
+    entries, keys = _Entries(doc, doc.dict_offset(n)), frozenset(d)
+    for p, slot in ((1, "_key_locs"), (2, "_value_locs")):
+        if not hasattr(d, slot):
+            setattr(d, slot, LazyLocations(doc.at, None, entries, p, keys))
+    return d._key_locs if part == 1 else d._value_locs
+
+
 class _LazyDict(LocDict):
     """A LocDict whose locations are made when first read. Slots: a config has tens of
-    thousands of mappings, and an instance dictionary each is a fifth of reading it.
-    Properties, not ``__getattr__``: with that hook every method call on the mapping
-    (``get``, ``items``...: hundreds of thousands in a config) takes the slow path."""
+    thousands of mappings, and an instance dictionary each is a fifth of reading it."""
 
     __slots__ = ("_lazy", "_loc", "_key_locs", "_value_locs")
 
-    @property
-    def loc(self) -> Location:
-        try:
-            return self._loc
-        except AttributeError:
-            doc, n = self._lazy
-            self._loc = doc.at(doc.dict_offset(n))
-            return self._loc
+    loc = _Made(lambda d: d._lazy[0].at(d._lazy[0].dict_offset(d._lazy[1])))
+    key_locs = _Made(lambda d: _dict_locations(d, 1))
+    value_locs = _Made(lambda d: _dict_locations(d, 2))
 
-    @loc.setter
-    def loc(self, value: Location) -> None:
-        self._loc = value
 
-    @property
-    def key_locs(self) -> Any:
-        try:
-            return self._key_locs
-        except AttributeError:
-            self._locate()
-            return self._key_locs
+def _list_offset(items: _LazyList) -> int:
+    doc, offset = items._lazy
+    if offset.__class__ is not int:
+        offset = doc.locate(offset)
+        items._lazy = (doc, offset)
+    return offset
 
-    @key_locs.setter
-    def key_locs(self, value: Any) -> None:
-        self._key_locs = value
 
-    @property
-    def value_locs(self) -> Any:
-        try:
-            return self._value_locs
-        except AttributeError:
-            self._locate()
-            return self._value_locs
-
-    @value_locs.setter
-    def value_locs(self, value: Any) -> None:
-        self._value_locs = value
-
-    def _locate(self) -> None:
-        """Its keys' and values' locations, both from the entries found once."""
-        doc, n = self._lazy
-        entries, keys = _Entries(doc, doc.dict_offset(n)), frozenset(self)
-        if not hasattr(self, "_key_locs"):
-            self._key_locs = LazyLocations(doc.at, None, entries, 1, keys)
-        if not hasattr(self, "_value_locs"):
-            self._value_locs = LazyLocations(doc.at, None, entries, 2, keys)
+def _item_locations(items: _LazyList) -> list[Location]:
+    doc = items._lazy[0]
+    spans = doc.entries(_list_offset(items))
+    _place(items, spans)
+    return [doc.at(at) for _, _, at in spans]
 
 
 class _LazyList(LocList):
@@ -325,39 +333,8 @@ class _LazyList(LocList):
 
     __slots__ = ("_lazy", "_loc", "_item_locs")
 
-    def _offset(self) -> int:
-        doc, offset = self._lazy
-        if offset.__class__ is not int:
-            offset = doc.locate(offset)
-            self._lazy = (doc, offset)
-        return offset
-
-    @property
-    def loc(self) -> Location:
-        try:
-            return self._loc
-        except AttributeError:
-            self._loc = self._lazy[0].at(self._offset())
-            return self._loc
-
-    @loc.setter
-    def loc(self, value: Location) -> None:
-        self._loc = value
-
-    @property
-    def item_locs(self) -> list:
-        try:
-            return self._item_locs
-        except AttributeError:
-            doc = self._lazy[0]
-            spans = doc.entries(self._offset())
-            _place(self, spans)
-            self._item_locs = [doc.at(at) for _, _, at in spans]
-            return self._item_locs
-
-    @item_locs.setter
-    def item_locs(self, value: list) -> None:
-        self._item_locs = value
+    loc = _Made(lambda items: items._lazy[0].at(_list_offset(items)))
+    item_locs = _Made(_item_locations)
 
 
 class _Entries:
