@@ -149,8 +149,12 @@ def custom_layers_config() -> Path:
     keras.applications, not Keras layers: declared as docs/custom-layers.md gives them."""
     text = (ROOT / "docs" / "custom-layers.md").read_text()
     block = re.findall(r"```toml\n(.*?)```", text, re.S)[0]
-    path = CACHE / "pyproject.toml"
+    # Not named pyproject.toml: shapecheck finds that name in the folders above the one it
+    # runs in, and the runs of (d), in a repository inside the cache, read it as their
+    # project's configuration (a TOML parse and custom-layer rules in every process).
+    path = CACHE / "custom-layers.toml"
     CACHE.mkdir(parents=True, exist_ok=True)
+    (CACHE / "pyproject.toml").unlink(missing_ok=True)  # where earlier runs wrote it
     if not path.exists() or path.read_text() != block:
         path.write_text(block)
     return path

@@ -171,6 +171,11 @@ def recorded_shapes(config: dict, offsets: dict[str, int]) -> dict[tuple[Any, in
     return out
 
 
+# The most outputs a layer's recorded shapes are read for: a layer has a few (an RNN
+# with its states), and a hostile file's output index 10**9 would make a list that long.
+_MAX_OUTPUTS = 64
+
+
 class Records:
     """The shapes a config records (``recorded_shapes``), put on the spec entries of the
     layers that may need them: the engine stands them in for a layer without a rule
@@ -191,7 +196,7 @@ class Records:
         if self.found is None:
             self.found = by_call(recorded_shapes(self.config, self.offsets))
         found = self.found.get((name, call)) if isinstance(name, str) else None
-        if not found or max(found) > 64:
+        if not found or max(found) > _MAX_OUTPUTS:
             return
         target["recorded_shapes"] = [found[i][0] if i in found else None for i in range(max(found) + 1)]
         consumers = sorted({rec[1] for rec in found.values()})

@@ -549,7 +549,7 @@ def group_query_attention(call: LayerCall) -> Output:
     why = ["the output has the query's shape: attention_output maps the heads back to the query's "
            "width"]
     if call["return_attention_scores"]:
-        shapes += ((q[0], hq, q[1], k[1]),)
+        shapes += (scores_shape(q, k, (1,), hq),)  # (batch, query heads, Tq, Tk), as the mask's
         why.append(f"return_attention_scores=True: then the scores {fmt_shape(shapes[1])}: "
                    f"num_query_heads={hq}, the query's positions, the key's positions")
     return Output(shapes, tuple(weights), tuple(notes), tuple(why))
