@@ -46,6 +46,53 @@ def test_tf_keras_batch_norm_axis_list(tmp_path, axis):
     assert compare_report(KC.positional_weights(rep), KC.tf_keras_facts(model)) == []
 
 
+def _tf_keras_convolutions(K):
+    """Every convolution tf.keras writes its base Conv's ``groups`` for (the separable ones
+    also Conv's kernel_* arguments), though its own build and call never read them."""
+    x = K.Input((12, 12, 4))
+    y = K.layers.Conv2DTranspose(6, 3)(x)
+    y = K.layers.DepthwiseConv2D(3, depth_multiplier=2)(y)
+    y = K.layers.SeparableConv2D(6, 3)(y)
+    z = K.layers.Reshape((100, 6))(y)
+    z = K.layers.Conv1DTranspose(6, 3)(z)
+    z = K.layers.DepthwiseConv1D(3)(z)
+    z = K.layers.SeparableConv1D(6, 3)(z)
+    v = K.layers.Reshape((4, 5, 5, 4))(K.layers.Dense(400)(K.layers.Flatten()(z)))
+    v = K.layers.Conv3DTranspose(6, 2)(v)
+    return K.Model(x, v)
+
+
+def test_tf_keras_convolutions_base_class_arguments(tmp_path):
+    """tf.keras writes Conv's ``groups`` for transposed, depthwise and separable convolutions,
+    and Conv's kernel_* arguments for the separable ones: read as the layers it wrote,
+    without a warning for each (a tf.keras MobileNet had one per depthwise layer)."""
+    K = _tf_keras()
+    K.backend.clear_session()
+    model = _tf_keras_convolutions(K)
+    configs = {layer["class_name"]: layer["config"] for layer in json.loads(model.to_json())["config"]["layers"]}
+    assert all(c.get("groups") == 1 for name, c in configs.items() if "Conv" in name)
+    assert "kernel_initializer" in configs["SeparableConv2D"]
+    path = tmp_path / "m.json"
+    path.write_text(model.to_json())
+    report = shapecheck.analyze(path)
+    assert report.diagnostics == ()
+    assert compare_report(KC.positional_weights(report.to_dict()), KC.tf_keras_facts(model)) == []
+
+
+def test_tf_keras_convolution_groups_other_than_one_are_warned():
+    """A groups other than 1 on those layers, which tf.keras accepts and ignores, is still
+    said to be ignored (SC407): the file asked for something the layer does not do."""
+    K = _tf_keras()
+    K.backend.clear_session()
+    x = K.Input((12, 12, 4))
+    model = K.Model(x, K.layers.Conv2DTranspose(6, 3, groups=2)(x))
+    config = json.loads(model.to_json())
+    report = shapecheck.analyze(config)
+    assert [d.code for d in report.diagnostics] == ["SC407"]
+    assert report.layers["conv2d_transpose"].output_shapes == tuple(
+        tuple(s) for s in [model.layers[-1].output_shape])
+
+
 def _yaml(body: str, tmp_path) -> Path:
     path = tmp_path / "model.yaml"
     path.write_text(body)

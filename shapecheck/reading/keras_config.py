@@ -16,6 +16,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, Location, make
 from ..rules.keras_names import KERAS_LAYERS
+from .keras_legacy import CONV_INHERITED, LEGACY_ARGS, LEGACY_CLASSES, LEGACY_LAYERS
 from .keras_nodes import (
     MODEL_CLASSES,
     Records,
@@ -34,21 +35,8 @@ _KERAS_MODULES = ("keras", "tf_keras", "tensorflow")
 # a serialized lambda or function, or an escape that could spell either (each looked for
 # on its own: as one regex's alternatives, 4x slower). A text with none is not walked.
 _FOREIGN_MODULE = re.compile(r'"module"\s*:\s*"(?!' + "|".join(_KERAS_MODULES) + ")")
-# Keras 1/2 class names for what Keras 3 calls otherwise.
-LEGACY_CLASSES = {
-    "Convolution1D": "Conv1D", "Convolution2D": "Conv2D", "Convolution3D": "Conv3D",
-    "Convolution2DTranspose": "Conv2DTranspose", "Convolution3DTranspose": "Conv3DTranspose",
-    "AtrousConvolution1D": "Conv1D", "AtrousConvolution2D": "Conv2D",
-    "MaxPool1D": "MaxPooling1D", "MaxPool2D": "MaxPooling2D", "MaxPool3D": "MaxPooling3D",
-    "AvgPool1D": "AveragePooling1D", "AvgPool2D": "AveragePooling2D",
-    "AvgPool3D": "AveragePooling3D",
-}
-LEGACY_LAYERS = ("CuDNNLSTM", "CuDNNGRU", "ThresholdedReLU")
 # tf.keras's layers for TensorFlow functions called on symbolic tensors.
 TF_OP_LAYERS = ("TFOpLambda", "SlicingOpLambda", "TensorFlowOpLayer")
-# Keras 2 arguments that Keras 3 dropped; they do not change shapes.
-LEGACY_ARGS = ("implementation", "input_dtype", "batch_input_shape", "batch_size", "input_length",
-               "name")
 # Constructor arguments that hold a layer object, and a list of them.
 NESTED = ("layer", "backward_layer", "cell")
 NESTED_LISTS = ("cells",)
@@ -338,9 +326,11 @@ class _Converter:
                 if key not in ("name", "type", "inputs") and _plain(value):
                     entry[key] = value
             return entry
+        inherited = CONV_INHERITED.get(cls) if self.fmt != "keras-json" else None
         for key, value in cfg.items():
             if key not in _SPECIAL_ARGS:  # most of a layer's keys: one lookup each
-                entry[key] = value
+                if inherited is None or key not in inherited or (key == "groups" and value != 1):
+                    entry[key] = value
                 continue
             if key in LEGACY_ARGS or (key == "time_major" and value is False):
                 continue

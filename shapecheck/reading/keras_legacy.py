@@ -1,0 +1,31 @@
+"""What Keras 1-2 and tf.keras write in a config that Keras 3 does not: older class names,
+arguments Keras 3 dropped, and arguments a layer inherits from its base class without
+reading them. ``keras_config`` reads a config into the spec form with these."""
+
+from __future__ import annotations
+
+# Keras 1/2 class names for what Keras 3 calls otherwise.
+LEGACY_CLASSES = {
+    "Convolution1D": "Conv1D", "Convolution2D": "Conv2D", "Convolution3D": "Conv3D",
+    "Convolution2DTranspose": "Conv2DTranspose", "Convolution3DTranspose": "Conv3DTranspose",
+    "AtrousConvolution1D": "Conv1D", "AtrousConvolution2D": "Conv2D",
+    "MaxPool1D": "MaxPooling1D", "MaxPool2D": "MaxPooling2D", "MaxPool3D": "MaxPooling3D",
+    "AvgPool1D": "AveragePooling1D", "AvgPool2D": "AveragePooling2D",
+    "AvgPool3D": "AveragePooling3D",
+}
+LEGACY_LAYERS = ("CuDNNLSTM", "CuDNNGRU", "ThresholdedReLU")
+# Keras 2 arguments that Keras 3 dropped; they do not change shapes.
+LEGACY_ARGS = ("implementation", "input_dtype", "batch_input_shape", "batch_size", "input_length",
+               "name")
+# What tf.keras writes of a convolution's base class (its Conv) that the layer itself never
+# reads, its build and call being its own: Conv's `groups` (1 unless given) and, for the
+# separable ones, Conv's kernel_* arguments, for a kernel they do not have. Keras 3's
+# classes take neither; a Keras 2 file's are skipped (a groups other than 1 is left to
+# the rule, which warns that it ignores it).
+_GROUPS = frozenset({"groups"})
+CONV_INHERITED = {
+    **{f"Conv{r}DTranspose": _GROUPS for r in (1, 2, 3)},
+    **{f"DepthwiseConv{r}D": _GROUPS for r in (1, 2)},
+    **{f"SeparableConv{r}D": _GROUPS | {"kernel_initializer", "kernel_regularizer", "kernel_constraint"}
+       for r in (1, 2)},
+}
