@@ -122,8 +122,11 @@ def test_application_with_its_own_classes_needs_no_declaration(name, tmp_path):
     assert_no_mismatch({}, problems, name)
 
 
-@pytest.mark.parametrize("name", ["ConvNeXtTiny", "InceptionResNetV2"])
-def test_tf_keras_application_with_its_own_classes(name, tmp_path):
+@pytest.mark.parametrize("name", ["ConvNeXtTiny", "InceptionResNetV2", "MobileNetV3Small", "Xception"])
+def test_tf_keras_application(name, tmp_path):
+    """tf.keras's own: ConvNeXt's and InceptionResNetV2's classes, MobileNetV3's depthwise
+    and Xception's separable convolutions with the base Conv arguments tf.keras writes for
+    them. No finding, and every shape and count as tf.keras builds them."""
     tf_keras = pytest.importorskip("tf_keras")
     import keras_corpus as KC
 
