@@ -35,7 +35,7 @@ from .limits import (
     OutOfBudget,
     safe_format,
 )
-from .values import ClassDef, Function, Method, Module, Multi, Partial, Unknown, known
+from .values import ClassDef, Function, Method, Module, Multi, Partial, Unknown, known, module
 
 
 class _Return(Exception):
@@ -438,7 +438,7 @@ class Interpreter:
         for alias in node.names:
             path = tuple(alias.name.split("."))
             if alias.asname:
-                scope.set(alias.asname, Module(path))
+                scope.set(alias.asname, module(path))
             else:
                 scope.set(path[0], Module(path[:1]))
 
@@ -455,7 +455,7 @@ class Interpreter:
             if alias.name == "*":
                 continue
             builtin = BUILTINS.get(PY2_NAMES.get(alias.name, alias.name)) if base in BUILTIN_MODULES else None
-            scope.set(alias.asname or alias.name, builtin or Module((*base, alias.name)))
+            scope.set(alias.asname or alias.name, builtin or module((*base, alias.name)))
 
     # --- expressions -------------------------------------------------------------------
     def expr(self, node: ast.expr | None, scope: Scope) -> Any:

@@ -402,8 +402,15 @@ def call_tf(
         v = plain(interp, value, key, node)
         if v not in (DROP, UNKNOWN):
             values[key] = v
-    if len(args) > 1:
-        values.setdefault("_positional", [plain(interp, a, "arg", node) for a in args[1:]])
+    rest = []
+    for a in args[1:]:  # a tensor among them is an input too (``tf.math.multiply(x, gate)``)
+        ts = tensors_of(a)
+        if ts is not None:
+            tensors += ts
+        else:
+            rest.append(plain(interp, a, "arg", node))
+    if rest:
+        values.setdefault("_positional", rest)
     layer = Layer(f"tf.{function}", values, interp.graph.names(f"tf.{function}"), interp.loc(node))
     return Tensor(interp.graph.node(layer, tensors, interp.loc(node)))
 

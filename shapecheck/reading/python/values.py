@@ -33,11 +33,22 @@ class Module:
     path: tuple[str, ...]
 
     def attr(self, name: str) -> Module:
-        return Module((*self.path, name))
+        return module((*self.path, name))
 
     @property
     def dotted(self) -> str:
         return ".".join(self.path)
+
+
+# TensorFlow's compat.v2 is the TF 2 API itself, the same objects: tf.keras names an op
+# layer after its function's canonical name (``math.multiply``, never
+# ``compat.v2.math.multiply``), and tf.compat.v2.keras is tf.keras.
+_TF2 = ("tensorflow", "compat", "v2")
+
+
+def module(path: tuple[str, ...]) -> Module:
+    """The module or name at ``path``, TensorFlow's compat.v2 read as TensorFlow."""
+    return Module(("tensorflow", *path[3:]) if path[:3] == _TF2 else path)
 
 
 @record(mutable=True)
