@@ -28,7 +28,7 @@ from .keras_nodes import (
     node_offsets,
 )
 from .located import LocDict, LocList, value_where, where
-from .spec_reader import CALL_ARGS, CALL_VALUES  # a call's keyword tensors and plain values
+from .spec_reader import CALL_ARGS, CALL_VALUES, NESTED_ARGS, NESTED_LISTS  # the spec form's own names
 
 _KERAS_MODULES = ("keras", "tf_keras", "tensorflow")
 # In a config's JSON text, what ``foreign_objects`` could flag: a module outside Keras,
@@ -37,10 +37,7 @@ _KERAS_MODULES = ("keras", "tf_keras", "tensorflow")
 _FOREIGN_MODULE = re.compile(r'"module"\s*:\s*"(?!' + "|".join(_KERAS_MODULES) + ")")
 # tf.keras's layers for TensorFlow functions called on symbolic tensors.
 TF_OP_LAYERS = ("TFOpLambda", "SlicingOpLambda", "TensorFlowOpLayer")
-# Constructor arguments that hold a layer object, and a list of them.
-NESTED = ("layer", "backward_layer", "cell")
-NESTED_LISTS = ("cells",)
-_SPECIAL_ARGS = frozenset((*LEGACY_ARGS, "time_major", *NESTED, *NESTED_LISTS))
+_SPECIAL_ARGS = frozenset((*LEGACY_ARGS, "time_major", *NESTED_ARGS, *NESTED_LISTS))
 # Call arguments that are the layer's input tensors, in the order of its call's signature:
 # ``mha(query=q, value=v, key=k)`` and ``mha(q, key=k, value=v)`` read as ``mha(q, v, k)``.
 INPUT_KWARGS = ("inputs", "query", "value", "key")
@@ -334,7 +331,7 @@ class _Converter:
                 continue
             if key in LEGACY_ARGS or (key == "time_major" and value is False):
                 continue
-            if key in NESTED and isinstance(value, dict) and "class_name" in value:
+            if key in NESTED_ARGS and isinstance(value, dict) and "class_name" in value:
                 inner = self.layer(value)
                 if inner is None:
                     return None

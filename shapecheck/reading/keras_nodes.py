@@ -6,10 +6,10 @@ whether a config is a subclassed model's (no graph at all)."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from ..rules.keras_names import KERAS_LAYERS
+from ..rules.registry import CODE_LAYERS, REGISTRY  # families load on a lookup, not here
 
 MODEL_CLASSES = ("Functional", "Sequential", "Model")
 
@@ -207,17 +207,7 @@ class Records:
 def _has_rule(type_name: str) -> bool:
     """Whether the engine has a rule for ``type_name`` whatever the model declares (a layer
     that runs code may be declared by its name instead)."""
-    registry = _registry()
-    return type_name not in registry.CODE_LAYERS and type_name in registry.REGISTRY
-
-
-@cache
-def _registry() -> Any:
-    """The rules' registry, imported when a config is first read (not with this module),
-    once: an import statement costs a microsecond each time, and every layer asks."""
-    from ..rules import registry
-
-    return registry
+    return type_name not in CODE_LAYERS and type_name in REGISTRY
 
 
 def subclassed_class(data: Any) -> str | None:

@@ -291,6 +291,11 @@ class _Made:
         self.slot.__set__(obj, value)
 
 
+def _dict_start(d: _LazyDict) -> Location:
+    doc, n = d._lazy
+    return doc.at(doc.dict_offset(n))
+
+
 def _dict_locations(d: _LazyDict, part: int) -> LazyLocations:
     """Where its keys (part 1) or values (part 2) are; both are made at once, from one
     search of its entries."""
@@ -308,7 +313,7 @@ class _LazyDict(LocDict):
 
     __slots__ = ("_lazy", "_loc", "_key_locs", "_value_locs")
 
-    loc = _Made(lambda d: d._lazy[0].at(d._lazy[0].dict_offset(d._lazy[1])))
+    loc = _Made(lambda d: _dict_start(d))
     key_locs = _Made(lambda d: _dict_locations(d, 1))
     value_locs = _Made(lambda d: _dict_locations(d, 2))
 
