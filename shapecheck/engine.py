@@ -387,6 +387,9 @@ def _check_output(cfg: LayerConfig, shapes: tuple[Shape, ...]) -> None:
     """A computed output within the same bounds as a read one (sizes can double layer
     after layer, e.g. Concatenate([x, x]))."""
     for k, shape in enumerate(shapes):
+        if len(shape) <= MAX_RANK and all(d is None or d.__class__ is int and -MAX_SIZE <= d <= MAX_SIZE
+                                          for d in shape):
+            continue  # most shapes: known sizes within bounds, each decided at once
         if len(shape) > MAX_RANK:
             raise Finding("SC310", f"{cfg.type} output {k} would have {len(shape):,} axes; shapecheck "
                           f"handles at most {MAX_RANK}", arg="type")
@@ -435,7 +438,11 @@ def _lambda_output(cfg: LayerConfig, inputs: tuple[Shape, ...]) -> tuple[Shape, 
 def _gather(layer: LayerSpec, results, diags) -> tuple[tuple[Shape, ...], dict] | str | None:
     """The shapes a layer receives, positional and by call argument; the node whose
     output is unknown, or None if a reference is bad (both already reported)."""
-    args = {"inputs": layer.inputs, **layer.call_args}
+    refs = layer.inputs
+    if not layer.call_args and len(refs) == 1 and refs[0].index is None:  # most calls: one whole input
+        produced = results.get(refs[0].node, _FAILED)
+        return refs[0].node if produced is _FAILED else (produced, {})
+    args = {"inputs": refs, **layer.call_args}
     got: dict[str, tuple[Shape, ...]] = {}
     for arg, refs in args.items():
         shapes: list[Shape] = []

@@ -395,6 +395,32 @@ def test_graph_sort_is_linear():
     graph, found = build(read_spec(data, "t.yaml", "yaml")[0])
     assert found == [] and graph.g.succ["x"] == ["twice"] and graph.g.pred["twice"] == ["x"]
 
+
+@SETTINGS
+@given(st.integers(1, 12).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n))))
+def test_graph_sort_in_spec_order_or_not(graph_edges):
+    """Whether the nodes come after their inputs (the fast path: the spec order itself)
+    or not (Kahn's sort with a heap), the order is networkx's lexicographical
+    topological sort by position, and None for a cycle."""
+    import networkx as nx
+
+    from shapecheck.graph import LayerGraph, _in_spec_order, _sorted
+
+    n, edges = graph_edges
+    g = LayerGraph()
+    for i in range(n):
+        g.add_node(f"n{i}", "layer", None, i)
+    for u, v in dict.fromkeys(edges):
+        g.add_edge(f"n{u}", f"n{v}")
+    nxg = g.to_networkx()
+    if not nx.is_directed_acyclic_graph(nxg):
+        assert _sorted(g) is None
+        return
+    expected = tuple(nx.lexicographical_topological_sort(nxg, key=lambda name: g.nodes[name].pos))
+    assert _sorted(g) == expected
+    assert _in_spec_order(g) == all(u < v for u, v in edges)
+
 @SETTINGS
 @given(st.lists(st.tuples(st.sampled_from(["get", "in", "set", "item", "copy", "iter", "del"]),
                           st.sampled_from(["a", "b", "units", "zz"])), max_size=12))
