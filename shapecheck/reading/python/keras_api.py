@@ -209,6 +209,10 @@ def _rule(cls: str) -> Rule | None:
         return None
 
 
+# tf.keras's convolutions that take ``groups`` (its base class Conv's).
+_GROUPED = frozenset({"Conv1D", "Conv2D", "Conv3D"})
+
+
 def make_layer(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
     if interp.graph.dialect != "keras2":
         kwargs = refuse(interp, cls, kwargs, node, keep=INPUT_ARGS)
@@ -247,6 +251,9 @@ def make_layer(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
         if v is not DROP:
             values[key] = v
     cls = ALIASES.get(cls, cls)  # keras.layers.Convolution1D is Conv1D: Keras reports that
+    if interp.graph.dialect == "keras2" and cls in _GROUPED and "groups" in values and \
+            values["groups"] in (0, None) and values["groups"] is not False:
+        values["groups"] = 1  # tf.keras's Conv takes `groups or 1`: RegNetX080's builder passes 0
     name = params.get("name")
     name = name if isinstance(name, str) else interp.graph.names.layer(cls)
     for key in unnamed:  # named after the layer and argument: dense_units

@@ -43,6 +43,7 @@ from .keras_keywords import no_such_layer, no_tensor_method, refuse_optimizer
 from .lambdas import follow_lambda
 from .limits import MAX_ITEMS, safe_str_method
 from .signatures import OPS
+from .tf_functions import FUNCTIONS as TF_FUNCTIONS
 from .values import ClassDef, Method, Module, Multi, Partial, Unknown, known
 
 if TYPE_CHECKING:
@@ -393,6 +394,13 @@ def call_tf(
     tensors = tensors_of(args[0]) if args else None
     if tensors is None:
         return Unknown(why=f"tf.{function} on values that are not tensors")
+    known = TF_FUNCTIONS.get(function)
+    if known is not None and len(args) <= len(known[1]):
+        # tf.keras records the later positional arguments by their names (``tf.reshape(x,
+        # (-1, 4))``: shape), and names the layer after the operation TensorFlow dispatched.
+        function, params = known
+        kwargs = {**dict(zip(params[1:], args[1:])), **kwargs}
+        args = args[:1]
     values: dict[str, Any] = {}
     for key, value in kwargs.items():
         ts = tensors_of(value)
@@ -400,7 +408,7 @@ def call_tf(
             tensors += ts
             continue
         v = plain(interp, value, key, node)
-        if v not in (DROP, UNKNOWN):
+        if v not in (DROP, UNKNOWN) and key != "name":  # the op's name, not the layer's: tf.keras drops it
             values[key] = v
     rest = []
     for a in args[1:]:  # a tensor among them is an input too (``tf.math.multiply(x, gate)``)

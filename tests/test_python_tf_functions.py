@@ -1,0 +1,77 @@
+"""TensorFlow functions called on tf.keras tensors in Python source: the reader's table
+(shapecheck/reading/python/tf_functions.py) is the installed TensorFlow's, generated again
+here, and a program that calls them with positional arguments reads as tf.keras builds it
+(tf_keras, run by the oracle in a process of its own): each TFOpLambda layer's name, its
+output shape and the parameter count."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+pytest.importorskip("tf_keras")
+
+import python_oracle as oracle  # noqa: E402
+import tf_functions  # noqa: E402
+
+import shapecheck.api as api  # noqa: E402
+
+pytestmark = pytest.mark.keras
+
+
+def test_the_table_is_the_installed_tensorflow():
+    assert tf_functions.TARGET.read_text(encoding="utf-8") == tf_functions.source(), \
+        "run `python tests/tf_functions.py --write`"
+
+
+# Every later argument positional, as tf.keras code writes them: tf.keras records each by
+# its parameter's name (shape, perm, axis, keepdims, y, transpose_b...), and names the
+# layer after the operation TensorFlow dispatched (tf.transpose: tf.compat.v1.transpose).
+PROGRAM = """\
+import tensorflow as tf
+from tensorflow import keras
+
+inputs = keras.Input(shape=(784,))
+other = keras.Input(shape=(26, 8))
+x = tf.reshape(inputs, (-1, 28, 28, 1))
+x = keras.layers.Conv2D(8, 3)(x)
+x = tf.transpose(x, [0, 3, 1, 2])
+x = tf.reduce_mean(x, 1)
+x = tf.reduce_sum(x, [2], True)
+x = tf.squeeze(x, [2])
+x = tf.expand_dims(x, -1)
+x = tf.tile(x, [1, 1, 8])
+x = tf.math.multiply(x, 2.0)
+x = tf.add(x, other)
+x = tf.nn.softmax(x, -1)
+x = tf.clip_by_value(x, 0.0, 1.0)
+x = tf.cast(x, "float32")
+y = tf.concat([x, other], -1)
+z = tf.stack([x, other], 1)
+w = tf.matmul(x, other, False, True)
+v = tf.argmax(y, 2)
+u = tf.math.cumsum(y, 1, False, True)
+t = tf.reshape(inputs, (-1, 28, 28), name="r")
+model = keras.Model([inputs, other], [y, z, w, v, u, t])
+"""
+
+
+def test_positional_arguments_of_tensorflow_functions_read_as_tf_keras_builds_them(tmp_path):
+    path = tmp_path / "tf_functions.py"
+    path.write_text(textwrap.dedent(PROGRAM), encoding="utf-8")
+    facts = oracle.run_file(path, flavour="tf.keras")
+    (model,) = [m for m in facts["models"] if m["built"]]
+    theirs = {l["name"]: (l["class"], [tuple(s) for s in l["output_shapes"]], l["params"])
+              for l in model["layers"]}
+    (report,) = api.analyze_python(str(path), dialect="keras2")
+    assert report.ok, [f"{d.code} {d.message}" for d in report.diagnostics]
+    assert not report.diagnostics, [f"{d.code} {d.message}" for d in report.diagnostics]
+    ours = {l.name: (l.type, list(l.output_shapes), l.params) for l in report.layers.values()}
+    assert ours == theirs
+    assert report.total_params == model["total_params"]
+    assert sum(1 for c, _, _ in theirs.values() if c == "TFOpLambda") == 18
