@@ -91,7 +91,8 @@ def _is_keras2(model: dict) -> bool:
 
 class _Converter:
     def __init__(self, path: str | None, fmt: str, text: str | None = None) -> None:
-        self.may_name_code = text is None or "\\u" in text or '"__lambda__"' in text \
+        # (a backslash first: one byte, found at memory speed; "\\u" is searched by its "u")
+        self.may_name_code = text is None or "\\" in text and "\\u" in text or '"__lambda__"' in text \
             or '"function"' in text or _FOREIGN_MODULE.search(text) is not None
         self.offsets: dict[str, int] = {}
         self.recorded = Records({}, {})
@@ -304,8 +305,7 @@ class _Converter:
             custom = self.custom(obj, cls)
         entry = LocDict()
         entry.loc = loc
-        entry.key_locs = getattr(cfg, "key_locs", {}).copy()  # copy() keeps lazy locations lazy
-        entry.value_locs = getattr(cfg, "value_locs", {}).copy()
+        entry.key_locs, entry.value_locs = cfg.locations_copy() if isinstance(cfg, LocDict) else ({}, {})
         entry["name"] = name
         entry["type"] = custom or cls
         if self.may_name_code:

@@ -37,6 +37,10 @@ class LocDict(dict):
     def where(self, key: Any) -> Location:
         return self.key_locs.get(key, self.loc)
 
+    def locations_copy(self) -> tuple[dict, dict]:
+        """Copies of ``key_locs`` and ``value_locs``, for a mapping made from this one."""
+        return getattr(self, "key_locs", {}).copy(), getattr(self, "value_locs", {}).copy()
+
 
 class LocList(list):
     loc: Location

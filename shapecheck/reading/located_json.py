@@ -97,7 +97,7 @@ def _plain(text: str, raw: bytes | None) -> bool:
     # A key apart from its colon needs a line break or 40 spaces: Keras writes its configs
     # on one line, and the search costs a tenth of reading them.
     apart = ("\n" in text or "\r" in text or " " * 40 in text) and _KEY_APART.search(text)
-    if apart or _RISKY_ESCAPE.search(text):
+    if apart or "\\" in text and _RISKY_ESCAPE.search(text):  # no backslash: no escape
         return False
     if raw is not None:  # the text, ASCII
         return not raw.translate(None, _ASCII_PLAIN) and raw.translate(_DIGITS_AS_ZERO).find(_LONG_ZEROS) < 0
@@ -299,12 +299,17 @@ def _dict_start(d: _LazyDict) -> Location:
 def _dict_locations(d: _LazyDict, part: int) -> LazyLocations:
     """Where its keys (part 1) or values (part 2) are; both are made at once, from one
     search of its entries."""
-    doc, n = d._lazy
-    entries, keys = _Entries(doc, doc.dict_offset(n)), frozenset(d)
+    made = _fresh_locations(d)
     for p, slot in ((1, "_key_locs"), (2, "_value_locs")):
         if not hasattr(d, slot):
-            setattr(d, slot, LazyLocations(doc.at, None, entries, p, keys))
+            setattr(d, slot, made[p - 1])
     return d._key_locs if part == 1 else d._value_locs
+
+
+def _fresh_locations(d: _LazyDict) -> tuple[LazyLocations, LazyLocations]:
+    doc, n = d._lazy
+    entries, keys = _Entries(doc, doc.dict_offset(n)), frozenset(d)
+    return LazyLocations(doc.at, None, entries, 1, keys), LazyLocations(doc.at, None, entries, 2, keys)
 
 
 class _LazyDict(LocDict):
@@ -316,6 +321,13 @@ class _LazyDict(LocDict):
     loc = _Made(lambda d: _dict_start(d))
     key_locs = _Made(lambda d: _dict_locations(d, 1))
     value_locs = _Made(lambda d: _dict_locations(d, 2))
+
+    def locations_copy(self) -> tuple[dict, dict]:
+        """Its locations for a mapping made from it (a layer's spec entry from its
+        config), made apart from its own, which stay unmade until asked for."""
+        if hasattr(self, "_key_locs") or hasattr(self, "_value_locs"):
+            return self.key_locs.copy(), self.value_locs.copy()  # what was set on it, kept
+        return _fresh_locations(self)
 
 
 def _list_offset(items: _LazyList) -> int:
