@@ -157,6 +157,7 @@ class _Reader:
         self.plain: dict[str, Any] = {}
         self.strings: dict[str, str] = {}
         self.last: tuple[int, Location | None] = (-1, None)
+        self.line = 1  # the line of the last location made
         self._scan()
 
     def _scan(self) -> None:
@@ -180,8 +181,19 @@ class _Reader:
         last = self.last
         if last[0] == offset:  # a list item and its mapping start at one place: asked in turn
             return last[1]
-        line = bisect.bisect_right(self.starts, offset)
-        loc = Location(self.path, line, offset - self.starts[line - 1] + 1)
+        # Locations are asked for mostly in the order of the text: on the line of the last
+        # one, or the next; a search of 400,000 line starts (an array: each probe makes an
+        # int) only otherwise.
+        starts, line = self.starts, self.line
+        count = len(starts)  # line k spans starts[k - 1] up to starts[k], the last one to the end
+        if starts[line - 1] <= offset and (line == count or offset < starts[line]):
+            pass
+        elif line < count and starts[line] <= offset and (line + 1 == count or offset < starts[line + 1]):
+            line += 1
+        else:
+            line = bisect.bisect_right(starts, offset)
+        self.line = line
+        loc = Location(self.path, line, offset - starts[line - 1] + 1)
         self.last = (offset, loc)
         return loc
 
