@@ -3,7 +3,7 @@ tf_keras: for each TensorFlow function that tf.keras wraps in one TFOpLambda lay
 shapecheck has a rule for, every name Python source may call it by (``tf.reduce_mean``,
 ``tf.math.reduce_mean``), the name tf.keras gives the layer (``math.reduce_mean``), and the
 function's parameters in order. The tests compare the committed table with a fresh one
-(tests/test_python_source.py); shapecheck itself never imports TensorFlow.
+(tests/test_python_tf_functions.py); shapecheck itself never imports TensorFlow.
 
     python tests/tf_functions.py --write
 

@@ -251,8 +251,7 @@ def make_layer(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
         if v is not DROP:
             values[key] = v
     cls = ALIASES.get(cls, cls)  # keras.layers.Convolution1D is Conv1D: Keras reports that
-    if interp.graph.dialect == "keras2" and cls in _GROUPED and "groups" in values and \
-            values["groups"] in (0, None) and values["groups"] is not False:
+    if interp.graph.dialect == "keras2" and cls in _GROUPED and "groups" in values and not values["groups"]:
         values["groups"] = 1  # tf.keras's Conv takes `groups or 1`: RegNetX080's builder passes 0
     name = params.get("name")
     name = name if isinstance(name, str) else interp.graph.names.layer(cls)
