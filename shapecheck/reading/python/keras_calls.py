@@ -391,6 +391,13 @@ def call_tf(
     """A TensorFlow function on tensors: tf.keras 2 wraps it in a TFOpLambda layer named
     after the function (``tf.math.reduce_mean``, ``_1``...); its first argument holds the
     tensors, the rest are its arguments by keyword."""
+    if function in ("einsum", "linalg.einsum") and args and isinstance(args[0], str) and not kwargs:
+        # tf.einsum(equation, *inputs): the equation first, then every operand a tensor
+        operands = [tensors_of(a) for a in args[1:]]
+        if not operands or any(t is None or len(t) != 1 for t in operands):
+            return Unknown(why="tf.einsum on values that are not tensors")
+        layer = Layer("tf.einsum", {"equation": args[0]}, interp.graph.names("tf.einsum"), interp.loc(node))
+        return Tensor(interp.graph.node(layer, [t[0] for t in operands], interp.loc(node)))
     tensors = tensors_of(args[0]) if args else None
     if tensors is None:
         return Unknown(why=f"tf.{function} on values that are not tensors")
