@@ -20,6 +20,7 @@ from __future__ import annotations
 import inspect
 import os
 import sys
+import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +28,9 @@ TARGET = ROOT / "shapecheck" / "reading" / "python" / "tf_functions.py"
 MODULES = ("", "math", "nn", "linalg")
 
 
-def table() -> dict[str, tuple[str, tuple[str, ...]]]:
+def table() -> tuple[dict[str, tuple[str, tuple[str, ...]]], dict[str, str]]:
+    """(TensorFlow's name for each function -> (the layer's name, its parameters)), and
+    (each other name it is called by -> TensorFlow's name)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import tensorflow as tf
     import tf_keras as keras
@@ -51,7 +54,8 @@ def table() -> dict[str, tuple[str, tuple[str, ...]]]:
         return self.NOT_SUPPORTED
 
     x = keras.Input(shape=(4, 6))
-    out: dict[str, tuple[str, tuple[str, ...]]] = {}
+    functions: dict[str, tuple[str, tuple[str, ...]]] = {}
+    aliases: dict[str, str] = {}
     saved = tf_op_layer.KerasOpDispatcher.handle
     tf_op_layer.KerasOpDispatcher.handle = handle
     try:
@@ -73,10 +77,13 @@ def table() -> dict[str, tuple[str, tuple[str, ...]]]:
                 symbol = get_canonical_name_for_symbol(op, add_prefix_to_v1_names=True)
                 own = get_canonical_name_for_symbol(fn, add_prefix_to_v1_names=True)
                 if symbol in ruled and symbol in (own, f"compat.v1.{own}"):
-                    out[f"{prefix}.{name}".lstrip(".")] = (symbol, tuple(p.name for p in params))
+                    functions[own] = (symbol, tuple(p.name for p in params))
+                    called = f"{prefix}.{name}".lstrip(".")
+                    if called != own:
+                        aliases[called] = own
     finally:
         tf_op_layer.KerasOpDispatcher.handle = saved
-    return out
+    return dict(sorted(functions.items())), aliases
 
 
 def _reached(fn, x, reached: list, stop: type) -> object | None:
@@ -97,6 +104,7 @@ def source() -> str:
     import tensorflow as tf
     import tf_keras
 
+    functions, aliases = table()
     lines = [
         f'"""TensorFlow {tf.__version__}\'s functions that tf.keras {tf_keras.__version__} wraps in one '
         "TFOpLambda layer",
@@ -110,17 +118,21 @@ def source() -> str:
         "",
         "from __future__ import annotations",
         "",
-        "#: The function as Python source calls it, after ``tf.`` -> (the layer's name after ``tf.``,",
+        "#: A function by TensorFlow's name for it, after ``tf.`` -> (the layer's name after ``tf.``,",
         "#: the function's parameters in order).",
         "FUNCTIONS: dict[str, tuple[str, tuple[str, ...]]] = {",
     ]
-    for path, (symbol, params) in table().items():
+    for own, (symbol, params) in functions.items():
         names = ", ".join(f'"{p}"' for p in params) + ("," if len(params) == 1 else "")
-        entry = f'    "{path}": ("{symbol}", ({names})),'
-        if len(entry) > 110:  # one parameter a line
-            entry = "\n".join([f'    "{path}": (', f'        "{symbol}",', "        (",
-                               *(f'            "{p}",' for p in params), "        ),", "    ),"])
+        entry = f'    "{own}": ("{symbol}", ({names})),'
+        if len(entry) > 110:  # the parameters wrapped
+            wrapped = textwrap.wrap(names, 100 - 12)
+            entry = "\n".join([f'    "{own}": (', f'        "{symbol}",', "        (",
+                               *(f"            {w}" for w in wrapped), "        ),", "    ),"])
         lines.append(entry)
+    lines += ["}", "", "#: Another name a function is called by -> TensorFlow's name for it.",
+              "ALIASES: dict[str, str] = {"]
+    lines += [f'    "{called}": "{own}",' for called, own in sorted(aliases.items())]
     lines += ["}", ""]
     return "\n".join(lines)
 

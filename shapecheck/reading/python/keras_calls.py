@@ -43,6 +43,7 @@ from .keras_keywords import no_such_layer, no_tensor_method, refuse_optimizer
 from .lambdas import follow_lambda
 from .limits import MAX_ITEMS, safe_str_method
 from .signatures import OPS
+from .tf_functions import ALIASES as TF_ALIASES
 from .tf_functions import FUNCTIONS as TF_FUNCTIONS
 from .values import ClassDef, Method, Module, Multi, Partial, Unknown, known
 
@@ -401,7 +402,7 @@ def call_tf(
     tensors = tensors_of(args[0]) if args else None
     if tensors is None:
         return Unknown(why=f"tf.{function} on values that are not tensors")
-    known = TF_FUNCTIONS.get(function)
+    known = TF_FUNCTIONS.get(TF_ALIASES.get(function, function))
     if known is not None and len(args) <= len(known[1]):
         # tf.keras records the later positional arguments by their names (``tf.reshape(x,
         # (-1, 4))``: shape), and names the layer after the operation TensorFlow dispatched.
