@@ -2,7 +2,8 @@
 (shapecheck/reading/python/tf_functions.py) is the installed TensorFlow's, generated again
 here, and a program that calls them with positional arguments reads as tf.keras builds it
 (tf_keras, run by the oracle in a process of its own): each TFOpLambda layer's name, its
-output shape and the parameter count."""
+output shape and the parameter count. Keras 2's backend functions in a Lambda's function
+(``Lambda(lambda t: K.mean(t, axis=1))``) give the Lambda the output shape tf_keras gives it."""
 
 from __future__ import annotations
 
@@ -78,3 +79,50 @@ def test_positional_arguments_of_tensorflow_functions_read_as_tf_keras_builds_th
     assert ours == theirs
     assert report.total_params == model["total_params"]
     assert sum(1 for c, _, _ in theirs.values() if c == "TFOpLambda") == 20
+
+
+# Keras 2's backend functions in Lambdas, each entry of keras_backend.BACKEND at least
+# once, its defaults included (K.concatenate on the last axis, K.argmax too).
+BACKEND_PROGRAM = """\
+from keras.layers import Input, Lambda
+from keras.models import Model
+from keras import backend as K
+
+t = Input(shape=(6, 4))
+u = Input(shape=(6, 4))
+calls = [
+    lambda a: K.mean(a, axis=1), lambda a: K.sum(a, 1, True), lambda a: K.max(a, axis=-1),
+    lambda a: K.min(a, axis=[1, 2]), lambda a: K.prod(a, axis=2, keepdims=True), lambda a: K.std(a, axis=1),
+    lambda a: K.var(a, 2), lambda a: K.any(a, axis=1), lambda a: K.all(a, 2, True),
+    lambda a: K.square(a), lambda a: K.sqrt(a), lambda a: K.exp(a), lambda a: K.log(a), lambda a: K.abs(a),
+    lambda a: K.sigmoid(a), lambda a: K.tanh(a), lambda a: K.softplus(a),
+    lambda a: K.expand_dims(a), lambda a: K.expand_dims(a, 1), lambda a: K.squeeze(K.expand_dims(a, 1), 1),
+    lambda a: K.reshape(a, (-1, 24)), lambda a: K.permute_dimensions(a, (0, 2, 1)),
+    lambda a: K.softmax(a), lambda a: K.softmax(a, axis=1), lambda a: K.relu(a, alpha=0.1, max_value=6.0),
+    lambda a: K.elu(a, 0.5), lambda a: K.tile(a, (1, 2, 3)),
+    lambda a: K.cast(a, "float16"), lambda a: K.argmax(a),
+    lambda a: K.argmin(a, axis=1), lambda a: K.cumsum(a, axis=1), lambda a: K.pow(a, 2),
+    lambda a: K.clip(a, 0.0, 1.0),
+]
+pairs = [
+    lambda ab: K.concatenate(ab), lambda ab: K.concatenate(ab, axis=1), lambda ab: K.stack(ab, axis=1),
+    lambda ab: K.maximum(ab[0], ab[1]), lambda ab: K.minimum(ab[0], ab[1]),
+]
+outs = [Lambda(f)(t) for f in calls] + [Lambda(f)([t, u]) for f in pairs]
+model = Model([t, u], outs)
+"""
+
+
+def test_keras_2_backend_functions_in_lambdas_read_as_tf_keras_builds_them(tmp_path):
+    from shapecheck.reading.python.keras_backend import BACKEND
+
+    path = tmp_path / "backend.py"
+    path.write_text(BACKEND_PROGRAM, encoding="utf-8")
+    facts = oracle.run_file(path, flavour="keras2")
+    (model,) = [m for m in facts["models"] if m["built"]]
+    theirs = {l["name"]: [tuple(s) for s in l["output_shapes"]] for l in model["layers"] if l["class"] == "Lambda"}
+    (report,) = api.analyze_python(str(path), dialect="keras2")
+    ours = {l.name: list(l.output_shapes or ()) for l in report.layers.values() if l.type == "Lambda"}
+    assert len(theirs) == 38 and ours == theirs
+    assert {d.code for d in report.diagnostics} == {"SC410"}  # each Lambda followed, and said so
+    assert all(f"K.{name}(" in BACKEND_PROGRAM for name in BACKEND)

@@ -143,6 +143,7 @@ class Interpreter:
         self.named_sizes: set[str] = set()
         self.called: set[int] = set()  # the functions called, by id
         self.made = 0  # layer objects made so far (a loop that makes none is idle)
+        self.following = 0  # Lambda functions being followed (lambdas.follow_lambda), nested
 
     # --- bookkeeping -------------------------------------------------------------------
     def loc(self, node: ast.AST) -> Location:

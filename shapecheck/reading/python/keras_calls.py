@@ -38,6 +38,7 @@ from .keras_api import (
     shape_of,
     tensors_of,
 )
+from .keras_backend import as_op as backend_op
 from .keras_helpers import KERAS_HELPERS
 from .keras_keywords import no_such_layer, no_tensor_method, refuse_optimizer
 from .lambdas import follow_lambda
@@ -129,6 +130,9 @@ def call_module(
             return interp.graph.names.uid(args[0])
         if path[:1] == ("backend",) and name == "int_shape" and args:
             return shape_of(interp, args[0])
+        if path[:1] == ("backend",) and interp.following and interp.graph.dialect == "keras2" and \
+                (as_op := backend_op(name, args, kwargs)) is not None:  # K.mean(t, 1) in a Lambda's function
+            return call_op(interp, *as_op, node)
         if path[:1] == ("datasets",) and name == "load_data" and len(path) >= 2:
             return arrays.load_data(path[-2])
         if name == "to_categorical":

@@ -28,6 +28,7 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST) 
     shape_fn, fn = layer.code.get("output_shape"), layer.code.get("function")
     state = (len(interp.found), dict(interp.graph.names.counts), len(interp.graph.nodes))
     out = None
+    interp.following += 1
     try:
         if isinstance(shape_fn, (Function, Partial)):
             shapes = [shape_of(interp, t) for t in tensors]
@@ -47,6 +48,7 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST) 
             raise  # the file's budget is spent: the reader stops
         # a recursion that does not end: Keras would not end either; the Lambda stays unknown
     finally:
+        interp.following -= 1
         # following leaves no trace: no finding, no auto-name taken, no node in the graph
         del interp.found[state[0]:]
         interp.graph.names.counts = state[1]
