@@ -52,6 +52,13 @@ def too_large(d: Any) -> bool:
     return isinstance(d, int) and not isinstance(d, bool) and abs(d) > MAX_SIZE
 
 
+def within_bounds(dims: Any) -> bool:
+    """Every item None or a plain int within MAX_SIZE: the common case of the size
+    checks, decided in one pass (a sympy size, a bool or a bigger int is for
+    ``too_large`` to judge, one by one)."""
+    return all(d is None or d.__class__ is int and -MAX_SIZE <= d <= MAX_SIZE for d in dims)
+
+
 def fmt_big(n: int) -> str:
     """An int of any size for a message: its digits up to 10**40, else its magnitude
     (Python refuses to format more than 4,300 digits)."""

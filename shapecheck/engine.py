@@ -11,7 +11,7 @@ import operator
 from typing import Any, Mapping
 
 from .diagnostics import Diagnostic, Finding, Location, Severity, make
-from .dims import MAX_RANK, MAX_SIZE, Shape, compare, fmt_big, fmt_shape, too_large, total
+from .dims import MAX_RANK, MAX_SIZE, Shape, compare, fmt_big, fmt_shape, too_large, total, within_bounds
 from .graph import build
 from .records import replace
 from .report import Edge, LayerReport, Report
@@ -348,8 +348,7 @@ def _check_sizes(cfg: LayerConfig) -> None:
             continue  # most arguments: no integer in them, or one decided at once
         if key in _NOT_SIZES or not isinstance(value, (int, list, tuple)):
             continue  # not a size, or no integers in it (_ints would find none)
-        if isinstance(value, (list, tuple)) and len(value) <= _MAX_ARG_INTS and \
-                all(v.__class__ is int and -MAX_SIZE <= v <= MAX_SIZE for v in value):
+        if isinstance(value, (list, tuple)) and len(value) <= _MAX_ARG_INTS and within_bounds(value):
             continue  # a kernel_size, strides...: sizes, each within bounds
         ints = _ints(value, _MAX_ARG_INTS + 1)
         if len(ints) > _MAX_ARG_INTS:
@@ -387,8 +386,7 @@ def _check_output(cfg: LayerConfig, shapes: tuple[Shape, ...]) -> None:
     """A computed output within the same bounds as a read one (sizes can double layer
     after layer, e.g. Concatenate([x, x]))."""
     for k, shape in enumerate(shapes):
-        if len(shape) <= MAX_RANK and all(d is None or d.__class__ is int and -MAX_SIZE <= d <= MAX_SIZE
-                                          for d in shape):
+        if len(shape) <= MAX_RANK and within_bounds(shape):
             continue  # most shapes: known sizes within bounds, each decided at once
         if len(shape) > MAX_RANK:
             raise Finding("SC310", f"{cfg.type} output {k} would have {len(shape):,} axes; shapecheck "

@@ -318,7 +318,7 @@ class _LazyDict(LocDict):
 
     __slots__ = ("_lazy", "_loc", "_key_locs", "_value_locs")
 
-    loc = _Made(lambda d: _dict_start(d))
+    loc = _Made(_dict_start)
     key_locs = _Made(lambda d: _dict_locations(d, 1))
     value_locs = _Made(lambda d: _dict_locations(d, 2))
 
