@@ -19,7 +19,10 @@ from __future__ import annotations
 
 from _thread import get_ident
 from operator import attrgetter
+from types import FunctionType
 from typing import Any, Callable, TypeVar
+
+from .record_inits import FACTORIES, PLAIN
 
 T = TypeVar("T")
 _MISSING: Any = object()
@@ -91,39 +94,37 @@ def _make(cls: type, mutable: bool, order: bool) -> type:
         namespace["__getstate__"] = _getstate
         namespace["__setstate__"] = _setstate
     made = type(cls)(cls.__name__, cls.__bases__, namespace)
-    made.__init__ = _init(made, cls.__qualname__, names, options, mutable)
+    made.__init__ = _init(made, cls.__qualname__, names, options)
     return made
 
 
-def _init(made: type, qualname: str, names: list[str], options: dict[str, Field], mutable: bool) -> Callable:
-    """``__init__``, compiled from text as dataclasses' is: a generic one (``*args``)
-    would cost every record made several times as much. A frozen record's fields are
-    set through their slots' own descriptors (``_set_name(self, value)``): a third
-    faster than ``object.__setattr__``, which looks each name up first, and a model
-    makes records by the hundred thousand."""
+def _init(made: type, qualname: str, names: list[str], options: dict[str, Field]) -> Callable:
+    """``__init__``: a copy of the compiled ``record_inits`` function of as many fields,
+    its parameters renamed to the fields (compiling one from text, as dataclasses do,
+    was a tenth of importing shapecheck). A generic one (``*args``) would cost every
+    record made several times as much. Each field is set through its slot's own
+    descriptor (``_sK(self, value)``): a third faster than ``object.__setattr__``,
+    which looks each name up first, and a model makes records by the hundred thousand.
+    (A mutable record has no ``__setattr__`` of its own: the descriptor is what
+    ``self.name = value`` calls.)"""
+    if len(names) >= len(PLAIN) or "self" in names:
+        raise TypeError(f"{qualname}: a record has at most {len(PLAIN) - 1} fields, none named 'self'")
     env: dict[str, Any] = {"_MISSING": _MISSING}
-    params, body = ["self"], []
-    for name in names:
+    defaults: list[Any] = []
+    for k, name in enumerate(names):
         opt = options[name]
+        env[f"_s{k}"] = getattr(made, name).__set__
         if opt.default_factory is not _MISSING:
-            env[f"_factory_{name}"] = opt.default_factory
-            params.append(f"{name}=_MISSING")
-            value = f"_factory_{name}() if {name} is _MISSING else {name}"
-        else:
-            if opt.default is not _MISSING:
-                env[f"_default_{name}"] = opt.default
-                params.append(f"{name}=_default_{name}")
-            else:
-                params.append(name)
-            value = name
-        if not mutable:
-            env[f"_set_{name}"] = getattr(made, name).__set__
-        body.append(f"    self.{name} = {value}" if mutable else f"    _set_{name}(self, {value})")
-    text = f"def __init__({', '.join(params)}):\n" + ("\n".join(body) or "    pass") + "\n"
-    exec(text, env)  # noqa: S102 - our own field names, checked identifiers by the class statement
-    init = env["__init__"]
-    init.__qualname__ = f"{qualname}.__init__"
-    return init
+            env[f"_f{k}"] = opt.default_factory
+            defaults.append(_MISSING)
+        elif opt.default is not _MISSING:
+            defaults.append(opt.default)
+        elif defaults:
+            raise TypeError(f"{qualname}: non-default argument {name!r} follows default argument")
+    template = (FACTORIES if any(f"_f{k}" in env for k in range(len(names))) else PLAIN)[len(names)]
+    code = template.__code__.replace(co_varnames=("self", *names), co_name="__init__",
+                                     co_qualname=f"{qualname}.__init__")
+    return FunctionType(code, env, "__init__", tuple(defaults) or None)
 
 
 def _key(names: list[str]) -> Callable[[Any], tuple]:

@@ -11,9 +11,10 @@ What the hook records (any record fails the test):
 
 * always: an open for writing, a process spawn (``os.system``, ``os.exec*``,
   ``os.spawn*``, ``os.posix_spawn``, ``os.fork``, ``subprocess.*``), ``marshal.loads``
-  outside the import system, ``pickle.find_class``, ``socket.*``, ``ctypes.*``,
-  ``shutil.*``, ``tempfile.*``, ``http.*``, ``urllib.Request``, file removal or
-  renaming, ``code.__new__``, and any import of Keras, TensorFlow, torch, jax, dill,
+  and ``code.__new__`` outside the import system (a record class, made when its module
+  is imported, copies a compiled ``__init__``), ``pickle.find_class``, ``socket.*``,
+  ``ctypes.*``, ``shutil.*``, ``tempfile.*``, ``http.*``, ``urllib.Request``, file
+  removal or renaming, and any import of Keras, TensorFlow, torch, jax, dill,
   cloudpickle or the booby-trapped module ``shapecheck_evil_mod``;
 * with ``strict=True`` also: ``exec`` and ``compile`` outside the import system
   (``eval`` raises ``exec``), and the import of any module that was not already
@@ -59,7 +60,7 @@ BAD_EVENTS = {"os.system", "os.fork", "os.forkpty", "os.kill", "os.killpg", "pty
               "pickle.find_class", "os.remove", "os.unlink", "os.rename", "os.replace",
               "os.rmdir", "os.mkdir", "os.symlink", "os.link", "os.truncate", "os.chmod",
               "os.chown", "os.utime", "os.putenv", "os.unsetenv", "os.chdir", "urllib.Request",
-              "webbrowser.open", "code.__new__"}
+              "webbrowser.open"}
 BAD_PREFIXES = ("os.exec", "os.spawn", "os.posix_spawn", "subprocess.", "socket.", "ctypes.",
                 "shutil.", "tempfile.", "http.", "ftplib.", "smtplib.", "winreg.")
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
@@ -108,7 +109,7 @@ def hook(event, args):
         elif event == "import":
             if not import_allowed(str(args[0])):
                 state["events"].append(f"import {args[0]}")
-        elif event in ("marshal.loads", "marshal.load"):
+        elif event in ("marshal.loads", "marshal.load", "code.__new__"):
             if not in_import_system():
                 state["events"].append(f"{event} called from {sys._getframe(1).f_code.co_filename}")
         elif STRICT and event in ("exec", "compile"):

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "shapecheck"
 #: The stages, lowest first. A module may import its own stage and those below it.
 #: A package name stands for every module in it.
 STAGES: list[tuple[str, tuple[str, ...]]] = [
-    ("foundation", ("errors", "records", "diagnostics", "dims", "version")),
+    ("foundation", ("errors", "record_inits", "records", "diagnostics", "dims", "version")),
     ("spec model", ("spec",)),
     ("rules", ("rules",)),
     ("readers", ("reading",)),

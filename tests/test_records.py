@@ -100,6 +100,29 @@ def test_defaults_and_arguments():
         field(default=1, default_factory=list)
 
 
+def test_the_init_templates_are_generated():
+    sys.path.insert(0, str(ROOT / "tests"))
+    import record_inits
+
+    assert record_inits.TARGET.read_text(encoding="utf-8") == record_inits.source(), \
+        "run `python tests/record_inits.py --write`"
+
+
+def test_what_a_record_cannot_be():
+    """As dataclasses refuse it: a field without a default after one with; and beyond
+    what the compiled ``__init__`` functions cover, said at once."""
+    with pytest.raises(TypeError, match="non-default argument 'b' follows default argument"):
+        record(type("Bad", (), {"__annotations__": {"a": "int", "b": "int"}, "a": 1}))
+    with pytest.raises(TypeError, match="non-default argument 'c' follows default argument"):
+        record(type("Bad", (), {"__annotations__": {"a": "int", "b": "list", "c": "int"},
+                                "b": field(default_factory=list)}))
+    many = {f"f{k}": "int" for k in range(17)}
+    with pytest.raises(TypeError, match="at most 16 fields"):
+        record(type("Wide", (), {"__annotations__": many}))
+    widest = record(type("Widest", (), {"__annotations__": dict(list(many.items())[:16])}))
+    assert widest(*range(16)).f15 == 15 and widest.__init__.__qualname__ == "Widest.__init__"
+
+
 def test_frozen_slotted_and_copyable():
     r = Plain(1, "y", (2,), 3)
     for attempt in (lambda: setattr(r, "a", 2), lambda: delattr(r, "a"), lambda: setattr(r, "new", 1)):
