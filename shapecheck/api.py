@@ -6,13 +6,17 @@ from __future__ import annotations
 import io
 import os
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
 
 from .diagnostics import Location, make
 from .errors import FileError, MissingFileError, UsageError
 from .reading.spec_reader import read_spec
 from .records import replace
 from .report import Report
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def analyze(source: Any, dims: Mapping[str, int] | None = None, custom_layers: Any = None) -> Report:

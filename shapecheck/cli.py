@@ -9,9 +9,13 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import NoReturn, Sequence
+from collections.abc import Sequence
 
 from .commands.common import EXIT_OK, EXIT_USAGE, clip
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 # The subcommands, by the name that selects them: ``shapecheck graph FILE``. A file
 # of that name is still checked when written as a path (``./graph``).

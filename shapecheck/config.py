@@ -21,10 +21,14 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
 
 from .diagnostics import CATALOGUE, Diagnostic, Location, did_you_mean, make
 from .records import field, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 KEYS = ("format", "severity", "dims", "custom_layers")
 FORMATS = ("text", "json", "sarif", "github", "markdown", "html")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from typing import Callable
+from collections.abc import Callable
 
 from .records import field, record
 

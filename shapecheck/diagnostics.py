@@ -9,7 +9,6 @@ changes meaning once released.
 from __future__ import annotations
 
 from enum import Enum
-from typing import NamedTuple
 
 from .records import record
 
@@ -39,7 +38,8 @@ class Location:
 NOWHERE = Location()
 
 
-class Code(NamedTuple):
+@record
+class Code:
     code: str
     severity: Severity
     title: str

@@ -21,15 +21,20 @@ from __future__ import annotations
 import math
 import re
 import sys
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Iterable, Union
 
 from .records import record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Union
+
     import sympy
 
-Dim = Union[int, None, "sympy.Expr"]
+    Dim = Union[int, None, sympy.Expr]
+else:
+    Dim = object  # a name for annotations (never evaluated: postponed), imported by the rules
 Shape = tuple  # tuple[Dim, ...]; a type alias kept loose for sympy's sake
 
 # The largest size read from a model (an axis, a layer's units, a kernel...): 2**40 is

@@ -8,7 +8,7 @@ unknown), so one mistake yields one finding, not a cascade.
 from __future__ import annotations
 
 import operator
-from typing import Any, Mapping
+from collections.abc import Mapping
 
 from .diagnostics import Diagnostic, Finding, Location, Severity, make
 from .dims import MAX_RANK, MAX_SIZE, Shape, compare, fmt_big, fmt_shape, too_large, total, within_bounds
@@ -31,6 +31,10 @@ from .rules.registry import (
     rule,
 )
 from .spec import LayerConfig, LayerSpec, ModelSpec, Ref
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _FAILED = None
 _SIZE = operator.attrgetter("size")

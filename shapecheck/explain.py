@@ -12,7 +12,7 @@ sentence that says how the view is taken.
 from __future__ import annotations
 
 import math
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from .dims import Dim, Shape, fmt_shape, solve_size
 from .records import record

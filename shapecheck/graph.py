@@ -12,11 +12,15 @@ imported only when that sort finds a cycle, to name the layers in it.
 from __future__ import annotations
 
 import heapq
-from typing import Any, Iterator
+from collections.abc import Iterator
 
 from .diagnostics import Diagnostic, did_you_mean, make
 from .records import record
 from .spec import LayerSpec, ModelSpec, Ref
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class _Node:

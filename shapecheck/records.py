@@ -18,13 +18,17 @@ as ``@dataclass(eq=False)`` is. ``replace`` is ``dataclasses.replace``.
 from __future__ import annotations
 
 from _thread import get_ident
+from collections.abc import Callable
 from operator import attrgetter
 from types import FunctionType
-from typing import Any, Callable, TypeVar
 
 from .record_inits import FACTORIES, PLAIN
 
-T = TypeVar("T")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 _MISSING: Any = object()
 
 

@@ -3,13 +3,17 @@ format reads. Plain frozen data; formatting lives in ``shapecheck.output``."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from .diagnostics import Diagnostic, Location, Severity
 from .dims import Dim, Shape, add, mul, to_json
 from .records import field, record
 from .rules.registry import Weight
 from .spec import LayerConfig
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record

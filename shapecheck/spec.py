@@ -7,11 +7,15 @@ finding can point at the line to fix.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
 
 from .diagnostics import Location
 from .dims import DimFacts
 from .records import field, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record

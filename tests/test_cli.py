@@ -106,6 +106,31 @@ def test_no_tensorflow_and_no_sympy_for_concrete_specs(tmp_path):
     assert proc.stderr.strip() == "[]"
 
 
+def test_checking_never_imports_typing(tmp_path):
+    """``typing`` was a tenth of a cold start (its import, and ``contextlib``'s): type names
+    come from ``collections.abc`` or stay under ``TYPE_CHECKING``, and records replaced
+    ``NamedTuple``. A spec, a folder of specs, a Keras JSON, a Python model file, and
+    every output format but the language server's."""
+    folder = tmp_path / "models"
+    folder.mkdir()
+    (folder / "m.yaml").write_text(Path(SEED).read_text())
+    keras_json = tmp_path / "m.json"
+    keras_json.write_text(json.dumps({"class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"class_name": "InputLayer", "config": {"batch_shape": [None, 8], "name": "x"}},
+        {"class_name": "Dense", "config": {"units": 4, "name": "d"}}]}}))
+    runs = [[SEED], [str(folder), "-q", "--only-models"], [str(keras_json), "--format", "json"],
+            [str(ROOT / "tests" / "corpus" / "python" / "own" / "seed_bilstm.py"), "--format", "sarif"],
+            [SEED, "--format", "markdown"], [SEED, "--format", "github"], [SEED, "--format", "html"]]
+    code = (
+        "import sys\n"
+        "from shapecheck.cli import main\n"
+        f"codes = [main(argv) for argv in {runs!r}]\n"
+        "sys.stderr.write(repr((codes, [m for m in ('typing', 'dataclasses') if m in sys.modules])))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.stderr.strip().splitlines()[-1] == repr(([0] * len(runs), [])), proc.stderr
+
+
 def test_symbolic_spec_never_imports_keras():
     code = ("import sys, shapecheck\n"
             f"shapecheck.analyze({SEED!r})\n"

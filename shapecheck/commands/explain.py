@@ -8,7 +8,7 @@ import json
 import re
 import sys
 import textwrap
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..dims import MAX_RANK, MAX_SIZE, fmt_shape
 from .common import (

@@ -15,9 +15,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable, Iterator, NamedTuple, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
+from ..records import record
 from .common import clip
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: At least this many files, or this many bytes of them, before a pool is worth its start.
 MIN_FILES = 24
@@ -25,7 +30,8 @@ MIN_BYTES = 1 << 20
 JOBS_ENV = "SHAPECHECK_JOBS"
 
 
-class Options(NamedTuple):
+@record
+class Options:
     """What making a file's part of the output needs besides the file."""
 
     dims: dict
@@ -39,7 +45,8 @@ class Options(NamedTuple):
     judge: frozenset[str] = frozenset()  # checked only if their content holds a model
 
 
-class Part(NamedTuple):
+@record
+class Part:
     """One report, made into its part of the output: the text in lines, joined when
     written (None when it prints nothing: quiet and clean), and what the summary and
     the exit code count."""
@@ -51,10 +58,10 @@ class Part(NamedTuple):
     ok: bool
 
 
-class Outcome(NamedTuple):
+@record
+class Outcome:
     """What checking one file gave: its parts, or why it could not be read (the command
-    stops there) or crashed (the command goes on, and exits 2). Named tuples: small,
-    and the workers' results are pickled by the thousand."""
+    stops there) or crashed (the command goes on, and exits 2)."""
 
     parts: tuple[Part, ...] = ()
     os_error: str | None = None

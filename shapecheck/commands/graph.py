@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from .common import (
     EXIT_FINDINGS,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CommandLineError, Parser
 

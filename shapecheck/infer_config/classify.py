@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import partial
-from typing import Any
 
 from ..diagnostics import Diagnostic, Location, make
 from ..reading.weights_h5 import StoredNode, StoredWeight
@@ -29,6 +28,10 @@ from .kinds import (
 )
 from .result import Ambiguity, InferredLayer
 from .wiring import wire
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record

@@ -7,9 +7,12 @@ import json
 import os
 import re
 from collections.abc import Iterable
-from typing import Any
 
 from .result import Ambiguity, Inference, InferredLayer, SpecGraph
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _YAML11_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}

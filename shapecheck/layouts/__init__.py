@@ -21,7 +21,7 @@ explains the transforms.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..dims import Dim, total
 from ..errors import UsageError

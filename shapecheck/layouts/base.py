@@ -15,13 +15,17 @@ a Python name reads as ``_``.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ..diagnostics import Diagnostic, Finding, Location, make
 from ..dims import Dim, Shape, fmt, fmt_shape, mul, product, to_json, total
 from ..records import record
 from ..rules.registry import Weight, lookup
 from ..spec import LayerConfig
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 FRAMEWORKS = ("pytorch", "onnx")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 MISSING = ("shapecheck lsp: the language server needs pygls and lsprotocol, which are not installed; "
            "install them with: pip install 'keras-shapecheck[lsp]'")

@@ -5,7 +5,7 @@ document's converter, tests may pass the identity)."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from lsprotocol import types
 

@@ -6,7 +6,7 @@ spans to place them, out. The same library call as the command line makes
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
 
 from .. import config as project
 from ..api import analyze_text
@@ -15,6 +15,10 @@ from ..dims import MAX_SIZE
 from ..records import field, record, replace
 from ..report import LayerReport, Report
 from .spans import Spans
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # Extensions the server analyses; other documents an editor opens get no diagnostics.
 SUFFIXES = (".py", ".yaml", ".yml", ".json")

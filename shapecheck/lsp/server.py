@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import traceback
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -23,6 +23,10 @@ from ..version import __version__
 from . import convert
 from .document import SUFFIXES, Analysis, Settings, analyze_document
 from .spans import Span
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # Seconds of quiet after a change before it is analysed: typing does not queue analyses.
 DEBOUNCE = 0.25

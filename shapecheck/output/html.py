@@ -12,16 +12,16 @@ escaped: a layer may be called ``<script>`` in a file someone else wrote.
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic, Severity
 from ..dims import Shape, fmt, fmt_count, fmt_shape
 from ..report import LAYOUT_NAMES, LayerReport, Report
 from ..rules.registry import Weight
+from .text import rows, summary, with_memory
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # only with --layout: the layouts are not imported on every run
     from ..layouts.base import LayerLayout
-from .text import rows, summary, with_memory
 
 # Scoped under the fragment's class, so a notebook's other outputs keep their look; the
 # colours are the frontend's own (``currentColor``), which works in light and dark themes.

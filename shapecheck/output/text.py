@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import functools
 import textwrap
-from typing import Iterable, NamedTuple
+from collections.abc import Iterable
 
 from ..diagnostics import Diagnostic, Severity
 from ..dims import fmt, fmt_count, fmt_shape
+from ..records import record
 from ..report import LAYOUT_NAMES, LayerReport, Report
 
 WIDTH = 80
@@ -108,7 +109,8 @@ def connections(report: Report) -> dict[str, str]:
     return {layer: ", ".join(c) for layer, c in out.items()}
 
 
-class Row(NamedTuple):
+@record
+class Row:
     """One row of the summary table before it is laid out, so the text and HTML tables
     show the same rows and numbers: a layer, or a shared layer's later call."""
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import PurePosixPath
-from typing import BinaryIO
 
 from ..diagnostics import Diagnostic, Location, make
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 MAX_TOTAL_BYTES = 8 * 1024 * 1024 * 1024  # declared, all members: weights can be large

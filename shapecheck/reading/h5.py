@@ -7,10 +7,12 @@ virtual dataset is refused: each would make HDF5 open other files.
 
 from __future__ import annotations
 
-from typing import BinaryIO
-
 from ..diagnostics import Diagnostic, Location, make
 from ..records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 

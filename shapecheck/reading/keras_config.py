@@ -12,7 +12,6 @@ layer's object in the JSON, each argument at its value.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from ..diagnostics import Diagnostic, Location, make
 from ..rules.keras_names import KERAS_LAYERS
@@ -29,6 +28,10 @@ from .keras_nodes import (
 )
 from .located import LocDict, LocList, value_where, where
 from .spec_reader import CALL_ARGS, CALL_VALUES, NESTED_ARGS, NESTED_LISTS  # the spec form's own names
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _KERAS_MODULES = ("keras", "tf_keras", "tensorflow")
 # In a config's JSON text, what ``foreign_objects`` could flag: a module outside Keras,

@@ -6,10 +6,12 @@ whether a config is a subclassed model's (no graph at all)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..rules.keras_names import KERAS_LAYERS
 from ..rules.registry import CODE_LAYERS, REGISTRY  # families load on a lookup, not here
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MODEL_CLASSES = ("Functional", "Sequential", "Model")
 

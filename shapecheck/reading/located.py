@@ -9,10 +9,13 @@ plain dict or list answers "nowhere"). The caps here bound every loader alike.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, MutableMapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 
 from ..diagnostics import Location
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # Far deeper than any model or spec; a parser recursing through 200,000 brackets
 # would crash the process (libyaml) or exhaust Python's stack.
@@ -164,3 +167,46 @@ class HugeInt(int):
         return f"<an integer of {self.digits:,} digits>"
 
     __str__ = __repr__
+
+
+class EntryLocations(Mapping):
+    """Where each key of a layer entry is written (``where``) or its value starts
+    (``value_where``), looked up when a diagnostic asks: a model has thousands of
+    layers, each with a dozen keys, and few are ever pointed at."""
+
+    __slots__ = ("entry", "find")
+
+    def __init__(self, entry: Any, find: Any) -> None:
+        self.entry = entry
+        self.find = find
+
+    def __getitem__(self, key: Any) -> Location:
+        if key not in self.entry:
+            raise KeyError(key)
+        return self.find(self.entry, key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self.find(self.entry, key) if key in self.entry else default
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.entry
+
+    def __iter__(self):
+        return iter(self.entry)
+
+    def __len__(self) -> int:
+        return len(self.entry)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+
+def where_path(node: Any, at: tuple[str, ...]) -> Location:
+    """Where the key path ``at`` below ``node`` is written (the deepest part found)."""
+    loc = where(node)
+    for key in at:
+        if not isinstance(node, dict) or key not in node:
+            break
+        loc = where(node, key)
+        node = node[key]
+    return loc

@@ -23,12 +23,16 @@ import itertools
 import json
 import operator
 import re
+from collections.abc import Iterable
 from functools import cache
 from json.decoder import scanstring
-from typing import Any, Iterable
 
 from ..diagnostics import Location
 from .located import MAX_DEPTH, MAX_INT_CHARS, LazyLocations, LocDict, LocList
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # What the YAML reader treats otherwise than JSON: characters it refuses (YAML's
 # non-printable ones), those it counts as line breaks inside a string (NEL, LS, PS), a

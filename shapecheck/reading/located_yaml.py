@@ -21,12 +21,14 @@ from __future__ import annotations
 import bisect
 import re
 from array import array
-from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Location
 from .located import LazyLocations, LocDict, LocList
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .pyyaml_loader import Loader
 
 # Printable ASCII and line feeds only: no tab, no carriage return, no control character.

@@ -10,12 +10,15 @@ surrogates and alias bombs are bounded.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import yaml
 
 from ..diagnostics import Diagnostic, Location, make
 from .located import LINE_BREAK, MAX_ALIAS_NODES, MAX_DEPTH, MAX_INT_CHARS, HugeInt, LocDict, LocList
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class _Located:

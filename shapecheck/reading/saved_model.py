@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
 
 from ..diagnostics import Diagnostic, Location, make
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 METADATA = "keras_metadata.pb"
 GRAPH = "saved_model.pb"

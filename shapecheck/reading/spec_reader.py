@@ -7,7 +7,7 @@ typo does not hide the rest of the report.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from ..diagnostics import Diagnostic, Location, did_you_mean, make
 from ..dims import (
@@ -24,7 +24,11 @@ from ..dims import (
 )
 from ..rules.keras_names import snake_case
 from ..spec import InputSpec, LayerConfig, LayerSpec, ModelSpec, Ref
-from .located import value_where, where
+from .located import EntryLocations, value_where, where, where_path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 TOP_KEYS = ("model", "dims", "inputs", "layers", "outputs", "custom_layers")
 # Keys of a layer entry that are not constructor arguments.
@@ -74,49 +78,6 @@ class _Namer:
         n = self.counts.get(base, 0)
         self.counts[base] = n + 1
         return base if n == 0 else f"{base}_{n}"
-
-
-class _EntryLocations(Mapping):
-    """Where each key of a layer entry is written (``where``) or its value starts
-    (``value_where``), looked up when a diagnostic asks: a model has thousands of
-    layers, each with a dozen keys, and few are ever pointed at."""
-
-    __slots__ = ("entry", "find")
-
-    def __init__(self, entry: Any, find: Any) -> None:
-        self.entry = entry
-        self.find = find
-
-    def __getitem__(self, key: Any) -> Location:
-        if key not in self.entry:
-            raise KeyError(key)
-        return self.find(self.entry, key)
-
-    def get(self, key: Any, default: Any = None) -> Any:
-        return self.find(self.entry, key) if key in self.entry else default
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.entry
-
-    def __iter__(self):
-        return iter(self.entry)
-
-    def __len__(self) -> int:
-        return len(self.entry)
-
-    def __repr__(self) -> str:
-        return repr(dict(self.items()))
-
-
-def _locate(node: Any, at: tuple[str, ...]) -> Location:
-    """Where the key path ``at`` below ``node`` is written (the deepest part found)."""
-    loc = where(node)
-    for key in at:
-        if not isinstance(node, dict) or key not in node:
-            break
-        loc = where(node, key)
-        node = node[key]
-    return loc
 
 
 class _Reader:
@@ -191,7 +152,7 @@ class _Reader:
             from ..rules.custom import compile_rules
 
             decls = data["custom_layers"]
-            own, found = compile_rules(decls, self.path or "<spec>", lambda at: _locate(decls, at))
+            own, found = compile_rules(decls, self.path or "<spec>", lambda at: where_path(decls, at))
             self.found += found
             rules.update(own)
         return rules
@@ -535,8 +496,8 @@ class _Reader:
             elif isinstance(v, list) and any(isinstance(d, str) and d in self.bindings for d in v):
                 args[k] = [self.bindings.get(d, d) if isinstance(d, str) else d for d in v]
                 self.names_seen.update(d for d in v if isinstance(d, str) and d in self.bindings)
-        arg_locs = _EntryLocations(entry, where)
-        value_locs = _EntryLocations(entry, value_where)
+        arg_locs = EntryLocations(entry, where)
+        value_locs = EntryLocations(entry, value_where)
         return LayerConfig(name, type_name, args, where(entry, default=loc), arg_locs, nested,
                            value_locs, self.dialect)
 

@@ -7,10 +7,13 @@ Keras configs), ``located_yaml`` for the block YAML specs are written in, and Py
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from ..diagnostics import Diagnostic, Location, make
 from .located import MAX_DEPTH
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # `initial_state: [enc[1], enc[2]]` is how people write references, but YAML forbids
 # `[` inside a plain scalar in a flow sequence. When a document fails to parse, it is

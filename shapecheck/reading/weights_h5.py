@@ -33,12 +33,15 @@ import io
 import re
 import struct
 import zipfile
-from typing import Any, BinaryIO
 
 from ..diagnostics import Diagnostic, Location, make
 from ..records import record
 from .archive import open_checked
 from .h5 import _unsafe_object, is_hdf5
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
 
 MAX_LINKS = 100_000  # groups and datasets in one file; the largest keras.applications model has ~3,000
 MAX_DEPTH = 24  # layers inside layers inside layers...

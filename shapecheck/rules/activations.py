@@ -9,13 +9,15 @@ element (without the batch axis), shared along ``shared_axes``.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..diagnostics import Finding
 from ..dims import fmt, fmt_shape
 from .checks import need_rank
 from .core import same_shape
 from .registry import REQUIRED, Arg, Axis, LayerCall, Output, Weight, choice_arg, float_arg, rule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _any(v: Any) -> Any:

@@ -23,8 +23,6 @@ Call arguments that are plain values (``return_attention_scores``,
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..diagnostics import Finding
 from ..dims import Dim, Shape, compare, fmt, fmt_shape, is_symbolic
 from .attention_masks import RUNTIME, attention_mask, mha_masks, scores_shape
@@ -42,6 +40,10 @@ from .registry import (
     opt_int_arg,
     rule,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 INIT = ("kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
          "kernel_constraint", "bias_constraint")

@@ -10,12 +10,14 @@ an unknown size and then None back; we keep named sizes exact instead.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..diagnostics import Finding
 from ..dims import Dim, canonical, ceil_div, exact_div, floor_div, fmt, fmt_shape, mul
 from .checks import channel_axis, need_rank, spatial_axes
 from .registry import REQUIRED, Arg, Axis, LayerCall, Note, Output, Weight, bool_arg, int_arg, rule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # --- arguments shared with pooling ----------------------------------------------------
 

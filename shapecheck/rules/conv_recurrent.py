@@ -11,14 +11,16 @@ step's output.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..diagnostics import Finding
 from ..dims import Shape, compare, fmt, fmt_shape
 from .checks import channel_axis, need_rank, spatial_axes
 from .conv import check_positive, data_format_arg, padding_arg, tuple_arg, window_out
 from .recurrent import CONV_LSTM
 from .registry import Arg, Axis, LayerCall, Note, Output, Weight, bool_arg, int_arg, rule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _rate_arg(name: str) -> Arg:

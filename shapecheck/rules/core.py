@@ -7,8 +7,6 @@ keras/src/layers/reshaping/{flatten,reshape,repeat_vector}.py and
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..diagnostics import Finding
 from ..dims import NamedSize, compare, exact_div, fmt, fmt_shape, product
 from .checks import input_dim_axis, need_rank
@@ -27,6 +25,10 @@ from .registry import (
     opt_int_arg,
     rule,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _lora(call: LayerCall, rows: Axis, cols: Axis, a: str, b: str) -> tuple[Weight, ...]:

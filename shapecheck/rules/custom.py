@@ -29,13 +29,17 @@ through the same safe parser as a spec's sizes: nothing is evaluated as Python.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from ..diagnostics import Diagnostic, Finding, Location, did_you_mean, make
 from ..dims import Dim, DimSyntaxError, dim_names, fmt_shape, parse_dim
 from ..records import record
 from ..spec import LayerConfig
 from .registry import CODE_LAYERS, REGISTRY, Axis, LayerCall, Output, Rule, Weight
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 FIELDS = ("inputs", "output", "outputs", "weights", "doc")
 
@@ -76,8 +80,9 @@ class Whole:
     input: int
 
 
-Item = Any  # int | None | AxisExpr | Splice
-ShapeDecl = Any  # Whole | tuple[Item, ...]
+if TYPE_CHECKING:
+    Item = Any  # int | None | AxisExpr | Splice
+    ShapeDecl = Any  # Whole | tuple[Item, ...]
 
 
 @record

@@ -9,7 +9,6 @@ in ``output_shape``), it is mirrored, so layers after it see what they see in Ke
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from ..diagnostics import Finding
 from ..dims import Dim, compare, fmt, fmt_shape
@@ -24,6 +23,10 @@ from .registry import (
     opt_int_arg,
     rule,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # --- EinsumDense ---------------------------------------------------------------------------------
 

@@ -9,11 +9,13 @@ quirks included: an elementwise merge gives ``None`` wherever any input is
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..diagnostics import Finding
 from ..dims import Dim, Shape, add, compare, fmt, fmt_shape
 from .registry import Arg, LayerCall, Note, Output, bool_arg, rule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _shapes(call: LayerCall) -> str:

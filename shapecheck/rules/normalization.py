@@ -9,11 +9,13 @@ must be known when the layer is built.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..diagnostics import Finding
 from ..dims import Shape, exact_div, fmt, fmt_shape
 from .registry import Arg, Axis, LayerCall, Note, Output, Weight, bool_arg, int_arg, rule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _int(v: Any) -> int:

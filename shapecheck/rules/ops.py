@@ -13,12 +13,16 @@ An op without a rule takes the output shape the file records (SC411).
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
 
 from ..diagnostics import Finding
 from ..dims import Dim, Shape, add, canonical, compare, exact_div, fmt, fmt_shape, mul, product
 from .checks import broadcast_shapes
 from .registry import Arg, LayerCall, Note, Output, rule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def any_arg(name: str, default: Any = None, doc: str = "") -> Arg:

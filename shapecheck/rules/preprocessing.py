@@ -17,8 +17,6 @@ unless the config records ``vocabulary_size`` (Keras writes it when it saves a m
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..diagnostics import Finding
 from ..dims import Dim, Shape, compare, fmt, fmt_shape
 from .registry import (
@@ -33,6 +31,10 @@ from .registry import (
     opt_int_arg,
     rule,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def any_arg(name: str, default: Any = REQUIRED, doc: str = "no shape change") -> Arg:

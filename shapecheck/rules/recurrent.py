@@ -9,15 +9,15 @@ and ``3*units`` (GRU) come from.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from ..diagnostics import Finding
 from ..dims import Shape, compare, fmt, fmt_shape
+from ..records import record
 from .checks import input_dim_axis, need_rank
 from .registry import Axis, LayerCall, Note, Output, Weight, bool_arg, float_arg, int_arg, rule
 
 
-class Cell(NamedTuple):
+@record
+class Cell:
     """What distinguishes one recurrent layer from another."""
 
     cell_name: str  # Keras names the cell sublayer this, so weight paths read lstm/lstm_cell/kernel

@@ -12,13 +12,17 @@ from __future__ import annotations
 import keyword
 import math
 import re
-from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ..diagnostics import Finding, did_you_mean
 from ..dims import Dim, DimFacts, NamedSize, Shape, fmt_shape, product, total
 from ..records import field, record, replace
 from ..spec import LayerConfig
 from .keras_names import KERAS_ACTIVATIONS, KERAS_LAYERS, TF_KERAS_ACTIVATIONS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 REQUIRED = object()
 
@@ -104,7 +108,8 @@ class LayerCall:
 # --- argument checks ---------------------------------------------------------------
 
 
-class Arg(NamedTuple):
+@record
+class Arg:
     """A constructor argument that changes a shape or a weight."""
 
     name: str

@@ -8,12 +8,16 @@ unknown spatial size stays unknown, a named one stays symbolic.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
 
 from ..diagnostics import Finding
 from ..dims import Dim, add, fmt, fmt_shape, mul
 from .checks import need_rank, spatial_axes
 from .registry import Arg, LayerCall, Note, Output, choice_arg, rule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _FORMAT = choice_arg("data_format", ("channels_last", "channels_first", None), None,
                      doc="where the channels axis is; null means channels_last")

@@ -17,8 +17,6 @@ explain their kernels in the same words.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..diagnostics import Finding
 from ..dims import Shape, compare, fmt, fmt_shape
 from ..records import replace
@@ -40,6 +38,10 @@ from .registry import (
     opt_int_arg,
     rule,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # The call argument an RNN passes to its cell; a cell without it was called on a tensor.
 _STEP = "states"

@@ -7,7 +7,6 @@ References: keras/src/layers/preprocessing/{mel_spectrogram,stft_spectrogram}.py
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from ..diagnostics import Finding
 from ..dims import compare, floor_div, fmt, fmt_shape, mul
@@ -27,6 +26,10 @@ from .registry import (
     opt_int_arg,
     rule,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # --- spectrograms -------------------------------------------------------------------------
 

@@ -7,8 +7,6 @@ References: keras/src/layers/rnn/{bidirectional,time_distributed}.py.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..diagnostics import Finding
 from ..dims import add, compare, fmt, fmt_shape, mul
 from ..records import replace
@@ -16,6 +14,10 @@ from ..spec import LayerConfig
 from .checks import need_rank
 from .recurrent import CELLS
 from .registry import Arg, LayerCall, Note, Output, apply, choice_arg, rule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _nested_only(v: Any) -> Any:

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any
 
 from ...diagnostics import Diagnostic, Location, make
 from .graph import functional_spec, sequential_spec
 from .interpreter import Interpreter
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # Larger files are refused unread: a model file is kilobytes.
 MAX_SOURCE_BYTES = 8 * 1024 * 1024

@@ -8,10 +8,13 @@ any data. Nothing is loaded or downloaded."""
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from ...records import record
 from .values import Unknown
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record

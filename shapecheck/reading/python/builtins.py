@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import ast
 import math
-from typing import TYPE_CHECKING, Any
 
 from .arrays import Array
 from .limits import MAX_ITEMS, text_size
 from .values import Module, Partial, Unknown, known
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .interpreter import Interpreter
 
 

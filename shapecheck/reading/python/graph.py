@@ -10,12 +10,14 @@ process gives them: ``dense``, ``dense_1``...; Keras 3 names inputs ``input_laye
 
 from __future__ import annotations
 
-from typing import Any
-
 from ...diagnostics import Location
 from ...records import field, record
 from ...rules.keras_names import snake_case
 from ..located import LocDict, LocList
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Namer:

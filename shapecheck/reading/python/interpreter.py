@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ast
 import operator
-from typing import Any, Iterator
+from collections.abc import Iterator
 
 from ...diagnostics import Diagnostic, Location, make
 from . import keras_calls
@@ -36,6 +36,10 @@ from .limits import (
     safe_format,
 )
 from .values import ClassDef, Function, Method, Module, Multi, Partial, Unknown, known, module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class _Return(Exception):
@@ -666,7 +670,7 @@ class Interpreter:
                 )
                 if result is None:
                     return Unknown()
-            elif not (known(left) and known(right)) and not keras_calls.comparable(left, right):
+            elif not (known(left) and known(right)):
                 return Unknown()
             else:
                 try:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import ast
 import keyword
 import re
-from typing import TYPE_CHECKING, Any
 
 from ...diagnostics import Finding
 from ...dims import NamedSize
@@ -19,7 +18,10 @@ from .keras_keywords import refuse
 from .signatures import LAYERS
 from .values import Module, Multi, Unknown, known
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .interpreter import Interpreter
 
 

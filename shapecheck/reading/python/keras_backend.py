@@ -12,7 +12,9 @@ checks every entry's shapes against tf_keras.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _REQUIRED = object()
 

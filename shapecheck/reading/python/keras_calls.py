@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import math
-from typing import TYPE_CHECKING, Any
 
 from ...rules.keras_names import snake_case
 from ..spec_reader import CALL_ARGS, CALL_VALUES
@@ -48,7 +47,10 @@ from .tf_functions import ALIASES as TF_ALIASES
 from .tf_functions import FUNCTIONS as TF_FUNCTIONS
 from .values import ClassDef, Method, Module, Multi, Partial, Unknown, known
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .interpreter import Interpreter
 
 _MERGE_HELPERS = {
@@ -72,13 +74,6 @@ _OPERATORS = {
     "Pow": ("Power", "math.pow"),
     "MatMult": ("Matmul", "linalg.matmul"),
 }
-
-
-def comparable(a: Any, b: Any) -> bool:
-    return False
-
-
-# --- values into spec arguments ---------------------------------------------------------
 
 
 # --- calls ------------------------------------------------------------------------------

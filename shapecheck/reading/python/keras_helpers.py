@@ -5,13 +5,15 @@ Keras's source, so each is written here after it, as a function of the values it
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Any
 
 from .graph import Tensor
 from .keras_api import bind, shape_of, tensors_of
 from .values import Unknown
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .interpreter import Interpreter
 
 

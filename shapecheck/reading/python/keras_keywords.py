@@ -7,13 +7,15 @@ these, so code read as Keras 2 is not checked; the table is Keras 3's (``keyword
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Any
 
 from ...diagnostics import did_you_mean
 from .keywords import LAYERS, OPTIMIZERS
 from .values import Module, Unknown
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .interpreter import Interpreter
 
 _LAYER_BASE = frozenset(LAYERS["Layer"].split())

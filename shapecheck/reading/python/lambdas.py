@@ -8,14 +8,16 @@ engine says so, SC410); a function the reader cannot follow leaves the Lambda un
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Any
 
 from .graph import Layer, Tensor
 from .keras_api import shape_of, tensors_of
 from .limits import MAX_STEPS, OutOfBudget
 from .values import Function, Partial
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .interpreter import Interpreter
 
 

@@ -6,7 +6,10 @@ an allocation of gigabytes (``s = s + s`` forty times, ``pow(10, 10**10)``,
 from __future__ import annotations
 
 import re
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_STEPS = 2_000_000  # expressions and statements evaluated, in all
 MAX_DEPTH = 60  # nested calls of the file's functions

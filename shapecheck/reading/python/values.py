@@ -5,9 +5,12 @@ runs the file's code: a function is its ``ast`` and the scope it was defined in.
 from __future__ import annotations
 
 import ast
-from typing import Any
 
 from ...records import field, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record
