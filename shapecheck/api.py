@@ -267,7 +267,7 @@ def _not_utf8(raw: bytes, e: UnicodeDecodeError, path: str | None):
     from .reading.located import LINE_BREAK
 
     start = raw[:e.start].decode("utf-8-sig", "replace")
-    breaks = [m.end() for m in LINE_BREAK.finditer(start)]
+    breaks = [m.end() for m in re.finditer(LINE_BREAK, start)]
     line, column = len(breaks) + 1, len(start) - (breaks[-1] if breaks else 0) + 1
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:4] in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00"):
         what = "UTF-16 or UTF-32 text (it starts with a byte-order mark)"
@@ -332,12 +332,17 @@ def _with_json_paths(report: Report, text: str) -> Report:
 def analyze_data(data: Any, path: str | None, fmt: str, dims: Mapping[str, int] | None = None,
                  found: list | None = None, custom_layers: Any = None) -> Report:
     from .engine import run
-    from .reading.keras_config import dialect_of, looks_like_keras, to_spec
-    from .reading.keras_nodes import subclassed_class
 
     dialect = "spec"
-    kind = looks_like_keras(data)
-    subclassed = subclassed_class(data) if kind is None else None
+    kind = subclassed = None
+    # Keras's configs, and a subclassed model's, name a class at the top (or wrap it, TF.js's):
+    # a spec names none, and its run never imports the Keras readers.
+    if isinstance(data, dict) and ("class_name" in data or "modelTopology" in data):
+        from .reading.keras_config import looks_like_keras
+        from .reading.keras_nodes import subclassed_class
+
+        kind = looks_like_keras(data)
+        subclassed = subclassed_class(data) if kind is None else None
     if subclassed is not None:
         return _unreadable(path, fmt if fmt.startswith("keras") else "keras-json", *(found or ()), make(
             "SC102", f"a subclassed model ({subclassed}): its config holds no layers, only the "
@@ -346,6 +351,8 @@ def analyze_data(data: Any, path: str | None, fmt: str, dims: Mapping[str, int] 
             hint="check the Python file that defines and builds it (`shapecheck model.py`), or save "
             "a functional or Sequential model"))
     if kind is not None:
+        from .reading.keras_config import dialect_of, to_spec
+
         try:
             dialect = dialect_of(data, kind)
             data, converted = to_spec(data, path, kind)
@@ -418,10 +425,11 @@ def _unreadable(path: str | None, fmt: str, *diags) -> Report:
 # Extensions a folder is searched for; other files are never opened.
 MODEL_SUFFIXES = (".yaml", ".yml", ".json", ".keras", ".h5", ".hdf5", ".py")
 # A Python file is a model file when it imports Keras (or TensorFlow, whose tf.keras it is).
-_PY_KERAS = re.compile(rb"^\s*(?:import|from)\s+(?:keras|tensorflow|tf_keras|keras_core)\b", re.M)
-_SPEC_TOP = re.compile(rb"^layers[ \t]*:", re.M)
+# Patterns (re compiles each when first used): a folder of specs needs one of them.
+_PY_KERAS = rb"(?m)^\s*(?:import|from)\s+(?:keras|tensorflow|tf_keras|keras_core)\b"
+_SPEC_TOP = rb"(?m)^layers[ \t]*:"
 # A Keras 2 / tf.keras ``model.to_yaml()`` file: the model's class at the top level.
-_KERAS_YAML_TOP = re.compile(rb"^class_name[ \t]*:[ \t]*['\"]?(?:Sequential|Functional|Model)\b", re.M)
+_KERAS_YAML_TOP = rb"(?m)^class_name[ \t]*:[ \t]*['\"]?(?:Sequential|Functional|Model)\b"
 
 
 def is_model_file(path: str) -> bool:
@@ -429,17 +437,14 @@ def is_model_file(path: str) -> bool:
     hook, which see CI workflows, package.json and other configs too)? A spec has a
     top-level ``layers:``; a Keras or TF.js config has Keras's keys; a .keras archive
     is a zip, an .h5 model an HDF5 file. Only a bounded head of the file is read."""
-    import json
-
     from .reading import h5, saved_model
-    from .reading.keras_config import looks_like_keras
 
     if saved_model.is_saved_model(path):
         return True
     if path.endswith(".py"):
         try:
             with open(path, "rb") as fh:
-                return bool(_PY_KERAS.search(fh.read(1 << 20)))
+                return bool(re.search(_PY_KERAS, fh.read(1 << 20)))
         except OSError:
             return True
     try:
@@ -456,10 +461,14 @@ def is_model_file(path: str) -> bool:
         return True  # too big to judge: the analysis reports the size
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text[:1] in (b"{", b"["):
+        import json  # here: a folder of YAML specs never needs these
+
+        from .reading.keras_config import looks_like_keras
+
         try:
             data = json.loads(head.decode("utf-8-sig"))
         except (ValueError, RecursionError):
             return False  # not JSON a model could be in
         return isinstance(data, dict) and (isinstance(data.get("layers"), list)
                                            or looks_like_keras(data) is not None)
-    return bool(_SPEC_TOP.search(head) or _KERAS_YAML_TOP.search(head))
+    return bool(re.search(_SPEC_TOP, head) or re.search(_KERAS_YAML_TOP, head))

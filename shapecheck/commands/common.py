@@ -98,8 +98,9 @@ def use_color(choice: str, stream) -> bool:
     return bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
 
 
-_BINDING = re.compile(r"\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*=\s*(.*?)\s*")
-_SIZES = re.compile(r"[(\[]\s*(\d+(?:\s*,\s*\d+)*)?\s*,?\s*[)\]]")
+# Patterns, compiled (by re) only for a run given --dim.
+_BINDING = r"\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*=\s*(.*?)\s*"
+_SIZES = r"[(\[]\s*(\d+(?:\s*,\s*\d+)*)?\s*,?\s*[)\]]"
 
 
 def bindings(items: list[str]) -> dict[str, int | tuple[int, ...]]:
@@ -107,14 +108,14 @@ def bindings(items: list[str]) -> dict[str, int | tuple[int, ...]]:
     file gets from data, by the name the file uses (``x_train.shape=(60000, 28, 28)``)."""
     out: dict[str, int | tuple[int, ...]] = {}
     for item in items:
-        m = _BINDING.fullmatch(item)
+        m = re.fullmatch(_BINDING, item)
         if not m:
             raise CommandLineError(f"--dim {item[:80]!r}: expected NAME=INT, e.g. --dim t=4995")
         name, value = m.groups()
         if value.isdigit():
             out[name] = _size(name, value)
             continue
-        sizes = _SIZES.fullmatch(value)
+        sizes = re.fullmatch(_SIZES, value)
         if not sizes:
             raise CommandLineError(f"--dim {item[:80]!r}: expected NAME=INT or NAME=(INT, ...), "
                                    "e.g. --dim t=4995 or --dim x_train.shape=(60000,28,28)")

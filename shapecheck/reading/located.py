@@ -8,7 +8,6 @@ plain dict or list answers "nowhere"). The caps here bound every loader alike.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 
 from ..diagnostics import Location
@@ -26,7 +25,9 @@ MAX_INT_CHARS = 100
 # nested aliases can stand for billions of nodes (a "billion laughs"), which any walk
 # over the data would visit.
 MAX_ALIAS_NODES = 1_000_000
-LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # what YAML counts as a new line
+# What YAML counts as a new line: a pattern, compiled (by re, once) where a position is
+# looked for in text PyYAML read, which a spec read by shapecheck's own reader never is.
+LINE_BREAK = "\r\n|[\n\r\x85\u2028\u2029]"
 
 
 class LocDict(dict):

@@ -296,7 +296,7 @@ def load_with(cls: type, text: str, path: str | None) -> tuple[Any, list[Diagnos
         ]
     except yaml.reader.ReaderError as e:  # a character YAML does not allow, e.g. NUL
         at = min(max(e.position, 0), len(text))
-        breaks = [m.end() for m in LINE_BREAK.finditer(text, 0, at)]
+        breaks = [m.end() for m in re.compile(LINE_BREAK).finditer(text, 0, at)]
         line, column = len(breaks) + 1, at - (breaks[-1] if breaks else 0) + 1
         char = f"#x{e.character:04x}" if isinstance(e.character, int) else repr(e.character)
         return None, [make("SC101", f"not valid {cls.what}: the character {char} is not allowed in "

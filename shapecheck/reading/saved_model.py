@@ -9,7 +9,6 @@ two wire types are parsed (varints and length-delimited fields); the graph in
 
 from __future__ import annotations
 
-import json
 import os
 
 from ..diagnostics import Diagnostic, Location, make
@@ -76,6 +75,8 @@ def fields(data: bytes) -> list[tuple[int, Any]]:
 def read(path: str) -> tuple[dict | None, list[Diagnostic]]:
     """The Keras model config of the SavedModel folder ``path``, as a ``to_json()``
     dict (``class_name``, ``config``, ``keras_version``, ``backend``)."""
+    import json  # here, not at the top: a folder's walk imports this module for is_saved_model
+
     here = Location(os.path.join(path, METADATA), 1, 1)
     meta = os.path.join(path, METADATA)
     if not os.path.isfile(meta):

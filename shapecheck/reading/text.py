@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 # `[` inside a plain scalar in a flow sequence. When a document fails to parse, it is
 # read again with `name[k]` written `name(k)`: the same length, so every line and
 # column stays right, and the reference reader accepts both spellings.
-_FLOW_REF = re.compile(r"(?<=[A-Za-z0-9_])\[(-?\d+)\]")
+_FLOW_REF = r"(?<=[A-Za-z0-9_])\[(-?\d+)\]"  # a pattern, compiled (by re) only when a document fails
 
 _BRACKETS = re.compile(r'[\[\]{}]|"(?:[^"\\]|\\.)*"')
 
@@ -73,8 +73,8 @@ def load(text: str, path: str | None = None, json: bool = False) -> tuple[Any, l
     if issubclass(cls, CLoader) and parsed_depth(text) > MAX_DEPTH:
         return None, _too_deep(what, path)
     data, found = load_with(cls, text, path)
-    if data is None and found and found[0].code == "SC101" and _FLOW_REF.search(text):
-        retry, refound = load_with(cls, _FLOW_REF.sub(r"(\1)", text), path)
+    if data is None and found and found[0].code == "SC101" and re.search(_FLOW_REF, text):
+        retry, refound = load_with(cls, re.sub(_FLOW_REF, r"(\1)", text), path)
         if retry is not None:
             return retry, refound
     return data, found
