@@ -11,7 +11,6 @@ imported only when that sort finds a cycle, to name the layers in it.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterator
 
 from .diagnostics import Diagnostic, did_you_mean, make
@@ -170,6 +169,8 @@ def _sorted(g: LayerGraph, among: set[str] | None = None) -> tuple[str, ...] | N
     sort keyed by position); None if they hold a cycle."""
     if among is None and _in_spec_order(g):
         return tuple(g.nodes)
+    import heapq  # here: most files are written in order, and never come this far
+
     pos = {n: d.pos for n, d in g.nodes.items() if among is None or n in among}
     waiting = {n: sum(1 for p in g.pred[n] if p in pos) for n in pos}
     free = [(pos[n], n) for n, k in waiting.items() if k == 0]

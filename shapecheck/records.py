@@ -5,9 +5,10 @@ Why not ``dataclasses`` itself: start-up. A cold ``shapecheck model.yaml`` makes
 some thirty of these classes before it reads a byte. On Python 3.11 a dataclass
 compiles six methods from source text (about a millisecond a class on a shared
 machine), and ``import dataclasses`` imports ``inspect``, and with it ``ast``,
-``dis`` and ``tokenize``: together, half of a cold run. A record compiles only its
-``__init__``; its equality, hash, repr and refusal to change are shared functions
-over one ``operator.attrgetter`` of its fields.
+``dis`` and ``tokenize``: together, half of a cold run. A record compiles nothing:
+its ``__init__`` is a copy of one compiled with ``record_inits``, its parameters
+renamed; its equality, hash, repr and refusal to change are shared functions over
+one ``operator.attrgetter`` of its fields. At most 16 fields, none named ``self``.
 
 A record is declared as a dataclass is: annotated fields in order, a default as a
 class attribute or a ``field(...)``. ``record`` gives it ``__slots__``, and a
