@@ -10,6 +10,10 @@ never wall-clock time.
   larger, for specs (a chain and a graph of merges, over a symbolic axis) and for a
   Keras config; symbolic arithmetic is done once per distinct size, not per layer;
   networkx and PyYAML's parser are not used on these paths at all.
+* A cold start compiles no text but the modules' own (when they have no ``.pyc``): no
+  ``exec`` or ``compile`` from shapecheck's code, for a spec, a Keras config or a Python
+  file (records copy a compiled ``__init__``; ``dataclasses`` and ``typing.NamedTuple``
+  compile theirs from text).
 
 Benchmarks with times are in ``benchmarks/`` (``python -m benchmarks``).
 """
@@ -20,6 +24,8 @@ import cProfile
 import json
 import os
 import pstats
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -529,3 +535,37 @@ def test_shared_axes_are_explained_once_and_alike():
     assert shared == alone
     weights = [w for layer in report.layers.values() for w in layer.weights]
     assert 0 < len(written) < len(weights) / 10
+
+
+_COMPILES = """
+import sys
+seen = []
+
+
+def hook(event, args):
+    if event in ("compile", "exec"):
+        caller = sys._getframe(1).f_code
+        if "importlib" in caller.co_filename:
+            return  # a module's own code, compiled from source (no .pyc) and run
+        if caller.co_name == "parse" and caller.co_filename.endswith("ast.py"):
+            return  # the Python reader parses a file into a tree; nothing of it is compiled
+        seen.append(f"{event} from {caller.co_filename}:{sys._getframe(1).f_lineno}")
+
+
+sys.addaudithook(hook)
+from shapecheck.cli import main
+for argv in sys.argv[1:]:
+    main([argv, "--format", "json"])
+sys.stderr.write(repr(seen))
+"""
+
+
+def test_a_cold_start_compiles_no_text(tmp_path):
+    config = tmp_path / "m.json"
+    config.write_text(json.dumps({"class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"class_name": "InputLayer", "config": {"batch_shape": [None, 8], "name": "x"}},
+        {"class_name": "Dense", "config": {"units": 4, "name": "d"}}]}}))
+    files = [REPO / "specs" / "seed_bilstm.yaml", config, REPO / "tests" / "corpus" / "python" / "own" / "seed_bilstm.py"]
+    proc = subprocess.run([sys.executable, "-c", _COMPILES, *map(str, files)], capture_output=True, text=True,
+                          cwd=REPO)
+    assert proc.stderr.strip().splitlines()[-1] == "[]", proc.stderr
