@@ -95,9 +95,11 @@ def _make(cls: type, mutable: bool, order: bool) -> type:
         namespace["__hash__"] = lambda self: hash(key(self))
         namespace["__setattr__"] = _refuse_set
         namespace["__delattr__"] = _refuse_delete
-        # pickle and copy restore a slotted object's state by setattr, which a frozen one refuses
-        namespace["__getstate__"] = _getstate
-        namespace["__setstate__"] = _setstate
+        # pickle and copy make a frozen record again by its __init__, from its fields (they
+        # would restore a slotted object's state by setattr, which a frozen one refuses):
+        # a C call a field, not a Python loop (the workers of a folder's check send theirs)
+        every = _key(names)
+        namespace["__reduce__"] = lambda self: (self.__class__, every(self))
     made = type(cls)(cls.__name__, cls.__bases__, namespace)
     made.__init__ = _init(made, cls.__qualname__, names, options)
     return made
@@ -180,10 +182,3 @@ def _refuse_delete(self: Any, name: str) -> None:
     raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
-def _getstate(self: Any) -> list:
-    return [getattr(self, n) for n in self.__record_fields__]
-
-
-def _setstate(self: Any, state: list) -> None:
-    for name, value in zip(self.__record_fields__, state):
-        object.__setattr__(self, name, value)
