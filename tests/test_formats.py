@@ -302,6 +302,25 @@ def test_few_files_are_shared_the_biggest_first(tmp_path, capsys, monkeypatch):
     assert run(capsys, *paths, "--jobs", "2") == one and "5 files" in one[1]
 
 
+def test_a_workers_outcomes_are_read_back_chunk_by_chunk():
+    """A worker appends a pickle a chunk; each is read with a fresh memo (one unpickler
+    for all of them would resolve a later pickle's references to its own objects, its
+    classes and repeated strings, into the first one's)."""
+    from shapecheck.commands import files
+
+    def chunk(k):
+        part = files.Part([f"m{k}.yaml:1:1: SC301 ...", "    hint: same hint"], 1, 0, True, False)
+        return [files.Outcome((part, part)), files.Outcome(crash=f"crash {k}"), files.Outcome((part,))]
+
+    memory = os.memfd_create("test-outcomes")
+    try:
+        for k in (3, 0, 7):
+            files.append_outcomes(memory, k, chunk(k))
+        assert files.outcomes_in(memory) == {k: chunk(k) for k in (3, 0, 7)}
+    finally:
+        os.close(memory)
+
+
 def test_files_of_a_worker_that_dies_are_checked_by_the_command(tmp_path, capsys, monkeypatch):
     _many(tmp_path / "models", 40)
     monkeypatch.chdir(tmp_path)

@@ -180,45 +180,54 @@ def _shared(chunks: list[list[str]], opts: Options, jobs: int, order: Sequence[i
             ) -> dict[int, list[Outcome]]:
     """Check the chunks in this process and ``jobs - 1`` forked ones; each takes the next
     chunk number, in ``order``, from one pipe (a read of 4 bytes from a pipe is never
-    split between readers), so a process that drew small files takes more. A worker writes its
-    outcomes, pickled, into a memory file this process reads when it has exited; a worker
-    that died leaves its chunks out of the result, and the caller checks them itself.
-    Without multiprocessing: its import and its pool's threads cost more than 500 small
-    specs take to check on a second core, and its parent only waits."""
-    import pickle
+    split between readers), so a process that drew small files takes more.
 
+    A worker appends each chunk's outcomes, pickled, to a memory file as it finishes the
+    chunk (its pickling is done while this process still checks files), then writes one
+    byte into a pipe of its own. This process reads the outcomes when the byte comes,
+    while the worker's exit (the system freeing its memory) goes on beside it. A worker
+    that died closes its pipe without the byte and leaves its chunks out of the result:
+    the caller checks them itself. Without multiprocessing: its import and its pool's
+    threads cost more than 500 small specs take to check on a second core, and its
+    parent only waits."""
     queue_out, queue_in = os.pipe()
     os.write(queue_in, b"".join(i.to_bytes(4, "little") for i in order))
     os.close(queue_in)  # an empty queue reads as its end
-    running: list[tuple[int, int]] = []  # (pid, its memory file)
-    memories: list[int] = []
+    running: list[tuple[int, int, int]] = []  # (pid, its memory file, the pipe its byte comes by)
+    fds = [queue_out]
     try:
         for _ in range(jobs - 1):
             try:
-                memories.append(os.memfd_create("shapecheck-outcomes"))
+                memory = os.memfd_create("shapecheck-outcomes")
+                fds.append(memory)
+                done_out, done_in = os.pipe()
+                fds.append(done_out)
                 pid = os.fork()
             except OSError:  # no more processes or files allowed: fewer workers
                 break
             if pid == 0:  # the worker: nothing of the parent's runs on its way out
                 code = 1
                 try:
-                    _write_all(memories[-1], pickle.dumps(_drain(queue_out, chunks, opts)))
+                    _drain(queue_out, chunks, opts, memory)
+                    os.write(done_in, b"\1")
                     code = 0
                 finally:
                     os._exit(code)
-            running.append((pid, memories[-1]))
+            os.close(done_in)
+            running.append((pid, memory, done_out))
         got = _drain(queue_out, chunks, opts)
         while running:
-            pid, memory = running.pop(0)
-            _, status = os.waitpid(pid, 0)
-            if os.waitstatus_to_exitcode(status) == 0:
-                got.update(pickle.loads(_read_all(memory)))
+            pid, memory, done = running[0]
+            if os.read(done, 1):  # its byte; nothing if it died first
+                got.update(outcomes_in(memory))
+            os.waitpid(pid, 0)
+            running.pop(0)
         return got
     finally:
-        for pid, _ in running:  # interrupted: no worker outlives the command
+        for pid, _, _ in running:  # interrupted: no worker outlives the command
             os.kill(pid, 9)
             os.waitpid(pid, 0)
-        for fd in (queue_out, *memories):
+        for fd in fds:
             os.close(fd)
 
 
@@ -230,12 +239,43 @@ def largest_first(chunks: list[list[str]]) -> list[int]:
     return sorted(range(len(chunks)), key=lambda i: -sizes[i])
 
 
-def _drain(queue: int, chunks: list[list[str]], opts: Options) -> dict[int, list[Outcome]]:
+def _drain(queue: int, chunks: list[list[str]], opts: Options, memory: int | None = None
+           ) -> dict[int, list[Outcome]]:
+    """Check the chunks whose numbers this process draws from ``queue``: their outcomes
+    by number, or (a worker's, ``memory`` given) none, each chunk's appended to
+    ``memory`` as it is done."""
     done: dict[int, list[Outcome]] = {}
     while (number := os.read(queue, 4)):
         i = int.from_bytes(number, "little")
-        done[i] = [check_one(p, opts) for p in chunks[i]]  # type: ignore[misc]
+        got = [check_one(p, opts) for p in chunks[i]]
+        if memory is None:
+            done[i] = got  # type: ignore[assignment]
+        else:
+            append_outcomes(memory, i, got)  # type: ignore[arg-type]
     return done
+
+
+def append_outcomes(memory: int, number: int, outcomes: list[Outcome]) -> None:
+    import pickle
+
+    _write_all(memory, pickle.dumps((number, outcomes), pickle.HIGHEST_PROTOCOL))
+
+
+def outcomes_in(memory: int) -> dict[int, list[Outcome]]:
+    """The outcomes ``append_outcomes`` wrote into ``memory``, by chunk number. Each
+    pickle is read with an unpickler of its own: one unpickler reading them all would
+    keep the first one's memo, and a later pickle's references to its own objects
+    would find the first one's."""
+    import io
+    import pickle
+
+    data = _read_all(memory)
+    stream = io.BytesIO(data)
+    got = {}
+    while stream.tell() < len(data):
+        number, outcomes = pickle.load(stream)
+        got[number] = outcomes
+    return got
 
 
 def _write_all(fd: int, data: bytes) -> None:
