@@ -118,18 +118,19 @@ def _init(made: type, qualname: str, names: list[str], options: dict[str, Field]
         raise TypeError(f"{qualname}: a record has at most {len(PLAIN) - 1} fields, none named 'self'")
     env: dict[str, Any] = {"_MISSING": _MISSING}
     defaults: list[Any] = []
+    templates = PLAIN
     for k, name in enumerate(names):
         opt = options[name]
         env[f"_s{k}"] = getattr(made, name).__set__
         if opt.default_factory is not _MISSING:
             env[f"_f{k}"] = opt.default_factory
             defaults.append(_MISSING)
+            templates = FACTORIES
         elif opt.default is not _MISSING:
             defaults.append(opt.default)
         elif defaults:
             raise TypeError(f"{qualname}: non-default argument {name!r} follows default argument")
-    template = (FACTORIES if any(f"_f{k}" in env for k in range(len(names))) else PLAIN)[len(names)]
-    code = template.__code__.replace(co_varnames=("self", *names), co_name="__init__",
+    code = templates[len(names)].__code__.replace(co_varnames=("self", *names), co_name="__init__",
                                      co_qualname=f"{qualname}.__init__")
     return FunctionType(code, env, "__init__", tuple(defaults) or None)
 

@@ -220,8 +220,8 @@ def _shared(chunks: list[list[str]], opts: Options, jobs: int, order: Sequence[i
             pid, memory, done = running[0]
             if os.read(done, 1):  # its byte; nothing if it died first
                 got.update(outcomes_in(memory))
+            running.pop(0)  # done or dead: it exits by itself, and is no longer one to kill
             os.waitpid(pid, 0)
-            running.pop(0)
         return got
     finally:
         for pid, _, _ in running:  # interrupted: no worker outlives the command
