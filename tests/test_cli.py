@@ -131,6 +131,17 @@ def test_checking_never_imports_typing(tmp_path):
     assert proc.stderr.strip().splitlines()[-1] == repr(([0] * len(runs), [])), proc.stderr
 
 
+def test_the_hooks_quiet_run_never_imports_textwrap():
+    """The pre-commit hook's mode prints findings only, never a wrapped sentence: each
+    batch of files starts a process, and textwrap was 3% of its start."""
+    code = ("import sys\n"
+            "from shapecheck.cli import main\n"
+            f"rc = main(['-q', '--only-models', {SEED!r}, {str(ROOT / 'pyproject.toml')!r}])\n"
+            "sys.stderr.write(repr((rc, 'textwrap' in sys.modules)))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.stderr.strip().splitlines()[-1] == "(0, False)", proc.stderr
+
+
 def test_symbolic_spec_never_imports_keras():
     code = ("import sys, shapecheck\n"
             f"shapecheck.analyze({SEED!r})\n"

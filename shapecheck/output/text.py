@@ -5,7 +5,6 @@ editors can jump to them. Fits 80 columns."""
 from __future__ import annotations
 
 import functools
-import textwrap
 from collections.abc import Iterable
 
 from ..diagnostics import Diagnostic, Severity
@@ -156,6 +155,9 @@ def _table(table: Iterable[Row], connected: bool) -> list[str]:
 @functools.lru_cache(maxsize=4096)
 def _wrapped(text: str, width: int, first: str, rest: str) -> tuple[str, ...]:
     # Large models repeat the same sentences layer after layer; wrapping is the cost.
+    # textwrap is imported at the first sentence: the hook's quiet runs print none.
+    import textwrap
+
     return tuple(textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest))
 
 
