@@ -264,11 +264,10 @@ def _hdf5(head: bytes):
 
 def _not_utf8(raw: bytes, e: UnicodeDecodeError, path: str | None):
     """Where the first byte that is not UTF-8 is, and what the file likely is."""
-    from .reading.located import LINE_BREAK
+    from .reading.located import line_column
 
     start = raw[:e.start].decode("utf-8-sig", "replace")
-    breaks = [m.end() for m in re.finditer(LINE_BREAK, start)]
-    line, column = len(breaks) + 1, len(start) - (breaks[-1] if breaks else 0) + 1
+    line, column = line_column(start, len(start))
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or raw[:4] in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00"):
         what = "UTF-16 or UTF-32 text (it starts with a byte-order mark)"
     elif b"\x00" in raw[:4096]:

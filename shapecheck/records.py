@@ -98,7 +98,7 @@ def _make(cls: type, mutable: bool, order: bool) -> type:
         # pickle and copy make a frozen record again by its __init__, from its fields (they
         # would restore a slotted object's state by setattr, which a frozen one refuses):
         # a C call a field, not a Python loop (the workers of a folder's check send theirs)
-        every = _key(names)
+        every = key if len(compared) == len(names) else _key(names)
         namespace["__reduce__"] = lambda self: (self.__class__, every(self))
     made = type(cls)(cls.__name__, cls.__bases__, namespace)
     made.__init__ = _init(made, cls.__qualname__, names, options)
@@ -131,7 +131,7 @@ def _init(made: type, qualname: str, names: list[str], options: dict[str, Field]
         elif defaults:
             raise TypeError(f"{qualname}: non-default argument {name!r} follows default argument")
     code = templates[len(names)].__code__.replace(co_varnames=("self", *names), co_name="__init__",
-                                     co_qualname=f"{qualname}.__init__")
+                                                  co_qualname=f"{qualname}.__init__")
     return FunctionType(code, env, "__init__", tuple(defaults) or None)
 
 

@@ -13,6 +13,8 @@ from shapecheck.diagnostics import CATALOGUE
 CASES = [
     ("yaml-syntax", "inputs: [\n  - x\n", [("SC101", 2, 3)]),
     ("not-a-mapping", "- a\n- b\n", [("SC102", 1, 1)]),
+    # PyYAML's reader refuses the character; its offset is made a line and column (\r\n is one break)
+    ("control-character", "inputs:\r\n  x: [?, 2]\nlayers:\n  - {type: Dense, units: 3\x01}\n", [("SC101", 4, 27)]),
     ("no-layers", "inputs: {x: [?, 3]}\n", [("SC102", 1, 1)]),
     ("duplicate-key", """
         inputs: {x: [?, 3]}
@@ -178,6 +180,13 @@ def test_findings(tmp_path, text, expected):
     for d in report.diagnostics:
         assert d.severity == CATALOGUE[d.code].severity
         assert d.message and d.location.path == str(path)
+
+
+def test_a_byte_that_is_not_utf8_is_pointed_at(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_bytes(b"inputs:\r\n  x: [?, 2]\r\n  \xff\n")
+    [d] = shapecheck.analyze(path).diagnostics
+    assert (d.code, d.location.line, d.location.column) == ("SC101", 3, 3) and "not UTF-8" in d.message
 
 
 def test_rank_hint_names_the_layer_to_fix(tmp_path):

@@ -101,8 +101,7 @@ def test_defaults_and_arguments():
 
 
 def test_the_init_templates_are_generated():
-    sys.path.insert(0, str(ROOT / "tests"))
-    import record_inits
+    import record_inits  # tests/, on the path as every test's folder
 
     assert record_inits.TARGET.read_text(encoding="utf-8") == record_inits.source(), \
         "run `python tests/record_inits.py --write`"

@@ -25,9 +25,18 @@ MAX_INT_CHARS = 100
 # nested aliases can stand for billions of nodes (a "billion laughs"), which any walk
 # over the data would visit.
 MAX_ALIAS_NODES = 1_000_000
-# What YAML counts as a new line: a pattern, compiled (by re, once) where a position is
-# looked for in text PyYAML read, which a spec read by shapecheck's own reader never is.
-LINE_BREAK = "\r\n|[\n\r\x85\u2028\u2029]"
+# What YAML counts as a new line: a pattern, compiled (by re, once) by ``line_column``,
+# which only a file that fails to read asks (its readers count lines their own way).
+_LINE_BREAK = "\r\n|[\n\r\x85\u2028\u2029]"
+
+
+def line_column(text: str, at: int) -> tuple[int, int]:
+    """The 1-based line and column of offset ``at`` in ``text``, lines broken as YAML
+    breaks them."""
+    import re
+
+    breaks = [m.end() for m in re.compile(_LINE_BREAK).finditer(text, 0, at)]
+    return len(breaks) + 1, at - (breaks[-1] if breaks else 0) + 1
 
 
 class LocDict(dict):

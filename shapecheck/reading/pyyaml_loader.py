@@ -14,7 +14,7 @@ import re
 import yaml
 
 from ..diagnostics import Diagnostic, Location, make
-from .located import LINE_BREAK, MAX_ALIAS_NODES, MAX_DEPTH, MAX_INT_CHARS, HugeInt, LocDict, LocList
+from .located import MAX_ALIAS_NODES, MAX_DEPTH, MAX_INT_CHARS, HugeInt, LocDict, LocList, line_column
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -296,8 +296,7 @@ def load_with(cls: type, text: str, path: str | None) -> tuple[Any, list[Diagnos
         ]
     except yaml.reader.ReaderError as e:  # a character YAML does not allow, e.g. NUL
         at = min(max(e.position, 0), len(text))
-        breaks = [m.end() for m in re.compile(LINE_BREAK).finditer(text, 0, at)]
-        line, column = len(breaks) + 1, at - (breaks[-1] if breaks else 0) + 1
+        line, column = line_column(text, at)
         char = f"#x{e.character:04x}" if isinstance(e.character, int) else repr(e.character)
         return None, [make("SC101", f"not valid {cls.what}: the character {char} is not allowed in "
                            "a YAML or JSON file", Location(path, line, column),

@@ -55,10 +55,10 @@ def as_op(name: str, args: list[Any], kwargs: dict[str, Any]) -> tuple[str, list
     if entry is None or len(args) > len(entry[1]):
         return None
     op, params = entry
-    known = {p for p, _, _ in params}
-    if any(k not in known for k in kwargs):
+    names = [p for p, _, _ in params]
+    if any(k not in names for k in kwargs):
         return None
-    given = {**dict(zip((p for p, _, _ in params), args)), **kwargs}
+    given = {**dict(zip(names, args)), **kwargs}
     first, out = None, {}
     for i, (param, target, default) in enumerate(params):
         value = given.get(param, default)
