@@ -21,6 +21,7 @@ from .common import (
     project_config,
     use_color,
     write,
+    write_pieces,
 )
 
 FORMATS = ("text", "json", "sarif", "github", "markdown", "html")
@@ -167,10 +168,11 @@ def main(argv: Sequence[str], exiting: bool = False) -> int:
     finally:
         if collecting and not exiting:  # main() called in a longer-lived process (tests)
             gc.enable()
-    if fmt == "json":
-        from ..output.json_format import from_entries
+    if fmt == "json":  # its files' entries written as they are, between the document's pieces
+        from ..output.json_format import pieces
 
-        lines = [from_entries(["\n".join(p.text) for p in parts if p.text is not None])]
+        write_pieces(out, pieces(["\n".join(p.text) for p in parts if p.text is not None]))
+        lines = []
     elif fmt == "text":
         from ..output.text import summary_counts
 

@@ -35,10 +35,19 @@ def file_entry(report: Report) -> str:
 
 def from_entries(entries: list[str]) -> str:
     """The document of the reports whose ``file_entry`` these are: ``dumps(document(...))``."""
+    return "".join(pieces(entries))
+
+
+def pieces(entries: list[str]) -> list[str]:
+    """``from_entries``'s document in pieces, the entries themselves among them, to be
+    written one by one (``commands.common.write_pieces``)."""
     if not entries:
-        return dumps(document([]))
-    return (f'{{\n  "version": {VERSION},\n  "files": [\n    ' + ",\n    ".join(entries)
-            + "\n  ]\n}")
+        return [dumps(document([]))]
+    out = [f'{{\n  "version": {VERSION},\n  "files": [\n    ']
+    for entry in entries:
+        out += (entry, ",\n    ")
+    out[-1] = "\n  ]\n}"
+    return out
 
 
 class _Unusual(Exception):
