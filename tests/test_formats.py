@@ -302,6 +302,56 @@ def test_few_files_are_shared_the_biggest_first(tmp_path, capsys, monkeypatch):
     assert run(capsys, *paths, "--jobs", "2") == one and "5 files" in one[1]
 
 
+@pytest.mark.parametrize("sizes", [(40, 200, 1, 10), (40, 200, 10, 1)])
+def test_few_files_the_smallest_is_checked_before_the_fork(tmp_path, capsys, monkeypatch, sizes):
+    """The file this process checks before forking is the smallest (the other cores
+    wait for it), wherever it is among the files; its part keeps its place."""
+    from shapecheck.commands import files
+
+    monkeypatch.chdir(tmp_path)
+    paths = []
+    for k, n in enumerate(sizes):
+        body = "".join(f"  - {{type: LSTM, units: 8, return_sequences: true, name: l{i}}}\n" for i in range(n))
+        (tmp_path / f"m{k}.yaml").write_text(f"inputs:\n  x: [?, 5, 8]\nlayers:\n{body}")
+        paths.append(f"m{k}.yaml")
+    log, checked = tmp_path / "checked", files.check_one
+
+    def watched(path, *args, **kwargs):
+        with open(log, "a") as fh:
+            fh.write(f"{os.getpid()} {path}\n")
+        return checked(path, *args, **kwargs)
+
+    monkeypatch.setattr(files, "MIN_FILES", 2)
+    one = run(capsys, *paths, "--jobs", "1")
+    monkeypatch.setattr(files, "check_one", watched)
+    for fmt in ((), ("--format", "json")):
+        assert run(capsys, *paths, "--jobs", "2", *fmt) == run(capsys, *paths, "--jobs", "1", *fmt)
+    assert run(capsys, *paths, "--jobs", "2") == one
+    first = log.read_text().splitlines()[0].split()
+    assert first == [str(os.getpid()), paths[sizes.index(min(sizes))]]
+
+
+def test_the_json_document_is_written_in_pieces_as_one():
+    """The document's pieces (its files' entries among them, never copied into one
+    string) print as ``from_entries`` makes it, and a stream that cannot encode a
+    character gets it escaped, as ``write`` does."""
+    import io
+
+    from shapecheck.commands.common import write_pieces
+    from shapecheck.output.json_format import from_entries, pieces
+
+    entries = ['{\n      "path": "a.yaml"\n    }', '{\n      "path": "b.yaml"\n    }']
+    for some in ([], entries[:1], entries):
+        out = io.StringIO()
+        write_pieces(out, pieces(some))
+        assert out.getvalue() == from_entries(some) + "\n"
+        assert json.loads(out.getvalue()) == {"version": 1, "files": [json.loads(e) for e in some]}
+    latin = io.TextIOWrapper(io.BytesIO(), encoding="latin-1")
+    write_pieces(latin, ["a ", "\u03b1", " b"])
+    latin.flush()
+    assert latin.buffer.getvalue() == b"a \\u03b1 b\n"
+
+
 def test_a_workers_outcomes_are_read_back_chunk_by_chunk():
     """A worker appends a pickle a chunk; each is read with a fresh memo (one unpickler
     for all of them would resolve a later pickle's references to its own objects, its
