@@ -222,6 +222,8 @@ def _shared(chunks: list[list[str]], opts: Options, jobs: int, order: Sequence[i
                     os._exit(code)
             os.close(done_in)
             running.append((pid, memory, done_out))
+        if running:  # to read their outcomes: imported while they work, not after
+            import pickle  # noqa: F401
         got = _drain(queue_out, chunks, opts)
         while running:
             pid, memory, done = running[0]
