@@ -168,11 +168,12 @@ def main(argv: Sequence[str], exiting: bool = False) -> int:
     finally:
         if collecting and not exiting:  # main() called in a longer-lived process (tests)
             gc.enable()
-    if fmt == "json":  # its files' entries written as they are, between the document's pieces
+    document: list[str] | None = None  # JSON: its files' entries, between the document's pieces
+    lines: list[str] = []
+    if fmt == "json":
         from ..output.json_format import pieces
 
-        write_pieces(out, pieces(["\n".join(p.text) for p in parts if p.text is not None]))
-        lines = []
+        document = pieces(["\n".join(p.text) for p in parts if p.text is not None])
     elif fmt == "text":
         from ..output.text import summary_counts
 
@@ -184,7 +185,6 @@ def main(argv: Sequence[str], exiting: bool = False) -> int:
             # that its count is its own.
             said = "" if not any(p.has_findings for p in parts) else f"{said} (in this batch of files)"
         # the files' texts and the summary, a blank line apart: their lines, never joined whole
-        lines: list[str] = []
         for i, item in enumerate([p.text for p in parts if p.text is not None] + ([[said]] if said else [])):
             if i:
                 lines.append("")
@@ -201,8 +201,11 @@ def main(argv: Sequence[str], exiting: bool = False) -> int:
         import importlib
 
         lines = [importlib.import_module(f"..output.{fmt}", __package__).render(reports)]
-    if len(lines) > 1 or lines and lines[0]:  # the hook's clean batch prints nothing at all
-        write(out, lines)  # rendered whole first: a failure leaves no half-written report
+    # rendered whole first: a failure leaves no half-written report
+    if document is not None:
+        write_pieces(out, document)
+    elif len(lines) > 1 or lines and lines[0]:  # the hook's clean batch prints nothing at all
+        write(out, lines)
     if crashed:
         return EXIT_USAGE
     return EXIT_OK if all(p.ok for p in parts) and all(r.ok for r in reports) else EXIT_FINDINGS
