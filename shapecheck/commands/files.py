@@ -170,12 +170,12 @@ def outcomes(paths: list[str], opts: Options, jobs: int) -> Iterator[Outcome]:
     rest = paths[:first] + paths[first + 1:]
     chunks = [rest[i:i + per] for i in range(0, len(rest), per)]
     got = _shared(chunks, opts, jobs, largest_first(chunks) if per == 1 else range(len(chunks)))
-    for k, chunk in enumerate(chunks):
-        if k * per == first:  # its place among the files
-            yield ahead  # type: ignore[misc]
-        yield from got[k] if k in got else (check_one(p, opts) for p in chunk)  # type: ignore[misc]
-    if first == len(rest):  # the last file
-        yield ahead  # type: ignore[misc]
+    done = [got.get(k) for k in range(len(chunks))]
+    # its place among the files: a chunk a file, or (chunks of several) the first
+    chunks.insert(first, [paths[first]])
+    done.insert(first, [ahead])  # type: ignore[list-item]
+    for chunk, outs in zip(chunks, done):
+        yield from outs if outs is not None else (check_one(p, opts) for p in chunk)  # type: ignore[misc]
 
 
 # The queue of chunk numbers is written whole into a pipe before anyone reads it: it
