@@ -126,3 +126,73 @@ def test_keras_2_backend_functions_in_lambdas_read_as_tf_keras_builds_them(tmp_p
     assert len(theirs) == 38 and ours == theirs
     assert {d.code for d in report.diagnostics} == {"SC410"}  # each Lambda followed, and said so
     assert all(f"K.{name}(" in BACKEND_PROGRAM for name in BACKEND)
+
+
+# The same functions on the model's tensors, outside a Lambda, as tf.keras code calls
+# them (``K.sum(h * a, axis=1)``): each the TFOpLambda layers tf_keras makes of the
+# TensorFlow calls inside it (K.sqrt two, K.any a cast first), named as tf_keras names
+# them, every entry of keras_backend.TF_STEPS at least once and each of their branches.
+BACKEND_ON_TENSORS = """\
+from keras.layers import Input
+from keras.models import Model
+from keras import backend as K
+
+t = Input(shape=(6, 4))
+u = Input(shape=(6, 4))
+v = Input(shape=())
+outs = [
+    K.mean(t, axis=1), K.sum(t, 1, True), K.max(t, axis=-1), K.min(t, axis=[1, 2]),
+    K.prod(t, axis=2, keepdims=True), K.std(t, axis=1), K.var(t, 2), K.any(t, axis=1), K.all(t, 2, True),
+    K.square(t), K.sqrt(t), K.exp(t), K.log(t), K.abs(t), K.sigmoid(t), K.tanh(t), K.softplus(t),
+    K.expand_dims(t), K.expand_dims(t, 1), K.squeeze(K.expand_dims(t, 1), 1),
+    K.reshape(t, (-1, 24)), K.permute_dimensions(t, (0, 2, 1)), K.softmax(t), K.softmax(t, axis=1),
+    K.relu(t), K.relu(t, alpha=0.1), K.relu(t, max_value=6), K.relu(t, max_value=3.0), K.elu(t),
+    K.tile(t, (1, 2, 3)), K.tile(v, 2), K.cast(t, "float16"), K.argmax(t), K.argmin(t, axis=1),
+    K.cumsum(t, axis=1), K.pow(t, 2), K.clip(t, 0.0, 1.0), K.clip(t, 1.0, 0.5),
+    K.concatenate([t, u]), K.concatenate([t, u], axis=1), K.stack([t, u], axis=1),
+    K.maximum(t, u), K.minimum(t, 2.0),
+]
+model = Model([t, u, v], outs)
+"""
+
+
+def test_keras_2_backend_functions_on_tensors_read_as_tf_keras_builds_them(tmp_path):
+    from shapecheck.reading.python.keras_backend import TF_STEPS
+
+    path = tmp_path / "backend_on_tensors.py"
+    path.write_text(BACKEND_ON_TENSORS, encoding="utf-8")
+    facts = oracle.run_file(path, flavour="keras2")
+    (model,) = [m for m in facts["models"] if m["built"]]
+    theirs = {l["name"]: (l["class"], [tuple(s) for s in l["output_shapes"]], l["params"])
+              for l in model["layers"]}
+    (report,) = api.analyze_python(str(path), dialect="keras2")
+    assert not report.diagnostics, [f"{d.code} {d.message}" for d in report.diagnostics]
+    ours = {l.name: (l.type, list(l.output_shapes), l.params) for l in report.layers.values()}
+    assert ours == theirs
+    assert len(theirs) == 51  # 3 inputs, 48 TFOpLambda layers
+    assert all(f"K.{name}(" in BACKEND_ON_TENSORS for name in TF_STEPS)
+    listed = (Path(__file__).resolve().parents[1] / "docs" / "python-source.md").read_text(encoding="utf-8")
+    assert all(f"`{name}`" in listed for name in TF_STEPS), "docs/python-source.md lists what is followed"
+
+
+def test_a_backend_function_on_tensors_not_followed_is_said_where_it_is_called(tmp_path):
+    """K.elu with an alpha other than 1 (a tf.where of three layers in tf_keras), a backend
+    function outside the table: SC601 at each call, and at the model they leave unchecked."""
+    path = tmp_path / "not_followed.py"
+    path.write_text(textwrap.dedent("""\
+        from keras.layers import Input, Dense
+        from keras.models import Model
+        from keras import backend as K
+
+        t = Input(shape=(6, 4))
+        a = K.elu(t, 0.5)
+        b = K.batch_dot(t, t, axes=2)
+        c = Dense(3)(K.relu(t, alpha=0.1, max_value=6.0))
+        d = K.mean(t, axis=1)
+        model = Model(t, [a, b, c, d])
+        """), encoding="utf-8")
+    (report,) = api.analyze_python(str(path), dialect="keras2")
+    said = [(d.code, d.location.line, d.message.split(" on ")[0]) for d in report.diagnostics]
+    assert said == [("SC601", 6, "keras.backend.elu"), ("SC601", 7, "keras.backend.batch_dot"),
+                    ("SC601", 8, "keras.backend.relu"),
+                    ("SC601", 10, "a keras.Model whose inputs or outputs the reader cannot follow; it is not checked")]

@@ -1,13 +1,15 @@
-"""Keras 2's backend functions (``K.mean(t, axis=1)``) inside a Lambda's function, as the
-Keras 3 op of the same shape: a Lambda's output is what its function gives on symbolic
-tensors, and Keras 2 code writes that function with the backend. Each entry is the
+"""Keras 2's backend functions (``K.mean(t, axis=1)``), which Keras 2 code calls in two
+places. Inside a Lambda's function, as the Keras 3 op of the same shape: a Lambda's
+output is what its function gives on symbolic tensors. Each entry of ``BACKEND`` is the
 backend function's parameters in order (tf_keras 2's signatures) with its defaults where
 they are not the op's (``K.concatenate`` joins on the last axis, ``ops.concatenate`` on the
 first; ``K.argmax`` takes the last axis, ``ops.argmax`` none), and the op's name for each.
 A parameter that changes no shape (``K.relu``'s ``alpha``) maps to None and is dropped.
-Only functions whose op has a rule are here (not ``l2_normalize`` or ``repeat_elements``:
-``ops.normalize`` and ``ops.repeat`` have none yet); tests/test_python_tf_functions.py
-checks every entry's shapes against tf_keras.
+On a tf.keras model's tensors, outside a Lambda, as the TensorFlow calls tf_keras makes
+(``TF_STEPS``), each a TFOpLambda layer. Only functions whose op has a rule are here (not
+``l2_normalize`` or ``repeat_elements``: ``ops.normalize`` and ``ops.repeat`` have none
+yet); tests/test_python_tf_functions.py checks every entry's shapes against tf_keras, and
+the layers made outside a Lambda too.
 """
 
 from __future__ import annotations
@@ -47,25 +49,121 @@ BACKEND: dict[str, tuple[str, tuple[tuple[str, str | None, Any], ...]]] = {
 }
 
 
-def as_op(name: str, args: list[Any], kwargs: dict[str, Any]) -> tuple[str, list[Any], dict[str, Any]] | None:
-    """``K.<name>(*args, **kwargs)`` as (the op, its arguments by name), or None for a
-    function not in the table or a call Python would refuse (too many arguments, an
-    unknown keyword, a required one missing)."""
+def bind(name: str, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any] | None:
+    """``K.<name>(*args, **kwargs)``'s arguments by its parameters' names, its defaults
+    filled in; None for a function not in the table or a call Python would refuse (too
+    many arguments, an unknown keyword, a required one missing)."""
     entry = BACKEND.get(name)
     if entry is None or len(args) > len(entry[1]):
         return None
-    op, params = entry
-    names = [p for p, _, _ in params]
+    names = [p for p, _, _ in entry[1]]
     if any(k not in names for k in kwargs):
         return None
     given = {**dict(zip(names, args)), **kwargs}
-    first, out = None, {}
-    for i, (param, target, default) in enumerate(params):
-        value = given.get(param, default)
-        if value is _REQUIRED:
-            return None
-        if i == 0:
-            first = value
-        elif target is not None:
-            out[target] = value
-    return op, [first], out
+    bound = {p: given.get(p, default) for p, _, default in entry[1]}
+    return None if any(v is _REQUIRED for v in bound.values()) else bound
+
+
+def as_op(name: str, args: list[Any], kwargs: dict[str, Any]) -> tuple[str, list[Any], dict[str, Any]] | None:
+    """``K.<name>(*args, **kwargs)`` as (the op, its arguments by name), or None (see
+    ``bind``)."""
+    bound = bind(name, args, kwargs)
+    if bound is None:
+        return None
+    op, params = BACKEND[name]
+    return op, [bound[params[0][0]]], {target: bound[p] for p, target, _ in params[1:] if target is not None}
+
+
+# --- outside a Lambda ----------------------------------------------------------------------
+# tf.keras code also calls the backend on its model's tensors directly (``K.sum(h * a,
+# axis=1)``). TensorFlow then dispatches each TensorFlow function the backend function
+# calls to a TFOpLambda layer: K.sum is one layer, tf.math.reduce_sum; K.sqrt two
+# (tf.math.maximum with 0, then tf.math.sqrt); K.any casts to bool first. Each entry gives
+# those calls for a call's arguments (tf_keras 2's backend.py): the TensorFlow function,
+# its arguments after the tensor, its keywords; the first call takes the backend
+# function's first argument, each later one the call before's result. None where the
+# backend builds more than the reader follows (K.elu with an alpha other than 1 is a
+# tf.where of three layers). K.mean, K.std and K.var cast a boolean tensor to floats
+# first, one layer more: the reader takes a tensor to be of floats, as a layer's output
+# is. K.concatenate records a negative axis counted from the front (-1 is 2 for a tensor
+# of rank 3), the same shapes.
+Step = tuple[str, list, dict]
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _reduce(function: str) -> Any:
+    return lambda b: [(function, [b["axis"], b["keepdims"]], {})]
+
+
+def _by_keywords(function: str) -> Any:
+    return lambda b: [(function, [], {"axis": b["axis"], "keepdims": b["keepdims"]})]
+
+
+def _cast_then_reduce(function: str) -> Any:
+    return lambda b: [("cast", ["bool"], {}), (function, [b["axis"], b["keepdims"]], {})]
+
+
+def _one(function: str) -> Any:
+    return lambda b: [(function, [], {})]
+
+
+def _relu(b: dict[str, Any]) -> list[Step] | None:
+    alpha, top, threshold = b["alpha"], b["max_value"], b["threshold"]
+    if not (_number(alpha) and _number(threshold) and (top is None or _number(top))):
+        return None
+    if threshold != 0 or alpha != 0 and top is not None:
+        return None  # x less its negative part, clipped: five layers and more
+    if alpha != 0:
+        return [("nn.leaky_relu", [], {"alpha": alpha})]
+    if top is None:
+        return [("nn.relu", [], {})]
+    if top == 6:
+        return [("nn.relu6", [], {})]
+    return [("nn.relu", [], {}), ("clip_by_value", [0.0, top], {})]
+
+
+def _clip(b: dict[str, Any]) -> list[Step] | None:
+    low, high = b["min_value"], b["max_value"]
+    if not (_number(low) and _number(high)):
+        return None  # None is an infinity; an unknown bound could be either
+    return [("clip_by_value", [low, max(low, high)], {})]  # a maximum under the minimum is it
+
+
+TF_STEPS: dict[str, Any] = {
+    **{name: _reduce(f"math.reduce_{name}") for name in ("mean", "sum", "max", "min", "prod")},
+    "std": _by_keywords("math.reduce_std"),
+    "var": _by_keywords("math.reduce_variance"),
+    "any": _cast_then_reduce("math.reduce_any"),
+    "all": _cast_then_reduce("math.reduce_all"),
+    **{name: _one(f"math.{name}") for name in ("square", "exp", "log", "abs", "sigmoid", "tanh", "softplus")},
+    "sqrt": lambda b: [("math.maximum", [0.0], {}), ("math.sqrt", [], {})],
+    "concatenate": lambda b: [("concat", [b["axis"]], {})],
+    "expand_dims": lambda b: [("expand_dims", [b["axis"]], {})],
+    "squeeze": lambda b: [("squeeze", [[b["axis"]]], {})],
+    "reshape": lambda b: [("reshape", [b["shape"]], {})],
+    "permute_dimensions": lambda b: [("transpose", [], {"perm": b["pattern"]})],
+    "stack": lambda b: [("stack", [], {"axis": b["axis"]})],
+    "softmax": lambda b: [("nn.softmax", [], {"axis": b["axis"]})] if isinstance(b["axis"], int) else None,
+    "relu": _relu,
+    "elu": lambda b: [("nn.elu", [], {})] if b["alpha"] == 1 else None,
+    "tile": lambda b: [("tile", [[b["n"]] if isinstance(b["n"], int) else b["n"]], {})],
+    "cast": lambda b: [("cast", [b["dtype"]], {})],
+    "argmax": lambda b: [("math.argmax", [b["axis"]], {})],
+    "argmin": lambda b: [("math.argmin", [b["axis"]], {})],
+    "cumsum": lambda b: [("math.cumsum", [], {"axis": b["axis"]})],
+    "maximum": lambda b: [("math.maximum", [b["y"]], {})],
+    "minimum": lambda b: [("math.minimum", [b["y"]], {})],
+    "pow": lambda b: [("math.pow", [b["a"]], {})],
+    "clip": _clip,
+}
+
+
+def as_tf(name: str, args: list[Any], kwargs: dict[str, Any]) -> tuple[Any, list[Step]] | None:
+    """``K.<name>(*args, **kwargs)`` on tf.keras tensors as (its first argument, the
+    TensorFlow calls it makes; see above), or None where the reader does not follow it."""
+    bound = bind(name, args, kwargs)
+    steps = TF_STEPS[name](bound) if bound is not None and name in TF_STEPS else None
+    return None if steps is None else (bound[BACKEND[name][1][0][0]], steps)

@@ -43,8 +43,7 @@ from .keras_keywords import no_such_layer, no_tensor_method, refuse_optimizer
 from .lambdas import follow_lambda
 from .limits import MAX_ITEMS, safe_str_method
 from .signatures import OPS
-from .tf_functions import ALIASES as TF_ALIASES
-from .tf_functions import FUNCTIONS as TF_FUNCTIONS
+from .tf_calls import call_backend, call_tf
 from .values import ClassDef, Method, Module, Multi, Partial, Unknown, known
 
 TYPE_CHECKING = False
@@ -128,6 +127,9 @@ def call_module(
         if path[:1] == ("backend",) and interp.following and interp.graph.dialect == "keras2" and \
                 (as_op := backend_op(name, args, kwargs)) is not None:  # K.mean(t, 1) in a Lambda's function
             return call_op(interp, *as_op, node)
+        if path[:1] == ("backend",) and interp.graph.dialect == "keras2" and \
+                any(tensors_of(a) is not None for a in [*args, *kwargs.values()]):  # K.sum(h, 1): TFOpLambdas
+            return call_backend(interp, name, args, kwargs, node)
         if path[:1] == ("datasets",) and name == "load_data" and len(path) >= 2:
             return arrays.load_data(path[-2])
         if name == "to_categorical":
@@ -382,51 +384,6 @@ def call_op(interp: Interpreter, fn: str, args: list[Any], kwargs: dict[str, Any
     if not tensors:
         return Unknown(why=f"keras.ops.{fn} on values that are not tensors")
     layer = Layer(f"ops.{cls}", values, interp.graph.names(snake_case(cls)), interp.loc(node))
-    return Tensor(interp.graph.node(layer, tensors, interp.loc(node)))
-
-
-def call_tf(
-    interp: Interpreter, function: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST
-) -> Any:
-    """A TensorFlow function on tensors: tf.keras 2 wraps it in a TFOpLambda layer named
-    after the function (``tf.math.reduce_mean``, ``_1``...); its first argument holds the
-    tensors, the rest are its arguments by keyword."""
-    if function in ("einsum", "linalg.einsum") and args and isinstance(args[0], str) and not kwargs:
-        # tf.einsum(equation, *inputs): the equation first, then every operand a tensor
-        operands = [tensors_of(a) for a in args[1:]]
-        if not operands or any(t is None or len(t) != 1 for t in operands):
-            return Unknown(why="tf.einsum on values that are not tensors")
-        layer = Layer("tf.einsum", {"equation": args[0]}, interp.graph.names("tf.einsum"), interp.loc(node))
-        return Tensor(interp.graph.node(layer, [t[0] for t in operands], interp.loc(node)))
-    tensors = tensors_of(args[0]) if args else None
-    if tensors is None:
-        return Unknown(why=f"tf.{function} on values that are not tensors")
-    known = TF_FUNCTIONS.get(TF_ALIASES.get(function, function))
-    if known is not None and len(args) <= len(known[1]):
-        # tf.keras records the later positional arguments by their names (``tf.reshape(x,
-        # (-1, 4))``: shape), and names the layer after the operation TensorFlow dispatched.
-        function, params = known
-        kwargs = {**dict(zip(params[1:], args[1:])), **kwargs}
-        args = args[:1]
-    values: dict[str, Any] = {}
-    for key, value in kwargs.items():
-        ts = tensors_of(value)
-        if ts is not None:
-            tensors += ts
-            continue
-        v = plain(interp, value, key, node)
-        if v not in (DROP, UNKNOWN) and key != "name":  # the op's name, not the layer's: tf.keras drops it
-            values[key] = v
-    rest = []
-    for a in args[1:]:  # a tensor among them is an input too (``tf.math.multiply(x, gate)``)
-        ts = tensors_of(a)
-        if ts is not None:
-            tensors += ts
-        else:
-            rest.append(plain(interp, a, "arg", node))
-    if rest:
-        values.setdefault("_positional", rest)
-    layer = Layer(f"tf.{function}", values, interp.graph.names(f"tf.{function}"), interp.loc(node))
     return Tensor(interp.graph.node(layer, tensors, interp.loc(node)))
 
 
