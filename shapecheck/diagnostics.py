@@ -196,7 +196,8 @@ CATALOGUE: dict[str, Code] = {
              "x_train.shape[1]): it stays a named size, so shapes and weights are given in terms of it "
              "((vocab_size, 128)); --dim NAME=VALUE binds it."),
         Code("SC605", _E, "not in Keras 3", "The file uses what Keras 3 does not have, such as "
-             "TensorFlow's get_shape() on a Keras tensor: Keras fails there, before any shape is checked."),
+             "TensorFlow's get_shape() on a Keras tensor, or a TensorFlow function or Keras 2's backend "
+             "(K.mean) on one outside a Lambda: Keras fails there, before any shape is checked."),
         Code("SC603", _E, "Python too long to follow", "The file takes more steps, deeper calls or "
              "larger values than the reader allows (a loop that does not end, a runaway recursion, "
              "10**10**10): it stops there, and reports the models built before."),

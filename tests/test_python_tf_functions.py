@@ -196,3 +196,65 @@ def test_a_backend_function_on_tensors_not_followed_is_said_where_it_is_called(t
     assert said == [("SC601", 6, "keras.backend.elu"), ("SC601", 7, "keras.backend.batch_dot"),
                     ("SC601", 8, "keras.backend.relu"),
                     ("SC601", 10, "a keras.Model whose inputs or outputs the reader cannot follow; it is not checked")]
+
+
+# Keras 3 (tf.keras since TensorFlow 2.16) refuses TensorFlow functions and Keras 2's
+# backend on its tensors, outside a Lambda's function: each file below fails in Keras 3
+# at its line 6, and shapecheck says so there (SC605). Inside a Lambda's function they
+# work, and the fixed file (keras.ops, as the hint says) builds.
+KERAS3_HEAD = """\
+import tensorflow as tf
+import keras
+from keras import backend as K
+from tensorflow.keras import backend as TK
+inputs = keras.Input(shape=(30, 8))
+"""
+KERAS3_TAIL = """\
+x = keras.layers.Dense(3)(x)
+model = keras.Model(inputs, x)
+"""
+_REFUSED = "A KerasTensor cannot be used as input to a TensorFlow function"
+# file -> (its line 6, Keras's error, shapecheck's message): Keras's words where they do
+# not depend on the backend function's own code (K.mean fails on the tensor's dtype first)
+KERAS3_REFUSED = {
+    "tf_function.py": ("x = tf.reduce_mean(inputs, 1)\n", _REFUSED, _REFUSED),
+    "keras_backend.py": ("x = K.mean(inputs, axis=1)\n", *["module 'keras.backend' has no attribute 'mean'"] * 2),
+    "tf_keras_backend.py": ("x = TK.squeeze(inputs[:, :1], 1)\n", _REFUSED,
+                            "tf.keras.backend.squeeze is Keras 2's, made of TensorFlow functions, which Keras 3 "
+                            "refuses on its tensors"),
+}
+KERAS3_WORKS = {
+    "fixed.py": "x = keras.ops.mean(inputs, axis=1)\n",
+    "in_lambdas.py": "x = keras.layers.Lambda(lambda t: TK.mean(tf.reduce_max(t, 2, True), axis=2))(inputs)\n",
+}
+
+
+def test_keras_3_refuses_tensorflow_functions_on_its_tensors_where_keras_does(tmp_path):
+    files = {name: KERAS3_HEAD + line + KERAS3_TAIL for name, (line, _, _) in KERAS3_REFUSED.items()}
+    files.update({name: KERAS3_HEAD + line + KERAS3_TAIL for name, line in KERAS3_WORKS.items()})
+    for name, source in files.items():
+        (tmp_path / name).write_text(source, encoding="utf-8")
+    facts = oracle.run_files([tmp_path / name for name in files], flavour="keras3")
+    for name, (_, theirs, ours) in KERAS3_REFUSED.items():
+        error = facts[name]["error"]
+        assert error["line"] == 6 and error["message"].startswith(theirs), (name, error)
+        (report,) = api.analyze_python(str(tmp_path / name))
+        said = [(d.code, d.location.line) for d in report.diagnostics]
+        assert said == [("SC605", 6)] and report.diagnostics[0].message.startswith(ours), (name, said)
+        # the layers after the call are checked, with the shape the call gives
+        assert list(report.layers["dense"].output_shapes) == [(None, 3)] and report.total_params == 27
+    for name in KERAS3_WORKS:
+        assert facts[name]["error"] is None, facts[name]["error"]
+        (model,) = [m for m in facts[name]["models"] if m["built"]]
+        (report,) = api.analyze_python(str(tmp_path / name))
+        assert [d.code for d in report.diagnostics if d.code != "SC410"] == [], name
+        ours = {l.name: list(l.output_shapes) for l in report.layers.values() if not l.type.startswith("ops.")}
+        assert ours == {l["name"]: [tuple(s) for s in l["output_shapes"]] for l in model["layers"]}, name
+
+
+def test_keras_3s_backend_is_the_installed_keras():
+    import keras
+
+    from shapecheck.reading.python.keras_keywords import KERAS3_BACKEND
+
+    assert KERAS3_BACKEND == {n for n in dir(keras.backend) if not n.startswith("_")}

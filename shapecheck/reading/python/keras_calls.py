@@ -39,7 +39,7 @@ from .keras_api import (
 )
 from .keras_backend import as_op as backend_op
 from .keras_helpers import KERAS_HELPERS
-from .keras_keywords import no_such_layer, no_tensor_method, refuse_optimizer
+from .keras_keywords import KERAS3_BACKEND, keras2_backend, no_such_layer, no_tensor_method, refuse_optimizer
 from .lambdas import follow_lambda
 from .limits import MAX_ITEMS, safe_str_method
 from .signatures import OPS
@@ -127,9 +127,14 @@ def call_module(
         if path[:1] == ("backend",) and interp.following and interp.graph.dialect == "keras2" and \
                 (as_op := backend_op(name, args, kwargs)) is not None:  # K.mean(t, 1) in a Lambda's function
             return call_op(interp, *as_op, node)
-        if path[:1] == ("backend",) and interp.graph.dialect == "keras2" and \
-                any(tensors_of(a) is not None for a in [*args, *kwargs.values()]):  # K.sum(h, 1): TFOpLambdas
-            return call_backend(interp, name, args, kwargs, node)
+        if path[:1] == ("backend",) and name not in KERAS3_BACKEND and \
+                any(tensors_of(a) is not None for a in [*args, *kwargs.values()]):  # K.sum(h, 1)
+            if interp.graph.dialect == "keras2":
+                return call_backend(interp, name, args, kwargs, node)  # TFOpLambda layers
+            op = backend_op(name, args, kwargs)  # what to write instead, and checked as it
+            if not (interp.following and func.path[:2] == ("tensorflow", "keras")):
+                keras2_backend(interp, func, name, op and op[0], node)
+            return call_op(interp, *op, node) if op else Unknown(why=f"{dotted} is not Keras 3's")
         if path[:1] == ("datasets",) and name == "load_data" and len(path) >= 2:
             return arrays.load_data(path[-2])
         if name == "to_categorical":

@@ -2,7 +2,8 @@
 argument a layer or optimizer constructor does not take, fails where the file calls it:
 ``LSTM(64, batch_size=1)``, Keras 2's habit (``Unrecognized keyword arguments passed to
 LSTM``); ``SGD(lr=0.01)``; a misspelt ``retrun_sequences=True``. Keras 2 took some of
-these, so code read as Keras 2 is not checked; the table is Keras 3's (``keywords``)."""
+these, so code read as Keras 2 is not checked; the table is Keras 3's (``keywords``).
+Keras 2's backend functions (``K.mean``) are not Keras 3's either, on its tensors."""
 
 from __future__ import annotations
 
@@ -115,3 +116,25 @@ def no_tensor_method(interp: Interpreter, name: str, node: ast.AST) -> Unknown:
                 hint="Keras 3's tensors give their shape as x.shape (or keras.ops.shape(x)); "
                 "get_shape() was TensorFlow's")
     return Unknown(why=f"a tensor method the reader cannot know ({name})")
+
+
+#: ``keras.backend`` in Keras 3 (tests/test_python_tf_functions.py compares it with the
+#: installed Keras): Keras 2's other backend functions are gone from it.
+KERAS3_BACKEND = frozenset((
+    "backend", "clear_session", "epsilon", "floatx", "get_uid", "image_data_format", "is_float_dtype",
+    "is_int_dtype", "is_keras_tensor", "result_type", "set_epsilon", "set_floatx", "set_image_data_format",
+    "standardize_dtype",
+))
+
+
+def keras2_backend(interp: Interpreter, func: Module, name: str, op: str | None, node: ast.AST) -> None:
+    """``K.mean(h, 1)`` on a Keras 3 tensor. ``keras.backend`` has no ``mean``; tf.keras's
+    backend (``keras._tf_keras``) still has Keras 2's, written with TensorFlow functions,
+    which refuse a KerasTensor (outside a Lambda's function)."""
+    instead = f"keras.ops.{op} is Keras 3's" if op else "Keras 3 has keras.ops where Keras 2 had its backend"
+    if func.path[:2] == ("tensorflow", "keras"):
+        interp.note("SC605", f"tf.keras.backend.{name} is Keras 2's, made of TensorFlow functions, which "
+                    "Keras 3 refuses on its tensors (tf.keras is Keras 3 since TensorFlow 2.16)", node,
+                    hint=f"{instead}; in a Lambda's function, tf.keras.backend.{name} works")
+    else:
+        interp.note("SC605", f"module 'keras.backend' has no attribute '{name}'", node, hint=instead)

@@ -25,7 +25,13 @@ def call_tf(
 ) -> Any:
     """A TensorFlow function on tensors: tf.keras 2 wraps it in a TFOpLambda layer named
     after the function (``tf.math.reduce_mean``, ``_1``...); its first argument holds the
-    tensors, the rest are its arguments by keyword."""
+    tensors, the rest are its arguments by keyword. Keras 3 refuses it outside a Lambda's
+    function (SC605); the layers after it are still checked, with the shape the call gives
+    (the shape it keeps once in a Lambda or a layer's call())."""
+    if interp.graph.dialect != "keras2" and not interp.following:
+        interp.note("SC605", "A KerasTensor cannot be used as input to a TensorFlow function", node,
+                    hint=f"tf.{function}: Keras 3 (tf.keras since TensorFlow 2.16) takes only its layers "
+                    "and keras.ops on a model's tensors; use keras.ops, or call it in a layer")
     if function in ("einsum", "linalg.einsum") and args and isinstance(args[0], str) and not kwargs:
         # tf.einsum(equation, *inputs): the equation first, then every operand a tensor
         operands = [tensors_of(a) for a in args[1:]]
