@@ -129,12 +129,13 @@ def call_module(
             return call_op(interp, *as_op, node)
         if path[:1] == ("backend",) and name not in KERAS3_BACKEND and \
                 any(tensors_of(a) is not None for a in [*args, *kwargs.values()]):  # K.sum(h, 1)
-            if interp.graph.dialect == "keras2":
-                return call_backend(interp, name, args, kwargs, node)  # TFOpLambda layers
+            if interp.graph.dialect == "keras2":  # TFOpLambda layers; in a Lambda's function, its op above
+                return Unknown(why=f"{dotted} is not followed") if interp.following else \
+                    call_backend(interp, name, args, kwargs, node)
             op = backend_op(name, args, kwargs)  # what to write instead, and checked as it
             if not (interp.following and func.path[:2] == ("tensorflow", "keras")):
                 keras2_backend(interp, func, name, op and op[0], node)
-            return call_op(interp, *op, node) if op else Unknown(why=f"{dotted} is not Keras 3's")
+            return call_op(interp, *op, node) if op else Unknown(why=f"{dotted} is not followed")
         if path[:1] == ("datasets",) and name == "load_data" and len(path) >= 2:
             return arrays.load_data(path[-2])
         if name == "to_categorical":
