@@ -203,6 +203,25 @@ def test_python_files_are_models_only_when_they_import_keras(tmp_path):
     assert is_model_file(str(tmp_path / "train.py")) and not is_model_file(str(tmp_path / "setup.py"))
 
 
+def test_judging_a_file_reads_what_it_has_up_to_the_limit(tmp_path):
+    """``is_model_file`` asks the size first (read(n) allocates n bytes: 64 MiB a spec),
+    and goes on reading where the size lies: a pipe says 0."""
+    from shapecheck.api import _read_up_to
+
+    data = b"layers:\n  - {type: Dense, units: 3}\n" * 50
+    (tmp_path / "m.yaml").write_bytes(data)
+    with open(tmp_path / "m.yaml", "rb") as fh:
+        assert _read_up_to(fh, 1 << 20) == data
+    with open(tmp_path / "m.yaml", "rb") as fh:
+        assert _read_up_to(fh, 100) == data[:100]
+    for limit in (1 << 20, 100):
+        read, write = os.pipe()
+        os.write(write, data)
+        os.close(write)
+        with os.fdopen(read, "rb") as fh:
+            assert os.fstat(fh.fileno()).st_size == 0 and _read_up_to(fh, limit) == data[:limit]
+
+
 # --- many files on every core -------------------------------------------------------------
 
 def _many(folder: Path, n: int) -> None:
