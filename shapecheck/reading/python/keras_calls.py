@@ -2,8 +2,8 @@
 name a layer class, ``Input``, ``Model``/``Sequential`` or an op; building layer objects
 from constructor arguments (positional ones named by Keras's signatures); calling
 layers, models and ops on tensors; the attributes a file reads back (``x.shape``,
-``model.output``, ``model.layers``). Python's builtins the reader evaluates are here
-too. Nothing is imported: a module is its path.
+``model.output``, ``model.layers``). TensorFlow's functions on tensors are tf_calls.py's,
+Python's builtins builtins.py's. Nothing is imported: a module is its path.
 """
 
 from __future__ import annotations
