@@ -189,7 +189,9 @@ def _python_reports(text: str, path: str, dims: Mapping[str, int] | None, custom
 
     given = {**(dims or {}), **(bindings or {})}  # sizes, and values from data (x_train.shape)
     dims = size_dims(dims)
-    reading_dialect = dialect or python.dialect_of(text)
+    # TensorFlow's own test of whether tf.keras is tf_keras (Keras 2) rather than Keras 3
+    legacy = os.environ.get("TF_USE_LEGACY_KERAS") in ("true", "True", "1")
+    reading_dialect = dialect or python.dialect_of(text, legacy)
 
     def shapes(spec_data: Any) -> tuple | None:  # x.shape while reading: the engine on the graph so far
         spec, spec_found = read_spec(spec_data, path, "python", dims,

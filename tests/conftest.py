@@ -9,6 +9,9 @@ import pytest
 # (seen with EinsumDense's `...` forms); the reference kernels are fast enough for the
 # models the tests build. Set before anything imports TensorFlow.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# Which Keras tf.keras is, the suite decides for each test (its oracles set it for their
+# own processes); a developer's shell that makes tf.keras tf_keras would change it.
+os.environ.pop("TF_USE_LEGACY_KERAS", None)
 
 # Test helper modules (keras_oracle, strategies, differential) live next to the
 # tests; make them importable whatever pytest's import mode is.

@@ -258,3 +258,23 @@ def test_keras_3s_backend_is_the_installed_keras():
     from shapecheck.reading.python.keras_keywords import KERAS3_BACKEND
 
     assert KERAS3_BACKEND == {n for n in dir(keras.backend) if not n.startswith("_")}
+
+
+def test_tf_keras_is_tf_keras_where_tensorflow_is_told_so(tmp_path, monkeypatch):
+    """TF_USE_LEGACY_KERAS=1 makes TensorFlow's tf.keras tf_keras (Keras 2): a tf.keras file
+    is then read as tf_keras builds it (its TFOpLambda, its names), not refused as Keras 3."""
+    path = tmp_path / "legacy.py"
+    path.write_text("import tensorflow as tf\nfrom tensorflow import keras\n\n"
+                    "inputs = keras.Input(shape=(30, 8))\nx = tf.reduce_mean(inputs, 1)\n"
+                    "x = keras.layers.Dense(3)(x)\nmodel = keras.Model(inputs, x)\n", encoding="utf-8")
+    (keras3,) = api.analyze_python(str(path))
+    assert [(d.code, d.location.line) for d in keras3.diagnostics] == [("SC605", 5)]
+    monkeypatch.setenv("TF_USE_LEGACY_KERAS", "1")
+    facts = oracle.run_file(path, flavour="tf.keras")  # TensorFlow's tf.keras, told so
+    (model,) = [m for m in facts["models"] if m["built"]]
+    (report,) = api.analyze_python(str(path))
+    assert not report.diagnostics, [f"{d.code} {d.message}" for d in report.diagnostics]
+    ours = {l.name: (l.type, list(l.output_shapes), l.params) for l in report.layers.values()}
+    assert ours == {l["name"]: (l["class"], [tuple(s) for s in l["output_shapes"]], l["params"])
+                    for l in model["layers"]}
+    assert "tf.math.reduce_mean" in ours and "input_1" in ours

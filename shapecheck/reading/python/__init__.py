@@ -31,10 +31,22 @@ _KERAS2 = re.compile(
 )
 
 
-def dialect_of(text: str) -> str:
+# tf.keras, however the file reaches it: ``from tensorflow.keras...``, ``from tensorflow
+# import keras``, ``import tensorflow.keras``, ``tf.keras.layers...``.
+_TF_KERAS = re.compile(
+    r"^\s*(?:from\s+tensorflow(?:\.keras\b|\s+import\s+keras\b)|import\s+tensorflow\.keras\b)|\btf\.keras\.",
+    re.M,
+)
+
+
+def dialect_of(text: str, legacy_tf_keras: bool = False) -> str:
     """ "keras2" for code written against Keras 2 / tf_keras (its module paths), else
-    "keras3": ``import keras`` and ``tf.keras`` are Keras 3 since TensorFlow 2.16."""
-    return "keras2" if _KERAS2.search(text) else "keras3"
+    "keras3": ``import keras`` and ``tf.keras`` are Keras 3 since TensorFlow 2.16, unless
+    TensorFlow is told to make tf.keras tf_keras (``legacy_tf_keras``: the environment's
+    ``TF_USE_LEGACY_KERAS``), and the file uses tf.keras."""
+    if _KERAS2.search(text) or legacy_tf_keras and _TF_KERAS.search(text):
+        return "keras2"
+    return "keras3"
 
 
 def read(
