@@ -52,6 +52,17 @@ PROGRAMS = {
         out, h, c = layers.LSTM(4, return_state=True)(x)
         y = layers.LSTM(4)(keras.Input((5, 2)), initial_state=[h, c])
         model = keras.Model(x, [out, h, c])""",
+    "builder_passing_its_locals_on": """
+        def stack(width=8, depth=2, name="m", **kwargs):
+            x = inputs = keras.Input((width,))
+            for i in range(depth):
+                x = layers.Dense(width * 2, name=f"{name}_d{i}")(x)
+            return keras.Model(inputs, x, name=name)
+
+        def small(width=4, name="small", **kwargs):
+            return stack(**locals(), **kwargs)
+
+        model = small(depth=3)""",
     "loop_over_range": """
         x = inp = keras.Input((32, 32, 3))
         for i in range(3):

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from ...diagnostics import Diagnostic, Location, make
 from . import keras_calls
 from .arrays import Array
-from .builtins import BUILTINS
+from .builtins import BUILTINS, Builtin
 from .graph import Graph, Layer, Model, Tensor
 from .keras_api import is_tensor, keras_base, output
 from .limits import (
@@ -726,6 +726,9 @@ class Interpreter:
 
     def e_Call(self, node: ast.Call, scope: Scope) -> Any:
         func = self.expr(node.func, scope)
+        if isinstance(func, Builtin) and func.name == "locals" and not node.args and not node.keywords:
+            # the names the function binds so far, its parameters first (``f(**locals())``)
+            return dict(scope.vars)
         args: list[Any] = []
         for a in node.args:
             if isinstance(a, ast.Starred):
