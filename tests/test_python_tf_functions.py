@@ -278,3 +278,14 @@ def test_tf_keras_is_tf_keras_where_tensorflow_is_told_so(tmp_path, monkeypatch)
     assert ours == {l["name"]: (l["class"], [tuple(s) for s in l["output_shapes"]], l["params"])
                     for l in model["layers"]}
     assert "tf.math.reduce_mean" in ours and "input_1" in ours
+
+
+def test_a_tensorflow_function_given_an_unknown_argument_is_not_said_to_miss_it(tmp_path):
+    """tf.reshape(x, shape) with a shape from code the reader does not read: SC602 says
+    so, and no layer is made without it (it would say the argument is missing)."""
+    path = tmp_path / "unknown_arg.py"
+    path.write_text("import tensorflow as tf\nimport tf_keras as keras\nfrom helpers import target_shape\n\n"
+                    "inputs = keras.Input(shape=(30, 8))\nx = tf.reshape(inputs, target_shape(inputs))\n"
+                    "model = keras.Model(inputs, keras.layers.Dense(3)(x))\n", encoding="utf-8")
+    (report,) = api.analyze_python(str(path))
+    assert [(d.code, d.location.line) for d in report.diagnostics] == [("SC602", 6), ("SC601", 7)]

@@ -55,16 +55,22 @@ def call_tf(
         if ts is not None:
             tensors += ts
             continue
+        if key == "name":  # the op's name, not the layer's: tf.keras drops it
+            continue
         v = plain(interp, value, key, node)
-        if v not in (DROP, UNKNOWN) and key != "name":  # the op's name, not the layer's: tf.keras drops it
+        if v is UNKNOWN:  # said where it is (SC602); a layer without it would say it is missing
+            return Unknown(why=f"tf.{function} with an argument the reader cannot know")
+        if v is not DROP:
             values[key] = v
     rest = []
     for a in args[1:]:  # a tensor among them is an input too (``tf.math.multiply(x, gate)``)
         ts = tensors_of(a)
         if ts is not None:
             tensors += ts
+        elif (v := plain(interp, a, "arg", node)) is UNKNOWN:
+            return Unknown(why=f"tf.{function} with an argument the reader cannot know")
         else:
-            rest.append(plain(interp, a, "arg", node))
+            rest.append(v)
     if rest:
         values.setdefault("_positional", rest)
     layer = Layer(f"tf.{function}", values, interp.graph.names(f"tf.{function}"), interp.loc(node))
