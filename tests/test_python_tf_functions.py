@@ -3,7 +3,9 @@
 here, and a program that calls them with positional arguments reads as tf.keras builds it
 (tf_keras, run by the oracle in a process of its own): each TFOpLambda layer's name, its
 output shape and the parameter count. Keras 2's backend functions in a Lambda's function
-(``Lambda(lambda t: K.mean(t, axis=1))``) give the Lambda the output shape tf_keras gives it."""
+(``Lambda(lambda t: K.mean(t, axis=1))``) give the Lambda the output shape tf_keras gives it,
+and on the model's tensors the TFOpLambda layers tf_keras makes. Keras 3 refuses both on
+its tensors outside a Lambda, at the line shapecheck flags (SC605)."""
 
 from __future__ import annotations
 

@@ -82,7 +82,8 @@ def call_backend(
 ) -> Any:
     """``K.<name>(...)`` on tensors outside a Lambda: the TensorFlow calls tf_keras makes
     (``keras_backend.TF_STEPS``), each on the one before's result. One the reader does
-    not follow is said where it is, not at the model it leaves unchecked."""
+    not follow is said where it is called (SC601), besides at the model it leaves
+    unchecked."""
     got = as_tf(name, args, kwargs)
     if got is None:
         interp.note("SC601", f"keras.backend.{name} on a model's tensors is not followed", node,
