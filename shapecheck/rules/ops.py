@@ -98,6 +98,7 @@ UNARY = (
     "Squareplus", "SparsePlus", "SparseSigmoid", "Threshold", "LogSigmoid", "Erf", "Erfc", "Erfinv", "Clip",
     "StopGradient", "ConvertToTensor", "Copy", "Conj", "Conjugate", "Real", "Imag", "NanToNum", "Softmax",
     "LogSoftmax", "Sparsemax", "OnesLike", "ZerosLike", "EmptyLike", "BitwiseNot", "BitwiseInvert",
+    "Normalize",
 )
 BINARY = (
     "Add", "Subtract", "Multiply", "Divide", "TrueDivide", "FloorDivide", "DivideNoNan", "Power", "Mod",
@@ -118,7 +119,7 @@ def broadcast_operands(call: LayerCall, constants: Iterable[Any] = ()) -> Output
 @rule(*(f"ops.{name}" for name in UNARY + BINARY), inputs=None,
       args=(any_arg("x1", doc="a constant first operand"), any_arg("x2", doc="a constant second operand")),
       accepts=("dtype", "axis", "x_min", "x_max", "negative_slope", "alpha", "approximate", "scale",
-               "nan", "posinf", "neginf"),
+               "nan", "posinf", "neginf", "order", "epsilon"),
       positional=("x1", "x2"))
 def elementwise(call: LayerCall) -> Output:
     """The broadcast of the operands (a constant number changes nothing; Keras accepts

@@ -47,7 +47,7 @@ TF_ELEMENTWISE = (
     "math.logical_not", "math.is_nan", "nn.relu", "nn.relu6", "nn.sigmoid", "nn.tanh", "nn.elu",
     "nn.selu", "nn.silu", "nn.swish", "nn.gelu", "nn.leaky_relu", "nn.softmax", "nn.log_softmax",
     "nn.softplus", "math.softmax", "cast", "identity", "clip_by_value", "stop_gradient",
-    "math.scalar_mul",
+    "math.scalar_mul", "math.l2_normalize",
 )
 
 
@@ -61,7 +61,7 @@ _TF_REDUCTIONS = ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "redu
 
 @rule(*(f"tf.{name}" for name in TF_ELEMENTWISE), inputs=None,
       args=tuple(any_arg(n, doc="a constant operand: a number or a list (broadcast)") for n in _TF_OPERANDS),
-      accepts=("dtype", "axis", "alpha", "approximate", "features", "logits", "t"))
+      accepts=("dtype", "axis", "alpha", "approximate", "features", "logits", "t", "epsilon", "dim"))
 def tf_elementwise(call: LayerCall) -> Output:
     """TensorFlow's broadcasting of the operands, constants included."""
     return broadcast_operands(call, tuple(call[n] for n in _TF_OPERANDS))

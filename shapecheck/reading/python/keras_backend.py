@@ -7,9 +7,9 @@ first; ``K.argmax`` takes the last axis, ``ops.argmax`` none), and the op's name
 A parameter that changes no shape (``K.relu``'s ``alpha``) maps to None and is dropped.
 On a tf.keras model's tensors, outside a Lambda, as the TensorFlow calls tf_keras makes
 (``TF_STEPS``), each a TFOpLambda layer. Only functions whose op has a rule are here (not
-``l2_normalize`` or ``repeat_elements``: ``ops.normalize`` and ``ops.repeat`` have none
-yet); tests/test_python_tf_functions.py checks every entry's shapes against tf_keras, and
-the layers made outside a Lambda too.
+``repeat_elements``: ``ops.repeat`` has none yet, and tf_keras splits the tensor into one
+piece per step); tests/test_python_tf_functions.py checks every entry's shapes against
+tf_keras, and the layers made outside a Lambda too.
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ BACKEND: dict[str, tuple[str, tuple[tuple[str, str | None, Any], ...]]] = {
     "pow": ("power", (("x", "x1", _REQUIRED), ("a", "x2", _REQUIRED))),
     "clip": ("clip", (("x", "x", _REQUIRED), ("min_value", "x_min", _REQUIRED),
                       ("max_value", "x_max", _REQUIRED))),
+    # over every axis by default, ops.normalize over the last: the same shape
+    "l2_normalize": ("normalize", (("x", "x", _REQUIRED), ("axis", None, None))),
 }
 
 
@@ -158,6 +160,7 @@ TF_STEPS: dict[str, Any] = {
     "minimum": lambda b: [("math.minimum", [b["y"]], {})],
     "pow": lambda b: [("math.pow", [b["a"]], {})],
     "clip": _clip,
+    "l2_normalize": lambda b: [("math.l2_normalize", [], {"axis": b["axis"]})],
 }
 
 
