@@ -128,13 +128,8 @@ def analyze_file(path: str, dims: Mapping[str, int] | None = None, custom_layers
                 return _unreadable(path, "keras-h5", *found)
             return _with_weight_check(_analyze_text(model.config_text, path, dims, "keras-h5", custom_layers),
                                       model.weights)
-        # Read no more than the cap even when the size lies (a device, a growing file);
-        # ask for the size the file says it has first: read(n) allocates n bytes at once.
-        raw = head
-        if size <= MAX_TEXT_BYTES:
-            raw += fh.read(max(size + 1 - len(head), 1))
-            if len(raw) > size:  # the size lied, or the file grew: on, up to the cap
-                raw += fh.read(MAX_TEXT_BYTES + 1 - len(raw))
+        # no more than the cap, even where the size lies (a device, a growing file)
+        raw = _read_up_to(fh, MAX_TEXT_BYTES + 1, head) if size <= MAX_TEXT_BYTES else head
         if size > MAX_TEXT_BYTES or len(raw) > MAX_TEXT_BYTES:
             return _unreadable(path, _spec_format(path), make(
                 "SC108", f"the file is {max(size, len(raw)):,} bytes or more, over the "
@@ -433,12 +428,15 @@ _SPEC_TOP = rb"(?m)^layers[ \t]*:"
 _KERAS_YAML_TOP = rb"(?m)^class_name[ \t]*:[ \t]*['\"]?(?:Sequential|Functional|Model)\b"
 
 
-def _read_up_to(fh: Any, limit: int) -> bytes:
-    """At most ``limit`` bytes of ``fh``, its size asked first: ``read(n)`` allocates n
-    bytes at once (64 MiB to judge a 1 KB spec, a third of the judging's time)."""
+def _read_up_to(fh: Any, limit: int, data: bytes = b"") -> bytes:
+    """``data``, what was read of ``fh`` already, and the rest of it, ``limit`` bytes in
+    all at most; its size asked first: ``read(n)`` allocates n bytes at once (64 MiB to
+    judge a 1 KB spec, a third of the judging's time). One byte more than the size says
+    tells whether it lied (a device, a growing file): then on, up to the limit."""
     size = os.fstat(fh.fileno()).st_size
-    data = fh.read(min(size + 1, limit))
-    if size < len(data) < limit:  # the size lied (a device, a growing file): on, up to the limit
+    if len(data) <= size:
+        data += fh.read(min(size + 1, limit) - len(data))
+    if size < len(data) < limit:
         data += fh.read(limit - len(data))
     return data
 

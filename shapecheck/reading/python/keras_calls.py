@@ -124,17 +124,14 @@ def call_module(
             return interp.graph.names.uid(args[0])
         if path[:1] == ("backend",) and name == "int_shape" and args:
             return shape_of(interp, args[0])
-        if path[:1] == ("backend",) and interp.following and interp.graph.dialect == "keras2" and \
-                (as_op := backend_op(name, args, kwargs)) is not None:  # K.mean(t, 1) in a Lambda's function
-            return call_op(interp, *as_op, node)
         if path[:1] == ("backend",) and name not in KERAS3_BACKEND and \
                 any(tensors_of(a) is not None for a in [*args, *kwargs.values()]):  # K.sum(h, 1)
-            if interp.graph.dialect == "keras2":  # TFOpLambda layers; in a Lambda's function, its op above
-                return Unknown(why=f"{dotted} is not followed") if interp.following else \
-                    call_backend(interp, name, args, kwargs, node)
-            op = backend_op(name, args, kwargs)  # what to write instead, and checked as it
-            if not (interp.following and func.path[:2] == ("tensorflow", "keras")):
-                keras2_backend(interp, func, name, op and op[0], node)
+            keras2 = interp.graph.dialect == "keras2"
+            if keras2 and not interp.following:  # on a model's tensors: tf_keras's TFOpLambda layers
+                return call_backend(interp, name, args, kwargs, node)
+            op = backend_op(name, args, kwargs)  # the Keras 3 op of its shape
+            if not keras2 and not (interp.following and func.path[:2] == ("tensorflow", "keras")):
+                keras2_backend(interp, func, name, op and op[0], node)  # Keras 3 refuses it here
             return call_op(interp, *op, node) if op else Unknown(why=f"{dotted} is not followed")
         if path[:1] == ("datasets",) and name == "load_data" and len(path) >= 2:
             return arrays.load_data(path[-2])
