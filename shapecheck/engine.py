@@ -30,6 +30,7 @@ from .rules.registry import (
     params_of,
     rule,
 )
+from .sharing import counted_once
 from .spec import LayerConfig, LayerSpec, ModelSpec, Ref
 
 TYPE_CHECKING = False
@@ -106,8 +107,9 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
             picked = _pick(ref, shapes, diags, None)
             outputs.extend(picked or ())
     diags += _float_ids(spec, graph)
-    trainable = total(r.trainable_params for r in layers.values())
-    all_params = total(r.params for r in layers.values())
+    counted = counted_once(spec.layers, layers, diags)
+    trainable = total(r.trainable_params for r in counted)
+    all_params = total(r.params for r in counted)
     diags.sort(key=lambda d: (d.location.line or 0, d.location.column or 0))
     return Report(
         path=spec.path, format=spec.format, model=spec.model,

@@ -100,6 +100,10 @@ class Graph:
     used: frozenset[str]  # nodes some model output depends on
 
 
+# tf.keras 2's layers for a functional model's add_loss and add_metric: the model keeps
+# them for what they record, not for an output.
+KEPT_BY_THE_MODEL = frozenset({"AddLoss", "AddMetric"})
+
 # Each "did you mean" compares a name with every other; a file of thousands of bad
 # references gets suggestions for the first few only, so the cost stays linear.
 MAX_SUGGESTIONS = 20
@@ -152,10 +156,17 @@ def build(spec: ModelSpec) -> tuple[Graph, list[Diagnostic]]:
             _add_ancestors(g, ref.node, used)
     # A shared layer is used when any of its calls is.
     used_layers = {g.nodes[n].item.name for n in used if g.nodes[n].kind == "layer"}
-    for name in order:
+    nodes = g.nodes
+    unused = [n for n in order if (x := nodes[n]).kind == "layer" and x.item.name not in used_layers]
+    kept = [n for n in unused if nodes[n].item.config.type in KEPT_BY_THE_MODEL]
+    if kept:  # a loss or a metric the model keeps is used, and what it is computed from
+        used.update(kept)
+        for n in kept:
+            _add_ancestors(g, n, used)
+        used_layers = {g.nodes[n].item.name for n in used if g.nodes[n].kind == "layer"}
+    for name in unused:
         node = g.nodes[name]
-        if node.kind == "layer" and node.item.call == 0 and \
-                node.item.name not in used_layers and spec.outputs:
+        if node.item.call == 0 and node.item.name not in used_layers and spec.outputs:
             layer = node.item
             found.append(make("SC205", f"layer {name!r} does not feed any model output",
                               layer.where, layer.name,

@@ -87,6 +87,9 @@ class LayerSpec:
     # Used only for a layer shapecheck has no rule for, so the layers after it are checked.
     recorded: tuple[tuple | None, ...] | None = None
     recorded_from: str | None = None
+    # The nested model of the same spec that holds this very layer too (``inside:``): a
+    # Python file may use a sub-model's inner tensors, and Keras counts the weights once.
+    inside: str | None = None
 
     @property
     def name(self) -> str:

@@ -21,7 +21,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("readers", ("reading",)),
     ("graph", ("graph",)),
     ("report", ("report",)),
-    ("engine", ("engine",)),
+    ("engine", ("engine", "sharing")),
     ("library API", ("api", "config")),
     ("analyses on a report", ("layouts", "explain", "infer_config")),
     ("output formats", ("output",)),

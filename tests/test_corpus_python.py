@@ -24,11 +24,6 @@ EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
 MANIFEST = oracle.load_manifest()
 
 KNOWN_GAPS: dict[str, str] = {
-    'keras-2.3.1/variational_autoencoder':
-        "vae.add_loss(expression): tf.keras adds the expression's ops as TFOpLambda layers and an "
-        "AddLoss layer to the model; the reader does not follow add_loss",
-    'keras-2.3.1/variational_autoencoder_deconv':
-        "vae.add_loss(expression): as variational_autoencoder",
     'keras-2.2.4/cifar10_cnn_capsule':
         "Capsule is a Layer subclass the file defines; Keras raises inside its call() (line 178)",
     'tf_keras-2.21.0/applications/resnet_v2':

@@ -68,6 +68,38 @@ CASES = [
           - {name: b, type: Dense, units: 2, inputs: x}
         outputs: [b]
         """, [("SC205", 3, 5)]),
+    # an AddLoss layer (tf.keras's model.add_loss) is kept by the model, and so is what it needs
+    ("loss-kept", """
+        inputs: {x: [?, 3]}
+        layers:
+          - {name: a, type: Dense, units: 2}
+          - {name: b, type: Dense, units: 2, inputs: x}
+          - {name: m, type: tf.math.reduce_mean, inputs: a}
+          - {name: add_loss, type: AddLoss, inputs: m}
+        outputs: [b]
+        """, []),
+    ("inside-no-model", """
+        inputs: {x: [?, 3]}
+        layers:
+          - {name: a, type: Dense, units: 2, inside: b}
+          - {name: b, type: Dense, units: 2, inputs: x}
+        outputs: [a, b]
+        """, [("SC201", 3, 46)]),
+    ("inside-not-a-name", """
+        inputs: {x: [?, 3]}
+        layers:
+          - {name: a, type: Dense, units: 2, inside: [b]}
+        """, [("SC104", 3, 46)]),
+    ("inside-other-weights", """
+        inputs: {x: [?, 3]}
+        layers:
+          - {name: a, type: Dense, units: 5, inside: m}
+          - name: m
+            type: Functional
+            inputs: x
+            graph: {inputs: {i: [?, 3]}, layers: [{name: a, type: Dense, units: 2}]}
+        outputs: [a, m]
+        """, [("SC306", 3, 5)]),
     ("two-tensors-into-dense", """
         inputs: {x: [?, 5, 3]}
         layers:

@@ -63,6 +63,33 @@ PROGRAMS = {
             return stack(**locals(), **kwargs)
 
         model = small(depth=3)""",
+    "sub_models_inner_layer_used_directly": """
+        x = keras.Input((8,))
+        hidden = layers.Dense(4)
+        h = hidden(x)
+        encoder = keras.Model(x, h, name="encoder")
+        head = layers.Dense(2)(encoder(x))
+        model = keras.Model(x, [head, layers.Dense(3)(h)])""",
+    "sequential_sub_models_layer_used_directly": """
+        shared = layers.Dense(5)
+        tower = keras.Sequential([keras.Input((6,)), shared, layers.Dense(2)])
+        x = keras.Input((6,))
+        model = keras.Model(x, [tower(x), shared(x)])""",
+    "argparse_defaults": """
+        import argparse
+        parser = argparse.ArgumentParser(description="a script's options")
+        parser.add_argument("--units", type=int, default="16")
+        group = parser.add_argument_group("shape")
+        group.add_argument("-k", "--kernel-size", type=int, default=3)
+        parser.add_argument("--deep", action="store_true")
+        parser.add_argument("--no-bias", dest="bias", action="store_false")
+        parser.set_defaults(filters=8)
+        args = parser.parse_args()
+        x = keras.Input((20, 4))
+        y = layers.Conv1D(args.filters, args.kernel_size, use_bias=args.bias)(x)
+        if args.deep:
+            y = layers.Conv1D(99, 3)(y)
+        model = keras.Model(x, layers.Dense(args.units)(y))""",
     "loop_over_range": """
         x = inp = keras.Input((32, 32, 3))
         for i in range(3):
@@ -195,6 +222,7 @@ def _mnist():
 
 def _keras_facts(source: str, monkeypatch) -> dict:
     monkeypatch.setattr(keras.datasets.mnist, "load_data", _mnist)
+    monkeypatch.setattr(sys, "argv", ["model.py"])  # a script's argparse, run with no arguments
     return program_facts(keras, source)
 
 
@@ -213,6 +241,50 @@ def test_each_construct_matches_keras(name, tmp_path, monkeypatch):
             if l.type != "InputLayer" and not l.type.startswith("ops.")}
     assert ours == expected["layers"]
     assert report.total_params == expected["total"]
+
+
+# add_argument calls, each as a script declares an option; the reader's value for it must
+# be what argparse itself gives with no command-line arguments.
+ARGPARSE_OPTIONS = [
+    '"--units", type=int, default=64', '"--rate", type=float, default="0.25"', '"--n", default="7"',
+    '"-v", "--verbose", action="store_true"', '"--quiet", action="store_false"', '"--name-of-run"',
+    '"-b", type=int, default=32', '"--act", dest="activation", default="relu", choices=["relu", "tanh"]',
+    '"--sizes", nargs="+", type=int, default=[3, 5]', '"--count", action="count"',
+    '"--opt", nargs="?", const="x"', '"maybe", nargs="?", default=4', '"many", nargs="*"',
+]
+
+
+def test_argparse_options_are_what_argparse_gives_with_no_arguments():
+    import ast
+
+    from shapecheck.reading.python.argparse_calls import Namespace
+    from shapecheck.reading.python.interpreter import Interpreter
+
+    lines = ["import argparse", "p = argparse.ArgumentParser()"]
+    lines += [f"p.add_argument({option})" for option in ARGPARSE_OPTIONS]
+    lines += ["p.set_defaults(extra=1)", "args = p.parse_args()", "known, rest = p.parse_known_args()"]
+    source = "\n".join(lines)
+    expected = {}
+    exec(compile(source.replace("parse_args()", "parse_args([])").replace("known_args()", "known_args([])"),
+                 "<options>", "exec"), expected)
+    interp = Interpreter("options.py", "keras3")
+    interp.run(ast.parse(source))
+    args, known = interp.globals.vars["args"], interp.globals.vars["known"]
+    assert isinstance(args, Namespace) and args.values == vars(expected["args"])
+    assert known.values == vars(expected["known"]) and interp.globals.vars["rest"] == []
+
+
+@pytest.mark.parametrize("option", ['"path"', '"--data", required=True'])
+def test_an_argument_the_script_needs_is_not_known(option):
+    import ast
+
+    from shapecheck.reading.python.interpreter import Interpreter
+    from shapecheck.reading.python.values import Unknown
+
+    interp = Interpreter("options.py", "keras3")
+    interp.run(ast.parse(f"import argparse\np = argparse.ArgumentParser()\np.add_argument({option})\n"
+                         "args = p.parse_args()\nvalue = args.data if hasattr(args, 'data') else args.path"))
+    assert isinstance(interp.globals.vars["args"].values.popitem()[1], Unknown)
 
 
 def test_the_seed_question_from_its_own_code(tmp_path):

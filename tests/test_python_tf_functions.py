@@ -104,7 +104,7 @@ calls = [
     lambda a: K.elu(a, 0.5), lambda a: K.tile(a, (1, 2, 3)),
     lambda a: K.cast(a, "float16"), lambda a: K.argmax(a),
     lambda a: K.argmin(a, axis=1), lambda a: K.cumsum(a, axis=1), lambda a: K.pow(a, 2),
-    lambda a: K.clip(a, 0.0, 1.0), lambda a: K.l2_normalize(a, axis=1),
+    lambda a: K.clip(a, 0.0, 1.0), lambda a: K.l2_normalize(a, axis=1), lambda a: K.flatten(a),
 ]
 pairs = [
     lambda ab: K.concatenate(ab), lambda ab: K.concatenate(ab, axis=1), lambda ab: K.stack(ab, axis=1),
@@ -125,7 +125,7 @@ def test_keras_2_backend_functions_in_lambdas_read_as_tf_keras_builds_them(tmp_p
     theirs = {l["name"]: [tuple(s) for s in l["output_shapes"]] for l in model["layers"] if l["class"] == "Lambda"}
     (report,) = api.analyze_python(str(path), dialect="keras2")
     ours = {l.name: list(l.output_shapes or ()) for l in report.layers.values() if l.type == "Lambda"}
-    assert len(theirs) == 39 and ours == theirs
+    assert len(theirs) == 40 and ours == theirs
     assert {d.code for d in report.diagnostics} == {"SC410"}  # each Lambda followed, and said so
     assert all(f"K.{name}(" in BACKEND_PROGRAM for name in BACKEND)
 
@@ -152,7 +152,7 @@ outs = [
     K.tile(t, (1, 2, 3)), K.tile(v, 2), K.cast(t, "float16"), K.argmax(t), K.argmin(t, axis=1),
     K.cumsum(t, axis=1), K.pow(t, 2), K.clip(t, 0.0, 1.0), K.clip(t, 1.0, 0.5),
     K.concatenate([t, u]), K.concatenate([t, u], axis=1), K.stack([t, u], axis=1),
-    K.maximum(t, u), K.minimum(t, 2.0), K.l2_normalize(t, axis=-1), K.l2_normalize(t),
+    K.maximum(t, u), K.minimum(t, 2.0), K.l2_normalize(t, axis=-1), K.l2_normalize(t), K.flatten(t),
 ]
 model = Model([t, u, v], outs)
 """
@@ -171,7 +171,7 @@ def test_keras_2_backend_functions_on_tensors_read_as_tf_keras_builds_them(tmp_p
     assert not report.diagnostics, [f"{d.code} {d.message}" for d in report.diagnostics]
     ours = {l.name: (l.type, list(l.output_shapes), l.params) for l in report.layers.values()}
     assert ours == theirs
-    assert len(theirs) == 53  # 3 inputs, 50 TFOpLambda layers
+    assert len(theirs) == 54  # 3 inputs, 51 TFOpLambda layers
     assert all(f"K.{name}(" in BACKEND_ON_TENSORS for name in TF_STEPS)
     listed = (Path(__file__).resolve().parents[1] / "docs" / "python-source.md").read_text(encoding="utf-8")
     assert all(f"`{name}`" in listed for name in TF_STEPS), "docs/python-source.md lists what is followed"
@@ -293,3 +293,71 @@ def test_a_tensorflow_function_given_an_unknown_argument_is_not_said_to_miss_it(
                     "model = keras.Model(inputs, keras.layers.Dense(3)(x))\n", encoding="utf-8")
     (report,) = api.analyze_python(str(path))
     assert [(d.code, d.location.line) for d in report.diagnostics] == [("SC602", 6), ("SC601", 7)]
+
+
+# tf.keras 2 code that computes a loss on its model's tensors and adds it to the model
+# (Keras 2's variational autoencoders): the loss functions run, each TensorFlow call in
+# them a layer (K.binary_crossentropy takes two tf.convert_to_tensor names before tf_keras
+# dispatches it whole), and add_loss / add_metric add those layers to the model, the
+# encoder's inner ones included, their weights counted once.
+LOSSES_ON_TENSORS = """\
+from keras.layers import Input, Dense
+from keras.models import Model
+from keras.losses import binary_crossentropy, mse, mae
+from keras import backend as K
+import tensorflow as tf
+
+x = Input(shape=(8,))
+h = Dense(6, activation="relu")(x)
+z_mean, z_log_var = Dense(2, name="z_mean")(h), Dense(2, name="z_log_var")(h)
+encoder = Model(x, [z_mean, z_log_var], name="encoder")
+decoded = Dense(8, activation="sigmoid", name="decoded")(encoder(x)[0])
+vae = Model(x, decoded, name="vae")
+a = binary_crossentropy(x, decoded)
+b = mse(K.flatten(x), K.flatten(decoded))
+c = mae(x, decoded, )
+d = K.binary_crossentropy(x, decoded, from_logits=True)
+e = tf.convert_to_tensor(decoded)
+kl = -0.5 * K.sum(1 + z_log_var - K.square(z_mean) - K.exp(z_log_var), axis=-1)
+vae.add_loss(K.mean(a + kl))
+vae.add_loss([K.mean(b), lambda: 0.0])
+vae.add_metric(K.mean(c), name="mae", aggregation="mean")
+vae.add_metric(K.mean(d), "bce")
+others = Model(x, [d, e])
+"""
+
+
+def test_losses_on_tensors_and_add_loss_read_as_tf_keras_builds_them(tmp_path):
+    path = tmp_path / "vae.py"
+    path.write_text(LOSSES_ON_TENSORS, encoding="utf-8")
+    facts = oracle.run_file(path, flavour="keras2")
+    assert facts["error"] is None, facts["error"]
+    reports = {r.model: r for r in api.analyze_python(str(path), dialect="keras2")}
+    for model in facts["models"]:
+        report = reports[model["name"]]
+        assert not report.diagnostics, [f"{d.code} {d.message}" for d in report.diagnostics]
+        theirs = {l["name"]: (l["class"], [tuple(s) for s in l["output_shapes"]], l["params"])
+                  for l in model["layers"]}
+        ours = {l.name: (l.type, list(l.output_shapes), l.params) for l in report.layers.values()}
+        assert ours == theirs, model["name"]
+        assert report.total_params == model["total_params"], model["name"]
+    vae = next(m for m in facts["models"] if m["name"] == "vae")
+    assert {l["class"] for l in vae["layers"]} >= {"AddLoss", "AddMetric", "Dense", "TFOpLambda"}
+    assert vae["total_params"] == 106  # the encoder (82) once, though its layers are the vae's too, and decoded
+
+
+def test_keras_3_refuses_add_loss_of_a_tensor_where_keras_does(tmp_path):
+    path = tmp_path / "vae3.py"
+    path.write_text(textwrap.dedent("""\
+        import keras
+        from keras import layers, ops
+        x = keras.Input(shape=(8,))
+        h = layers.Dense(4)(x)
+        model = keras.Model(x, layers.Dense(2)(h))
+        model.add_loss(ops.mean(ops.square(h)))
+        """), encoding="utf-8")
+    facts = oracle.run_file(path, flavour="keras3")
+    assert facts["error"]["type"] == "NotImplementedError" and facts["error"]["line"] == 6
+    (report,) = api.analyze_python(str(path), dialect="keras3")
+    said = [(d.code, d.location.line) for d in report.diagnostics]
+    assert said == [("SC605", 6)] and "NotImplementedError" in report.diagnostics[0].message

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 TOP_KEYS = ("model", "dims", "inputs", "layers", "outputs", "custom_layers")
 # Keys of a layer entry that are not constructor arguments.
-LAYER_KEYS = ("name", "type", "inputs", "recorded_shapes", "recorded_from")
+LAYER_KEYS = ("name", "type", "inputs", "recorded_shapes", "recorded_from", "inside")
 # A call's tensor arguments (references), and its plain values, kept on the layer's entry.
 CALL_ARGS = ("initial_state", "mask", "attention_mask")
 CALL_VALUES = ("return_attention_scores", "use_causal_mask")
@@ -358,11 +358,22 @@ class _Reader:
                 continue
             spec = LayerSpec(config, self.read_call_inputs(entry, previous, config.name),
                              self.read_call_args(entry, config.name), 0, None,
-                             *self.read_recorded(entry, facts, config.name))
+                             *self.read_recorded(entry, facts, config.name),
+                             self.read_inside(entry, config.name) if "inside" in entry else None)
             calls.setdefault(config.name, [spec])
             out.append(spec)
             previous = (Ref(config.name, None, loc),)
         return tuple(out), tuple(more_inputs)
+
+    def read_inside(self, entry: dict, layer: str) -> str | None:
+        """``inside: enc``: the layer is also one of the nested model enc's (the same
+        object, as Python code builds it), whose weights already count it."""
+        host = entry["inside"]
+        if not isinstance(host, str) or not host:
+            self.err("SC104", f"`inside:` names the nested model that holds the layer, got {str(host)[:60]}",
+                     value_where(entry, "inside"), layer=layer, hint="e.g. `inside: encoder`")
+            return None
+        return host
 
     def read_recorded(self, entry: dict, facts: DimFacts, layer: str
                       ) -> tuple[tuple[tuple | None, ...] | None, str | None]:

@@ -1,6 +1,7 @@
 """Core layers: Dense, Embedding, the shape-preserving layers, and the reshapers.
 
-References: keras/src/layers/core/{dense,embedding,masking}.py,
+References: keras/src/layers/core/{dense,embedding,masking}.py, tf_keras's
+engine/base_layer.py (AddLoss, AddMetric),
 keras/src/layers/reshaping/{flatten,reshape,repeat_vector}.py and
 ``operation_utils.compute_reshape_output_shape``.
 """
@@ -98,6 +99,14 @@ rule("Dropout", args=(float_arg("rate", doc="fraction of units dropped; no shape
      accepts=("noise_shape", "seed"))(same_shape)
 rule("Activation", args=(Arg("activation", lambda v: v, doc="no shape change"),))(same_shape)
 rule("Masking", accepts=("mask_value",))(same_shape)
+# tf.keras 2 inserts these into a functional model for ``model.add_loss(tensor)`` and
+# ``model.add_metric(tensor)`` (tf_keras's engine/base_layer.py): each passes its input
+# through and keeps it as a loss or a metric; no output of the model needs them.
+rule("AddLoss", args=(bool_arg("unconditional", False, doc="a loss that does not depend on the "
+                               "inputs; no shape change"),))(same_shape)
+rule("AddMetric", args=(choice_arg("aggregation", ("mean", None), None, doc="how the metric is "
+                                   "aggregated; no shape change"),),
+     accepts=("metric_name",))(same_shape)
 
 
 @rule("Flatten", args=(choice_arg("data_format", ("channels_last", "channels_first", None), None,

@@ -47,7 +47,9 @@ TF_ELEMENTWISE = (
     "math.logical_not", "math.is_nan", "nn.relu", "nn.relu6", "nn.sigmoid", "nn.tanh", "nn.elu",
     "nn.selu", "nn.silu", "nn.swish", "nn.gelu", "nn.leaky_relu", "nn.softmax", "nn.log_softmax",
     "nn.softplus", "math.softmax", "cast", "identity", "clip_by_value", "stop_gradient",
-    "math.scalar_mul", "math.l2_normalize",
+    "math.scalar_mul", "math.l2_normalize", "convert_to_tensor",
+    # the losses' own: tf_keras's backend function, dispatched whole (binary_crossentropy)
+    "keras.backend.binary_crossentropy",
 )
 
 
@@ -61,7 +63,8 @@ _TF_REDUCTIONS = ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "redu
 
 @rule(*(f"tf.{name}" for name in TF_ELEMENTWISE), inputs=None,
       args=tuple(any_arg(n, doc="a constant operand: a number or a list (broadcast)") for n in _TF_OPERANDS),
-      accepts=("dtype", "axis", "alpha", "approximate", "features", "logits", "t", "epsilon", "dim"))
+      accepts=("dtype", "axis", "alpha", "approximate", "features", "logits", "t", "epsilon", "dim",
+               "dtype_hint", "from_logits"))
 def tf_elementwise(call: LayerCall) -> Output:
     """TensorFlow's broadcasting of the operands, constants included."""
     return broadcast_operands(call, tuple(call[n] for n in _TF_OPERANDS))

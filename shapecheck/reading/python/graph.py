@@ -66,6 +66,7 @@ class Layer:
     # A Lambda's code, by argument (function, output_shape, arguments): what the reader
     # may follow, without running it, for the output shape Keras would infer.
     code: dict[str, Any] = field(default_factory=dict)
+    model: Model | None = None  # the model a model-as-layer stands for
 
 
 @record(mutable=True)
@@ -114,6 +115,9 @@ class Model:
     # calls it functional_1...): the variable it is bound to, or the builder making it.
     variable: str | None = None
     named: bool = False  # name= given
+    # tf.keras 2's add_loss / add_metric of a tensor: the AddLoss (AddMetric) layer's
+    # output, which the model keeps besides its outputs, with the layers it needs.
+    kept: list[Tensor] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -192,6 +196,23 @@ def _ancestors(outputs: list[Tensor]) -> list[Node]:
     return sorted(seen.values(), key=lambda n: n.order)
 
 
+def held_layers(model: Model) -> dict[int, Layer]:
+    """Every layer object the model holds, by id: its own, and those of the models it
+    calls as layers, at any depth."""
+    held: dict[int, Layer] = {}
+    todo = [model]
+    while todo:
+        m = todo.pop()
+        layers = m.layers if m.cls == "Sequential" else \
+            [n.layer for n in _ancestors(m.outputs + m.kept) if n.layer is not None]
+        for layer in layers:
+            if id(layer) not in held:
+                held[id(layer)] = layer
+                if layer.model is not None:
+                    todo.append(layer.model)
+    return held
+
+
 def functional_spec(model: Model) -> LocDict:
     """A functional model's spec: its inputs and the layer calls its outputs depend on.
     A layer called in several models appears in each under its name, the first of its
@@ -209,7 +230,11 @@ def functional_spec(model: Model) -> LocDict:
         head = local.get(id(t.node), t.node.id)
         return head if t.index is None else f"{head}[{t.index}]"
 
-    for node in _ancestors(model.outputs):
+    nodes = _ancestors(model.outputs + model.kept)
+    # a layer that a model called here as a layer holds too: its weights are counted there
+    holders = {id(layer): node.layer.name for node in nodes if node.layer is not None and node.layer.model
+               for layer in held_layers(node.layer.model).values()}
+    for node in nodes:
         if node.layer is None:
             inputs[node.id] = {"shape": _shape_list(node.shape or ()), "dtype": node.dtype}
             inputs.key_locs[node.id] = node.loc
@@ -222,6 +247,8 @@ def functional_spec(model: Model) -> LocDict:
         if k == 0:
             entry = layer_entry(node.layer, node.loc)
             entry.update(node.values)
+            if id(node.layer) in holders:
+                entry["inside"] = holders[id(node.layer)]
         else:
             entry = _located(node.loc)
             entry["reuse"] = name

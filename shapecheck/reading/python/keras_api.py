@@ -266,7 +266,7 @@ def make_layer(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
 def model_layer(interp: Interpreter, model: Model) -> Layer:
     """A model called as a layer: a layer of its class holding its graph."""
     spec = functional_spec(model) if model.cls == "Functional" else sequential_spec(model)
-    return Layer(model.cls, {"graph": spec}, model.name, model.loc)
+    return Layer(model.cls, {"graph": spec}, model.name, model.loc, model=model)
 
 
 def output_count(layer: Layer, values: dict[str, Any]) -> int:

@@ -48,6 +48,8 @@ BACKEND: dict[str, tuple[str, tuple[tuple[str, str | None, Any], ...]]] = {
                       ("max_value", "x_max", _REQUIRED))),
     # over every axis by default, ops.normalize over the last: the same shape
     "l2_normalize": ("normalize", (("x", "x", _REQUIRED), ("axis", None, None))),
+    # a parameter named with "_" is the op's own, never the function's (bind refuses it)
+    "flatten": ("reshape", (("x", "x", _REQUIRED), ("_shape", "newshape", (-1,)))),
 }
 
 
@@ -56,10 +58,10 @@ def bind(name: str, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any] |
     filled in; None for a function not in the table or a call Python would refuse (too
     many arguments, an unknown keyword, a required one missing)."""
     entry = BACKEND.get(name)
-    if entry is None or len(args) > len(entry[1]):
+    if entry is None:
         return None
-    names = [p for p, _, _ in entry[1]]
-    if any(k not in names for k in kwargs):
+    names = [p for p, _, _ in entry[1] if not p.startswith("_")]
+    if len(args) > len(names) or any(k not in names for k in kwargs):
         return None
     given = {**dict(zip(names, args)), **kwargs}
     bound = {p: given.get(p, default) for p, _, default in entry[1]}
@@ -161,6 +163,7 @@ TF_STEPS: dict[str, Any] = {
     "pow": lambda b: [("math.pow", [b["a"]], {})],
     "clip": _clip,
     "l2_normalize": lambda b: [("math.l2_normalize", [], {"axis": b["axis"]})],
+    "flatten": lambda b: [("reshape", [[-1]], {})],
 }
 
 

@@ -13,7 +13,7 @@ import math
 
 from ...rules.keras_names import snake_case
 from ..spec_reader import CALL_ARGS, CALL_VALUES
-from . import arrays
+from . import argparse_calls, arrays
 from .builtins import Builtin, stdlib
 from .graph import Layer, Model, Tensor
 from .keras_api import (
@@ -43,7 +43,7 @@ from .keras_keywords import KERAS3_BACKEND, keras2_backend, no_such_layer, no_te
 from .lambdas import follow_lambda
 from .limits import MAX_ITEMS, safe_str_method
 from .signatures import OPS
-from .tf_calls import call_backend, call_tf
+from .tf_calls import LOSSES, add_kept, call_backend, call_loss, call_tf
 from .values import ClassDef, Method, Module, Multi, Partial, Unknown, known
 
 TYPE_CHECKING = False
@@ -133,6 +133,9 @@ def call_module(
             if not keras2 and not (interp.following and func.path[:2] == ("tensorflow", "keras")):
                 keras2_backend(interp, func, name, op and op[0], node)  # Keras 3 refuses it here
             return call_op(interp, *op, node) if op else Unknown(why=f"{dotted} is not followed")
+        if path[:1] in (("losses",), ("metrics",)) and name in LOSSES and interp.graph.dialect == "keras2" \
+                and not interp.following and any(map(is_tensor, (*args, *kwargs.values()))):
+            return call_loss(interp, name, args, kwargs, node)  # mse(x, x_decoded): tf_keras's layers
         if path[:1] == ("datasets",) and name == "load_data" and len(path) >= 2:
             return arrays.load_data(path[-2])
         if name == "to_categorical":
@@ -169,6 +172,10 @@ def call_module(
         and any(map(is_tensor, args[0]))
     ):
         return call_tf(interp, ".".join(func.path[1:]), args, kwargs, node)
+    if func.path == ("argparse", "ArgumentParser"):
+        return argparse_calls.Parser()
+    if func.path == ("argparse", "Namespace") and not args:
+        return argparse_calls.Namespace(dict(kwargs))
     if func.path[:1] == ("functools",) and last(func.path) == "partial" and args:
         return Partial(args[0], tuple(args[1:]), dict(kwargs))
     if func.path[:1] == ("numpy",):
@@ -272,6 +279,8 @@ def call_method(
     owner, name = method.owner, method.name
     if isinstance(owner, arrays.Array):
         return arrays.method(owner, name, args, kwargs)
+    if isinstance(owner, argparse_calls.Parser):
+        return argparse_calls.method(interp, owner, name, args, kwargs, node)
     if isinstance(owner, Tensor) and name == "get_shape":  # tf_keras's, a TensorShape
         shape = shape_of(interp, owner)
         return list(shape) if isinstance(shape, tuple) else shape
@@ -290,6 +299,8 @@ def call_method(
             return owner.layers.pop()
         if name == "get_layer":
             return _get_layer(owner, args, kwargs)
+        if name in ("add_loss", "add_metric") and (args or kwargs):
+            return add_kept(interp, owner, name, args, kwargs, node)
         return Unknown(why=f"model.{name}() is not followed")
     if isinstance(owner, list):
         if name == "append" and args:
@@ -354,7 +365,7 @@ def model_layers(model: Model) -> list[Layer]:
     from .graph import _ancestors
 
     seen: dict[str, Layer] = {}
-    for n in _ancestors(model.outputs):
+    for n in _ancestors(model.outputs + model.kept):
         if n.layer is not None:
             seen.setdefault(n.layer.name, n.layer)
     return list(seen.values())
@@ -418,6 +429,10 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
         if name in ("reshape", "astype", "copy", "squeeze", "max", "min"):
             return Method(owner, name)
         return arrays.attribute(owner, name)
+    if isinstance(owner, argparse_calls.Parser):
+        return Method(owner, name)
+    if isinstance(owner, argparse_calls.Namespace):
+        return argparse_calls.attribute(owner, name)
     if isinstance(owner, Tensor):
         if name == "shape":
             return shape_of(interp, owner)

@@ -1,13 +1,15 @@
 """TensorFlow functions on a tf.keras model's tensors, for the Python reader: tf.keras 2
 wraps each call (``tf.reduce_mean(h, 1)``, and each TensorFlow call a Keras 2 backend
-function makes, ``K.mean(h, 1)``) in a TFOpLambda layer, named as tf.keras names it."""
+function or loss function makes, ``K.mean(h, 1)``, ``mse(x, y)``) in a TFOpLambda layer,
+named as tf.keras names it; ``model.add_loss(t)`` adds the layers a loss needs to the
+model (the variational autoencoders' way)."""
 
 from __future__ import annotations
 
 import ast
 
-from .graph import Layer, Tensor
-from .keras_api import DROP, UNKNOWN, plain, tensors_of
+from .graph import Layer, Model, Tensor
+from .keras_api import DROP, UNKNOWN, bind, plain, tensors_of
 from .keras_backend import as_tf
 from .tf_functions import ALIASES as TF_ALIASES
 from .tf_functions import FUNCTIONS as TF_FUNCTIONS
@@ -84,6 +86,8 @@ def call_backend(
     (``keras_backend.TF_STEPS``), each on the one before's result. One the reader does
     not follow is said where it is called (SC601), besides at the model it leaves
     unchecked."""
+    if name == "binary_crossentropy":
+        return _backend_binary_crossentropy(interp, args, kwargs, node)
     got = as_tf(name, args, kwargs)
     if got is None:
         interp.note("SC601", f"keras.backend.{name} on a model's tensors is not followed", node,
@@ -96,3 +100,105 @@ def call_backend(
         if isinstance(value, Unknown):
             break
     return value
+
+
+def _single(value: Any) -> Tensor | None:
+    tensors = tensors_of(value)
+    return tensors[0] if tensors is not None and len(tensors) == 1 else None
+
+
+def _backend_binary_crossentropy(
+    interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST
+) -> Any:
+    """``K.binary_crossentropy(target, output)``: tf_keras runs its body first, which
+    makes two ``tf.convert_to_tensor`` layers (their names taken, the layers in no model)
+    before it fails on the symbolic tensor; the whole function is then one layer."""
+    bound = bind(("target", "output", "from_logits"), args, kwargs)
+    target, output = _single(bound.get("target")), _single(bound.get("output"))
+    logits = bound.get("from_logits", False)
+    if target is None or output is None or not isinstance(logits, bool) or len(bound) > 3:
+        interp.note("SC601", "keras.backend.binary_crossentropy on a model's tensors is not followed "
+                    "with these arguments", node, hint="give it two tensors, and from_logits True or False")
+        return Unknown(why="keras.backend.binary_crossentropy is not followed (said where it is called)")
+    for _ in range(2):
+        interp.graph.names("tf.convert_to_tensor")
+    return call_tf(interp, "keras.backend.binary_crossentropy", [target, output], {"from_logits": logits},
+                   node)
+
+
+# keras.losses' functions (also as keras.metrics.) on tf.keras 2 tensors: tf_keras runs
+# the function (losses.py), and each TensorFlow call in it is a layer: y_pred converted,
+# y_true cast to its dtype, the loss per element, then its mean over ``axis``.
+LOSSES = {
+    **dict.fromkeys(("mean_squared_error", "mse", "MSE"), "squared"),
+    **dict.fromkeys(("mean_absolute_error", "mae", "MAE"), "absolute"),
+    "binary_crossentropy": "crossentropy",
+}
+
+
+def call_loss(interp: Interpreter, name: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+    kind = LOSSES[name]
+    params = ("y_true", "y_pred", "from_logits", "label_smoothing", "axis") if kind == "crossentropy" \
+        else ("y_true", "y_pred")
+    bound = bind(params, args, kwargs)
+    y_true, y_pred = _single(bound.get("y_true")), _single(bound.get("y_pred"))
+    logits, axis = bound.get("from_logits", False), bound.get("axis", -1)
+    smoothing = bound.get("label_smoothing", 0)
+    # label smoothing makes more layers (y_true * (1 - s) + s / 2), unless it is 0
+    if y_true is None or y_pred is None or set(bound) - set(params) or not isinstance(logits, bool) \
+            or smoothing != 0 or not isinstance(axis, int):
+        interp.note("SC601", f"keras.losses.{name} on a model's tensors is not followed with these arguments",
+                    node, hint="what is built from it is not checked; docs/python-source.md says which "
+                    "loss functions the reader follows")
+        return Unknown(why=f"keras.losses.{name} is not followed (said where it is called)")
+    y_pred = call_tf(interp, "convert_to_tensor", [y_pred], {}, node)
+    y_true = call_tf(interp, "cast", [y_true, "float32"], {}, node)
+    if kind == "squared":
+        each = call_tf(interp, "math.squared_difference", [y_pred, y_true], {}, node)
+    elif kind == "absolute":
+        difference = call_tf(interp, "math.subtract", [y_pred], {"y": y_true}, node)  # y_pred - y_true
+        each = call_tf(interp, "math.abs", [difference], {}, node)
+    else:
+        each = _backend_binary_crossentropy(interp, [y_true, y_pred], {"from_logits": logits}, node)
+    return call_backend(interp, "mean", [each], {"axis": axis}, node)
+
+
+def add_kept(interp: Interpreter, model: Model, method: str, args: list[Any], kwargs: dict[str, Any],
+             node: ast.AST) -> None:
+    """``model.add_loss(t)`` (``add_metric``) on a tf.keras 2 functional model: an AddLoss
+    (AddMetric) layer on the tensor, which the model keeps, with every layer between its
+    inputs and the tensor, the inner layers of a model it calls included (tf_keras's
+    ``_graph_network_add_loss``). A loss that is a function (``lambda: ...``) makes none.
+    Keras 3's functional models refuse a tensor."""
+    value = args[0] if args else kwargs.get("losses" if method == "add_loss" else "value")
+    tensors = [t for t in (value if isinstance(value, (list, tuple)) else [value]) if isinstance(t, Tensor)]
+    if not tensors:
+        return
+    if interp.graph.dialect != "keras2":
+        interp.note("SC605", f"Functional.{method} raises NotImplementedError in Keras 3: it takes no "
+                    "symbolic tensor" if model.cls == "Functional" else f"`{method}()` can only be called "
+                    "from inside `build()` or `call()`, on a tensor input", node,
+                    hint="compute the loss in the model's train_step or compute_loss, or in a layer's "
+                    f"call() with self.{method}")
+        return
+    inputs = {id(t.node) for t in model.inputs}
+    from .graph import _ancestors
+
+    if model.cls != "Functional" or any(n.layer is None and id(n) not in inputs for n in _ancestors(tensors)):
+        interp.note("SC601", f"model.{method} is not followed: " + (
+            "on a Sequential" if model.cls != "Functional" else
+            "the tensor needs an input the model does not take (tf.keras raises: Graph disconnected)"), node)
+        return
+    if method == "add_loss":
+        args = {"unconditional": False}
+    else:  # add_metric(value, name=None, aggregation=None): tf_keras wants the name
+        bound = bind(("value", "name"), args, kwargs)
+        name, aggregation = bound.get("name"), bound.get("aggregation")
+        if not isinstance(name, str) or aggregation not in ("mean", None) or len(bound) > 3:
+            interp.note("SC601", "model.add_metric is not followed without a name the reader knows", node)
+            return
+        args = {"aggregation": aggregation, "metric_name": name}
+    cls = "AddLoss" if method == "add_loss" else "AddMetric"
+    for tensor in tensors:
+        layer = Layer(cls, dict(args), interp.graph.names.layer(cls), interp.loc(node))
+        model.kept.append(Tensor(interp.graph.node(layer, [tensor], interp.loc(node))))

@@ -15,6 +15,7 @@ FUNCTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "cast": ("cast", ("x", "dtype", "name")),
     "clip_by_value": ("clip_by_value", ("t", "clip_value_min", "clip_value_max", "name")),
     "concat": ("concat", ("values", "axis", "name")),
+    "convert_to_tensor": ("convert_to_tensor", ("value", "dtype", "dtype_hint", "name")),
     "expand_dims": ("expand_dims", ("input", "axis", "name")),
     "identity": ("identity", ("input", "name")),
     "linalg.matmul": (
