@@ -303,6 +303,35 @@ def test_tf_keras_op_layers_use_build_config_shapes(tmp_path):
     assert compare_report(KC.positional_weights(rep), KC.tf_keras_facts(model)) == []
 
 
+def test_tf_keras_add_loss_layers_and_constant_operands(tmp_path):
+    """A functional model given add_loss / add_metric (a variational autoencoder) is saved
+    with its AddLoss and AddMetric layers and the loss's TFOpLambda layers, which no output
+    needs; ``1 + t`` records its constant where a tensor would be (``_CONSTANT_VALUE``).
+    Keras builds what the file says: the encoder's inner layers the loss uses are layers of
+    the model too, loaded as layers of their own, so their weights count twice."""
+    K = _tf_keras()
+    import tensorflow as tf  # noqa: F401  (tf_keras's dispatch)
+
+    K.backend.clear_session()
+    x = K.Input((8,))
+    h = K.layers.Dense(6)(x)
+    z_mean, z_log_var = K.layers.Dense(2, name="z_mean")(h), K.layers.Dense(2, name="z_log_var")(h)
+    encoder = K.Model(x, [z_mean, z_log_var], name="encoder")
+    decoded = K.layers.Dense(8, activation="sigmoid")(encoder(x)[0])
+    vae = K.Model(x, decoded)
+    kl = -0.5 * K.backend.sum(1 + z_log_var - K.backend.square(z_mean) - K.backend.exp(z_log_var), axis=-1)
+    vae.add_loss(K.backend.mean(K.losses.binary_crossentropy(x, decoded) + kl))
+    vae.add_metric(K.backend.mean(kl), name="kl", aggregation="mean")
+    text = vae.to_json()
+    assert '"_CONSTANT_VALUE"' in text and '"AddMetric"' in text
+    path = tmp_path / "vae.json"
+    path.write_text(text)
+    rep = shapecheck.analyze(path).to_dict()
+    loaded = K.models.model_from_json(text)
+    assert compare_report(KC.positional_weights(rep), KC.tf_keras_facts(loaded)) == []
+    assert rep["total_params"] == loaded.count_params() == vae.count_params() + encoder.count_params()
+
+
 def test_a_custom_class_stays_an_error_but_the_rest_is_checked(tmp_path):
     """Keras cannot build a custom class without its code (SC408); the shape the file
     records still lets shapecheck check the layers after it, and a mistake there."""

@@ -445,7 +445,12 @@ class _Converter:
         constants: dict[str, Any] = {}
         items = [i for i in flat_node(node) if isinstance(i, list) and len(i) >= 3 and isinstance(i[0], str)]
         for n, item in enumerate(items):
-            refs.append(self.ref(item))
+            if item[0] == "_CONSTANT_VALUE" and item[1] == -1:
+                # a constant first operand (``1 + t``, ``-0.5 * t``): tf.keras records its value
+                # where a tensor would be, and TensorFlow names the operand x
+                constants["x"] = item[2]
+            else:
+                refs.append(self.ref(item))
             extra = item[3] if len(item) > 3 and isinstance(item[3], dict) else {}
             for key, value in extra.items():
                 if key == "name":

@@ -13,7 +13,9 @@ LEGACY_CLASSES = {
     "AvgPool1D": "AveragePooling1D", "AvgPool2D": "AveragePooling2D",
     "AvgPool3D": "AveragePooling3D",
 }
-LEGACY_LAYERS = ("CuDNNLSTM", "CuDNNGRU", "ThresholdedReLU")
+# Keras 2's own classes that Keras 3 does not have; AddLoss and AddMetric are what a
+# functional model's add_loss / add_metric insert (tf_keras's engine/base_layer.py).
+LEGACY_LAYERS = ("CuDNNLSTM", "CuDNNGRU", "ThresholdedReLU", "AddLoss", "AddMetric")
 # Keras 2 arguments that Keras 3 dropped; they do not change shapes.
 LEGACY_ARGS = ("implementation", "input_dtype", "batch_input_shape", "batch_size", "input_length",
                "name")
