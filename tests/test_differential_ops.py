@@ -126,6 +126,16 @@ def cases(draw, rule):
     if rule == "tile":
         x = draw(shapes(1, 3))
         return "Tile", [x], {"repeats": draw(st.lists(st.integers(1, 3), min_size=1, max_size=4))}
+    if rule == "repeat":
+        x = draw(shapes(1, 3))
+        axis = draw(st.one_of(st.none(), st.integers(-len(x), len(x) - 1)))
+        size = (None if None in x else __import__("math").prod(x)) if axis is None else x[axis]
+        if draw(st.booleans()) or size is None or size > 6:
+            repeats = draw(st.integers(0, 3))
+        else:  # one count per element; now and then one too many
+            repeats = draw(st.lists(st.integers(0, 3), min_size=size + draw(st.sampled_from([0, 0, 1])),
+                                    max_size=size + 1))
+        return "Repeat", [x], {"repeats": repeats, "axis": axis}
     if rule == "cumsum":
         x = draw(shapes(1, 3))
         return draw(st.sampled_from(["Cumsum", "Cumprod"])), [x], {
@@ -172,7 +182,7 @@ def cases(draw, rule):
 
 
 RULES = ["elementwise", "first_shape", "reduction", "argmax", "reshape", "transpose", "expand_dims", "squeeze",
-         "concatenate", "stack", "tile", "cumsum", "matmul", "einsum", "get_item"]
+         "concatenate", "stack", "tile", "repeat", "cumsum", "matmul", "einsum", "get_item"]
 
 
 # --- Keras's answer --------------------------------------------------------------------
@@ -305,6 +315,7 @@ TF_CASES = {
     "add": lambda tf, x, a: x + 1.0,
     "getitem": lambda tf, x, a: x[tuple(a["key"])],
     "expand": lambda tf, x, a: tf.expand_dims(x, a["axis"]),
+    "split": lambda tf, x, a: tf.split(x, a["splits"], axis=a["axis"])[-1],  # one layer, several outputs
 }
 
 
@@ -326,6 +337,16 @@ def tf_cases(draw, kind):
         return x, {"key": [slice(None), draw(st.integers(-1, 0)), *([slice(1, None)] if len(x) > 2 else [])]}
     if kind == "expand":
         return x, {"axis": draw(st.integers(-len(x) - 1, len(x)))}
+    if kind == "split":
+        axis = draw(st.integers(-len(x), len(x) - 1))
+        size = x[axis]
+        if size is None or draw(st.booleans()):
+            return x, {"splits": draw(st.integers(1, 3)), "axis": axis}
+        sizes = draw(st.lists(st.integers(0, size), min_size=1, max_size=3))
+        sizes[-1] = max(0, size - sum(sizes[:-1]))
+        if draw(st.booleans()):
+            sizes[draw(st.integers(0, len(sizes) - 1))] = -1
+        return x, {"splits": sizes, "axis": axis}
     return x, {}
 
 
@@ -350,7 +371,8 @@ def test_tensorflow_op_layer_matches_tf_keras(kind, tmp_path):
         assert report.ok, [f"{d.code} {d.message}" for d in report.errors]
         op = [l for l in report.layers.values() if l.type in ("TFOpLambda", "SlicingOpLambda")][-1]
         want = tuple(model.get_layer("after").output.shape)
-        assert op.output_shapes == (want,), (kind, x, args, op.output_shapes, want)
+        outputs = op.output_shapes[-1:] if kind == "split" else op.output_shapes
+        assert outputs == (want,), (kind, x, args, op.output_shapes, want)
         assert not [d for d in report.diagnostics if d.code == "SC411"], (kind, "fell back")
 
     run()

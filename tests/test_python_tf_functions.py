@@ -105,6 +105,7 @@ calls = [
     lambda a: K.cast(a, "float16"), lambda a: K.argmax(a),
     lambda a: K.argmin(a, axis=1), lambda a: K.cumsum(a, axis=1), lambda a: K.pow(a, 2),
     lambda a: K.clip(a, 0.0, 1.0), lambda a: K.l2_normalize(a, axis=1), lambda a: K.flatten(a),
+    lambda a: K.repeat_elements(a, 2, axis=1),
 ]
 pairs = [
     lambda ab: K.concatenate(ab), lambda ab: K.concatenate(ab, axis=1), lambda ab: K.stack(ab, axis=1),
@@ -125,7 +126,7 @@ def test_keras_2_backend_functions_in_lambdas_read_as_tf_keras_builds_them(tmp_p
     theirs = {l["name"]: [tuple(s) for s in l["output_shapes"]] for l in model["layers"] if l["class"] == "Lambda"}
     (report,) = api.analyze_python(str(path), dialect="keras2")
     ours = {l.name: list(l.output_shapes or ()) for l in report.layers.values() if l.type == "Lambda"}
-    assert len(theirs) == 40 and ours == theirs
+    assert len(theirs) == 41 and ours == theirs
     assert {d.code for d in report.diagnostics} == {"SC410"}  # each Lambda followed, and said so
     assert all(f"K.{name}(" in BACKEND_PROGRAM for name in BACKEND)
 
@@ -153,6 +154,7 @@ outs = [
     K.cumsum(t, axis=1), K.pow(t, 2), K.clip(t, 0.0, 1.0), K.clip(t, 1.0, 0.5),
     K.concatenate([t, u]), K.concatenate([t, u], axis=1), K.stack([t, u], axis=1),
     K.maximum(t, u), K.minimum(t, 2.0), K.l2_normalize(t, axis=-1), K.l2_normalize(t), K.flatten(t),
+    K.repeat_elements(t, 2, -1), K.binary_crossentropy(t, u), K.binary_crossentropy(t, u, True),
 ]
 model = Model([t, u, v], outs)
 """
@@ -171,7 +173,7 @@ def test_keras_2_backend_functions_on_tensors_read_as_tf_keras_builds_them(tmp_p
     assert not report.diagnostics, [f"{d.code} {d.message}" for d in report.diagnostics]
     ours = {l.name: (l.type, list(l.output_shapes), l.params) for l in report.layers.values()}
     assert ours == theirs
-    assert len(theirs) == 54  # 3 inputs, 51 TFOpLambda layers
+    assert len(theirs) == 58  # 3 inputs, 55 TFOpLambda layers (tf.split and tf.concat for repeat_elements)
     assert all(f"K.{name}(" in BACKEND_ON_TENSORS for name in TF_STEPS)
     listed = (Path(__file__).resolve().parents[1] / "docs" / "python-source.md").read_text(encoding="utf-8")
     assert all(f"`{name}`" in listed for name in TF_STEPS), "docs/python-source.md lists what is followed"

@@ -361,6 +361,37 @@ def tile(call: LayerCall) -> Output:
     return Output((tuple(None if d is None else mul(d, r) for d, r in zip(shape, reps)),))
 
 
+@rule("ops.Repeat", args=(Arg("repeats", repeats_arg, doc="repetitions of each element: one number for "
+                               "all, or one per element along the axis"),
+                           any_int_arg("axis", None, "the axis (null: the flattened tensor)")))
+def repeat(call: LayerCall) -> Output:
+    """Each element along ``axis`` repeated: the axis grows ``repeats`` times, or becomes
+    their sum when there is one per element (that count must be the axis's size). With
+    no axis, the flattened tensor; an unknown size gives an unknown one, as in Keras."""
+    (x,) = need_tensors(call, 1)
+    reps, axis = call["repeats"], call["axis"]
+    if axis is None:
+        size = None if any(d is None for d in x) else product(x)
+        out: Dim = None if size is None else mul(size, reps[0]) if len(reps) == 1 else sum(reps)
+    else:
+        axis = norm_axis(call, axis, len(x))
+        size = x[axis]
+        out = None if size is None else mul(size, reps[0]) if len(reps) == 1 else sum(reps)
+    notes = ()
+    if len(reps) > 1 and size is not None:
+        same = compare(size, len(reps), call.facts)
+        what = "the flattened tensor's size" if axis is None else f"the size of axis {axis}"
+        if same is False:
+            raise Finding("SC306", f"{call.type}: {len(reps)} repeats for {what}, {fmt(size)} "
+                          "(Keras: Size of `repeats` and dimensions should be compatible)", arg="repeats",
+                          hint="give one repetition count for all, or one per element")
+        if same is None:
+            notes = (Note("SC304", f"{call.type} \"{call.name}\" requires {what} {fmt(size)} == "
+                          f"{len(reps)}"),)
+    shape = (out,) if axis is None else (*x[:axis], out, *x[axis + 1:])
+    return Output((shape,), notes=notes)
+
+
 @rule("ops.Cumsum", "ops.Cumprod", args=(any_int_arg("axis", None, "the axis (null: the flattened tensor)"),),
       accepts=("dtype", "reverse"))
 def cumsum(call: LayerCall) -> Output:

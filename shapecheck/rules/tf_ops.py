@@ -8,7 +8,7 @@ into an unknown one, reduces each axis once, reads a null argmax axis as 0).
 from __future__ import annotations
 
 from ..diagnostics import Finding
-from ..dims import fmt_shape, mul
+from ..dims import add, compare, exact_div, fmt, fmt_shape, mul
 from .ops import (
     KEEPDIMS,
     any_arg,
@@ -33,6 +33,10 @@ from .ops import (
     transpose_to,
 )
 from .registry import Arg, LayerCall, Note, Output, rule
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # tf.keras's TFOpLambda functions that broadcast their tensor operands.
 TF_ELEMENTWISE = (
@@ -124,6 +128,47 @@ def tf_squeeze(call: LayerCall) -> Output:
 @rule("tf.concat", args=(any_int_arg("axis", doc="the axis to join along"),), inputs=None)
 def tf_concat(call: LayerCall) -> Output:
     return join(call, need_tensors(call), call["axis"], stack=False, merge_known=True)
+
+
+def _splits(v: Any) -> int | tuple[int, ...]:
+    if isinstance(v, int) and not isinstance(v, bool) and v > 0:
+        return v
+    if isinstance(v, (list, tuple)) and v and all(isinstance(d, int) and not isinstance(d, bool) and d >= -1
+                                                  for d in v) and list(v).count(-1) <= 1:
+        return tuple(v)
+    raise ValueError(f"expected a number of pieces or a list of sizes (one may be -1), got {v!r}")
+
+
+@rule("tf.split", args=(Arg("num_or_size_splits", _splits, doc="how many equal pieces, or each piece's "
+                            "size along the axis (one may be -1: the rest)", kind="int | [int]"),
+                        any_int_arg("axis", 0, "the axis to cut"), any_arg("num", doc="unused here")))
+def tf_split(call: LayerCall) -> Output:
+    """One output per piece: the axis cut into equal pieces (its size must divide) or
+    into the sizes given (they must add up to it); an unknown size gives unknown pieces."""
+    (x,) = need_tensors(call, 1)
+    axis = norm_axis(call, call["axis"], len(x))
+    size, splits = x[axis], call["num_or_size_splits"]
+    if isinstance(splits, int):
+        piece, whole = exact_div(size, splits, call.facts)
+        if whole is False:
+            raise Finding("SC306", f"tf.split: axis {axis} of {fmt_shape(x)} ({fmt(size)}) does not split "
+                          f"into {splits} equal pieces (TensorFlow: Dimension size must be evenly "
+                          "divisible)", arg="num_or_size_splits",
+                          hint=f"give sizes that add up to {fmt(size)}")
+        return Output(tuple((*x[:axis], piece, *x[axis + 1:]) for _ in range(splits)))
+    known = sum(d for d in splits if d != -1)
+    if -1 in splits:
+        rest = None if size is None else add(size, -known)
+        if isinstance(rest, int) and rest < 0:
+            raise Finding("SC306", f"tf.split: the sizes {list(splits)} add up to more than axis {axis}'s "
+                          f"{fmt(size)}", arg="num_or_size_splits")
+        sizes = [rest if d == -1 else d for d in splits]
+    else:
+        sizes = list(splits)
+        if size is not None and compare(size, known, call.facts) is False:
+            raise Finding("SC306", f"tf.split: the sizes {list(splits)} add up to {known}, not axis {axis}'s "
+                          f"{fmt(size)}", arg="num_or_size_splits")
+    return Output(tuple((*x[:axis], d, *x[axis + 1:]) for d in sizes))
 
 
 @rule("tf.stack", args=(any_int_arg("axis", 0, "where the new axis goes"),), inputs=None)

@@ -6,9 +6,10 @@ they are not the op's (``K.concatenate`` joins on the last axis, ``ops.concatena
 first; ``K.argmax`` takes the last axis, ``ops.argmax`` none), and the op's name for each.
 A parameter that changes no shape (``K.relu``'s ``alpha``) maps to None and is dropped.
 On a tf.keras model's tensors, outside a Lambda, as the TensorFlow calls tf_keras makes
-(``TF_STEPS``), each a TFOpLambda layer. Only functions whose op has a rule are here (not
-``repeat_elements``: ``ops.repeat`` has none yet, and tf_keras splits the tensor into one
-piece per step); tests/test_python_tf_functions.py checks every entry's shapes against
+(``TF_STEPS``), each a TFOpLambda layer. Only functions whose op has a rule are here;
+``repeat_elements`` and ``binary_crossentropy`` on tensors are tf_calls' (tf_keras splits
+the tensor into one piece per element, and dispatches binary_crossentropy whole);
+tests/test_python_tf_functions.py checks every entry's shapes against
 tf_keras, and the layers made outside a Lambda too.
 """
 
@@ -50,6 +51,8 @@ BACKEND: dict[str, tuple[str, tuple[tuple[str, str | None, Any], ...]]] = {
     "l2_normalize": ("normalize", (("x", "x", _REQUIRED), ("axis", None, None))),
     # a parameter named with "_" is the op's own, never the function's (bind refuses it)
     "flatten": ("reshape", (("x", "x", _REQUIRED), ("_shape", "newshape", (-1,)))),
+    "repeat_elements": ("repeat", (("x", "x", _REQUIRED), ("rep", "repeats", _REQUIRED),
+                                   ("axis", "axis", _REQUIRED))),
 }
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import ast
 
 from .graph import Layer, Model, Tensor
-from .keras_api import DROP, UNKNOWN, bind, plain, tensors_of
+from .keras_api import DROP, UNKNOWN, bind, plain, shape_of, tensors_of
 from .keras_backend import as_tf
+from .limits import MAX_ITEMS
 from .tf_functions import ALIASES as TF_ALIASES
 from .tf_functions import FUNCTIONS as TF_FUNCTIONS
 from .values import Unknown
@@ -76,7 +77,15 @@ def call_tf(
     if rest:
         values.setdefault("_positional", rest)
     layer = Layer(f"tf.{function}", values, interp.graph.names(f"tf.{function}"), interp.loc(node))
-    return Tensor(interp.graph.node(layer, tensors, interp.loc(node)))
+    made = interp.graph.node(layer, tensors, interp.loc(node))
+    if function == "split":  # a list of pieces
+        pieces = values.get("num_or_size_splits")
+        count = pieces if isinstance(pieces, int) and not isinstance(pieces, bool) else \
+            len(pieces) if isinstance(pieces, (list, tuple)) else None
+        if count is None or not 0 < count <= MAX_ITEMS:
+            return Unknown(why="tf.split into pieces the reader cannot count")
+        return [Tensor(made, i) for i in range(count)]
+    return Tensor(made)
 
 
 def call_backend(
@@ -88,6 +97,8 @@ def call_backend(
     unchecked."""
     if name == "binary_crossentropy":
         return _backend_binary_crossentropy(interp, args, kwargs, node)
+    if name == "repeat_elements":
+        return _repeat_elements(interp, args, kwargs, node)
     got = as_tf(name, args, kwargs)
     if got is None:
         interp.note("SC601", f"keras.backend.{name} on a model's tensors is not followed", node,
@@ -124,6 +135,27 @@ def _backend_binary_crossentropy(
         interp.graph.names("tf.convert_to_tensor")
     return call_tf(interp, "keras.backend.binary_crossentropy", [target, output], {"from_logits": logits},
                    node)
+
+
+def _repeat_elements(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+    """``K.repeat_elements(x, rep, axis)`` where the axis has a size: tf_keras cuts the
+    tensor into one piece per element along it (``tf.split``) and joins ``rep`` copies of
+    each (``K.concatenate``). An axis of unknown size takes other TensorFlow calls."""
+    bound = bind(("x", "rep", "axis"), args, kwargs)
+    x, rep, axis = _single(bound.get("x")), bound.get("rep"), bound.get("axis")
+    shape = shape_of(interp, x) if x is not None else None
+    ok = isinstance(rep, int) and not isinstance(rep, bool) and isinstance(axis, int) and len(bound) == 3 \
+        and isinstance(shape, tuple) and -len(shape) <= axis < len(shape)
+    size = shape[axis] if ok else None
+    if not (isinstance(size, int) and 0 < size * max(rep, 1) <= MAX_ITEMS):
+        interp.note("SC601", "keras.backend.repeat_elements on a model's tensors is not followed here", node,
+                    hint="tf_keras cuts the axis into one piece per element: it needs a known size")
+        return Unknown(why="keras.backend.repeat_elements is not followed (said where it is called)")
+    pieces = call_tf(interp, "split", [x], {"num_or_size_splits": size, "axis": axis}, node)
+    if not isinstance(pieces, list):
+        return pieces
+    copies = [piece for piece in pieces for _ in range(rep)]
+    return call_backend(interp, "concatenate", [copies], {"axis": axis}, node)
 
 
 # keras.losses' functions (also as keras.metrics.) on tf.keras 2 tensors: tf_keras runs

@@ -95,6 +95,7 @@ FUNCTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "nn.silu": ("nn.silu", ("features", "beta")),
     "nn.softmax": ("nn.softmax", ("logits", "axis", "name")),
     "reshape": ("reshape", ("tensor", "shape", "name")),
+    "split": ("split", ("value", "num_or_size_splits", "axis", "num", "name")),
     "squeeze": ("compat.v1.squeeze", ("input", "axis", "name")),
     "stack": ("stack", ("values", "axis", "name")),
     "stop_gradient": ("stop_gradient", ("input", "name")),
