@@ -136,6 +136,13 @@ def cases(draw, rule):
             repeats = draw(st.lists(st.integers(0, 3), min_size=size + draw(st.sampled_from([0, 0, 1])),
                                     max_size=size + 1))
         return "Repeat", [x], {"repeats": repeats, "axis": axis}
+    if rule == "split":
+        x = draw(shapes(1, 3))
+        axis = draw(st.integers(-len(x), len(x) - 1))
+        if draw(st.booleans()):
+            return "Split", [x], {"indices_or_sections": draw(st.integers(1, 4)), "axis": axis}
+        cut = sorted(draw(st.lists(st.integers(0, 6), min_size=0, max_size=3)))
+        return "Split", [x], {"indices_or_sections": cut, "axis": axis}
     if rule == "cumsum":
         x = draw(shapes(1, 3))
         return draw(st.sampled_from(["Cumsum", "Cumprod"])), [x], {
@@ -182,7 +189,7 @@ def cases(draw, rule):
 
 
 RULES = ["elementwise", "first_shape", "reduction", "argmax", "reshape", "transpose", "expand_dims", "squeeze",
-         "concatenate", "stack", "tile", "repeat", "cumsum", "matmul", "einsum", "get_item"]
+         "concatenate", "stack", "tile", "repeat", "split", "cumsum", "matmul", "einsum", "get_item"]
 
 
 # --- Keras's answer --------------------------------------------------------------------
@@ -204,10 +211,11 @@ def _call(op: str, tensors, args: dict):
 
 
 def keras_model(op: str, ins: list, args: dict):
+    """The model, and the op's output shapes (ops.split gives several)."""
     keras.backend.clear_session(free_memory=False)
     tensors = [keras.Input(batch_shape=tuple(s), name=f"in{i}") for i, s in enumerate(ins)]
     out = _call(op, tensors, args)
-    return keras.Model(tensors, out), tuple(out.shape)
+    return keras.Model(tensors, out), tuple(tuple(o.shape) for o in (out if isinstance(out, list) else [out]))
 
 
 def _key_json(items: list) -> list:
@@ -261,7 +269,7 @@ def check(rule: str, case) -> None:
         assert runtime_fails(model, ins), [f"{d.code} {d.message}" for d in report.errors] + [op, ins, args]
         return
     node = list(report.layers.values())[-1]  # the op (keras.ops.abs writes the class Absolute)
-    assert node.type.startswith("ops.") and node.output_shapes == (expected,), \
+    assert node.type.startswith("ops.") and node.output_shapes == expected, \
         (op, ins, args, expected, node.type, node.output_shapes)
     assert not [d for d in report.diagnostics if d.code == "SC411"], (op, "fell back to recorded shapes")
     # the same op in a spec, a known size named t
@@ -274,7 +282,7 @@ def check(rule: str, case) -> None:
     report = shapecheck.analyze(_spec(op, ins, args, sym))
     if not report.ok or any(x.code == "SC304" for x in report.diagnostics):
         return  # a condition on t, or an error shapecheck cannot rule out: checked concretely above
-    (got,) = report.layers["op"].output_shapes
+    got = report.layers["op"].output_shapes
     for n in SIZES:
         sized = [[n if (a, b) in sym else v for b, v in enumerate(s)] for a, s in enumerate(ins)]
         try:
@@ -282,7 +290,7 @@ def check(rule: str, case) -> None:
         except Exception as e:  # noqa: BLE001
             raise AssertionError(f"shapecheck finds {op} {ins} {args} valid for every t, Keras refuses "
                                  f"t={n}: {str(e)[:200]}") from None
-        assert tuple(_subs(x, n) for x in got) == want, (op, ins, args, n, got, want)
+        assert tuple(tuple(_subs(x, n) for x in shape) for shape in got) == want, (op, ins, args, n, got, want)
 
 
 def _subs(d, n):

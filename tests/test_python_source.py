@@ -90,6 +90,12 @@ PROGRAMS = {
         if args.deep:
             y = layers.Conv1D(99, 3)(y)
         model = keras.Model(x, layers.Dense(args.units)(y))""",
+    "ops_split_into_sections": """
+        x = keras.Input((6, 4))
+        a, b = ops.split(x, 2, axis=1)
+        c, d, e = ops.split(x, [1, 3], axis=-1)
+        y = layers.Concatenate()([a, b, ops.repeat(c, 4, axis=-1)[:, :3]])
+        model = keras.Model(x, [layers.Dense(3)(y), layers.Dense(2)(ops.concatenate([d, e], -1))])""",
     "loop_over_range": """
         x = inp = keras.Input((32, 32, 3))
         for i in range(3):

@@ -329,6 +329,7 @@ FAMILY_OF = {
     'ops.SparsePlus': 'ops',
     'ops.SparseSigmoid': 'ops',
     'ops.Sparsemax': 'ops',
+    'ops.Split': 'ops',
     'ops.Sqrt': 'ops',
     'ops.Square': 'ops',
     'ops.Squareplus': 'ops',

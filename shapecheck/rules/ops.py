@@ -9,6 +9,11 @@ Each rule follows the op's own static shape function: Keras's ``compute_output_s
 ``ops.*``, and for ``tf.*`` TensorFlow's shape inference of the op tf.keras records. A
 constant operand (``x + 1.0``) is an argument, named as in the op's call signature.
 An op without a rule takes the output shape the file records (SC411).
+
+Why one module: the ops are one family, as Keras defines them in one module
+(keras/src/ops/numpy.py), and their rules share the shape helpers (axes, broadcasting,
+reshaping, joining, indexing) that tf_ops.py builds TensorFlow's rules from; split by op,
+each part would import most of the others.
 """
 
 from __future__ import annotations
@@ -390,6 +395,51 @@ def repeat(call: LayerCall) -> Output:
                           f"{len(reps)}"),)
     shape = (out,) if axis is None else (*x[:axis], out, *x[axis + 1:])
     return Output((shape,), notes=notes)
+
+
+def _sections(v: Any) -> int | tuple[int, ...]:
+    if isinstance(v, int) and not isinstance(v, bool) and v > 0:
+        return v
+    if isinstance(v, (list, tuple)) and all(isinstance(d, int) and not isinstance(d, bool) for d in v):
+        return tuple(v)
+    raise ValueError(f"expected a number of sections or a list of indices, got {v!r}")
+
+
+@rule("ops.Split", args=(Arg("indices_or_sections", _sections, doc="how many equal sections, or the "
+                             "indices to cut at", kind="int | [int]"),
+                         any_int_arg("axis", 0, "the axis to cut")))
+def split(call: LayerCall) -> Output:
+    """One output per section: the axis cut into equal sections (they must divide its
+    size) or at the indices given; an unknown size gives unknown sections."""
+    (x,) = need_tensors(call, 1)
+    axis = norm_axis(call, call["axis"], len(x))
+    size, cut = x[axis], call["indices_or_sections"]
+    notes: tuple[Note, ...] = ()
+    if isinstance(cut, int):
+        piece, whole = exact_div(size, cut, call.facts)
+        if whole is False:
+            raise Finding("SC306", f"ops.split: `x` size on given `axis` must be divisible by "
+                          f"`indices_or_sections` when `indices_or_sections` is an int. But received "
+                          f"{fmt(size)} and {cut}", arg="indices_or_sections",
+                          hint="give the indices to cut at instead")
+        if whole is None and size is not None:
+            notes = (Note("SC304", f"{call.type} \"{call.name}\" requires {fmt(size)} to be a multiple "
+                          f"of {cut}"),)
+        sizes: list[Dim] = [piece] * cut
+    else:
+        bounds: list[Dim] = [0, *cut, size]
+        sizes = [None if a is None or b is None else add(b, -a) for a, b in zip(bounds, bounds[1:])]
+        # a section of negative size: Keras refuses it (a size of a named size t: t - 3 >= 0?)
+        fits = [d >= 0 if isinstance(d, int) else None if d is None else call.facts.positive(add(d, 1))
+                for d in sizes]
+        if False in fits:
+            raise Finding("SC308", f"ops.split: the indices {list(cut)} are not in order within axis "
+                          f"{axis}'s {fmt(size)}: a section would have a negative size",
+                          arg="indices_or_sections", hint="give sorted indices within the axis")
+        if any(f is None and d is not None for f, d in zip(fits, sizes)):
+            notes = (Note("SC304", f"{call.type} \"{call.name}\" requires {fmt(size)} >= {max(cut)}",
+                          hint=f"state it in dims:, e.g. min: {max(cut)}"),)
+    return Output(tuple((*x[:axis], d, *x[axis + 1:]) for d in sizes), notes=notes)
 
 
 @rule("ops.Cumsum", "ops.Cumprod", args=(any_int_arg("axis", None, "the axis (null: the flattened tensor)"),),

@@ -398,7 +398,15 @@ def call_op(interp: Interpreter, fn: str, args: list[Any], kwargs: dict[str, Any
     if not tensors:
         return Unknown(why=f"keras.ops.{fn} on values that are not tensors")
     layer = Layer(f"ops.{cls}", values, interp.graph.names(snake_case(cls)), interp.loc(node))
-    return Tensor(interp.graph.node(layer, tensors, interp.loc(node)))
+    made = interp.graph.node(layer, tensors, interp.loc(node))
+    if fn == "split":  # a list of sections
+        cut = values.get("indices_or_sections")
+        count = cut if isinstance(cut, int) and not isinstance(cut, bool) else \
+            len(cut) + 1 if isinstance(cut, (list, tuple)) else None
+        if count is None or not 0 < count <= MAX_ITEMS:
+            return Unknown(why="keras.ops.split into sections the reader cannot count")
+        return [Tensor(made, i) for i in range(count)]
+    return Tensor(made)
 
 
 def tensor_binop(interp: Interpreter, op: str, a: Any, b: Any, node: ast.AST) -> Any:
