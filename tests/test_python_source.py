@@ -257,6 +257,7 @@ ARGPARSE_OPTIONS = [
     '"-b", type=int, default=32', '"--act", dest="activation", default="relu", choices=["relu", "tanh"]',
     '"--sizes", nargs="+", type=int, default=[3, 5]', '"--count", action="count"',
     '"--opt", nargs="?", const="x"', '"maybe", nargs="?", default=4', '"many", nargs="*"',
+    '"--flag", type=lambda s: s == "yes", default=True',
 ]
 
 
@@ -268,7 +269,9 @@ def test_argparse_options_are_what_argparse_gives_with_no_arguments():
 
     lines = ["import argparse", "p = argparse.ArgumentParser()"]
     lines += [f"p.add_argument({option})" for option in ARGPARSE_OPTIONS]
-    lines += ["p.set_defaults(extra=1)", "args = p.parse_args()", "known, rest = p.parse_known_args()"]
+    lines[2:2] = ['p.set_defaults(units=8, extra=1)']  # the parser's default wins, even over a later option's
+    lines += ["p.set_defaults(n=9)", "args = p.parse_args()", "known, rest = p.parse_known_args()",
+              "options = vars(p.parse_args())"]
     source = "\n".join(lines)
     expected = {}
     exec(compile(source.replace("parse_args()", "parse_args([])").replace("known_args()", "known_args([])"),
@@ -278,9 +281,11 @@ def test_argparse_options_are_what_argparse_gives_with_no_arguments():
     args, known = interp.globals.vars["args"], interp.globals.vars["known"]
     assert isinstance(args, Namespace) and args.values == vars(expected["args"])
     assert known.values == vars(expected["known"]) and interp.globals.vars["rest"] == []
+    assert interp.globals.vars["options"] == expected["options"]
 
 
-@pytest.mark.parametrize("option", ['"path"', '"--data", required=True'])
+# a positional argument, a required one, a default the script's own function converts
+@pytest.mark.parametrize("option", ['"path"', '"--data", required=True', '"--own", type=lambda s: s + "!", default="x"'])
 def test_an_argument_the_script_needs_is_not_known(option):
     import ast
 

@@ -25,12 +25,22 @@ _TYPES = {"int": int, "float": float, "str": str}
 
 
 class Parser:
-    """An ``argparse.ArgumentParser``: each option's value with no arguments, by dest."""
+    """An ``argparse.ArgumentParser``: its options (flags and keywords, by dest) and its
+    own defaults (``set_defaults``), kept as argparse keeps them until it parses."""
 
-    __slots__ = ("values",)
+    __slots__ = ("options", "defaults")
 
     def __init__(self) -> None:
-        self.values: dict[str, Any] = {}
+        self.options: dict[str, tuple[list[Any], dict[str, Any]]] = {}
+        self.defaults: dict[str, Any] = {}
+
+    def parsed(self) -> dict[str, Any]:
+        """What ``parse_args([])`` gives: each option's default (converted by its type
+        when a string), then the parser's defaults for the other names."""
+        values = {dest: _default(flags, kwargs) if known(kwargs.get("default"))
+                  else Unknown(why="a default the reader cannot know")
+                  for dest, (flags, kwargs) in self.options.items()}
+        return {**values, **{k: v for k, v in self.defaults.items() if k not in values}}
 
 
 class Namespace:
@@ -61,7 +71,9 @@ def _default(flags: list[Any], kwargs: dict[str, Any]) -> Any:
         value = kwargs["default"]
         kind = kwargs.get("type")
         # argparse converts a default given as a string with the option's type
-        if isinstance(value, str) and isinstance(kind, Builtin) and kind.name in _TYPES:
+        if isinstance(value, str) and kind is not None:
+            if not (isinstance(kind, Builtin) and kind.name in _TYPES):
+                return Unknown(why="a default converted by the script's own function")
             try:
                 return _TYPES[kind.name](value)
             except ValueError:
@@ -80,16 +92,20 @@ def method(interp: Interpreter, owner: Parser, name: str, args: list[Any], kwarg
     if name == "add_argument":
         dest = _dest(args, kwargs)
         if dest is not None:
-            owner.values[dest] = _default(args, kwargs) if known(kwargs.get("default")) else \
-                Unknown(why="a default the reader cannot know")
+            if "default" not in kwargs and dest in owner.defaults:  # the parser's, given earlier
+                kwargs = {**kwargs, "default": owner.defaults[dest]}
+            owner.options[dest] = (list(args), dict(kwargs))
         return None
     if name in ("add_argument_group", "add_mutually_exclusive_group"):
         return owner  # their options are the parser's
-    if name == "set_defaults":
-        owner.values.update(kwargs)
+    if name == "set_defaults":  # also the default of the options given already
+        owner.defaults.update(kwargs)
+        for dest, value in kwargs.items():
+            if dest in owner.options:
+                owner.options[dest][1]["default"] = value
         return None
     if name in ("parse_args", "parse_known_args") and not args and not kwargs.get("args"):
-        namespace = Namespace(dict(owner.values))
+        namespace = Namespace(owner.parsed())
         return namespace if name == "parse_args" else (namespace, [])
     if name in ("print_help", "print_usage"):
         return None

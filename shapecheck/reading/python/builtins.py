@@ -106,6 +106,12 @@ def _partial(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node:
     return Partial(args[0], tuple(args[1:]), dict(kwargs)) if args else Unknown()
 
 
+def _vars(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+    from .argparse_calls import Namespace  # vars(parser.parse_args()): the options as a dict
+
+    return dict(args[0].values) if len(args) == 1 and isinstance(args[0], Namespace) else Unknown()
+
+
 BUILTINS: dict[str, Builtin] = {
     name: Builtin(name, fn)
     for name, fn in {
@@ -139,6 +145,7 @@ BUILTINS: dict[str, Builtin] = {
         "zip": _seq(lambda *a: list(zip(*a))),
         "enumerate": _seq(lambda a, start=0: list(enumerate(a, start))),
         "reversed": _seq(lambda a: list(reversed(a))),
+        "vars": _vars,
         # the interpreter answers locals() itself, from the scope of the call (e_Call)
         "locals": lambda interp, args, kwargs, node: Unknown(why="locals() with arguments"),
     }.items()
