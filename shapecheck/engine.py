@@ -3,6 +3,11 @@
 Each layer's rule runs once on the shapes its producers gave. A layer that fails
 gets a diagnostic; the layers after it are skipped quietly (their inputs are
 unknown), so one mistake yields one finding, not a cascade.
+
+Why one module: the loop, what it checks around each rule (sizes, call arguments, Lambda
+and declared shapes, a shared layer's later calls) and the nested-model rule, which runs
+the loop again on the inner model, are one procedure; the rules themselves are apart
+(``rules/``), and so is what the totals count once (``sharing.py``).
 """
 
 from __future__ import annotations
@@ -172,13 +177,14 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
             followed = cfg.args.get("output_shape_from")
             taken = f"followed {followed} as Keras would, without running it" if isinstance(followed, str) \
                 else "never runs it, and takes its output_shape as given"
-            diags.append(make(LAMBDA_CODE, f"a Lambda layer runs code the model names; shapecheck {taken}: "
-                              f"{', '.join(fmt_shape(s) for s in declared)}", cfg.where("type"), name,
+            shapes = ", ".join(fmt_shape(s) for s in declared)
+            diags.append(make(LAMBDA_CODE, f"a {cfg.type} layer runs code the model names; shapecheck "
+                              f"{taken}: {shapes}", cfg.where("type"), name,
                               hint="Keras trusts output_shape too; check it against the function"
                               if not isinstance(followed, str) else None))
+            shown = "the Lambda's output_shape" if cfg.type == "Lambda" else f"the shape {followed} gives"
             return LayerReport(name, cfg.type, inputs, declared, (), 0, 0, layer.where,
-                               ("the Lambda's output_shape, with the batch axis of its input",),
-                               config=cfg)
+                               (f"{shown}, with the batch axis of its input",), config=cfg)
         by_name = _declared_by_name(cfg, spec.custom)
         _check_call_args(layer, spec.custom, by_name)
         out = apply(by_name or cfg, inputs, spec.facts, kwargs, spec.custom)
@@ -416,11 +422,12 @@ def _declared_by_name(cfg: LayerConfig, custom: Mapping[str, Rule] | None) -> La
 
 
 def _lambda_output(cfg: LayerConfig, inputs: tuple[Shape, ...]) -> tuple[Shape, ...] | None:
-    """The output shapes a Lambda declares as data (``output_shape: [4]``, or a list
-    of such for several outputs) with the batch axis prepended as Keras does: the
-    first size of its (flattened) input shapes. None when it declares none, or a
-    function (a Keras 2 ``output_shape_type`` other than ``raw``)."""
-    if cfg.type != "Lambda" or cfg.args.get("output_shape_type", "raw") != "raw":
+    """The output shapes a Lambda (or a Python Layer subclass whose call() the reader
+    followed: ``output_shape_from``) declares as data (``output_shape: [4]``, or a list of
+    such) with the batch axis prepended as Keras does: the first size of its (flattened)
+    input shapes. None when it declares none, or a function (Keras 2's ``output_shape_type``)."""
+    if cfg.type != "Lambda" and not isinstance(cfg.args.get("output_shape_from"), str) \
+            or cfg.args.get("output_shape_type", "raw") != "raw":
         return None
     declared = cfg.args.get("output_shape")
 

@@ -96,6 +96,36 @@ PROGRAMS = {
         c, d, e = ops.split(x, [1, 3], axis=-1)
         y = layers.Concatenate()([a, b, ops.repeat(c, 4, axis=-1)[:, :3]])
         model = keras.Model(x, [layers.Dense(3)(y), layers.Dense(2)(ops.concatenate([d, e], -1))])""",
+    "weightless_layer_subclasses": """
+        class Sampling(layers.Layer):  # keras.io's variational autoencoder
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.seed_generator = keras.random.SeedGenerator(1337)
+
+            def call(self, inputs):
+                z_mean, z_log_var = inputs
+                batch = ops.shape(z_mean)[0]
+                dim = ops.shape(z_mean)[1]
+                epsilon = keras.random.normal(shape=(batch, dim), seed=self.seed_generator)
+                return z_mean + ops.exp(0.5 * z_log_var) * epsilon
+
+        class CenterAndScale(layers.Layer):
+            def __init__(self, factor=2.0, axis=-1, **kwargs):
+                super().__init__(**kwargs)
+                self.factor, self.axis = factor, axis
+
+            def _mean(self, x):
+                return ops.mean(x, axis=self.axis, keepdims=True)
+
+            def call(self, x):
+                return (x - self._mean(x)) * self.factor
+
+        x = keras.Input((28, 28, 1))
+        h = layers.Flatten()(layers.Conv2D(8, 3, strides=2, padding="same")(x))
+        z_mean, z_log_var = layers.Dense(2)(h), layers.Dense(2)(h)
+        z = Sampling()([z_mean, z_log_var])
+        scaled = CenterAndScale(axis=1, name="scaled")(layers.Reshape((14, 14, 8))(h))
+        model = keras.Model(x, [layers.Dense(4)(z), layers.GlobalAveragePooling2D()(scaled)])""",
     "loop_over_range": """
         x = inp = keras.Input((32, 32, 3))
         for i in range(3):
@@ -264,8 +294,8 @@ ARGPARSE_OPTIONS = [
 def test_argparse_options_are_what_argparse_gives_with_no_arguments():
     import ast
 
-    from shapecheck.reading.python.argparse_calls import Namespace
     from shapecheck.reading.python.interpreter import Interpreter
+    from shapecheck.reading.python.values import Namespace
 
     lines = ["import argparse", "p = argparse.ArgumentParser()"]
     lines += [f"p.add_argument({option})" for option in ARGPARSE_OPTIONS]
@@ -545,6 +575,50 @@ def test_subclassed_models_are_declined(tmp_path):
                     "model = Tagger()\n")
     (report,) = api.analyze_python(str(path))
     assert [d.code for d in report.diagnostics][:1] == ["SC601"]
+
+
+# Layer subclasses whose call() alone does not say what Keras builds: weights of their own
+# (build, add_weight, a sublayer), their own compute_output_shape, or a call() the reader
+# cannot follow. Each is SC601 where it is made or called, and its model is not checked.
+DECLINED_LAYERS = {
+    "build_and_add_weight": ("""
+        class Gain(layers.Layer):
+            def build(self, input_shape):
+                self.g = self.add_weight(shape=(input_shape[-1],))
+            def call(self, x):
+                return x * self.g
+        y = Gain()(x)""", "Gain subclasses"),
+    "a_sublayer": ("""
+        class Block(layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.proj = layers.Dense(4)
+            def call(self, x):
+                return self.proj(x)
+        y = Block()(x)""", "Block subclasses"),
+    "its_own_output_shape": ("""
+        class Same(layers.Layer):
+            def call(self, x):
+                return x
+            def compute_output_shape(self, input_shape):
+                return input_shape
+        y = Same()(x)""", "Same subclasses"),
+    "a_call_not_followed": ("""
+        class Odd(layers.Layer):
+            def call(self, x):
+                return self.helper_the_class_lacks(x)
+        y = Odd()(x)""", "Odd.call() is code the reader cannot follow"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DECLINED_LAYERS))
+def test_layer_subclasses_the_reader_cannot_follow_are_said(name, tmp_path):
+    body, said = DECLINED_LAYERS[name]
+    path = tmp_path / f"{name}.py"
+    path.write_text(PRELUDE + "x = keras.Input((5, 3))\n" + textwrap.dedent(body) + "\nmodel = keras.Model(x, y)\n")
+    found = [(d.code, d.location.line, d.message) for d in api.analyze_file(str(path)).diagnostics]
+    assert [(c, m.startswith(said)) for c, _, m in found] == [("SC601", True), ("SC601", False)], found
+    assert "keras.Model" in found[1][2]
 
 
 HOSTILE = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 
 from .builtins import Builtin
-from .values import Unknown, known
+from .values import Namespace, Unknown, known
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -41,15 +41,6 @@ class Parser:
                   else Unknown(why="a default the reader cannot know")
                   for dest, (flags, kwargs) in self.options.items()}
         return {**values, **{k: v for k, v in self.defaults.items() if k not in values}}
-
-
-class Namespace:
-    """What ``parse_args()`` returns."""
-
-    __slots__ = ("values",)
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.values = values
 
 
 def _dest(flags: list[Any], kwargs: dict[str, Any]) -> str | None:

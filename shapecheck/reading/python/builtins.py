@@ -9,7 +9,7 @@ import math
 
 from .arrays import Array
 from .limits import MAX_ITEMS, text_size
-from .values import Module, Partial, Unknown, known
+from .values import Module, Namespace, Partial, Unknown, known
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -107,8 +107,7 @@ def _partial(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node:
 
 
 def _vars(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
-    from .argparse_calls import Namespace  # vars(parser.parse_args()): the options as a dict
-
+    # vars(parser.parse_args()): the options as a dict
     return dict(args[0].values) if len(args) == 1 and isinstance(args[0], Namespace) else Unknown()
 
 

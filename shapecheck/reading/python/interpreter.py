@@ -20,7 +20,7 @@ import operator
 from collections.abc import Iterator
 
 from ...diagnostics import Diagnostic, Location, make
-from . import keras_calls
+from . import keras_calls, layer_subclasses
 from .arrays import Array
 from .builtins import BUILTINS, Builtin
 from .graph import Graph, Layer, Model, Tensor
@@ -756,7 +756,7 @@ class Interpreter:
         if isinstance(func, Partial):
             return self.call(func.func, [*func.args, *args], {**func.kwargs, **kwargs}, node)
         if isinstance(func, ClassDef):
-            return keras_calls.instantiate(self, func, args, kwargs, node)
+            return layer_subclasses.instantiate(self, func, args, kwargs, node)
         return keras_calls.call(self, func, args, kwargs, node)
 
     @staticmethod

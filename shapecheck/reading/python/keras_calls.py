@@ -13,7 +13,7 @@ import math
 
 from ...rules.keras_names import snake_case
 from ..spec_reader import CALL_ARGS, CALL_VALUES
-from . import argparse_calls, arrays
+from . import argparse_calls, arrays, layer_subclasses
 from .builtins import Builtin, stdlib
 from .graph import Layer, Model, Tensor
 from .keras_api import (
@@ -44,7 +44,7 @@ from .lambdas import follow_lambda
 from .limits import MAX_ITEMS, safe_str_method
 from .signatures import OPS
 from .tf_calls import LOSSES, add_kept, call_backend, call_loss, call_tf
-from .values import ClassDef, Method, Module, Multi, Partial, Unknown, known
+from .values import Instance, Method, Module, Multi, Namespace, Partial, Unknown, known
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -118,6 +118,10 @@ def call_module(
             inputs = args[0] if args else kwargs.pop("inputs", [])
             layer = make_layer(interp, _MERGE_HELPERS[name], [], {k: v for k, v in kwargs.items()}, node)
             return call_layer(interp, layer, [inputs], {}, node)
+        if path[:1] == ("ops",) and name == "shape" and len(args) == 1 and is_tensor(args[0]):
+            return shape_of(interp, args[0])  # Keras's static shape: None where unknown
+        if path[:1] == ("random",) and name in layer_subclasses.RANDOM and interp.following:
+            return layer_subclasses.random(interp, name, args, kwargs, node)
         if path[:1] == ("ops",) or path[:2] == ("src", "ops"):
             return call_op(interp, name, args, kwargs, node)
         if path[:1] == ("backend",) and name == "get_uid" and args and isinstance(args[0], str):
@@ -175,7 +179,7 @@ def call_module(
     if func.path == ("argparse", "ArgumentParser"):
         return argparse_calls.Parser()
     if func.path == ("argparse", "Namespace") and not args:
-        return argparse_calls.Namespace(dict(kwargs))
+        return Namespace(dict(kwargs))
     if func.path[:1] == ("functools",) and last(func.path) == "partial" and args:
         return Partial(args[0], tuple(args[1:]), dict(kwargs))
     if func.path[:1] == ("numpy",):
@@ -246,6 +250,11 @@ def call_layer(
             values[key] = value
     if layer.code and args:
         follow_lambda(interp, layer, args[0], node)
+        if layer.cls != "Lambda" and "output_shape" not in layer.args:  # a Layer subclass's call()
+            interp.note("SC601", f"{layer.cls}.call() is code the reader cannot follow here, so what "
+                        "it builds is not checked", node, hint=f"declare what {layer.cls} does to shapes "
+                        "under custom_layers (docs/custom-layers.md)")
+            return Unknown(why=f"{layer.cls}.call() not followed")
     n = interp.graph.node(layer, inputs, interp.loc(node), call_kw, values)
     count = output_count(layer, values)
     if count > 1:
@@ -439,7 +448,14 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
         return arrays.attribute(owner, name)
     if isinstance(owner, argparse_calls.Parser):
         return Method(owner, name)
-    if isinstance(owner, argparse_calls.Namespace):
+    if isinstance(owner, Instance):
+        if name in owner.attrs:
+            return owner.attrs[name]
+        method = layer_subclasses.method(owner.cls, name)
+        if method is not None:  # bound to the object, as Python binds it
+            return Partial(interp.function(method, interp.globals, name), (owner,), {})
+        return Unknown(why=f"self.{name}")
+    if isinstance(owner, Namespace):
         return argparse_calls.attribute(owner, name)
     if isinstance(owner, Tensor):
         if name == "shape":
@@ -478,6 +494,8 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
 def set_attribute(interp: Interpreter, owner: Any, name: str, value: Any, node: ast.AST) -> None:
     if isinstance(owner, Layer) and name == "trainable" and isinstance(value, bool):
         owner.args["trainable"] = value
+    if isinstance(owner, Instance) and len(owner.attrs) < MAX_ITEMS:
+        owner.attrs[name] = value
 
 
 def subscript(interp: Interpreter, owner: Any, key: Any, node: ast.AST) -> Any:
@@ -538,40 +556,3 @@ def iterate(interp: Interpreter, value: Any) -> list[Any] | None:
     if isinstance(value, Model):
         return None
     return None
-
-
-def instantiate(
-    interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str, Any], node: ast.AST
-) -> Any:
-    if cls.keras_base and cls.name in interp.custom:
-        return declared_layer(interp, cls, args, kwargs, node)
-    if cls.keras_base:
-        interp.note(
-            "SC601",
-            f"{cls.name} subclasses Keras's {cls.keras_base}: its call() is code the "
-            "reader does not follow, so what it builds is not checked",
-            node,
-            hint=f"declare what {cls.name} does to shapes under custom_layers (pyproject.toml's "
-            "[tool.shapecheck.custom_layers], or analyze(..., custom_layers=...)), or build it "
-            "with the functional API",
-        )
-    return Unknown(why=f"an instance of {cls.name}")
-
-
-def declared_layer(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str, Any],
-                   node: ast.AST) -> Any:
-    """An instance of a Layer subclass the project declares under ``custom_layers``: a
-    layer of that class, its constructor's arguments bound by ``__init__``'s parameters
-    (the declaration's rule reads them by name); neither ``__init__`` nor ``call`` runs."""
-    init = next((f for f in cls.node.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
-    if init is None:
-        return make_layer(interp, cls.name, [], dict(kwargs), node)
-    spec = init.args
-    bound = interp.bind(interp.function(init, interp.globals, "__init__"), [None, *args], kwargs)
-    for self_param in [*spec.posonlyargs, *spec.args][:1]:
-        bound.pop(self_param.arg, None)
-    if spec.vararg is not None:
-        bound.pop(spec.vararg.arg)
-    if spec.kwarg is not None:  # name=..., the base Layer's arguments
-        bound.update(bound.pop(spec.kwarg.arg))
-    return make_layer(interp, cls.name, [], bound, node)

@@ -93,6 +93,26 @@ class ClassDef:
     keras_base: str | None  # "Model", "Layer" or None
 
 
+class Namespace:
+    """What argparse's ``parse_args()`` returns (argparse_calls): the options by name."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+
+class Instance:
+    """An object of a Layer subclass the file defines, made by following its
+    ``__init__``: the attributes it set (``self.rate = rate``)."""
+
+    __slots__ = ("cls", "attrs")
+
+    def __init__(self, cls: ClassDef) -> None:
+        self.cls = cls
+        self.attrs: dict[str, Any] = {}
+
+
 @record(mutable=True)
 class Multi:
     """What a layer call with several outputs returns (``return_state``): indexing and
