@@ -621,6 +621,20 @@ def test_layer_subclasses_the_reader_cannot_follow_are_said(name, tmp_path):
     assert "keras.Model" in found[1][2]
 
 
+def test_a_weightless_layer_subclass_in_a_sequential_is_said(tmp_path):
+    """Its call() is followed where it is called on tensors; a Sequential calls it later,
+    when Keras builds the model, so the reader says it does not check that model."""
+    path = tmp_path / "seq.py"
+    path.write_text(PRELUDE + textwrap.dedent("""\
+        class Double(layers.Layer):
+            def call(self, x):
+                return x * 2.0
+        model = keras.Sequential([keras.Input((4,)), Double(), layers.Dense(3)])
+        """), encoding="utf-8")
+    found = [(d.code, d.location.line, d.message) for d in api.analyze_file(str(path)).diagnostics]
+    assert [(c, line) for c, line, _ in found] == [("SC601", 6)] and found[0][2].startswith("Double is a"), found
+
+
 HOSTILE = {
     "while_true": "while True:\n    x = 1\n",
     "recursion": "def f(n):\n    return f(n + 1)\nf(0)\n",

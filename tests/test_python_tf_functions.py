@@ -348,7 +348,11 @@ def test_losses_on_tensors_and_add_loss_read_as_tf_keras_builds_them(tmp_path):
     assert vae["total_params"] == 106  # the encoder (82) once, though its layers are the vae's too, and decoded
 
 
-def test_keras_3_refuses_add_loss_of_a_tensor_where_keras_does(tmp_path):
+@pytest.mark.parametrize("call, words", [
+    ("model.add_loss(ops.mean(ops.square(h)))", "NotImplementedError"),
+    ("model.add_metric(ops.mean(h), name='m')", "Layer `add_metric()` method is deprecated"),
+])
+def test_keras_3_refuses_add_loss_and_add_metric_where_keras_does(call, words, tmp_path):
     path = tmp_path / "vae3.py"
     path.write_text(textwrap.dedent("""\
         import keras
@@ -356,10 +360,10 @@ def test_keras_3_refuses_add_loss_of_a_tensor_where_keras_does(tmp_path):
         x = keras.Input(shape=(8,))
         h = layers.Dense(4)(x)
         model = keras.Model(x, layers.Dense(2)(h))
-        model.add_loss(ops.mean(ops.square(h)))
-        """), encoding="utf-8")
+        """) + call + "\n", encoding="utf-8")
     facts = oracle.run_file(path, flavour="keras3")
     assert facts["error"]["type"] == "NotImplementedError" and facts["error"]["line"] == 6
+    assert words in f"NotImplementedError {facts['error']['message']}"
     (report,) = api.analyze_python(str(path), dialect="keras3")
     said = [(d.code, d.location.line) for d in report.diagnostics]
-    assert said == [("SC605", 6)] and "NotImplementedError" in report.diagnostics[0].message
+    assert said == [("SC605", 6)] and words in report.diagnostics[0].message

@@ -182,7 +182,7 @@ def layer_entry(layer: Layer, loc: Location) -> LocDict:
     return entry
 
 
-def _ancestors(outputs: list[Tensor]) -> list[Node]:
+def ancestors(outputs: list[Tensor]) -> list[Node]:
     """The nodes the outputs depend on, in creation order."""
     seen: dict[int, Node] = {}
     todo = [t.node for t in outputs]
@@ -204,7 +204,7 @@ def held_layers(model: Model) -> dict[int, Layer]:
     while todo:
         m = todo.pop()
         layers = m.layers if m.cls == "Sequential" else \
-            [n.layer for n in _ancestors(m.outputs + m.kept) if n.layer is not None]
+            [n.layer for n in ancestors(m.outputs + m.kept) if n.layer is not None]
         for layer in layers:
             if id(layer) not in held:
                 held[id(layer)] = layer
@@ -230,7 +230,7 @@ def functional_spec(model: Model) -> LocDict:
         head = local.get(id(t.node), t.node.id)
         return head if t.index is None else f"{head}[{t.index}]"
 
-    nodes = _ancestors(model.outputs + model.kept)
+    nodes = ancestors(model.outputs + model.kept)
     # a layer that a model called here as a layer holds too: its weights are counted there
     holders = {id(layer): node.layer.name for node in nodes if node.layer is not None and node.layer.model
                for layer in held_layers(node.layer.model).values()}

@@ -369,8 +369,14 @@ def add_to_sequential(interp: Interpreter, model: Model, item: Any, node: ast.AS
         return
     if isinstance(item, Model):
         item = model_layer(interp, item)
-    if not isinstance(item, Layer):
-        if not (isinstance(item, Unknown) and "cannot know" in item.why):  # else said where it arose
+    # a Layer subclass whose call() is followed where it is called on tensors, not here
+    followed_only_on_tensors = isinstance(item, Layer) and item.cls != "Lambda" and "function" in item.code
+    if not isinstance(item, Layer) or followed_only_on_tensors:
+        if followed_only_on_tensors:
+            interp.note("SC601", f"{item.cls} is a Layer subclass of the file, which the reader follows "
+                        "only where it is called on tensors; this Sequential is not checked", node,
+                        hint="call it on a tensor (the functional API), or declare it under custom_layers")
+        elif not (isinstance(item, Unknown) and "cannot know" in item.why):  # else said where it arose
             interp.note(
                 "SC601",
                 "something the reader cannot follow is added to this Sequential; the model is not checked",

@@ -15,7 +15,7 @@ from ...rules.keras_names import snake_case
 from ..spec_reader import CALL_ARGS, CALL_VALUES
 from . import argparse_calls, arrays, layer_subclasses
 from .builtins import Builtin, stdlib
-from .graph import Layer, Model, Tensor
+from .graph import Layer, Model, Tensor, ancestors
 from .keras_api import (
     DROP,
     MODELS,
@@ -371,10 +371,8 @@ def _get_layer(model: Model, args: list[Any], kwargs: dict[str, Any]) -> Any:
 def model_layers(model: Model) -> list[Layer]:
     if model.cls == "Sequential":
         return list(model.layers)
-    from .graph import _ancestors
-
     seen: dict[str, Layer] = {}
-    for n in _ancestors(model.outputs + model.kept):
+    for n in ancestors(model.outputs + model.kept):
         if n.layer is not None:
             seen.setdefault(n.layer.name, n.layer)
     return list(seen.values())

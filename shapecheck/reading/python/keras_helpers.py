@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 
-from .graph import Tensor
+from .graph import Tensor, ancestors
 from .keras_api import bind, shape_of, tensors_of
 from .values import Unknown
 
@@ -56,12 +56,10 @@ def _correct_pad(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], n
 
 def _source_inputs(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
     """operation_utils.get_source_inputs: the inputs a tensor comes from."""
-    from .graph import _ancestors
-
     tensors = tensors_of(args[0] if args else kwargs.get("tensor"))
     if tensors is None:
         return Unknown()
-    return [Tensor(n) for n in _ancestors(tensors) if n.layer is None]
+    return [Tensor(n) for n in ancestors(tensors) if n.layer is None]
 
 
 def _nothing(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 
-from .graph import Layer, Model, Tensor
+from .graph import Layer, Model, Tensor, ancestors
 from .keras_api import DROP, UNKNOWN, bind, plain, shape_of, tensors_of
 from .keras_backend import as_tf
 from .limits import MAX_ITEMS
@@ -204,33 +204,37 @@ def add_kept(interp: Interpreter, model: Model, method: str, args: list[Any], kw
     Keras 3's functional models refuse a tensor."""
     value = args[0] if args else kwargs.get("losses" if method == "add_loss" else "value")
     tensors = [t for t in (value if isinstance(value, (list, tuple)) else [value]) if isinstance(t, Tensor)]
+    keras3 = interp.graph.dialect != "keras2"
+    if keras3 and method == "add_metric":  # Keras's words: refused whatever it is given
+        interp.note("SC605", "Layer `add_metric()` method is deprecated. Add your metric in "
+                    "`Model.compile(metrics=[...])`", node, hint="or make a metric tracker and call its "
+                    "update_state() in train_step")
+        return
     if not tensors:
         return
-    if interp.graph.dialect != "keras2":
-        interp.note("SC605", f"Functional.{method} raises NotImplementedError in Keras 3: it takes no "
-                    "symbolic tensor" if model.cls == "Functional" else f"`{method}()` can only be called "
-                    "from inside `build()` or `call()`, on a tensor input", node,
-                    hint="compute the loss in the model's train_step or compute_loss, or in a layer's "
-                    f"call() with self.{method}")
+    if keras3:
+        said = "Functional.add_loss raises NotImplementedError in Keras 3: it takes no symbolic tensor" \
+            if model.cls == "Functional" else \
+            "`add_loss()` can only be called from inside `build()` or `call()`, on a tensor input"
+        interp.note("SC605", said, node, hint="compute the loss in the model's train_step or "
+                    "compute_loss, or in a layer's call() with self.add_loss")
         return
     inputs = {id(t.node) for t in model.inputs}
-    from .graph import _ancestors
-
-    if model.cls != "Functional" or any(n.layer is None and id(n) not in inputs for n in _ancestors(tensors)):
+    if model.cls != "Functional" or any(n.layer is None and id(n) not in inputs for n in ancestors(tensors)):
         interp.note("SC601", f"model.{method} is not followed: " + (
             "on a Sequential" if model.cls != "Functional" else
             "the tensor needs an input the model does not take (tf.keras raises: Graph disconnected)"), node)
         return
     if method == "add_loss":
-        args = {"unconditional": False}
+        config: dict[str, Any] = {"unconditional": False}
     else:  # add_metric(value, name=None, aggregation=None): tf_keras wants the name
         bound = bind(("value", "name"), args, kwargs)
         name, aggregation = bound.get("name"), bound.get("aggregation")
         if not isinstance(name, str) or aggregation not in ("mean", None) or len(bound) > 3:
             interp.note("SC601", "model.add_metric is not followed without a name the reader knows", node)
             return
-        args = {"aggregation": aggregation, "metric_name": name}
+        config = {"aggregation": aggregation, "metric_name": name}
     cls = "AddLoss" if method == "add_loss" else "AddMetric"
     for tensor in tensors:
-        layer = Layer(cls, dict(args), interp.graph.names.layer(cls), interp.loc(node))
+        layer = Layer(cls, dict(config), interp.graph.names.layer(cls), interp.loc(node))
         model.kept.append(Tensor(interp.graph.node(layer, [tensor], interp.loc(node))))
