@@ -332,6 +332,24 @@ def test_tf_keras_add_loss_layers_and_constant_operands(tmp_path):
     assert rep["total_params"] == loaded.count_params() == vae.count_params() + encoder.count_params()
 
 
+def test_tf_keras_einsum_saved_without_its_operands_fails_as_keras_loading_it(tmp_path):
+    """tf.einsum(equation, *inputs): tf.keras 2 records the equation where the first tensor
+    would be and drops the operands, so the file it writes cannot be loaded."""
+    K = _tf_keras()
+    import tensorflow as tf
+
+    K.backend.clear_session()
+    a, b = K.Input((3, 4)), K.Input((4, 5))
+    text = K.Model([a, b], tf.einsum("bij,bjk->bik", a, b)).to_json()
+    with pytest.raises(ValueError, match='Got 0 inputs for equation "bij,bjk->bik", expecting 2'):
+        K.models.model_from_json(text)
+    path = tmp_path / "einsum.json"
+    path.write_text(text)
+    (found,) = shapecheck.analyze(path).errors
+    assert found.code == "SC206" and found.layer == "tf.einsum"
+    assert found.message.startswith('Got 0 inputs for equation "bij,bjk->bik", expecting 2')
+
+
 def test_a_custom_class_stays_an_error_but_the_rest_is_checked(tmp_path):
     """Keras cannot build a custom class without its code (SC408); the shape the file
     records still lets shapecheck check the layers after it, and a mistake there."""

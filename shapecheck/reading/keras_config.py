@@ -181,7 +181,8 @@ class _Converter:
                 continue
             for k, node in enumerate(nodes):
                 if str(entry.get("type", "")).startswith("tf.") and not isinstance(node, dict):
-                    refs, kwargs, values = self.tf_op_refs(node)
+                    refs, kwargs, values = self.tf_op_refs(node, "equation" if str(entry["type"]).endswith(
+                        ".einsum") else "x")
                 else:
                     refs, kwargs, values = self.node_refs(node)
                     if str(entry.get("type", "")).startswith("ops.") and isinstance(node, dict):
@@ -436,7 +437,8 @@ class _Converter:
         head = name if not node else f"{name}@{node}"
         return f"{head}[{tensor}]"
 
-    def tf_op_refs(self, node: Any) -> tuple[list[str], dict[str, list[str]], dict[str, Any]]:
+    def tf_op_refs(self, node: Any, first: str = "x"
+                   ) -> tuple[list[str], dict[str, list[str]], dict[str, Any]]:
         """A tf.keras op layer's call, ``[[x, 0, 0, {"axis": 1, "y": [b, 0, 0]}], ...]``:
         the tensors it takes (positional, then those passed by keyword, as ``x + b``'s
         ``y``) and its constant arguments (``axis``, ``shape``, ``slice_spec``...), which
@@ -446,9 +448,9 @@ class _Converter:
         items = [i for i in flat_node(node) if isinstance(i, list) and len(i) >= 3 and isinstance(i[0], str)]
         for n, item in enumerate(items):
             if item[0] == "_CONSTANT_VALUE" and item[1] == -1:
-                # a constant first operand (``1 + t``, ``-0.5 * t``): tf.keras records its value
-                # where a tensor would be, and TensorFlow names the operand x
-                constants["x"] = item[2]
+                # a constant first argument (``1 + t``, ``-0.5 * t``; tf.einsum's equation): tf.keras
+                # records its value where a tensor would be; TensorFlow names it x (``first``)
+                constants[first] = item[2]
             else:
                 refs.append(self.ref(item))
             extra = item[3] if len(item) > 3 and isinstance(item[3], dict) else {}

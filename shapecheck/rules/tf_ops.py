@@ -212,6 +212,11 @@ def tf_matmul(call: LayerCall) -> Output:
 @rule("tf.einsum", "tf.linalg.einsum", args=(Arg("equation", equation_arg, doc="the einsum equation"),),
       inputs=None)
 def tf_einsum(call: LayerCall) -> Output:
+    if not call.inputs:  # what tf.keras 2 saves: the equation alone, its operands (*inputs) dropped
+        wanted = len(str(call["equation"]).split("->")[0].split(","))
+        raise Finding("SC206", f'Got 0 inputs for equation "{call["equation"]}", expecting {wanted} (Keras, '
+                      "loading this file)", hint="tf.keras 2 saves tf.einsum without its operands; rebuild "
+                      "it with keras.layers.EinsumDense, or tf.einsum inside a Lambda")
     return Output((einsum_shape(call, call["equation"], need_tensors(call)),))
 
 
