@@ -660,6 +660,13 @@ HOSTILE = {
                    "    layers.Lambda(lambda t: t, output_shape=g)(a)])\n",
     "uncalled_builders": "def build(n=10**10**10):\n    return n\ndef spin():\n    while True:\n"
                          "        pass\ndef deep(k=0):\n    return deep(k + 1)\n",
+    # a Layer subclass's __init__ and call(), followed; argparse options by the million
+    "layer_subclass_code": "class Spin(layers.Layer):\n    def __init__(self, **kw):\n        while True:\n"
+                           "            self.x = [1] * 100000\nclass Deep(layers.Layer):\n    def call(self, x):\n"
+                           "        return self.call(x + 1)\na = keras.Input((4,))\n"
+                           "model = keras.Model(a, [Spin()(a), Deep()(a)])\n",
+    "argparse_options": "import argparse\np = argparse.ArgumentParser()\nfor i in range(10**7):\n"
+                        "    p.add_argument(f'--o{i}', default='x' * 10**6)\nargs = p.parse_args()\n",
 }
 
 
