@@ -26,10 +26,12 @@ from .rules.registry import (
     CODE_LAYERS,
     REGISTRY,
     Arg,
+    Axis,
     LayerCall,
     Note,
     Output,
     Rule,
+    Weight,
     apply,
     lookup,
     params_of,
@@ -183,7 +185,8 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
                               hint="Keras trusts output_shape too; check it against the function"
                               if not isinstance(followed, str) else None))
             shown = "the Lambda's output_shape" if cfg.type == "Lambda" else f"the shape {followed} gives"
-            return LayerReport(name, cfg.type, inputs, declared, (), 0, 0, layer.where,
+            weights = tuple(w.under(name) for w in _followed_weights(cfg))
+            return LayerReport(name, cfg.type, inputs, declared, weights, *params_of(weights), layer.where,
                                (f"{shown}, with the batch axis of its input",), config=cfg)
         by_name = _declared_by_name(cfg, spec.custom)
         _check_call_args(layer, spec.custom, by_name)
@@ -444,6 +447,23 @@ def _lambda_output(cfg: LayerConfig, inputs: tuple[Shape, ...]) -> tuple[Shape, 
         return None
     batch = next((s[0] for s in inputs if s), None)
     return tuple((batch, *s) for s in shapes)
+
+
+def _followed_weights(cfg: LayerConfig) -> tuple[Weight, ...]:
+    """The weights a Python Layer subclass's build() made (``followed_weights``, as the
+    reader followed it: [name, shape, trainable] each); none for anything else."""
+    made = cfg.args.get("followed_weights") if "output_shape_from" in cfg.args else None
+    if not isinstance(made, list) or len(made) > MAX_RANK * MAX_RANK:
+        return ()
+    out = []
+    for w in made:
+        if not (isinstance(w, list) and len(w) == 3 and isinstance(w[0], str) and isinstance(w[1], list)
+                and len(w[1]) <= MAX_RANK and all(isinstance(d, int) and 0 <= d <= MAX_SIZE for d in w[1])):
+            return ()
+        axes = tuple(Axis(d, "add_weight", f"axis {i} of the shape {tuple(w[1])} build() gives add_weight")
+                     for i, d in enumerate(w[1]))
+        out.append(Weight(w[0], axes, w[2] is not False))
+    return tuple(out)
 
 
 def _gather(layer: LayerSpec, results, diags) -> tuple[tuple[Shape, ...], dict] | str | None:

@@ -126,6 +126,30 @@ PROGRAMS = {
         z = Sampling()([z_mean, z_log_var])
         scaled = CenterAndScale(axis=1, name="scaled")(layers.Reshape((14, 14, 8))(h))
         model = keras.Model(x, [layers.Dense(4)(z), layers.GlobalAveragePooling2D()(scaled)])""",
+    "layer_subclasses_with_weights": """
+        class Linear(layers.Layer):  # keras.io's guide to making new layers
+            def __init__(self, units=32, **kwargs):
+                super().__init__(**kwargs)
+                self.units = units
+
+            def build(self, input_shape):
+                self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal")
+                self.b = self.add_weight(shape=(self.units,), initializer="zeros", trainable=True)
+
+            def call(self, inputs):
+                return ops.matmul(inputs, self.w) + self.b
+
+        class Offset(layers.Layer):  # a weight made in __init__, not trained
+            def __init__(self, size, **kwargs):
+                super().__init__(**kwargs)
+                self.offset = self.add_weight(shape=(size,), initializer="zeros", trainable=False, name="offset")
+
+            def call(self, inputs):
+                return inputs + self.offset
+
+        x = keras.Input((10, 6))
+        h = Offset(8)(Linear(8)(x))
+        model = keras.Model(x, layers.Dense(2)(Linear(units=4, name="last")(h)))""",
     "loop_over_range": """
         x = inp = keras.Input((32, 32, 3))
         for i in range(3):
@@ -577,17 +601,18 @@ def test_subclassed_models_are_declined(tmp_path):
     assert [d.code for d in report.diagnostics][:1] == ["SC601"]
 
 
-# Layer subclasses whose call() alone does not say what Keras builds: weights of their own
-# (build, add_weight, a sublayer), their own compute_output_shape, or a call() the reader
-# cannot follow. Each is SC601 where it is made or called, and its model is not checked.
+# Layer subclasses whose call() alone does not say what Keras builds: a sublayer, their own
+# compute_output_shape, a variable assigned (Keras checks the value's shape), or a call()
+# the reader cannot follow. Each is SC601 where it is made or called, and its model is not checked.
 DECLINED_LAYERS = {
-    "build_and_add_weight": ("""
-        class Gain(layers.Layer):
+    "a_variable_assigned": ("""
+        class Total(layers.Layer):
             def build(self, input_shape):
-                self.g = self.add_weight(shape=(input_shape[-1],))
+                self.total = self.add_weight(shape=(input_shape[-1],), trainable=False)
             def call(self, x):
-                return x * self.g
-        y = Gain()(x)""", "Gain subclasses"),
+                self.total.assign_add(ops.sum(x, axis=0))
+                return x
+        y = Total()(x)""", "Total subclasses"),
     "a_sublayer": ("""
         class Block(layers.Layer):
             def __init__(self, **kwargs):

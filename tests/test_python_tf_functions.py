@@ -367,3 +367,38 @@ def test_keras_3_refuses_add_loss_and_add_metric_where_keras_does(call, words, t
     (report,) = api.analyze_python(str(path), dialect="keras3")
     said = [(d.code, d.location.line) for d in report.diagnostics]
     assert said == [("SC605", 6)] and words in report.diagnostics[0].message
+
+
+def test_a_tf_keras_layer_subclass_with_build_and_add_weight_is_followed(tmp_path):
+    """tf.keras 2 code's own layer: build() makes its weights with add_weight on the
+    TensorShape it is given, call() computes with them (TensorFlow and backend functions
+    inside it are no layers of the model)."""
+    path = tmp_path / "linear.py"
+    path.write_text(textwrap.dedent("""\
+        from keras.layers import Input, Dense, Layer
+        from keras.models import Model
+        from keras import backend as K
+        import tensorflow as tf
+
+        class Linear(Layer):
+            def __init__(self, units=32, **kwargs):
+                self.units = units
+                super(Linear, self).__init__(**kwargs)
+
+            def build(self, input_shape):
+                self.w = self.add_weight(name="w", shape=(input_shape[-1], self.units), initializer="normal")
+                self.b = self.add_weight(name="b", shape=(self.units,), initializer="zeros")
+                super(Linear, self).build(input_shape)
+
+            def call(self, x):
+                return K.relu(tf.matmul(x, self.w) + self.b)
+
+        x = Input(shape=(6,))
+        model = Model(x, Dense(2)(Linear(8)(Linear(5)(x))))
+        """), encoding="utf-8")
+    (model,) = oracle.run_file(path, flavour="keras2")["models"]
+    (report,) = api.analyze_python(str(path), dialect="keras2")
+    theirs = {l["name"]: (l["class"], [tuple(s) for s in l["output_shapes"]], l["params"]) for l in model["layers"]}
+    assert {l.name: (l.type, list(l.output_shapes), l.params) for l in report.layers.values()} == theirs
+    assert report.total_params == model["total_params"] == 6 * 5 + 5 + 5 * 8 + 8 + 8 * 2 + 2
+    assert {d.code for d in report.diagnostics} == {"SC410"}

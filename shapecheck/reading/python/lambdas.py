@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 
+from .builtins import Builtin
 from .graph import Layer, Tensor
 from .keras_api import shape_of, tensors_of
 from .limits import MAX_STEPS, OutOfBudget
@@ -38,7 +39,7 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST) 
                 return
             out = interp.call(shape_fn, [shapes[0] if isinstance(given, Tensor) else shapes], {}, node)
             what = f"its output_shape function {_name(shape_fn)}"
-        elif isinstance(fn, (Function, Partial)):
+        elif isinstance(fn, (Function, Partial, Builtin)):  # Builtin: a Layer subclass's build, then call
             arguments = layer.code.get("arguments")
             result = interp.call(fn, [given], dict(arguments) if isinstance(arguments, dict) else {}, node)
             out = shape_of(interp, result) if isinstance(result, Tensor) else None

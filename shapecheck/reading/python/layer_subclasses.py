@@ -1,21 +1,22 @@
 """Layer subclasses a file defines, for the Python reader: an instance of one the project
 declares under ``custom_layers`` is a layer of that class (the declaration is its rule).
-Otherwise, one that makes no weights (no ``build``, no ``add_weight``, no layers of its
-own) is what its ``call()`` computes: Keras infers its output by calling ``call()`` on
-symbolic tensors, and the reader follows it on its tensors the same way, as it follows a
-Lambda's function, never running it. Its ``__init__`` is followed first, for the
-attributes ``call()`` reads (``self.rate``).
+Otherwise, one without layers of its own is what Keras makes of it at its first call:
+``build(input_shape)`` (the weights ``add_weight`` makes, their shapes and whether they
+train), then ``call()`` on symbolic tensors for its output. The reader follows both the
+same way, as it follows a Lambda's function, never running them; its ``__init__`` first,
+for the attributes they read (``self.units``) and the weights made there.
 
-Anything else (weights, sublayers, its own ``compute_output_shape``) stays unfollowed:
-SC601 says so where it is made, and ``custom_layers`` can declare it.
+Anything else (sublayers, its own ``compute_output_shape``, a variable it assigns) stays
+unfollowed: SC601 says so where it is made, and ``custom_layers`` can declare it.
 """
 
 from __future__ import annotations
 
 import ast
 
-from .graph import Layer
-from .keras_api import bind, make_layer
+from .builtins import Builtin
+from .graph import Layer, Tensor
+from .keras_api import bind, make_layer, shape_of, tensors_of
 from .limits import MAX_STEPS, OutOfBudget
 from .values import ClassDef, Instance, Module, Partial, Unknown
 
@@ -25,8 +26,10 @@ if TYPE_CHECKING:
 
     from .interpreter import Interpreter
 
-# What makes weights or shapes of its own, which following call() would not see.
-_OWN_STATE = frozenset({"build", "add_weight", "add_variable", "compute_output_shape", "compute_output_spec"})
+# What gives it shapes of its own, or checks them where following call() would not see:
+# a variable's assign* checks the value's shape against the variable's.
+_OWN_STATE = frozenset({"compute_output_shape", "compute_output_spec", "add_variable", "assign", "assign_add",
+                        "assign_sub"})
 # Classes a weightless layer may make: keras.random's seed state counts no parameter.
 _NOT_LAYERS = frozenset({"SeedGenerator"})
 
@@ -35,9 +38,9 @@ def method(cls: ClassDef, name: str) -> ast.FunctionDef | None:
     return next((f for f in cls.node.body if isinstance(f, ast.FunctionDef) and f.name == name), None)
 
 
-def _stateless(cls: ClassDef) -> bool:
-    """Its bases are Keras's own, it defines call(), and nothing in it names what makes
-    weights or shapes of its own, nor a class (``layers.Dense(...)``: a sublayer)."""
+def _followable(cls: ClassDef) -> bool:
+    """Its bases are Keras's own, it defines call(), and nothing in it names what gives it
+    shapes of its own, nor a class (``layers.Dense(...)``: a sublayer)."""
     if method(cls, "call") is None or not all(isinstance(b, Module) for b in cls.bases):
         return False
     for node in ast.walk(cls.node):
@@ -55,9 +58,10 @@ def _stateless(cls: ClassDef) -> bool:
 def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str, Any], node: ast.AST
            ) -> Layer | None:
     """A layer of ``cls`` whose call() the reader follows when it is called, or None."""
-    if not _stateless(cls):
+    if not _followable(cls):
         return None
     instance = Instance(cls)
+    instance.attrs["add_weight"] = Builtin("add_weight", lambda i, a, k, n: _add_weight(i, instance, a, k, n))
     init = method(cls, "__init__")
     state = (len(interp.found), dict(interp.graph.names.counts), len(interp.graph.nodes), interp.made)
     interp.following += 1
@@ -77,8 +81,45 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
         return None
     name = kwargs.get("name")
     name = name if isinstance(name, str) and name else interp.graph.names.layer(cls.name)
+    layer = Layer(cls.name, {}, name, interp.loc(node))
     call = Partial(interp.function(method(cls, "call"), interp.globals, f"{cls.name}.call"), (instance,), {})
-    return Layer(cls.name, {}, name, interp.loc(node), code={"function": call})
+    build = method(cls, "build")
+
+    def build_then_call(i: Interpreter, a: list[Any], k: dict[str, Any], n: ast.AST) -> Any:
+        """Keras's first call: build(input_shape), then call(); the weights are the layer's."""
+        if build is not None and a:
+            shapes = [shape_of(i, t) for t in tensors_of(a[0]) or ()]
+            given = shapes[0] if isinstance(a[0], Tensor) else shapes
+            i.call(interp.function(build, interp.globals, f"{cls.name}.build"), [instance, given], {}, n)
+        made = instance.attrs.pop(_WEIGHTS, [])
+        if any(w is None for w in made):
+            return Unknown(why=f"{cls.name} makes a weight of a shape the reader cannot know")
+        if made:
+            layer.args["followed_weights"] = made
+        return i.call(call, a, k, n)
+
+    layer.code["function"] = Builtin(f"{cls.name}.call", build_then_call)
+    return layer
+
+
+_WEIGHTS = "__weights__"  # the weights add_weight made so far, in the object's attributes
+
+
+def _add_weight(interp: Interpreter, instance: Instance, args: list[Any], kwargs: dict[str, Any],
+                node: ast.AST) -> Any:
+    """``self.add_weight(shape=..., name=..., trainable=...)``: a weight of the layer, and a
+    tensor of its shape for call() to compute with."""
+    bound = bind(("shape", "initializer", "dtype", "trainable"), args, kwargs)
+    shape, name, trainable = bound.get("shape"), bound.get("name"), bound.get("trainable", True)
+    shape = (shape,) if isinstance(shape, int) else shape
+    made = instance.attrs.setdefault(_WEIGHTS, [])
+    if not isinstance(shape, (list, tuple)) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and 0 <= d for d in shape) \
+            or not isinstance(trainable, bool) or name is not None and not isinstance(name, str):
+        made.append(None)  # a weight the reader cannot size: the layer is not followed
+        return Unknown(why="a weight of a shape the reader cannot know")
+    made.append([name or "variable", list(shape), trainable])
+    return interp.graph.input(tuple(shape), None, "float32", interp.loc(node))
 
 
 def instantiate(
