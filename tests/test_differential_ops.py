@@ -143,6 +143,13 @@ def cases(draw, rule):
             return "Split", [x], {"indices_or_sections": draw(st.integers(1, 4)), "axis": axis}
         cut = sorted(draw(st.lists(st.integers(0, 6), min_size=0, max_size=3)))
         return "Split", [x], {"indices_or_sections": cut, "axis": axis}
+    if rule == "dot":
+        k = _size(draw, none_ok=False)
+        a = draw(shapes(1, 3))[:-1] + [k]
+        b = draw(st.sampled_from([[k], [k, _size(draw)], [None, k, _size(draw)], [2, k, 3]]))
+        if draw(st.integers(0, 5)) == 0:
+            b[-1 if len(b) == 1 else -2] = k + 1
+        return "Dot", [a, b], {}
     if rule == "cumsum":
         x = draw(shapes(1, 3))
         return draw(st.sampled_from(["Cumsum", "Cumprod"])), [x], {
@@ -189,7 +196,7 @@ def cases(draw, rule):
 
 
 RULES = ["elementwise", "first_shape", "reduction", "argmax", "reshape", "transpose", "expand_dims", "squeeze",
-         "concatenate", "stack", "tile", "repeat", "split", "cumsum", "matmul", "einsum", "get_item"]
+         "concatenate", "stack", "tile", "repeat", "split", "cumsum", "matmul", "dot", "einsum", "get_item"]
 
 
 # --- Keras's answer --------------------------------------------------------------------

@@ -225,6 +225,7 @@ FAMILY_OF = {
     'ops.Deg2rad': 'ops',
     'ops.Divide': 'ops',
     'ops.DivideNoNan': 'ops',
+    'ops.Dot': 'ops',
     'ops.Einsum': 'ops',
     'ops.Elu': 'ops',
     'ops.EmptyLike': 'ops',

@@ -479,6 +479,29 @@ def matmul(call: LayerCall) -> Output:
     return Output((matmul_shape(call, a, b),))
 
 
+@rule("ops.Dot", inputs=2)
+def dot(call: LayerCall) -> Output:
+    """NumPy's dot: x1's last axis against x2's only one, or its second to last (the
+    other axes of both kept, in order); a scalar operand multiplies."""
+    a, b = need_tensors(call, 2)
+    if not a or not b:
+        return Output((broadcast_shapes(call, (a, b)),))
+    if len(a) == 1 and len(b) == 1:
+        pairs, out = (a[-1], b[0]), ()
+    elif len(b) == 1:
+        pairs, out = (a[-1], b[0]), a[:-1]
+    else:
+        pairs, out = (a[-1], b[-2]), (*a[:-1], *b[:-2], b[-1])
+    same = compare(*pairs, call.facts)
+    if same is False:
+        raise Finding("SC306", f"ops.dot: the last axis of {fmt_shape(a)} ({fmt(pairs[0])}) does not match "
+                      f"{'the axis' if len(b) == 1 else 'the second to last axis'} of {fmt_shape(b)} "
+                      f"({fmt(pairs[1])})", hint="the summed axes must have the same size")
+    notes = (Note("SC304", f"{call.type} \"{call.name}\" requires {fmt(pairs[0])} == {fmt(pairs[1])}"),) \
+        if same is None and None not in pairs else ()
+    return Output((out,), notes=notes)
+
+
 def einsum_shape(call: LayerCall, equation: str, shapes: tuple[Shape, ...]) -> Shape:
     """The output letters' sizes (each letter one size across the operands, a 1 giving
     way); ``...`` is the broadcast of the operands' remaining axes."""

@@ -53,6 +53,7 @@ BACKEND: dict[str, tuple[str, tuple[tuple[str, str | None, Any], ...]]] = {
     "flatten": ("reshape", (("x", "x", _REQUIRED), ("_shape", "newshape", (-1,)))),
     "repeat_elements": ("repeat", (("x", "x", _REQUIRED), ("rep", "repeats", _REQUIRED),
                                    ("axis", "axis", _REQUIRED))),
+    "dot": ("dot", (("x", "x1", _REQUIRED), ("y", "x2", _REQUIRED))),
 }
 
 

@@ -392,6 +392,9 @@ def call_op(interp: Interpreter, fn: str, args: list[Any], kwargs: dict[str, Any
     for i, a in enumerate(args):
         key = names[i] if i < len(names) else (params[-1].lstrip("*") if params else f"arg{i}")
         bound.setdefault(key, a) if i >= len(names) else bound.__setitem__(key, a)
+    # the tensors in the op's parameter order, however they were given (``dot(x1, x2=b)``)
+    order = {name: i for i, name in enumerate(names)}
+    bound = dict(sorted(bound.items(), key=lambda kv: order.get(kv[0], len(order))))
     for key, value in bound.items():
         ts = tensors_of(value)
         if ts is not None:
