@@ -179,8 +179,8 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
             followed = cfg.args.get("output_shape_from")
             taken = f"followed {followed} as Keras would, without running it" if isinstance(followed, str) \
                 else "never runs it, and takes its output_shape as given"
-            shapes = ", ".join(fmt_shape(s) for s in declared)
-            diags.append(make(LAMBDA_CODE, f"a {cfg.type} layer runs code the model names; shapecheck "
+            shapes, a = ", ".join(fmt_shape(s) for s in declared), "an" if cfg.type[:1] in "AEIOU" else "a"
+            diags.append(make(LAMBDA_CODE, f"{a} {cfg.type} layer runs code the model names; shapecheck "
                               f"{taken}: {shapes}", cfg.where("type"), name,
                               hint="Keras trusts output_shape too; check it against the function"
                               if not isinstance(followed, str) else None))

@@ -394,12 +394,28 @@ def test_a_tf_keras_layer_subclass_with_build_and_add_weight_is_followed(tmp_pat
             def call(self, x):
                 return K.relu(tf.matmul(x, self.w) + self.b)
 
+        class Attention(Layer):  # the attention layer of countless tf.keras 2 tutorials
+            def build(self, input_shape):
+                self.W = self.add_weight(name="att_weight", shape=(input_shape[-1], 1), initializer="normal")
+                self.b = self.add_weight(name="att_bias", shape=(input_shape[1], 1), initializer="zeros")
+                super(Attention, self).build(input_shape)
+
+            def call(self, x):
+                e = K.tanh(K.dot(x, self.W) + self.b)
+                a = K.softmax(e, axis=1)
+                return K.sum(x * a, axis=1)
+
         x = Input(shape=(6,))
         model = Model(x, Dense(2)(Linear(8)(Linear(5)(x))))
-        """), encoding="utf-8")
-    (model,) = oracle.run_file(path, flavour="keras2")["models"]
-    (report,) = api.analyze_python(str(path), dialect="keras2")
-    theirs = {l["name"]: (l["class"], [tuple(s) for s in l["output_shapes"]], l["params"]) for l in model["layers"]}
-    assert {l.name: (l.type, list(l.output_shapes), l.params) for l in report.layers.values()} == theirs
-    assert report.total_params == model["total_params"] == 6 * 5 + 5 + 5 * 8 + 8 + 8 * 2 + 2
-    assert {d.code for d in report.diagnostics} == {"SC410"}
+        t = Input(shape=(20, 8))
+        tagger = Model(t, Dense(1)(Attention()(LSTM(16, return_sequences=True)(t))))
+        """).replace("Dense, Layer", "Dense, Layer, LSTM"), encoding="utf-8")
+    models = oracle.run_file(path, flavour="keras2")["models"]
+    reports = {r.model: r for r in api.analyze_python(str(path), dialect="keras2")}
+    for model in models:
+        report = reports[model["variables"][0]] if model["variables"][0] in reports else reports[model["name"]]
+        theirs = {l["name"]: (l["class"], [tuple(s) for s in l["output_shapes"]], l["params"]) for l in model["layers"]}
+        assert {l.name: (l.type, list(l.output_shapes), l.params) for l in report.layers.values()} == theirs
+        assert report.total_params == model["total_params"]
+        assert {d.code for d in report.diagnostics} == {"SC410"}
+    assert [m["total_params"] for m in models] == [6 * 5 + 5 + 5 * 8 + 8 + 8 * 2 + 2, 1600 + (16 + 20) + 17]
