@@ -405,8 +405,15 @@ def test_a_tf_keras_layer_subclass_with_build_and_add_weight_is_followed(tmp_pat
                 a = K.softmax(e, axis=1)
                 return K.sum(x * a, axis=1)
 
+        class Scale(Layer):  # tf_keras's add_weight(name, shape, ...) by position
+            def build(self, input_shape):
+                self.g = self.add_weight("gain", (input_shape[-1],), initializer="ones")
+
+            def call(self, x):
+                return x * self.g
+
         x = Input(shape=(6,))
-        model = Model(x, Dense(2)(Linear(8)(Linear(5)(x))))
+        model = Model(x, Dense(2)(Scale()(Linear(8)(Linear(5)(x)))))
         t = Input(shape=(20, 8))
         tagger = Model(t, Dense(1)(Attention()(LSTM(16, return_sequences=True)(t))))
         """).replace("Dense, Layer", "Dense, Layer, LSTM"), encoding="utf-8")
@@ -418,4 +425,4 @@ def test_a_tf_keras_layer_subclass_with_build_and_add_weight_is_followed(tmp_pat
         assert {l.name: (l.type, list(l.output_shapes), l.params) for l in report.layers.values()} == theirs
         assert report.total_params == model["total_params"]
         assert {d.code for d in report.diagnostics} == {"SC410"}
-    assert [m["total_params"] for m in models] == [6 * 5 + 5 + 5 * 8 + 8 + 8 * 2 + 2, 1600 + (16 + 20) + 17]
+    assert [m["total_params"] for m in models] == [6 * 5 + 5 + 5 * 8 + 8 + 8 + 8 * 2 + 2, 1600 + (16 + 20) + 17]

@@ -109,7 +109,10 @@ def _add_weight(interp: Interpreter, instance: Instance, args: list[Any], kwargs
                 node: ast.AST) -> Any:
     """``self.add_weight(shape=..., name=..., trainable=...)``: a weight of the layer, and a
     tensor of its shape for call() to compute with."""
-    bound = bind(("shape", "initializer", "dtype", "trainable"), args, kwargs)
+    # the positional order differs: Keras 3's add_weight(shape, initializer...), tf_keras's (name, shape...)
+    order = ("shape", "initializer", "dtype", "trainable") if interp.graph.dialect != "keras2" else \
+        ("name", "shape", "dtype", "initializer", "regularizer", "trainable")
+    bound = bind(order, args, kwargs)
     shape, name, trainable = bound.get("shape"), bound.get("name"), bound.get("trainable", True)
     shape = (shape,) if isinstance(shape, int) else shape
     made = instance.attrs.setdefault(_WEIGHTS, [])
