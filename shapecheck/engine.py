@@ -188,11 +188,13 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
             weights = tuple(w.under(name) for w in _followed_weights(cfg))
             return LayerReport(name, cfg.type, inputs, declared, weights, *params_of(weights), layer.where,
                                (f"{shown}, with the batch axis of its input",), config=cfg)
-        by_name = _declared_by_name(cfg, spec.custom)
+        by_name = _declared_by_name(cfg, spec.custom) or _sublayers(cfg)
         _check_call_args(layer, spec.custom, by_name)
         out = apply(by_name or cfg, inputs, spec.facts, kwargs, spec.custom)
+        if "graph" in cfg.args and cfg.type not in REGISTRY:  # its own weights, then its sublayers'
+            out = replace(out, weights=(*_followed_weights(cfg), *out.weights))
         _check_output(cfg, out.shapes)
-        if by_name is not None:
+        if by_name is not None and by_name.type != "Functional":
             diags.append(make(LAMBDA_CODE, f"a {cfg.type} layer runs code the model names; shapecheck "
                               f"never runs it, and takes the shapes custom_layers declares for "
                               f"{name!r}", cfg.where("type"), name,
@@ -429,8 +431,9 @@ def _lambda_output(cfg: LayerConfig, inputs: tuple[Shape, ...]) -> tuple[Shape, 
     followed: ``output_shape_from``) declares as data (``output_shape: [4]``, or a list of
     such) with the batch axis prepended as Keras does: the first size of its (flattened)
     input shapes. None when it declares none, or a function (Keras 2's ``output_shape_type``)."""
-    if cfg.type != "Lambda" and not isinstance(cfg.args.get("output_shape_from"), str) \
-            or cfg.args.get("output_shape_type", "raw") != "raw":
+    # a followed Layer subclass; with a graph, its sublayers run instead (_sublayers)
+    followed = isinstance(cfg.args.get("output_shape_from"), str) and "graph" not in cfg.args
+    if cfg.type != "Lambda" and not followed or cfg.args.get("output_shape_type", "raw") != "raw":
         return None
     declared = cfg.args.get("output_shape")
 
@@ -447,6 +450,15 @@ def _lambda_output(cfg: LayerConfig, inputs: tuple[Shape, ...]) -> tuple[Shape, 
         return None
     batch = next((s[0] for s in inputs if s), None)
     return tuple((batch, *s) for s in shapes)
+
+
+def _sublayers(cfg: LayerConfig) -> LayerConfig | None:
+    """A Python Layer subclass whose call() calls layers of its own: the graph its call()
+    makes (``graph``, as the reader followed it), run as a nested model is."""
+    followed = isinstance(cfg.args.get("output_shape_from"), str)
+    if "graph" not in cfg.args or cfg.type in REGISTRY or not followed:
+        return None
+    return replace(cfg, type="Functional", args={"graph": cfg.args["graph"]})
 
 
 def _followed_weights(cfg: LayerConfig) -> tuple[Weight, ...]:

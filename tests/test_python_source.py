@@ -150,6 +150,39 @@ PROGRAMS = {
         x = keras.Input((10, 6))
         h = Offset(8)(Linear(8)(x))
         model = keras.Model(x, layers.Dense(2)(Linear(units=4, name="last")(h)))""",
+    "layer_subclass_with_sublayers": """
+        class TransformerBlock(layers.Layer):  # keras.io: text classification with Transformer
+            def __init__(self, embed_dim, num_heads, ff_dim, rate=0.1):
+                super().__init__()
+                self.att = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+                self.ffn = keras.Sequential([layers.Dense(ff_dim, activation="relu"), layers.Dense(embed_dim)])
+                self.layernorm1 = layers.LayerNormalization(epsilon=1e-6)
+                self.layernorm2 = layers.LayerNormalization(epsilon=1e-6)
+                self.dropout1 = layers.Dropout(rate)
+                self.dropout2 = layers.Dropout(rate)
+
+            def call(self, inputs):
+                attn_output = self.dropout1(self.att(inputs, inputs))
+                out1 = self.layernorm1(inputs + attn_output)
+                return self.layernorm2(out1 + self.dropout2(self.ffn(out1)))
+
+        class Residual(layers.Layer):  # one Dense called twice, a weight beside it
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.proj = layers.Dense(32)
+
+            def call(self, x):
+                return x + self.proj(ops.relu(self.proj(x)))
+
+        inputs = layers.Input(shape=(200,))
+        x = layers.Embedding(20000, 32)(inputs)
+        x = Residual(name="res")(TransformerBlock(32, 2, 32)(x))
+        x = layers.Dropout(0.1)(layers.GlobalAveragePooling1D()(x))
+        model = keras.Model(inputs, layers.Dense(2, activation="softmax")(layers.Dense(20)(x)))""",
+    "attention_builds_a_softmax_and_a_dropout": """
+        x = keras.Input((10, 8))
+        h = layers.MultiHeadAttention(num_heads=2, key_dim=4)(x, x)
+        model = keras.Model(x, layers.Softmax()(layers.Dropout(0.1)(h)))""",
     "loop_over_range": """
         x = inp = keras.Input((32, 32, 3))
         for i in range(3):
@@ -613,13 +646,10 @@ DECLINED_LAYERS = {
                 self.total.assign_add(ops.sum(x, axis=0))
                 return x
         y = Total()(x)""", "Total subclasses"),
-    "a_sublayer": ("""
+    "a_layer_made_in_call": ("""
         class Block(layers.Layer):
-            def __init__(self, **kwargs):
-                super().__init__(**kwargs)
-                self.proj = layers.Dense(4)
             def call(self, x):
-                return self.proj(x)
+                return layers.Dense(4)(x)
         y = Block()(x)""", "Block subclasses"),
     "its_own_output_shape": ("""
         class Same(layers.Layer):

@@ -426,3 +426,39 @@ def test_a_tf_keras_layer_subclass_with_build_and_add_weight_is_followed(tmp_pat
         assert report.total_params == model["total_params"]
         assert {d.code for d in report.diagnostics} == {"SC410"}
     assert [m["total_params"] for m in models] == [6 * 5 + 5 + 5 * 8 + 8 + 8 + 8 * 2 + 2, 1600 + (16 + 20) + 17]
+
+
+def test_a_tf_keras_layer_subclass_with_sublayers_is_followed(tmp_path):
+    """keras.io's TransformerBlock as tf.keras 2 code: its sublayers (attention, a
+    Sequential, normalizations, dropouts) are made in __init__, named from the file's
+    counters, and their weights are the layer's."""
+    path = tmp_path / "transformer.py"
+    path.write_text(textwrap.dedent("""\
+        from tensorflow import keras
+        from tensorflow.keras import layers
+
+        class TransformerBlock(layers.Layer):
+            def __init__(self, embed_dim, num_heads, ff_dim, rate=0.1):
+                super().__init__()
+                self.att = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+                self.ffn = keras.Sequential([layers.Dense(ff_dim, activation="relu"), layers.Dense(embed_dim)])
+                self.layernorm1 = layers.LayerNormalization(epsilon=1e-6)
+                self.layernorm2 = layers.LayerNormalization(epsilon=1e-6)
+                self.dropout1 = layers.Dropout(rate)
+                self.dropout2 = layers.Dropout(rate)
+
+            def call(self, inputs):
+                attn_output = self.dropout1(self.att(inputs, inputs))
+                out1 = self.layernorm1(inputs + attn_output)
+                return self.layernorm2(out1 + self.dropout2(self.ffn(out1)))
+
+        inputs = layers.Input(shape=(200,))
+        x = TransformerBlock(32, 2, 32)(layers.Embedding(20000, 32)(inputs))
+        x = layers.Dropout(0.1)(layers.GlobalAveragePooling1D()(x))
+        model = keras.Model(inputs, layers.Dense(2)(x))
+        """), encoding="utf-8")
+    (model,) = [m for m in oracle.run_file(path, flavour="tf.keras")["models"] if m["name"] == "model"]
+    (report,) = [r for r in api.analyze_python(str(path), dialect="keras2") if r.model == "model"]
+    theirs = {l["name"]: (l["class"], [tuple(s) for s in l["output_shapes"]], l["params"]) for l in model["layers"]}
+    assert {l.name: (l.type, list(l.output_shapes), l.params) for l in report.layers.values()} == theirs
+    assert report.total_params == model["total_params"] == 640000 + 10656 + 66

@@ -213,6 +213,9 @@ def _numpy(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
     return Unknown(why=f"numpy.{name} is not followed")
 
 
+_BUILDS_SUBLAYERS = ("MultiHeadAttention", "GroupedQueryAttention", "GroupQueryAttention")
+
+
 def call_layer(
     interp: Interpreter, layer: Layer, args: list[Any], kwargs: dict[str, Any], node: ast.AST
 ) -> Any:
@@ -248,6 +251,11 @@ def call_layer(
                 )
         elif key in CALL_VALUES and isinstance(value, bool):
             values[key] = value
+    if layer.cls in _BUILDS_SUBLAYERS and not layer.calls and interp.graph.dialect != "keras2":
+        # Keras 3 builds its attention layers at their first call: a Softmax and a Dropout
+        # each, named from the same counters as the file's own (the next Dropout is dropout_1)
+        interp.graph.names("softmax")
+        interp.graph.names("dropout")
     if layer.code and args:
         follow_lambda(interp, layer, args[0], node)
         if layer.cls != "Lambda" and "output_shape" not in layer.args:  # a Layer subclass's call()
@@ -271,6 +279,7 @@ def call_model(
         shape = shape_of(interp, tensors[0])
         if isinstance(shape, tuple) and shape:
             model.input_shape = shape
+            rebuild(interp, model)  # built now, as Keras 3 builds it: a private Functional's name
     layer = model_layer(interp, model)
     if tensors is None or layer.args["graph"] is None:
         return Unknown(why="a model called on something the reader cannot follow")

@@ -52,9 +52,11 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST) 
         # a recursion that does not end: Keras would not end either; the Lambda stays unknown
     finally:
         interp.following -= 1
-        # following leaves no trace: no finding, no auto-name taken, no node in the graph
+        # following leaves no trace: no finding, no auto-name taken, no node in the graph; but
+        # a Layer subclass's first call is Keras building it, which names what it builds
         del interp.found[state[0]:]
-        interp.graph.names.counts = state[1]
+        if layer.cls == "Lambda":
+            interp.graph.names.counts = state[1]
         for made in interp.graph.nodes[state[2]:]:  # a layer called inside: not a call of it
             if made.layer is not None:
                 made.layer.calls -= 1

@@ -1,13 +1,16 @@
 """Layer subclasses a file defines, for the Python reader: an instance of one the project
 declares under ``custom_layers`` is a layer of that class (the declaration is its rule).
-Otherwise, one without layers of its own is what Keras makes of it at its first call:
-``build(input_shape)`` (the weights ``add_weight`` makes, their shapes and whether they
-train), then ``call()`` on symbolic tensors for its output. The reader follows both the
-same way, as it follows a Lambda's function, never running them; its ``__init__`` first,
-for the attributes they read (``self.units``) and the weights made there.
+Otherwise the reader follows what Keras does with it, never running it: its ``__init__``
+(the attributes ``call()`` reads, the sublayers it makes, named from the file's counters
+as Keras names them), then at its first call ``build(input_shape)`` (the weights
+``add_weight`` makes) and ``call()`` on inputs of its own, as a Lambda's function is
+followed. What ``call()`` makes of its sublayers is a graph apart, the layer's nested
+model (``graph``), whose weights are the layer's; without sublayers its output shape is
+data (``output_shape``), with the weights build() made.
 
-Anything else (sublayers, its own ``compute_output_shape``, a variable it assigns) stays
-unfollowed: SC601 says so where it is made, and ``custom_layers`` can declare it.
+Anything else (its own ``compute_output_shape``, a variable it assigns, a layer made in
+``call()``, sublayers mixed with tensors of its own) stays unfollowed: SC601 says so, and
+``custom_layers`` can declare it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import ast
 
 from .builtins import Builtin
-from .graph import Layer, Tensor
+from .graph import Layer, Model, Tensor, ancestors, functional_spec
 from .keras_api import bind, make_layer, shape_of, tensors_of
 from .limits import MAX_STEPS, OutOfBudget
 from .values import ClassDef, Instance, Module, Partial, Unknown
@@ -39,14 +42,17 @@ def method(cls: ClassDef, name: str) -> ast.FunctionDef | None:
 
 
 def _followable(cls: ClassDef) -> bool:
-    """Its bases are Keras's own, it defines call(), and nothing in it names what gives it
-    shapes of its own, nor a class (``layers.Dense(...)``: a sublayer)."""
-    if method(cls, "call") is None or not all(isinstance(b, Module) for b in cls.bases):
+    """Its bases are Keras's own, it defines call(), nothing in it names what gives it
+    shapes of its own, and its call() makes no object (``layers.Dense(...)`` there would be
+    a new layer at every call: its sublayers are made in ``__init__`` or ``build``)."""
+    call = method(cls, "call")
+    if call is None or not all(isinstance(b, Module) for b in cls.bases):
         return False
     for node in ast.walk(cls.node):
         if isinstance(node, (ast.FunctionDef, ast.Attribute)) and \
                 (node.name if isinstance(node, ast.FunctionDef) else node.attr) in _OWN_STATE:
             return False
+    for node in ast.walk(call):
         if isinstance(node, ast.Call):
             func = node.func
             called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
@@ -63,7 +69,11 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
     instance = Instance(cls)
     instance.attrs["add_weight"] = Builtin("add_weight", lambda i, a, k, n: _add_weight(i, instance, a, k, n))
     init = method(cls, "__init__")
-    state = (len(interp.found), dict(interp.graph.names.counts), len(interp.graph.nodes), interp.made)
+    # Keras names the layer in Layer.__init__, which its own __init__ calls first, and then
+    # its sublayers as they are made: their names are taken for good, as Keras takes them
+    name = kwargs.get("name")
+    name = name if isinstance(name, str) and name else interp.graph.names.layer(cls.name)
+    state = (len(interp.found), len(interp.graph.nodes))
     interp.following += 1
     try:
         if init is not None:
@@ -75,12 +85,7 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
     finally:
         interp.following -= 1
         del interp.found[state[0]:]
-        interp.graph.names.counts = state[1]
-        del interp.graph.nodes[state[2]:]
-    if interp.made != state[3]:  # it made a layer after all
-        return None
-    name = kwargs.get("name")
-    name = name if isinstance(name, str) and name else interp.graph.names.layer(cls.name)
+        del interp.graph.nodes[state[1]:]
     layer = Layer(cls.name, {}, name, interp.loc(node))
     call = Partial(interp.function(method(cls, "call"), interp.globals, f"{cls.name}.call"), (instance,), {})
     build = method(cls, "build")
@@ -96,13 +101,39 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
             return Unknown(why=f"{cls.name} makes a weight of a shape the reader cannot know")
         if made:
             layer.args["followed_weights"] = made
-        return i.call(call, a, k, n)
+        # call() on inputs of its own, so that what it calls is a graph apart: the layer's
+        # sublayers, whose weights are the layer's (a nested model of the spec, run as one)
+        given = tensors_of(a[0]) if a else None
+        shapes = [shape_of(i, t) for t in given or ()]
+        if not given or not all(isinstance(s, tuple) for s in shapes):
+            if _holds_layers(instance):  # their weights would be lost
+                return Unknown(why=f"{cls.name}.call() on inputs of shapes the reader does not know")
+            return i.call(call, a, k, n)
+        fresh = [i.graph.input(s, f"{layer.name}_input_{j}", t.node.dtype, i.loc(n))
+                 for j, (t, s) in enumerate(zip(given, shapes))]
+        start = len(i.graph.nodes)
+        out = i.call(call, [fresh[0] if isinstance(a[0], Tensor) else fresh, *a[1:]], k, n)
+        inner = [m for m in i.graph.nodes[start:] if m.layer is not None and not m.layer.cls.startswith(
+            ("ops.", "tf."))]
+        if inner and isinstance(out, Tensor):
+            # a graph of its sublayers fed by its inputs alone; a weight or a constant tensor
+            # among them would be an input the nested model is not given
+            own = {id(t.node) for t in fresh}
+            if any(m.layer is None and id(m) not in own for m in ancestors([out])):
+                return Unknown(why=f"{cls.name}.call() mixes its sublayers with tensors of its own")
+            layer.args["graph"] = functional_spec(Model("Functional", layer.name, layer.loc, fresh, [out]))
+        return out
 
     layer.code["function"] = Builtin(f"{cls.name}.call", build_then_call)
     return layer
 
 
 _WEIGHTS = "__weights__"  # the weights add_weight made so far, in the object's attributes
+
+
+def _holds_layers(instance: Instance) -> bool:
+    return any(isinstance(v, (Layer, Model)) or isinstance(v, (list, tuple)) and
+               any(isinstance(x, (Layer, Model)) for x in v) for v in instance.attrs.values())
 
 
 def _add_weight(interp: Interpreter, instance: Instance, args: list[Any], kwargs: dict[str, Any],
@@ -122,7 +153,9 @@ def _add_weight(interp: Interpreter, instance: Instance, args: list[Any], kwargs
         made.append(None)  # a weight the reader cannot size: the layer is not followed
         return Unknown(why="a weight of a shape the reader cannot know")
     made.append([name or "variable", list(shape), trainable])
-    return interp.graph.input(tuple(shape), None, "float32", interp.loc(node))
+    # named, so that no input's auto-name is taken (the node is gone once followed)
+    label = "".join(c if c.isalnum() else "_" for c in f"{instance.cls.name}_weight_{len(made)}")
+    return interp.graph.input(tuple(shape), label, "float32", interp.loc(node))
 
 
 def instantiate(
@@ -178,4 +211,4 @@ def random(interp: Interpreter, name: str, args: list[Any], kwargs: dict[str, An
     if not isinstance(shape, (list, tuple)) or not all(
             d is None or isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
         return Unknown(why=f"keras.random.{name} of a shape the reader cannot know")
-    return interp.graph.input(tuple(shape), None, "float32", interp.loc(node))
+    return interp.graph.input(tuple(shape), f"random_{name}", "float32", interp.loc(node))
