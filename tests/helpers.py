@@ -53,3 +53,23 @@ def program_facts(keras, source: str) -> dict:
         outs = layer._inbound_nodes[0].output_tensors
         facts[layer.name] = ([tuple(t.shape) for t in outs], layer.count_params())
     return {"name": model.name, "layers": facts, "total": model.count_params()}
+
+
+#: keras.io's "Text classification with Transformer" block, a Layer subclass with sublayers
+#: (``keras`` and ``layers`` are the importing file's: Keras 3's, or tensorflow.keras's).
+TRANSFORMER_BLOCK = '''\
+class TransformerBlock(layers.Layer):  # keras.io: text classification with Transformer
+    def __init__(self, embed_dim, num_heads, ff_dim, rate=0.1):
+        super().__init__()
+        self.att = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+        self.ffn = keras.Sequential([layers.Dense(ff_dim, activation="relu"), layers.Dense(embed_dim)])
+        self.layernorm1 = layers.LayerNormalization(epsilon=1e-6)
+        self.layernorm2 = layers.LayerNormalization(epsilon=1e-6)
+        self.dropout1 = layers.Dropout(rate)
+        self.dropout2 = layers.Dropout(rate)
+
+    def call(self, inputs):
+        attn_output = self.dropout1(self.att(inputs, inputs))
+        out1 = self.layernorm1(inputs + attn_output)
+        return self.layernorm2(out1 + self.dropout2(self.ffn(out1)))
+'''

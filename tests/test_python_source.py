@@ -17,7 +17,7 @@ import pytest
 pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 
-from helpers import program_facts  # noqa: E402
+from helpers import TRANSFORMER_BLOCK, program_facts  # noqa: E402
 
 import shapecheck  # noqa: E402
 import shapecheck.api as api  # noqa: E402
@@ -150,23 +150,8 @@ PROGRAMS = {
         x = keras.Input((10, 6))
         h = Offset(8)(Linear(8)(x))
         model = keras.Model(x, layers.Dense(2)(Linear(units=4, name="last")(h)))""",
-    "layer_subclass_with_sublayers": """
-        class TransformerBlock(layers.Layer):  # keras.io: text classification with Transformer
-            def __init__(self, embed_dim, num_heads, ff_dim, rate=0.1):
-                super().__init__()
-                self.att = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
-                self.ffn = keras.Sequential([layers.Dense(ff_dim, activation="relu"), layers.Dense(embed_dim)])
-                self.layernorm1 = layers.LayerNormalization(epsilon=1e-6)
-                self.layernorm2 = layers.LayerNormalization(epsilon=1e-6)
-                self.dropout1 = layers.Dropout(rate)
-                self.dropout2 = layers.Dropout(rate)
-
-            def call(self, inputs):
-                attn_output = self.dropout1(self.att(inputs, inputs))
-                out1 = self.layernorm1(inputs + attn_output)
-                return self.layernorm2(out1 + self.dropout2(self.ffn(out1)))
-
-        class Residual(layers.Layer):  # one Dense called twice, a weight beside it
+    "layer_subclass_with_sublayers": textwrap.indent(TRANSFORMER_BLOCK, " " * 8) + """
+        class Residual(layers.Layer):  # one Dense called twice
             def __init__(self, **kwargs):
                 super().__init__(**kwargs)
                 self.proj = layers.Dense(32)

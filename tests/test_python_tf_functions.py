@@ -21,6 +21,7 @@ pytest.importorskip("tf_keras")
 
 import python_oracle as oracle  # noqa: E402
 import tf_functions  # noqa: E402
+from helpers import TRANSFORMER_BLOCK  # noqa: E402
 
 import shapecheck.api as api  # noqa: E402
 
@@ -437,21 +438,7 @@ def test_a_tf_keras_layer_subclass_with_sublayers_is_followed(tmp_path):
         from tensorflow import keras
         from tensorflow.keras import layers
 
-        class TransformerBlock(layers.Layer):
-            def __init__(self, embed_dim, num_heads, ff_dim, rate=0.1):
-                super().__init__()
-                self.att = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
-                self.ffn = keras.Sequential([layers.Dense(ff_dim, activation="relu"), layers.Dense(embed_dim)])
-                self.layernorm1 = layers.LayerNormalization(epsilon=1e-6)
-                self.layernorm2 = layers.LayerNormalization(epsilon=1e-6)
-                self.dropout1 = layers.Dropout(rate)
-                self.dropout2 = layers.Dropout(rate)
-
-            def call(self, inputs):
-                attn_output = self.dropout1(self.att(inputs, inputs))
-                out1 = self.layernorm1(inputs + attn_output)
-                return self.layernorm2(out1 + self.dropout2(self.ffn(out1)))
-
+        """) + TRANSFORMER_BLOCK + textwrap.dedent("""\
         inputs = layers.Input(shape=(200,))
         x = TransformerBlock(32, 2, 32)(layers.Embedding(20000, 32)(inputs))
         x = layers.Dropout(0.1)(layers.GlobalAveragePooling1D()(x))
