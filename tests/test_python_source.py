@@ -164,6 +164,30 @@ PROGRAMS = {
         x = Residual(name="res")(TransformerBlock(32, 2, 32)(x))
         x = layers.Dropout(0.1)(layers.GlobalAveragePooling1D()(x))
         model = keras.Model(inputs, layers.Dense(2, activation="softmax")(layers.Dense(20)(x)))""",
+    "layer_subclass_with_its_own_output_shape": """
+        class Pick(layers.Layer):  # Keras 3 asks compute_output_shape, not call()
+            def __init__(self, k=2, **kwargs):
+                super().__init__(**kwargs)
+                self.k = k
+
+            def build(self, input_shape):
+                self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+            def call(self, x):
+                return x[:, : self.k] * self.w
+
+            def compute_output_shape(self, input_shape):
+                return (input_shape[0], self.k, input_shape[-1])
+
+        class Claims(layers.Layer):  # what it says wins, though call() gives (None, 3)
+            def call(self, x):
+                return x
+
+            def compute_output_shape(self, input_shape):
+                return (input_shape[0], 7)
+
+        x = keras.Input((5, 3))
+        model = keras.Model(x, [layers.Dense(2)(Pick(2)(x)), layers.Dense(2)(Claims()(x[:, 0]))])""",
     "attention_builds_a_softmax_and_a_dropout": """
         x = keras.Input((10, 8))
         h = layers.MultiHeadAttention(num_heads=2, key_dim=4)(x, x)
@@ -619,9 +643,8 @@ def test_subclassed_models_are_declined(tmp_path):
     assert [d.code for d in report.diagnostics][:1] == ["SC601"]
 
 
-# Layer subclasses whose call() alone does not say what Keras builds: a sublayer, their own
-# compute_output_shape, a variable assigned (Keras checks the value's shape), or a call()
-# the reader cannot follow. Each is SC601 where it is made or called, and its model is not checked.
+# Layer subclasses whose call() alone does not say what Keras builds: a layer made in call(),
+# a variable assigned (Keras checks the value's shape), or a call() the reader cannot follow. Each is SC601 where it is made or called, and its model is not checked.
 DECLINED_LAYERS = {
     "a_variable_assigned": ("""
         class Total(layers.Layer):
@@ -636,13 +659,6 @@ DECLINED_LAYERS = {
             def call(self, x):
                 return layers.Dense(4)(x)
         y = Block()(x)""", "Block subclasses"),
-    "its_own_output_shape": ("""
-        class Same(layers.Layer):
-            def call(self, x):
-                return x
-            def compute_output_shape(self, input_shape):
-                return input_shape
-        y = Same()(x)""", "Same subclasses"),
     "a_call_not_followed": ("""
         class Odd(layers.Layer):
             def call(self, x):

@@ -43,7 +43,8 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST) 
             arguments = layer.code.get("arguments")
             result = interp.call(fn, [given], dict(arguments) if isinstance(arguments, dict) else {}, node)
             out = shape_of(interp, result) if isinstance(result, Tensor) else None
-            what = f"its function {_name(fn)}" if layer.cls == "Lambda" else f"{layer.cls}.call()"
+            what = f"its function {_name(fn)}" if layer.cls == "Lambda" else \
+                f"{layer.cls}.{layer.code.get('method', 'call')}()"
         else:
             return
     except OutOfBudget:

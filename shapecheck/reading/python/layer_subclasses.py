@@ -8,9 +8,10 @@ followed. What ``call()`` makes of its sublayers is a graph apart, the layer's n
 model (``graph``), whose weights are the layer's; without sublayers its output shape is
 data (``output_shape``), with the weights build() made.
 
-Anything else (its own ``compute_output_shape``, a variable it assigns, a layer made in
-``call()``, sublayers mixed with tensors of its own) stays unfollowed: SC601 says so, and
-``custom_layers`` can declare it.
+Keras 3 takes a layer's own ``compute_output_shape`` for its output instead of tracing
+``call()`` (tf_keras traces it still), and so does the reader. Anything else (a variable
+it assigns, a layer made in ``call()``, sublayers mixed with tensors of its own) stays
+unfollowed: SC601 says so, and ``custom_layers`` can declare it.
 """
 
 from __future__ import annotations
@@ -31,8 +32,7 @@ if TYPE_CHECKING:
 
 # What gives it shapes of its own, or checks them where following call() would not see:
 # a variable's assign* checks the value's shape against the variable's.
-_OWN_STATE = frozenset({"compute_output_shape", "compute_output_spec", "add_variable", "assign", "assign_add",
-                        "assign_sub"})
+_OWN_STATE = frozenset({"compute_output_spec", "add_variable", "assign", "assign_add", "assign_sub"})
 # Classes a weightless layer may make: keras.random's seed state counts no parameter.
 _NOT_LAYERS = frozenset({"SeedGenerator"})
 
@@ -89,6 +89,10 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
     layer = Layer(cls.name, {}, name, interp.loc(node))
     call = Partial(interp.function(method(cls, "call"), interp.globals, f"{cls.name}.call"), (instance,), {})
     build = method(cls, "build")
+    # Keras 3 takes a layer's own compute_output_shape for its output; tf_keras traces call()
+    shape_method = method(cls, "compute_output_shape") if interp.graph.dialect != "keras2" else None
+    if shape_method is not None:
+        layer.code["method"] = "compute_output_shape"
 
     def build_then_call(i: Interpreter, a: list[Any], k: dict[str, Any], n: ast.AST) -> Any:
         """Keras's first call: build(input_shape), then call(); the weights are the layer's."""
@@ -101,6 +105,8 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
             return Unknown(why=f"{cls.name} makes a weight of a shape the reader cannot know")
         if made:
             layer.args["followed_weights"] = made
+        if shape_method is not None:  # Keras 3 asks it instead of tracing call()
+            return _declared_output(i, cls, instance, shape_method, layer, a, n)
         # call() on inputs of its own, so that what it calls is a graph apart: the layer's
         # sublayers, whose weights are the layer's (a nested model of the spec, run as one)
         given = tensors_of(a[0]) if a else None
@@ -129,6 +135,23 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
 
 
 _WEIGHTS = "__weights__"  # the weights add_weight made so far, in the object's attributes
+
+
+def _declared_output(interp: Interpreter, cls: ClassDef, instance: Instance, shape_method: ast.FunctionDef,
+                     layer: Layer, args: list[Any], node: ast.AST) -> Any:
+    """Keras 3's output of a layer that has its own compute_output_shape: the shape it
+    gives for the input shapes, as a tensor standing for the output (its sublayers, never
+    traced, would have no weights yet)."""
+    given = tensors_of(args[0]) if args else None
+    shapes = [shape_of(interp, t) for t in given or ()]
+    if not given or _holds_layers(instance) or not all(isinstance(s, tuple) for s in shapes):
+        return Unknown(why=f"{cls.name}.compute_output_shape() not followed")
+    fn = interp.function(shape_method, interp.globals, f"{cls.name}.compute_output_shape")
+    out = interp.call(fn, [instance, shapes[0] if isinstance(args[0], Tensor) else shapes], {}, node)
+    if not isinstance(out, (tuple, list)) or not all(
+            d is None or isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in out):
+        return Unknown(why=f"{cls.name}.compute_output_shape() gives no shape the reader knows")
+    return interp.graph.input(tuple(out), f"{layer.name}_output", given[0].node.dtype, interp.loc(node))
 
 
 def _holds_layers(instance: Instance) -> bool:
