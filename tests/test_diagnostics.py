@@ -78,6 +78,17 @@ CASES = [
           - {name: add_loss, type: AddLoss, inputs: m}
         outputs: [b]
         """, []),
+    # tf.split of a named size: what must hold, said (as ops.split says it)
+    ("tf-split-equal-pieces-of-t", """
+        inputs: {x: [?, t, 4]}
+        layers:
+          - {name: s, type: tf.split, num_or_size_splits: 2, axis: 1}
+        """, [("SC304", 3, 5)]),
+    ("tf-split-sizes-of-t", """
+        inputs: {x: [?, t, 4]}
+        layers:
+          - {name: s, type: tf.split, num_or_size_splits: [1, 2], axis: 1}
+        """, [("SC304", 3, 5)]),
     ("inside-no-model", """
         inputs: {x: [?, 3]}
         layers:

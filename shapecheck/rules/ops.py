@@ -377,11 +377,10 @@ def repeat(call: LayerCall) -> Output:
     reps, axis = call["repeats"], call["axis"]
     if axis is None:
         size = None if any(d is None for d in x) else product(x)
-        out: Dim = None if size is None else mul(size, reps[0]) if len(reps) == 1 else sum(reps)
     else:
         axis = norm_axis(call, axis, len(x))
         size = x[axis]
-        out = None if size is None else mul(size, reps[0]) if len(reps) == 1 else sum(reps)
+    out = None if size is None else mul(size, reps[0]) if len(reps) == 1 else sum(reps)
     notes = ()
     if len(reps) > 1 and size is not None:
         same = compare(size, len(reps), call.facts)
@@ -393,8 +392,24 @@ def repeat(call: LayerCall) -> Output:
         if same is None:
             notes = (Note("SC304", f"{call.type} \"{call.name}\" requires {what} {fmt(size)} == "
                           f"{len(reps)}"),)
-    shape = (out,) if axis is None else (*x[:axis], out, *x[axis + 1:])
-    return Output((shape,), notes=notes)
+    return Output(((out,) if axis is None else with_axis(x, axis, out),), notes=notes)
+
+
+def with_axis(x: Shape, axis: int, size: Dim) -> Shape:
+    """``x`` with axis ``axis`` of size ``size``."""
+    return (*x[:axis], size, *x[axis + 1:])
+
+
+def equal_pieces(call: LayerCall, size: Dim, n: int, refused: str, arg: str) -> tuple[Dim, tuple[Note, ...]]:
+    """One of ``n`` equal pieces of ``size``: SC306 in the words ``refused`` where it
+    does not divide, a condition (SC304) where that cannot be decided."""
+    piece, whole = exact_div(size, n, call.facts)
+    if whole is False:
+        raise Finding("SC306", refused, arg=arg, hint="give the sizes of the pieces instead")
+    if whole is None and size is not None:
+        return piece, (Note("SC304", f"{call.type} \"{call.name}\" requires {fmt(size)} to be a multiple "
+                            f"of {n}"),)
+    return piece, ()
 
 
 def _sections(v: Any) -> int | tuple[int, ...]:
@@ -416,15 +431,9 @@ def split(call: LayerCall) -> Output:
     size, cut = x[axis], call["indices_or_sections"]
     notes: tuple[Note, ...] = ()
     if isinstance(cut, int):
-        piece, whole = exact_div(size, cut, call.facts)
-        if whole is False:
-            raise Finding("SC306", f"ops.split: `x` size on given `axis` must be divisible by "
-                          f"`indices_or_sections` when `indices_or_sections` is an int. But received "
-                          f"{fmt(size)} and {cut}", arg="indices_or_sections",
-                          hint="give the indices to cut at instead")
-        if whole is None and size is not None:
-            notes = (Note("SC304", f"{call.type} \"{call.name}\" requires {fmt(size)} to be a multiple "
-                          f"of {cut}"),)
+        piece, notes = equal_pieces(call, size, cut, "ops.split: `x` size on given `axis` must be divisible "
+                                    "by `indices_or_sections` when `indices_or_sections` is an int. But "
+                                    f"received {fmt(size)} and {cut}", "indices_or_sections")
         sizes: list[Dim] = [piece] * cut
     else:
         bounds: list[Dim] = [0, *cut, size]
@@ -439,7 +448,7 @@ def split(call: LayerCall) -> Output:
         if any(f is None and d is not None for f, d in zip(fits, sizes)):
             notes = (Note("SC304", f"{call.type} \"{call.name}\" requires {fmt(size)} >= {max(cut)}",
                           hint=f"state it in dims:, e.g. min: {max(cut)}"),)
-    return Output(tuple((*x[:axis], d, *x[axis + 1:]) for d in sizes), notes=notes)
+    return Output(tuple(with_axis(x, axis, d) for d in sizes), notes=notes)
 
 
 @rule("ops.Cumsum", "ops.Cumprod", args=(any_int_arg("axis", None, "the axis (null: the flattened tensor)"),),

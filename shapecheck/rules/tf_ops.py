@@ -8,7 +8,7 @@ into an unknown one, reduces each axis once, reads a null argmax axis as 0).
 from __future__ import annotations
 
 from ..diagnostics import Finding
-from ..dims import add, compare, exact_div, fmt, fmt_shape, mul
+from ..dims import add, compare, fmt, fmt_shape, mul
 from .ops import (
     KEEPDIMS,
     any_arg,
@@ -16,6 +16,7 @@ from .ops import (
     axis_list,
     broadcast_operands,
     einsum_shape,
+    equal_pieces,
     equation_arg,
     expand_to,
     flag_arg,
@@ -31,6 +32,7 @@ from .ops import (
     sizes_arg,
     squeeze_axes,
     transpose_to,
+    with_axis,
 )
 from .registry import Arg, LayerCall, Note, Output, rule
 
@@ -149,13 +151,10 @@ def tf_split(call: LayerCall) -> Output:
     axis = norm_axis(call, call["axis"], len(x))
     size, splits = x[axis], call["num_or_size_splits"]
     if isinstance(splits, int):
-        piece, whole = exact_div(size, splits, call.facts)
-        if whole is False:
-            raise Finding("SC306", f"tf.split: axis {axis} of {fmt_shape(x)} ({fmt(size)}) does not split "
-                          f"into {splits} equal pieces (TensorFlow: Dimension size must be evenly "
-                          "divisible)", arg="num_or_size_splits",
-                          hint=f"give sizes that add up to {fmt(size)}")
-        return Output(tuple((*x[:axis], piece, *x[axis + 1:]) for _ in range(splits)))
+        refused = (f"tf.split: axis {axis} of {fmt_shape(x)} ({fmt(size)}) does not split into {splits} "
+                   "equal pieces (TensorFlow: Dimension size must be evenly divisible)")
+        piece, notes = equal_pieces(call, size, splits, refused, "num_or_size_splits")
+        return Output(tuple(with_axis(x, axis, piece) for _ in range(splits)), notes=notes)
     known = sum(d for d in splits if d != -1)
     if -1 in splits:
         rest = None if size is None else add(size, -known)
@@ -165,10 +164,14 @@ def tf_split(call: LayerCall) -> Output:
         sizes = [rest if d == -1 else d for d in splits]
     else:
         sizes = list(splits)
-        if size is not None and compare(size, known, call.facts) is False:
+        same = None if size is None else compare(size, known, call.facts)
+        if same is False:
             raise Finding("SC306", f"tf.split: the sizes {list(splits)} add up to {known}, not axis {axis}'s "
                           f"{fmt(size)}", arg="num_or_size_splits")
-    return Output(tuple((*x[:axis], d, *x[axis + 1:]) for d in sizes))
+        if same is None and size is not None:
+            return Output(tuple(with_axis(x, axis, d) for d in sizes), notes=(Note(
+                "SC304", f"{call.type} \"{call.name}\" requires {fmt(size)} == {known}"),))
+    return Output(tuple(with_axis(x, axis, d) for d in sizes))
 
 
 @rule("tf.stack", args=(any_int_arg("axis", 0, "where the new axis goes"),), inputs=None)
