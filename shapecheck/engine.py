@@ -188,13 +188,14 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
             weights = tuple(w.under(name) for w in _followed_weights(cfg))
             return LayerReport(name, cfg.type, inputs, declared, weights, *params_of(weights), layer.where,
                                (f"{shown}, with the batch axis of its input",), config=cfg)
-        by_name = _declared_by_name(cfg, spec.custom) or _sublayers(cfg)
+        sublayers = _sublayers(cfg)
+        by_name = sublayers or _declared_by_name(cfg, spec.custom)
         _check_call_args(layer, spec.custom, by_name)
         out = apply(by_name or cfg, inputs, spec.facts, kwargs, spec.custom)
-        if "graph" in cfg.args and cfg.type not in REGISTRY:  # its own weights, then its sublayers'
+        if sublayers is not None:  # its own weights, then its sublayers'
             out = replace(out, weights=(*_followed_weights(cfg), *out.weights))
         _check_output(cfg, out.shapes)
-        if by_name is not None and by_name.type != "Functional":
+        if by_name is not None and sublayers is None:
             diags.append(make(LAMBDA_CODE, f"a {cfg.type} layer runs code the model names; shapecheck "
                               f"never runs it, and takes the shapes custom_layers declares for "
                               f"{name!r}", cfg.where("type"), name,
@@ -431,9 +432,11 @@ def _lambda_output(cfg: LayerConfig, inputs: tuple[Shape, ...]) -> tuple[Shape, 
     followed: ``output_shape_from``) declares as data (``output_shape: [4]``, or a list of
     such) with the batch axis prepended as Keras does: the first size of its (flattened)
     input shapes. None when it declares none, or a function (Keras 2's ``output_shape_type``)."""
-    # a followed Layer subclass; with a graph, its sublayers run instead (_sublayers)
-    followed = isinstance(cfg.args.get("output_shape_from"), str) and "graph" not in cfg.args
-    if cfg.type != "Lambda" and not followed or cfg.args.get("output_shape_type", "raw") != "raw":
+    # a followed Layer subclass with a graph runs its sublayers instead (_sublayers); a
+    # layer without output_shape_from (all but a few) is decided by one look-up
+    args = cfg.args
+    if cfg.type != "Lambda" and ("output_shape_from" not in args or "graph" in args or not _followed(cfg)) \
+            or args.get("output_shape_type", "raw") != "raw":
         return None
     declared = cfg.args.get("output_shape")
 
@@ -452,11 +455,16 @@ def _lambda_output(cfg: LayerConfig, inputs: tuple[Shape, ...]) -> tuple[Shape, 
     return tuple((batch, *s) for s in shapes)
 
 
+def _followed(cfg: LayerConfig) -> bool:
+    """A Python Layer subclass whose code the reader followed (``output_shape_from``),
+    whatever its name: a file's own ``Attention`` class is not Keras's."""
+    return cfg.type != "Lambda" and isinstance(cfg.args.get("output_shape_from"), str)
+
+
 def _sublayers(cfg: LayerConfig) -> LayerConfig | None:
     """A Python Layer subclass whose call() calls layers of its own: the graph its call()
     makes (``graph``, as the reader followed it), run as a nested model is."""
-    followed = isinstance(cfg.args.get("output_shape_from"), str)
-    if "graph" not in cfg.args or cfg.type in REGISTRY or not followed:
+    if "graph" not in cfg.args or not _followed(cfg):
         return None
     return replace(cfg, type="Functional", args={"graph": cfg.args["graph"]})
 
@@ -464,7 +472,7 @@ def _sublayers(cfg: LayerConfig) -> LayerConfig | None:
 def _followed_weights(cfg: LayerConfig) -> tuple[Weight, ...]:
     """The weights a Python Layer subclass's build() made (``followed_weights``, as the
     reader followed it: [name, shape, trainable] each); none for anything else."""
-    made = cfg.args.get("followed_weights") if "output_shape_from" in cfg.args else None
+    made = cfg.args.get("followed_weights") if _followed(cfg) else None
     if not isinstance(made, list) or len(made) > MAX_RANK * MAX_RANK:
         return ()
     out = []

@@ -163,9 +163,9 @@ def build(spec: ModelSpec) -> tuple[Graph, list[Diagnostic]]:
         used.update(kept)
         for n in kept:
             _add_ancestors(g, n, used)
-        used_layers = {g.nodes[n].item.name for n in used if g.nodes[n].kind == "layer"}
+        used_layers = {nodes[n].item.name for n in used if nodes[n].kind == "layer"}
     for name in unused:
-        node = g.nodes[name]
+        node = nodes[name]
         if node.item.call == 0 and node.item.name not in used_layers and spec.outputs:
             layer = node.item
             found.append(make("SC205", f"layer {name!r} does not feed any model output",

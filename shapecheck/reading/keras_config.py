@@ -179,13 +179,14 @@ class _Converter:
                 layers.append(entry)
                 layers.item_locs.append(entry.loc)
                 continue
+            kind = str(entry.get("type", ""))
+            first = "equation" if kind.endswith(".einsum") else "x"  # a constant first argument's name
             for k, node in enumerate(nodes):
-                if str(entry.get("type", "")).startswith("tf.") and not isinstance(node, dict):
-                    refs, kwargs, values = self.tf_op_refs(node, "equation" if str(entry["type"]).endswith(
-                        ".einsum") else "x")
+                if kind.startswith("tf.") and not isinstance(node, dict):
+                    refs, kwargs, values = self.tf_op_refs(node, first)
                 else:
                     refs, kwargs, values = self.node_refs(node)
-                    if str(entry.get("type", "")).startswith("ops.") and isinstance(node, dict):
+                    if kind.startswith("ops.") and isinstance(node, dict):
                         values.update(_op_constants(entry["type"], node))
                 if len(refs) > 1 and not isinstance(node, dict) and _recurrent(entry):
                     # Keras 2 serializes `rnn(x, initial_state=[h, c])` as inputs [x, h, c].

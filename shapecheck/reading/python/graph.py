@@ -68,6 +68,12 @@ class Layer:
     code: dict[str, Any] = field(default_factory=dict)
     model: Model | None = None  # the model a model-as-layer stands for
 
+    @property
+    def subclass_followed(self) -> bool:
+        """A Layer subclass of the file whose code the reader follows at its first call
+        (layer_subclasses), which a Lambda's function is not."""
+        return self.cls != "Lambda" and "function" in self.code
+
 
 @record(mutable=True)
 class Node:
@@ -196,16 +202,21 @@ def ancestors(outputs: list[Tensor]) -> list[Node]:
     return sorted(seen.values(), key=lambda n: n.order)
 
 
+def own_layers(model: Model) -> list[Layer]:
+    """The layer objects of the model's calls, in order (a layer called twice twice), its
+    kept losses' included; a Sequential's as added."""
+    if model.cls == "Sequential":
+        return list(model.layers)
+    return [n.layer for n in ancestors(model.outputs + model.kept) if n.layer is not None]
+
+
 def held_layers(model: Model) -> dict[int, Layer]:
     """Every layer object the model holds, by id: its own, and those of the models it
     calls as layers, at any depth."""
     held: dict[int, Layer] = {}
     todo = [model]
     while todo:
-        m = todo.pop()
-        layers = m.layers if m.cls == "Sequential" else \
-            [n.layer for n in ancestors(m.outputs + m.kept) if n.layer is not None]
-        for layer in layers:
+        for layer in own_layers(todo.pop()):
             if id(layer) not in held:
                 held[id(layer)] = layer
                 if layer.model is not None:

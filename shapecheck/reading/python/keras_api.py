@@ -13,8 +13,9 @@ from ...diagnostics import Finding
 from ...dims import NamedSize
 from ...rules.keras_names import ALIASES, KERAS_ACTIVATIONS, KERAS_LAYERS
 from ...rules.registry import Rule, lookup
-from .graph import Layer, Model, Tensor, functional_spec, sequential_spec
+from .graph import Layer, Model, Node, Tensor, functional_spec, sequential_spec
 from .keras_keywords import refuse
+from .limits import MAX_ITEMS
 from .signatures import LAYERS
 from .values import Module, Multi, Unknown, known
 
@@ -269,6 +270,16 @@ def model_layer(interp: Interpreter, model: Model) -> Layer:
     return Layer(model.cls, {"graph": spec}, model.name, model.loc, model=model)
 
 
+def split_outputs(node: Node, split: Any, cuts: bool, what: str) -> Any:
+    """The tensors a split returns (``tf.split``, ``keras.ops.split``): ``split`` equal
+    pieces, or one per size in it, or with ``cuts`` one more than the indices in it."""
+    count = split if isinstance(split, int) and not isinstance(split, bool) else \
+        len(split) + cuts if isinstance(split, (list, tuple)) else None
+    if count is None or not 0 < count <= MAX_ITEMS:
+        return Unknown(why=f"{what} into pieces the reader cannot count")
+    return [Tensor(node, i) for i in range(count)]
+
+
 def output_count(layer: Layer, values: dict[str, Any]) -> int:
     """How many tensors a call of the layer returns."""
     cfg = layer.args
@@ -370,7 +381,7 @@ def add_to_sequential(interp: Interpreter, model: Model, item: Any, node: ast.AS
     if isinstance(item, Model):
         item = model_layer(interp, item)
     # a Layer subclass whose call() is followed where it is called on tensors, not here
-    followed_only_on_tensors = isinstance(item, Layer) and item.cls != "Lambda" and "function" in item.code
+    followed_only_on_tensors = isinstance(item, Layer) and item.subclass_followed
     if not isinstance(item, Layer) or followed_only_on_tensors:
         if followed_only_on_tensors:
             interp.note("SC601", f"{item.cls} is a Layer subclass of the file, which the reader follows "

@@ -15,7 +15,7 @@ from ...rules.keras_names import snake_case
 from ..spec_reader import CALL_ARGS, CALL_VALUES
 from . import argparse_calls, arrays, layer_subclasses
 from .builtins import Builtin, stdlib
-from .graph import Layer, Model, Tensor, ancestors
+from .graph import Layer, Model, Tensor, own_layers
 from .keras_api import (
     DROP,
     MODELS,
@@ -35,6 +35,7 @@ from .keras_api import (
     plain,
     rebuild,
     shape_of,
+    split_outputs,
     tensors_of,
 )
 from .keras_backend import as_op as backend_op
@@ -258,7 +259,7 @@ def call_layer(
         interp.graph.names("dropout")
     if layer.code and args:
         follow_lambda(interp, layer, args[0], node)
-        if layer.cls != "Lambda" and "output_shape" not in layer.args:  # a Layer subclass's call()
+        if layer.subclass_followed and "output_shape" not in layer.args:
             interp.note("SC601", f"{layer.cls}.call() is code the reader cannot follow here, so what "
                         "it builds is not checked", node, hint=f"declare what {layer.cls} does to shapes "
                         "under custom_layers (docs/custom-layers.md)")
@@ -378,12 +379,12 @@ def _get_layer(model: Model, args: list[Any], kwargs: dict[str, Any]) -> Any:
 
 
 def model_layers(model: Model) -> list[Layer]:
+    """``model.layers``: each layer once, by name (a Sequential's as added)."""
     if model.cls == "Sequential":
         return list(model.layers)
     seen: dict[str, Layer] = {}
-    for n in ancestors(model.outputs + model.kept):
-        if n.layer is not None:
-            seen.setdefault(n.layer.name, n.layer)
+    for layer in own_layers(model):
+        seen.setdefault(layer.name, layer)
     return list(seen.values())
 
 
@@ -418,13 +419,8 @@ def call_op(interp: Interpreter, fn: str, args: list[Any], kwargs: dict[str, Any
         return Unknown(why=f"keras.ops.{fn} on values that are not tensors")
     layer = Layer(f"ops.{cls}", values, interp.graph.names(snake_case(cls)), interp.loc(node))
     made = interp.graph.node(layer, tensors, interp.loc(node))
-    if fn == "split":  # a list of sections
-        cut = values.get("indices_or_sections")
-        count = cut if isinstance(cut, int) and not isinstance(cut, bool) else \
-            len(cut) + 1 if isinstance(cut, (list, tuple)) else None
-        if count is None or not 0 < count <= MAX_ITEMS:
-            return Unknown(why="keras.ops.split into sections the reader cannot count")
-        return [Tensor(made, i) for i in range(count)]
+    if fn == "split":
+        return split_outputs(made, values.get("indices_or_sections"), True, "keras.ops.split")
     return Tensor(made)
 
 

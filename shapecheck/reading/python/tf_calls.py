@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 
 from .graph import Layer, Model, Tensor, ancestors
-from .keras_api import DROP, UNKNOWN, bind, plain, shape_of, tensors_of
+from .keras_api import DROP, UNKNOWN, bind, plain, shape_of, split_outputs, tensors_of
 from .keras_backend import as_tf
 from .limits import MAX_ITEMS
 from .tf_functions import ALIASES as TF_ALIASES
@@ -78,13 +78,8 @@ def call_tf(
         values.setdefault("_positional", rest)
     layer = Layer(f"tf.{function}", values, interp.graph.names(f"tf.{function}"), interp.loc(node))
     made = interp.graph.node(layer, tensors, interp.loc(node))
-    if function == "split":  # a list of pieces
-        pieces = values.get("num_or_size_splits")
-        count = pieces if isinstance(pieces, int) and not isinstance(pieces, bool) else \
-            len(pieces) if isinstance(pieces, (list, tuple)) else None
-        if count is None or not 0 < count <= MAX_ITEMS:
-            return Unknown(why="tf.split into pieces the reader cannot count")
-        return [Tensor(made, i) for i in range(count)]
+    if function == "split":
+        return split_outputs(made, values.get("num_or_size_splits"), False, "tf.split")
     return Tensor(made)
 
 
