@@ -94,13 +94,16 @@ def size_dims(dims: Mapping[str, Any] | None) -> dict[str, int] | None:
 # Text formats (specs, JSON configs) larger than this are refused unread: the largest
 # keras.applications config is a few MB.
 MAX_TEXT_BYTES = 64 * 1024 * 1024
+# Files read as Python source, each possibly building several models: scripts, and
+# Jupyter notebooks (their code cells).
+PYTHON_SUFFIXES = (".py", ".ipynb")
 
 
 def analyze_file(path: str, dims: Mapping[str, int] | None = None, custom_layers: Any = None) -> Report:
     """Analyse a file without reading more of it than its format needs: archives and
     HDF5 files are opened in place (their weights are never loaded), text is read
     only below a size cap."""
-    if path.endswith(".py"):
+    if path.endswith(PYTHON_SUFFIXES):
         reports = analyze_python(path, dims, custom_layers)
         return reports[-1]
     dims = size_dims(dims)
@@ -146,12 +149,19 @@ def analyze_file(path: str, dims: Mapping[str, int] | None = None, custom_layers
 
 def analyze_python(path: str, dims: Mapping[str, int] | None = None, custom_layers: Any = None,
                    dialect: str | None = None, bindings: Mapping[str, Any] | None = None) -> list[Report]:
-    """Every model a Python file builds, one report each, read statically (the file is
-    never run). A file that builds none gives one report that says why."""
+    """Every model a Python file or a Jupyter notebook (``.ipynb``: its code cells, in
+    order) builds, one report each, read statically (the file is never run). A file
+    that builds none gives one report that says why."""
     from .reading import python
 
+    # a notebook keeps its outputs (plots, as base64) beside the code
+    cap = MAX_TEXT_BYTES if path.endswith(".ipynb") else python.MAX_SOURCE_BYTES
     with open(path, "rb") as fh:
-        raw = fh.read(python.MAX_SOURCE_BYTES + 1)
+        raw = fh.read(cap + 1)
+    if len(raw) > cap and path.endswith(".ipynb"):
+        return [_unreadable(path, "python", make(
+            "SC108", f"the notebook is over {cap:,} bytes; it was not read", Location(path, 1, 1),
+            hint="clear its outputs (Jupyter: Edit > Clear Outputs of All Cells)"))]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -163,10 +173,10 @@ def analyze_text(text: str, path: str, dims: Mapping[str, int] | None = None,
                  custom_layers: Any = None) -> list[Report]:
     """Analyse a document's text as if it were the file at ``path``, which is never
     opened: an editor's unsaved buffer. A ``.py`` path is read as Python source (one
-    report per model it builds, as ``analyze_python``), anything else as a spec or a
-    Keras/TF.js config decided by content (one report)."""
+    report per model it builds, as ``analyze_python``; a ``.ipynb`` one as a notebook),
+    anything else as a spec or a Keras/TF.js config decided by content (one report)."""
     dims = _check_dims(dims)
-    if path.endswith(".py"):
+    if path.endswith(PYTHON_SUFFIXES):
         return _python_reports(text, path, dims, custom_layers)
     dims = size_dims(dims)
     if len(text) > MAX_TEXT_BYTES:  # the cap analyze_file applies to a file on disk
@@ -184,6 +194,14 @@ def _python_reports(text: str, path: str, dims: Mapping[str, int] | None, custom
 
     given = {**(dims or {}), **(bindings or {})}  # sizes, and values from data (x_train.shape)
     dims = size_dims(dims)
+    cells, cells_found = None, []
+    if path.endswith(".ipynb"):
+        from .reading import notebook
+
+        cells, cells_found = notebook.read(text, path)
+        if cells is None:
+            return [_unreadable(path, "python", *cells_found)]
+        text = cells.source
     # TensorFlow's own test of whether tf.keras is tf_keras (Keras 2) rather than Keras 3
     legacy = os.environ.get("TF_USE_LEGACY_KERAS") in ("true", "True", "1")
     reading_dialect = dialect or python.dialect_of(text, legacy)
@@ -200,7 +218,8 @@ def _python_reports(text: str, path: str, dims: Mapping[str, int] | None, custom
 
         custom = declare(custom_layers)
     models, found = python.read(text, path, reading_dialect, given, shapes,
-                                custom.rules if custom else ())
+                                custom.rules if custom else (), cells)
+    found = cells_found + found
     if not models:
         return [_unreadable(path, "python", *found)]
     reports = []
@@ -419,10 +438,12 @@ def _unreadable(path: str | None, fmt: str, *diags) -> Report:
 
 
 # Extensions a folder is searched for; other files are never opened.
-MODEL_SUFFIXES = (".yaml", ".yml", ".json", ".keras", ".h5", ".hdf5", ".py")
+MODEL_SUFFIXES = (".yaml", ".yml", ".json", ".keras", ".h5", ".hdf5", ".py", ".ipynb")
 # A Python file is a model file when it imports Keras (or TensorFlow, whose tf.keras it is).
 # Patterns (re compiles each when first used): a folder of specs needs one of them.
 _PY_KERAS = rb"(?m)^\s*(?:import|from)\s+(?:keras|tensorflow|tf_keras|keras_core)\b"
+# ... and a notebook's code cell: the line is a JSON string, after a quote or a "\n".
+_IPYNB_KERAS = rb'(?:"|\\n)[ \t]*(?:import|from)[ \t]+(?:keras|tensorflow|tf_keras|keras_core)\b'
 _SPEC_TOP = rb"(?m)^layers[ \t]*:"
 # A Keras 2 / tf.keras ``model.to_yaml()`` file: the model's class at the top level.
 _KERAS_YAML_TOP = rb"(?m)^class_name[ \t]*:[ \t]*['\"]?(?:Sequential|Functional|Model)\b"
@@ -450,10 +471,11 @@ def is_model_file(path: str) -> bool:
 
     if saved_model.is_saved_model(path):
         return True
-    if path.endswith(".py"):
+    if path.endswith(PYTHON_SUFFIXES):
+        pattern, limit = (_PY_KERAS, 1 << 20) if path.endswith(".py") else (_IPYNB_KERAS, MAX_TEXT_BYTES)
         try:
             with open(path, "rb") as fh:
-                return bool(re.search(_PY_KERAS, _read_up_to(fh, 1 << 20)))
+                return bool(re.search(pattern, _read_up_to(fh, limit)))
         except OSError:
             return True
     try:

@@ -33,6 +33,21 @@ class Location:
     # In a JSON file written on one line (Keras's to_json), line:col says little: the
     # key path there, ``layers[12].config.axis``.
     json_path: str | None = None
+    # In a notebook, line:col are the .ipynb file's (what editors and CI annotations
+    # open); the place a person sees is (cell, line in it, column), each 1-based.
+    cell: tuple[int, int, int] | None = None
+
+    def place(self) -> str:
+        """Where, besides ``path:line:col``, as a person finds it: the key path in a
+        one-line JSON file, the cell of a notebook; "" when line:col say it all."""
+        if self.cell:
+            return f"cell {self.cell[0]}, line {self.cell[1]}, column {self.cell[2]}"
+        return self.json_path or ""
+
+    def to_dict(self) -> dict:
+        """Line and column, and a notebook's cell (the JSON format's ``location``)."""
+        out = {"line": self.line, "column": self.column}
+        return {**out, "cell": _cell(self.cell)} if self.cell else out
 
 
 NOWHERE = Location()
@@ -73,7 +88,7 @@ class Diagnostic:
         sev = "" if self.severity is Severity.ERROR else f"({self.severity.value}) "
         layer = f" [{self.layer}]" if self.layer else ""
         # after the message: `path:line:col: ` stays what editors' problem matchers parse
-        at = f" (at {loc.json_path})" if loc.json_path else ""
+        at = f" (at {place})" if (place := loc.place()) else ""
         text = f"{where}: {code or self.code} {sev}{self.message}{layer}{at}"
         return text + f"\n    hint: {self.hint}" if self.hint else text
 
@@ -86,8 +101,13 @@ class Diagnostic:
             "line": self.location.line,
             "column": self.location.column,
             **({"json_path": self.location.json_path} if self.location.json_path else {}),
+            **({"cell": _cell(self.location.cell)} if self.location.cell else {}),
             "hint": self.hint,
         }
+
+
+def _cell(cell: tuple[int, int, int]) -> dict:
+    return {"cell": cell[0], "line": cell[1], "column": cell[2]}
 
 
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO

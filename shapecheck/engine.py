@@ -545,9 +545,10 @@ def _rank_hint(layer: LayerSpec, g) -> str | None:
             else None
         if rnn is not None and rnn.type in CELLS and not rnn.args.get("return_sequences", False):
             loc: Location = rnn.location
-            where = f" (line {loc.line})" if loc.line else ""
+            where = f" (cell {loc.cell[0]}, line {loc.cell[1]})" if loc.cell else \
+                f" (line {loc.line})" if loc.line else ""
             # written as the file writes it: a keyword in Python source, a key elsewhere
-            python = (loc.path or "").endswith(".py")
+            python = (loc.path or "").endswith((".py", ".ipynb"))
             written = "return_sequences=True" if python else "return_sequences: true"
             return (f"set `{written}` on {cfg.name!r}{where}: without it "
                     f"{rnn.type} returns only its last step and drops the time axis")

@@ -56,7 +56,7 @@ class LayerReport:
             "output_shapes": None if self.output_shapes is None
             else [_shape(s) for s in self.output_shapes],
             "params": to_json(self.params),
-            "location": {"line": self.location.line, "column": self.location.column},
+            "location": self.location.to_dict(),
             "weights": [_weight(w) for w in self.weights],
             "status": self.status,
             **({"calls": [{"input_shapes": [_shape(s) for s in ins],

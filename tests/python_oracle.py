@@ -182,6 +182,54 @@ def excerpt(text: str, lines: str | None = None, blocks: list[int] | None = None
     return "".join((line if i in keep else "") + "\n" for i, line in enumerate(src, 1))
 
 
+# A notebook line IPython runs as a magic or a shell command (and ``x = !ls``, which
+# assigns one's output); the oracle's own reading, written apart from shapecheck's.
+_MAGIC = re.compile(r"^(\s*)[%!]")
+_MAGIC_VALUE = re.compile(r"^(\s*[A-Za-z_][\w.]*\s*=\s*)[%!]")
+
+
+def notebook_script(text: str) -> str:
+    """A Jupyter notebook's code cells as the script Jupyter runs top to bottom, each
+    code line on the notebook file's own line (every other line blank), so a line the
+    script names is the file's. Only the layout Jupyter writes (nbformat 4, a source
+    line a JSON string a file line) is accepted. Magics, shell lines and help
+    (``obj?``) do nothing (``pass``; an assignment of one gets None); a ``%%time``/``%%capture`` cell runs its
+    body, any other cell magic's cell is left out."""
+    cells = [c for c in json.loads(text)["cells"] if c["cell_type"] == "code"]
+    file_lines = text.split("\n")
+    out = [""] * len(file_lines)
+    at = 0  # where the search for the next cell's source starts
+    for cell in cells:
+        source = cell["source"] if isinstance(cell["source"], list) else [cell["source"]]
+        if not source:
+            continue
+        first = next(i for i in range(at, len(file_lines))
+                     if file_lines[i].strip().startswith('"source": [')
+                     and json.loads(file_lines[i + 1].strip().rstrip(",")) == source[0])
+        code = [json.loads(file_lines[first + 1 + k].strip().rstrip(",")) for k in range(len(source))]
+        if code != source:
+            raise ValueError("not the layout Jupyter writes: a source line a file line")
+        at = first + 1 + len(source)
+        magic = code[0].startswith("%%")
+        skip_cell = magic and code[0][2:].split()[0] not in ("time", "timeit", "capture")
+        for k, line in enumerate(code):
+            line = line.rstrip("\n")
+            if skip_cell or k == 0 and magic:
+                line = ""
+            elif (m := _MAGIC_VALUE.match(line)):
+                line = m.group(1) + "None"
+            elif (m := _MAGIC.match(line)) or line.rstrip().endswith("?"):  # or help: obj?
+                line = line[:len(line) - len(line.lstrip())] + "pass"
+            out[first + 1 + k] = line
+    return "\n".join(out) + "\n"
+
+
+def runnable(path: Path) -> str:
+    """What the oracle runs of a file: its text, or a notebook's script."""
+    text = path.read_text(encoding="utf-8")
+    return notebook_script(text) if path.suffix == ".ipynb" else text
+
+
 def source_path(entry: dict, require: bool = False) -> Path:
     """The file an entry runs (and a static reader reads): our own file, the fetched
     registry file, or the excerpt of it written to the cache.
@@ -221,7 +269,7 @@ def _apply_bindings(source: str, bindings: dict, where: str) -> str:
 def _job(entry: dict, require: bool = False) -> dict:
     path = source_path(entry, require)
     bindings = entry.get("bindings") or {}
-    source = _apply_bindings(path.read_text(encoding="utf-8"), bindings, entry["id"])
+    source = _apply_bindings(runnable(path), bindings, entry["id"])
     return {
         "id": entry["id"],
         "path": str(path),
@@ -295,7 +343,7 @@ def run_files(paths, flavour: str = "keras3", values: dict | None = None, call: 
     jobs = []
     for path in map(Path, paths):
         path = path.resolve()
-        jobs.append({"id": path.name, "path": str(path), "source": path.read_text(encoding="utf-8"),
+        jobs.append({"id": path.name, "path": str(path), "source": runnable(path),
                      "flavour": flavour, "values": dict(values or {}), "arrays": {}, "imports": {},
                      "call": call, "modules": {}})
     return _run_worker(flavour, jobs)

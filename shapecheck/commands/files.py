@@ -100,12 +100,12 @@ def part_of(report: Any, opts: Options) -> Part:
 def check_one(path: str, opts: Options, as_reports: bool = False) -> Outcome | list:
     """Analyse one file: an ``Outcome`` of parts, or (``as_reports``) the reports
     themselves, for the formats that are written from all of them at once."""
-    from ..api import analyze_file, analyze_python, is_model_file
+    from ..api import PYTHON_SUFFIXES, analyze_file, analyze_python, is_model_file
 
     try:
         if path in opts.judge and not is_model_file(path):
             return [] if as_reports else Outcome()  # not a model: no part, not counted
-        if path.endswith(".py"):  # a file may build several models: a report each
+        if path.endswith(PYTHON_SUFFIXES):  # a file may build several models: a report each
             reports = analyze_python(path, opts.dims, opts.custom)
         else:
             reports = [analyze_file(path, opts.dims, opts.custom)]

@@ -92,10 +92,11 @@ def _summary_table(report: Report) -> list[str]:
 
 
 def _where(d: Diagnostic, path: str | None) -> str:
-    """The text format's ``path:line:col``, and the key path of a one-line JSON file."""
+    """The text format's ``path:line:col``, and the key path of a one-line JSON file or
+    a notebook's cell."""
     loc = d.location
     where = f"{loc.path or path or '<dict>'}:{loc.line or 1}:{loc.column or 1}"
-    return where + (f" (at {loc.json_path})" if loc.json_path else "")
+    return where + (f" (at {place})" if (place := loc.place()) else "")
 
 
 def _findings(diagnostics: tuple[Diagnostic, ...], path: str | None) -> list[str]:

@@ -182,8 +182,8 @@ def _layer(report: Report, layer: Any, depth: int, written: dict) -> str:
         '"output_shapes": ' + ("null" if layer.output_shapes is None
                                else _shapes(layer.output_shapes, depth + 1, written)),
         '"params": ' + _text(to_json(layer.params)),
-        '"location": ' + _object(['"line": ' + _text(loc.line), '"column": ' + _text(loc.column)],
-                                 depth + 1),
+        '"location": ' + (_object(['"line": ' + _text(loc.line), '"column": ' + _text(loc.column)], depth + 1)
+                          if loc.cell is None else dumps(loc.to_dict(), depth + 1)),
         '"weights": ' + _weights(layer.weights, depth + 1, written),
         '"status": ' + _text(layer.status),
     ], depth)

@@ -53,6 +53,7 @@ def render_report(report: Report) -> list[str]:
         for d in report.diagnostics:
             where = f"{d.location.path or report.path or ''}:{d.location.line or ''}:" \
                     f"{d.location.column or ''}".rstrip(":")
+            where += f" (at {place})" if (place := d.location.place()) else ""
             out.append(f"| `{_cell(where)}` | {d.code} {d.severity.value} | "
                        f"{_text(d.message)} | {_text(d.hint or '')} |")
         out.append("")

@@ -56,12 +56,16 @@ def read(
     bindings: dict[str, Any] | None = None,
     shapes: Any = None,
     custom: Any = (),
+    cells: Any = None,
 ) -> tuple[list[tuple[str, Any]], list[Diagnostic]]:
     """Every model the file builds, in the order it builds them, as (the Python name the
     file knows it by when the code gives it no ``name=``, else None; spec form).
     ``shapes`` (spec form -> output shapes) lets the reader know ``x.shape``; ``custom``
-    names the Layer subclasses the project declares (custom_layers)."""
+    names the Layer subclasses the project declares (custom_layers). A notebook's
+    ``cells`` (``notebook.read``) are read instead of parsing ``text``, their program."""
     here = Location(path, 1, 1)
+    if cells is not None:
+        return _read_tree(cells.tree, text, path, dialect, bindings, shapes, custom, cells)
     if len(text) > MAX_SOURCE_BYTES:
         return [], [
             make(
@@ -84,7 +88,13 @@ def read(
         ]
     except (RecursionError, MemoryError, ValueError):
         return [], [make("SC101", "the file is nested too deeply to parse", here)]
-    interp = Interpreter(path, dialect or dialect_of(text), bindings, shapes, custom)
+    return _read_tree(tree, text, path, dialect, bindings, shapes, custom)
+
+
+def _read_tree(tree: ast.Module, text: str, path: str | None, dialect: str | None, bindings: Any,
+               shapes: Any, custom: Any, cells: Any = None) -> tuple[list[tuple[str, Any]], list[Diagnostic]]:
+    here = Location(path, 1, 1)
+    interp = Interpreter(path, dialect or dialect_of(text), bindings, shapes, custom, cells)
     try:
         interp.run(tree)
     except RecursionError:

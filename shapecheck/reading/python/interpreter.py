@@ -125,9 +125,12 @@ PY2_NAMES = {"xrange": "range", "izip": "zip", "imap": "map", "ifilter": "filter
 class Interpreter:
     def __init__(
         self, path: str | None, dialect: str, bindings: dict[str, Any] | None = None, shapes: Any = None,
-        custom: Any = (),
+        custom: Any = (), cells: Any = None,
     ) -> None:
         self.path = path
+        # a notebook's cells (``notebook.Cells``): positions are the file's, and each
+        # location names its cell too
+        self.cells = cells
         # Layer subclasses the project declares (custom_layers), by class name
         self.custom = frozenset(name.rsplit(".", 1)[-1] for name in custom)
         # spec form -> the model's output shapes, or None: how ``x.shape`` is known. The
@@ -151,11 +154,13 @@ class Interpreter:
 
     # --- bookkeeping -------------------------------------------------------------------
     def loc(self, node: ast.AST) -> Location:
-        return Location(
-            self.path,
-            getattr(node, "lineno", None),
-            getattr(node, "col_offset", -1) + 1 if hasattr(node, "col_offset") else None,
-        )
+        return self.at(getattr(node, "lineno", None),
+                       getattr(node, "col_offset", -1) + 1 if hasattr(node, "col_offset") else None)
+
+    def at(self, line: int | None, column: int | None) -> Location:
+        if self.cells is not None:
+            return self.cells.location(line, column)
+        return Location(self.path, line, column)
 
     def note(
         self, code: str, message: str, node: ast.AST, hint: str | None = None, once: bool = True
@@ -185,7 +190,7 @@ class Interpreter:
                 make(
                     "SC603",
                     str(e),
-                    Location(self.path, self.line, 1),
+                    self.at(self.line, 1),
                     hint="the models built before that point are still reported",
                 )
             )
