@@ -264,7 +264,7 @@ def work(text: str, path: str) -> dict[str, int]:
     """Python function calls made analysing ``text``, by area (deterministic counts),
     and of the functions that decide questions about symbolic sizes (by name)."""
     located_yaml._resolved.clear()  # each run resolves its own layer names
-    if path.endswith(".py"):  # the Python reader reads files: the file written first
+    if path.endswith((".py", ".ipynb")):  # the Python reader reads files: the file written first
         with tempfile.TemporaryDirectory() as tmp:
             (Path(tmp) / path).write_text(text)
             profile = cProfile.Profile()
@@ -306,12 +306,25 @@ def python_loop(n: int) -> str:
             "model = keras.Model(x, h)\n")
 
 
+def python_notebook(n: int) -> str:
+    """``python_chain`` as a notebook, five statements a cell, a Markdown cell between."""
+    lines = python_chain(n).splitlines()
+    cells = []
+    for i in range(0, len(lines), 5):
+        code = [line + "\n" for line in lines[i:i + 5]]
+        code[-1] = code[-1].rstrip("\n")
+        cells += [{"cell_type": "markdown", "metadata": {}, "source": [f"Step {i // 5}"]},
+                  {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": code}]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
+
+
 @pytest.mark.parametrize("make,path,small,large", [
     (chain, "chain.yaml", 150, 1500),
     (merges, "merges.yaml", 150, 1500),
     (keras_config, "model.json", 150, 1500),
     (python_chain, "chain.py", 150, 1500),
     (python_loop, "loop.py", 150, 1500),
+    (python_notebook, "chain.ipynb", 150, 1500),
 ])
 def test_work_per_layer_is_constant(make, path, small, large):
     work(make(30), path)  # imports done, the symbolic sizes of this model met once

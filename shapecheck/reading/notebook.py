@@ -12,7 +12,8 @@ is not Python, and its cell is skipped. A cell that is not valid Python fails al
 as in Jupyter: SC101 at its line, and the other cells are read.
 
     cells, found = read(text, "train.ipynb")   # Cells, or None and why
-    cells.tree                                 # the ast of every code cell, positions of the file
+    cells.tree                                 # the ast of every code cell that is Python
+    cells.location(line, column)               # a place in it: the notebook file's and the cell's
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+from collections.abc import Sequence
 
 from ..diagnostics import Diagnostic, Location, make
 from ..records import record
@@ -43,31 +45,26 @@ _BREAK = re.compile(r"\r\n?|\n")
 
 @record
 class Cells:
-    """A notebook's code cells as one program. ``tree`` holds every cell that is valid
-    Python, its nodes placed where the notebook file has them; ``source`` is the
-    program's text (for what the reader judges on the text: the Keras dialect)."""
+    """A notebook's code cells as one program: ``source`` and its ``tree`` (every cell
+    that is valid Python), and for each of its lines where the notebook has it."""
 
     path: str | None
     source: str
     tree: ast.Module
-    # the file line of each of its lines -> [(first file column, cell, cell line, first
-    # cell column)], so a position of the file names its cell (``cell_at``)
-    cells_by_line: dict
+    lines: list  # the program's lines
+    places: list  # each line's (cell number, line in the cell, file offset of each character)
+    starts: list  # where each line of the notebook file starts
 
     def location(self, line: int | None, column: int | None) -> Location:
-        """The notebook location of a 1-based file line and column (the tree's)."""
-        return Location(self.path, line, column, cell=self.cell_at(line, column))
-
-    def cell_at(self, line: int | None, column: int | None) -> tuple[int, int, int] | None:
-        """(cell number, line in the cell, column in it), each 1-based; cells counted as
-        the notebook shows them, Markdown ones too."""
-        spans = self.cells_by_line.get(line)
-        if not spans:
-            return None
-        column = column or 1
-        i = max(0, bisect.bisect_right([s[0] for s in spans], column) - 1)
-        start, cell, cell_line, cell_column = spans[i]
-        return cell, cell_line, cell_column + max(0, column - start)
+        """The Location of a 1-based line and column of the program (ast's: the column
+        counts UTF-8 bytes): the notebook file's line:col, and the cell's."""
+        if not line or not 0 < line <= len(self.lines):
+            return Location(self.path, 1, 1)
+        text = self.lines[line - 1]
+        index = _column(text, (column or 1) - 1)
+        number, cell_line, offsets = self.places[line - 1]
+        return Location(self.path, *_file_position(offsets, index, self.starts),
+                        cell=(number, cell_line, index + 1))
 
 
 def read(text: str, path: str | None) -> tuple[Cells | None, list[Diagnostic]]:
@@ -87,30 +84,49 @@ def read(text: str, path: str | None) -> tuple[Cells | None, list[Diagnostic]]:
                            f"{MAX_SOURCE_BYTES:,} a model's code may have; it was not read",
                            Location(path, 1, 1))]
     starts = [0] + [m.end() for m in _BREAK.finditer(text)]
-    lines: list[str] = []  # the program, line by line
-    places: list[tuple[int, list[int]]] = []  # each line's cell number and characters' file offsets
-    body: list[ast.stmt] = []
+    lines: list[str] = []
+    places: list[tuple[int, int, Sequence[int]]] = []
+    spans: list[tuple[int, int]] = []  # each cell's first line and last line + 1
     for number, pieces in cells:
         cell_lines = _lines(text, pieces, starts)
         _unmagic(cell_lines)
+        spans.append((len(lines), len(lines) + len(cell_lines)))
+        lines += [line if line.endswith(("\n", "\r")) else line + "\n" for line, _ in cell_lines]
+        places += [(number, k, offsets) for k, (_, offsets) in enumerate(cell_lines, 1)]
+    cells_read = Cells(path, "", ast.Module(body=[], type_ignores=[]), lines, places, starts)
+    try:  # one parse of the whole program; a cell that is not Python is rare
+        tree = ast.parse("".join(lines), filename=path or "<notebook>")
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        found += _skip_failing_cells(cells_read, spans)
         try:
-            cell_tree = ast.parse("".join(line for line, _ in cell_lines), filename=path or "<notebook>")
+            tree = ast.parse("".join(lines), filename=path or "<notebook>")
+        except (SyntaxError, RecursionError, MemoryError, ValueError):  # cells fine alone, not together
+            return None, found + [make("SC101", "the code cells, joined, are not valid Python",
+                                       Location(path, 1, 1))]
+    return Cells(path, "".join(lines), tree, lines, places, starts), found
+
+
+def _skip_failing_cells(cells: Cells, spans: list[tuple[int, int]]) -> list[Diagnostic]:
+    """SC101 for each cell that is not valid Python on its own, whose lines are blanked
+    in ``cells.lines`` (Jupyter runs the others)."""
+    found = []
+    lines = cells.lines
+    for first, end in spans:
+        try:
+            ast.parse("".join(lines[first:end]), filename=cells.path or "<notebook>")
+            continue
         except SyntaxError as e:
-            line, column = e.lineno or 1, e.offset or 1
-            found.append(make("SC101", f"not valid Python: {e.msg}; the cell is skipped",
-                              _where(cell_lines, line, column, starts, path, number),
-                              hint="Jupyter runs the other cells and so does shapecheck; fix the syntax"))
-            continue
+            line, column = min(e.lineno or 1, end - first), e.offset or 1
+            message = f"not valid Python: {e.msg}; the cell is skipped"
         except (RecursionError, MemoryError, ValueError):
-            found.append(make("SC101", "the cell is nested too deeply to parse; it is skipped",
-                              _where(cell_lines, 1, 1, starts, path, number)))
-            continue
-        ast.increment_lineno(cell_tree, len(lines))
-        body.extend(cell_tree.body)
-        lines.extend(line if line.endswith(("\n", "\r")) else line + "\n" for line, _ in cell_lines)
-        places.extend((number, offsets) for _, offsets in cell_lines)
-    tree = ast.Module(body=body, type_ignores=[])
-    return Cells(path, "".join(lines), tree, _place(tree, lines, places, starts)), found
+            line, column, message = 1, 1, "the cell is nested too deeply to parse; it is skipped"
+        # e.offset counts characters: the Location wants ast's bytes
+        at = first + max(line, 1) - 1
+        byte = len(lines[at][:column - 1].encode("utf-8")) + 1 if at < end else 1
+        found.append(make("SC101", message, cells.location(at + 1, byte),
+                          hint="Jupyter runs the other cells and so does shapecheck; fix the syntax"))
+        lines[first:end] = ["\n"] * (end - first)
+    return found
 
 
 def _cells(data: Any) -> list[tuple[int, list[tuple[str, int]]]] | None:
@@ -149,33 +165,42 @@ def _offset(node: Any, key: Any) -> tuple[int, int] | None:
     return (loc.line, loc.column) if loc is not None and loc.line else None
 
 
-def _lines(text: str, pieces: list[tuple[str, Any]], starts: list[int]) -> list[tuple[str, list[int]]]:
+def _lines(text: str, pieces: list[tuple[str, Any]], starts: list[int]) -> list[tuple[str, Sequence[int]]]:
     """The cell's code split into lines (each keeping its line break), each with the
     file offset of every character (a piece the reader gave no place: the file's start)."""
-    out: list[tuple[str, list[int]]] = []
+    out: list[tuple[str, Sequence[int]]] = []
     line, offsets = "", []  # type: ignore[var-annotated]
     for value, at in pieces:
         where = [0] * len(value) if at is None else \
             _char_offsets(text, starts[at[0] - 1] + at[1] - 1, len(value))
         begin = 0
         for m in _BREAK.finditer(value):
-            out.append((line + value[begin:m.end()], offsets + where[begin:m.end()]))
+            out.append((line + value[begin:m.end()], _joined(offsets, where[begin:m.end()])))
             line, offsets, begin = "", [], m.end()
-        line, offsets = line + value[begin:], offsets + where[begin:]
+        line, offsets = line + value[begin:], _joined(offsets, where[begin:])
     if line:
         out.append((line, offsets))
     return out
 
 
-def _char_offsets(text: str, quote: int, count: int) -> list[int]:
+def _joined(offsets: Sequence[int], more: Sequence[int]) -> Sequence[int]:
+    """A line's offsets so far and more: a range kept as it is when it is all (a line
+    of one JSON string without escapes, the usual line: no list of its offsets)."""
+    return more if not offsets else [*offsets, *more]
+
+
+def _char_offsets(text: str, quote: int, count: int) -> Sequence[int]:
     """The file offset of each of the ``count`` characters a JSON string literal
     starting at ``quote`` decodes to: escapes take 2 or 6 characters of the file (12
     for a surrogate pair)."""
     if text[quote:quote + 1] != '"':  # not where a string starts: the reader's place
         return [quote] * count
     end = text.find('"', quote + 1)
-    if end >= 0 and "\\" not in text[quote + 1:end] and end - quote - 1 == count:
-        return list(range(quote + 1, end))
+    # the usual line: plain characters, perhaps its line break (\n) last
+    if end >= 0 and "\\" not in text[quote + 1:end - 2] and \
+            (text[end - 2:end] == "\\n" and end - quote - 2 == count or
+             "\\" not in text[end - 2:end] and end - quote - 1 == count):
+        return range(quote + 1, quote + 1 + count)
     out, i = [], quote + 1
     while len(out) < count and i < len(text):
         out.append(i)
@@ -189,7 +214,7 @@ def _char_offsets(text: str, quote: int, count: int) -> list[int]:
     return out + [i] * (count - len(out))
 
 
-def _unmagic(lines: list[tuple[str, list[int]]]) -> None:
+def _unmagic(lines: list[tuple[str, Sequence[int]]]) -> None:
     """IPython's own syntax, made the Python a static reader follows (see the module)."""
     if not lines:
         return
@@ -235,7 +260,7 @@ def _column(line: str, byte: int) -> int:
     return byte if line.isascii() else len(line.encode("utf-8")[:byte].decode("utf-8", "ignore"))
 
 
-def _file_position(offsets: list[int], index: int, starts: list[int]) -> tuple[int, int]:
+def _file_position(offsets: Sequence[int], index: int, starts: list[int]) -> tuple[int, int]:
     """The 1-based file line and column of character ``index`` of a program line (past
     its end: as far past its last character)."""
     if not offsets:
@@ -243,41 +268,3 @@ def _file_position(offsets: list[int], index: int, starts: list[int]) -> tuple[i
     at = offsets[index] if index < len(offsets) else offsets[-1] + index - len(offsets) + 1
     line = bisect.bisect_right(starts, at)
     return line, at - starts[line - 1] + 1
-
-
-def _where(cell_lines: list[tuple[str, list[int]]], line: int, column: int, starts: list[int],
-           path: str | None, number: int) -> Location:
-    """The Location of a cell's 1-based line and column."""
-    offsets = cell_lines[min(line, len(cell_lines)) - 1][1] if cell_lines else []
-    return Location(path, *_file_position(offsets, column - 1, starts), cell=(number, line, column))
-
-
-def _place(tree: ast.Module, lines: list[str], places: list[tuple[int, list[int]]],
-           starts: list[int]) -> dict:
-    """Move every node of ``tree`` from its program position to the file's (columns
-    stored 0-based, as ast stores them); returns ``Cells.cells_by_line``."""
-    by_line: dict[int, list[tuple[int, int, int, int]]] = {}
-    previous, cell_line = None, 0
-    for number, offsets in places:
-        cell_line = cell_line + 1 if number == previous else 1
-        previous = number
-        # a run of characters the file holds side by side is one span; an escape (\")
-        # starts another, so a column after it still finds its cell column
-        for i, at in enumerate(offsets):
-            if i == 0 or at != offsets[i - 1] + 1:
-                line, column = _file_position(offsets, i, starts)
-                by_line.setdefault(line, []).append((column, number, cell_line, i + 1))
-    for spans in by_line.values():
-        spans.sort()
-
-    def moved(lineno: int, byte: int) -> tuple[int, int]:
-        k = min(max(lineno - 1, 0), len(lines) - 1)
-        line, column = _file_position(places[k][1], _column(lines[k], byte), starts)
-        return line, column - 1
-
-    for node in ast.walk(tree):
-        if getattr(node, "lineno", None) is not None:
-            node.lineno, node.col_offset = moved(node.lineno, node.col_offset)
-            if getattr(node, "end_lineno", None) is not None:
-                node.end_lineno, node.end_col_offset = moved(node.end_lineno, node.end_col_offset)
-    return by_line

@@ -158,9 +158,16 @@ class Interpreter:
                        getattr(node, "col_offset", -1) + 1 if hasattr(node, "col_offset") else None)
 
     def at(self, line: int | None, column: int | None) -> Location:
+        """The Location of a 1-based line and column of the source read (a notebook's
+        program: mapped to the notebook file and the cell)."""
         if self.cells is not None:
             return self.cells.location(line, column)
         return Location(self.path, line, column)
+
+    def line_of(self, node: ast.AST) -> str:
+        """Where ``node`` is, for a message: "line 12", or a notebook's "cell 3, line 2"."""
+        loc = self.loc(node)
+        return f"cell {loc.cell[0]}, line {loc.cell[1]}" if loc.cell else f"line {loc.line or '?'}"
 
     def note(
         self, code: str, message: str, node: ast.AST, hint: str | None = None, once: bool = True
@@ -176,8 +183,8 @@ class Interpreter:
         self.steps += 1
         if self.steps > MAX_STEPS:
             raise OutOfBudget(
-                f"the file takes more than {MAX_STEPS:,} steps to read (at line "
-                f"{getattr(node, 'lineno', '?')}); a loop or a recursion that does not end?"
+                f"the file takes more than {MAX_STEPS:,} steps to read (at {self.line_of(node)}); "
+                "a loop or a recursion that does not end?"
             )
 
     # --- statements --------------------------------------------------------------------
@@ -517,7 +524,7 @@ class Interpreter:
             else:
                 out.append(self.expr(e, scope))
             if len(out) > MAX_ITEMS:
-                raise OutOfBudget(f"a list of more than {MAX_ITEMS:,} items (line {e.lineno})")
+                raise OutOfBudget(f"a list of more than {MAX_ITEMS:,} items ({self.line_of(e)})")
         return out
 
     def e_Dict(self, node: ast.Dict, scope: Scope) -> Any:
@@ -701,7 +708,7 @@ class Interpreter:
                     out.append(self.expr(node.elt, inner))
                 if len(out) > MAX_ITEMS:
                     raise OutOfBudget(
-                        f"a comprehension of more than {MAX_ITEMS:,} items (line {node.lineno})"
+                        f"a comprehension of more than {MAX_ITEMS:,} items ({self.line_of(node)})"
                     )
                 return True
             gen = generators[0]
@@ -795,8 +802,8 @@ class Interpreter:
         self.called.add(id(func))
         if self.depth >= MAX_DEPTH:
             raise OutOfBudget(
-                f"functions call each other more than {MAX_DEPTH} deep (at line "
-                f"{getattr(node, 'lineno', '?')}); a recursion that does not end?"
+                f"functions call each other more than {MAX_DEPTH} deep (at {self.line_of(node)}); "
+                "a recursion that does not end?"
             )
         scope = Scope(func.scope)
         for name, value in self.bind(func, args, kwargs).items():
@@ -823,7 +830,7 @@ class Interpreter:
     def iterate(self, value: Any, node: ast.AST) -> list[Any] | None:
         if isinstance(value, range):
             if len(value) > MAX_ITEMS:
-                raise OutOfBudget(f"a loop of {len(value):,} steps (line {getattr(node, 'lineno', '?')})")
+                raise OutOfBudget(f"a loop of {len(value):,} steps ({self.line_of(node)})")
             return list(value)
         if isinstance(value, (list, tuple, str)):
             return list(value)
