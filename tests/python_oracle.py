@@ -17,7 +17,11 @@ fetched from the package registry that publishes it by tests/corpus_sources.py
 (cached, sha256 checked). An entry with ``lines`` (or ``blocks``, the fenced
 ```` ```python ```` blocks of a Markdown file) runs an excerpt: every other line is
 blanked, so line numbers stay those of the published file; the excerpt is written to
-the cache (``derived/<id>.py``), and that file is what a static reader reads too.
+the cache (``derived/<id>.py``), and that file is what a static reader reads too. A
+Jupyter notebook (``.ipynb``) runs as Jupyter runs its code cells top to bottom
+(``notebook_script``), each code line on its own line of the notebook file; its
+excerpt (``lines``) is a notebook whose other source lines are empty
+(``derived/<id>.ipynb``), which the static reader reads as a notebook.
 
 Each entry runs in a subprocess (this module, ``--worker``): Keras 3 for flavour
 "keras3" (``keras_core``, Keras 3's pre-release name, aliased to ``keras``); tf_keras
@@ -224,6 +228,24 @@ def notebook_script(text: str) -> str:
     return "\n".join(out) + "\n"
 
 
+_JSON_STRING_LINE = re.compile(r'^(\s*)"((?:[^"\\]|\\.)*)"(,?)\s*$')
+
+
+def notebook_excerpt(text: str, lines: str) -> str:
+    """A notebook with every source line outside ``lines`` (file lines, ``"1-40,52-75"``)
+    made empty, its line break kept: every other line, and so every line number, stays
+    the file's. Only Jupyter's layout (a source line a file line) is cut so."""
+    keep = _ranges(lines)
+    out = []
+    for i, line in enumerate(text.split("\n"), 1):
+        m = _JSON_STRING_LINE.match(line)
+        if m and i not in keep:
+            empty = "\\n" if m.group(2).endswith("\\n") else ""  # the line break, written as JSON writes it
+            line = f'{m.group(1)}"{empty}"{m.group(3)}'
+        out.append(line)
+    return "\n".join(out)
+
+
 def runnable(path: Path) -> str:
     """What the oracle runs of a file: its text, or a notebook's script."""
     text = path.read_text(encoding="utf-8")
@@ -241,8 +263,12 @@ def source_path(entry: dict, require: bool = False) -> Path:
     path = fetch(entry["package"], entry["member"], entry["sha256"])
     if not entry.get("lines") and entry.get("blocks") is None:
         return path
-    text = excerpt(path.read_text(encoding="utf-8"), entry.get("lines"), entry.get("blocks"))
-    out = DERIVED / f"{entry['id']}.py"
+    if path.suffix == ".ipynb":  # a notebook stays one, for the reader of notebooks
+        text = notebook_excerpt(path.read_text(encoding="utf-8"), entry["lines"])
+        out = DERIVED / f"{entry['id']}.ipynb"
+    else:
+        text = excerpt(path.read_text(encoding="utf-8"), entry.get("lines"), entry.get("blocks"))
+        out = DERIVED / f"{entry['id']}.py"
     if not out.is_file() or out.read_text(encoding="utf-8") != text:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(out.name + f".{os.getpid()}.tmp")
