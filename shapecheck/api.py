@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from .diagnostics import Location, make
 from .errors import FileError, MissingFileError, UsageError
@@ -186,21 +186,37 @@ def analyze_text(text: str, path: str, dims: Mapping[str, int] | None = None,
     return [_analyze_text(text, path, dims, None, custom_layers)]
 
 
+def analyze_notebook_cells(cells: Sequence[tuple[int, str]], path: str, dims: Mapping[str, int] | None = None,
+                           custom_layers: Any = None) -> list[Report]:
+    """A notebook's code cells as an editor holds them, (cell number, text) each, in
+    order: one report per model they build, each location at its cell's own line and
+    column (``Location.cell`` names the cell)."""
+    from .reading import notebook
+
+    cells_read, found = notebook.from_cells(cells, path)
+    if cells_read is None:
+        return [_unreadable(path, "python", *found)]
+    return _python_reports(cells_read.source, path, _check_dims(dims), custom_layers,
+                           cells=(cells_read, found))
+
+
 def _python_reports(text: str, path: str, dims: Mapping[str, int] | None, custom_layers: Any,
-                    dialect: str | None = None, bindings: Mapping[str, Any] | None = None) -> list[Report]:
+                    dialect: str | None = None, bindings: Mapping[str, Any] | None = None,
+                    cells: tuple[Any, list] | None = None) -> list[Report]:
     from .engine import run
     from .reading import python
     from .reading.spec_reader import read_spec
 
     given = {**(dims or {}), **(bindings or {})}  # sizes, and values from data (x_train.shape)
     dims = size_dims(dims)
-    cells, cells_found = None, []
-    if path.endswith(".ipynb"):
+    cells, cells_found = cells or (None, [])
+    if cells is None and path.endswith(".ipynb"):
         from .reading import notebook
 
         cells, cells_found = notebook.read(text, path)
         if cells is None:
             return [_unreadable(path, "python", *cells_found)]
+    if cells is not None:
         text = cells.source
     # TensorFlow's own test of whether tf.keras is tf_keras (Keras 2) rather than Keras 3
     legacy = os.environ.get("TF_USE_LEGACY_KERAS") in ("true", "True", "1")

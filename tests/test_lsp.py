@@ -292,6 +292,87 @@ async def test_other_documents_are_left_alone(client: LanguageClient, tmp_path):
     assert hover is None and uri not in client.diagnostics
 
 
+def open_notebook(client: LanguageClient, path: Path, cells: list[tuple[str, str]]) -> tuple[str, list[str]]:
+    """A notebook as VS Code opens one (notebookDocument/didOpen, a text document a
+    cell): ``cells`` are ("code" | "markdown", text). The notebook's uri, each cell's."""
+    uri = path.as_uri()
+    uris = [f"vscode-notebook-cell:{path}#C{i}" for i in range(len(cells))]
+    client.notebook_document_did_open(types.DidOpenNotebookDocumentParams(
+        types.NotebookDocument(uri=uri, notebook_type="jupyter-notebook", version=1, cells=[
+            types.NotebookCell(types.NotebookCellKind.Code if kind == "code" else types.NotebookCellKind.Markup,
+                               cell_uri) for (kind, _), cell_uri in zip(cells, uris)]),
+        [types.TextDocumentItem(cell_uri, "python" if kind == "code" else "markdown", 1, text)
+         for (kind, text), cell_uri in zip(cells, uris)]))
+    return uri, uris
+
+
+NOTEBOOK_CELLS = [
+    ("markdown", "# Two LSTMs"),
+    ("code", "%pip install -q keras\nimport keras\nfrom keras import layers"),
+    ("code", "inputs = keras.Input(shape=(None, 12))\nx = layers.LSTM(64)(inputs)\nx = layers.LSTM(32)(x)\n"
+             "outputs = layers.Dense(1)(x)\nmodel = keras.Model(inputs, outputs)"),
+    ("code", "model.summary()"),
+]
+
+
+@pytest.mark.asyncio
+async def test_a_notebooks_cells_are_analysed_together_each_with_its_findings(client: LanguageClient, tmp_path):
+    await start(client)
+    nb, (_, imports, model_cell, summary) = open_notebook(client, tmp_path / "rnn.ipynb", NOTEBOOK_CELLS)
+    found = await diagnostics_when(client, model_cell, lambda d: len(d) > 0)
+    (d,) = [x for x in found if x.code == "SC301"]
+    # the failing call in the cell itself: `layers.LSTM(32)(x)`, its line 3 (0-based 2)
+    assert (d.range.start.line, d.range.start.character, d.range.end.character) == (2, 4, 22)
+    assert "set `return_sequences=True` on 'lstm' (cell 3, line 2)" in d.message
+    (related,) = d.related_information
+    assert related.location.uri == model_cell and related.location.range.start.line == 1
+    await diagnostics_when(client, imports, lambda d: not d)
+    await diagnostics_when(client, summary, lambda d: not d)
+
+    # the imports come from another cell: hover and hints in the model's cell
+    hover = await client.text_document_hover_async(types.HoverParams(
+        types.TextDocumentIdentifier(model_cell), types.Position(1, 8)))
+    assert "**lstm** (LSTM)" in hover.contents.value and "output `(None, 64)`" in hover.contents.value
+    text = NOTEBOOK_CELLS[2][1]
+    hints = await client.text_document_inlay_hint_async(types.InlayHintParams(
+        types.TextDocumentIdentifier(model_cell), whole(text)))
+    assert [(h.position.line, h.label) for h in hints][:2] == [(0, "-> (None, None, 12)"), (1, "-> (None, 64)")]
+
+    acts = await client.text_document_code_action_async(types.CodeActionParams(
+        types.TextDocumentIdentifier(model_cell), d.range, types.CodeActionContext(diagnostics=[d])))
+    (act,) = acts
+    fixed = apply(text, act.edit.changes[model_cell])
+    assert "x = layers.LSTM(64, return_sequences=True)(inputs)" in fixed
+
+    # the fix, typed into the cell: notebookDocument/didChange with the cell's new text
+    client.notebook_document_did_change(types.DidChangeNotebookDocumentParams(
+        types.VersionedNotebookDocumentIdentifier(version=2, uri=nb),
+        types.NotebookDocumentChangeEvent(cells=types.NotebookDocumentCellChanges(text_content=[
+            types.NotebookDocumentCellContentChanges(
+                types.VersionedTextDocumentIdentifier(version=2, uri=model_cell),
+                [types.TextDocumentContentChangeWholeDocument(fixed)])]))))
+    await diagnostics_when(client, model_cell, lambda d: not d)
+
+    client.notebook_document_did_close(types.DidCloseNotebookDocumentParams(
+        types.NotebookDocumentIdentifier(nb), [types.TextDocumentIdentifier(u) for u in (imports, model_cell)]))
+
+
+@pytest.mark.asyncio
+async def test_a_layer_to_fix_in_another_cell_is_related_there_not_edited_here(client: LanguageClient, tmp_path):
+    await start(client)
+    cells = [("code", "import keras\nfrom keras import layers\ninputs = keras.Input(shape=(None, 12))\n"
+                      "x = layers.LSTM(64)(inputs)"),
+             ("code", "x = layers.LSTM(32)(x)\nmodel = keras.Model(inputs, x)")]
+    _, (first, second) = open_notebook(client, tmp_path / "split.ipynb", cells)
+    (d,) = await diagnostics_when(client, second, lambda d: len(d) > 0)
+    assert d.code == "SC301" and (d.range.start.line, d.range.start.character) == (0, 4)
+    assert "on 'lstm' (cell 1, line 4)" in d.message and not d.related_information
+    acts = await client.text_document_code_action_async(types.CodeActionParams(
+        types.TextDocumentIdentifier(second), d.range, types.CodeActionContext(diagnostics=[d])))
+    assert not acts
+    await diagnostics_when(client, first, lambda d: not d)
+
+
 # --- without a client: the command, its imports, the fixes as functions -------------------
 
 def test_lsp_without_pygls_says_so_and_exits_2():

@@ -1,5 +1,5 @@
-"""``shapecheck lsp``: a language server over stdio for Python model code, specs and
-Keras configs (docs/editors.md). It needs the ``lsp`` extra (pygls, lsprotocol), which
+"""``shapecheck lsp``: a language server over stdio for Python model code, Jupyter
+notebooks, specs and Keras configs (docs/editors.md). It needs the ``lsp`` extra (pygls, lsprotocol), which
 is imported only here, when the server starts: neither the analysis nor the command
 line's start-up loads it."""
 
@@ -18,7 +18,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="shapecheck lsp", description=(
         "A Language Server Protocol server over stdin/stdout: diagnostics, hover with every "
         "weight explained, inlay hints with output shapes and quick fixes, for .py model "
-        "code, specs and Keras JSON configs. Editors start it; see docs/editors.md."))
+        "code, notebooks, specs and Keras JSON configs. Editors start it; see docs/editors.md."))
     p.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default and only way)")
     try:
         p.parse_args(list(argv or ()))

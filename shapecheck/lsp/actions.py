@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 
-from ..diagnostics import Diagnostic, Finding
+from ..diagnostics import Diagnostic, Finding, Location
 from ..records import record
 from ..report import Report
 from ..rules.recurrent import CELLS
@@ -38,11 +39,14 @@ class Fix:
     preferred: bool = True  # the editor may apply a preferred fix without asking which
 
 
-def fixes(report: Report, diag: Diagnostic, spans: Spans) -> tuple[Fix, ...]:
-    """The quick fixes for one finding of ``report``; none when its hint is no edit."""
+def fixes(report: Report, diag: Diagnostic, spans: Spans,
+          holds: Callable[[Location], bool] = lambda loc: True) -> tuple[Fix, ...]:
+    """The quick fixes for one finding of ``report``; none when its hint is no edit, or
+    when the layer to edit is not in the document ``spans`` covers (``holds``: another
+    cell of a notebook is a document of its own)."""
     if diag.code == "SC301":
         found = [fix for cfg in recurrent_producers(report, diag.layer)
-                 if (fix := return_sequences_fix(cfg, spans)) is not None]
+                 if holds(cfg.location) and (fix := return_sequences_fix(cfg, spans)) is not None]
         return tuple(found[:1])
     if diag.code in ("SC401", "SC402") and spans.python:
         fix = keyword_typo_fix(diag, spans) if diag.code == "SC402" else class_typo_fix(diag, spans)

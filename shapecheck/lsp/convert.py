@@ -44,6 +44,8 @@ def diagnostic(analysis: Analysis, report: Report, d: Diagnostic, uri: str,
     related = []
     if d.code == "SC301":
         for rnn in recurrent_producers(report, d.layer):
+            if not analysis.holds(rnn.location):  # in another cell of the notebook: its own document
+                continue
             related.append(types.DiagnosticRelatedInformation(
                 types.Location(uri, to_range(analysis.spans.layer(rnn.location))),
                 f"{rnn.name!r} ({rnn.type}) returns only its last step: return_sequences is off"))
@@ -142,7 +144,7 @@ def code_actions(analysis: Analysis, uri: str, wanted: types.Range,
         if (where.end.line, where.end.character) < (wanted.start.line, wanted.start.character) or \
                 (where.start.line, where.start.character) > (wanted.end.line, wanted.end.character):
             continue
-        for fix in fixes(report, d, analysis.spans):
+        for fix in fixes(report, d, analysis.spans, analysis.holds):
             edits = [types.TextEdit(to_range(e.span), e.new_text) for e in fix.edits]
             out.append(types.CodeAction(
                 title=fix.title, kind=types.CodeActionKind.QuickFix, is_preferred=fix.preferred,

@@ -9,7 +9,7 @@ import os
 from collections.abc import Mapping
 
 from .. import config as project
-from ..api import analyze_text
+from ..api import analyze_notebook_cells, analyze_text
 from ..diagnostics import Diagnostic
 from ..dims import MAX_SIZE
 from ..records import field, record, replace
@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 # Extensions the server analyses; other documents an editor opens get no diagnostics.
 SUFFIXES = (".py", ".yaml", ".yml", ".json")
+# Notebooks the server analyses, their code cells sent by the editor as cells
+# (notebookDocument/*), each cell a document of its own.
+NOTEBOOK_SUFFIX = ".ipynb"
 
 
 @record
@@ -71,7 +74,9 @@ def _size(value: Any) -> bool:
 @record
 class Analysis:
     """A document's reports, its findings once each (a Python file building several
-    models reports a file-wide finding in each), and the spans of its text."""
+    models reports a file-wide finding in each), and the spans of its text. A
+    notebook's cell is a document of its own (``cell``, its number): the reports are
+    the notebook's, the findings and layers the cell's."""
 
     text: str
     path: str
@@ -80,6 +85,11 @@ class Analysis:
     config_path: str | None
     config_found: tuple[Diagnostic, ...]
     spans: Spans
+    cell: int | None = None
+
+    def holds(self, loc: Any) -> bool:
+        """Is ``loc`` in this document (in a notebook: in this cell)?"""
+        return self.cell is None or (loc.cell or (None,))[0] == self.cell
 
     def layers(self) -> list[tuple[Report, LayerReport]]:
         """Every layer of every report, each place once, in the document's order."""
@@ -87,7 +97,7 @@ class Analysis:
         for report in self.reports:
             for layer in report.layers.values():
                 key = (layer.location.line, layer.location.column, layer.name)
-                if layer.location.line and key not in seen:
+                if layer.location.line and key not in seen and self.holds(layer.location):
                     seen.add(key)
                     out.append((report, layer))
         return sorted(out, key=lambda rl: (rl[1].location.line, rl[1].location.column))
@@ -125,6 +135,30 @@ def analyze_document(text: str, path: str, settings: Settings = Settings(),
                 diags.append((report, d))
     return Analysis(text, path, tuple(reports), tuple(diags), config.path, config.found,
                     Spans(text, path.endswith(".py")))
+
+
+def analyze_notebook(cells: list[tuple[int, str]], path: str, settings: Settings = Settings(),
+                     config: project.Config | None = None) -> dict[int, Analysis]:
+    """A notebook's code cells, (cell number, text) each, analysed as one program: an
+    Analysis per cell. A finding of the notebook as a whole (no model built) is the
+    first cell's."""
+    config = project_config(path, settings) if config is None else config
+    custom = config.custom_layers
+    if custom is not None:
+        custom = replace(custom, found=())
+    reports = analyze_notebook_cells(cells, path, {**config.dims, **settings.dims}, custom)
+    if config.severity:
+        reports = [project.apply_severity(r, config.severity) for r in reports]
+    first = cells[0][0] if cells else None
+    seen, by_cell = set(), {}  # type: ignore[var-annotated]
+    for report in reports:
+        for d in report.diagnostics:
+            if d not in seen:
+                seen.add(d)
+                by_cell.setdefault(d.location.cell[0] if d.location.cell else first, []).append((report, d))
+    return {number: Analysis(text, path, tuple(reports), tuple(by_cell.get(number, ())), config.path,
+                             config.found if number == first else (), Spans(text, True), number)
+            for number, text in cells}
 
 
 def reanalyze(text: str, path: str, dims: Mapping[str, int] | None = None) -> Analysis:

@@ -5,7 +5,12 @@ document is analysed; a change is analysed after a pause in typing (``DEBOUNCE``
 open or a save at once. Hover, inlay hints and code actions analyse first when the
 text they are asked about has not been analysed yet, so they always answer for the text
 the editor has. An exception in analysis is a bug of ours: it becomes a logged message
-(window/logMessage) and the server keeps serving, as python-lsp-server does."""
+(window/logMessage) and the server keeps serving, as python-lsp-server does.
+
+A Jupyter notebook comes as a notebook document whose cells are text documents of
+their own (LSP 3.17's notebookDocument/*): its Python cells are analysed together, as
+one program run top to bottom, and each cell gets its own findings, hover, hints and
+quick fixes."""
 
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ from pygls.workspace import ServerTextPosition, ServerTextRange
 
 from ..version import __version__
 from . import convert
-from .document import SUFFIXES, Analysis, Settings, analyze_document
+from .document import NOTEBOOK_SUFFIX, SUFFIXES, Analysis, Settings, analyze_document, analyze_notebook
 from .spans import Span
 
 TYPE_CHECKING = False
@@ -37,10 +42,17 @@ Analyze = Callable[[str, str, Settings], Analysis]
 class ShapecheckServer(LanguageServer):
     def __init__(self, analyze: Analyze = analyze_document) -> None:
         super().__init__("shapecheck", __version__,
-                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         notebook_document_sync=types.NotebookDocumentSyncOptions(notebook_selector=[
+                             types.NotebookDocumentFilterWithCells(
+                                 cells=[types.NotebookCellLanguage("python")], notebook="*")]))
         self.analyze = analyze
         self.settings = Settings()
         self.analyses: dict[str, Analysis] = {}
+        # a notebook's analysis: the cells it was made from (uri, number, text), and the
+        # cells' uris its findings were published to (a deleted cell's are cleared)
+        self.notebooks: dict[str, tuple[tuple, dict[str, Analysis]]] = {}
+        self.published: dict[str, set[str]] = {}
         self.pending: dict[str, asyncio.Task] = {}
         # One worker: analyses of one document follow each other, and the reader's caches
         # are never shared between threads.
@@ -53,9 +65,76 @@ class ShapecheckServer(LanguageServer):
         path = to_fs_path(uri)
         return path if path and path.lower().endswith(SUFFIXES) else None
 
+    def notebook_path(self, uri: str) -> str | None:
+        """The path of a notebook the server reads, by its uri, or None."""
+        path = to_fs_path(uri) if uri in self.workspace.notebook_documents else None
+        return path if path and path.lower().endswith(NOTEBOOK_SUFFIX) else None
+
+    def cells(self, notebook_uri: str) -> tuple:
+        """The notebook's Python cells as they are now: (uri, number, text) each, the
+        number counting every cell from the top, as Jupyter shows them."""
+        notebook = self.workspace.get_notebook_document(notebook_uri=notebook_uri)
+        out = []
+        for number, cell in enumerate(notebook.cells if notebook else (), 1):
+            if cell.kind != types.NotebookCellKind.Code:
+                continue
+            doc = self.workspace.text_documents.get(cell.document)
+            if doc is not None and (doc.language_id or "python") == "python":
+                out.append((cell.document, number, doc.source))
+        return tuple(out)
+
+    async def current_notebook(self, notebook_uri: str) -> dict[str, Analysis] | None:
+        """Each Python cell's analysis, by the cell's uri, for the notebook as it is now."""
+        path = self.notebook_path(notebook_uri)
+        if path is None:
+            return None
+        cells = self.cells(notebook_uri)
+        done = self.notebooks.get(notebook_uri)
+        if done is not None and done[0] == cells:
+            return done[1]
+        settings = self.settings
+        try:
+            by_number = await asyncio.get_running_loop().run_in_executor(
+                self.worker, analyze_notebook, [(n, text) for _, n, text in cells], path, settings)
+        except Exception as e:
+            self.log(f"shapecheck: analysing {path} failed: {type(e).__name__}: {e} (this is a "
+                     f"shapecheck bug; please report it)\n{traceback.format_exc()}")
+            return None
+        analyses = {uri: by_number[n] for uri, n, _ in cells}
+        self.notebooks[notebook_uri] = (cells, analyses)
+        return analyses
+
+    async def refresh_notebook(self, notebook_uri: str, delay: float = 0.0) -> None:
+        """Analyse a notebook (after ``delay`` seconds of quiet) and publish each cell's findings."""
+        if delay:
+            await asyncio.sleep(delay)
+        analyses = await self.current_notebook(notebook_uri)
+        if analyses is None or self.notebooks[notebook_uri][0] != self.cells(notebook_uri):
+            return  # failed, or edited meanwhile: the refresh that change scheduled publishes
+        for uri, analysis in analyses.items():
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                uri, convert.diagnostics(analysis, uri, self.to_range(uri)),
+                self.workspace.get_text_document(uri).version))
+        for uri in self.published.get(notebook_uri, set()) - set(analyses):
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
+        self.published[notebook_uri] = set(analyses)
+
+    def close_notebook(self, notebook_uri: str) -> None:
+        task = self.pending.pop(notebook_uri, None)
+        if task is not None:
+            task.cancel()
+        self.notebooks.pop(notebook_uri, None)
+        for uri in self.published.pop(notebook_uri, set()):
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
+
     async def current(self, uri: str) -> Analysis | None:
         """The analysis of the document's text as it is now (analysed now if needed);
-        None for a document the server does not read, or when analysis failed."""
+        None for a document the server does not read, or when analysis failed. A
+        notebook's cell: the cell's part of the notebook's analysis."""
+        notebook = self.workspace.get_notebook_document(cell_uri=uri)
+        if notebook is not None:
+            analyses = await self.current_notebook(notebook.uri)
+            return None if analyses is None else analyses.get(uri)
         path = self.path_of(uri)
         if path is None:
             return None
@@ -89,12 +168,15 @@ class ShapecheckServer(LanguageServer):
             uri, convert.diagnostics(analysis, uri, self.to_range(uri)), version))
 
     def schedule(self, uri: str, delay: float = 0.0) -> None:
-        if self.path_of(uri) is None:
+        """Analyse a document, or a notebook (by its uri), and publish its findings."""
+        notebook = self.notebook_path(uri) is not None
+        if not notebook and self.path_of(uri) is None:
             return
         old = self.pending.pop(uri, None)
         if old is not None:
             old.cancel()
-        task = asyncio.get_running_loop().create_task(self.refresh(uri, delay))
+        work = self.refresh_notebook(uri, delay) if notebook else self.refresh(uri, delay)
+        task = asyncio.get_running_loop().create_task(work)
         self.pending[uri] = task
         task.add_done_callback(lambda t: self._finished(uri, t))
 
@@ -121,6 +203,7 @@ class ShapecheckServer(LanguageServer):
             self.log(f"shapecheck settings: {problem}", types.MessageType.Warning)
         self.settings = settings
         self.analyses.clear()  # analysed under the old settings
+        self.notebooks.clear()
 
 
 def build(analyze: Analyze = analyze_document) -> ShapecheckServer:
@@ -136,8 +219,9 @@ def build(analyze: Analyze = analyze_document) -> ShapecheckServer:
     def did_change_configuration(ls: ShapecheckServer, params: types.DidChangeConfigurationParams) -> None:
         if params.settings:  # some clients send null and expect a pull; keep what we have
             ls.configure(params.settings)
-        for uri in list(ls.workspace.text_documents):
-            ls.schedule(uri)
+        for uri in [*ls.workspace.text_documents, *ls.workspace.notebook_documents]:
+            if ls.workspace.get_notebook_document(cell_uri=uri) is None:  # a cell: with its notebook
+                ls.schedule(uri)
         workspace = ls.client_capabilities.workspace
         hints = workspace.inlay_hint if workspace else None
         if hints and hints.refresh_support:  # the shapes shown may have changed (dims, on/off)
@@ -164,6 +248,22 @@ def build(analyze: Analyze = analyze_document) -> ShapecheckServer:
         ls.analyses.pop(uri, None)
         if ls.path_of(uri) is not None:
             ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_did_open(ls: ShapecheckServer, params: types.DidOpenNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def notebook_did_change(ls: ShapecheckServer, params: types.DidChangeNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri, DEBOUNCE)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def notebook_did_save(ls: ShapecheckServer, params: types.DidSaveNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_did_close(ls: ShapecheckServer, params: types.DidCloseNotebookDocumentParams) -> None:
+        ls.close_notebook(params.notebook_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: ShapecheckServer, params: types.HoverParams) -> types.Hover | None:

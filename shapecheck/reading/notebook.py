@@ -53,16 +53,19 @@ class Cells:
     tree: ast.Module
     lines: list  # the program's lines
     places: list  # each line's (cell number, line in the cell, file offset of each character)
-    starts: list  # where each line of the notebook file starts
+    starts: list | None  # where each line of the notebook file starts; None: no file (an editor's cells)
 
     def location(self, line: int | None, column: int | None) -> Location:
         """The Location of a 1-based line and column of the program (ast's: the column
-        counts UTF-8 bytes): the notebook file's line:col, and the cell's."""
+        counts UTF-8 bytes): the notebook file's line:col, and the cell's (in an editor's
+        cells, line:col are the cell's own, the column in bytes as ast counts it)."""
         if not line or not 0 < line <= len(self.lines):
             return Location(self.path, 1, 1)
         text = self.lines[line - 1]
         index = _column(text, (column or 1) - 1)
         number, cell_line, offsets = self.places[line - 1]
+        if self.starts is None:
+            return Location(self.path, cell_line, column or 1, cell=(number, cell_line, index + 1))
         return Location(self.path, *_file_position(offsets, index, self.starts),
                         cell=(number, cell_line, index + 1))
 
@@ -78,12 +81,25 @@ def read(text: str, path: str | None) -> tuple[Cells | None, list[Diagnostic]]:
                            "`worksheets` (3)", Location(path, 1, 1),
                            hint="is this the notebook file? shapecheck reads the .ipynb files "
                            "Jupyter writes")]
+    return _program(cells, path, text, found)
+
+
+def from_cells(cells: Sequence[tuple[int, str]], path: str | None) -> tuple[Cells | None, list[Diagnostic]]:
+    """The code cells an editor holds, (cell number, text) each, as ``read`` makes a
+    file's; each location is at its cell's own line and column."""
+    return _program([(number, [(text, None)]) for number, text in cells], path, None, [])
+
+
+def _program(cells: list[tuple[int, list[tuple[str, Any]]]], path: str | None, text: str | None,
+             found: list[Diagnostic]) -> tuple[Cells | None, list[Diagnostic]]:
+    """The cells' pieces (``text``: the file they are strings of, None for none) as
+    one program."""
     code_size = sum(len(value) for _, pieces in cells for value, _ in pieces)
     if code_size > MAX_SOURCE_BYTES:
         return None, [make("SC108", f"the notebook's code cells hold {code_size:,} characters, over the "
                            f"{MAX_SOURCE_BYTES:,} a model's code may have; it was not read",
                            Location(path, 1, 1))]
-    starts = [0] + [m.end() for m in _BREAK.finditer(text)]
+    starts = None if text is None else [0] + [m.end() for m in _BREAK.finditer(text)]
     lines: list[str] = []
     places: list[tuple[int, int, Sequence[int]]] = []
     spans: list[tuple[int, int]] = []  # each cell's first line and last line + 1
@@ -165,13 +181,15 @@ def _offset(node: Any, key: Any) -> tuple[int, int] | None:
     return (loc.line, loc.column) if loc is not None and loc.line else None
 
 
-def _lines(text: str, pieces: list[tuple[str, Any]], starts: list[int]) -> list[tuple[str, Sequence[int]]]:
+def _lines(text: str | None, pieces: list[tuple[str, Any]], starts: list[int] | None
+           ) -> list[tuple[str, Sequence[int]]]:
     """The cell's code split into lines (each keeping its line break), each with the
-    file offset of every character (a piece the reader gave no place: the file's start)."""
+    file offset of every character (none for a piece the reader gave no place, or with
+    no file)."""
     out: list[tuple[str, Sequence[int]]] = []
     line, offsets = "", []  # type: ignore[var-annotated]
     for value, at in pieces:
-        where = [0] * len(value) if at is None else \
+        where = range(0) if at is None or text is None or starts is None else \
             _char_offsets(text, starts[at[0] - 1] + at[1] - 1, len(value))
         begin = 0
         for m in _BREAK.finditer(value):
