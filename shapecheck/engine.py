@@ -620,19 +620,20 @@ def nested_model(call: LayerCall) -> Output:
     from .reading.spec_reader import read_spec
 
     spec, found = read_spec(call["graph"], None, "dict", dialect=call.dialect)
-    if spec is None or len(spec.inputs) != len(call.inputs):
-        want = 0 if spec is None else len(spec.inputs)
-        raise Finding("SC206", f"model {call.name!r} takes {want} input(s), got {len(call.inputs)}: "
+    fed = [i for i in spec.inputs if not i.constant] if spec is not None else []
+    if spec is None or len(fed) != len(call.inputs):
+        raise Finding("SC206", f"model {call.name!r} takes {len(fed)} input(s), got {len(call.inputs)}: "
                       f"{', '.join(fmt_shape(s) for s in call.inputs)}")
     # The inner InputLayers' shapes are what the model was built for: the call must fit
-    # them (Keras's input spec), and then decides the shapes the inner layers see.
+    # them (Keras's input spec), and then decides the shapes the inner layers see. A
+    # constant the model makes itself keeps its own shape.
     conformed = [
         (s, ()) if i.shape is None else conform_model_input(call, n, i.name, tuple(i.shape), s)
-        for n, (i, s) in enumerate(zip(spec.inputs, call.inputs))
+        for n, (i, s) in enumerate(zip(fed, call.inputs))
     ]
-    given = tuple(s for s, _ in conformed)
-    spec = replace(spec, inputs=tuple(replace(i, shape=s) for i, s in zip(spec.inputs, given)),
-                   facts=call.facts, custom=call.custom)
+    given = iter(s for s, _ in conformed)
+    inputs = tuple(i if i.constant else replace(i, shape=next(given)) for i in spec.inputs)
+    spec = replace(spec, inputs=inputs, facts=call.facts, custom=call.custom)
     report = run(spec, found)
     errors = [d for d in report.diagnostics if d.severity is Severity.ERROR]
     if errors:

@@ -110,6 +110,7 @@ class InputSpec:
     shape: tuple | None
     dtype: str
     location: Location
+    constant: bool = False  # made by the model itself: no caller feeds it (a nested model)
 
 
 @record

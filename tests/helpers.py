@@ -73,3 +73,21 @@ class TransformerBlock(layers.Layer):  # keras.io: text classification with Tran
         out1 = self.layernorm1(inputs + attn_output)
         return self.layernorm2(out1 + self.dropout2(self.ffn(out1)))
 '''
+
+#: keras.io's "Text classification with Transformer" embedding (Keras 3): its call() embeds
+#: the positions ``ops.arange`` makes, a constant tensor of the layer's own.
+TOKEN_AND_POSITION_EMBEDDING = '''\
+class TokenAndPositionEmbedding(layers.Layer):  # keras.io: text classification with Transformer
+    def __init__(self, maxlen, vocab_size, embed_dim):
+        super().__init__()
+        self.token_emb = layers.Embedding(input_dim=vocab_size, output_dim=embed_dim)
+        self.pos_emb = layers.Embedding(input_dim=maxlen, output_dim=embed_dim)
+
+    def call(self, x):
+        maxlen = ops.shape(x)[-1]
+        positions = ops.arange(start=0, stop=maxlen, step=1)
+        positions = self.pos_emb(positions)
+        x = self.token_emb(x)
+        return x + positions
+'''
+

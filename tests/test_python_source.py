@@ -17,7 +17,7 @@ import pytest
 pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 
-from helpers import TRANSFORMER_BLOCK, program_facts  # noqa: E402
+from helpers import TOKEN_AND_POSITION_EMBEDDING, TRANSFORMER_BLOCK, program_facts  # noqa: E402
 
 import shapecheck  # noqa: E402
 import shapecheck.api as api  # noqa: E402
@@ -164,6 +164,25 @@ PROGRAMS = {
         x = Residual(name="res")(TransformerBlock(32, 2, 32)(x))
         x = layers.Dropout(0.1)(layers.GlobalAveragePooling1D()(x))
         model = keras.Model(inputs, layers.Dense(2, activation="softmax")(layers.Dense(20)(x)))""",
+    # keras.io's whole text classification model: positions made inside call(), a constant
+    # tensor the nested graph makes itself; one reshaped before a layer takes it
+    "layer_subclass_making_constant_tensors": textwrap.indent(TRANSFORMER_BLOCK + TOKEN_AND_POSITION_EMBEDDING,
+                                                              " " * 8) + """
+        class Steps(layers.Layer):  # a constant (3, 2) int32, embedded, summed over its rows
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.table = layers.Embedding(10, 4)
+
+            def call(self, x):
+                return ops.sum(self.table(ops.reshape(ops.arange(6), (3, 2))), axis=0) + x
+
+        inputs = layers.Input(shape=(200,))
+        x = TokenAndPositionEmbedding(200, 20000, 32)(inputs)
+        x = TransformerBlock(32, 2, 32)(x)
+        x = layers.GlobalAveragePooling1D()(x)
+        x = layers.Dense(20, activation="relu")(layers.Dropout(0.1)(x))
+        x = Steps(name="steps")(layers.Dense(4)(x))
+        model = keras.Model(inputs, layers.Dense(2, activation="softmax")(layers.Dropout(0.1)(x)))""",
     "layer_subclass_with_its_own_output_shape": """
         class Pick(layers.Layer):  # Keras 3 asks compute_output_shape, not call()
             def __init__(self, k=2, **kwargs):

@@ -217,6 +217,31 @@ def test_nested_model_runs_its_graph_on_the_call_shapes():
     assert got.params == 127 and report.total_params == 131
 
 
+def test_a_nested_models_constant_keeps_its_own_shape_and_is_not_fed():
+    """keras.io's TokenAndPositionEmbedding as the Python reader writes it: the positions
+    ``ops.arange(200)`` makes are a constant input of the nested graph, (200,) int32."""
+    inner = {"inputs": {"i": [None, 200], "positions": {"shape": [200], "dtype": "int32", "constant": True}},
+             "layers": [{"name": "pos", "type": "Embedding", "input_dim": 200, "output_dim": 32,
+                         "inputs": "positions"},
+                        {"name": "tok", "type": "Embedding", "input_dim": 20000, "output_dim": 32, "inputs": "i"},
+                        {"name": "add", "type": "ops.Add", "inputs": ["tok", "pos"]}],
+             "outputs": ["add"]}
+    spec = {"inputs": {"x": [None, 200]},
+            "layers": [{"name": "emb", "type": "TokenAndPositionEmbedding", "graph": inner}]}
+    report = shapecheck.analyze({**spec, "layers": [{**spec["layers"][0], "type": "Functional"}]})
+    assert report.ok, report.diagnostics
+    assert report.layers["emb"].output_shapes == ((None, 200, 32),)
+    assert report.layers["emb"].params == 646_400
+    # a constant that is not true or false is said, and a caller never feeds one
+    found = shapecheck.analyze({"inputs": {"x": {"shape": [None, 2], "constant": "yes"}},
+                                "layers": [{"type": "Dense", "units": 1}]})
+    assert [(d.code, d.message) for d in found.diagnostics] == [
+        ("SC104", "input 'x': constant must be true or false, got 'yes'")]
+    two = shapecheck.analyze({"inputs": {"x": [None, 200], "y": [200]},
+                              "layers": [{"type": "Functional", "graph": inner, "inputs": ["x", "y"]}]})
+    assert [d.code for d in two.errors] == ["SC206"] and "takes 1 input(s), got 2" in two.errors[0].message
+
+
 @pytest.mark.parametrize("ltype,kernel,bias", [("CuDNNLSTM", (3, 16), (32,)), ("CuDNNGRU", (3, 12), (24,))])
 def test_keras2_cudnn_layers(ltype, kernel, bias):
     """Keras 2.2's cudnn_recurrent.py: no cell sublayer; bias holds the input and the

@@ -215,19 +215,23 @@ class _Reader:
                 self.err("SC104", f"input name {name!r} is not a string", loc,
                          hint="quote it: YAML 1.1 reads on, off, yes, no as true/false")
                 continue
-            dtype = "float32"
+            dtype, constant = "float32", False
             if isinstance(value, dict) and "shape" in value:
                 for key in value:
-                    if key not in ("shape", "dtype"):
-                        guess = did_you_mean(str(key), ("shape", "dtype"))
+                    if key not in ("shape", "dtype", "constant"):
+                        guess = did_you_mean(str(key), ("shape", "dtype", "constant"))
                         self.err("SC104", f"input {name!r}: unknown field {key!r}", where(value, key),
                                  hint=f"did you mean {guess!r}?" if guess else "use shape and dtype")
+                if not isinstance(value.get("constant", False), bool):
+                    self.err("SC104", f"input {name!r}: constant must be true or false, got "
+                             f"{value['constant']!r}", where(value, "constant"))
                 dtype = str(value.get("dtype", "float32"))
+                constant = value.get("constant") is True
                 value = value["shape"]
             shape = self.read_shape(value, facts, loc, f"input {name!r}")
             # A shape that could not be read is kept as None: the name still exists, and
             # the layers after it are skipped rather than reported as given no input.
-            out.append(InputSpec(str(name), shape, dtype, loc))
+            out.append(InputSpec(str(name), shape, dtype, loc, constant))
         return tuple(out)
 
     def read_shape(self, value: Any, facts: DimFacts, loc: Location | Callable[[], Location], what: str

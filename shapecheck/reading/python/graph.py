@@ -88,6 +88,9 @@ class Node:
     order: int
     shape: tuple | None = None  # an input's batch shape
     dtype: str = "float32"
+    # a constant tensor a followed layer's call() makes (a list of numbers given to a
+    # layer, ``ops.arange(maxlen)``): an input of its nested graph that no caller feeds
+    constant: bool = False
 
 
 @record(mutable=True)
@@ -158,8 +161,10 @@ class Graph:
         self.nodes.append(node)
         return node
 
-    def input(self, shape: tuple, name: str | None, dtype: str, loc: Location) -> Tensor:
-        node = Node(name or self.names.input(), None, [], {}, {}, loc, len(self.nodes), tuple(shape), dtype)
+    def input(self, shape: tuple, name: str | None, dtype: str, loc: Location, constant: bool = False
+              ) -> Tensor:
+        node = Node(name or self.names.input(), None, [], {}, {}, loc, len(self.nodes), tuple(shape), dtype,
+                    constant)
         self.nodes.append(node)
         return Tensor(node)
 
@@ -248,6 +253,8 @@ def functional_spec(model: Model) -> LocDict:
     for node in nodes:
         if node.layer is None:
             inputs[node.id] = {"shape": _shape_list(node.shape or ()), "dtype": node.dtype}
+            if node.constant:
+                inputs[node.id]["constant"] = True
             inputs.key_locs[node.id] = node.loc
             local[id(node)] = node.id
             continue

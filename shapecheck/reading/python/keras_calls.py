@@ -415,6 +415,8 @@ def call_op(interp: Interpreter, fn: str, args: list[Any], kwargs: dict[str, Any
             return Unknown(why=f"keras.ops.{fn} with an argument the reader cannot know")
         if v is not DROP:
             values[key] = v
+    if not tensors and fn == "arange":
+        return _arange(interp, values, node)
     if not tensors:
         return Unknown(why=f"keras.ops.{fn} on values that are not tensors")
     layer = Layer(f"ops.{cls}", values, interp.graph.names(snake_case(cls)), interp.loc(node))
@@ -422,6 +424,24 @@ def call_op(interp: Interpreter, fn: str, args: list[Any], kwargs: dict[str, Any
     if fn == "split":
         return split_outputs(made, values.get("indices_or_sections"), True, "keras.ops.split")
     return Tensor(made)
+
+
+def _arange(interp: Interpreter, values: dict[str, Any], node: ast.AST) -> Any:
+    """``keras.ops.arange`` of integers. Inside a layer's call() the reader follows, the
+    tensor Keras makes (``self.pos_emb(ops.arange(maxlen))``, keras.io's
+    TokenAndPositionEmbedding): a constant of the layer's nested graph, int32 as Keras
+    makes it; elsewhere its values, as a list."""
+    start, stop, step = values.get("start", 0), values.get("stop"), values.get("step", 1)
+    if stop is None:
+        start, stop = 0, start
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in (start, stop, step)) and step:
+        r = range(start, stop, step)
+        if interp.following and values.get("dtype") in (None, "int32"):
+            return interp.graph.input((len(r),), f"constant_{len(interp.graph.nodes)}", "int32",
+                                      interp.loc(node), constant=True)
+        if len(r) <= MAX_ITEMS:
+            return list(r)
+    return Unknown(why="keras.ops.arange of values the reader cannot know")
 
 
 def tensor_binop(interp: Interpreter, op: str, a: Any, b: Any, node: ast.AST) -> Any:

@@ -122,10 +122,11 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
         inner = [m for m in i.graph.nodes[start:] if m.layer is not None and not m.layer.cls.startswith(
             ("ops.", "tf."))]
         if inner and isinstance(out, Tensor):
-            # a graph of its sublayers fed by its inputs alone; a weight or a constant tensor
-            # among them would be an input the nested model is not given
+            # a graph of its sublayers fed by its inputs and the constants it makes (inputs
+            # no caller feeds); a tensor of another graph among them would be an input
+            # the nested model is not given
             own = {id(t.node) for t in fresh}
-            if any(m.layer is None and id(m) not in own for m in ancestors([out])):
+            if any(m.layer is None and id(m) not in own and not m.constant for m in ancestors([out])):
                 return Unknown(why=f"{cls.name}.call() mixes its sublayers with tensors of its own")
             layer.args["graph"] = functional_spec(Model("Functional", layer.name, layer.loc, fresh, [out]))
         return out
