@@ -683,6 +683,16 @@ DECLINED_LAYERS = {
             def call(self, x):
                 return self.helper_the_class_lacks(x)
         y = Odd()(x)""", "Odd.call() is code the reader cannot follow"),
+    # its Sequential sublayer is never built, as the layer is not: no finding of its own
+    "a_call_not_followed_with_a_sequential_sublayer": ("""
+        class Odd(layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.ffn = keras.Sequential([layers.Dense(4)])
+
+            def call(self, x):
+                return self.ffn(self.helper_the_class_lacks(x))
+        y = Odd()(x)""", "Odd.call() is code the reader cannot follow"),
 }
 
 

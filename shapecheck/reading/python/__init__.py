@@ -102,7 +102,7 @@ def _read_tree(tree: ast.Module, text: str, path: str | None, dialect: str | Non
     models = []
     for model in interp.graph.models:
         spec = functional_spec(model) if model.cls == "Functional" else sequential_spec(model)
-        if spec is None and model.abandoned:
+        if spec is None and (model.abandoned or model.sublayer):
             continue
         if spec is None:
             interp.found.append(

@@ -120,6 +120,9 @@ class Model:
     calls: int = 0
     graph: Graph | None = None
     abandoned: bool = False  # something added could not be followed (and was said)
+    # made inside a Layer subclass the reader follows (its __init__ or call()): a sublayer,
+    # built when that layer is, and not reported as never built when the layer is not
+    sublayer: bool = False
     # The Python name the file knows it by, when the code gives it no name= (Keras then
     # calls it functional_1...): the variable it is bound to, or the builder making it.
     variable: str | None = None

@@ -315,6 +315,7 @@ def make_model(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
             interp.loc(node),
         )
         model.named = isinstance(params.get("name"), str)
+        model.sublayer = interp.following > 0
         interp.graph.models.append(model)
         items = params.get("layers") or ()
         if not isinstance(items, (list, tuple)):
