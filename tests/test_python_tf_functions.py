@@ -452,3 +452,44 @@ def test_a_tf_keras_layer_subclass_with_sublayers_is_followed(tmp_path):
     theirs = {l["name"]: (l["class"], [tuple(s) for s in l["output_shapes"]], l["params"]) for l in model["layers"]}
     assert {l.name: (l.type, list(l.output_shapes), l.params) for l in report.layers.values()} == theirs
     assert report.total_params == model["total_params"] == 640000 + 10656 + 66
+
+
+def test_the_tf_keras_token_and_position_embedding_is_followed(tmp_path):
+    """The older keras.io TokenAndPositionEmbedding (tf.keras 2): ``tf.shape(x)[-1]`` and
+    ``tf.range`` inside its call() make the positions it embeds, a constant tensor of its
+    own; the whole text classifier as tf_keras builds it."""
+    path = tmp_path / "embedding.py"
+    path.write_text(textwrap.dedent("""\
+        import tensorflow as tf
+        from tensorflow import keras
+        from tensorflow.keras import layers
+
+
+        class TokenAndPositionEmbedding(layers.Layer):
+            def __init__(self, maxlen, vocab_size, embed_dim):
+                super().__init__()
+                self.token_emb = layers.Embedding(input_dim=vocab_size, output_dim=embed_dim)
+                self.pos_emb = layers.Embedding(input_dim=maxlen, output_dim=embed_dim)
+
+            def call(self, x):
+                maxlen = tf.shape(x)[-1]
+                positions = tf.range(start=0, limit=maxlen, delta=1)
+                positions = self.pos_emb(positions)
+                x = self.token_emb(x)
+                return x + positions
+
+
+        """) + TRANSFORMER_BLOCK + textwrap.dedent("""\
+        inputs = layers.Input(shape=(200,))
+        x = TokenAndPositionEmbedding(200, 20000, 32)(inputs)
+        x = TransformerBlock(32, 2, 32)(x)
+        x = layers.Dropout(0.1)(layers.GlobalAveragePooling1D()(x))
+        model = keras.Model(inputs, layers.Dense(2)(layers.Dense(20)(x)))
+        """), encoding="utf-8")
+    (model,) = [m for m in oracle.run_file(path, flavour="tf.keras")["models"] if m["name"] == "model"]
+    (report,) = [r for r in api.analyze_python(str(path), dialect="keras2") if r.model == "model"]
+    assert report.ok and not report.diagnostics, [d.line() for d in report.diagnostics]
+    theirs = {l["name"]: (l["class"], [tuple(s) for s in l["output_shapes"]], l["params"]) for l in model["layers"]}
+    assert {l.name: (l.type, list(l.output_shapes), l.params) for l in report.layers.values()} == theirs
+    assert report.layers["token_and_position_embedding"].params == 20000 * 32 + 200 * 32
+    assert report.total_params == model["total_params"]

@@ -168,6 +168,15 @@ def call_module(
                 and interp.graph.dialect != "keras2":
             return no_such_layer(interp, func, name, node)
         return Unknown(why=f"{dotted} is not followed")
+    if interp.following and func.path in (("tensorflow", "shape"), ("tensorflow", "range")):
+        # inside a layer's call(), as the older keras.io TokenAndPositionEmbedding writes
+        # it: tf.shape(x)[-1] where the size is static, tf.range of it a constant tensor
+        if func.path[1] == "shape" and len(args) == 1 and not kwargs and is_tensor(args[0]):
+            return shape_of(interp, args[0])
+        if func.path[1] == "range":
+            bound = bind(("start", "limit", "delta", "dtype", "name"), args, kwargs)
+            return _arange(interp, {"start": bound.get("start"), "stop": bound.get("limit"),
+                                    "step": bound.get("delta", 1), "dtype": bound.get("dtype")}, node)
     if (
         func.path[:1] == ("tensorflow",)
         and any(is_tensor(a) for a in [*args, *kwargs.values()])
