@@ -493,3 +493,54 @@ def test_the_tf_keras_token_and_position_embedding_is_followed(tmp_path):
     assert {l.name: (l.type, list(l.output_shapes), l.params) for l in report.layers.values()} == theirs
     assert report.layers["token_and_position_embedding"].params == 20000 * 32 + 200 * 32
     assert report.total_params == model["total_params"]
+
+
+def test_the_tf_keras_vae_sampling_layer_is_followed(tmp_path):
+    """keras.io's variational autoencoder as tf.keras 2 code: Sampling's call() draws
+    ``tf.keras.backend.random_normal(shape=(batch, dim))`` with ``batch = tf.shape(z)[0]``;
+    the encoder and decoder as tf_keras builds them."""
+    path = tmp_path / "vae.py"
+    path.write_text(textwrap.dedent("""\
+        import tensorflow as tf
+        from tensorflow import keras
+        from tensorflow.keras import layers
+
+
+        class Sampling(layers.Layer):
+            def call(self, inputs):
+                z_mean, z_log_var = inputs
+                batch = tf.shape(z_mean)[0]
+                dim = tf.shape(z_mean)[1]
+                epsilon = tf.keras.backend.random_normal(shape=(batch, dim))
+                return z_mean + tf.exp(0.5 * z_log_var) * epsilon
+
+
+        latent_dim = 2
+        encoder_inputs = keras.Input(shape=(28, 28, 1))
+        x = layers.Conv2D(32, 3, activation="relu", strides=2, padding="same")(encoder_inputs)
+        x = layers.Conv2D(64, 3, activation="relu", strides=2, padding="same")(x)
+        x = layers.Flatten()(x)
+        x = layers.Dense(16, activation="relu")(x)
+        z_mean = layers.Dense(latent_dim, name="z_mean")(x)
+        z_log_var = layers.Dense(latent_dim, name="z_log_var")(x)
+        z = Sampling()([z_mean, z_log_var])
+        encoder = keras.Model(encoder_inputs, [z_mean, z_log_var, z], name="encoder")
+
+        latent_inputs = keras.Input(shape=(latent_dim,))
+        x = layers.Dense(7 * 7 * 64, activation="relu")(latent_inputs)
+        x = layers.Reshape((7, 7, 64))(x)
+        x = layers.Conv2DTranspose(64, 3, activation="relu", strides=2, padding="same")(x)
+        x = layers.Conv2DTranspose(32, 3, activation="relu", strides=2, padding="same")(x)
+        decoder_outputs = layers.Conv2DTranspose(1, 3, activation="sigmoid", padding="same")(x)
+        decoder = keras.Model(latent_inputs, decoder_outputs, name="decoder")
+        """), encoding="utf-8")
+    facts = {m["name"]: m for m in oracle.run_file(path, flavour="tf.keras")["models"]}
+    reports = {r.model: r for r in api.analyze_python(str(path), dialect="keras2")}
+    assert set(reports) == set(facts) == {"encoder", "decoder"}
+    for name, model in facts.items():
+        report = reports[name]
+        assert report.ok and [d.code for d in report.diagnostics] == (["SC410"] if name == "encoder" else [])
+        theirs = {l["name"]: (l["class"], [tuple(s) for s in l["output_shapes"]], l["params"])
+                  for l in model["layers"]}
+        assert {l.name: (l.type, list(l.output_shapes), l.params) for l in report.layers.values()} == theirs
+        assert report.total_params == model["total_params"]

@@ -123,6 +123,8 @@ def call_module(
             return shape_of(interp, args[0])  # Keras's static shape: None where unknown
         if path[:1] == ("random",) and name in layer_subclasses.RANDOM and interp.following:
             return layer_subclasses.random(interp, name, args, kwargs, node)
+        if path[:1] == ("backend",) and name in layer_subclasses.BACKEND_RANDOM and interp.following:
+            return layer_subclasses.random(interp, layer_subclasses.BACKEND_RANDOM[name], args, kwargs, node)
         if path[:1] == ("ops",) or path[:2] == ("src", "ops"):
             return call_op(interp, name, args, kwargs, node)
         if path[:1] == ("backend",) and name == "get_uid" and args and isinstance(args[0], str):
@@ -168,6 +170,9 @@ def call_module(
                 and interp.graph.dialect != "keras2":
             return no_such_layer(interp, func, name, node)
         return Unknown(why=f"{dotted} is not followed")
+    if interp.following and func.path[:2] == ("tensorflow", "random") and len(func.path) == 3 \
+            and func.path[2] in layer_subclasses.RANDOM:  # tf.random.normal(shape), in a layer's call()
+        return layer_subclasses.random(interp, func.path[2], args, kwargs, node)
     if interp.following and func.path in (("tensorflow", "shape"), ("tensorflow", "range")):
         # inside a layer's call(), as the older keras.io TokenAndPositionEmbedding writes
         # it: tf.shape(x)[-1] where the size is static, tf.range of it a constant tensor

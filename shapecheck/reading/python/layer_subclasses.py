@@ -225,14 +225,19 @@ def declared_layer(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: 
 
 # keras.random's functions that make a tensor of the shape they are given.
 RANDOM = ("normal", "uniform", "truncated_normal")
+# Keras 2's backend names for them (``K.random_normal(shape=(batch, dim))``, keras.io's
+# tf.keras VAE)
+BACKEND_RANDOM = {"random_normal": "normal", "random_uniform": "uniform",
+                  "truncated_normal": "truncated_normal"}
 
 
 def random(interp: Interpreter, name: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
     """``keras.random.normal(shape=(batch, dim))`` in code the reader follows (a Layer
     subclass's call(), a Lambda's function): a tensor of that shape, standing where the
-    values will be (the following leaves no node behind)."""
+    values will be (the following leaves no node behind): a tensor the layer makes itself,
+    a constant of its nested graph, if it has one."""
     shape = bind(("shape",), args[:1], {k: v for k, v in kwargs.items() if k == "shape"}).get("shape")
     if not isinstance(shape, (list, tuple)) or not all(
             d is None or isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
         return Unknown(why=f"keras.random.{name} of a shape the reader cannot know")
-    return interp.graph.input(tuple(shape), f"random_{name}", "float32", interp.loc(node))
+    return interp.graph.input(tuple(shape), f"random_{name}", "float32", interp.loc(node), constant=True)
