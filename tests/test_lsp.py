@@ -310,7 +310,7 @@ NOTEBOOK_CELLS = [
     ("markdown", "# Two LSTMs"),
     ("code", "%pip install -q keras\nimport keras\nfrom keras import layers"),
     ("code", "inputs = keras.Input(shape=(None, 12))\nx = layers.LSTM(64)(inputs)\nx = layers.LSTM(32)(x)\n"
-             "outputs = layers.Dense(1)(x)\nmodel = keras.Model(inputs, outputs)"),
+             "outputs = layers.Dense(1)(x)\nmodel = keras.Model(inputs, outputs)\n!echo built"),
     ("code", "model.summary()"),
 ]
 
@@ -321,7 +321,8 @@ async def test_a_notebooks_cells_are_analysed_together_each_with_its_findings(cl
     nb, (_, imports, model_cell, summary) = open_notebook(client, tmp_path / "rnn.ipynb", NOTEBOOK_CELLS)
     found = await diagnostics_when(client, model_cell, lambda d: len(d) > 0)
     (d,) = [x for x in found if x.code == "SC301"]
-    # the failing call in the cell itself: `layers.LSTM(32)(x)`, its line 3 (0-based 2)
+    # the failing call in the cell itself: `layers.LSTM(32)(x)`, its line 3 (0-based 2), the
+    # cell's shell line notwithstanding
     assert (d.range.start.line, d.range.start.character, d.range.end.character) == (2, 4, 22)
     assert "set `return_sequences=True` on 'lstm' (cell 3, line 2)" in d.message
     (related,) = d.related_information

@@ -223,6 +223,8 @@ def test_nbformat_3_notebooks_and_one_string_sources(tmp_path):
     ('{"cells": [', "not valid JSON"),
     ('{"metadata": {}}', "not a Jupyter notebook"),
     ('[1, 2]', "not a Jupyter notebook"),
+    # hyperas 0.4.1 ships one: a script named .ipynb
+    ("import keras\n\ndef data():\n    return 1\n", "not a Jupyter notebook: the file is Python source"),
 ])
 def test_a_file_that_is_no_notebook_is_said(tmp_path, text, words):
     path = tmp_path / "x.ipynb"

@@ -21,7 +21,7 @@ pytest.importorskip("tf_keras")
 
 import python_oracle as oracle  # noqa: E402
 import tf_functions  # noqa: E402
-from helpers import TRANSFORMER_BLOCK  # noqa: E402
+from helpers import TOKEN_AND_POSITION_EMBEDDING, TRANSFORMER_BLOCK  # noqa: E402
 
 import shapecheck.api as api  # noqa: E402
 
@@ -464,28 +464,16 @@ def test_the_tf_keras_token_and_position_embedding_is_followed(tmp_path):
         from tensorflow import keras
         from tensorflow.keras import layers
 
-
-        class TokenAndPositionEmbedding(layers.Layer):
-            def __init__(self, maxlen, vocab_size, embed_dim):
-                super().__init__()
-                self.token_emb = layers.Embedding(input_dim=vocab_size, output_dim=embed_dim)
-                self.pos_emb = layers.Embedding(input_dim=maxlen, output_dim=embed_dim)
-
-            def call(self, x):
-                maxlen = tf.shape(x)[-1]
-                positions = tf.range(start=0, limit=maxlen, delta=1)
-                positions = self.pos_emb(positions)
-                x = self.token_emb(x)
-                return x + positions
-
-
-        """) + TRANSFORMER_BLOCK + textwrap.dedent("""\
+        """) + TOKEN_AND_POSITION_EMBEDDING.replace("ops.shape(x)", "tf.shape(x)").replace(
+        "ops.arange(start=0, stop=maxlen, step=1)", "tf.range(start=0, limit=maxlen, delta=1)") + \
+        TRANSFORMER_BLOCK + textwrap.dedent("""\
         inputs = layers.Input(shape=(200,))
         x = TokenAndPositionEmbedding(200, 20000, 32)(inputs)
         x = TransformerBlock(32, 2, 32)(x)
         x = layers.Dropout(0.1)(layers.GlobalAveragePooling1D()(x))
         model = keras.Model(inputs, layers.Dense(2)(layers.Dense(20)(x)))
         """), encoding="utf-8")
+    assert "tf.shape(x)[-1]" in path.read_text() and "tf.range(start=0" in path.read_text()
     (model,) = [m for m in oracle.run_file(path, flavour="tf.keras")["models"] if m["name"] == "model"]
     (report,) = [r for r in api.analyze_python(str(path), dialect="keras2") if r.model == "model"]
     assert report.ok and not report.diagnostics, [d.line() for d in report.diagnostics]

@@ -12,6 +12,7 @@ from .. import config as project
 from ..api import analyze_notebook_cells, analyze_text
 from ..diagnostics import Diagnostic
 from ..dims import MAX_SIZE
+from ..reading.notebook import python_of
 from ..records import field, record, replace
 from ..report import LayerReport, Report
 from .spans import Spans
@@ -156,8 +157,10 @@ def analyze_notebook(cells: list[tuple[int, str]], path: str, settings: Settings
             if d not in seen:
                 seen.add(d)
                 by_cell.setdefault(d.location.cell[0] if d.location.cell else first, []).append((report, d))
+    # a cell's spans from its Python (IPython's magics made pass): the lines and columns
+    # of its code are the cell's
     return {number: Analysis(text, path, tuple(reports), tuple(by_cell.get(number, ())), config.path,
-                             config.found if number == first else (), Spans(text, True), number)
+                             config.found if number == first else (), Spans(python_of(text), True), number)
             for number, text in cells}
 
 

@@ -227,17 +227,20 @@ def build(analyze: Analyze = analyze_document) -> ShapecheckServer:
         if hints and hints.refresh_support:  # the shapes shown may have changed (dims, on/off)
             ls.workspace_inlay_hint_refresh(None)
 
-    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    def did_open(ls: ShapecheckServer, params: types.DidOpenTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri)
+    def analysed_on(method: str, document: str, delay: float = 0.0) -> None:
+        """``method`` (a document or a notebook opened, changed, saved) schedules its analysis."""
+        @server.feature(method)
+        def schedule(ls: ShapecheckServer, params: Any) -> None:
+            ls.schedule(getattr(params, document).uri, delay)
 
-    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(ls: ShapecheckServer, params: types.DidChangeTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri, DEBOUNCE)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
-    def did_save(ls: ShapecheckServer, params: types.DidSaveTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri)
+    for method, document, delay in (
+            (types.TEXT_DOCUMENT_DID_OPEN, "text_document", 0.0),
+            (types.TEXT_DOCUMENT_DID_CHANGE, "text_document", DEBOUNCE),
+            (types.TEXT_DOCUMENT_DID_SAVE, "text_document", 0.0),
+            (types.NOTEBOOK_DOCUMENT_DID_OPEN, "notebook_document", 0.0),
+            (types.NOTEBOOK_DOCUMENT_DID_CHANGE, "notebook_document", DEBOUNCE),
+            (types.NOTEBOOK_DOCUMENT_DID_SAVE, "notebook_document", 0.0)):
+        analysed_on(method, document, delay)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: ShapecheckServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -248,18 +251,6 @@ def build(analyze: Analyze = analyze_document) -> ShapecheckServer:
         ls.analyses.pop(uri, None)
         if ls.path_of(uri) is not None:
             ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
-
-    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
-    def notebook_did_open(ls: ShapecheckServer, params: types.DidOpenNotebookDocumentParams) -> None:
-        ls.schedule(params.notebook_document.uri)
-
-    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
-    def notebook_did_change(ls: ShapecheckServer, params: types.DidChangeNotebookDocumentParams) -> None:
-        ls.schedule(params.notebook_document.uri, DEBOUNCE)
-
-    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
-    def notebook_did_save(ls: ShapecheckServer, params: types.DidSaveNotebookDocumentParams) -> None:
-        ls.schedule(params.notebook_document.uri)
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
     def notebook_did_close(ls: ShapecheckServer, params: types.DidCloseNotebookDocumentParams) -> None:

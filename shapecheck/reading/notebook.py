@@ -73,6 +73,10 @@ class Cells:
 def read(text: str, path: str | None) -> tuple[Cells | None, list[Diagnostic]]:
     """The notebook's code cells (None, and why, for a file that is no notebook)."""
     data, found = located_text.load(text, path, json=True)
+    if data is None and text.lstrip()[:1] not in ("{", "[") and _is_python(text):
+        return None, [make("SC101", "not a Jupyter notebook: the file is Python source, not JSON",
+                           Location(path, 1, 1), hint="rename it to .py; shapecheck reads it as the "
+                           "script it is")]
     if data is None:
         return None, found
     cells = _cells(data)
@@ -84,10 +88,26 @@ def read(text: str, path: str | None) -> tuple[Cells | None, list[Diagnostic]]:
     return _program(cells, path, text, found)
 
 
+def _is_python(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return False
+    return True
+
+
 def from_cells(cells: Sequence[tuple[int, str]], path: str | None) -> tuple[Cells | None, list[Diagnostic]]:
     """The code cells an editor holds, (cell number, text) each, as ``read`` makes a
     file's; each location is at its cell's own line and column."""
     return _program([(number, [(text, None)]) for number, text in cells], path, None, [])
+
+
+def python_of(cell: str) -> str:
+    """A cell's text as the Python the reader reads of it (magics made ``pass``...): its
+    lines and the columns of every line of Python unchanged."""
+    lines = _lines(None, [(cell, None)], None)
+    _unmagic(lines)
+    return "".join(line for line, _ in lines)
 
 
 def _program(cells: list[tuple[int, list[tuple[str, Any]]]], path: str | None, text: str | None,

@@ -429,7 +429,7 @@ def call_op(interp: Interpreter, fn: str, args: list[Any], kwargs: dict[str, Any
             return Unknown(why=f"keras.ops.{fn} with an argument the reader cannot know")
         if v is not DROP:
             values[key] = v
-    if not tensors and fn == "arange":
+    if not tensors and fn == "arange" and interp.following:
         return _arange(interp, values, node)
     if not tensors:
         return Unknown(why=f"keras.ops.{fn} on values that are not tensors")
@@ -441,20 +441,17 @@ def call_op(interp: Interpreter, fn: str, args: list[Any], kwargs: dict[str, Any
 
 
 def _arange(interp: Interpreter, values: dict[str, Any], node: ast.AST) -> Any:
-    """``keras.ops.arange`` of integers. Inside a layer's call() the reader follows, the
+    """``keras.ops.arange`` of integers inside a layer's call() the reader follows: the
     tensor Keras makes (``self.pos_emb(ops.arange(maxlen))``, keras.io's
-    TokenAndPositionEmbedding): a constant of the layer's nested graph, int32 as Keras
-    makes it; elsewhere its values, as a list."""
+    TokenAndPositionEmbedding), a constant of the layer's nested graph, int32 as Keras
+    makes it."""
     start, stop, step = values.get("start", 0), values.get("stop"), values.get("step", 1)
     if stop is None:
         start, stop = 0, start
-    if all(isinstance(v, int) and not isinstance(v, bool) for v in (start, stop, step)) and step:
-        r = range(start, stop, step)
-        if interp.following and values.get("dtype") in (None, "int32"):
-            return interp.graph.input((len(r),), f"constant_{len(interp.graph.nodes)}", "int32",
-                                      interp.loc(node), constant=True)
-        if len(r) <= MAX_ITEMS:
-            return list(r)
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in (start, stop, step)) and step \
+            and values.get("dtype") in (None, "int32"):
+        return interp.graph.input((len(range(start, stop, step)),), f"constant_{len(interp.graph.nodes)}",
+                                  "int32", interp.loc(node), constant=True)
     return Unknown(why="keras.ops.arange of values the reader cannot know")
 
 
