@@ -330,3 +330,19 @@ def test_a_notebook_with_more_code_than_a_model_file_may_have_is_not_read(tmp_pa
     (report,) = api.analyze_python(str(path))
     assert [d.code for d in report.diagnostics] == ["SC108"]
     assert python.MAX_SOURCE_BYTES == 8 * 1024 * 1024  # what a notebook's code may have, as a .py
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html", "sarif", "github"])
+def test_every_format_says_where_in_the_notebook(fmt, capsys):
+    """The file's line:col wherever a format has them (SARIF's region, GitHub's line=);
+    the cell beside them where a person reads it."""
+    root = Path(__file__).resolve().parent.parent
+    assert main([str(root / "specs" / "stacked_lstm.ipynb"), "--format", fmt]) == 1
+    out = capsys.readouterr().out
+    if fmt == "sarif":
+        result = json.loads(out)["runs"][0]["results"][0]
+        assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 32, "startColumn": 10}
+    elif fmt == "github":
+        assert "stacked_lstm.ipynb,line=32,col=10,title=SC301" in out
+    else:
+        assert "stacked_lstm.ipynb:32:10 (at cell 3, line 3, column 5)" in out
