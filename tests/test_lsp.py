@@ -359,7 +359,7 @@ async def test_a_notebooks_cells_are_analysed_together_each_with_its_findings(cl
 
 
 @pytest.mark.asyncio
-async def test_a_layer_to_fix_in_another_cell_is_related_there_not_edited_here(client: LanguageClient, tmp_path):
+async def test_a_layer_to_fix_in_another_cell_is_fixed_in_that_cell(client: LanguageClient, tmp_path):
     await start(client)
     cells = [("code", "import keras\nfrom keras import layers\ninputs = keras.Input(shape=(None, 12))\n"
                       "x = layers.LSTM(64)(inputs)"),
@@ -368,10 +368,13 @@ async def test_a_layer_to_fix_in_another_cell_is_related_there_not_edited_here(c
     (d,) = await diagnostics_when(client, second, lambda d: len(d) > 0)
     assert d.code == "SC301" and (d.range.start.line, d.range.start.character) == (0, 4)
     assert "on 'lstm' (cell 1, line 4)" in d.message and not d.related_information
-    acts = await client.text_document_code_action_async(types.CodeActionParams(
-        types.TextDocumentIdentifier(second), d.range, types.CodeActionContext(diagnostics=[d])))
-    assert not acts
     await diagnostics_when(client, first, lambda d: not d)
+    # the fix, offered where the finding is, edits the cell where the first LSTM is
+    (act,) = await client.text_document_code_action_async(types.CodeActionParams(
+        types.TextDocumentIdentifier(second), d.range, types.CodeActionContext(diagnostics=[d])))
+    assert act.title.endswith("(cell 1)") and list(act.edit.changes) == [first]
+    fixed = apply(cells[0][1], act.edit.changes[first])
+    assert fixed.endswith("x = layers.LSTM(64, return_sequences=True)(inputs)")
 
 
 # --- without a client: the command, its imports, the fixes as functions -------------------

@@ -5,7 +5,7 @@ document's converter, tests may pass the identity)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from lsprotocol import types
 
@@ -13,7 +13,7 @@ from ..diagnostics import Diagnostic, Severity
 from ..dims import fmt_count, fmt_shape
 from ..output.text import explanation
 from ..report import LayerReport, Report
-from .actions import fixes, recurrent_producers
+from .actions import fixes, recurrent_producers, return_sequences_fix
 from .document import Analysis
 from .spans import Span
 
@@ -136,8 +136,11 @@ def _whole_document(analysis: Analysis, span: Span) -> bool:
 
 
 def code_actions(analysis: Analysis, uri: str, wanted: types.Range,
-                 to_range: ToRange = plain_range) -> list[types.CodeAction]:
-    """Quick fixes for the findings that touch ``wanted`` (the editor's selection or cursor)."""
+                 to_range: ToRange = plain_range,
+                 cells: Mapping[int, tuple[str, Analysis, ToRange]] | None = None) -> list[types.CodeAction]:
+    """Quick fixes for the findings that touch ``wanted`` (the editor's selection or cursor).
+    In a notebook, ``cells`` (cell number -> its uri, analysis and ranges) lets a fix edit
+    the cell where the layer to change is: the LSTM two cells up."""
     out = []
     for report, d in analysis.diagnostics:
         where = to_range(diagnostic_span(analysis, d))
@@ -150,4 +153,25 @@ def code_actions(analysis: Analysis, uri: str, wanted: types.Range,
                 title=fix.title, kind=types.CodeActionKind.QuickFix, is_preferred=fix.preferred,
                 diagnostics=[diagnostic(analysis, report, d, uri, to_range)],
                 edit=types.WorkspaceEdit(changes={uri: edits})))
+        if d.code == "SC301" and cells:
+            out += _in_other_cells(analysis, report, d, uri, to_range, cells)
     return out
+
+
+def _in_other_cells(analysis: Analysis, report: Report, d: Diagnostic, uri: str, to_range: ToRange,
+                    cells: Mapping[int, tuple[str, Analysis, ToRange]]) -> list[types.CodeAction]:
+    """SC301's fix where the recurrent layer is in another cell of the notebook: the edit
+    is that cell's."""
+    for rnn in recurrent_producers(report, d.layer):
+        number = rnn.location.cell[0] if rnn.location.cell else None
+        if analysis.holds(rnn.location) or number not in cells:
+            continue
+        cell_uri, cell, cell_range = cells[number]
+        fix = return_sequences_fix(rnn, cell.spans)
+        if fix is not None:
+            return [types.CodeAction(
+                title=f"{fix.title} (cell {number})", kind=types.CodeActionKind.QuickFix,
+                is_preferred=fix.preferred, diagnostics=[diagnostic(analysis, report, d, uri, to_range)],
+                edit=types.WorkspaceEdit(changes={cell_uri: [
+                    types.TextEdit(cell_range(e.span), e.new_text) for e in fix.edits]}))]
+    return []

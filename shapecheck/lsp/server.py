@@ -293,8 +293,11 @@ def build(analyze: Analyze = analyze_document) -> ShapecheckServer:
         analysis = await ls.current(uri)
         if analysis is None:
             return []
+        notebook = ls.workspace.get_notebook_document(cell_uri=uri)
+        done = ls.notebooks.get(notebook.uri) if notebook is not None else None
+        cells = {a.cell: (u, a, ls.to_range(u)) for u, a in done[1].items()} if done else None
         try:
-            return convert.code_actions(analysis, uri, params.range, ls.to_range(uri))
+            return convert.code_actions(analysis, uri, params.range, ls.to_range(uri), cells)
         except Exception as e:
             ls.log(f"shapecheck: code actions failed: {type(e).__name__}: {e}\n{traceback.format_exc()}")
             return []
