@@ -882,3 +882,49 @@ def test_a_declared_layer_subclass_is_followed_by_its_declaration(tmp_path, monk
             if l.type != "InputLayer"}
     assert ours == expected["layers"] and report.total_params == expected["total"]
     assert report.layers["scale"].type == "Scale"
+
+
+# What a loop the reader does not follow changes, each way a script changes it (keras.io's
+# lstm_seq2seq fills a set of characters in a loop over a file's lines, then sizes a
+# Dense by it): unknown afterwards, never the value it had before the loop.
+CHANGED_IN_A_LOOP = {
+    "set_add": ("chars = set()", "chars.add(line[0])", "len(chars)"),
+    "list_append": ("names = []", "names.append(line)", "len(names)"),
+    "list_extend": ("names = []", "names.extend(line.split())", "len(names)"),
+    "dict_item": ("index = {}", "index[line] = 1", "len(index)"),
+    "dict_update": ("index = {}", "index.update({line: 1})", "len(index)"),
+    "counter": ("count = 1", "count += 1", "count"),
+    "assigned": ("width = 1", "width = len(line)", "width"),
+    "nested_item": ("table = {'a': []}", "table['a'].append(line)", "len(table['a'])"),
+    # a module's function is no object of the file's: layers.add in the loop leaves layers
+    "module_function": ("names = []", "names.append(line); y = layers.add([line, line])", "len(names)"),
+}
+
+
+@pytest.mark.parametrize("loop", ["for line in open('data.txt'):", "while next_line():"])
+@pytest.mark.parametrize("name", sorted(CHANGED_IN_A_LOOP))
+def test_what_a_loop_not_followed_changes_is_unknown_after_it(name, loop, tmp_path):
+    before, body, size = CHANGED_IN_A_LOOP[name]
+    if loop.startswith("while"):
+        body = "line = next_line()\n    " + body
+    path = tmp_path / f"{name}.py"
+    path.write_text(PRELUDE + f"{before}\n{loop}\n    {body}\nunits = {size}\n"
+                    "x = keras.Input((4,))\nmodel = keras.Model(x, layers.Dense(units)(x))\n")
+    (report,) = api.analyze_python(str(path))
+    assert report.ok, [d.line() for d in report.diagnostics]
+    # a named size, after the variable the loop set, or the one the file sizes the layer by
+    named = size if size.isidentifier() else "units"
+    assert str(report.layers["dense"].output_shapes[0]) == f"(None, {named})"
+    assert "SC604" in {d.code for d in report.diagnostics}
+
+
+def test_a_function_a_loop_defines_keeps_its_own_names(tmp_path):
+    """The names inside a function, lambda or comprehension the loop body holds are theirs:
+    the loop leaves the file's names as they were."""
+    path = tmp_path / "defs.py"
+    path.write_text(PRELUDE + "units = 3\nfor line in open('data.txt'):\n"
+                    "    def f(units=1):\n        units = 2\n        return units\n"
+                    "    g = lambda units: units\n    h = [units for units in range(5)]\n"
+                    "x = keras.Input((4,))\nmodel = keras.Model(x, layers.Dense(units)(x))\n")
+    (report,) = api.analyze_python(str(path))
+    assert report.layers["dense"].output_shapes[0] == (None, 3)

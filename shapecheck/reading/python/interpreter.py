@@ -72,6 +72,14 @@ class Scope:
     def set(self, name: str, value: Any) -> None:
         self.elsewhere.get(name, self).vars[name] = value
 
+    def replace(self, name: str, value: Any) -> None:
+        """Bind ``name`` where it is bound now (an enclosing scope's list, changed in place
+        here, is that scope's), else here."""
+        scope: Scope | None = self.elsewhere.get(name, self)
+        while scope is not None and name not in scope.vars:
+            scope = scope.parent
+        (scope or self).vars[name] = value
+
     def declare(self, name: str, nonlocal_: bool) -> None:
         """``global name`` (the module's scope) or ``nonlocal name`` (the nearest
         enclosing function's scope that has it)."""
@@ -374,6 +382,7 @@ class Interpreter:
                 node,
                 hint="loop over a literal, a range or a list the file builds",
             )
+            self.forget(node, scope, "set in a loop the reader could not follow")
             return
         start = self.progress()
         try:
@@ -399,9 +408,19 @@ class Interpreter:
     def leave_loop(self, node: ast.For | ast.While, scope: Scope) -> None:
         """Stop following a long loop that builds nothing (LONG_LOOP): each name it
         assigns is unknown from here, as the reader did not see its last value."""
-        for n in ast.walk(node):
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
-                scope.set(n.id, Unknown(n.id, "set in a long loop the reader left, as it built nothing"))
+        self.forget(node, scope, "set in a long loop the reader left, as it built nothing")
+
+    def forget(self, node: ast.For | ast.While, scope: Scope, why: str) -> None:
+        """A loop the reader does not follow (to its end) may have run any number of
+        times: each name it assigns, and each container it changes in place
+        (``chars.add(c)``, ``counts[k] = v``), is unknown from here. A list it fills is
+        not an empty list: ``len(target_characters)`` is not 0."""
+        assigned, changed = _changed_names([node])
+        for name in assigned:
+            scope.set(name, Unknown(name, why))
+        for name in changed - assigned:  # a module's function (layers.add) changes no object of the file
+            if isinstance(scope.get(name), (list, dict, set)):
+                scope.replace(name, Unknown(name, why))
 
     def s_While(self, node: ast.While, scope: Scope) -> None:
         start, rounds = self.progress(), 0
@@ -421,6 +440,7 @@ class Interpreter:
                         "the reader cannot decide this loop's condition; the loop is not followed",
                         node,
                     )
+                    self.forget(node, scope, "set in a loop the reader could not follow")
                     return
                 if not cond:
                     break
@@ -839,3 +859,39 @@ class Interpreter:
         if isinstance(value, Iterator):
             return list(value)
         return keras_calls.iterate(self, value)
+
+
+# Methods that change their object in place (list, set, dict): a loop the reader does
+# not follow leaves such an object unknown.
+_IN_PLACE = frozenset(("append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "add",
+                       "discard", "update", "setdefault", "popitem", "difference_update",
+                       "intersection_update", "symmetric_difference_update"))
+
+
+def _changed_names(nodes: list[ast.AST]) -> tuple[set[str], set[str]]:
+    """The names the statements assign, and the names of the objects they may change in
+    place, not looking into the functions, classes and comprehensions they define
+    (their names are their own)."""
+    out: set[str] = set()
+    changed_in_place: set[str] = set()
+    todo = list(nodes)
+    while todo:
+        n = todo.pop()
+        changed = None  # the expression whose object the statement changes
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            out.add(n.id)
+        elif isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            changed = n.value
+        elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in _IN_PLACE:
+            changed = n.func.value  # ``table["a"].append(x)`` changes ``table``
+        while isinstance(changed, (ast.Subscript, ast.Attribute)):
+            changed = changed.value
+        if isinstance(changed, ast.Name):
+            changed_in_place.add(changed.id)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(n.name)
+            continue
+        if isinstance(n, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue
+        todo.extend(ast.iter_child_nodes(n))
+    return out, changed_in_place
