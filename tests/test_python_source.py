@@ -928,3 +928,48 @@ def test_a_function_a_loop_defines_keeps_its_own_names(tmp_path):
                     "x = keras.Input((4,))\nmodel = keras.Model(x, layers.Dense(units)(x))\n")
     (report,) = api.analyze_python(str(path))
     assert report.layers["dense"].output_shapes[0] == (None, 3)
+
+
+ADAPTED_LOOKUPS = """
+def encode(feature, data, is_string):  # keras.io's structured data classification, in small
+    lookup_class = layers.StringLookup if is_string else layers.IntegerLookup
+    lookup = lookup_class(output_mode="binary")
+    lookup.adapt(data)
+    return lookup(feature)
+
+sex = keras.Input(shape=(1,), name="sex", dtype="int64")
+thal = keras.Input(shape=(1,), name="thal", dtype="string")
+age = keras.Input(shape=(1,), name="age")
+merged = layers.concatenate([encode(sex, [1, 2, 3, 4, 4], False), encode(thal, ["a", "b", "c", "a"], True), age])
+model = keras.Model([sex, thal, age], layers.Dense(1)(layers.Dense(32, activation="relu")(merged)))
+
+vectorize = layers.TextVectorization(max_tokens=20000, output_mode="int", output_sequence_length=50)
+vectorize.adapt(["the cat sat", "the dog"])
+text = keras.Input(shape=(50,), dtype="int64")
+texts = keras.Model(text, layers.Embedding(vectorize.vocabulary_size(), 16)(text), name="texts")
+"""
+
+
+def test_a_vocabulary_adapt_learns_is_a_named_size_of_each_layer(tmp_path):
+    """What ``adapt()`` learns from data is a named size of the layer (two lookups never
+    share one), and ``vocabulary_size()`` returns it; bound to what Keras learns from the
+    same data, every layer and total is Keras's (Keras 3 runs the file)."""
+    import python_oracle as oracle
+
+    path = tmp_path / "lookups.py"
+    path.write_text(PRELUDE + ADAPTED_LOOKUPS)
+    reports = {r.model: r for r in api.analyze_python(str(path))}
+    assert str(reports["functional"].total_params) == \
+        "32*integer_lookup_vocabulary_size + 32*string_lookup_vocabulary_size + 97"
+    assert str(reports["texts"].total_params) == "16*text_vectorization_vocabulary_size"
+    # Keras's vocabularies: 4 integers and 3 strings with one OOV index each; 4 words with
+    # the padding "" and "[UNK]"
+    learnt = {"integer_lookup_vocabulary_size": 5, "string_lookup_vocabulary_size": 4,
+              "text_vectorization_vocabulary_size": 6}
+    bound = {r.model: r for r in api.analyze_python(str(path), dims=learnt)}
+    facts = {m["name"]: m for m in oracle.run_file(path)["models"]}
+    for name in ("functional", "texts"):
+        theirs = {l["name"]: ([tuple(s) for s in l["output_shapes"]], l["params"]) for l in facts[name]["layers"]}
+        ours = {l.name: ([tuple(s) for s in l.output_shapes], l.params) for l in bound[name].layers.values()}
+        assert ours == theirs
+        assert bound[name].total_params == facts[name]["total_params"]

@@ -292,7 +292,8 @@ def _vocab_size(call: LayerCall, mode: str, mask: Any, oov: Any, num_oov: int,
         parts = f"{num_oov} OOV index(es) + " if num_oov else ""
         return size, f"{parts}{len(tokens)} vocabulary terms = {size}"
     if recorded is not None:
-        return recorded, f"vocabulary_size={recorded}, as the config records it"
+        return recorded, f"vocabulary_size={recorded}, " + (
+            "as the config records it" if isinstance(recorded, int) else "what adapt() learns from data")
     if isinstance(vocab, str):
         return None, "the vocabulary is a file, which shapecheck never opens: its size is unknown"
     return None, "no vocabulary in the config (adapt() sets it): its size is unknown"
@@ -307,8 +308,9 @@ def _lookup_args(mode_doc: str) -> tuple[Arg, ...]:
         any_arg("vocabulary", None, "a list (its length gives the depth) or a file path (never "
              "opened: the depth is unknown unless vocabulary_size is given)"),
         any_arg("idf_weights", None, "tf_idf only; as long as the vocabulary"),
-        opt_int_arg("vocabulary_size", min=0, doc="the vocabulary size Keras records in a saved "
-                    "config; the depth when there is no vocabulary list"),
+        opt_int_arg("vocabulary_size", doc="the vocabulary size Keras records in a saved config, or a "
+                    "named size (what adapt() learns from data); the depth when there is no vocabulary "
+                    "list", symbolic=True),
         bool_arg("sparse", False, doc="no shape change (not with output_mode int)"),
     )
 

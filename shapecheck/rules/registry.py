@@ -206,13 +206,14 @@ def float_arg(name: str, default: Any = REQUIRED, lo: float = 0.0, hi: float = 1
     return Arg(name, check, default, doc, f"float in [{lo}, {hi}]")
 
 
-def opt_int_arg(name: str, min: int = 1, doc: str = "") -> Arg:
-    inner = int_arg(name, None, min)
+def opt_int_arg(name: str, min: int = 1, doc: str = "", symbolic: bool = False) -> Arg:
+    inner = int_arg(name, None, min, symbolic=symbolic)
 
     def check(v: Any) -> int | None:
         return None if v is None else inner.check(v)
 
-    return Arg(name, check, None, doc, f"int >= {min} | null")
+    return Arg(name, check, None, doc, f"int >= {min}" + (" | a size's name" if symbolic else "") + " | null",
+               symbolic)
 
 
 def _show(v: Any) -> str:

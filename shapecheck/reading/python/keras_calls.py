@@ -23,6 +23,7 @@ from .keras_api import (
     add_to_sequential,
     bind,
     is_tensor,
+    keep_named,
     keras_path,
     last,
     layer_class,
@@ -515,6 +516,8 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
     if isinstance(owner, Layer):
         if name == "name":
             return owner.name
+        if owner.cls in _ADAPTED and name in ("adapt", "vocabulary_size"):
+            return Builtin(name, lambda i, a, k, n: adapted(i, owner, name, n))
         if name in ("output", "input"):
             return Unknown(why=f"layer.{name}")
         return Unknown(why=f"layer.{name}")
@@ -533,6 +536,24 @@ def set_attribute(interp: Interpreter, owner: Any, name: str, value: Any, node: 
         owner.args["trainable"] = value
     if isinstance(owner, Instance) and len(owner.attrs) < MAX_ITEMS:
         owner.attrs[name] = value
+
+
+# Lookup layers whose vocabulary adapt() learns from data: its size is their depth.
+_ADAPTED = ("StringLookup", "IntegerLookup", "TextVectorization")
+
+
+def adapted(interp: Interpreter, layer: Layer, method: str, node: ast.AST) -> Any:
+    """``lookup.adapt(data)``: the vocabulary comes from data, so its size is a named size
+    of the layer's own (``string_lookup_1_vocabulary_size``: two lookups never share
+    one), which ``lookup.vocabulary_size()`` returns too. A vocabulary the code gives
+    stays what decides."""
+    size = f"{layer.name}_vocabulary_size"
+    if "vocabulary" in layer.args or "vocabulary_size" in layer.args:
+        return None if method == "adapt" else Unknown(size, "the vocabulary's size")
+    if method == "vocabulary_size":
+        return Unknown(size, "what adapt() learns from data")
+    layer.args["vocabulary_size"] = keep_named(interp, "vocabulary_size", size, node)
+    return None
 
 
 def subscript(interp: Interpreter, owner: Any, key: Any, node: ast.AST) -> Any:
