@@ -183,6 +183,29 @@ PROGRAMS = {
         x = layers.Dense(20, activation="relu")(layers.Dropout(0.1)(x))
         x = Steps(name="steps")(layers.Dense(4)(x))
         model = keras.Model(inputs, layers.Dense(2, activation="softmax")(layers.Dropout(0.1)(x)))""",
+    # keras.io's English-to-Spanish TransformerDecoder, called on two positional tensors
+    "layer_subclass_called_on_two_tensors": """
+        class TransformerDecoder(layers.Layer):
+            def __init__(self, embed_dim, latent_dim, num_heads, **kwargs):
+                super().__init__(**kwargs)
+                self.attention_1 = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+                self.attention_2 = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+                self.dense_proj = keras.Sequential([layers.Dense(latent_dim, activation="relu"),
+                                                    layers.Dense(embed_dim)])
+                self.layernorm_1 = layers.LayerNormalization()
+                self.layernorm_2 = layers.LayerNormalization()
+                self.layernorm_3 = layers.LayerNormalization()
+
+            def call(self, inputs, encoder_outputs):
+                out_1 = self.layernorm_1(inputs + self.attention_1(query=inputs, value=inputs, key=inputs))
+                attention_output_2 = self.attention_2(query=out_1, value=encoder_outputs, key=encoder_outputs)
+                out_2 = self.layernorm_2(out_1 + attention_output_2)
+                return self.layernorm_3(out_2 + self.dense_proj(out_2))
+
+        decoder_inputs = keras.Input(shape=(None, 64), name="decoder_inputs")
+        encoded = keras.Input(shape=(7, 64), name="decoder_state_inputs")
+        x = layers.Dropout(0.5)(TransformerDecoder(64, 128, 4)(decoder_inputs, encoded))
+        model = keras.Model([decoder_inputs, encoded], layers.Dense(100, activation="softmax")(x))""",
     "layer_subclass_with_its_own_output_shape": """
         class Pick(layers.Layer):  # Keras 3 asks compute_output_shape, not call()
             def __init__(self, k=2, **kwargs):

@@ -236,8 +236,11 @@ def call_layer(
     interp: Interpreter, layer: Layer, args: list[Any], kwargs: dict[str, Any], node: ast.AST
 ) -> Any:
     inputs: list[Tensor] = []
+    # a followed subclass called on more than one tensor, ``TransformerDecoder()(x, encoded)``:
+    # each positional tensor is an input of its call, as Keras records the call
+    more = list(args[1:]) if layer.subclass_followed and all(is_tensor(a) for a in args[1:]) else []
     for a in (
-        args[:1]
+        args[:1] + more
         if layer.cls not in ("MultiHeadAttention", "GroupedQueryAttention", "Attention", "AdditiveAttention")
         else args
     ):
@@ -273,7 +276,7 @@ def call_layer(
         interp.graph.names("softmax")
         interp.graph.names("dropout")
     if layer.code and args:
-        follow_lambda(interp, layer, args[0], node)
+        follow_lambda(interp, layer, args[0], node, more)
         if layer.subclass_followed and "output_shape" not in layer.args:
             interp.note("SC601", f"{layer.cls}.call() is code the reader cannot follow here, so what "
                         "it builds is not checked", node, hint=f"declare what {layer.cls} does to shapes "

@@ -22,9 +22,11 @@ if TYPE_CHECKING:
     from .interpreter import Interpreter
 
 
-def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST) -> None:
-    """Give ``layer`` (a Lambda called on ``given``, a tensor or a list of them) the
-    output shape its code computes, when the reader can follow that code."""
+def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST,
+                  more: list | None = None) -> None:
+    """Give ``layer`` (a Lambda called on ``given``, a tensor or a list of them; a Layer
+    subclass's call() also on the tensors ``more``) the output shape its code computes,
+    when the reader can follow that code."""
     if "output_shape" in layer.args or not isinstance(layer.code, dict):
         return  # given as data, or followed at an earlier call
     tensors = tensors_of(given) or []
@@ -41,7 +43,8 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST) 
             what = f"its output_shape function {_name(shape_fn)}"
         elif isinstance(fn, (Function, Partial, Builtin)):  # Builtin: a Layer subclass's build, then call
             arguments = layer.code.get("arguments")
-            result = interp.call(fn, [given], dict(arguments) if isinstance(arguments, dict) else {}, node)
+            result = interp.call(fn, [given, *(more or ())],
+                                 dict(arguments) if isinstance(arguments, dict) else {}, node)
             out = shape_of(interp, result) if isinstance(result, Tensor) else None
             what = f"its function {_name(fn)}" if layer.cls == "Lambda" else \
                 f"{layer.cls}.{layer.code.get('method', 'call')}()"

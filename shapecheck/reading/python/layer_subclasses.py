@@ -110,15 +110,18 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
         # call() on inputs of its own, so that what it calls is a graph apart: the layer's
         # sublayers, whose weights are the layer's (a nested model of the spec, run as one)
         given = tensors_of(a[0]) if a else None
-        shapes = [shape_of(i, t) for t in given or ()]
+        more = [t for t in a[1:] if isinstance(t, Tensor)]  # more positional tensors (call_layer)
+        shapes = [shape_of(i, t) for t in [*(given or ()), *more]]
         if not given or not all(isinstance(s, tuple) for s in shapes):
             if _holds_layers(instance):  # their weights would be lost
                 return Unknown(why=f"{cls.name}.call() on inputs of shapes the reader does not know")
             return i.call(call, a, k, n)
         fresh = [i.graph.input(s, f"{layer.name}_input_{j}", t.node.dtype, i.loc(n))
-                 for j, (t, s) in enumerate(zip(given, shapes))]
+                 for j, (t, s) in enumerate(zip([*given, *more], shapes))]
+        first, rest = fresh[:len(given)], fresh[len(given):]
         start = len(i.graph.nodes)
-        out = i.call(call, [fresh[0] if isinstance(a[0], Tensor) else fresh, *a[1:]], k, n)
+        out = i.call(call, [first[0] if isinstance(a[0], Tensor) else first, *rest,
+                            *(t for t in a[1:] if not isinstance(t, Tensor))], k, n)
         inner = [m for m in i.graph.nodes[start:] if m.layer is not None and not m.layer.cls.startswith(
             ("ops.", "tf."))]
         if inner and isinstance(out, Tensor):
