@@ -996,3 +996,20 @@ def test_a_vocabulary_adapt_learns_is_a_named_size_of_each_layer(tmp_path):
         ours = {l.name: ([tuple(s) for s in l.output_shapes], l.params) for l in bound[name].layers.values()}
         assert ours == theirs
         assert bound[name].total_params == facts[name]["total_params"]
+
+
+def test_a_model_not_followed_says_what_the_reader_did_not_follow(tmp_path):
+    """keras.io's keypoint detector calls a keras.applications backbone: the model's SC601
+    names the backbone, not only the layer after it."""
+    path = tmp_path / "backbone.py"
+    path.write_text(PRELUDE + textwrap.dedent("""\
+        backbone = keras.applications.MobileNetV2(weights="imagenet", include_top=False, input_shape=(224, 224, 3))
+        inputs = layers.Input((224, 224, 3))
+        x = layers.Dropout(0.3)(backbone(keras.applications.mobilenet_v2.preprocess_input(inputs)))
+        model = keras.Model(inputs, layers.SeparableConv2D(34, 5)(x), name="keypoint_detector")
+        """))
+    (report,) = api.analyze_python(str(path))
+    (d,) = report.diagnostics
+    assert (d.code, d.location.line) == ("SC601", 6)
+    assert d.message == ("a keras.Model whose outputs the reader cannot follow (keras.applications."
+                         "MobileNetV2 is not followed); it is not checked")

@@ -305,6 +305,17 @@ def tensors_of(value: Any) -> list[Tensor] | None:
     return None
 
 
+def _why_unknown(value: Any, depth: int = 0) -> str:
+    """Why the first value the reader does not know in ``value`` is unknown, if it says."""
+    if isinstance(value, Unknown):
+        return value.why
+    if isinstance(value, (list, tuple)) and depth < 3:
+        return next((w for v in value if (w := _why_unknown(v, depth + 1))), "")
+    if isinstance(value, dict) and depth < 3:
+        return next((w for v in value.values() if (w := _why_unknown(v, depth + 1))), "")
+    return ""
+
+
 def make_model(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
     name = kwargs.get("name")
     if cls == "Sequential":
@@ -337,9 +348,12 @@ def make_model(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
             else outputs
         )
     if inputs is None or outputs is None:
+        which = "inputs" if inputs is None else "outputs"
+        why = _why_unknown(params.get(which))
         interp.note(
             "SC601",
-            "a keras.Model whose inputs or outputs the reader cannot follow; it is not checked",
+            f"a keras.Model whose {which} the reader cannot follow"
+            + (f" ({why})" if why else "") + "; it is not checked",
             node,
             hint="build it from keras.Input and layer calls",
         )

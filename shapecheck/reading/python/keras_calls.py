@@ -91,6 +91,8 @@ def call(interp: Interpreter, func: Any, args: list[Any], kwargs: dict[str, Any]
         return call_method(interp, func, args, kwargs, node)
     if isinstance(func, Module):
         return call_module(interp, func, args, kwargs, node)
+    if isinstance(func, Unknown) and func.why:  # its result is unknown for the same reason
+        return Unknown(why=func.why)
     return Unknown(why="a call of something the reader does not know")
 
 
@@ -245,8 +247,9 @@ def call_layer(
         else args
     ):
         tensors = tensors_of(a)
-        if tensors is None:
-            return Unknown(why=f"{layer.name} called on something that is not a tensor")
+        if tensors is None:  # an unknown value's own reason is the one to say
+            return Unknown(why=a.why if isinstance(a, Unknown) and a.why else
+                           f"{layer.name} called on something that is not a tensor")
         inputs += tensors
     for key in ("inputs", "query", "value", "key"):
         if key in kwargs:
