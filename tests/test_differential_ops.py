@@ -96,6 +96,8 @@ def cases(draw, rule):
         target = [-1] + [d for d in draw(st.permutations(x[1:])) if d]
         if draw(st.booleans()) and target[1:]:
             target = [-1, size * (draw(st.integers(1, 2)))]
+        if draw(st.integers(0, 3)) == 0:  # the batch size a layer's call() reads: known when it runs
+            target = [None, *target[1:]] if draw(st.booleans()) or len(target) < 2 else [None, *target]
         return "Reshape", [x], {"newshape": target}
     if rule == "transpose":
         x = draw(shapes(1, 4))
@@ -192,11 +194,26 @@ def cases(draw, rule):
             else:
                 items.append(Ellipsis)
         return "GetItem", [x], {"key": items}
+    if rule == "extract_patches":  # keras.ops.image: images (rank 4, or 3 unbatched) or volumes
+        volumes = draw(st.integers(0, 4)) == 0
+        rank = 3 if volumes else 2
+        spatial = [draw(st.integers(1, 9)) for _ in range(rank)]
+        batched = draw(st.booleans()) or volumes
+        first = draw(st.booleans())
+        x = ([None] if batched else []) + ([3] + spatial if first else spatial + [draw(st.integers(1, 3))])
+        size = draw(st.integers(1, 4)) if not volumes and draw(st.booleans()) else \
+            [draw(st.integers(1, 4)) for _ in range(rank)]
+        args = {"size": size, "padding": draw(st.sampled_from(["valid", "same"])),
+                "data_format": "channels_first" if first else "channels_last"}
+        if draw(st.booleans()):
+            args["strides"] = draw(st.integers(1, 3))
+        return "ExtractPatches", [x], args
     raise AssertionError(rule)
 
 
 RULES = ["elementwise", "first_shape", "reduction", "argmax", "reshape", "transpose", "expand_dims", "squeeze",
-         "concatenate", "stack", "tile", "repeat", "split", "cumsum", "matmul", "dot", "einsum", "get_item"]
+         "concatenate", "stack", "tile", "repeat", "split", "cumsum", "matmul", "dot", "einsum", "get_item",
+         "extract_patches"]
 
 
 # --- Keras's answer --------------------------------------------------------------------
@@ -206,11 +223,13 @@ def _call(op: str, tensors, args: dict):
     if op == "GetItem":
         key = tuple(args["key"])
         return tensors[0][key]
-    fn = getattr(ops, _FUNCTION.get(op) or snake_case(op))
+    fn = getattr(ops, _FUNCTION.get(op) or snake_case(op), None)
     if op in ("Concatenate", "Stack"):
         return fn(tensors, axis=args["axis"])
     if op == "Einsum":
         return fn(args["subscripts"], *tensors)
+    if op == "ExtractPatches":
+        return ops.image.extract_patches(tensors[0], **args)
     if op in BINARY and "x2" in args:
         return fn(tensors[0], args["x2"])
     kwargs = {k: v for k, v in args.items()}

@@ -206,6 +206,40 @@ PROGRAMS = {
         encoded = keras.Input(shape=(7, 64), name="decoder_state_inputs")
         x = layers.Dropout(0.5)(TransformerDecoder(64, 128, 4)(decoder_inputs, encoded))
         model = keras.Model([decoder_inputs, encoded], layers.Dense(100, activation="softmax")(x))""",
+    # keras.io's Vision Transformer: patches cut by keras.ops.image.extract_patches and
+    # reshaped with the batch size ops.shape gives; positions embedded from ops.arange
+    "vision_transformer_patches": """
+        class Patches(layers.Layer):
+            def __init__(self, patch_size):
+                super().__init__()
+                self.patch_size = patch_size
+
+            def call(self, images):
+                input_shape = ops.shape(images)
+                batch_size, height, width, channels = (input_shape[0], input_shape[1], input_shape[2],
+                                                       input_shape[3])
+                num_patches_h = height // self.patch_size
+                num_patches_w = width // self.patch_size
+                patches = keras.ops.image.extract_patches(images, size=self.patch_size)
+                return ops.reshape(patches, (batch_size, num_patches_h * num_patches_w,
+                                             self.patch_size * self.patch_size * channels))
+
+        class PatchEncoder(layers.Layer):
+            def __init__(self, num_patches, projection_dim):
+                super().__init__()
+                self.num_patches = num_patches
+                self.projection = layers.Dense(units=projection_dim)
+                self.position_embedding = layers.Embedding(input_dim=num_patches, output_dim=projection_dim)
+
+            def call(self, patch):
+                positions = ops.expand_dims(ops.arange(start=0, stop=self.num_patches, step=1), axis=0)
+                return self.projection(patch) + self.position_embedding(positions)
+
+        inputs = keras.Input(shape=(72, 72, 3))
+        encoded = PatchEncoder(144, 64)(Patches(6)(inputs))
+        x = layers.MultiHeadAttention(num_heads=4, key_dim=64, dropout=0.1)(encoded, encoded)
+        x = layers.LayerNormalization(epsilon=1e-6)(layers.Add()([x, encoded]))
+        model = keras.Model(inputs, layers.Dense(100)(layers.Flatten()(x)))""",
     "layer_subclass_with_its_own_output_shape": """
         class Pick(layers.Layer):  # Keras 3 asks compute_output_shape, not call()
             def __init__(self, k=2, **kwargs):

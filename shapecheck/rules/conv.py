@@ -358,3 +358,75 @@ _depthwise_rule("DepthwiseConv1D", 1, depthwise, False)
 _depthwise_rule("DepthwiseConv2D", 2, depthwise, False)
 _depthwise_rule("SeparableConv1D", 1, separable, True)
 _depthwise_rule("SeparableConv2D", 2, separable, True)
+
+
+# --- keras.ops.image.extract_patches: a convolution's windows, unrolled --------------------
+
+def _patch_sizes(v: Any) -> int | tuple[int, ...]:
+    """One positive int (every spatial axis), or 2 or 3 of them (images, volumes)."""
+    if isinstance(v, int) and not isinstance(v, bool) and v >= 1:
+        return v
+    if not isinstance(v, (list, tuple)) or len(v) not in (2, 3) or any(
+            isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in v):
+        raise ValueError(f"expected a positive integer or 2 or 3 of them, got {v!r}")
+    return tuple(v)
+
+
+def _patch_steps(v: Any) -> int | tuple[int, ...] | None:
+    return None if v is None else _patch_sizes(v)
+
+
+def _per_axis(v: int | tuple[int, ...], rank: int, name: str) -> tuple[int, ...]:
+    if isinstance(v, int):
+        return (v,) * rank
+    if len(v) != rank:
+        raise Finding("SC403", f"extract_patches: {name}={v} has {len(v)} sizes for {rank} spatial axes",
+                      arg=name)
+    return v
+
+
+@rule("ops.ExtractPatches",
+      args=(Arg("size", _patch_sizes, doc="the patch's extent: one int (a square) or 2 (3: volumes)",
+                kind="int | [int]"),
+            Arg("strides", _patch_steps, None, "the step between patches (null: the size: patches do "
+                "not overlap)", "int | [int] | null"),
+            Arg("dilation_rate", _patch_sizes, 1, "spacing inside a patch", "int | [int]"),
+            padding_arg(("valid", "same")),
+            data_format_arg()))
+def extract_patches(call: LayerCall) -> Output:
+    """keras/src/ops/image.py ExtractPatches.compute_output_spec: each patch a convolution
+    window (``compute_conv_output_shape``) of size*size*channels values, on the channel
+    axis; an unbatched image (rank 3, rank 4 for volumes) stays unbatched."""
+    size, fmt_ = call["size"], call["data_format"]
+    size = (size, size) if isinstance(size, int) else size  # an int is a square patch
+    rank = len(size)
+    steps = _per_axis(call["strides"] if call["strides"] is not None else size, rank, "strides")
+    dil = _per_axis(call["dilation_rate"], rank, "dilation_rate")
+    shape = call.shape
+    if len(shape) not in (rank + 1, rank + 2):
+        raise Finding("SC301", f"extract_patches with size={tuple(size)} takes images of rank {rank + 1} "
+                      f"or {rank + 2}, got {fmt_shape(shape)}")
+    batched = shape if len(shape) == rank + 2 else (1, *shape)
+    channels = batched[channel_axis(fmt_)]
+    if channels is None:
+        raise Finding("SC302", f"the channel axis of the images given to extract_patches is undefined: "
+                      f"{fmt_shape(shape)}; the patch's depth needs it")
+    spatial, why, notes = [], [], []
+    for i, axis in enumerate(spatial_axes(rank, fmt_)):
+        out, formula = window_out(batched[axis], size[i], steps[i], dil[i], call["padding"])
+        note = check_positive(call, i, out, formula, shape)
+        notes += [note] if note else []
+        spatial.append(out)
+        why.append(f"spatial axis {i}: {formula}")
+    depth = canonical(mul(product_of(size), channels))
+    why.append(f"each patch holds size {'*'.join(map(str, size))} * {fmt(channels)} channels = {fmt(depth)} "
+               "values")
+    out_shape = _place(batched, fmt_, tuple(spatial), depth)
+    return Output((out_shape if len(shape) == rank + 2 else out_shape[1:],), (), tuple(notes), tuple(why))
+
+
+def product_of(sizes: tuple[int, ...]) -> int:
+    out = 1
+    for s in sizes:
+        out *= s
+    return out

@@ -237,6 +237,7 @@ FAMILY_OF = {
     'ops.Exp2': 'ops',
     'ops.ExpandDims': 'ops',
     'ops.Expm1': 'ops',
+    'ops.ExtractPatches': 'conv',
     'ops.Fabs': 'ops',
     'ops.Floor': 'ops',
     'ops.FloorDivide': 'ops',

@@ -209,10 +209,12 @@ def argmax(call: LayerCall) -> Output:
 
 # --- shape changes ---------------------------------------------------------------------
 
-def sizes_arg(v: Any) -> tuple[int, ...]:
+def sizes_arg(v: Any) -> tuple[int | None, ...]:
+    """A new shape: sizes, one -1 at most, and null for a size known only when the model
+    runs (``ops.shape(x)[0]``, the batch size, in a layer's call())."""
     items = [v] if isinstance(v, int) and not isinstance(v, bool) else v
-    if not isinstance(items, (list, tuple)) or any(isinstance(d, bool) or not isinstance(d, int) or d < -1
-                                                   for d in items):
+    if not isinstance(items, (list, tuple)) or any(
+            d is not None and (isinstance(d, bool) or not isinstance(d, int) or d < -1) for d in items):
         raise ValueError(f"expected a list of sizes (one may be -1), got {v!r}")
     if list(items).count(-1) > 1:
         raise ValueError(f"only one size may be -1, got {list(items)}")
@@ -221,8 +223,9 @@ def sizes_arg(v: Any) -> tuple[int, ...]:
 
 def reshape_to(call: LayerCall, shape: Shape, target: tuple[int, ...], what: str) -> Output:
     """operation_utils.compute_reshape_output_shape, batch axis included: with an unknown
-    input size the -1 stays unknown; otherwise the element counts must agree."""
-    if any(d is None for d in shape):
+    size in the input or the new shape the -1 stays unknown; otherwise the element counts
+    must agree."""
+    if any(d is None for d in shape) or any(d is None for d in target):
         return Output((tuple(None if d == -1 else d for d in target),))
     size = product(shape)
     known = product(d for d in target if d != -1)
@@ -242,8 +245,8 @@ def reshape_to(call: LayerCall, shape: Shape, target: tuple[int, ...], what: str
     return Output((tuple(inferred if d == -1 else d for d in target),), notes=notes)
 
 
-@rule("ops.Reshape", args=(Arg("newshape", sizes_arg, doc="the new shape, batch axis included; one -1",
-                               kind="[int]"),))
+@rule("ops.Reshape", args=(Arg("newshape", sizes_arg, doc="the new shape, batch axis included; one -1; "
+                               "null for a size known when the model runs", kind="[int | null]"),))
 def reshape(call: LayerCall) -> Output:
     (x,) = need_tensors(call, 1)
     return reshape_to(call, x, call["newshape"], "newshape")

@@ -114,6 +114,15 @@ def keep_named(interp: Interpreter, key: str, name: str, node: ast.AST) -> str:
     return name
 
 
+def op_name(interp: Interpreter, base: str) -> str:
+    """An operation's name: from the file's counters, as Keras names the op layers of a
+    model (``add``, ``add_1``); inside a layer's call() the reader follows, one of its own,
+    since Keras traces call() without making op layers, and the next Add is ``add``."""
+    if interp.following:
+        return f"{base}_in_call_{len(interp.graph.nodes)}"
+    return interp.graph.names(base)
+
+
 def plain(interp: Interpreter, value: Any, key: str, node: ast.AST) -> Any:
     """A constructor argument as the spec holds it, or ``DROP`` for what does not change
     shapes and cannot be data (an initializer object, a custom activation function)."""

@@ -31,6 +31,7 @@ from .keras_api import (
     make_layer,
     make_model,
     model_layer,
+    op_name,
     output,
     output_count,
     plain,
@@ -440,7 +441,7 @@ def call_op(interp: Interpreter, fn: str, args: list[Any], kwargs: dict[str, Any
         return _arange(interp, values, node)
     if not tensors:
         return Unknown(why=f"keras.ops.{fn} on values that are not tensors")
-    layer = Layer(f"ops.{cls}", values, interp.graph.names(snake_case(cls)), interp.loc(node))
+    layer = Layer(f"ops.{cls}", values, op_name(interp, snake_case(cls)), interp.loc(node))
     made = interp.graph.node(layer, tensors, interp.loc(node))
     if fn == "split":
         return split_outputs(made, values.get("indices_or_sections"), True, "keras.ops.split")
@@ -608,11 +609,11 @@ def getitem(interp: Interpreter, tensor: Tensor, key: Any, node: ast.AST) -> Any
         layer = Layer(
             "tf.__operators__.getitem",
             {"slice_spec": spec},
-            interp.graph.names("tf.__operators__.getitem"),
+            op_name(interp, "tf.__operators__.getitem"),
             interp.loc(node),
         )
     else:
-        layer = Layer("ops.GetItem", {"key": out}, interp.graph.names("get_item"), interp.loc(node))
+        layer = Layer("ops.GetItem", {"key": out}, op_name(interp, "get_item"), interp.loc(node))
     return Tensor(interp.graph.node(layer, [tensor], interp.loc(node)))
 
 

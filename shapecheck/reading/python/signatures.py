@@ -763,6 +763,7 @@ OPS: dict[str, tuple[str, ...]] = {
     "exp": ("x",),
     "exp2": ("x",),
     "expand_dims": ("x", "axis"),
+    "extract_patches": ("images", "size", "strides", "dilation_rate", "padding", "data_format"),  # ops.image
     "expm1": ("x",),
     "extract_sequences": ("x", "sequence_length", "sequence_stride"),
     "eye": ("N", "M", "k", "dtype"),

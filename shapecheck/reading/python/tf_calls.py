@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 
 from .graph import Layer, Model, Tensor, ancestors
-from .keras_api import DROP, UNKNOWN, bind, plain, shape_of, split_outputs, tensors_of
+from .keras_api import DROP, UNKNOWN, bind, op_name, plain, shape_of, split_outputs, tensors_of
 from .keras_backend import as_tf
 from .limits import MAX_ITEMS
 from .tf_functions import ALIASES as TF_ALIASES
@@ -40,7 +40,7 @@ def call_tf(
         operands = [tensors_of(a) for a in args[1:]]
         if not operands or any(t is None or len(t) != 1 for t in operands):
             return Unknown(why="tf.einsum on values that are not tensors")
-        layer = Layer("tf.einsum", {"equation": args[0]}, interp.graph.names("tf.einsum"), interp.loc(node))
+        layer = Layer("tf.einsum", {"equation": args[0]}, op_name(interp, "tf.einsum"), interp.loc(node))
         return Tensor(interp.graph.node(layer, [t[0] for t in operands], interp.loc(node)))
     tensors = tensors_of(args[0]) if args else None
     if tensors is None:
@@ -76,7 +76,7 @@ def call_tf(
             rest.append(v)
     if rest:
         values.setdefault("_positional", rest)
-    layer = Layer(f"tf.{function}", values, interp.graph.names(f"tf.{function}"), interp.loc(node))
+    layer = Layer(f"tf.{function}", values, op_name(interp, f"tf.{function}"), interp.loc(node))
     made = interp.graph.node(layer, tensors, interp.loc(node))
     if function == "split":
         return split_outputs(made, values.get("num_or_size_splits"), False, "tf.split")
@@ -126,7 +126,7 @@ def _backend_binary_crossentropy(
         interp.note("SC601", "keras.backend.binary_crossentropy on a model's tensors is not followed "
                     "with these arguments", node, hint="give it two tensors, and from_logits True or False")
         return Unknown(why="keras.backend.binary_crossentropy is not followed (said where it is called)")
-    for _ in range(2):
+    for _ in range(2 if not interp.following else 0):
         interp.graph.names("tf.convert_to_tensor")
     return call_tf(interp, "keras.backend.binary_crossentropy", [target, output], {"from_logits": logits},
                    node)
