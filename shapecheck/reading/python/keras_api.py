@@ -123,6 +123,24 @@ def op_name(interp: Interpreter, base: str) -> str:
     return interp.graph.names(base)
 
 
+# Lookup layers whose vocabulary adapt() learns from data: its size is their depth.
+ADAPTED = ("StringLookup", "IntegerLookup", "TextVectorization")
+
+
+def adapted(interp: Interpreter, layer: Layer, method: str, node: ast.AST) -> Any:
+    """``lookup.adapt(data)``: the vocabulary comes from data, so its size is a named size
+    of the layer's own (``string_lookup_1_vocabulary_size``: two lookups never share
+    one), which ``lookup.vocabulary_size()`` returns too. A vocabulary the code gives
+    stays what decides."""
+    size = f"{layer.name}_vocabulary_size"
+    if "vocabulary" in layer.args or "vocabulary_size" in layer.args:
+        return None if method == "adapt" else Unknown(size, "the vocabulary's size")
+    if method == "vocabulary_size":
+        return Unknown(size, "what adapt() learns from data")
+    layer.args["vocabulary_size"] = keep_named(interp, "vocabulary_size", size, node)
+    return None
+
+
 def plain(interp: Interpreter, value: Any, key: str, node: ast.AST) -> Any:
     """A constructor argument as the spec holds it, or ``DROP`` for what does not change
     shapes and cannot be data (an initializer object, a custom activation function)."""

@@ -17,13 +17,14 @@ from . import argparse_calls, arrays, layer_subclasses
 from .builtins import Builtin, stdlib
 from .graph import Layer, Model, Tensor, own_layers
 from .keras_api import (
+    ADAPTED,
     DROP,
     MODELS,
     UNKNOWN,
+    adapted,
     add_to_sequential,
     bind,
     is_tensor,
-    keep_named,
     keras_path,
     last,
     layer_class,
@@ -174,18 +175,9 @@ def call_module(
                 and interp.graph.dialect != "keras2":
             return no_such_layer(interp, func, name, node)
         return Unknown(why=f"{dotted} is not followed")
-    if interp.following and func.path[:2] == ("tensorflow", "random") and len(func.path) == 3 \
-            and func.path[2] in layer_subclasses.RANDOM:  # tf.random.normal(shape), in a layer's call()
-        return layer_subclasses.random(interp, func.path[2], args, kwargs, node)
-    if interp.following and func.path in (("tensorflow", "shape"), ("tensorflow", "range")):
-        # inside a layer's call(), as the older keras.io TokenAndPositionEmbedding writes
-        # it: tf.shape(x)[-1] where the size is static, tf.range of it a constant tensor
-        if func.path[1] == "shape" and len(args) == 1 and not kwargs and is_tensor(args[0]):
-            return shape_of(interp, args[0])
-        if func.path[1] == "range":
-            bound = bind(("start", "limit", "delta", "dtype", "name"), args, kwargs)
-            return _arange(interp, {"start": bound.get("start"), "stop": bound.get("limit"),
-                                    "step": bound.get("delta", 1), "dtype": bound.get("dtype")}, node)
+    if interp.following and (made := layer_subclasses.tensorflow_in_call(interp, func.path, args, kwargs,
+                                                                          node)) is not None:
+        return made
     if (
         func.path[:1] == ("tensorflow",)
         and any(is_tensor(a) for a in [*args, *kwargs.values()])
@@ -438,7 +430,7 @@ def call_op(interp: Interpreter, fn: str, args: list[Any], kwargs: dict[str, Any
         if v is not DROP:
             values[key] = v
     if not tensors and fn == "arange" and interp.following:
-        return _arange(interp, values, node)
+        return layer_subclasses.arange(interp, values, node)
     if not tensors:
         return Unknown(why=f"keras.ops.{fn} on values that are not tensors")
     layer = Layer(f"ops.{cls}", values, op_name(interp, snake_case(cls)), interp.loc(node))
@@ -446,21 +438,6 @@ def call_op(interp: Interpreter, fn: str, args: list[Any], kwargs: dict[str, Any
     if fn == "split":
         return split_outputs(made, values.get("indices_or_sections"), True, "keras.ops.split")
     return Tensor(made)
-
-
-def _arange(interp: Interpreter, values: dict[str, Any], node: ast.AST) -> Any:
-    """``keras.ops.arange`` of integers inside a layer's call() the reader follows: the
-    tensor Keras makes (``self.pos_emb(ops.arange(maxlen))``, keras.io's
-    TokenAndPositionEmbedding), a constant of the layer's nested graph, int32 as Keras
-    makes it."""
-    start, stop, step = values.get("start", 0), values.get("stop"), values.get("step", 1)
-    if stop is None:
-        start, stop = 0, start
-    if all(isinstance(v, int) and not isinstance(v, bool) for v in (start, stop, step)) and step \
-            and values.get("dtype") in (None, "int32"):
-        return interp.graph.input((len(range(start, stop, step)),), f"constant_{len(interp.graph.nodes)}",
-                                  "int32", interp.loc(node), constant=True)
-    return Unknown(why="keras.ops.arange of values the reader cannot know")
 
 
 def tensor_binop(interp: Interpreter, op: str, a: Any, b: Any, node: ast.AST) -> Any:
@@ -523,7 +500,7 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
     if isinstance(owner, Layer):
         if name == "name":
             return owner.name
-        if owner.cls in _ADAPTED and name in ("adapt", "vocabulary_size"):
+        if owner.cls in ADAPTED and name in ("adapt", "vocabulary_size"):
             return Builtin(name, lambda i, a, k, n: adapted(i, owner, name, n))
         if name in ("output", "input"):
             return Unknown(why=f"layer.{name}")
@@ -543,24 +520,6 @@ def set_attribute(interp: Interpreter, owner: Any, name: str, value: Any, node: 
         owner.args["trainable"] = value
     if isinstance(owner, Instance) and len(owner.attrs) < MAX_ITEMS:
         owner.attrs[name] = value
-
-
-# Lookup layers whose vocabulary adapt() learns from data: its size is their depth.
-_ADAPTED = ("StringLookup", "IntegerLookup", "TextVectorization")
-
-
-def adapted(interp: Interpreter, layer: Layer, method: str, node: ast.AST) -> Any:
-    """``lookup.adapt(data)``: the vocabulary comes from data, so its size is a named size
-    of the layer's own (``string_lookup_1_vocabulary_size``: two lookups never share
-    one), which ``lookup.vocabulary_size()`` returns too. A vocabulary the code gives
-    stays what decides."""
-    size = f"{layer.name}_vocabulary_size"
-    if "vocabulary" in layer.args or "vocabulary_size" in layer.args:
-        return None if method == "adapt" else Unknown(size, "the vocabulary's size")
-    if method == "vocabulary_size":
-        return Unknown(size, "what adapt() learns from data")
-    layer.args["vocabulary_size"] = keep_named(interp, "vocabulary_size", size, node)
-    return None
 
 
 def subscript(interp: Interpreter, owner: Any, key: Any, node: ast.AST) -> Any:

@@ -244,3 +244,36 @@ def random(interp: Interpreter, name: str, args: list[Any], kwargs: dict[str, An
             d is None or isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
         return Unknown(why=f"keras.random.{name} of a shape the reader cannot know")
     return interp.graph.input(tuple(shape), f"random_{name}", "float32", interp.loc(node), constant=True)
+
+
+def arange(interp: Interpreter, values: dict[str, Any], node: ast.AST) -> Any:
+    """``keras.ops.arange`` of integers inside a layer's call() the reader follows: the
+    tensor Keras makes (``self.pos_emb(ops.arange(maxlen))``, keras.io's
+    TokenAndPositionEmbedding), a constant of the layer's nested graph, int32 as Keras
+    makes it."""
+    start, stop, step = values.get("start", 0), values.get("stop"), values.get("step", 1)
+    if stop is None:
+        start, stop = 0, start
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in (start, stop, step)) and step \
+            and values.get("dtype") in (None, "int32"):
+        return interp.graph.input((len(range(start, stop, step)),), f"constant_{len(interp.graph.nodes)}",
+                                  "int32", interp.loc(node), constant=True)
+    return Unknown(why="keras.ops.arange of values the reader cannot know")
+
+
+def tensorflow_in_call(interp: Interpreter, path: tuple[str, ...], args: list[Any], kwargs: dict[str, Any],
+                       node: ast.AST) -> Any:
+    """TensorFlow in a layer's call() the reader follows, as keras.io's tf.keras examples
+    write it: ``tf.random.normal(shape)`` a tensor of that shape (``random``),
+    ``tf.shape(x)[-1]`` the static size, ``tf.range`` of it a constant (``arange``); None
+    for anything else."""
+    if path[:2] == ("tensorflow", "random") and len(path) == 3 and path[2] in RANDOM:
+        return random(interp, path[2], args, kwargs, node)
+    if path == ("tensorflow", "shape") and len(args) == 1 and not kwargs and tensors_of(args[0]) and \
+            isinstance(args[0], Tensor):
+        return shape_of(interp, args[0])
+    if path == ("tensorflow", "range"):
+        bound = bind(("start", "limit", "delta", "dtype", "name"), args, kwargs)
+        return arange(interp, {"start": bound.get("start"), "stop": bound.get("limit"),
+                               "step": bound.get("delta", 1), "dtype": bound.get("dtype")}, node)
+    return None
