@@ -1047,3 +1047,28 @@ def test_a_model_not_followed_says_what_the_reader_did_not_follow(tmp_path):
     assert (d.code, d.location.line) == ("SC601", 6)
     assert d.message == ("a keras.Model whose outputs the reader cannot follow (keras.applications."
                          "MobileNetV2 is not followed); it is not checked")
+
+
+def test_a_sequential_of_layer_subclasses_called_on_a_tensor_is_declined_not_an_error(tmp_path):
+    """keras.io's MLP-Mixer: ``keras.Sequential([MLPMixerLayer(...) for _ in range(n)])``
+    called on the patches. The Sequential is declined where it is made (SC601), and the
+    model it feeds is declined with that reason: no error, no layer of type '?'."""
+    path = tmp_path / "mixer.py"
+    path.write_text(PRELUDE + textwrap.dedent("""\
+        class Double(layers.Layer):
+            def __init__(self, units):
+                super().__init__()
+                self.dense = layers.Dense(units)
+
+            def call(self, x):
+                return x + self.dense(x)
+
+
+        blocks = keras.Sequential([Double(8) for _ in range(2)])
+        inputs = keras.Input((5, 8))
+        model = keras.Model(inputs, layers.Dense(2)(blocks(inputs)))
+        """))
+    reports = api.analyze_python(str(path))
+    found = [(d.code, d.severity.value, d.location.line) for r in reports for d in r.diagnostics]
+    assert found == [("SC601", "warning", 12), ("SC601", "warning", 14)], found
+    assert "the model 'sequential' is not checked" in reports[-1].diagnostics[-1].message

@@ -289,6 +289,8 @@ def call_model(
     interp: Interpreter, model: Model, args: list[Any], kwargs: dict[str, Any], node: ast.AST
 ) -> Any:
     tensors = tensors_of(args[0] if args else kwargs.get("inputs"))
+    if model.abandoned:  # holds what the reader cannot follow: said where it was added
+        return Unknown(why=f"the model {model.name!r} is not checked (said where it is made)")
     if model.cls == "Sequential" and model.input_shape is None and tensors and len(tensors) == 1:
         # Keras builds a Sequential that has no input yet on its first call, for that shape
         shape = shape_of(interp, tensors[0])
