@@ -197,19 +197,18 @@ def analyze_notebook_cells(cells: Sequence[tuple[int, str]], path: str, dims: Ma
     if cells_read is None:
         return [_unreadable(path, "python", *found)]
     return _python_reports(cells_read.source, path, _check_dims(dims), custom_layers,
-                           cells=(cells_read, found))
+                           cells=cells_read, cells_found=found)
 
 
 def _python_reports(text: str, path: str, dims: Mapping[str, int] | None, custom_layers: Any,
                     dialect: str | None = None, bindings: Mapping[str, Any] | None = None,
-                    cells: tuple[Any, list] | None = None) -> list[Report]:
+                    cells: Any = None, cells_found: Sequence[Any] = ()) -> list[Report]:
     from .engine import run
     from .reading import python
     from .reading.spec_reader import read_spec
 
     given = {**(dims or {}), **(bindings or {})}  # sizes, and values from data (x_train.shape)
     dims = size_dims(dims)
-    cells, cells_found = cells or (None, [])
     if cells is None and path.endswith(".ipynb"):
         from .reading import notebook
 
@@ -235,7 +234,7 @@ def _python_reports(text: str, path: str, dims: Mapping[str, int] | None, custom
         custom = declare(custom_layers)
     models, found = python.read(text, path, reading_dialect, given, shapes,
                                 custom.rules if custom else (), cells)
-    found = cells_found + found
+    found = [*cells_found, *found]
     if not models:
         return [_unreadable(path, "python", *found)]
     reports = []

@@ -44,6 +44,10 @@ class Location:
             return f"cell {self.cell[0]}, line {self.cell[1]}, column {self.cell[2]}"
         return self.json_path or ""
 
+    def line_place(self) -> str:
+        """Its line for a message: "line 12", or in a notebook "cell 3, line 2"."""
+        return f"cell {self.cell[0]}, line {self.cell[1]}" if self.cell else f"line {self.line or '?'}"
+
     def to_dict(self) -> dict:
         """Line and column, and a notebook's cell (the JSON format's ``location``)."""
         out = {"line": self.line, "column": self.column}

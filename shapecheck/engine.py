@@ -545,8 +545,7 @@ def _rank_hint(layer: LayerSpec, g) -> str | None:
             else None
         if rnn is not None and rnn.type in CELLS and not rnn.args.get("return_sequences", False):
             loc: Location = rnn.location
-            where = f" (cell {loc.cell[0]}, line {loc.cell[1]})" if loc.cell else \
-                f" (line {loc.line})" if loc.line else ""
+            where = f" ({loc.line_place()})" if loc.line or loc.cell else ""
             # written as the file writes it: a keyword in Python source, a key elsewhere
             python = (loc.path or "").endswith((".py", ".ipynb"))
             written = "return_sequences=True" if python else "return_sequences: true"

@@ -174,8 +174,7 @@ class Interpreter:
 
     def line_of(self, node: ast.AST) -> str:
         """Where ``node`` is, for a message: "line 12", or a notebook's "cell 3, line 2"."""
-        loc = self.loc(node)
-        return f"cell {loc.cell[0]}, line {loc.cell[1]}" if loc.cell else f"line {loc.line or '?'}"
+        return self.loc(node).line_place()
 
     def note(
         self, code: str, message: str, node: ast.AST, hint: str | None = None, once: bool = True

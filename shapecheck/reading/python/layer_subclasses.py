@@ -110,7 +110,7 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
         # call() on inputs of its own, so that what it calls is a graph apart: the layer's
         # sublayers, whose weights are the layer's (a nested model of the spec, run as one)
         given = tensors_of(a[0]) if a else None
-        more = [t for t in a[1:] if isinstance(t, Tensor)]  # more positional tensors (call_layer)
+        more = list(a[1:])  # more positional tensors: call_layer passes them only when all are
         shapes = [shape_of(i, t) for t in [*(given or ()), *more]]
         if not given or not all(isinstance(s, tuple) for s in shapes):
             if _holds_layers(instance):  # their weights would be lost
@@ -120,8 +120,7 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
                  for j, (t, s) in enumerate(zip([*given, *more], shapes))]
         first, rest = fresh[:len(given)], fresh[len(given):]
         start = len(i.graph.nodes)
-        out = i.call(call, [first[0] if isinstance(a[0], Tensor) else first, *rest,
-                            *(t for t in a[1:] if not isinstance(t, Tensor))], k, n)
+        out = i.call(call, [first[0] if isinstance(a[0], Tensor) else first, *rest], k, n)
         inner = [m for m in i.graph.nodes[start:] if m.layer is not None and not m.layer.cls.startswith(
             ("ops.", "tf."))]
         if inner and isinstance(out, Tensor):
@@ -269,8 +268,7 @@ def tensorflow_in_call(interp: Interpreter, path: tuple[str, ...], args: list[An
     for anything else."""
     if path[:2] == ("tensorflow", "random") and len(path) == 3 and path[2] in RANDOM:
         return random(interp, path[2], args, kwargs, node)
-    if path == ("tensorflow", "shape") and len(args) == 1 and not kwargs and tensors_of(args[0]) and \
-            isinstance(args[0], Tensor):
+    if path == ("tensorflow", "shape") and len(args) == 1 and not kwargs and isinstance(args[0], Tensor):
         return shape_of(interp, args[0])
     if path == ("tensorflow", "range"):
         bound = bind(("start", "limit", "delta", "dtype", "name"), args, kwargs)
