@@ -17,6 +17,7 @@ import pytest
 import python_oracle as oracle
 
 import shapecheck.api as api
+from shapecheck.reading.python.arrays import Array
 from shapecheck.reading.python.values import Module
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "python"
@@ -54,9 +55,12 @@ def read_entry(entry: dict, tmp_path: Path) -> list:
     # a module the oracle binds (a guide that uses ``keras.`` before the block importing it)
     # is the reader's module value: the file's own ``import`` would give the same
     modules = {name: Module(tuple(mod.split("."))) for name, mod in job["imports"].items()}
+    # the data the oracle gives Keras (np.zeros of a shape) is, to the reader, an array of
+    # that shape, as keras.datasets' are
+    data = {name: Array(tuple(spec["shape"])) for name, spec in job["arrays"].items()}
     # the declarations a project would write for the Layer subclasses a file defines
-    return api.analyze_python(str(path), dims=None, dialect=_dialect(entry), bindings={**job["values"], **modules},
-                              custom_layers=entry.get("custom_layers"))
+    return api.analyze_python(str(path), dims=None, dialect=_dialect(entry),
+                              bindings={**job["values"], **modules, **data}, custom_layers=entry.get("custom_layers"))
 
 
 def _layers(facts_layers: list) -> list:

@@ -16,6 +16,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from .interpreter import Interpreter
+
 
 @record
 class Array:
@@ -51,8 +53,10 @@ def load_data(name: str) -> Any:
 def reshape(a: Array, shape: Any) -> Any:
     if isinstance(shape, int):
         shape = (shape,)
+    if not all(isinstance(d, int) for d in a.shape):
+        return reshape_unknown(shape)
     if not isinstance(shape, (list, tuple)) or not all(isinstance(d, int) for d in shape):
-        return Unknown(why="a reshape of unknown sizes")
+        return reshape_unknown(shape)
     size = math.prod(a.shape)
     if shape.count(-1) == 1:
         known = math.prod(d for d in shape if d != -1)
@@ -62,6 +66,53 @@ def reshape(a: Array, shape: Any) -> Any:
     if math.prod(shape) != size:
         return Unknown(why="a reshape that does not fit")
     return Array(tuple(shape), a.classes)
+
+
+def reshape_unknown(shape: Any) -> Any:
+    """An array the reader cannot know, reshaped (``x.reshape((x.shape[0], x.shape[1], 1))``,
+    ``x.reshape(-1, 28, 28, 1)``): its rank is the new shape's, and each size is the one
+    given, a number or a size of the data (a named size: ``x_shape_1``). What ``-1``
+    stands for, the reader cannot know."""
+    if isinstance(shape, int):
+        shape = (shape,)
+    if not isinstance(shape, (list, tuple)) or sum(1 for d in shape if d == -1 and d.__class__ is int) > 1:
+        return Unknown(why="a reshape the reader cannot follow")
+    dims: list[Any] = []
+    for d in shape:
+        if d.__class__ is int and d >= 0:
+            dims.append(d)
+        elif d.__class__ is int and d == -1:
+            dims.append(Unknown(why="the -1 of a reshape, which the data decides"))
+        elif isinstance(d, Unknown):
+            dims.append(d)
+        else:
+            return Unknown(why="a reshape the reader cannot follow")
+    return Array(tuple(dims))
+
+
+def shape_item(interp: Interpreter, shape: Unknown, key: Any) -> Any:
+    """``x.shape[1]`` of data the reader cannot know (``shape`` is ``x.shape``): a named
+    size, ``x_shape_1``, that ``--dim`` binds. It is the same size wherever the file
+    writes it, but two arrays the file assigns to one name have two sizes (``x_shape_1``,
+    then ``x_2_shape_1``): the reader does not merge them."""
+    base = shape.name[: -len(".shape")].replace(".", "_")
+    axis = str(key) if key >= 0 else f"minus_{-key}"
+    said = f"{shape.name}[{key}]"
+    for n in range(1, MAX_VERSIONS):
+        name = f"{base}_shape_{axis}" if n == 1 else f"{base}_{n}_shape_{axis}"
+        version, _ = interp.shape_sizes.setdefault(name, (shape.version, said))
+        if version == shape.version:
+            return Unknown(name, shape.why, shape.name, derived=True, version=shape.version)
+    return Unknown(why=said)
+
+
+MAX_VERSIONS = 100  # arrays assigned to one name whose shapes give sizes, beyond: unknown
+
+
+def is_shape(value: Any) -> bool:
+    """Whether ``value`` is ``x.shape`` of data the reader cannot know."""
+    return isinstance(value, Unknown) and bool(value.name) and value.name.endswith(".shape") \
+        and value.name[: -len(".shape")].replace(".", "_").isidentifier()
 
 
 def expand_dims(a: Array, axis: Any) -> Any:
@@ -79,12 +130,19 @@ def index(a: Array, key: Any) -> Any:
     """``a[i]``, ``a[:n]``, ``a[i, j]``... on the leading axes."""
     items = list(key) if isinstance(key, tuple) else [key]
     shape = list(a.shape)
-    out: list[int] = []
+    out: list[Any] = []
     for k in items:
         if not shape:
             return Unknown()
         n = shape.pop(0)
         if isinstance(k, int):
+            continue
+        if isinstance(k, Array) and len(k.shape) == 1 and sum(isinstance(i, Array) for i in items) == 1:
+            # the rows an index or a mask picks: numpy keeps the axis, of their count
+            out.append(Unknown(why="the rows an index array picks"))
+            continue
+        if isinstance(k, slice) and not isinstance(n, int):  # a size of data: kept whole
+            out.append(n if k == slice(None) else Unknown(why="a slice of a size of data"))
             continue
         if isinstance(k, slice):
             out.append(len(range(*k.indices(n))))
@@ -96,6 +154,8 @@ def index(a: Array, key: Any) -> Any:
 def method(a: Array, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
     if name == "reshape":
         return reshape(a, tuple(args) if len(args) != 1 else args[0])
+    if name == "squeeze" and not all(isinstance(d, int) for d in a.shape):
+        return Unknown(why="a squeeze of sizes of data, which may be 1")
     if name in ("astype", "copy", "squeeze") and not (name == "squeeze" and args):
         return a if name != "squeeze" else Array(tuple(d for d in a.shape if d != 1), a.classes)
     if name in ("max", "min"):
@@ -109,15 +169,25 @@ def attribute(a: Array, name: str) -> Any:
     if name == "ndim":
         return len(a.shape)
     if name == "size":
-        return math.prod(a.shape)
+        return math.prod(a.shape) if all(isinstance(d, int) for d in a.shape) else Unknown(why="array.size")
     if name == "T":
         return Array(tuple(reversed(a.shape)), a.classes)
     return Unknown(why=f"array.{name}")
 
 
+# numpy functions that make an array of data the reader cannot know, or of a size of it
+OF_DATA = ("reshape", "permutation")
+
+
 def numpy(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
     """What numpy.<name> gives an array, where the shapes say it."""
     a = args[0] if args else None
+    if name == "permutation" and len(args) == 1 and not kwargs:  # a shuffled index, or copy
+        if isinstance(a, Array):
+            return a
+        return Array((a,)) if isinstance(a, Unknown) or a.__class__ is int and a >= 0 else Unknown()
+    if name == "reshape" and isinstance(a, Unknown):
+        return reshape_unknown(args[1] if len(args) > 1 else kwargs.get("newshape", kwargs.get("shape")))
     if not isinstance(a, Array):
         return Unknown(why=f"numpy.{name}")
     if name in ("max", "amax") and a.classes is not None and "axis" not in kwargs and len(args) == 1:

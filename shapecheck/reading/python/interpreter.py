@@ -20,6 +20,7 @@ import operator
 from collections.abc import Iterator
 
 from ...diagnostics import Diagnostic, Location, make
+from ...records import replace
 from . import keras_calls, layer_subclasses
 from .arrays import Array
 from .builtins import BUILTINS, Builtin
@@ -156,6 +157,10 @@ class Interpreter:
         self.reported: set[tuple[str, int]] = set()
         # the values from data kept as named sizes (SC604 says so once per name)
         self.named_sizes: set[str] = set()
+        self.assigned = 0  # unknown values assigned to a name so far (Unknown.version)
+        # a named size of an unknown array's shape (x_shape_1) -> (the array's version,
+        # what the file writes: "x.shape[1]")
+        self.shape_sizes: dict[str, tuple[int, str]] = {}
         self.called: set[int] = set()  # the functions called, by id
         self.made = 0  # layer objects made so far (a loop that makes none is idle)
         self.following = 0  # Lambda functions being followed (lambdas.follow_lambda), nested
@@ -289,7 +294,8 @@ class Interpreter:
     def assign(self, target: ast.expr, value: Any, scope: Scope) -> None:
         if isinstance(target, ast.Name):
             if isinstance(value, Unknown) and (value.name is None or value.derived):
-                value = Unknown(target.id, value.why)  # data the file names: a named size
+                self.assigned += 1  # data the file names: a named size
+                value = Unknown(target.id, value.why, version=self.assigned)
             bound = self.bindings.get(target.id, _MISSING)
             if isinstance(value, Unknown) and bound is not _MISSING:
                 value = bound
@@ -416,10 +422,12 @@ class Interpreter:
         not an empty list: ``len(target_characters)`` is not 0."""
         assigned, changed = _changed_names([node])
         for name in assigned:
-            scope.set(name, Unknown(name, why))
+            self.assigned += 1
+            scope.set(name, Unknown(name, why, version=self.assigned))
         for name in changed - assigned:  # a module's function (layers.add) changes no object of the file
             if isinstance(scope.get(name), (list, dict, set)):
-                scope.replace(name, Unknown(name, why))
+                self.assigned += 1
+                scope.replace(name, Unknown(name, why, version=self.assigned))
 
     def s_While(self, node: ast.While, scope: Scope) -> None:
         start, rounds = self.progress(), 0
@@ -833,7 +841,7 @@ class Interpreter:
                 return self.expr(func.node.body, scope)
             self.block(func.node.body, scope)
         except _Return as r:
-            return r.value
+            return _returned(r.value, scope)
         finally:
             self.depth -= 1
         return None
@@ -858,6 +866,16 @@ class Interpreter:
         if isinstance(value, Iterator):
             return list(value)
         return keras_calls.iterate(self, value)
+
+
+def _returned(value: Any, scope: Scope) -> Any:
+    """A function's result, as its caller sees it: data the function named by a local name
+    (``x`` in ``return x, y``) is the caller's to name (``x_train, y_train = load()``)."""
+    if isinstance(value, Unknown) and value.name in scope.vars and not value.derived:
+        return replace(value, derived=True)
+    if isinstance(value, tuple) and any(isinstance(v, Unknown) for v in value):
+        return tuple(_returned(v, scope) for v in value)
+    return value
 
 
 # Methods that change their object in place (list, set, dict): a loop the reader does

@@ -103,12 +103,15 @@ def keep_named(interp: Interpreter, key: str, name: str, node: ast.AST) -> str:
     """``name`` kept as a named size for the argument ``key``, said once per name."""
     if name not in interp.named_sizes and name not in interp.bindings:
         interp.named_sizes.add(name)
+        _, said = interp.shape_sizes.get(name, (0, name))  # x_train.shape[1] for x_train_shape_1
+        whole = said.partition("[")[0]
         interp.note(
             "SC604",
-            f"{key}={name}: the reader cannot know this value (it comes from data or from code "
+            f"{key}={said}: the reader cannot know this value (it comes from data or from code "
             f"not read), so it stays the named size {name}",
             node,
-            hint=f"bind it with --dim {name}=VALUE",
+            hint=f"bind it with --dim {name}=VALUE"
+            + (f", or the data's whole shape with --dim '{whole}=(...)'" if said != name else ""),
             once=False,
         )
     return name

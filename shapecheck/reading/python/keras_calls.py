@@ -201,7 +201,7 @@ def call_module(
 
 
 def _numpy(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
-    if args and isinstance(args[0], arrays.Array):
+    if args and (isinstance(args[0], arrays.Array) or name in arrays.OF_DATA):
         return arrays.numpy(name, args, kwargs)
     if name == "prod" and args and known(args[0]) and isinstance(args[0], (list, tuple)):
         return math.prod(args[0])
@@ -314,6 +314,9 @@ def call_method(
     owner, name = method.owner, method.name
     if isinstance(owner, arrays.Array):
         return arrays.method(owner, name, args, kwargs)
+    if isinstance(owner, Unknown):  # x.reshape(...) of data the reader cannot know
+        return arrays.reshape_unknown(tuple(args) if len(args) != 1 else args[0]) if not kwargs \
+            else Unknown(why="a reshape the reader cannot follow")
     if isinstance(owner, argparse_calls.Parser):
         return argparse_calls.method(interp, owner, name, args, kwargs, node)
     if isinstance(owner, Tensor) and name == "get_shape":  # tf_keras's, a TensorShape
@@ -510,10 +513,14 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
     if isinstance(owner, (list, dict, str)):
         return Method(owner, name)
     if isinstance(owner, Unknown):
+        if name == "reshape":  # data, reshaped: an array of the shape given
+            return Method(owner, name)
         if not owner.name:
             return Unknown(None, owner.why)
         dotted = f"{owner.name}.{name}"  # --dim x_train.shape=(60000, 28, 28) binds it
-        return interp.bindings[dotted] if dotted in interp.bindings else Unknown(dotted, owner.why)
+        if dotted in interp.bindings:
+            return interp.bindings[dotted]
+        return Unknown(dotted, owner.why, version=owner.version)
     return Unknown(why=f".{name} of a value the reader does not model")
 
 
@@ -547,6 +554,8 @@ def subscript(interp: Interpreter, owner: Any, key: Any, node: ast.AST) -> Any:
         except TypeError:
             return Unknown()
     if isinstance(owner, Unknown):
+        if key.__class__ is int and arrays.is_shape(owner):
+            return arrays.shape_item(interp, owner, key)
         return Unknown(None, owner.why, owner.name or owner.part_of)
     return Unknown(why="an item of a value the reader does not model")
 

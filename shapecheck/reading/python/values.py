@@ -27,6 +27,9 @@ class Unknown:
     # ``name`` made by the reader (``len_chars`` for ``len(chars)``): assigned, the value
     # takes the variable's name
     derived: bool = False
+    # which of the values assigned to ``name`` this is (0: one the file never assigns, a
+    # parameter or a name it does not define); ``x.shape[1]`` of two are two sizes
+    version: int = 0
 
 
 @record
