@@ -137,6 +137,11 @@ EXAMPLES: dict[str, Example] = {
     "SC605": Example("import keras\nfrom keras import layers\n\ninputs = keras.Input((8, 4))\n"
                      "width = inputs.get_shape().as_list()[-1]\n"
                      "model = keras.Model(inputs, layers.Dense(width)(inputs))\n", "model.py", lang="python"),
+    "SC606": Example("import keras\nfrom keras import layers\n\n\nclass MyModel(keras.Model):\n"
+                     "    def __init__(self):\n        super().__init__()\n"
+                     "        self.dense = layers.Dense(10)\n\n"
+                     "    def call(self, x):\n        return self.dense(x)\n\n\nmodel = MyModel()\n"
+                     "model.build((None, 784))\n", "model.py", lang="python"),
     "SC603": Example("def deeper(n):\n    return deeper(n + 1)\n\n\ndeeper(0)\n", "model.py", lang="python"),
     "SC501": Example("inputs: {x: [?, t, 8]}\nlayers:\n  - {type: GRU, units: 4, reset_after: false}\n",
                      args=("--layout", "pytorch")),

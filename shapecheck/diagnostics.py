@@ -210,8 +210,8 @@ CATALOGUE: dict[str, Code] = {
              "shape stands for the layer's output, so the layers after it are still checked. It is not "
              "derived, and any weights of the layer are not counted."),
         Code("SC601", _W, "Python not followed", "The Python reader meets code it does not follow (a "
-             "subclassed Model or Layer, whose call() is code; a model built from values it cannot "
-             "know): what that code builds is not checked."),
+             "subclassed Model or Layer whose call() it cannot follow, or a Model subclass the file never "
+             "builds; a model built from values it cannot know): what that code builds is not checked."),
         Code("SC602", _W, "value not known", "A value the model depends on comes from data or from code "
              "the reader does not read (len(tokenizer.word_index), a condition on it): the message says "
              "what the reader assumed or left out; --dim NAME=VALUE binds it."),
@@ -219,6 +219,10 @@ CATALOGUE: dict[str, Code] = {
              "from data or from code the reader does not read (vocab_size = len(tokenizer.word_index) + 1, "
              "x_train.shape[1]): it stays a named size, so shapes and weights are given in terms of it "
              "((vocab_size, 128)); --dim NAME=VALUE binds it."),
+        Code("SC606", _W, "subclassed model left unbuilt", "`model.build(input_shape)` on a Model "
+             "subclass without a build() method of its own: Keras 3 marks it built without building its "
+             "layers, so summary() lists them unbuilt, with 0 parameters. Calling "
+             "the model on a tensor (keras.Input(shape=...)) builds it."),
         Code("SC605", _E, "not in Keras 3", "The file uses what Keras 3 does not have, such as "
              "TensorFlow's get_shape() on a Keras tensor, or a TensorFlow function or Keras 2's backend "
              "(K.mean) on one outside a Lambda: Keras fails there, before any shape is checked."),

@@ -369,6 +369,16 @@ READER_CASES = {
         x = x[np.random.permutation(len(x))]
         model = keras.Sequential([keras.Input(x.shape[1:]), layers.Conv1D(2, 3)])""",
         {"conv1d": "(None, x_shape_1 - 2, 2)"}),
+    "one-hot labels from np.eye": ("""
+        x, labels = np.load("x.npy"), np.load("y.npy").reshape(-1)
+        y = np.eye(3)[labels]
+        model = keras.Sequential([keras.Input((x.shape[1],)), layers.Dense(y.shape[1])])""",
+        {"dense": "(None, 3)"}),
+    "arrays numpy makes have their shapes": ("""
+        x = np.zeros((100, 12)) + np.random.rand(100, 12)
+        z = np.ones(shape=(5, 8))
+        model = keras.Sequential([keras.Input((np.identity(4).shape[0], z.shape[1])), layers.Dense(2)])""",
+        {"dense": "(None, 4, 2)"}),
     "the labels' width sizes the output": ("""
         x, y = np.load("x.npy"), np.load("y.npy")
         model = keras.Sequential([keras.Input((x.shape[1],)), layers.Dense(y.shape[1])])""",

@@ -101,8 +101,19 @@ def _read_tree(tree: ast.Module, text: str, path: str | None, dialect: str | Non
         interp.found.append(make("SC603", "an expression is nested too deeply to follow", here))
     models = []
     for model in interp.graph.models:
-        spec = functional_spec(model) if model.cls == "Functional" else sequential_spec(model)
+        if model.cls == "Subclassed":
+            spec = model.spec
+        else:
+            spec = functional_spec(model) if model.cls == "Functional" else sequential_spec(model)
         if spec is None and (model.abandoned or model.sublayer):
+            continue
+        if spec is None and model.cls == "Subclassed":
+            cls = model.layers[0].cls
+            interp.found.append(make(
+                "SC601", f"{cls} subclasses keras.Model, and this file never calls {model.name!r} on a "
+                "tensor the reader knows nor builds it (fit() builds it from its data): it is not checked",
+                model.loc, hint=f"build it where the file makes it: {model.name}(keras.Input("
+                "shape=...)), the shape without the batch axis"))
             continue
         if spec is None:
             interp.found.append(

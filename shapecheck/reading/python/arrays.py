@@ -68,6 +68,16 @@ def reshape(a: Array, shape: Any) -> Any:
     return Array(tuple(shape), a.classes)
 
 
+def made(shape: Any) -> Any:
+    """An array numpy makes of the shape it is given."""
+    if not all(d.__class__ is int and 0 <= d for d in shape) or len(shape) > MAX_RANK:
+        return Unknown(why="an array of a shape the reader cannot know")
+    return Array(tuple(shape))
+
+
+MAX_RANK = 64  # as a tensor (SC310): beyond, no real array
+
+
 def reshape_unknown(shape: Any) -> Any:
     """An array the reader cannot know, reshaped (``x.reshape((x.shape[0], x.shape[1], 1))``,
     ``x.reshape(-1, 28, 28, 1)``): its rank is the new shape's, and each size is the one
@@ -175,8 +185,10 @@ def attribute(a: Array, name: str) -> Any:
     return Unknown(why=f"array.{name}")
 
 
-# numpy functions that make an array of data the reader cannot know, or of a size of it
-OF_DATA = ("reshape", "permutation")
+# numpy functions that make an array of data the reader cannot know, or of a size of it,
+# or of a shape they are given
+OF_DATA = ("reshape", "permutation", "zeros", "ones", "empty", "full", "rand", "randn", "random", "eye",
+           "identity")
 
 
 def numpy(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
@@ -186,6 +198,15 @@ def numpy(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         if isinstance(a, Array):
             return a
         return Array((a,)) if isinstance(a, Unknown) or a.__class__ is int and a >= 0 else Unknown()
+    if name in ("zeros", "ones", "empty", "full", "random"):  # np.zeros((2, 28, 28, 1))
+        shape = args[0] if args else kwargs.get("shape", kwargs.get("size"))
+        return made(shape if isinstance(shape, (list, tuple)) else (shape,))
+    if name in ("rand", "randn") and not kwargs:  # np.random.rand(2, 28, 28, 1)
+        return made(args)
+    if name in ("eye", "identity"):  # one-hot rows: np.eye(3)[labels]
+        n = args[0] if args else kwargs.get("N", kwargs.get("n"))
+        m = args[1] if name == "eye" and len(args) > 1 else kwargs.get("M")
+        return made((n, n if m is None else m))
     if name == "reshape" and isinstance(a, Unknown):
         return reshape_unknown(args[1] if len(args) > 1 else kwargs.get("newshape", kwargs.get("shape")))
     if not isinstance(a, Array):

@@ -108,7 +108,7 @@ class Tensor:
 class Model:
     """``keras.Model(inputs, outputs)`` or a Sequential (layers added in order)."""
 
-    cls: str  # Functional or Sequential
+    cls: str  # Functional, Sequential or Subclassed (a Model subclass of the file)
     name: str
     loc: Location
     inputs: list[Tensor] = field(default_factory=list)
@@ -118,7 +118,6 @@ class Model:
     input_name: str | None = None
     input_dtype: str = "float32"
     calls: int = 0
-    graph: Graph | None = None
     abandoned: bool = False  # something added could not be followed (and was said)
     # made inside a Layer subclass the reader follows (its __init__ or call()): a sublayer,
     # built when that layer is, and not reported as never built when the layer is not
@@ -130,6 +129,9 @@ class Model:
     # tf.keras 2's add_loss / add_metric of a tensor: the AddLoss (AddMetric) layer's
     # output, which the model keeps besides its outputs, with the layers it needs.
     kept: list[Tensor] = field(default_factory=list)
+    # a Model subclass of the file: the graph of its sublayers that its first call made
+    # (layer_subclasses), as the spec's model
+    spec: Any = None
 
     @property
     def label(self) -> str:

@@ -865,7 +865,7 @@ class Interpreter:
             return list(value)
         if isinstance(value, Iterator):
             return list(value)
-        return keras_calls.iterate(self, value)
+        return None  # a model, a layer, a tensor, data: nothing the reader can count
 
 
 def _returned(value: Any, scope: Scope) -> Any:

@@ -230,6 +230,8 @@ _BUILDS_SUBLAYERS = ("MultiHeadAttention", "GroupedQueryAttention", "GroupQueryA
 def call_layer(
     interp: Interpreter, layer: Layer, args: list[Any], kwargs: dict[str, Any], node: ast.AST
 ) -> Any:
+    if "model" in layer.code and args:  # a Model subclass called on data: built on its shape
+        args = [layer_subclasses.on_data(interp, layer, args[0], node), *args[1:]]
     inputs: list[Tensor] = []
     # a followed subclass called on more than one tensor, ``TransformerDecoder()(x, encoded)``:
     # each positional tensor is an input of its call, as Keras records the call
@@ -283,6 +285,13 @@ def call_layer(
     if count > 1:
         return [Tensor(n, i) for i in range(count)]
     return Tensor(n)
+
+
+def _build_model(interp: Interpreter, layer: Layer, args: list[Any], kwargs: dict[str, Any],
+                 node: ast.AST) -> None:
+    placeholder = layer_subclasses.build_model(interp, layer, args, kwargs, node)
+    if placeholder is not None:  # tf_keras: its first call, on a placeholder of the shape
+        call_layer(interp, layer, [placeholder], {}, node)
 
 
 def call_model(
@@ -507,6 +516,8 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
             return owner.name
         if owner.cls in ADAPTED and name in ("adapt", "vocabulary_size"):
             return Builtin(name, lambda i, a, k, n: adapted(i, owner, name, n))
+        if name == "build" and "model" in owner.code:  # a Model subclass: built as Keras builds it
+            return Builtin(name, lambda i, a, k, n: _build_model(i, owner, a, k, n))
         if name in ("output", "input"):
             return Unknown(why=f"layer.{name}")
         return Unknown(why=f"layer.{name}")
@@ -585,9 +596,3 @@ def getitem(interp: Interpreter, tensor: Tensor, key: Any, node: ast.AST) -> Any
     else:
         layer = Layer("ops.GetItem", {"key": out}, op_name(interp, "get_item"), interp.loc(node))
     return Tensor(interp.graph.node(layer, [tensor], interp.loc(node)))
-
-
-def iterate(interp: Interpreter, value: Any) -> list[Any] | None:
-    if isinstance(value, Model):
-        return None
-    return None

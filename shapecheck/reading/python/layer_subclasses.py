@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import ast
 
+from .arrays import Array
 from .builtins import Builtin
 from .graph import Layer, Model, Tensor, ancestors, functional_spec
-from .keras_api import bind, make_layer, shape_of, tensors_of
+from .keras_api import bind, make_layer, make_model, shape_of, tensors_of
 from .limits import MAX_STEPS, OutOfBudget
 from .values import ClassDef, Instance, Module, Partial, Unknown
 
@@ -87,6 +88,12 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
         del interp.found[state[0]:]
         del interp.graph.nodes[state[1]:]
     layer = Layer(cls.name, {}, name, interp.loc(node))
+    # a Model subclass made at the file's level is a model the report lists once a call
+    # builds it (one made inside a layer is that layer's sublayer)
+    report = Model("Subclassed", name, layer.loc, layers=[layer], named=True) \
+        if cls.keras_base == "Model" and not interp.following else None
+    if report is not None:
+        interp.graph.models.append(report)
     call = Partial(interp.function(method(cls, "call"), interp.globals, f"{cls.name}.call"), (instance,), {})
     build = method(cls, "build")
     # Keras 3 takes a layer's own compute_output_shape for its output; tf_keras traces call()
@@ -96,6 +103,8 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
 
     def build_then_call(i: Interpreter, a: list[Any], k: dict[str, Any], n: ast.AST) -> Any:
         """Keras's first call: build(input_shape), then call(); the weights are the layer's."""
+        if report is not None:
+            report.abandoned = True  # called: reported if the call makes its graph, else said there
         if build is not None and a:
             shapes = [shape_of(i, t) for t in tensors_of(a[0]) or ()]
             given = shapes[0] if isinstance(a[0], Tensor) else shapes
@@ -131,10 +140,45 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
             if any(m.layer is None and id(m) not in own and not m.constant for m in ancestors([out])):
                 return Unknown(why=f"{cls.name}.call() mixes its sublayers with tensors of its own")
             layer.args["graph"] = functional_spec(Model("Functional", layer.name, layer.loc, fresh, [out]))
+            if report is not None:  # built by this call: a model of its own too, as Keras has it
+                report.spec = layer.args["graph"]
         return out
 
     layer.code["function"] = Builtin(f"{cls.name}.call", build_then_call)
+    if cls.keras_base == "Model":
+        layer.code["model"] = cls
+        layer.code["report"] = report
     return layer
+
+
+def build_model(interp: Interpreter, layer: Layer, args: list[Any], kwargs: dict[str, Any], node: ast.AST
+                ) -> Tensor | None:
+    """``model.build(input_shape)`` of a Model subclass the reader follows. tf_keras builds
+    it as its first call would, on a placeholder of that shape; Keras 3 calls its build()
+    only, and a class without one is marked built with its layers unbuilt (Keras warns,
+    summary() shows 0 parameters): SC606 says so. The placeholder
+    tf_keras calls it on, or None."""
+    cls, report = layer.code["model"], layer.code["report"]
+    shape = bind(("input_shape",), args, kwargs).get("input_shape")
+    if report is not None and interp.graph.dialect != "keras2":
+        report.abandoned = True  # said here
+        if method(cls, "build") is None:
+            interp.note("SC606", f"Keras 3's build() marks {cls.name} built without building its layers: "
+                        "the class has no build() of its own, so summary() lists them unbuilt, with 0 "
+                        "parameters", node, hint=f"call it on a tensor to build it: {layer.name}(keras.Input("
+                        "shape=...)), the shape without the batch axis")
+        else:
+            interp.note("SC601", f"{cls.name}.build() is code the reader does not follow, so what it "
+                        "builds is not checked", node, hint=f"call it on a tensor to build it: "
+                        f"{layer.name}(keras.Input(shape=...))")
+        return None
+    if not isinstance(shape, (list, tuple)) or not shape or not all(
+            d is None or isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape):
+        interp.note("SC602", f"{layer.name}.build() of a shape the reader cannot know; the model is not "
+                    "checked", node, hint="bind the sizes it depends on with --dim NAME=VALUE")
+        return None
+    # the placeholder the model is then called on (keras_calls.call_layer)
+    return interp.graph.input(tuple(shape), f"{layer.name}_build_input", "float32", interp.loc(node))
 
 
 _WEIGHTS = "__weights__"  # the weights add_weight made so far, in the object's attributes
@@ -189,7 +233,18 @@ def instantiate(
 ) -> Any:
     if cls.keras_base and cls.name in interp.custom:
         return declared_layer(interp, cls, args, kwargs, node)
-    if cls.keras_base == "Layer":
+    if cls.keras_base == "Model" and method(cls, "call") is None and method(cls, "__init__") is None \
+            and (args or "inputs" in kwargs or "outputs" in kwargs):
+        # CustomModel(inputs, outputs): a functional model of that class, named after it
+        # (keras.io's "customizing what happens in fit()")
+        name = kwargs.get("name")
+        name = name if isinstance(name, str) else interp.graph.names.layer(cls.name)
+        return make_model(interp, "Functional", args, {**kwargs, "name": name}, node)
+    if cls.keras_base == "Model" and _training_wrapper(cls):
+        # GAN(discriminator, generator), keras.io's VAE: the models it is given are checked
+        # on their own, and Keras never calls it on a tensor
+        return Unknown(why=f"{cls.name} trains the models it holds (train_step) and has no call()")
+    if cls.keras_base:
         layer = follow(interp, cls, args, kwargs, node)
         if layer is not None:
             return layer
@@ -204,6 +259,22 @@ def instantiate(
             "with the functional API",
         )
     return Unknown(why=f"an instance of {cls.name}")
+
+
+def on_data(interp: Interpreter, layer: Layer, value: Any, node: ast.AST) -> Any:
+    """What a Model subclass is called on: data of a shape the reader knows
+    (``model(np.zeros((1, 28, 28, 1)))``) is, to its call(), an input of that shape, batch
+    size included, as Keras's eager call builds it; anything else as it is."""
+    if isinstance(value, Array) and all(d.__class__ is int for d in value.shape):
+        return interp.graph.input(value.shape, f"{layer.name}_data", "float32", interp.loc(node))
+    return value
+
+
+def _training_wrapper(cls: ClassDef) -> bool:
+    """A keras.Model subclass that overrides train_step but has no call(): a GAN's or a
+    VAE's training loop around the models it is given."""
+    return method(cls, "call") is None and method(cls, "train_step") is not None and all(
+        isinstance(b, Module) and b.path[-1] == "Model" for b in cls.bases)
 
 
 def declared_layer(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str, Any],

@@ -1,0 +1,257 @@
+"""Model subclasses of the file (``class MyModel(keras.Model)`` with its own ``call()``):
+the reader follows ``__init__`` and, where the file builds the model, ``call()`` as
+Keras's first call runs it, and reports the model as Keras has it: its layers, named as
+Keras names them, with their output shapes and parameters. Where Keras leaves it unbuilt
+(Keras 3's ``model.build(shape)`` without a build() of its own, or never called), the
+reader says so instead. A training wrapper (a GAN's ``train_step`` around the models it
+is given) is not a model of its own; ``CustomModel(inputs, outputs)`` is a functional one.
+
+Keras 3 runs each program here (the oracle: exec in a test, never in the product);
+tf_keras runs in a process of its own (tests/python_oracle.py)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+pytestmark = pytest.mark.keras
+keras = pytest.importorskip("keras")
+
+import python_oracle as oracle  # noqa: E402
+
+import shapecheck.api as api  # noqa: E402
+
+# TensorFlow's "advanced quickstart" model (tensorflow/docs, site/en/tutorials/quickstart/
+# advanced.ipynb; Apache-2.0), as Keras 3 code: its imports are Keras 3's.
+QUICKSTART = '''
+import numpy as np
+import keras
+from keras.layers import Dense, Flatten, Conv2D
+from keras import Model
+
+
+class MyModel(Model):
+  def __init__(self):
+    super().__init__()
+    self.conv1 = Conv2D(32, 3, activation='relu')
+    self.flatten = Flatten()
+    self.d1 = Dense(128, activation='relu')
+    self.d2 = Dense(10)
+
+  def call(self, x):
+    x = self.conv1(x)
+    x = self.flatten(x)
+    x = self.d1(x)
+    return self.d2(x)
+
+# Create an instance of the model
+model = MyModel()
+'''
+
+# Subclassed models holding subclassed models, in a list, with a residual sum.
+NESTED = '''
+import keras
+from keras import layers
+
+
+class Block(keras.Model):
+    def __init__(self, units):
+        super().__init__()
+        self.d1 = layers.Dense(units, activation="relu")
+        self.d2 = layers.Dense(units)
+        self.norm = layers.LayerNormalization()
+
+    def call(self, x):
+        return self.norm(x + self.d2(self.d1(x)))
+
+
+class Net(keras.Model):
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.proj = layers.Dense(64)
+        self.blocks = [Block(64), Block(64)]
+        self.head = layers.Dense(num_classes)
+
+    def call(self, inputs):
+        x = self.proj(inputs)
+        for block in self.blocks:
+            x = block(x)
+        return self.head(x)
+
+
+model = Net()
+'''
+
+# name -> (program, how the file builds the model, the variable)
+BUILT = {
+    "called on keras.Input": (QUICKSTART, "model(keras.Input(shape=(28, 28, 1)))\n"),
+    "called on data": (QUICKSTART, "model(np.zeros((1, 28, 28, 1)))\n"),
+    "nested, called on keras.Input": (NESTED, "out = model(keras.Input(shape=(20,)))\n"),
+}
+
+
+def _keras3(source: str) -> dict:
+    """What Keras 3 has of ``model`` after the program ran: its name, each layer's output
+    shape (summary()'s, from the shapes the layer was built with) and parameters."""
+    keras.backend.clear_session(free_memory=False)
+    scope: dict = {}
+    exec(compile(source, "<program>", "exec"), scope)  # noqa: S102
+    model = scope["model"]
+    layers = {}
+    for layer in model.layers:
+        try:
+            shape = tuple(layer.compute_output_shape(**layer._build_shapes_dict))
+        except NotImplementedError:  # a subclassed model of its own: summary() shows "?"
+            shape = None
+        layers[layer.name] = (shape, layer.count_params())
+    return {"name": model.name, "layers": layers, "total": model.count_params()}
+
+
+@pytest.mark.parametrize("name", sorted(BUILT))
+def test_a_built_model_subclass_matches_keras(name, tmp_path):
+    program, build = BUILT[name]
+    source = program + build
+    path = tmp_path / "model.py"
+    path.write_text(source)
+    expected = _keras3(source)
+    reports = api.analyze_python(str(path))
+    report = next(r for r in reports if r.model == expected["name"])
+    assert report.ok and not report.diagnostics, [f"{d.code} {d.message}" for d in report.diagnostics]
+    ours = {l.name: (l.output_shapes[0], l.params) for l in report.layers.values() if l.type != "InputLayer"}
+    assert set(ours) == set(expected["layers"])
+    for layer, (shape, params) in expected["layers"].items():
+        assert ours[layer][1] == params, layer
+        assert shape is None or ours[layer][0] == shape, layer
+    assert report.total_params == expected["total"]
+
+
+def test_a_model_subclass_inside_a_functional_model_is_its_layer_and_a_model_of_its_own(tmp_path):
+    source = QUICKSTART + "inputs = keras.Input(shape=(28, 28, 1))\n" \
+        "outer = keras.Model(inputs, model(inputs), name='outer')\n"
+    path = tmp_path / "model.py"
+    path.write_text(source)
+    keras.backend.clear_session(free_memory=False)
+    scope: dict = {}
+    exec(compile(source, "<program>", "exec"), scope)  # noqa: S102
+    outer = scope["outer"]
+    reports = {r.model: r for r in api.analyze_python(str(path))}
+    assert set(reports) == {"my_model", "outer"}
+    layer = reports["outer"].layers["my_model"]
+    assert layer.type == "MyModel" and layer.output_shapes == ((None, 10),)
+    assert layer.params == outer.get_layer("my_model").count_params() == reports["my_model"].total_params
+    assert reports["outer"].total_params == outer.count_params()
+
+
+def test_keras3_build_leaves_a_model_subclass_unbuilt_and_the_reader_says_so(tmp_path):
+    source = QUICKSTART + "model.build((None, 28, 28, 1))\n"
+    keras.backend.clear_session(free_memory=False)
+    scope: dict = {}
+    with pytest.warns(UserWarning, match="does not have a `build\\(\\)` method"):
+        exec(compile(source, "<program>", "exec"), scope)  # noqa: S102
+    assert scope["model"].built and not any(layer.built for layer in scope["model"].layers)
+    with pytest.raises(ValueError, match="isn't built"):
+        scope["model"].layers[0].count_params()
+    path = tmp_path / "model.py"
+    path.write_text(source)
+    (said,) = [d for r in api.analyze_python(str(path)) for d in r.diagnostics]
+    assert said.code == "SC606" and said.location.line == source.count("\n")
+    assert said.message.startswith("Keras 3's build() marks MyModel built without building its layers")
+    assert said.hint.startswith("call it on a tensor to build it: my_model(keras.Input(shape=...))")
+
+
+def test_tf_keras_builds_a_model_subclass_on_build(tmp_path):
+    source = QUICKSTART.replace("import keras\n", "from tensorflow import keras\n") \
+        .replace("from keras.layers", "from tensorflow.keras.layers").replace("from keras import", "from tensorflow.keras import") \
+        + "model.build((None, 28, 28, 1))\n"
+    path = tmp_path / "model.py"
+    path.write_text(source)
+    (facts,) = oracle.run_file(path, flavour="tf.keras")["models"]
+    (report,) = api.analyze_python(str(path), dialect="keras2")  # tf_keras's, as TF before 2.16 has it
+    assert report.ok and report.model == facts["name"] == "my_model"
+    assert {l["name"]: l["params"] for l in facts["layers"]} == \
+        {l.name: l.params for l in report.layers.values() if l.type != "InputLayer"}
+    assert report.total_params == facts["total_params"]
+    assert str(report.layers["dense"].output_shapes[0]) == "(None, 128)"  # tf_keras's summary: "multiple"
+
+
+def test_a_model_subclass_never_built_is_said_where_it_is_made(tmp_path):
+    path = tmp_path / "model.py"
+    path.write_text(QUICKSTART + "model.compile(optimizer='adam')\nmodel.fit(x_train, y_train)\n")
+    (report,) = api.analyze_python(str(path))
+    (said,) = report.diagnostics
+    assert said.code == "SC601" and said.location.line == QUICKSTART.count("\n")
+    assert said.message == ("MyModel subclasses keras.Model, and this file never calls 'my_model' on a tensor "
+                            "the reader knows nor builds it (fit() builds it from its data): it is not checked")
+
+
+# keras.io "DCGAN to generate face images" (Keras 3, keras-team/keras-io, Apache-2.0): the
+# GAN's train_step trains the discriminator and generator it is given.
+GAN = '''
+import keras
+from keras import layers
+
+latent_dim = 128
+discriminator = keras.Sequential(
+    [keras.Input(shape=(64, 64, 3)), layers.Conv2D(64, kernel_size=4, strides=2, padding="same"),
+     layers.Flatten(), layers.Dense(1, activation="sigmoid")], name="discriminator")
+generator = keras.Sequential(
+    [keras.Input(shape=(latent_dim,)), layers.Dense(8 * 8 * 128), layers.Reshape((8, 8, 128))],
+    name="generator")
+
+
+class GAN(keras.Model):
+    def __init__(self, discriminator, generator, latent_dim):
+        super().__init__()
+        self.discriminator = discriminator
+        self.generator = generator
+        self.latent_dim = latent_dim
+        self.seed_generator = keras.random.SeedGenerator(1337)
+
+    def compile(self, d_optimizer, g_optimizer, loss_fn):
+        super().compile()
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        self.loss_fn = loss_fn
+
+    def train_step(self, real_images):
+        batch_size = ops.shape(real_images)[0]
+        return {"d_loss": 0.0, "g_loss": 0.0}
+
+
+gan = GAN(discriminator=discriminator, generator=generator, latent_dim=latent_dim)
+'''
+
+
+def test_a_training_wrapper_is_quiet_and_the_models_it_trains_are_checked(tmp_path):
+    path = tmp_path / "gan.py"
+    path.write_text(GAN)
+    reports = api.analyze_python(str(path))
+    assert sorted(r.model for r in reports) == ["discriminator", "generator"]
+    assert all(r.ok and not r.diagnostics for r in reports)
+
+
+def test_a_model_subclass_made_of_inputs_and_outputs_is_functional(tmp_path):
+    # keras.io "Customizing what happens in fit()": the class overrides train_step only
+    source = textwrap.dedent('''
+        import keras
+
+        class CustomModel(keras.Model):
+            def train_step(self, data):
+                x, y = data
+                return {"loss": 0.0}
+
+        inputs = keras.Input(shape=(32,))
+        outputs = keras.layers.Dense(1)(inputs)
+        model = CustomModel(inputs, outputs)
+        second = CustomModel(inputs=inputs, outputs=keras.layers.Dense(2)(inputs))
+    ''')
+    path = tmp_path / "model.py"
+    path.write_text(source)
+    keras.backend.clear_session(free_memory=False)
+    scope: dict = {}
+    exec(compile(source, "<program>", "exec"), scope)  # noqa: S102
+    reports = {r.model: r for r in api.analyze_python(str(path))}
+    assert set(reports) == {scope["model"].name, scope["second"].name} == {"custom_model", "custom_model_1"}
+    assert reports["custom_model"].total_params == scope["model"].count_params() == 33
+    assert reports["custom_model_1"].total_params == scope["second"].count_params()
