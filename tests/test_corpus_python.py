@@ -35,6 +35,9 @@ KNOWN_GAPS: dict[str, str] = {
         "TCN is a Layer subclass the file defines (SC601)",
     'd2l-1.0.3/tensorflow':
         "ResNeXtBlock is a Model subclass the file defines (SC601)",
+    'stockPricePredictor-1.0.3/stockpricepredictor':
+        "the Sequential is built in a method of a plain class of the file into self.model (SC102: no "
+        "model found); its windows, a list of slices np.array'd in a loop, would also leave X.shape[1] unknown",
 }
 
 
