@@ -36,7 +36,7 @@ from .limits import (
     OutOfBudget,
     safe_format,
 )
-from .values import ClassDef, Function, Method, Module, Multi, Partial, Unknown, known, module
+from .values import ClassDef, Function, Instance, Method, Module, Multi, Partial, Unknown, known, module
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -166,6 +166,10 @@ class Interpreter:
         self.following = 0  # Lambda functions being followed (lambdas.follow_lambda), nested
 
     # --- bookkeeping -------------------------------------------------------------------
+    def inner_scope(self) -> Scope:
+        """A scope of its own that sees the module's names (a class body's)."""
+        return Scope(self.globals)
+
     def loc(self, node: ast.AST) -> Location:
         return self.at(getattr(node, "lineno", None),
                        getattr(node, "col_offset", -1) + 1 if hasattr(node, "col_offset") else None)
@@ -319,6 +323,10 @@ class Interpreter:
                     pass
         elif isinstance(target, ast.Attribute):
             owner = self.expr(target.value, scope)
+            if isinstance(value, Unknown) and (value.name is None or value.derived) \
+                    and isinstance(target.value, ast.Name):  # self.X_train = data: named so
+                self.assigned += 1
+                value = Unknown(f"{target.value.id}.{target.attr}", value.why, version=self.assigned)
             keras_calls.set_attribute(self, owner, target.attr, value, target)
 
     def unpack(self, value: Any, n: int, node: ast.AST) -> list[Any]:
@@ -350,8 +358,8 @@ class Interpreter:
     def s_ClassDef(self, node: ast.ClassDef, scope: Scope) -> None:
         bases = tuple(self.expr(b, scope) for b in node.bases)
         base_kind = None
-        for b in bases:
-            kind = keras_base(b)
+        for b in bases:  # a subclass of the file's own Layer subclass is a Layer subclass too
+            kind = b.keras_base if isinstance(b, ClassDef) else keras_base(b)
             if kind:
                 base_kind = kind
         scope.set(node.name, ClassDef(node.name, bases, node, base_kind))
@@ -850,7 +858,7 @@ class Interpreter:
     def truth(self, value: Any) -> bool | None:
         if known(value):
             return bool(value)
-        if isinstance(value, (Tensor, Layer, Model, Function, Module, Method, Multi)):
+        if isinstance(value, (Tensor, Layer, Model, Function, Module, Method, Multi, Instance)):
             return True
         return None
 

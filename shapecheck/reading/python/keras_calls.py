@@ -13,7 +13,7 @@ import math
 
 from ...rules.keras_names import snake_case
 from ..spec_reader import CALL_ARGS, CALL_VALUES
-from . import argparse_calls, arrays, layer_subclasses
+from . import argparse_calls, arrays, instances, layer_subclasses
 from .builtins import Builtin, stdlib
 from .graph import Layer, Model, Tensor, own_layers
 from .keras_api import (
@@ -48,7 +48,7 @@ from .lambdas import follow_lambda
 from .limits import MAX_ITEMS, safe_str_method
 from .signatures import OPS
 from .tf_calls import LOSSES, add_kept, call_backend, call_loss, call_tf
-from .values import Instance, Method, Module, Multi, Namespace, Partial, Unknown, known
+from .values import ClassDef, Instance, Method, Module, Multi, Namespace, Partial, Unknown, known
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -485,12 +485,9 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
     if isinstance(owner, argparse_calls.Parser):
         return Method(owner, name)
     if isinstance(owner, Instance):
-        if name in owner.attrs:
-            return owner.attrs[name]
-        method = layer_subclasses.method(owner.cls, name)
-        if method is not None:  # bound to the object, as Python binds it
-            return Partial(interp.function(method, interp.globals, name), (owner,), {})
-        return Unknown(why=f"self.{name}")
+        return instances.attribute(interp, owner, name)
+    if isinstance(owner, ClassDef) and instances.plain(owner):
+        return instances.class_attribute(interp, owner, name)
     if isinstance(owner, Namespace):
         return argparse_calls.attribute(owner, name)
     if isinstance(owner, Tensor):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 
+from . import instances
 from .arrays import Array
 from .builtins import Builtin
 from .graph import Layer, Model, Tensor, ancestors, functional_spec
@@ -248,6 +249,8 @@ def instantiate(
         layer = follow(interp, cls, args, kwargs, node)
         if layer is not None:
             return layer
+    elif instances.plain(cls):
+        return instances.make(interp, cls, args, kwargs, node)
     if cls.keras_base:
         interp.note(
             "SC601",

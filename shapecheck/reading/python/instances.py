@@ -1,0 +1,106 @@
+"""Objects of the file's own plain classes, for the Python reader. A script often keeps its
+model in one (``class StockPredictor: def train(self): self.model = Sequential() ...``):
+the reader makes the object as Python would, never running anything: the class body's
+plain values, then ``__init__`` followed; a method read from it is bound to it, and a
+call of it is followed as any function of the file is.
+
+Only classes Python alone makes are followed: no base but the file's own plain classes
+(or ``object``), no decorator (``@dataclass`` writes an ``__init__`` the file does not
+show), no metaclass, and none of the methods that change how an object is made or read
+(``__new__``, ``__getattr__``...). Any other class's objects stay unknown, as before."""
+
+from __future__ import annotations
+
+import ast
+
+from .values import ClassDef, Instance, Partial, Unknown
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .interpreter import Interpreter
+
+# Methods that make Python's object model the class's own: such a class is not followed.
+_OWN_MODEL = frozenset(("__new__", "__getattr__", "__getattribute__", "__setattr__", "__init_subclass__",
+                        "__class_getitem__", "__set_name__"))
+
+
+def method(cls: ClassDef, name: str, depth: int = 0) -> ast.FunctionDef | None:
+    """The method ``name`` of ``cls``, its own or its bases' (the file's classes, in order)."""
+    own = next((f for f in cls.node.body if isinstance(f, ast.FunctionDef) and f.name == name), None)
+    if own is not None or depth > _MAX_BASES:
+        return own
+    return next((m for b in cls.bases if isinstance(b, ClassDef) and (m := method(b, name, depth + 1))), None)
+
+
+_MAX_BASES = 32  # classes deep: no file has more
+
+
+def plain(cls: ClassDef, depth: int = 0) -> bool:
+    """Whether Python alone makes ``cls``'s objects: see the module's docstring."""
+    node = cls.node
+    if cls.keras_base or node.decorator_list or node.keywords or depth > _MAX_BASES:
+        return False
+    if any(isinstance(f, ast.FunctionDef) and f.name in _OWN_MODEL for f in node.body):
+        return False
+    return all(isinstance(b, ClassDef) and plain(b, depth + 1)
+               or isinstance(b, Unknown) and b.name == "object" for b in cls.bases)
+
+
+def make(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+    """``cls(*args, **kwargs)``: the object, its class attributes set, ``__init__`` followed."""
+    instance = Instance(cls)
+    _class_attributes(interp, cls, instance.attrs, 0)
+    init = method(cls, "__init__")
+    if init is not None:
+        function = interp.function(init, interp.globals, f"{cls.name}.__init__")
+        interp.call(function, [instance, *args], kwargs, node)
+    return instance
+
+
+def _class_attributes(interp: Interpreter, cls: ClassDef, into: dict[str, Any], depth: int) -> None:
+    """The plain values the class body assigns (``units = 64``), its bases' first."""
+    for base in cls.bases:
+        if isinstance(base, ClassDef) and depth < _MAX_BASES:
+            _class_attributes(interp, base, into, depth + 1)
+    scope = interp.inner_scope()  # the class body's: sees the module's names, keeps its own
+    for stmt in cls.node.body:
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+            interp.tick(stmt)
+            value = interp.expr(stmt.value, scope)
+            for target in stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]:
+                if isinstance(target, ast.Name):
+                    scope.set(target.id, value)
+                    into[target.id] = value
+
+
+def class_attribute(interp: Interpreter, cls: ClassDef, name: str) -> Any:
+    """``Class.name``: a classmethod bound to the class, a function, or a class attribute."""
+    found = method(cls, name)
+    if found is not None:
+        function = interp.function(found, interp.globals, f"{cls.name}.{name}")
+        decorators = {d.id for d in found.decorator_list if isinstance(d, ast.Name)}
+        return Partial(function, (cls,), {}) if "classmethod" in decorators else function
+    values: dict[str, Any] = {}
+    _class_attributes(interp, cls, values, 0)
+    return values.get(name, Unknown(why=f"{cls.name}.{name}"))
+
+
+def attribute(interp: Interpreter, instance: Instance, name: str) -> Any:
+    """``obj.name``: what ``__init__`` (or a method) set, else a method bound to the object
+    (a property read, a staticmethod unbound), else unknown."""
+    if name in instance.attrs:
+        return instance.attrs[name]
+    found = method(instance.cls, name)
+    if found is None:
+        return Unknown(why=f"self.{name}")
+    function = interp.function(found, interp.globals, f"{instance.cls.name}.{name}")
+    decorators = {d.id for d in found.decorator_list if isinstance(d, ast.Name)}
+    if "staticmethod" in decorators:
+        return function
+    if "property" in decorators:
+        return interp.call(function, [instance], {}, found)
+    if "classmethod" in decorators:
+        return Partial(function, (instance.cls,), {})
+    return Partial(function, (instance,), {})  # bound to the object, as Python binds it
