@@ -27,8 +27,6 @@ MANIFEST = oracle.load_manifest()
 KNOWN_GAPS: dict[str, str] = {
     'keras-2.2.4/cifar10_cnn_capsule':
         "Capsule is a Layer subclass the file defines; Keras raises inside its call() (line 178)",
-    'tf_keras-2.21.0/applications/resnet_v2':
-        "the builders are in resnet.py, another module the reader never reads",
     'keras-tcn-3.5.7/compiled_tcn':
         "TCN is a Layer subclass the file defines (SC601)",
     'keras-tcn-3.5.7/compiled_tcn@keras3':

@@ -1033,11 +1033,11 @@ def test_a_vocabulary_adapt_learns_is_a_named_size_of_each_layer(tmp_path):
 
 
 def test_a_model_not_followed_says_what_the_reader_did_not_follow(tmp_path):
-    """keras.io's keypoint detector calls a keras.applications backbone: the model's SC601
-    names the backbone, not only the layer after it."""
+    """A keras.applications backbone the installed Keras does not have: the model's SC601
+    names the backbone and why, not only the layer after it."""
     path = tmp_path / "backbone.py"
     path.write_text(PRELUDE + textwrap.dedent("""\
-        backbone = keras.applications.MobileNetV2(weights="imagenet", include_top=False, input_shape=(224, 224, 3))
+        backbone = keras.applications.MobileNetV9(weights="imagenet", include_top=False, input_shape=(224, 224, 3))
         inputs = layers.Input((224, 224, 3))
         x = layers.Dropout(0.3)(backbone(keras.applications.mobilenet_v2.preprocess_input(inputs)))
         model = keras.Model(inputs, layers.SeparableConv2D(34, 5)(x), name="keypoint_detector")
@@ -1046,7 +1046,7 @@ def test_a_model_not_followed_says_what_the_reader_did_not_follow(tmp_path):
     (d,) = report.diagnostics
     assert (d.code, d.location.line) == ("SC601", 6)
     assert d.message == ("a keras.Model whose outputs the reader cannot follow (keras.applications."
-                         "MobileNetV2 is not followed); it is not checked")
+                         "MobileNetV9 is not followed: the installed keras has no such builder); it is not checked")
 
 
 def test_a_sequential_of_layer_subclasses_called_on_a_tensor_is_declined_not_an_error(tmp_path):

@@ -8,6 +8,7 @@ import ast
 import math
 
 from .arrays import Array
+from .graph import Tensor
 from .limits import MAX_ITEMS, text_size
 from .values import Module, Namespace, Partial, Unknown, known
 
@@ -74,6 +75,9 @@ def _seq(fn):
 def _isinstance(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
     if len(args) == 2 and isinstance(args[1], Module) and args[1].path[:1] == ("builtins",):
         return Unknown()
+    if len(args) == 2 and isinstance(args[1], Module) and args[1].path == ("numpy", "ndarray") \
+            and isinstance(args[0], (Array, Tensor)):  # Keras's preprocess_input asks: data or tensor
+        return isinstance(args[0], Array)
     kinds = {
         "int": int,
         "float": (int, float),

@@ -26,11 +26,12 @@ _OWN_MODEL = frozenset(("__new__", "__getattr__", "__getattribute__", "__setattr
                         "__class_getitem__", "__set_name__"))
 
 
-def method(cls: ClassDef, name: str, depth: int = 0) -> ast.FunctionDef | None:
-    """The method ``name`` of ``cls``, its own or its bases' (the file's classes, in order)."""
+def method(cls: ClassDef, name: str, depth: int = 0) -> tuple[ast.FunctionDef, ClassDef] | None:
+    """The method ``name`` of ``cls``, its own or its bases' (the file's classes, in order),
+    with the class that defines it."""
     own = next((f for f in cls.node.body if isinstance(f, ast.FunctionDef) and f.name == name), None)
     if own is not None or depth > _MAX_BASES:
-        return own
+        return (own, cls) if own is not None else None
     return next((m for b in cls.bases if isinstance(b, ClassDef) and (m := method(b, name, depth + 1))), None)
 
 
@@ -54,7 +55,7 @@ def make(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str, 
     _class_attributes(interp, cls, instance.attrs, 0)
     init = method(cls, "__init__")
     if init is not None:
-        function = interp.function(init, interp.globals, f"{cls.name}.__init__")
+        function = interp.function(init[0], init[1].scope, f"{cls.name}.__init__")
         interp.call(function, [instance, *args], kwargs, node)
     return instance
 
@@ -64,7 +65,7 @@ def _class_attributes(interp: Interpreter, cls: ClassDef, into: dict[str, Any], 
     for base in cls.bases:
         if isinstance(base, ClassDef) and depth < _MAX_BASES:
             _class_attributes(interp, base, into, depth + 1)
-    scope = interp.inner_scope()  # the class body's: sees the module's names, keeps its own
+    scope = interp.scope_in(cls.scope)  # the class body's: sees where it is defined, keeps its own
     for stmt in cls.node.body:
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
             interp.tick(stmt)
@@ -79,8 +80,8 @@ def class_attribute(interp: Interpreter, cls: ClassDef, name: str) -> Any:
     """``Class.name``: a classmethod bound to the class, a function, or a class attribute."""
     found = method(cls, name)
     if found is not None:
-        function = interp.function(found, interp.globals, f"{cls.name}.{name}")
-        decorators = {d.id for d in found.decorator_list if isinstance(d, ast.Name)}
+        function = interp.function(found[0], found[1].scope, f"{cls.name}.{name}")
+        decorators = {d.id for d in found[0].decorator_list if isinstance(d, ast.Name)}
         return Partial(function, (cls,), {}) if "classmethod" in decorators else function
     values: dict[str, Any] = {}
     _class_attributes(interp, cls, values, 0)
@@ -95,12 +96,12 @@ def attribute(interp: Interpreter, instance: Instance, name: str) -> Any:
     found = method(instance.cls, name)
     if found is None:
         return Unknown(why=f"self.{name}")
-    function = interp.function(found, interp.globals, f"{instance.cls.name}.{name}")
-    decorators = {d.id for d in found.decorator_list if isinstance(d, ast.Name)}
+    function = interp.function(found[0], found[1].scope, f"{instance.cls.name}.{name}")
+    decorators = {d.id for d in found[0].decorator_list if isinstance(d, ast.Name)}
     if "staticmethod" in decorators:
         return function
     if "property" in decorators:
-        return interp.call(function, [instance], {}, found)
+        return interp.call(function, [instance], {}, found[0])
     if "classmethod" in decorators:
         return Partial(function, (instance.cls,), {})
     return Partial(function, (instance,), {})  # bound to the object, as Python binds it

@@ -164,13 +164,20 @@ class Interpreter:
         self.called: set[int] = set()  # the functions called, by id
         self.made = 0  # layer objects made so far (a loop that makes none is idle)
         self.following = 0  # Lambda functions being followed (lambdas.follow_lambda), nested
+        # keras.applications' modules read so far, by (folder, module): their globals
+        self.modules: dict[tuple, Scope] = {}
+        self.pinned: Location | None = None  # where what Keras's own code builds stands
 
     # --- bookkeeping -------------------------------------------------------------------
-    def inner_scope(self) -> Scope:
-        """A scope of its own that sees the module's names (a class body's)."""
-        return Scope(self.globals)
+    @staticmethod
+    def scope_in(parent: Scope | None) -> Scope:
+        """A scope of its own that sees ``parent``'s names (a class body's); with None, a
+        module's globals."""
+        return Scope(parent)
 
     def loc(self, node: ast.AST) -> Location:
+        if self.pinned is not None:  # inside Keras's own code (applications): the file's call
+            return self.pinned
         return self.at(getattr(node, "lineno", None),
                        getattr(node, "col_offset", -1) + 1 if hasattr(node, "col_offset") else None)
 
@@ -362,7 +369,7 @@ class Interpreter:
             kind = b.keras_base if isinstance(b, ClassDef) else keras_base(b)
             if kind:
                 base_kind = kind
-        scope.set(node.name, ClassDef(node.name, bases, node, base_kind))
+        scope.set(node.name, ClassDef(node.name, bases, node, base_kind, scope))
 
     def s_Return(self, node: ast.Return, scope: Scope) -> None:
         raise _Return(self.expr(node.value, scope) if node.value is not None else None)

@@ -13,9 +13,9 @@ import math
 
 from ...rules.keras_names import snake_case
 from ..spec_reader import CALL_ARGS, CALL_VALUES
-from . import argparse_calls, arrays, instances, layer_subclasses
+from . import applications, argparse_calls, arrays, instances, layer_subclasses
 from .builtins import Builtin, stdlib
-from .graph import Layer, Model, Tensor, own_layers
+from .graph import Layer, Model, Tensor, held_layers, own_layers
 from .keras_api import (
     ADAPTED,
     DROP,
@@ -164,6 +164,8 @@ def call_module(
             ("utils",),
         ):
             return helper(interp, args, kwargs, node)
+        if path[:1] == ("applications",) and len(path) in (2, 3):  # followed in Keras's own source
+            return applications.call(interp, path, args, kwargs, node)
         if path[:1] == ("optimizers",) and interp.graph.dialect != "keras2":
             refuse_optimizer(interp, name, kwargs, node)
             return Unknown(why=f"{dotted} is not followed")
@@ -515,8 +517,6 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
             return Builtin(name, lambda i, a, k, n: adapted(i, owner, name, n))
         if name == "build" and "model" in owner.code:  # a Model subclass: built as Keras builds it
             return Builtin(name, lambda i, a, k, n: _build_model(i, owner, a, k, n))
-        if name in ("output", "input"):
-            return Unknown(why=f"layer.{name}")
         return Unknown(why=f"layer.{name}")
     if isinstance(owner, (list, dict, str)):
         return Method(owner, name)
@@ -535,6 +535,9 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
 def set_attribute(interp: Interpreter, owner: Any, name: str, value: Any, node: ast.AST) -> None:
     if isinstance(owner, Layer) and name == "trainable" and isinstance(value, bool):
         owner.args["trainable"] = value
+    if isinstance(owner, Model) and name == "trainable" and isinstance(value, bool):  # every layer it holds
+        for layer in held_layers(owner).values():
+            layer.args["trainable"] = value
     if isinstance(owner, Instance) and len(owner.attrs) < MAX_ITEMS:
         owner.attrs[name] = value
 

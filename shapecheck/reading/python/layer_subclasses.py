@@ -79,7 +79,7 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
     interp.following += 1
     try:
         if init is not None:
-            interp.call(interp.function(init, interp.globals, "__init__"), [instance, *args], kwargs, node)
+            interp.call(interp.function(init, cls.scope, "__init__"), [instance, *args], kwargs, node)
     except OutOfBudget:
         if interp.steps > MAX_STEPS:
             raise
@@ -95,7 +95,7 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
         if cls.keras_base == "Model" and not interp.following else None
     if report is not None:
         interp.graph.models.append(report)
-    call = Partial(interp.function(method(cls, "call"), interp.globals, f"{cls.name}.call"), (instance,), {})
+    call = Partial(interp.function(method(cls, "call"), cls.scope, f"{cls.name}.call"), (instance,), {})
     build = method(cls, "build")
     # Keras 3 takes a layer's own compute_output_shape for its output; tf_keras traces call()
     shape_method = method(cls, "compute_output_shape") if interp.graph.dialect != "keras2" else None
@@ -109,7 +109,7 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
         if build is not None and a:
             shapes = [shape_of(i, t) for t in tensors_of(a[0]) or ()]
             given = shapes[0] if isinstance(a[0], Tensor) else shapes
-            i.call(interp.function(build, interp.globals, f"{cls.name}.build"), [instance, given], {}, n)
+            i.call(interp.function(build, cls.scope, f"{cls.name}.build"), [instance, given], {}, n)
         made = instance.attrs.pop(_WEIGHTS, [])
         if any(w is None for w in made):
             return Unknown(why=f"{cls.name} makes a weight of a shape the reader cannot know")
@@ -194,7 +194,7 @@ def _declared_output(interp: Interpreter, cls: ClassDef, instance: Instance, sha
     shapes = [shape_of(interp, t) for t in given or ()]
     if not given or _holds_layers(instance) or not all(isinstance(s, tuple) for s in shapes):
         return Unknown(why=f"{cls.name}.compute_output_shape() not followed")
-    fn = interp.function(shape_method, interp.globals, f"{cls.name}.compute_output_shape")
+    fn = interp.function(shape_method, cls.scope, f"{cls.name}.compute_output_shape")
     out = interp.call(fn, [instance, shapes[0] if isinstance(args[0], Tensor) else shapes], {}, node)
     if not isinstance(out, (tuple, list)) or not all(
             d is None or isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in out):
@@ -289,7 +289,7 @@ def declared_layer(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: 
     if init is None:
         return make_layer(interp, cls.name, [], dict(kwargs), node)
     spec = init.args
-    bound = interp.bind(interp.function(init, interp.globals, "__init__"), [None, *args], kwargs)
+    bound = interp.bind(interp.function(init, cls.scope, "__init__"), [None, *args], kwargs)
     for self_param in [*spec.posonlyargs, *spec.args][:1]:
         bound.pop(self_param.arg, None)
     if spec.vararg is not None:

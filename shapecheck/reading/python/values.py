@@ -94,6 +94,7 @@ class ClassDef:
     bases: tuple[Any, ...]
     node: ast.ClassDef
     keras_base: str | None  # "Model", "Layer" or None
+    scope: Any = None  # where the class is defined: the names its methods see (a Scope)
 
 
 class Namespace:
