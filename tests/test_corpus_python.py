@@ -33,6 +33,18 @@ KNOWN_GAPS: dict[str, str] = {
         "TCN is a Layer subclass the file defines (SC601)",
     'd2l-1.0.3/tensorflow':
         "ResNeXtBlock is a Model subclass the file defines (SC601)",
+    'tf_keras-2.21.0/tests/model_architectures@nested_functional_in_subclassed':
+        "the builders return collections.namedtuple values (ModelFn(model, input_shape, target_shape)), "
+        "which the reader does not follow (SC601): builder().model is unknown, so the functional model "
+        "around the two subclasses is not read (without the namedtuple it matches Keras)",
+    'tf_keras-2.21.0/tests/model_subclassing_test_util@NestedTestModel2':
+        "super().__init__(name=\"nested_model_2\") in the subclass's __init__ is not read: the reader names "
+        "the layer nested_test_model2 (the class's auto-name) where Keras has nested_model_2 (shapes and "
+        "its 1,747 parameters match)",
+    'keras-3.15.1/saving/saving_lib_test@SubclassFunctional':
+        "SubclassFunctional builds its graph in __init__ and calls super().__init__(inputs=..., outputs=...): "
+        "the reader takes its call() for code it does not follow (SC601), so an instance called on "
+        "keras.Input is unknown and the functional model around it is not read",
     'stockPricePredictor-1.0.3/stockpricepredictor':
         "create_sequences() fills its windows in a loop of 1,167 rounds that builds nothing, which the "
         "reader leaves: X.shape[1] stays the named size self_X_train_shape_1 where Keras has 60 (the "
