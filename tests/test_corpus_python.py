@@ -37,10 +37,6 @@ KNOWN_GAPS: dict[str, str] = {
         "the builders return collections.namedtuple values (ModelFn(model, input_shape, target_shape)), "
         "which the reader does not follow (SC601): builder().model is unknown, so the functional model "
         "around the two subclasses is not read (without the namedtuple it matches Keras)",
-    'tf_keras-2.21.0/tests/model_subclassing_test_util@NestedTestModel2':
-        "super().__init__(name=\"nested_model_2\") in the subclass's __init__ is not read: the reader names "
-        "the layer nested_test_model2 (the class's auto-name) where Keras has nested_model_2 (shapes and "
-        "its 1,747 parameters match)",
     'keras-3.15.1/saving/saving_lib_test@SubclassFunctional':
         "SubclassFunctional builds its graph in __init__ and calls super().__init__(inputs=..., outputs=...): "
         "the reader takes its call() for code it does not follow (SC601), so an instance called on "

@@ -80,6 +80,52 @@ def test_a_model_built_in_an_objects_method_matches_keras(tmp_path):
     assert report.total_params == expected["total"]
 
 
+# super() in a plain class: the base's __init__ and methods, on the same object.
+INHERITED = '''
+import keras
+from keras import layers
+
+
+class Builder:
+    def __init__(self, width, depth=2):
+        self.width = width
+        self.depth = depth
+
+    def body(self, x):
+        for _ in range(self.depth):
+            x = layers.Dense(self.width, activation="relu")(x)
+        return x
+
+
+class Classifier(Builder):
+    def __init__(self, width, classes):
+        super().__init__(width, depth=3)
+        self.classes = classes
+
+    def body(self, x):
+        x = super().body(x)
+        return layers.Dense(self.classes, activation="softmax")(x)
+
+    def build(self):
+        inputs = keras.Input(shape=(20,))
+        return keras.Model(inputs, self.body(inputs))
+
+
+model = Classifier(32, 4).build()
+'''
+
+
+def test_super_in_a_plain_class_is_its_base_on_the_same_object(tmp_path):
+    path = tmp_path / "classifier.py"
+    path.write_text(INHERITED)
+    expected = program_facts(keras, INHERITED)
+    (report,) = api.analyze_python(str(path))
+    assert report.ok and not report.diagnostics, [f"{d.code} {d.message}" for d in report.diagnostics]
+    assert {l.name: ([tuple(s) for s in l.output_shapes], l.params) for l in report.layers.values()
+            if l.type != "InputLayer"} == expected["layers"]
+    assert report.total_params == expected["total"]
+
+
 # Classes the reader does not make objects of: what the object gives is unknown, so the
 # Dense takes a named size, never a wrong number (the dataclass's class default is 64,
 # the object's 8).

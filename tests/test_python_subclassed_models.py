@@ -126,6 +126,49 @@ def test_a_built_model_subclass_matches_keras(name, tmp_path):
     assert report.total_params == expected["total"]
 
 
+def test_super_init_names_a_subclass_as_keras_does(tmp_path):
+    # Layer.__init__ names the layer: the name given to super().__init__, else one from the
+    # counters, taken when super().__init__ runs (before the sublayers __init__ makes)
+    source = textwrap.dedent('''
+        import keras
+        from keras import layers
+
+
+        class Tower(keras.Model):
+            def __init__(self, units, **kwargs):
+                super().__init__(name="tower_of_" + str(units), **kwargs)
+                self.dense = layers.Dense(units)
+
+            def call(self, x):
+                return self.dense(x)
+
+
+        class Head(keras.layers.Layer):
+            def __init__(self, units):
+                super().__init__()
+                self.dense = layers.Dense(units)
+
+            def call(self, x):
+                return self.dense(x)
+
+
+        inputs = keras.Input(shape=(8,))
+        x = Tower(16)(inputs)
+        x = Head(4)(x)
+        model = keras.Model(inputs, Head(2)(x))
+    ''')
+    path = tmp_path / "model.py"
+    path.write_text(source)
+    keras.backend.clear_session(free_memory=False)
+    scope: dict = {}
+    exec(compile(source, "<program>", "exec"), scope)  # noqa: S102
+    reports = {r.model: r for r in api.analyze_python(str(path))}
+    ours = {l.name: l.params for l in reports["functional"].layers.values() if l.type != "InputLayer"}
+    assert ours == {l.name: l.count_params() for l in scope["model"].layers if l.name != "input_layer"}
+    assert set(ours) == {"tower_of_16", "head", "head_1"}
+    assert reports["tower_of_16"].total_params == 144
+
+
 def test_a_model_subclass_inside_a_functional_model_is_its_layer_and_a_model_of_its_own(tmp_path):
     source = QUICKSTART + "inputs = keras.Input(shape=(28, 28, 1))\n" \
         "outer = keras.Model(inputs, model(inputs), name='outer')\n"

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import ast
 
-from .values import ClassDef, Instance, Partial, Unknown
+from .builtins import Builtin
+from .values import ClassDef, Instance, Partial, Super, Unknown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def make(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str, 
     _class_attributes(interp, cls, instance.attrs, 0)
     init = method(cls, "__init__")
     if init is not None:
-        function = interp.function(init[0], init[1].scope, f"{cls.name}.__init__")
+        function = interp.method(init[0], init[1], f"{cls.name}.__init__")
         interp.call(function, [instance, *args], kwargs, node)
     return instance
 
@@ -80,28 +81,66 @@ def class_attribute(interp: Interpreter, cls: ClassDef, name: str) -> Any:
     """``Class.name``: a classmethod bound to the class, a function, or a class attribute."""
     found = method(cls, name)
     if found is not None:
-        function = interp.function(found[0], found[1].scope, f"{cls.name}.{name}")
-        decorators = {d.id for d in found[0].decorator_list if isinstance(d, ast.Name)}
-        return Partial(function, (cls,), {}) if "classmethod" in decorators else function
+        function = interp.method(found[0], found[1], f"{cls.name}.{name}")
+        return Partial(function, (cls,), {}) if "classmethod" in _decorators(found[0]) else function
     values: dict[str, Any] = {}
     _class_attributes(interp, cls, values, 0)
     return values.get(name, Unknown(why=f"{cls.name}.{name}"))
 
 
-def attribute(interp: Interpreter, instance: Instance, name: str) -> Any:
+def attribute(interp: Interpreter, instance: Instance | Super, name: str) -> Any:
     """``obj.name``: what ``__init__`` (or a method) set, else a method bound to the object
-    (a property read, a staticmethod unbound), else unknown."""
+    (a property read, a staticmethod unbound), else unknown. ``super().name``: the same,
+    from the bases of the class whose method asks."""
+    if isinstance(instance, Super):
+        return _super_attribute(interp, instance, name)
     if name in instance.attrs:
         return instance.attrs[name]
     found = method(instance.cls, name)
     if found is None:
         return Unknown(why=f"self.{name}")
-    function = interp.function(found[0], found[1].scope, f"{instance.cls.name}.{name}")
-    decorators = {d.id for d in found[0].decorator_list if isinstance(d, ast.Name)}
+    return _bound(interp, found, instance, name)
+
+
+def _bound(interp: Interpreter, found: tuple[ast.FunctionDef, ClassDef], instance: Any, name: str) -> Any:
+    function = interp.method(found[0], found[1], f"{found[1].name}.{name}")
+    decorators = _decorators(found[0])
     if "staticmethod" in decorators:
         return function
     if "property" in decorators:
         return interp.call(function, [instance], {}, found[0])
     if "classmethod" in decorators:
-        return Partial(function, (instance.cls,), {})
+        return Partial(function, (found[1],), {})
     return Partial(function, (instance,), {})  # bound to the object, as Python binds it
+
+
+def _decorators(node: ast.FunctionDef) -> set[str]:
+    return {d.id for d in node.decorator_list if isinstance(d, ast.Name)}
+
+
+# Where a Layer or Model subclass's __init__ leaves the name Keras's Layer.__init__ gave it
+KERAS_NAME = "__keras_name__"
+
+
+def _super_attribute(interp: Interpreter, sup: Super, name: str) -> Any:
+    cls, obj = sup.cls, sup.instance
+    if cls.keras_base and isinstance(obj, Instance):  # Keras's Layer (or Model) itself
+        if name == "__init__":
+            return Builtin("__init__", lambda i, a, k, n: _keras_init(i, obj, k))
+        return Unknown(why=f"super().{name} of Keras's {cls.keras_base}")
+    for base in cls.bases:
+        found = method(base, name) if isinstance(base, ClassDef) else None
+        if found is not None:
+            return _bound(interp, found, obj, name)
+    if name == "__init__":  # object's: nothing to do
+        return Builtin("__init__", lambda i, a, k, n: None)
+    return Unknown(why=f"super().{name}")
+
+
+def _keras_init(interp: Interpreter, obj: Instance, kwargs: dict[str, Any]) -> None:
+    """``super().__init__(name=..., **kwargs)`` in a Layer subclass: Keras names the layer
+    there, from the file's counters when no name is given."""
+    name = kwargs.get("name")
+    if KERAS_NAME not in obj.attrs:
+        given = isinstance(name, str) and name
+        obj.attrs[KERAS_NAME] = name if given else interp.graph.names.layer(obj.cls.name)

@@ -36,11 +36,26 @@ from .limits import (
     OutOfBudget,
     safe_format,
 )
-from .values import ClassDef, Function, Instance, Method, Module, Multi, Partial, Unknown, known, module
+from .values import (
+    ClassDef,
+    Function,
+    Instance,
+    Method,
+    Module,
+    Multi,
+    Partial,
+    Super,
+    Unknown,
+    known,
+    module,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+
+_SUPER = "__super__"  # in a method's scope: what super() is there (call_function)
 
 
 class _Return(Exception):
@@ -354,13 +369,18 @@ class Interpreter:
 
     s_AsyncFunctionDef = s_FunctionDef
 
-    def function(self, node: ast.FunctionDef | ast.Lambda, scope: Scope, name: str) -> Function:
+    def function(self, node: ast.FunctionDef | ast.Lambda, scope: Scope, name: str, owner: Any = None
+                 ) -> Function:
         args = node.args
         defaults = [self.expr(d, scope) for d in args.defaults]
         kw_defaults = {
             a.arg: self.expr(d, scope) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None
         }
-        return Function(node, scope, name, defaults, kw_defaults)
+        return Function(node, scope, name, defaults, kw_defaults, owner)
+
+    def method(self, node: ast.FunctionDef, cls: ClassDef, name: str) -> Function:
+        """A method of ``cls``: it sees the names where the class is defined, and super()."""
+        return self.function(node, cls.scope, name, cls)
 
     def s_ClassDef(self, node: ast.ClassDef, scope: Scope) -> None:
         bases = tuple(self.expr(b, scope) for b in node.bases)
@@ -780,6 +800,9 @@ class Interpreter:
 
     def e_Call(self, node: ast.Call, scope: Scope) -> Any:
         func = self.expr(node.func, scope)
+        if isinstance(node.func, ast.Name) and node.func.id == "super" and not node.args \
+                and scope.get("super") is _MISSING and (bound := scope.get(_SUPER)) is not _MISSING:
+            return bound  # super() in a method: its class's bases, on its object
         if isinstance(func, Builtin) and func.name == "locals" and not node.args and not node.keywords:
             # the names the function binds so far, its parameters first (``f(**locals())``)
             return dict(scope.vars)
@@ -850,6 +873,8 @@ class Interpreter:
         scope = Scope(func.scope)
         for name, value in self.bind(func, args, kwargs).items():
             scope.set(name, value)
+        if func.owner is not None and args:  # super() in it (a method's first argument is self)
+            scope.set(_SUPER, Super(func.owner, args[0]))
         self.depth += 1
         try:
             if isinstance(func.node, ast.Lambda):

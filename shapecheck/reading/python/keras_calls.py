@@ -48,7 +48,7 @@ from .lambdas import follow_lambda
 from .limits import MAX_ITEMS, safe_str_method
 from .signatures import OPS
 from .tf_calls import LOSSES, add_kept, call_backend, call_loss, call_tf
-from .values import ClassDef, Instance, Method, Module, Multi, Namespace, Partial, Unknown, known
+from .values import ClassDef, Instance, Method, Module, Multi, Namespace, Partial, Super, Unknown, known
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -486,7 +486,7 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
         return arrays.attribute(owner, name)
     if isinstance(owner, argparse_calls.Parser):
         return Method(owner, name)
-    if isinstance(owner, Instance):
+    if isinstance(owner, (Instance, Super)):
         return instances.attribute(interp, owner, name)
     if isinstance(owner, ClassDef) and instances.plain(owner):
         return instances.class_attribute(interp, owner, name)

@@ -71,15 +71,19 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
     instance = Instance(cls)
     instance.attrs["add_weight"] = Builtin("add_weight", lambda i, a, k, n: _add_weight(i, instance, a, k, n))
     init = method(cls, "__init__")
-    # Keras names the layer in Layer.__init__, which its own __init__ calls first, and then
-    # its sublayers as they are made: their names are taken for good, as Keras takes them
+    # Keras names the layer in Layer.__init__, which its own __init__ calls first
+    # (super().__init__(name=...), instances.keras_init), and then its sublayers as they
+    # are made: their names are taken for good, as Keras takes them
     name = kwargs.get("name")
-    name = name if isinstance(name, str) and name else interp.graph.names.layer(cls.name)
+    name = name if isinstance(name, str) and name else None
+    if init is None:
+        name = name or interp.graph.names.layer(cls.name)
     state = (len(interp.found), len(interp.graph.nodes))
     interp.following += 1
     try:
         if init is not None:
-            interp.call(interp.function(init, cls.scope, "__init__"), [instance, *args], kwargs, node)
+            interp.call(interp.method(init, cls, "__init__"), [instance, *args], kwargs, node)
+        name = instance.attrs.pop(instances.KERAS_NAME, None) or name or interp.graph.names.layer(cls.name)
     except OutOfBudget:
         if interp.steps > MAX_STEPS:
             raise
@@ -95,7 +99,7 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
         if cls.keras_base == "Model" and not interp.following else None
     if report is not None:
         interp.graph.models.append(report)
-    call = Partial(interp.function(method(cls, "call"), cls.scope, f"{cls.name}.call"), (instance,), {})
+    call = Partial(interp.method(method(cls, "call"), cls, f"{cls.name}.call"), (instance,), {})
     build = method(cls, "build")
     # Keras 3 takes a layer's own compute_output_shape for its output; tf_keras traces call()
     shape_method = method(cls, "compute_output_shape") if interp.graph.dialect != "keras2" else None
@@ -109,7 +113,7 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
         if build is not None and a:
             shapes = [shape_of(i, t) for t in tensors_of(a[0]) or ()]
             given = shapes[0] if isinstance(a[0], Tensor) else shapes
-            i.call(interp.function(build, cls.scope, f"{cls.name}.build"), [instance, given], {}, n)
+            i.call(interp.method(build, cls, f"{cls.name}.build"), [instance, given], {}, n)
         made = instance.attrs.pop(_WEIGHTS, [])
         if any(w is None for w in made):
             return Unknown(why=f"{cls.name} makes a weight of a shape the reader cannot know")
@@ -194,7 +198,7 @@ def _declared_output(interp: Interpreter, cls: ClassDef, instance: Instance, sha
     shapes = [shape_of(interp, t) for t in given or ()]
     if not given or _holds_layers(instance) or not all(isinstance(s, tuple) for s in shapes):
         return Unknown(why=f"{cls.name}.compute_output_shape() not followed")
-    fn = interp.function(shape_method, cls.scope, f"{cls.name}.compute_output_shape")
+    fn = interp.method(shape_method, cls, f"{cls.name}.compute_output_shape")
     out = interp.call(fn, [instance, shapes[0] if isinstance(args[0], Tensor) else shapes], {}, node)
     if not isinstance(out, (tuple, list)) or not all(
             d is None or isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in out):

@@ -66,6 +66,7 @@ class Function:
     name: str
     defaults: list[Any] = field(default_factory=list)
     kw_defaults: dict[str, Any] = field(default_factory=dict)
+    owner: Any = None  # the ClassDef it is a method of: super() in it is (owner, self)
 
 
 @record(mutable=True)
@@ -95,6 +96,14 @@ class ClassDef:
     node: ast.ClassDef
     keras_base: str | None  # "Model", "Layer" or None
     scope: Any = None  # where the class is defined: the names its methods see (a Scope)
+
+
+@record
+class Super:
+    """``super()`` in a method of ``cls`` called on ``instance``: its bases' attributes."""
+
+    cls: ClassDef
+    instance: Any
 
 
 class Namespace:
