@@ -763,16 +763,25 @@ def test_layer_subclasses_the_reader_cannot_follow_are_said(name, tmp_path):
     assert "keras.Model" in found[1][2]
 
 
-def test_a_weightless_layer_subclass_in_a_sequential_is_said(tmp_path):
-    """Its call() is followed where it is called on tensors; a Sequential calls it later,
-    when Keras builds the model, so the reader says it does not check that model."""
-    path = tmp_path / "seq.py"
-    path.write_text(PRELUDE + textwrap.dedent("""\
+def test_a_layer_subclass_in_a_sequential_is_followed_where_keras_builds_it(tmp_path, monkeypatch):
+    """Keras builds a Sequential whose input is known as it is made, calling each layer on
+    the output of those before: the reader follows the subclass's call() there. Without
+    an input shape, Keras builds nothing until the data comes, and the reader says it
+    does not check that model."""
+    body = textwrap.dedent("""\
         class Double(layers.Layer):
             def call(self, x):
                 return x * 2.0
         model = keras.Sequential([keras.Input((4,)), Double(), layers.Dense(3)])
-        """), encoding="utf-8")
+        """)
+    path = tmp_path / "seq.py"
+    path.write_text(PRELUDE + body, encoding="utf-8")
+    (report,) = api.analyze_python(str(path))
+    expected = _keras_facts(PRELUDE + body, monkeypatch)
+    assert {l.name: ([tuple(s) for s in l.output_shapes], l.params) for l in report.layers.values()
+            if l.type != "InputLayer"} == expected["layers"]
+    assert [d.code for d in report.diagnostics] == ["SC410"]  # followed, as Keras traces it
+    path.write_text(PRELUDE + body.replace("keras.Input((4,)), ", ""), encoding="utf-8")
     found = [(d.code, d.location.line, d.message) for d in api.analyze_file(str(path)).diagnostics]
     assert [(c, line) for c, line, _ in found] == [("SC601", 6)] and found[0][2].startswith("Double is a"), found
 
@@ -929,9 +938,10 @@ def test_a_declared_layer_subclass_is_followed_by_its_declaration(tmp_path, monk
     expected = _keras_facts(source, monkeypatch)
     path = tmp_path / "sub.py"
     path.write_text(source)
-    (undeclared,) = api.analyze_python(str(path))
-    assert [d.code for d in undeclared.diagnostics][:1] == ["SC601"]
-    assert "custom_layers" in undeclared.diagnostics[0].hint
+    (undeclared,) = api.analyze_python(str(path))  # followed: build()'s add_weight, then call()
+    assert [d.code for d in undeclared.diagnostics] == ["SC410", "SC410"]
+    assert {l.name: ([tuple(s) for s in l.output_shapes], l.params) for l in undeclared.layers.values()
+            if l.type != "InputLayer"} == expected["layers"]
     declared = {"Scale": {"output": ["input[0]", "units * factor"], "weights": {"w": ["input[-1]", "units"]}}}
     (report,) = api.analyze_python(str(path), custom_layers=declared)
     assert report.ok, [d.message for d in report.diagnostics]

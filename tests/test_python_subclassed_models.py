@@ -298,3 +298,43 @@ def test_a_model_subclass_made_of_inputs_and_outputs_is_functional(tmp_path):
     assert set(reports) == {scope["model"].name, scope["second"].name} == {"custom_model", "custom_model_1"}
     assert reports["custom_model"].total_params == scope["model"].count_params() == 33
     assert reports["custom_model_1"].total_params == scope["second"].count_params()
+
+
+def test_subclasses_in_a_sequential_are_built_on_the_layers_before_them(tmp_path):
+    source = textwrap.dedent('''
+        import keras
+        from keras import layers
+
+
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.d = layers.Dense(2)
+
+            def call(self, x):
+                return self.d(x)
+
+
+        class Scale(layers.Layer):
+            def __init__(self, units):
+                super().__init__()
+                self.dense = layers.Dense(units)
+
+            def call(self, x):
+                return self.dense(x) * 2.0
+
+
+        model = keras.Sequential([keras.Input((3,)), layers.Dense(5), Net(), Scale(4)])
+        model.add(layers.Dense(1))
+    ''')
+    path = tmp_path / "model.py"
+    path.write_text(source)
+    keras.backend.clear_session(free_memory=False)
+    scope: dict = {}
+    exec(compile(source, "<program>", "exec"), scope)  # noqa: S102
+    model = scope["model"]
+    reports = {r.model: r for r in api.analyze_python(str(path))}
+    ours = {l.name: (l.output_shapes[0], l.params) for l in reports["sequential"].layers.values()
+            if l.type != "InputLayer"}
+    assert ours == {l.name: (tuple(l.output.shape), l.count_params()) for l in model.layers}
+    assert reports["sequential"].total_params == model.count_params()

@@ -26,6 +26,7 @@ from .arrays import Array
 from .builtins import BUILTINS, Builtin
 from .graph import Graph, Layer, Model, Tensor
 from .keras_api import is_tensor, keras_base, output
+from .lambdas import follow_lambda
 from .limits import (
     IDLE_ITERATIONS,
     LONG_LOOP,
@@ -184,6 +185,10 @@ class Interpreter:
         self.pinned: Location | None = None  # where what Keras's own code builds stands
 
     # --- bookkeeping -------------------------------------------------------------------
+    def follow_layer(self, layer: Layer, given: Tensor, node: ast.AST) -> None:
+        """A Layer subclass's first call, on ``given`` (a Sequential builds it there)."""
+        follow_lambda(self, layer, given, node)
+
     @staticmethod
     def scope_in(parent: Scope | None) -> Scope:
         """A scope of its own that sees ``parent``'s names (a class body's); with None, a

@@ -425,8 +425,10 @@ def add_to_sequential(interp: Interpreter, model: Model, item: Any, node: ast.AS
         return
     if isinstance(item, Model):
         item = model_layer(interp, item)
-    # a Layer subclass whose call() is followed where it is called on tensors, not here
-    followed_only_on_tensors = isinstance(item, Layer) and item.subclass_followed
+    # a Layer subclass whose call() is followed where it is called on tensors: here, on one
+    # of the shape the layers before give it, when the Sequential's input is known
+    followed_only_on_tensors = isinstance(item, Layer) and item.subclass_followed \
+        and not _followed_in(interp, model, item, node)
     if not isinstance(item, Layer) or followed_only_on_tensors:
         if followed_only_on_tensors:
             interp.note("SC601", f"{item.cls} is a Layer subclass of the file, which the reader follows "
@@ -454,6 +456,23 @@ def add_to_sequential(interp: Interpreter, model: Model, item: Any, node: ast.AS
         if not (key == "input_dim" and item.cls == "Embedding"):  # there, the vocabulary
             item.args.pop(key, None)
     model.layers.append(item)
+
+
+def _followed_in(interp: Interpreter, model: Model, layer: Layer, node: ast.AST) -> bool:
+    """Whether a Layer (or Model) subclass added to ``model`` is followed there: Keras builds
+    it on the output of the layers before, and the reader follows its call() on a tensor
+    of that shape."""
+    if "output_shape" in layer.args:  # followed at an earlier call
+        return True
+    if model.input_shape is None or model.abandoned or interp.shapes is None:
+        return False
+    spec = sequential_spec(model) if model.layers else None
+    shapes = interp.shapes(spec) if spec is not None else [model.input_shape]
+    if not shapes or len(shapes) != 1 or not all(d is None or isinstance(d, int) for d in shapes[0]):
+        return False
+    given = interp.graph.input(tuple(shapes[0]), f"{layer.name}_input", model.input_dtype, interp.loc(node))
+    interp.follow_layer(layer, given, node)
+    return "output_shape" in layer.args
 
 
 def input_shape_of(layer: Layer, dialect: str = "keras2") -> tuple | None:
