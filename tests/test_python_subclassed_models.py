@@ -87,6 +87,7 @@ model = Net()
 BUILT = {
     "called on keras.Input": (QUICKSTART, "model(keras.Input(shape=(28, 28, 1)))\n"),
     "called on data": (QUICKSTART, "model(np.zeros((1, 28, 28, 1)))\n"),
+    "called on a tensor keras.ops makes": (QUICKSTART, "model(keras.ops.zeros((2, 28, 28, 1)))\n"),
     "nested, called on keras.Input": (NESTED, "out = model(keras.Input(shape=(20,)))\n"),
 }
 

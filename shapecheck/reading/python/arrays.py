@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 
 from ...records import record
-from .values import Unknown
+from .limits import MAX_ITEMS
+from .values import Unknown, known
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -245,3 +246,46 @@ def pad_sequences(args: list[Any], kwargs: dict[str, Any]) -> Any:
     if isinstance(seqs, Array) and isinstance(maxlen, int):
         return Array((seqs.shape[0], maxlen))
     return Unknown(why="pad_sequences of unknown length")
+
+
+def numpy_call(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    """``numpy.<name>(*args, **kwargs)``: an array's shape, or the numbers it makes."""
+    if args and (isinstance(args[0], Array) or name in OF_DATA):
+        return numpy(name, args, kwargs)
+    if name == "prod" and args and known(args[0]) and isinstance(args[0], (list, tuple)):
+        return math.prod(args[0])
+    numbers = [*args, *kwargs.values()]
+    if name in ("linspace", "arange") and numbers and all(
+        isinstance(a, (int, float)) and not isinstance(a, bool) and abs(a) <= MAX_ITEMS for a in numbers
+    ):
+        # schedules (ConvNeXt's drop rates): a list the loop that follows can read
+        if name == "linspace":
+            bound = {"num": 50, **dict(zip(("start", "stop", "num"), args)), **kwargs}
+            start, stop, num = bound.get("start"), bound.get("stop"), bound["num"]
+            if isinstance(num, int) and 0 <= num and start is not None and stop is not None \
+                    and set(bound) <= {"start", "stop", "num"}:
+                step = (stop - start) / (num - 1) if num > 1 else 0.0
+                return [float(start + i * step) if i < num - 1 else float(stop) for i in range(num)]
+        elif not kwargs and 1 <= len(args) <= 3 and all(isinstance(a, int) for a in args):
+            r = range(*args)
+            if len(r) <= MAX_ITEMS:
+                return list(r)
+    return Unknown(why=f"numpy.{name} is not followed")
+
+
+# Functions of TensorFlow and Keras that make a tensor of the shape they are given; at the
+# file's level (not in a call() the reader follows) it is data of that shape, as
+# ``model(tf.zeros((1, 28, 28, 1)))`` builds a subclassed model on it.
+EAGER = frozenset(("zeros", "ones", "normal", "uniform"))
+_EAGER = {("tensorflow", "zeros"), ("tensorflow", "ones"), ("tensorflow", "random", "normal"),
+          ("tensorflow", "random", "uniform"), ("keras", "ops", "zeros"), ("keras", "ops", "ones"),
+          ("keras", "random", "normal"), ("keras", "random", "uniform")}
+
+
+def eager(path: tuple[str, ...], args: list[Any], kwargs: dict[str, Any]) -> Any:
+    """The array ``tf.zeros(shape)``, ``keras.random.normal(shape)``... makes, or None."""
+    if path not in _EAGER:
+        return None
+    shape = args[0] if args else kwargs.get("shape")
+    array = made(shape if isinstance(shape, (list, tuple)) else (shape,))
+    return array if isinstance(array, Array) else None

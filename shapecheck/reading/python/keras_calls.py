@@ -9,7 +9,6 @@ Python's builtins builtins.py's. Nothing is imported: a module is its path.
 from __future__ import annotations
 
 import ast
-import math
 
 from ...rules.keras_names import snake_case
 from ..spec_reader import CALL_ARGS, CALL_VALUES
@@ -103,6 +102,9 @@ def call_module(
 ) -> Any:
     path = keras_path(func)
     dotted = func.dotted
+    if func.path[-1] in arrays.EAGER and not interp.following \
+            and (made := arrays.eager(func.path, args, kwargs)):
+        return made  # tf.zeros((1, 28, 28, 1)) at the file's level: data of that shape
     if path is not None:
         name = last(path)
         if name in ("Input",) or path[-2:] == ("layers", "Input"):
@@ -196,34 +198,10 @@ def call_module(
     if func.path[:1] == ("functools",) and last(func.path) == "partial" and args:
         return Partial(args[0], tuple(args[1:]), dict(kwargs))
     if func.path[:1] == ("numpy",):
-        return _numpy(last(func.path), args, kwargs)
+        return arrays.numpy_call(last(func.path), args, kwargs)
     if len(func.path) == 2 and func.path[0] in ("math", "copy") and not kwargs:
         return stdlib(func.path, args, dotted)
     return Unknown(why=f"{dotted} is not followed")
-
-
-def _numpy(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
-    if args and (isinstance(args[0], arrays.Array) or name in arrays.OF_DATA):
-        return arrays.numpy(name, args, kwargs)
-    if name == "prod" and args and known(args[0]) and isinstance(args[0], (list, tuple)):
-        return math.prod(args[0])
-    numbers = [*args, *kwargs.values()]
-    if name in ("linspace", "arange") and numbers and all(
-        isinstance(a, (int, float)) and not isinstance(a, bool) and abs(a) <= MAX_ITEMS for a in numbers
-    ):
-        # schedules (ConvNeXt's drop rates): a list the loop that follows can read
-        if name == "linspace":
-            bound = {"num": 50, **dict(zip(("start", "stop", "num"), args)), **kwargs}
-            start, stop, num = bound.get("start"), bound.get("stop"), bound["num"]
-            if isinstance(num, int) and 0 <= num and start is not None and stop is not None \
-                    and set(bound) <= {"start", "stop", "num"}:
-                step = (stop - start) / (num - 1) if num > 1 else 0.0
-                return [float(start + i * step) if i < num - 1 else float(stop) for i in range(num)]
-        elif not kwargs and 1 <= len(args) <= 3 and all(isinstance(a, int) for a in args):
-            r = range(*args)
-            if len(r) <= MAX_ITEMS:
-                return list(r)
-    return Unknown(why=f"numpy.{name} is not followed")
 
 
 _BUILDS_SUBLAYERS = ("MultiHeadAttention", "GroupedQueryAttention", "GroupQueryAttention")
