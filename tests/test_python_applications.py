@@ -103,6 +103,20 @@ model = keras.Model(base.input, layers.Dense(3, activation="softmax")(x))
 '''
 
 
+# An inner layer's output as the head's input (feature extraction), as keras.io's
+# DeepLabV3+ and many fine-tuning scripts take it.
+INNER = '''
+import keras
+from keras import layers
+
+base = keras.applications.VGG16(include_top=False, weights="imagenet", input_shape=(96, 96, 3))
+features = base.get_layer("block4_pool").output
+x = layers.Conv2D(64, 1, activation="relu")(features)
+x = layers.GlobalMaxPooling2D()(x)
+model = keras.Model(inputs=base.input, outputs=layers.Dense(10)(x))
+'''
+
+
 def _keras3(source: str) -> dict:
     keras.backend.clear_session(free_memory=False)
     scope: dict = {}
@@ -118,7 +132,7 @@ def _keras3(source: str) -> dict:
 
 
 @pytest.mark.parametrize("name, source", [("xception", XCEPTION), ("keypoints", KEYPOINTS),
-                                          ("flattened", FLATTENED)])
+                                          ("flattened", FLATTENED), ("inner", INNER)])
 def test_a_model_on_a_keras_applications_backbone_matches_keras(name, source, tmp_path):
     expected = _keras3(source)
     path = tmp_path / f"{name}.py"

@@ -310,6 +310,19 @@ def split_outputs(node: Node, split: Any, cuts: bool, what: str) -> Any:
     return [Tensor(node, i) for i in range(count)]
 
 
+def layer_tensor(interp: Interpreter, layer: Layer, which: str) -> Any:
+    """``layer.output`` or ``layer.input``: of its first call (Keras 3's; tf_keras refuses
+    either for a layer called more than once)."""
+    nodes = [n for n in interp.graph.nodes if n.layer is layer]
+    if not nodes or len(nodes) > 1 and interp.graph.dialect == "keras2":
+        return Unknown(why=f"layer.{which} of a layer called {len(nodes)} times")
+    node = nodes[0]
+    if which == "input":
+        return node.inputs[0] if len(node.inputs) == 1 else list(node.inputs)
+    count = output_count(layer, node.values)
+    return Tensor(node) if count == 1 else [Tensor(node, i) for i in range(count)]
+
+
 def output_count(layer: Layer, values: dict[str, Any]) -> int:
     """How many tensors a call of the layer returns."""
     cfg = layer.args

@@ -27,6 +27,7 @@ from .keras_api import (
     keras_path,
     last,
     layer_class,
+    layer_tensor,
     make_input,
     make_layer,
     make_model,
@@ -491,6 +492,8 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
     if isinstance(owner, Layer):
         if name == "name":
             return owner.name
+        if name in ("output", "input"):  # resnet50.get_layer("conv4_block6_2_relu").output
+            return layer_tensor(interp, owner, name)
         if owner.cls in ADAPTED and name in ("adapt", "vocabulary_size"):
             return Builtin(name, lambda i, a, k, n: adapted(i, owner, name, n))
         if name == "build" and "model" in owner.code:  # a Model subclass: built as Keras builds it
