@@ -33,10 +33,6 @@ KNOWN_GAPS: dict[str, str] = {
         "TCN is a Layer subclass the file defines (SC601)",
     'd2l-1.0.3/tensorflow':
         "ResNeXtBlock is a Model subclass the file defines (SC601)",
-    'tf_keras-2.21.0/tests/model_architectures@nested_functional_in_subclassed':
-        "the builders return collections.namedtuple values (ModelFn(model, input_shape, target_shape)), "
-        "which the reader does not follow (SC601): builder().model is unknown, so the functional model "
-        "around the two subclasses is not read (without the namedtuple it matches Keras)",
     'keras-3.15.1/saving/saving_lib_test@SubclassFunctional':
         "SubclassFunctional builds its graph in __init__ and calls super().__init__(inputs=..., outputs=...): "
         "the reader takes its call() for code it does not follow (SC601), so an instance called on "

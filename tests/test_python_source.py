@@ -52,6 +52,20 @@ PROGRAMS = {
         out, h, c = layers.LSTM(4, return_state=True)(x)
         y = layers.LSTM(4)(keras.Input((5, 2)), initial_state=[h, c])
         model = keras.Model(x, [out, h, c])""",
+    "namedtuple_results": """
+        import collections
+        from collections import namedtuple
+        ModelFn = collections.namedtuple("ModelFn", ["model", "input_shape", "target_shape"])
+        Spec = namedtuple("Spec", "units depth", defaults=(2,))
+        def make(spec):
+            inputs = keras.Input((3,))
+            x = inputs
+            for _ in range(spec.depth):
+                x = layers.Dense(spec.units)(x)
+            return ModelFn(keras.Model(inputs, x), (None, 3), (None, spec.units))
+        built = make(Spec(8))
+        inner, shape, target = built
+        model = keras.Model(i := keras.Input(shape[1:]), built.model(i))""",
     "builder_passing_its_locals_on": """
         def stack(width=8, depth=2, name="m", **kwargs):
             x = inputs = keras.Input((width,))

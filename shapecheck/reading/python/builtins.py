@@ -5,12 +5,13 @@ unknown value."""
 from __future__ import annotations
 
 import ast
+import keyword
 import math
 
 from .arrays import Array
 from .graph import Tensor
 from .limits import MAX_ITEMS, text_size
-from .values import Module, Namespace, Partial, Unknown, known
+from .values import Module, NamedType, Namespace, Partial, Unknown, known
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -174,6 +175,23 @@ def _plain_copy(value: Any, levels: int) -> Any:
     if isinstance(value, dict):
         return {k: _plain_copy(v, levels - 1) for k, v in value.items()}
     return value
+
+
+def namedtuple(args: list[Any], kwargs: dict[str, Any]) -> Any:
+    """``collections.namedtuple(typename, field_names, defaults=...)``, its names checked
+    as Python checks them (identifiers, no keyword, none twice), never evaluated."""
+    name = args[0] if args else kwargs.get("typename")
+    fields = args[1] if len(args) > 1 else kwargs.get("field_names")
+    if isinstance(fields, str):
+        fields = fields.replace(",", " ").split()
+    defaults = kwargs.get("defaults") or ()
+    names = fields if isinstance(fields, (list, tuple)) and len(fields) <= MAX_ITEMS else None
+    if not isinstance(name, str) or names is None or not isinstance(defaults, (list, tuple)) \
+            or not all(isinstance(f, str) and f.isidentifier() and not keyword.iskeyword(f)
+                       and not f.startswith("_") for f in names) \
+            or len(set(names)) != len(names) or len(defaults) > len(names):
+        return Unknown(why="a namedtuple the reader cannot make")
+    return NamedType(name, tuple(fields), tuple(defaults))
 
 
 def stdlib(path: tuple[str, ...], args: list[Any], dotted: str) -> Any:

@@ -13,7 +13,7 @@ import ast
 from ...rules.keras_names import snake_case
 from ..spec_reader import CALL_ARGS, CALL_VALUES
 from . import applications, argparse_calls, arrays, instances, layer_subclasses
-from .builtins import Builtin, stdlib
+from .builtins import Builtin, namedtuple, stdlib
 from .graph import Layer, Model, Tensor, held_layers, own_layers
 from .keras_api import (
     ADAPTED,
@@ -48,7 +48,20 @@ from .lambdas import follow_lambda
 from .limits import MAX_ITEMS, safe_str_method
 from .signatures import OPS
 from .tf_calls import LOSSES, add_kept, call_backend, call_loss, call_tf
-from .values import ClassDef, Instance, Method, Module, Multi, Namespace, Partial, Super, Unknown, known
+from .values import (
+    ClassDef,
+    Instance,
+    Method,
+    Module,
+    Multi,
+    Named,
+    NamedType,
+    Namespace,
+    Partial,
+    Super,
+    Unknown,
+    known,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -93,6 +106,8 @@ def call(interp: Interpreter, func: Any, args: list[Any], kwargs: dict[str, Any]
         return call_method(interp, func, args, kwargs, node)
     if isinstance(func, Module):
         return call_module(interp, func, args, kwargs, node)
+    if isinstance(func, NamedType):
+        return func.make(args, kwargs)
     if isinstance(func, Unknown) and func.why:  # its result is unknown for the same reason
         return Unknown(why=func.why)
     return Unknown(why="a call of something the reader does not know")
@@ -202,6 +217,8 @@ def call_module(
         return arrays.numpy_call(last(func.path), args, kwargs)
     if len(func.path) == 2 and func.path[0] in ("math", "copy") and not kwargs:
         return stdlib(func.path, args, dotted)
+    if func.path == ("collections", "namedtuple"):
+        return namedtuple(args, kwargs)
     return Unknown(why=f"{dotted} is not followed")
 
 
@@ -499,6 +516,8 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
         if name == "build" and "model" in owner.code:  # a Model subclass: built as Keras builds it
             return Builtin(name, lambda i, a, k, n: _build_model(i, owner, a, k, n))
         return Unknown(why=f"layer.{name}")
+    if isinstance(owner, Named) and name in owner.fields:  # built.model
+        return owner[owner.fields.index(name)]
     if isinstance(owner, (list, dict, str)):
         return Method(owner, name)
     if isinstance(owner, Unknown):

@@ -98,6 +98,32 @@ class ClassDef:
     scope: Any = None  # where the class is defined: the names its methods see (a Scope)
 
 
+class Named(tuple):
+    """A namedtuple's value (``Built(model, (None, 3))``): a tuple whose items have names."""
+
+    fields: tuple[str, ...] = ()
+
+
+@record
+class NamedType:
+    """``collections.namedtuple("Built", ["model", "input_shape"])``: calling it makes a
+    ``Named`` of those fields (the last ones may have defaults)."""
+
+    name: str
+    fields: tuple[str, ...]
+    defaults: tuple[Any, ...] = ()
+
+    def make(self, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        given = dict(zip(self.fields[len(self.fields) - len(self.defaults):], self.defaults))
+        given.update(zip(self.fields, args))
+        given.update((k, v) for k, v in kwargs.items() if k in self.fields)
+        if len(args) > len(self.fields) or set(kwargs) - set(self.fields) or set(self.fields) - set(given):
+            return Unknown(why=f"{self.name}() with arguments Python would refuse")
+        value = Named(given[f] for f in self.fields)
+        value.fields = self.fields
+        return value
+
+
 @record
 class Super:
     """``super()`` in a method of ``cls`` called on ``instance``: its bases' attributes."""
