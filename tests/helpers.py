@@ -38,14 +38,19 @@ def check_row(layer: dict, shape: list, outputs: list, weights: dict, params: in
     assert got.params == params
 
 
-def program_facts(keras, source: str) -> dict:
-    """Run a Python program that builds ``model`` with Keras (the oracle: exec in a test,
-    never in the product): its name, each layer's output shapes (first call) and params,
-    and the total."""
+def run_program(keras, source: str) -> dict:
+    """Run a Python program with Keras, in a fresh session (the oracle: exec in a test,
+    never in the product): the names it binds."""
     keras.backend.clear_session(free_memory=False)
     scope: dict = {}
     exec(compile(source, "<program>", "exec"), scope)  # noqa: S102
-    model = scope["model"]
+    return scope
+
+
+def program_facts(keras, source: str) -> dict:
+    """Run a Python program that builds ``model`` with Keras: its name, each layer's output
+    shapes (first call) and params, and the total."""
+    model = run_program(keras, source)["model"]
     facts = {}
     for layer in model.layers:
         if type(layer).__name__ == "InputLayer":

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 
 import python_oracle as oracle  # noqa: E402
+from helpers import run_program  # noqa: E402
 
 import shapecheck.api as api  # noqa: E402
 from shapecheck.reading.python import applications  # noqa: E402
@@ -118,9 +119,7 @@ model = keras.Model(inputs=base.input, outputs=layers.Dense(10)(x))
 
 
 def _keras3(source: str) -> dict:
-    keras.backend.clear_session(free_memory=False)
-    scope: dict = {}
-    exec(compile(source.replace('weights="imagenet"', "weights=None"), "<program>", "exec"), scope)  # noqa: S102
+    scope = run_program(keras, source.replace('weights="imagenet"', "weights=None"))
     model = scope["model"]
     layers = {}
     for layer in model.layers:

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 
 import python_oracle as oracle  # noqa: E402
+from helpers import run_program  # noqa: E402
 
 import shapecheck.api as api  # noqa: E402
 
@@ -95,9 +96,7 @@ BUILT = {
 def _keras3(source: str) -> dict:
     """What Keras 3 has of ``model`` after the program ran: its name, each layer's output
     shape (summary()'s, from the shapes the layer was built with) and parameters."""
-    keras.backend.clear_session(free_memory=False)
-    scope: dict = {}
-    exec(compile(source, "<program>", "exec"), scope)  # noqa: S102
+    scope = run_program(keras, source)
     model = scope["model"]
     layers = {}
     for layer in model.layers:
@@ -160,9 +159,7 @@ def test_super_init_names_a_subclass_as_keras_does(tmp_path):
     ''')
     path = tmp_path / "model.py"
     path.write_text(source)
-    keras.backend.clear_session(free_memory=False)
-    scope: dict = {}
-    exec(compile(source, "<program>", "exec"), scope)  # noqa: S102
+    scope = run_program(keras, source)
     reports = {r.model: r for r in api.analyze_python(str(path))}
     ours = {l.name: l.params for l in reports["functional"].layers.values() if l.type != "InputLayer"}
     assert ours == {l.name: l.count_params() for l in scope["model"].layers if l.name != "input_layer"}
@@ -175,9 +172,7 @@ def test_a_model_subclass_inside_a_functional_model_is_its_layer_and_a_model_of_
         "outer = keras.Model(inputs, model(inputs), name='outer')\n"
     path = tmp_path / "model.py"
     path.write_text(source)
-    keras.backend.clear_session(free_memory=False)
-    scope: dict = {}
-    exec(compile(source, "<program>", "exec"), scope)  # noqa: S102
+    scope = run_program(keras, source)
     outer = scope["outer"]
     reports = {r.model: r for r in api.analyze_python(str(path))}
     assert set(reports) == {"my_model", "outer"}
@@ -292,9 +287,7 @@ def test_a_model_subclass_made_of_inputs_and_outputs_is_functional(tmp_path):
     ''')
     path = tmp_path / "model.py"
     path.write_text(source)
-    keras.backend.clear_session(free_memory=False)
-    scope: dict = {}
-    exec(compile(source, "<program>", "exec"), scope)  # noqa: S102
+    scope = run_program(keras, source)
     reports = {r.model: r for r in api.analyze_python(str(path))}
     assert set(reports) == {scope["model"].name, scope["second"].name} == {"custom_model", "custom_model_1"}
     assert reports["custom_model"].total_params == scope["model"].count_params() == 33
@@ -330,9 +323,7 @@ def test_subclasses_in_a_sequential_are_built_on_the_layers_before_them(tmp_path
     ''')
     path = tmp_path / "model.py"
     path.write_text(source)
-    keras.backend.clear_session(free_memory=False)
-    scope: dict = {}
-    exec(compile(source, "<program>", "exec"), scope)  # noqa: S102
+    scope = run_program(keras, source)
     model = scope["model"]
     reports = {r.model: r for r in api.analyze_python(str(path))}
     ours = {l.name: (l.output_shapes[0], l.params) for l in reports["sequential"].layers.values()
