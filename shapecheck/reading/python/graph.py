@@ -113,7 +113,7 @@ class Model:
     loc: Location
     inputs: list[Tensor] = field(default_factory=list)
     outputs: list[Tensor] = field(default_factory=list)
-    layers: list[Layer] = field(default_factory=list)  # a Sequential's
+    layers: list[Layer] = field(default_factory=list)  # a Sequential's; a Subclassed one's layer
     input_shape: tuple | None = None  # a Sequential's, from input_shape=, an Input or build()
     input_name: str | None = None
     input_dtype: str = "float32"

@@ -12,6 +12,13 @@ Keras 3 takes a layer's own ``compute_output_shape`` for its output instead of t
 ``call()`` (tf_keras traces it still), and so does the reader. Anything else (a variable
 it assigns, a layer made in ``call()``, sublayers mixed with tensors of its own) stays
 unfollowed: SC601 says so, and ``custom_layers`` can declare it.
+
+A ``keras.Model`` subclass is followed the same way, and once the file builds it (calls
+it on a tensor or on data, or tf_keras's ``build(shape)``) it is also a model of the
+report (a ``Subclassed`` model whose spec is that first call's graph). Keras 3's
+``build(shape)`` on a class without a build() of its own leaves its layers unbuilt
+(SC606). A subclass that only overrides ``train_step`` trains the models it is given and
+is none of its own; ``CustomModel(inputs, outputs)`` is a functional model.
 """
 
 from __future__ import annotations
@@ -161,8 +168,8 @@ def build_model(interp: Interpreter, layer: Layer, args: list[Any], kwargs: dict
     """``model.build(input_shape)`` of a Model subclass the reader follows. tf_keras builds
     it as its first call would, on a placeholder of that shape; Keras 3 calls its build()
     only, and a class without one is marked built with its layers unbuilt (Keras warns,
-    summary() shows 0 parameters): SC606 says so. The placeholder
-    tf_keras calls it on, or None."""
+    summary() shows 0 parameters): SC606 says so. Gives the placeholder tf_keras calls it
+    on, or None."""
     cls, report = layer.code["model"], layer.code["report"]
     shape = bind(("input_shape",), args, kwargs).get("input_shape")
     if report is not None and interp.graph.dialect != "keras2":
