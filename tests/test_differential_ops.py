@@ -128,6 +128,17 @@ def cases(draw, rule):
     if rule == "tile":
         x = draw(shapes(1, 3))
         return "Tile", [x], {"repeats": draw(st.lists(st.integers(1, 3), min_size=1, max_size=4))}
+    if rule == "pad":
+        x = draw(shapes(1, 4))
+        kind = draw(st.integers(0, 3))
+        if kind == 0:  # an int for every side of every axis
+            width = draw(st.integers(0, 3))
+        elif kind == 1:  # one (before, after) for every axis
+            width = [draw(st.integers(0, 3)), draw(st.integers(0, 3))]
+        else:  # one pair (or one number) per axis; now and then one too many
+            n = len(x) + (draw(st.integers(0, 5)) == 0)
+            width = [[draw(st.integers(0, 3)) for _ in range(kind - 1)] for _ in range(n)]
+        return "Pad", [x], {"pad_width": width, "mode": draw(st.sampled_from(["constant", "reflect", "symmetric"]))}
     if rule == "repeat":
         x = draw(shapes(1, 3))
         axis = draw(st.one_of(st.none(), st.integers(-len(x), len(x) - 1)))
@@ -213,7 +224,7 @@ def cases(draw, rule):
 
 RULES = ["elementwise", "first_shape", "reduction", "argmax", "reshape", "transpose", "expand_dims", "squeeze",
          "concatenate", "stack", "tile", "repeat", "split", "cumsum", "matmul", "dot", "einsum", "get_item",
-         "extract_patches"]
+         "extract_patches", "pad"]
 
 
 # --- Keras's answer --------------------------------------------------------------------

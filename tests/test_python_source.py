@@ -52,6 +52,25 @@ PROGRAMS = {
         out, h, c = layers.LSTM(4, return_state=True)(x)
         y = layers.LSTM(4)(keras.Input((5, 2)), initial_state=[h, c])
         model = keras.Model(x, [out, h, c])""",
+    "reflection_padding_layer": """
+        class ReflectionPadding2D(layers.Layer):  # keras.io's CycleGAN
+            def __init__(self, padding=(1, 1), **kwargs):
+                self.padding = tuple(padding)
+                super().__init__(**kwargs)
+
+            def call(self, input_tensor, mask=None):
+                padding_width, padding_height = self.padding
+                padding_tensor = [
+                    [0, 0],
+                    [padding_height, padding_height],
+                    [padding_width, padding_width],
+                    [0, 0],
+                ]
+                return ops.pad(input_tensor, padding_tensor, mode="REFLECT")
+        img_input = keras.Input(shape=(64, 64, 3))
+        x = ReflectionPadding2D(padding=(3, 3))(img_input)
+        x = layers.Conv2D(16, (7, 7), use_bias=False)(x)
+        model = keras.Model(img_input, ReflectionPadding2D()(x))""",
     "namedtuple_results": """
         import collections
         from collections import namedtuple

@@ -303,6 +303,7 @@ FAMILY_OF = {
     'ops.Normalize': 'ops',
     'ops.NotEqual': 'ops',
     'ops.OnesLike': 'ops',
+    'ops.Pad': 'ops',
     'ops.Power': 'ops',
     'ops.Prod': 'ops',
     'ops.Ptp': 'ops',

@@ -368,6 +368,45 @@ def tile(call: LayerCall) -> Output:
         shape = [1] * (len(reps) - len(shape)) + shape
     return Output((tuple(None if d is None else mul(d, r) for d, r in zip(shape, reps)),))
 
+def pad_width_arg(v: Any) -> tuple[tuple[int, ...], ...]:
+    """Keras's Pad._process_pad_width: an int, one ``(before, after)`` for every axis, or
+    one pair (or one number, both sides) per axis, all of one length."""
+    def ints(items: Any) -> bool:
+        return isinstance(items, (list, tuple)) and bool(items) and all(
+            isinstance(d, int) and not isinstance(d, bool) for d in items)
+
+    if isinstance(v, int) and not isinstance(v, bool):
+        return ((v, v),)
+    if ints(v):
+        return (tuple(v),)
+    if not isinstance(v, (list, tuple)) or not v or not all(ints(pw) and len(pw) <= 2 for pw in v):
+        raise ValueError(f"expected an int, a (before, after) pair or one pair per axis, got {v!r}")
+    if len({len(pw) for pw in v}) > 1:
+        raise ValueError(f"`pad_width` should be a list of tuples of length 1 or 2. Received: pad_width={v}")
+    return tuple((pw[0], pw[0]) if len(pw) == 1 else tuple(pw) for pw in v)
+
+
+@rule("ops.Pad", args=(Arg("pad_width", pad_width_arg, doc="(before, after) for every axis, or one pair "
+                           "per axis", kind="int | [[int, int]]"),
+                       any_arg("mode", "constant", "constant, reflect, symmetric...: no shape changes"),
+                       any_arg("constant_values", None, "the value padded with (constant mode)")))
+def pad(call: LayerCall) -> Output:
+    """``keras.ops.pad``: each axis grows by its ``before + after``; an unknown size stays
+    unknown (Keras's Pad.compute_output_spec)."""
+    (x,) = need_tensors(call, 1)
+    widths = call["pad_width"]
+    if len(widths) == 1:
+        widths = widths * len(x)
+    elif len(widths) != len(x):
+        raise Finding("SC403", "`pad_width` must have the same length as `x.shape`. Received: pad_width="
+                      f"{[list(w) for w in widths]} (of length {len(widths)}) and x.shape={fmt_shape(x)} "
+                      f"(of length {len(x)})", arg="pad_width")
+    if any(len(w) != 2 for w in widths):  # (pad,): Keras reads its second item, and fails
+        raise Finding("SC403", "pad_width=(pad,) for every axis: Keras's Pad reads a (before, after) pair "
+                      "there and fails (tuple index out of range); give an int or a pair", arg="pad_width")
+    return Output((tuple(None if d is None else add(d, a + b) for d, (a, b) in zip(x, widths)),))
+
+
 
 @rule("ops.Repeat", args=(Arg("repeats", repeats_arg, doc="repetitions of each element: one number for "
                                "all, or one per element along the axis"),
