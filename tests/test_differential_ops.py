@@ -361,6 +361,7 @@ TF_CASES = {
     "getitem": lambda tf, x, a: x[tuple(a["key"])],
     "expand": lambda tf, x, a: tf.expand_dims(x, a["axis"]),
     "split": lambda tf, x, a: tf.split(x, a["splits"], axis=a["axis"])[-1],  # one layer, several outputs
+    "pad": lambda tf, x, a: tf.pad(x, a["paddings"], mode=a["mode"]),
 }
 
 
@@ -392,6 +393,10 @@ def tf_cases(draw, kind):
         if draw(st.booleans()):
             sizes[draw(st.integers(0, len(sizes) - 1))] = -1
         return x, {"splits": sizes, "axis": axis}
+    if kind == "pad":  # now and then one pair too few, or a negative width
+        paddings = [[draw(st.integers(-1 if draw(st.integers(0, 9)) == 0 else 0, 3)) for _ in range(2)]
+                    for _ in range(len(x) - (draw(st.integers(0, 6)) == 0))]
+        return x, {"paddings": paddings, "mode": draw(st.sampled_from(["CONSTANT", "REFLECT", "SYMMETRIC"]))}
     return x, {}
 
 

@@ -188,6 +188,34 @@ def tf_tile(call: LayerCall) -> Output:
                       f"{fmt_shape(x)}", arg="multiples")
     return Output((tuple(None if d is None else mul(d, r) for d, r in zip(x, reps)),))
 
+def paddings_arg(v: Any) -> tuple[tuple[int, int], ...]:
+    if not isinstance(v, (list, tuple)) or not all(
+            isinstance(p, (list, tuple)) and len(p) == 2
+            and all(isinstance(d, int) and not isinstance(d, bool) for d in p) for p in v):
+        raise ValueError(f"expected one [before, after] per axis, got {v!r}")
+    return tuple((p[0], p[1]) for p in v)
+
+
+@rule("tf.pad", "tf.compat.v1.pad", args=(Arg("paddings", paddings_arg, doc="[before, after] for each axis",
+                                              kind="[[int, int]]"),
+                                          any_arg("mode", "CONSTANT", "CONSTANT, REFLECT or SYMMETRIC: "
+                                                  "no shape changes"),
+                                          any_arg("constant_values", 0, "the value padded with")))
+def tf_pad(call: LayerCall) -> Output:
+    """TensorFlow's Pad and MirrorPad shape functions: each axis grows by its ``before +
+    after``; an unknown size stays unknown (how far REFLECT may reach is checked only when
+    the op runs)."""
+    (x,) = need_tensors(call, 1)
+    widths = call["paddings"]
+    if len(widths) != len(x):
+        raise Finding("SC403", f"tf.pad: paddings {[list(w) for w in widths]} must have one [before, after] "
+                      f"per axis of {fmt_shape(x)}", arg="paddings")
+    if any(d < 0 for w in widths for d in w):
+        raise Finding("SC403", f"tf.pad: paddings must be non-negative: {[list(w) for w in widths]}",
+                      arg="paddings")
+    return Output((tuple(None if d is None else add(d, a + b) for d, (a, b) in zip(x, widths)),))
+
+
 
 @rule("tf.math.cumsum", "tf.cumsum", "tf.math.cumprod", args=(any_int_arg("axis", 0, "the axis"),),
       accepts=("exclusive", "reverse"))

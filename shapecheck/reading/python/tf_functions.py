@@ -94,6 +94,7 @@ FUNCTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "nn.selu": ("nn.selu", ("features", "name")),
     "nn.silu": ("nn.silu", ("features", "beta")),
     "nn.softmax": ("nn.softmax", ("logits", "axis", "name")),
+    "pad": ("compat.v1.pad", ("tensor", "paddings", "mode", "constant_values", "name")),
     "reshape": ("reshape", ("tensor", "shape", "name")),
     "split": ("split", ("value", "num_or_size_splits", "axis", "num", "name")),
     "squeeze": ("compat.v1.squeeze", ("input", "axis", "name")),
