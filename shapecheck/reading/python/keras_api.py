@@ -171,9 +171,10 @@ def plain(interp: Interpreter, value: Any, key: str, node: ast.AST) -> Any:
     if isinstance(value, Unknown) and _NO_SHAPE.search(key):
         return DROP  # an initializer, a regularizer... the reader need not know: no shape changes
     if isinstance(value, Unknown):
+        said = interp.shape_sizes.get(value.name, (0, value.name))[1] if value.name else None
         interp.note(
             "SC602",
-            f"{key}={value.name or 'an unknown value'}: the reader cannot know this "
+            f"{key}={said or 'an unknown value'}: the reader cannot know this "
             "value (it comes from data or from code not read)",
             node,
             hint=f"bind it with --dim {value.name}=VALUE" if value.name else None,

@@ -443,6 +443,9 @@ def call_op(interp: Interpreter, fn: str, args: list[Any], kwargs: dict[str, Any
             values[key] = v
     if not tensors and fn == "arange" and interp.following:
         return layer_subclasses.arange(interp, values, node)
+    if not tensors and fn == "convert_to_tensor" and isinstance(values.get("x"), list):
+        # numbers as a tensor; in a call() Keras 3 traces, a symbolic one whose len() fails
+        return Unknown(why="a tensor of numbers made in call()") if interp.following else values["x"]
     if not tensors:
         return Unknown(why=f"keras.ops.{fn} on values that are not tensors")
     layer = Layer(f"ops.{cls}", values, op_name(interp, snake_case(cls)), interp.loc(node))
