@@ -816,7 +816,8 @@ def test_a_layer_subclass_in_a_sequential_is_followed_where_keras_builds_it(tmp_
     assert [d.code for d in report.diagnostics] == ["SC410"]  # followed, as Keras traces it
     path.write_text(PRELUDE + body.replace("keras.Input((4,)), ", ""), encoding="utf-8")
     found = [(d.code, d.location.line, d.message) for d in api.analyze_file(str(path)).diagnostics]
-    assert [(c, line) for c, line, _ in found] == [("SC601", 6)] and found[0][2].startswith("Double is a"), found
+    assert [(c, line) for c, line, _ in found] == [("SC601", 6)], found
+    assert found[0][2].startswith("the Sequential 'sequential' is never given an input shape"), found
 
 
 HOSTILE = {
@@ -1092,12 +1093,13 @@ def test_a_model_not_followed_says_what_the_reader_did_not_follow(tmp_path):
                          "MobileNetV9 is not followed: the installed keras has no such builder); it is not checked")
 
 
-def test_a_sequential_of_layer_subclasses_called_on_a_tensor_is_declined_not_an_error(tmp_path):
+def test_a_sequential_of_layer_subclasses_is_built_where_it_is_first_called(tmp_path, monkeypatch):
     """keras.io's MLP-Mixer: ``keras.Sequential([MLPMixerLayer(...) for _ in range(n)])``
-    called on the patches. The Sequential is declined where it is made (SC601), and the
-    model it feeds is declined with that reason: no error, no layer of type '?'."""
-    path = tmp_path / "mixer.py"
-    path.write_text(PRELUDE + textwrap.dedent("""\
+    called on the patches. Keras builds the Sequential there, each block on what the one
+    before gives it, and the reader follows each block's call() then; a block it cannot
+    follow declines the Sequential there (SC601), and the model it feeds with that reason:
+    no error, no layer of type '?'."""
+    body = textwrap.dedent("""\
         class Double(layers.Layer):
             def __init__(self, units):
                 super().__init__()
@@ -1110,8 +1112,16 @@ def test_a_sequential_of_layer_subclasses_called_on_a_tensor_is_declined_not_an_
         blocks = keras.Sequential([Double(8) for _ in range(2)])
         inputs = keras.Input((5, 8))
         model = keras.Model(inputs, layers.Dense(2)(blocks(inputs)))
-        """))
+        """)
+    path = tmp_path / "mixer.py"
+    path.write_text(PRELUDE + body)
+    reports = {r.model: r for r in api.analyze_python(str(path))}
+    expected = _keras_facts(PRELUDE + body, monkeypatch)
+    assert {l.name: ([tuple(s) for s in l.output_shapes], l.params) for l in reports[expected["name"]].layers.values()
+            if l.type != "InputLayer"} == expected["layers"]
+    assert reports["sequential"].total_params == 144
+    path.write_text(PRELUDE + body.replace("return x + self.dense(x)", "return ops.frobnicate(self.dense(x))"))
     reports = api.analyze_python(str(path))
     found = [(d.code, d.severity.value, d.location.line) for r in reports for d in r.diagnostics]
-    assert found == [("SC601", "warning", 12), ("SC601", "warning", 14)], found
-    assert "the model 'sequential' is not checked" in reports[-1].diagnostics[-1].message
+    assert found == [("SC601", "warning", 14)], found  # once a line: the model there is said with it
+    assert reports[-1].diagnostics[0].message.startswith("Double.call() is code the reader cannot follow here")

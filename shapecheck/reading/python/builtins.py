@@ -10,7 +10,7 @@ import math
 
 from .arrays import Array
 from .graph import Tensor
-from .limits import MAX_ITEMS, text_size
+from .limits import MAX_ITEMS, safe_str_method, text_size
 from .values import Module, NamedType, Namespace, Partial, Unknown, known
 
 TYPE_CHECKING = False
@@ -206,3 +206,55 @@ def stdlib(path: tuple[str, ...], args: list[Any], dotted: str) -> Any:
         except (ValueError, TypeError, OverflowError):
             return Unknown(why=f"{dotted} of {args}")
     return Unknown(why=f"{dotted} is not followed")
+
+
+def python_method(owner: Any, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    """A method of a list, dict or str the file makes (``names.append(x)``,
+    ``"{}_{}".format(...)``), as Python runs it, within the reader's bounds."""
+    if isinstance(owner, list):
+        if name == "append" and args:
+            owner.append(args[0])
+            return None
+        if name == "extend" and args and isinstance(args[0], (list, tuple)):
+            owner.extend(args[0])
+            return None
+        if name == "pop" and owner:
+            return owner.pop(args[0] if args and isinstance(args[0], int) else -1)
+        if name == "insert" and len(args) == 2 and isinstance(args[0], int):
+            owner.insert(args[0], args[1])
+            return None
+        if name == "index" and args and args[0] in owner:
+            return owner.index(args[0])
+        if name in ("copy", "as_list"):  # as_list: a TensorShape's
+            return list(owner)
+    if isinstance(owner, dict):
+        if name == "get" and args:
+            return owner.get(args[0], args[1] if len(args) > 1 else None)
+        if name in ("keys", "values", "items"):
+            return list(getattr(owner, name)())
+        if name == "update" and args and isinstance(args[0], dict):
+            owner.update(args[0])
+            return None
+        if name == "setdefault" and args:
+            return owner.setdefault(args[0], args[1] if len(args) > 1 else None)
+        if name == "pop" and args:
+            return owner.pop(args[0], args[1] if len(args) > 1 else None)
+    if isinstance(owner, str) and name in (
+        "format",
+        "join",
+        "upper",
+        "lower",
+        "replace",
+        "split",
+        "strip",
+        "startswith",
+        "endswith",
+    ):
+        if known(list(args)) and known(kwargs):
+            if not safe_str_method(owner, name, args, kwargs):
+                return Unknown(why=f"a string too long to build (.{name})")
+            try:
+                return getattr(owner, name)(*args, **kwargs)
+            except Exception:  # noqa: BLE001
+                return Unknown()
+    return Unknown(why=f".{name}() is not followed")

@@ -440,9 +440,10 @@ def add_to_sequential(interp: Interpreter, model: Model, item: Any, node: ast.AS
     if isinstance(item, Model):
         item = model_layer(interp, item)
     # a Layer subclass whose call() is followed where it is called on tensors: here, on one
-    # of the shape the layers before give it, when the Sequential's input is known
+    # of the shape the layers before give it, when the Sequential's input is known; else
+    # where Keras builds the Sequential, on its first call (follow_pending)
     followed_only_on_tensors = isinstance(item, Layer) and item.subclass_followed \
-        and not _followed_in(interp, model, item, node)
+        and model.input_shape is not None and not _followed_in(interp, model, item, node)
     if not isinstance(item, Layer) or followed_only_on_tensors:
         if followed_only_on_tensors:
             interp.note("SC601", f"{item.cls} is a Layer subclass of the file, which the reader follows "
@@ -470,6 +471,23 @@ def add_to_sequential(interp: Interpreter, model: Model, item: Any, node: ast.AS
         if not (key == "input_dim" and item.cls == "Embedding"):  # there, the vocabulary
             item.args.pop(key, None)
     model.layers.append(item)
+
+
+def follow_pending(interp: Interpreter, model: Model, node: ast.AST) -> Layer | None:
+    """A Sequential made without an input, now built (its first call, ``build()``): each
+    Layer subclass in it followed on what the layers before give it, as Keras builds them
+    then. The first the reader cannot follow, or None."""
+    layers = list(model.layers)
+    for i, layer in enumerate(layers):
+        if layer.subclass_followed and "output_shape" not in layer.args:
+            model.layers = layers[:i]  # the layers before it: what it is given
+            try:
+                followed = _followed_in(interp, model, layer, node)
+            finally:
+                model.layers = layers
+            if not followed:
+                return layer
+    return None
 
 
 def _followed_in(interp: Interpreter, model: Model, layer: Layer, node: ast.AST) -> bool:

@@ -13,7 +13,7 @@ import ast
 from ...rules.keras_names import snake_case
 from ..spec_reader import CALL_ARGS, CALL_VALUES
 from . import applications, argparse_calls, arrays, instances, layer_subclasses
-from .builtins import Builtin, namedtuple, stdlib
+from .builtins import Builtin, namedtuple, python_method, stdlib
 from .graph import Layer, Model, Tensor, held_layers, own_layers
 from .keras_api import (
     ADAPTED,
@@ -23,6 +23,7 @@ from .keras_api import (
     adapted,
     add_to_sequential,
     bind,
+    follow_pending,
     is_tensor,
     keras_path,
     last,
@@ -45,7 +46,7 @@ from .keras_backend import as_op as backend_op
 from .keras_helpers import KERAS_HELPERS
 from .keras_keywords import KERAS3_BACKEND, keras2_backend, no_such_layer, no_tensor_method, refuse_optimizer
 from .lambdas import follow_lambda
-from .limits import MAX_ITEMS, safe_str_method
+from .limits import MAX_ITEMS
 from .signatures import OPS
 from .tf_calls import LOSSES, add_kept, call_backend, call_loss, call_tf
 from .values import (
@@ -304,6 +305,11 @@ def call_model(
         if isinstance(shape, tuple) and shape:
             model.input_shape = shape
             rebuild(interp, model)  # built now, as Keras 3 builds it: a private Functional's name
+            if (declined := follow_pending(interp, model, node)) is not None:
+                model.abandoned, model.input_shape = True, None
+                interp.note("SC601", f"{declined.cls}.call() is code the reader cannot follow here, so "
+                            f"the Sequential {model.name!r} is not checked", node)
+                return Unknown(why=f"{declined.cls}.call() not followed")
     layer = model_layer(interp, model)
     if tensors is None or layer.args["graph"] is None:
         return Unknown(why="a model called on something the reader cannot follow")
@@ -347,52 +353,8 @@ def call_method(
         if name in ("add_loss", "add_metric") and (args or kwargs):
             return add_kept(interp, owner, name, args, kwargs, node)
         return Unknown(why=f"model.{name}() is not followed")
-    if isinstance(owner, list):
-        if name == "append" and args:
-            owner.append(args[0])
-            return None
-        if name == "extend" and args and isinstance(args[0], (list, tuple)):
-            owner.extend(args[0])
-            return None
-        if name == "pop" and owner:
-            return owner.pop(args[0] if args and isinstance(args[0], int) else -1)
-        if name == "insert" and len(args) == 2 and isinstance(args[0], int):
-            owner.insert(args[0], args[1])
-            return None
-        if name == "index" and args and args[0] in owner:
-            return owner.index(args[0])
-        if name in ("copy", "as_list"):  # as_list: a TensorShape's
-            return list(owner)
-    if isinstance(owner, dict):
-        if name == "get" and args:
-            return owner.get(args[0], args[1] if len(args) > 1 else None)
-        if name in ("keys", "values", "items"):
-            return list(getattr(owner, name)())
-        if name == "update" and args and isinstance(args[0], dict):
-            owner.update(args[0])
-            return None
-        if name == "setdefault" and args:
-            return owner.setdefault(args[0], args[1] if len(args) > 1 else None)
-        if name == "pop" and args:
-            return owner.pop(args[0], args[1] if len(args) > 1 else None)
-    if isinstance(owner, str) and name in (
-        "format",
-        "join",
-        "upper",
-        "lower",
-        "replace",
-        "split",
-        "strip",
-        "startswith",
-        "endswith",
-    ):
-        if known(list(args)) and known(kwargs):
-            if not safe_str_method(owner, name, args, kwargs):
-                return Unknown(why=f"a string too long to build (.{name})")
-            try:
-                return getattr(owner, name)(*args, **kwargs)
-            except Exception:  # noqa: BLE001
-                return Unknown()
+    if isinstance(owner, (list, dict, str)):  # Python's own: list.append, str.format...
+        return python_method(owner, name, args, kwargs)
     return Unknown(why=f".{name}() is not followed")
 
 
