@@ -1120,6 +1120,11 @@ def test_a_sequential_of_layer_subclasses_is_built_where_it_is_first_called(tmp_
     assert {l.name: ([tuple(s) for s in l.output_shapes], l.params) for l in reports[expected["name"]].layers.values()
             if l.type != "InputLayer"} == expected["layers"]
     assert reports["sequential"].total_params == 144
+    built = body.replace("inputs = keras.Input", "blocks.build((None, 5, 8))\ninputs = keras.Input")
+    path.write_text(PRELUDE + built)  # built by build(): the same, and Keras names the same
+    reports = {r.model: r for r in api.analyze_python(str(path))}
+    assert reports["sequential"].total_params == 144
+    assert reports[_keras_facts(PRELUDE + built, monkeypatch)["name"]].total_params == expected["total"]
     path.write_text(PRELUDE + body.replace("return x + self.dense(x)", "return ops.frobnicate(self.dense(x))"))
     reports = api.analyze_python(str(path))
     found = [(d.code, d.severity.value, d.location.line) for r in reports for d in r.diagnostics]

@@ -286,6 +286,17 @@ def call_layer(
     return Tensor(n)
 
 
+def _follow_pending(interp: Interpreter, model: Model, node: ast.AST) -> str | None:
+    """A Sequential built now: its Layer subclasses followed; the call() that is not, if any."""
+    declined = follow_pending(interp, model, node)
+    if declined is None:
+        return None
+    model.abandoned, model.input_shape = True, None
+    interp.note("SC601", f"{declined.cls}.call() is code the reader cannot follow here, so the Sequential "
+                f"{model.name!r} is not checked", node)
+    return f"{declined.cls}.call()"
+
+
 def _build_model(interp: Interpreter, layer: Layer, args: list[Any], kwargs: dict[str, Any],
                  node: ast.AST) -> None:
     placeholder = layer_subclasses.build_model(interp, layer, args, kwargs, node)
@@ -305,11 +316,8 @@ def call_model(
         if isinstance(shape, tuple) and shape:
             model.input_shape = shape
             rebuild(interp, model)  # built now, as Keras 3 builds it: a private Functional's name
-            if (declined := follow_pending(interp, model, node)) is not None:
-                model.abandoned, model.input_shape = True, None
-                interp.note("SC601", f"{declined.cls}.call() is code the reader cannot follow here, so "
-                            f"the Sequential {model.name!r} is not checked", node)
-                return Unknown(why=f"{declined.cls}.call() not followed")
+            if (declined := _follow_pending(interp, model, node)) is not None:
+                return Unknown(why=f"{declined} not followed")
     layer = model_layer(interp, model)
     if tensors is None or layer.args["graph"] is None:
         return Unknown(why="a model called on something the reader cannot follow")
@@ -345,6 +353,8 @@ def call_method(
             if isinstance(shape, (list, tuple)) and owner.input_shape is None:
                 owner.input_shape = tuple(shape)
                 owner.input_name = owner.input_name or interp.graph.names.input()
+                rebuild(interp, owner)  # as its first call builds it (a private Functional's name)
+                _follow_pending(interp, owner, node)
             return None
         if name == "pop" and owner.layers:
             return owner.layers.pop()
