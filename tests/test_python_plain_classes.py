@@ -67,19 +67,6 @@ model = Forecaster.default().get()
 '''
 
 
-def test_a_model_built_in_an_objects_method_matches_keras(tmp_path):
-    path = tmp_path / "forecaster.py"
-    path.write_text(FORECASTER)
-    expected = program_facts(keras, FORECASTER)
-    (report,) = api.analyze_python(str(path))
-    assert report.ok and not report.diagnostics, [f"{d.code} {d.message}" for d in report.diagnostics]
-    assert report.model == expected["name"]
-    ours = {l.name: ([tuple(s) for s in l.output_shapes], l.params) for l in report.layers.values()
-            if l.type != "InputLayer"}
-    assert ours == expected["layers"]
-    assert report.total_params == expected["total"]
-
-
 # super() in a plain class: the base's __init__ and methods, on the same object.
 INHERITED = '''
 import keras
@@ -115,14 +102,19 @@ model = Classifier(32, 4).build()
 '''
 
 
-def test_super_in_a_plain_class_is_its_base_on_the_same_object(tmp_path):
-    path = tmp_path / "classifier.py"
-    path.write_text(INHERITED)
-    expected = program_facts(keras, INHERITED)
+
+@pytest.mark.parametrize("name", ["forecaster", "inherited"])
+def test_a_model_built_by_objects_of_the_files_classes_matches_keras(name, tmp_path):
+    source = {"forecaster": FORECASTER, "inherited": INHERITED}[name]
+    path = tmp_path / f"{name}.py"
+    path.write_text(source)
+    expected = program_facts(keras, source)
     (report,) = api.analyze_python(str(path))
     assert report.ok and not report.diagnostics, [f"{d.code} {d.message}" for d in report.diagnostics]
-    assert {l.name: ([tuple(s) for s in l.output_shapes], l.params) for l in report.layers.values()
-            if l.type != "InputLayer"} == expected["layers"]
+    assert report.model == expected["name"]
+    ours = {l.name: ([tuple(s) for s in l.output_shapes], l.params) for l in report.layers.values()
+            if l.type != "InputLayer"}
+    assert ours == expected["layers"]
     assert report.total_params == expected["total"]
 
 
