@@ -118,6 +118,21 @@ model = keras.Model(inputs=base.input, outputs=layers.Dense(10)(x))
 '''
 
 
+# A backbone built on the model's own tensor (input_tensor=): its layers begin at the
+# file's Input, the rescaling included, as Keras's builder takes get_source_inputs.
+INPUT_TENSOR = '''
+import keras
+from keras import layers
+
+inputs = keras.Input(shape=(128, 128, 3))
+x = layers.Rescaling(1.0 / 255)(inputs)
+base = keras.applications.ResNet50(include_top=False, weights="imagenet", input_tensor=x)
+base.trainable = False
+y = layers.GlobalAveragePooling2D()(base.output)
+model = keras.Model(inputs, layers.Dense(3)(y))
+'''
+
+
 def _keras3(source: str) -> dict:
     scope = run_program(keras, source.replace('weights="imagenet"', "weights=None"))
     model = scope["model"]
@@ -131,7 +146,8 @@ def _keras3(source: str) -> dict:
 
 
 @pytest.mark.parametrize("name, source", [("xception", XCEPTION), ("keypoints", KEYPOINTS),
-                                          ("flattened", FLATTENED), ("inner", INNER)])
+                                          ("flattened", FLATTENED), ("inner", INNER),
+                                          ("input_tensor", INPUT_TENSOR)])
 def test_a_model_on_a_keras_applications_backbone_matches_keras(name, source, tmp_path):
     expected = _keras3(source)
     path = tmp_path / f"{name}.py"

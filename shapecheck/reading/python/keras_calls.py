@@ -175,6 +175,8 @@ def call_module(
             return arrays.pad_sequences(args, kwargs)
         if path[:1] in (("backend",), ("config",)) and name == "image_data_format":
             return "channels_last"
+        if path[:1] in (("backend",), ("utils",)) and name == "is_keras_tensor" and len(args) == 1:
+            return is_tensor(args[0])  # the applications' builders ask it of input_tensor
         helper = KERAS_HELPERS.get(name)
         if helper is not None and path[-2:-1] in (
             ("imagenet_utils",),
