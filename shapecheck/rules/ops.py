@@ -368,6 +368,12 @@ def tile(call: LayerCall) -> Output:
         shape = [1] * (len(reps) - len(shape)) + shape
     return Output((tuple(None if d is None else mul(d, r) for d, r in zip(shape, reps)),))
 
+def padded(shape: Shape, widths: Iterable[tuple[int, int]]) -> Shape:
+    """Each axis grown by its ``before + after``; an unknown size stays unknown (Keras's Pad
+    and TensorFlow's Pad/MirrorPad alike)."""
+    return tuple(None if d is None else add(d, a + b) for d, (a, b) in zip(shape, widths))
+
+
 def pad_width_arg(v: Any) -> tuple[tuple[int, ...], ...]:
     """Keras's Pad._process_pad_width: an int, one ``(before, after)`` for every axis, or
     one pair (or one number, both sides) per axis, all of one length."""
@@ -404,7 +410,7 @@ def pad(call: LayerCall) -> Output:
     if any(len(w) != 2 for w in widths):  # (pad,): Keras reads its second item, and fails
         raise Finding("SC403", "pad_width=(pad,) for every axis: Keras's Pad reads a (before, after) pair "
                       "there and fails (tuple index out of range); give an int or a pair", arg="pad_width")
-    return Output((tuple(None if d is None else add(d, a + b) for d, (a, b) in zip(x, widths)),))
+    return Output((padded(x, widths),))
 
 
 

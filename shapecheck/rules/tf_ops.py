@@ -26,6 +26,7 @@ from .ops import (
     matmul_shape,
     need_tensors,
     norm_axis,
+    padded,
     reduce_shape,
     repeats_arg,
     reshape_to,
@@ -213,7 +214,7 @@ def tf_pad(call: LayerCall) -> Output:
     if any(d < 0 for w in widths for d in w):
         raise Finding("SC403", f"tf.pad: paddings must be non-negative: {[list(w) for w in widths]}",
                       arg="paddings")
-    return Output((tuple(None if d is None else add(d, a + b) for d, (a, b) in zip(x, widths)),))
+    return Output((padded(x, widths),))
 
 
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 # The package whose applications a dialect's code builds (tf.keras 2 is tf_keras's).
 _PACKAGE = {"keras3": "keras", "keras2": "tf_keras"}
 # keras.applications' public modules whose source has another name (resnet50 is resnet's).
-_PUBLIC = {"resnet50": "resnet", "resnet_rs": "resnet_rs"}
+_PUBLIC = {"resnet50": "resnet"}
 _MAX_SOURCE = 2 * 1024 * 1024  # bytes: Keras's largest application file is under 100 KiB
 _DEF = re.compile(r"^def ([A-Za-z_]\w*)\(", re.M)
 

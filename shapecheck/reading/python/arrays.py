@@ -54,10 +54,8 @@ def load_data(name: str) -> Any:
 def reshape(a: Array, shape: Any) -> Any:
     if isinstance(shape, int):
         shape = (shape,)
-    if not all(isinstance(d, int) for d in a.shape):
-        return reshape_unknown(shape)
-    if not isinstance(shape, (list, tuple)) or not all(isinstance(d, int) for d in shape):
-        return reshape_unknown(shape)
+    if not isinstance(shape, (list, tuple)) or not all(isinstance(d, int) for d in (*a.shape, *shape)):
+        return reshape_unknown(shape)  # sizes of data on either side: the rank and sizes given
     size = math.prod(a.shape)
     if shape.count(-1) == 1:
         known = math.prod(d for d in shape if d != -1)
@@ -70,7 +68,8 @@ def reshape(a: Array, shape: Any) -> Any:
 
 
 def made(shape: Any) -> Any:
-    """An array numpy makes of the shape it is given."""
+    """An array numpy makes of the shape it is given (a size, or a sequence of them)."""
+    shape = shape if isinstance(shape, (list, tuple)) else (shape,)
     if not all(d.__class__ is int and 0 <= d for d in shape) or len(shape) > MAX_RANK:
         return Unknown(why="an array of a shape the reader cannot know")
     return Array(tuple(shape))
@@ -200,8 +199,7 @@ def numpy(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
             return a
         return Array((a,)) if isinstance(a, Unknown) or a.__class__ is int and a >= 0 else Unknown()
     if name in ("zeros", "ones", "empty", "full", "random"):  # np.zeros((2, 28, 28, 1))
-        shape = args[0] if args else kwargs.get("shape", kwargs.get("size"))
-        return made(shape if isinstance(shape, (list, tuple)) else (shape,))
+        return made(args[0] if args else kwargs.get("shape", kwargs.get("size")))
     if name in ("rand", "randn") and not kwargs:  # np.random.rand(2, 28, 28, 1)
         return made(args)
     if name in ("eye", "identity"):  # one-hot rows: np.eye(3)[labels]
@@ -286,6 +284,5 @@ def eager(path: tuple[str, ...], args: list[Any], kwargs: dict[str, Any]) -> Any
     """The array ``tf.zeros(shape)``, ``keras.random.normal(shape)``... makes, or None."""
     if path not in _EAGER:
         return None
-    shape = args[0] if args else kwargs.get("shape")
-    array = made(shape if isinstance(shape, (list, tuple)) else (shape,))
+    array = made(args[0] if args else kwargs.get("shape"))
     return array if isinstance(array, Array) else None

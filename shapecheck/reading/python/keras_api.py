@@ -11,6 +11,7 @@ import re
 
 from ...diagnostics import Finding
 from ...dims import NamedSize
+from ...records import replace
 from ...rules.keras_names import ALIASES, KERAS_ACTIVATIONS, KERAS_LAYERS
 from ...rules.registry import Rule, lookup
 from .graph import Layer, Model, Node, Tensor, functional_spec, sequential_spec
@@ -477,16 +478,10 @@ def follow_pending(interp: Interpreter, model: Model, node: ast.AST) -> Layer | 
     """A Sequential made without an input, now built (its first call, ``build()``): each
     Layer subclass in it followed on what the layers before give it, as Keras builds them
     then. The first the reader cannot follow, or None."""
-    layers = list(model.layers)
-    for i, layer in enumerate(layers):
-        if layer.subclass_followed and "output_shape" not in layer.args:
-            model.layers = layers[:i]  # the layers before it: what it is given
-            try:
-                followed = _followed_in(interp, model, layer, node)
-            finally:
-                model.layers = layers
-            if not followed:
-                return layer
+    for i, layer in enumerate(model.layers):
+        if layer.subclass_followed and "output_shape" not in layer.args \
+                and not _followed_in(interp, replace(model, layers=model.layers[:i]), layer, node):
+            return layer  # given what the layers before it give
     return None
 
 

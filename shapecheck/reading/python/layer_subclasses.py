@@ -47,7 +47,9 @@ _NOT_LAYERS = frozenset({"SeedGenerator"})
 
 
 def method(cls: ClassDef, name: str) -> ast.FunctionDef | None:
-    return next((f for f in cls.node.body if isinstance(f, ast.FunctionDef) and f.name == name), None)
+    """The class's method ``name``, its own or a base's of the file (instances.method)."""
+    found = instances.method(cls, name)
+    return found[0] if found is not None else None
 
 
 def _followable(cls: ClassDef) -> bool:
@@ -79,7 +81,7 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
     instance.attrs["add_weight"] = Builtin("add_weight", lambda i, a, k, n: _add_weight(i, instance, a, k, n))
     init = method(cls, "__init__")
     # Keras names the layer in Layer.__init__, which its own __init__ calls first
-    # (super().__init__(name=...), instances.keras_init), and then its sublayers as they
+    # (super().__init__(name=...), instances._keras_init), and then its sublayers as they
     # are made: their names are taken for good, as Keras takes them
     name = kwargs.get("name")
     name = name if isinstance(name, str) and name else None
