@@ -8,7 +8,7 @@ machine), and ``import dataclasses`` imports ``inspect``, and with it ``ast``,
 ``dis`` and ``tokenize``: together, half of a cold run. A record compiles nothing:
 its ``__init__`` is a copy of one compiled with ``record_inits``, its parameters
 renamed; its equality, hash, repr and refusal to change are shared functions over
-one ``operator.attrgetter`` of its fields. At most 16 fields, none named ``self``.
+one ``operator.attrgetter`` of its fields. At most 18 fields, none named ``self``.
 
 A record is declared as a dataclass is: annotated fields in order, a default as a
 class attribute or a ``field(...)``. ``record`` gives it ``__slots__``, and a

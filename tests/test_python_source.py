@@ -43,6 +43,12 @@ PROGRAMS = {
         b = keras.Input(shape=(8,), name="b")
         x = layers.concatenate([layers.Dense(4)(a), layers.Dense(4)(b)])
         model = keras.Model([a, b], layers.Dense(1)(x))""",
+    "functional_called_on_a_dict": """
+        inner_in = {"latent": keras.Input((4, 8), name="latent"), "data": keras.Input((6, 8), name="data")}
+        attended = layers.Attention()([layers.Dense(8)(inner_in["latent"]), inner_in["data"]])
+        inner = keras.Model(inputs=inner_in, outputs=layers.Add()([attended, inner_in["latent"]]))
+        x, y = keras.Input((6, 8)), keras.Input((4, 8))
+        model = keras.Model([x, y], inner({"data": x, "latent": y}))""",
     "shared_layer": """
         enc = layers.Dense(5)
         a, b = keras.Input((3,)), keras.Input((3,))
@@ -772,7 +778,7 @@ DECLINED_LAYERS = {
         class Odd(layers.Layer):
             def call(self, x):
                 return self.helper_the_class_lacks(x)
-        y = Odd()(x)""", "Odd.call() is code the reader cannot follow"),
+        y = Odd()(x)""", "Odd.call() is code the reader cannot follow here (self.helper_the_class_lacks)"),
     # its Sequential sublayer is never built, as the layer is not: no finding of its own
     "a_call_not_followed_with_a_sequential_sublayer": ("""
         class Odd(layers.Layer):

@@ -11,6 +11,10 @@ tf_keras runs in a process of its own (tests/python_oracle.py)."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -84,8 +88,68 @@ class Net(keras.Model):
 model = Net()
 '''
 
+# Two inputs, given to fit() as a list.
+TWO_TOWER = '''
+import numpy as np
+import keras
+from keras import layers
+
+
+class TwoTower(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.left = layers.Dense(8)
+        self.right = layers.Dense(8)
+        self.head = layers.Dense(1)
+
+    def call(self, inputs):
+        a, b = inputs
+        return self.head(self.left(a) + self.right(b))
+
+
+model = TwoTower()
+model.compile(optimizer="adam", loss="mse")
+'''
+
+# A weight of its own (build()'s add_weight) used with its sublayers' outputs in call().
+OWN_WEIGHT = '''
+import numpy as np
+import keras
+from keras import layers, ops
+
+
+class Scaled(keras.Model):
+    def __init__(self, units):
+        super().__init__()
+        self.units = units
+        self.dense = layers.Dense(units)
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(shape=(1, self.units), initializer="ones", name="scale")
+
+    def call(self, x):
+        return self.dense(x) * ops.expand_dims(self.scale, 0)
+
+
+model = Scaled(8)
+'''
+
 # name -> (program, how the file builds the model, the variable)
 BUILT = {
+    # fit() and predict() trace call() on a batch of the data (the batch axis unknown)
+    "built by fit() on data": (QUICKSTART, "model.compile(optimizer='adam', loss='mse')\n"
+                               "model.fit(np.zeros((4, 28, 28, 1)), np.zeros((4, 10)), epochs=1, verbose=0)\n"),
+    "built by predict() on data": (QUICKSTART, "model.predict(x=np.ones((2, 28, 28, 1)), verbose=0)\n"),
+    # Keras 3's predict() traces its first batch: batch_size (32 unless given) or fewer
+    "built by predict() on a first batch of 32": (QUICKSTART, "model.predict(np.ones((40, 28, 28, 1)))\n"),
+    "built by predict() on a first batch of batch_size": (
+        QUICKSTART, "model.predict(np.ones((40, 28, 28, 1)), 16, verbose=0)\n"),
+    "built by evaluate() on data": (QUICKSTART, "model.compile(loss='mse')\n"
+                                    "model.evaluate(np.zeros((3, 28, 28, 1)), np.zeros((3, 10)), verbose=0)\n"),
+    "built by train_on_batch() on data": (QUICKSTART, "model.compile(optimizer='sgd', loss='mse')\n"
+                                          "model.train_on_batch(np.zeros((3, 28, 28, 1)), np.zeros((3, 10)))\n"),
+    "built by fit() on a list of data": (TWO_TOWER, "model.fit([np.zeros((4, 3)), np.zeros((4, 5))], "
+                                         "np.zeros((4, 1)), epochs=1, verbose=0)\n"),
     "called on keras.Input": (QUICKSTART, "model(keras.Input(shape=(28, 28, 1)))\n"),
     "called on data": (QUICKSTART, "model(np.zeros((1, 28, 28, 1)))\n"),
     "called on a tensor keras.ops makes": (QUICKSTART, "model(keras.ops.zeros((2, 28, 28, 1)))\n"),
@@ -118,12 +182,30 @@ def test_a_built_model_subclass_matches_keras(name, tmp_path):
     reports = api.analyze_python(str(path))
     report = next(r for r in reports if r.model == expected["name"])
     assert report.ok and not report.diagnostics, [f"{d.code} {d.message}" for d in report.diagnostics]
-    ours = {l.name: (l.output_shapes[0], l.params) for l in report.layers.values() if l.type != "InputLayer"}
+    # the ops call() applies are in the report's trace, not among Keras's layers
+    ours = {l.name: (l.output_shapes[0], l.params) for l in report.layers.values()
+            if l.type != "InputLayer" and not l.type.startswith("ops.")}
     assert set(ours) == set(expected["layers"])
     for layer, (shape, params) in expected["layers"].items():
         assert ours[layer][1] == params, layer
         assert shape is None or ours[layer][0] == shape, layer
     assert report.total_params == expected["total"]
+
+
+def test_a_model_subclass_with_weights_of_its_own_is_checked_as_a_layer(tmp_path):
+    # its weight and its Dense's are the layer's, in the functional model that calls it; as a
+    # model of its own, no layer of the report would hold its weight: said, not guessed
+    source = OWN_WEIGHT + "inputs = keras.Input(shape=(5, 4))\nouter = keras.Model(inputs, model(inputs))\n"
+    path = tmp_path / "model.py"
+    path.write_text(source)
+    outer = run_program(keras, source)["outer"]
+    reports = api.analyze_python(str(path))
+    (report,) = [r for r in reports if r.model == outer.name]
+    assert report.layers["scaled"].params == outer.get_layer("scaled").count_params() == 48
+    assert report.total_params == outer.count_params()
+    (said,) = [d for r in reports for d in r.diagnostics]
+    assert said.code == "SC601" and said.location.line == OWN_WEIGHT.count("\n")
+    assert said.message.startswith("Scaled makes weights of its own (add_weight) beside its sublayers")
 
 
 def test_super_init_names_a_subclass_as_keras_does(tmp_path):
@@ -214,14 +296,39 @@ def test_tf_keras_builds_a_model_subclass_on_build(tmp_path):
     assert str(report.layers["dense"].output_shapes[0]) == "(None, 128)"  # tf_keras's summary: "multiple"
 
 
-def test_a_model_subclass_never_built_is_said_where_it_is_made(tmp_path):
+@pytest.mark.parametrize("build", [
+    "model.compile(optimizer='adam', loss='mse')\nmodel.fit(np.zeros((4, 28, 28, 1)), np.zeros((4, 10)), verbose=0)\n",
+    "model.predict(np.zeros((4, 28, 28, 1)), verbose=0)\n",
+    "model.compile(optimizer='sgd', loss='mse')\nmodel.train_on_batch(np.zeros((3, 28, 28, 1)), np.zeros((3, 10)))\n",
+], ids=["fit", "predict", "train_on_batch"])
+def test_tf_keras_builds_a_model_subclass_on_its_data(build, tmp_path):
+    source = QUICKSTART.replace("import keras\n", "from tensorflow import keras\n") \
+        .replace("from keras.layers", "from tensorflow.keras.layers").replace("from keras import", "from tensorflow.keras import") \
+        + build
+    path = tmp_path / "model.py"
+    path.write_text(source)
+    # the oracle stubs fit() and predict(): tf_keras runs this one whole, in a process of its own
+    shown = "import json; print(json.dumps([model.name, {l.name: l.count_params() for l in model.layers}, " \
+        "model.count_params()]))"
+    env = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    run = subprocess.run([sys.executable, "-c", source + shown], env=env, capture_output=True, text=True,
+                         timeout=600, check=True)
+    name, params, total = json.loads(run.stdout.splitlines()[-1])
+    (report,) = api.analyze_python(str(path), dialect="keras2")
+    assert report.ok and not report.diagnostics and report.model == name == "my_model"
+    assert params == {l.name: l.params for l in report.layers.values() if l.type != "InputLayer"}
+    assert report.total_params == total
+
+
+def test_a_model_subclass_fit_on_data_of_unknown_shape_is_said_where_it_is_made(tmp_path):
     path = tmp_path / "model.py"
     path.write_text(QUICKSTART + "model.compile(optimizer='adam')\nmodel.fit(x_train, y_train)\n")
     (report,) = api.analyze_python(str(path))
     (said,) = report.diagnostics
     assert said.code == "SC601" and said.location.line == QUICKSTART.count("\n")
-    assert said.message == ("MyModel subclasses keras.Model, and this file never calls 'my_model' on a tensor "
-                            "the reader knows nor builds it (fit() builds it from its data): it is not checked")
+    assert said.message == ("MyModel subclasses keras.Model, and this file never builds 'my_model' on inputs the "
+                            "reader knows (a call on a tensor or on data, fit() or predict() on data): it is not "
+                            "checked")
 
 
 # keras.io "DCGAN to generate face images" (Keras 3, keras-team/keras-io, Apache-2.0): the

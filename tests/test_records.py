@@ -115,11 +115,11 @@ def test_what_a_record_cannot_be():
     with pytest.raises(TypeError, match="non-default argument 'c' follows default argument"):
         record(type("Bad", (), {"__annotations__": {"a": "int", "b": "list", "c": "int"},
                                 "b": field(default_factory=list)}))
-    many = {f"f{k}": "int" for k in range(17)}
-    with pytest.raises(TypeError, match="at most 16 fields"):
+    many = {f"f{k}": "int" for k in range(19)}
+    with pytest.raises(TypeError, match="at most 18 fields"):
         record(type("Wide", (), {"__annotations__": many}))
-    widest = record(type("Widest", (), {"__annotations__": dict(list(many.items())[:16])}))
-    assert widest(*range(16)).f15 == 15 and widest.__init__.__qualname__ == "Widest.__init__"
+    widest = record(type("Widest", (), {"__annotations__": dict(list(many.items())[:18])}))
+    assert widest(*range(18)).f17 == 17 and widest.__init__.__qualname__ == "Widest.__init__"
 
 
 def test_frozen_slotted_and_copyable():

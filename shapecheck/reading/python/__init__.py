@@ -105,13 +105,21 @@ def _read_tree(tree: ast.Module, text: str, path: str | None, dialect: str | Non
             spec = model.spec
         else:
             spec = functional_spec(model) if model.cls == "Functional" else sequential_spec(model)
+        if spec is None and model.cls == "Subclassed" and model.layers[0].args.get("graph") is not None:
+            interp.found.append(make(
+                "SC601", f"{model.layers[0].cls} makes weights of its own (add_weight) beside its "
+                "sublayers: they are counted where it is a layer, but it is not checked as a model of "
+                "its own", model.loc, hint="call it in a functional model to check it as a layer: "
+                "keras.Model(inputs, model(inputs))"))
+            continue
         if spec is None and (model.abandoned or model.sublayer):
             continue
         if spec is None and model.cls == "Subclassed":
             cls = model.layers[0].cls
             interp.found.append(make(
-                "SC601", f"{cls} subclasses keras.Model, and this file never calls {model.name!r} on a "
-                "tensor the reader knows nor builds it (fit() builds it from its data): it is not checked",
+                "SC601", f"{cls} subclasses keras.Model, and this file never builds {model.name!r} on "
+                "inputs the reader knows (a call on a tensor or on data, fit() or predict() on data): it "
+                "is not checked",
                 model.loc, hint=f"build it where the file makes it: {model.name}(keras.Input("
                 "shape=...)), the shape without the batch axis"))
             continue

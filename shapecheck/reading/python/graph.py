@@ -117,6 +117,7 @@ class Model:
     input_shape: tuple | None = None  # a Sequential's, from input_shape=, an Input or build()
     input_name: str | None = None
     input_dtype: str = "float32"
+    input_keys: tuple | None = None  # a functional model given its inputs as a dict: their keys, in order
     calls: int = 0
     abandoned: bool = False  # something added could not be followed (and was said)
     # made inside a Layer subclass the reader follows (its __init__ or call()): a sublayer,

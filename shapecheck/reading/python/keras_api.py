@@ -411,6 +411,8 @@ def make_model(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
         outputs,
     )
     model.named = isinstance(name, str)
+    if isinstance(params.get("inputs"), dict):  # called on a dict, each tensor goes to its key's input
+        model.input_keys = tuple(params["inputs"])
     interp.graph.models.append(model)
     return model
 

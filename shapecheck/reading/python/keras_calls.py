@@ -277,7 +277,8 @@ def call_layer(
     if layer.code and args:
         follow_lambda(interp, layer, args[0], node, more)
         if layer.subclass_followed and "output_shape" not in layer.args:
-            interp.note("SC601", f"{layer.cls}.call() is code the reader cannot follow here, so what "
+            why = f" ({layer.code['why']})" if "why" in layer.code else ""
+            interp.note("SC601", f"{layer.cls}.call() is code the reader cannot follow here{why}, so what "
                         "it builds is not checked", node, hint=f"declare what {layer.cls} does to shapes "
                         "under custom_layers (docs/custom-layers.md)")
             return Unknown(why=f"{layer.cls}.call() not followed")
@@ -299,17 +300,26 @@ def _follow_pending(interp: Interpreter, model: Model, node: ast.AST) -> str | N
     return f"{declined.cls}.call()"
 
 
-def _build_model(interp: Interpreter, layer: Layer, args: list[Any], kwargs: dict[str, Any],
-                 node: ast.AST) -> None:
-    placeholder = layer_subclasses.build_model(interp, layer, args, kwargs, node)
-    if placeholder is not None:  # tf_keras: its first call, on a placeholder of the shape
+def _build_model(interp: Interpreter, layer: Layer, method: str, args: list[Any], kwargs: dict[str, Any],
+                 node: ast.AST) -> Any:
+    """``build(shape)``, or fit() and the like on data, of a Model subclass: its first call,
+    on placeholders of that shape (tf_keras's build; Keras's trace on the data)."""
+    if method == "build":
+        placeholder = layer_subclasses.build_model(interp, layer, args, kwargs, node)
+    else:
+        placeholder = layer_subclasses.data_inputs(interp, layer, method, args, kwargs, node)
+    if placeholder is not None:
         call_layer(interp, layer, [placeholder], {}, node)
+    return None if method == "build" else Unknown(why=f"what {method}() returns")
 
 
 def call_model(
     interp: Interpreter, model: Model, args: list[Any], kwargs: dict[str, Any], node: ast.AST
 ) -> Any:
-    tensors = tensors_of(args[0] if args else kwargs.get("inputs"))
+    given = args[0] if args else kwargs.get("inputs")
+    if isinstance(given, dict) and model.input_keys is not None and set(given) == set(model.input_keys):
+        given = [given[key] for key in model.input_keys]
+    tensors = tensors_of(given)
     if model.abandoned:  # holds what the reader cannot follow: said where it was added
         return Unknown(why=f"the model {model.name!r} is not checked (said where it is made)")
     if model.cls == "Sequential" and model.input_shape is None and tensors and len(tensors) == 1:
@@ -490,8 +500,9 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
             return layer_tensor(interp, owner, name)
         if owner.cls in ADAPTED and name in ("adapt", "vocabulary_size"):
             return Builtin(name, lambda i, a, k, n: adapted(i, owner, name, n))
-        if name == "build" and "model" in owner.code:  # a Model subclass: built as Keras builds it
-            return Builtin(name, lambda i, a, k, n: _build_model(i, owner, a, k, n))
+        if "model" in owner.code and (name == "build" or name in layer_subclasses.BUILT_BY_DATA):
+            # a Model subclass: built as Keras builds it
+            return Builtin(name, lambda i, a, k, n: _build_model(i, owner, name, a, k, n))
         return Unknown(why=f"layer.{name}")
     if isinstance(owner, Named) and name in owner.fields:  # built.model
         return owner[owner.fields.index(name)]

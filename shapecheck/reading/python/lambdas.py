@@ -13,7 +13,7 @@ from .builtins import Builtin
 from .graph import Layer, Tensor
 from .keras_api import shape_of, tensors_of
 from .limits import MAX_STEPS, OutOfBudget
-from .values import Function, Partial
+from .values import Function, Partial, Unknown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -46,6 +46,8 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST,
             result = interp.call(fn, [given, *(more or ())],
                                  dict(arguments) if isinstance(arguments, dict) else {}, node)
             out = shape_of(interp, result) if isinstance(result, Tensor) else None
+            if isinstance(result, Unknown) and result.why:  # what stopped it, for SC601
+                layer.code["why"] = result.why
             what = f"its function {_name(fn)}" if layer.cls == "Lambda" else \
                 f"{layer.cls}.{layer.code.get('method', 'call')}()"
         else:

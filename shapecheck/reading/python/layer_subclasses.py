@@ -29,7 +29,7 @@ from . import instances
 from .arrays import Array
 from .builtins import Builtin
 from .graph import Layer, Model, Tensor, ancestors, functional_spec
-from .keras_api import bind, make_layer, make_model, shape_of, tensors_of
+from .keras_api import bind, keep_named, make_layer, make_model, shape_of, size_name, tensors_of
 from .limits import MAX_STEPS, OutOfBudget
 from .values import ClassDef, Instance, Module, Partial, Unknown
 
@@ -154,7 +154,9 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
             if any(m.layer is None and id(m) not in own and not m.constant for m in ancestors([out])):
                 return Unknown(why=f"{cls.name}.call() mixes its sublayers with tensors of its own")
             layer.args["graph"] = functional_spec(Model("Functional", layer.name, layer.loc, fresh, [out]))
-            if report is not None:  # built by this call: a model of its own too, as Keras has it
+            # built by this call: a model of its own too, as Keras has it, unless it has weights
+            # of its own, which no layer of the spec's model holds (said where it is made)
+            if report is not None and not made:
                 report.spec = layer.args["graph"]
         return out
 
@@ -239,7 +241,7 @@ def _add_weight(interp: Interpreter, instance: Instance, args: list[Any], kwargs
     made.append([name or "variable", list(shape), trainable])
     # named, so that no input's auto-name is taken (the node is gone once followed)
     label = "".join(c if c.isalnum() else "_" for c in f"{instance.cls.name}_weight_{len(made)}")
-    return interp.graph.input(tuple(shape), label, "float32", interp.loc(node))
+    return interp.graph.input(tuple(shape), label, "float32", interp.loc(node), constant=True)
 
 
 def instantiate(
@@ -275,6 +277,55 @@ def instantiate(
             "with the functional API",
         )
     return Unknown(why=f"an instance of {cls.name}")
+
+
+#: Keras builds a Model subclass not built yet on the data they are given, as its first
+#: call: call() traced on a batch of it
+BUILT_BY_DATA = frozenset({"fit", "evaluate", "predict", "train_on_batch", "test_on_batch",
+                           "predict_on_batch"})
+
+
+def data_inputs(interp: Interpreter, layer: Layer, method: str, args: list[Any], kwargs: dict[str, Any],
+                node: ast.AST) -> Any:
+    """``model.fit(x_train, y_train)`` of a Model subclass not built yet: the input (or the
+    list of inputs) its call() is traced on, of x's shape (its batch axis as Keras traces
+    it, _first_batch); None when the model is built already or x is data whose shape the
+    reader does not know (the model is then said where it is made)."""
+    report = layer.code["report"]
+    if report is None or report.abandoned:
+        return None
+    bound = bind(("x", "batch_size"), args, kwargs) if method == "predict" else bind(("x",), args, kwargs)
+    x = bound.get("x")
+    data = list(x) if isinstance(x, (list, tuple)) else [x]
+    if not data or len(data) > MAX_INPUTS or not all(
+            isinstance(a, Array) and len(a.shape) > 1 and all(d.__class__ is int or size_name(d)
+                                                               for d in a.shape[1:]) for a in data):
+        return None
+    made = []
+    for a in data:
+        shape = tuple(d if d.__class__ is int else keep_named(interp, "x", size_name(d), node)
+                      for d in a.shape[1:])
+        batch = _first_batch(interp, method, a.shape[0], bound.get("batch_size"))
+        made.append(interp.graph.input((batch, *shape), f"{layer.name}_data", "float32", interp.loc(node)))
+    return made if isinstance(x, (list, tuple)) else made[0]
+
+
+MAX_INPUTS = 64
+
+
+def _first_batch(interp: Interpreter, method: str, samples: Any, batch_size: Any) -> int | None:
+    """The batch axis call() is traced with. fit() and evaluate() trace it on their dataset's
+    iterator, whose batches may be short at the end (None), and so does tf_keras's
+    predict(); Keras 3's predict() traces it on its first batch, batch_size (32 unless
+    given) or fewer, and the *_on_batch methods on the batch they are given."""
+    if samples.__class__ is not int:
+        return None
+    if method.endswith("_on_batch"):
+        return samples
+    if method == "predict" and interp.graph.dialect != "keras2":
+        size = 32 if batch_size is None else batch_size
+        return min(size, samples) if size.__class__ is int and size > 0 else None
+    return None
 
 
 def on_data(interp: Interpreter, layer: Layer, value: Any, node: ast.AST) -> Any:
