@@ -362,6 +362,8 @@ TF_CASES = {
     "expand": lambda tf, x, a: tf.expand_dims(x, a["axis"]),
     "split": lambda tf, x, a: tf.split(x, a["splits"], axis=a["axis"])[-1],  # one layer, several outputs
     "pad": lambda tf, x, a: tf.pad(x, a["paddings"], mode=a["mode"]),
+    "extract_patches": lambda tf, x, a: tf.image.extract_patches(x, a["sizes"], a["strides"], a["rates"],
+                                                                 a["padding"]),
 }
 
 
@@ -397,7 +399,46 @@ def tf_cases(draw, kind):
         paddings = [[draw(st.integers(-1 if draw(st.integers(0, 9)) == 0 else 0, 3)) for _ in range(2)]
                     for _ in range(len(x) - (draw(st.integers(0, 6)) == 0))]
         return x, {"paddings": paddings, "mode": draw(st.sampled_from(["CONSTANT", "REFLECT", "SYMMETRIC"]))}
+    if kind == "extract_patches":  # now and then an unknown size, or a patch wider than the image
+        x = [None, *(draw(st.one_of(st.none(), st.integers(1, 9))) if draw(st.integers(0, 5)) == 0
+                     else draw(st.integers(1, 9)) for _ in range(2)), draw(st.integers(1, 3))]
+
+        def four(low, high):
+            return [draw(st.integers(1, 2)), draw(st.integers(low, high)), draw(st.integers(low, high)),
+                    draw(st.integers(1, 2))]
+        return x, {"sizes": four(1, 4), "strides": four(1, 3), "rates": four(1, 2),
+                   "padding": draw(st.sampled_from(["VALID", "SAME"]))}
     return x, {}
+
+
+# tf.image.extract_patches calls TensorFlow refuses, each with the finding shapecheck gives:
+# the arguments replace valid ones in the tf.keras model's config.
+REFUSED_PATCHES = {
+    "a patch wider than the image": (([1, 9, 9, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID"), "SC308"),
+    "a dilated patch wider than the image": (([1, 3, 3, 1], [1, 1, 1, 1], [1, 4, 1, 1], "VALID"), "SC308"),
+    "a stride of 0": (([1, 2, 2, 1], [1, 0, 1, 1], [1, 1, 1, 1], "VALID"), "SC403"),
+    "three sizes": (([1, 2, 2], [1, 1, 1, 1], [1, 1, 1, 1], "VALID"), "SC403"),
+    "five strides": (([1, 2, 2, 1], [1, 1, 1, 1, 1], [1, 1, 1, 1], "VALID"), "SC403"),
+    "padding in lower case": (([1, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "valid"), "SC403"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED_PATCHES))
+def test_tf_extract_patches_refuses_what_tensorflow_refuses(name):
+    tf_keras = pytest.importorskip("tf_keras")
+    import tensorflow as tf
+
+    (sizes, strides, rates, padding), code = REFUSED_PATCHES[name]
+    tf_keras.backend.clear_session()
+    inp = tf_keras.Input(shape=(7, 7, 2), name="x")
+    with pytest.raises(ValueError):
+        tf.image.extract_patches(inp, sizes, strides, rates, padding)
+    model = tf_keras.Model(inp, tf.image.extract_patches(inp, [1, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID"))
+    config = json.loads(model.to_json())
+    (op,) = [l for l in config["config"]["layers"] if l["class_name"] == "TFOpLambda"]
+    op["inbound_nodes"][0][3] = {"sizes": sizes, "strides": strides, "rates": rates, "padding": padding}
+    report = shapecheck.analyze(config)
+    assert [d.code for d in report.errors] == [code], [f"{d.code} {d.message}" for d in report.diagnostics]
 
 
 @pytest.mark.parametrize("kind", sorted(TF_CASES))

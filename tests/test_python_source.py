@@ -49,6 +49,28 @@ PROGRAMS = {
         inner = keras.Model(inputs=inner_in, outputs=layers.Add()([attended, inner_in["latent"]]))
         x, y = keras.Input((6, 8)), keras.Input((4, 8))
         model = keras.Model([x, y], inner({"data": x, "latent": y}))""",
+    "tf_extract_patches_in_a_layer": """
+        import tensorflow as tf
+
+        class Patches(layers.Layer):  # keras.io's Perceiver (Keras 3 version)
+            def __init__(self, patch_size):
+                super().__init__()
+                self.patch_size = patch_size
+
+            def call(self, images):
+                batch_size = tf.shape(images)[0]
+                patches = tf.image.extract_patches(
+                    images=images,
+                    sizes=[1, self.patch_size, self.patch_size, 1],
+                    strides=[1, self.patch_size, self.patch_size, 1],
+                    rates=[1, 1, 1, 1],
+                    padding="VALID",
+                )
+                patch_dims = patches.shape[-1]
+                return tf.reshape(patches, [batch_size, -1, patch_dims])
+
+        x = keras.Input((32, 32, 3))
+        model = keras.Model(x, layers.Dense(4)(Patches(6)(x)))""",
     "shared_layer": """
         enc = layers.Dense(5)
         a, b = keras.Input((3,)), keras.Input((3,))

@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "shapecheck" / "reading" / "python" / "tf_functions.py"
-MODULES = ("", "math", "nn", "linalg")
+MODULES = ("", "math", "nn", "linalg", "image")
 
 
 def table() -> tuple[dict[str, tuple[str, tuple[str, ...]]], dict[str, str]]:
@@ -54,6 +54,7 @@ def table() -> tuple[dict[str, tuple[str, tuple[str, ...]]], dict[str, str]]:
         return self.NOT_SUPPORTED
 
     x = keras.Input(shape=(4, 6))
+    images = keras.Input(shape=(4, 6, 2))
     functions: dict[str, tuple[str, tuple[str, ...]]] = {}
     aliases: dict[str, str] = {}
     saved = tf_op_layer.KerasOpDispatcher.handle
@@ -71,7 +72,7 @@ def table() -> tuple[dict[str, tuple[str, tuple[str, ...]]], dict[str, str]]:
                     continue
                 if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
                     continue  # tf.einsum(equation, *inputs): not a tensor first, then arguments
-                op = _reached(fn, x, reached, Reached)
+                op = _reached(fn, x, images, reached, Reached)
                 if op is None:
                     continue
                 symbol = get_canonical_name_for_symbol(op, add_prefix_to_v1_names=True)
@@ -86,10 +87,12 @@ def table() -> tuple[dict[str, tuple[str, tuple[str, ...]]], dict[str, str]]:
     return dict(sorted(functions.items())), aliases
 
 
-def _reached(fn, x, reached: list, stop: type) -> object | None:
+def _reached(fn, x, images, reached: list, stop: type) -> object | None:
     """The operation TensorFlow dispatches when ``fn`` is called on ``x`` (alone, in a
-    list, or with more tensors as its next arguments), or None."""
-    for args in ((x,), ([x, x],), (x, x), (x, x, x)):
+    list, or with more tensors as its next arguments), or on ``images`` as an image op
+    takes them (extract_patches' sizes, strides, rates, padding), or None."""
+    windows = (images, [1, 2, 2, 1], [1, 2, 2, 1], [1, 1, 1, 1], "VALID")
+    for args in ((x,), ([x, x],), (x, x), (x, x, x), windows):
         reached.clear()
         try:
             fn(*args)

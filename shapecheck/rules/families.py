@@ -372,6 +372,7 @@ FAMILY_OF = {
     'tf.einsum': 'tf_ops',
     'tf.expand_dims': 'tf_ops',
     'tf.identity': 'tf_ops',
+    'tf.image.extract_patches': 'tf_ops',
     'tf.keras.backend.binary_crossentropy': 'tf_ops',
     'tf.linalg.einsum': 'tf_ops',
     'tf.linalg.matmul': 'tf_ops',

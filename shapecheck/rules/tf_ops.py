@@ -8,7 +8,7 @@ into an unknown one, reduces each axis once, reads a null argmax axis as 0).
 from __future__ import annotations
 
 from ..diagnostics import Finding
-from ..dims import add, compare, fmt, fmt_shape, mul
+from ..dims import add, canonical, ceil_div, compare, floor_div, fmt, fmt_shape, mul
 from .ops import (
     KEEPDIMS,
     any_arg,
@@ -216,6 +216,65 @@ def tf_pad(call: LayerCall) -> Output:
                       arg="paddings")
     return Output((padded(x, widths),))
 
+
+
+def _four_ints(v: Any) -> tuple[int, ...]:
+    """TensorFlow's ``list(int) >= 4`` attribute (its shape function then wants exactly 4)."""
+    if not isinstance(v, (list, tuple)) or len(v) < 4 or any(
+            isinstance(d, bool) or not isinstance(d, int) for d in v):
+        raise ValueError(f"expected [1, rows, cols, 1], got {v!r}")
+    return tuple(v)
+
+
+def _tf_padding(v: Any) -> str:
+    if v not in ("VALID", "SAME"):
+        raise ValueError(f"expected 'VALID' or 'SAME' (TensorFlow's spelling), got {v!r}")
+    return v
+
+
+@rule("tf.image.extract_patches",
+      args=(Arg("sizes", _four_ints, doc="[1, rows, cols, 1]: the patch's extent", kind="[int]"),
+            Arg("strides", _four_ints, doc="[1, rows, cols, 1]: the step between patches", kind="[int]"),
+            Arg("rates", _four_ints, doc="[1, rows, cols, 1]: the spacing of a patch's samples",
+                kind="[int]"),
+            Arg("padding", _tf_padding, doc="VALID or SAME", kind="str")))
+def tf_extract_patches(call: LayerCall) -> Output:
+    """TensorFlow's ExtractImagePatches shape function: each patch, rows x cols samples
+    ``rates`` apart, is a pixel of ``rows * cols * depth`` values. Only the row and column
+    entries of sizes, strides and rates count here (the others must be 1 when the op runs).
+    VALID gives ``(n - k_eff + s) / s`` rounded toward zero (0 for a patch that just does
+    not fit), where ``k_eff = k + (k - 1) * (rate - 1)``, and refuses a negative one; SAME
+    gives ``ceil(n / s)``. An unknown row or column size leaves both unknown."""
+    (x,) = need_tensors(call, 1)
+    if len(x) != 4:
+        raise Finding("SC301", f"tf.image.extract_patches takes images of rank 4, got {fmt_shape(x)}")
+    for name in ("sizes", "strides", "rates"):
+        if len(call[name]) != 4:
+            raise Finding("SC403", f"tf.image.extract_patches: {name}={list(call[name])} must have 4 values",
+                          arg=name)
+    sizes, strides, rates = call["sizes"], call["strides"], call["rates"]
+    depth = None if x[3] is None else mul(x[3], sizes[1] * sizes[2])
+    if x[1] is None or x[2] is None:
+        return Output(((x[0], None, None, depth),))
+    spatial, notes = [], []
+    for i, axis in ((1, "rows"), (2, "cols")):
+        n, k, s = x[i], sizes[i] + (sizes[i] - 1) * (rates[i] - 1), strides[i]
+        if s <= 0:
+            raise Finding("SC403", f"tf.image.extract_patches: the {axis} stride must be > 0, got {s}",
+                          arg="strides")
+        if call["padding"] == "SAME":
+            spatial.append(ceil_div(n, s))
+            continue
+        if isinstance(n, int):
+            if n - k + s <= -s:  # negative even rounded toward zero
+                raise Finding("SC308", f"tf.image.extract_patches: the {axis} would be ({n} - {k} + {s}) / "
+                              f"{s}, negative: a patch {k} wide does not fit {n}", arg="sizes")
+            spatial.append(max(0, n - k + s) // s)
+            continue
+        if not call.facts.positive(add(n, s - k + 1)):
+            notes.append(Note("SC304", f"tf.image.extract_patches requires {fmt(n)} >= {k - s} ({axis})"))
+        spatial.append(canonical(floor_div(add(n, s - k), s)))
+    return Output(((x[0], *spatial, depth),), notes=tuple(notes))
 
 
 @rule("tf.math.cumsum", "tf.cumsum", "tf.math.cumprod", args=(any_int_arg("axis", 0, "the axis"),),

@@ -42,10 +42,13 @@ def call_tf(
             return Unknown(why="tf.einsum on values that are not tensors")
         layer = Layer("tf.einsum", {"equation": args[0]}, op_name(interp, "tf.einsum"), interp.loc(node))
         return Tensor(interp.graph.node(layer, [t[0] for t in operands], interp.loc(node)))
+    known = TF_FUNCTIONS.get(TF_ALIASES.get(function, function))
+    if not args and known is not None and known[1][0] in kwargs:  # tf.image.extract_patches(images=x, ...)
+        kwargs = dict(kwargs)
+        args = [kwargs.pop(known[1][0])]
     tensors = tensors_of(args[0]) if args else None
     if tensors is None:
         return Unknown(why=f"tf.{function} on values that are not tensors")
-    known = TF_FUNCTIONS.get(TF_ALIASES.get(function, function))
     if known is not None and len(args) <= len(known[1]):
         # tf.keras records the later positional arguments by their names (``tf.reshape(x,
         # (-1, 4))``: shape), and names the layer after the operation TensorFlow dispatched.

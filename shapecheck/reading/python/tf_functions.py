@@ -18,6 +18,12 @@ FUNCTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "convert_to_tensor": ("convert_to_tensor", ("value", "dtype", "dtype_hint", "name")),
     "expand_dims": ("expand_dims", ("input", "axis", "name")),
     "identity": ("identity", ("input", "name")),
+    "image.extract_patches": (
+        "image.extract_patches",
+        (
+            "images", "sizes", "strides", "rates", "padding", "name"
+        ),
+    ),
     "linalg.matmul": (
         "linalg.matmul",
         (
