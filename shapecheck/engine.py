@@ -114,6 +114,7 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
             picked = _pick(ref, shapes, diags, None)
             outputs.extend(picked or ())
     diags += _float_ids(spec, graph)
+    diags = _followed_once_a_place(diags)
     counted = counted_once(spec.layers, layers, diags)
     trainable = total(r.trainable_params for r in counted)
     all_params = total(r.params for r in counted)
@@ -125,6 +126,29 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
         diagnostics=tuple(diags), total_params=all_params, trainable_params=trainable,
         edges=_edges(graph, results, spec.outputs),
     )
+
+
+def _followed_once_a_place(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """SC410 once for the layers one place makes alike (a builder's loop in Python makes a
+    Lambda or a Layer subclass at one line, once a block): said for the first, with how
+    many more. A place with no line (a dict) is each layer's own."""
+    kept: dict = {}
+    out: list[Diagnostic] = []
+    for d in diags:
+        if d.code != LAMBDA_CODE or d.location.line is None:
+            out.append(d)
+            continue
+        key = (d.location, d.message)
+        if key in kept:
+            kept[key][1] += 1
+            continue
+        kept[key] = [len(out), 0]
+        out.append(d)
+    for i, more in kept.values():
+        if more:
+            out[i] = replace(out[i], message=f"{out[i].message} (and {more} more "
+                             f"layer{'s' if more > 1 else ''} made here)")
+    return out
 
 
 def _edges(graph, results, outputs: tuple[Ref, ...] = ()) -> tuple[Edge, ...]:

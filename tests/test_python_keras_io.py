@@ -4,10 +4,17 @@ CycleGAN (keras-team/keras-io, examples/generative/cyclegan.py, the Keras 3 vers
 keras-team/keras-core's examples/keras_io; Apache-2.0): its model-building code, verbatim
 but for the prose between the code blocks and the imports of its data and plotting. Its
 ReflectionPadding2D layer pads with ``ops.pad`` of ``ops.convert_to_tensor`` (mode
-"reflect") in its call(), and GroupNormalization takes ``groups=x.shape[-1]``."""
+"reflect") in its call(), and GroupNormalization takes ``groups=x.shape[-1]``.
+
+EANet (keras-team/keras-io, examples/vision/eanet.py, its Keras 3 version in keras-core's
+examples/keras_io; Apache-2.0): its code up to the model, verbatim but for the prose and
+the plotting import. Its Lambda divides by ``ops.convert_to_tensor(1e-9) + ops.sum(...)``,
+its patch layer reshapes by ``ops.shape(x)[0]``, and a builder makes a Lambda at one line
+for each of 8 blocks."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 pytestmark = pytest.mark.keras
@@ -284,3 +291,217 @@ def test_cyclegan_discriminators_match_keras_and_its_generators_fail_in_keras_3(
         assert report.total_params == model.count_params(), variable
     said = [d for r in reports.values() for d in r.diagnostics if d.code == "SC601"]
     assert said and said[0].message.startswith("ReflectionPadding2D.call() is code the reader cannot follow")
+
+
+EANET = '''
+import keras as keras
+from keras import layers
+from keras import ops
+
+
+num_classes = 100
+input_shape = (32, 32, 3)
+
+(x_train, y_train), (x_test, y_test) = keras.datasets.cifar100.load_data()
+y_train = keras.utils.to_categorical(y_train, num_classes)
+y_test = keras.utils.to_categorical(y_test, num_classes)
+print(f"x_train shape: {x_train.shape} - y_train shape: {y_train.shape}")
+print(f"x_test shape: {x_test.shape} - y_test shape: {y_test.shape}")
+
+
+weight_decay = 0.0001
+learning_rate = 0.001
+label_smoothing = 0.1
+validation_split = 0.2
+batch_size = 128
+num_epochs = 50
+patch_size = 2  # Size of the patches to be extracted from the input images.
+num_patches = (input_shape[0] // patch_size) ** 2  # Number of patch
+embedding_dim = 64  # Number of hidden units.
+mlp_dim = 64
+dim_coefficient = 4
+num_heads = 4
+attention_dropout = 0.2
+projection_dropout = 0.2
+num_transformer_blocks = 8  # Number of repetitions of the transformer layer
+
+print(f"Patch size: {patch_size} X {patch_size} = {patch_size ** 2} ")
+print(f"Patches per image: {num_patches}")
+
+
+data_augmentation = keras.Sequential(
+    [
+        layers.Normalization(),
+        layers.RandomFlip("horizontal"),
+        layers.RandomRotation(factor=0.1),
+        layers.RandomContrast(factor=0.1),
+        layers.RandomZoom(height_factor=0.2, width_factor=0.2),
+    ],
+    name="data_augmentation",
+)
+# Compute the mean and the variance of the training data for normalization.
+data_augmentation.layers[0].adapt(x_train)
+
+
+class PatchExtract(layers.Layer):
+    def __init__(self, patch_size, **kwargs):
+        super().__init__(**kwargs)
+        self.patch_size = patch_size
+
+    def call(self, x):
+        B, C = ops.shape(x)[0], ops.shape(x)[-1]
+        x = ops.image.extract_patches(x, self.patch_size)
+        x = ops.reshape(x, (B, -1, self.patch_size * self.patch_size * C))
+        return x
+
+
+class PatchEmbedding(layers.Layer):
+    def __init__(self, num_patch, embed_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.num_patch = num_patch
+        self.proj = layers.Dense(embed_dim)
+        self.pos_embed = layers.Embedding(
+            input_dim=num_patch, output_dim=embed_dim
+        )
+
+    def call(self, patch):
+        pos = ops.arange(start=0, stop=self.num_patch, step=1)
+        return self.proj(patch) + self.pos_embed(pos)
+
+
+def external_attention(
+    x,
+    dim,
+    num_heads,
+    dim_coefficient=4,
+    attention_dropout=0,
+    projection_dropout=0,
+):
+    _, num_patch, channel = x.shape
+    assert dim % num_heads == 0
+    num_heads = num_heads * dim_coefficient
+
+    x = layers.Dense(dim * dim_coefficient)(x)
+    # create tensor [batch_size, num_patches, num_heads, dim*dim_coefficient//num_heads]
+    x = ops.reshape(
+        x, (-1, num_patch, num_heads, dim * dim_coefficient // num_heads)
+    )
+    x = ops.transpose(x, axes=[0, 2, 1, 3])
+    # a linear layer M_k
+    attn = layers.Dense(dim // dim_coefficient)(x)
+    # normalize attention map
+    attn = layers.Softmax(axis=2)(attn)
+    # dobule-normalization
+    attn = layers.Lambda(
+        lambda attn: ops.divide(
+            attn,
+            ops.convert_to_tensor(1e-9) + ops.sum(attn, axis=-1, keepdims=True),
+        )
+    )(attn)
+    attn = layers.Dropout(attention_dropout)(attn)
+    # a linear layer M_v
+    x = layers.Dense(dim * dim_coefficient // num_heads)(attn)
+    x = ops.transpose(x, axes=[0, 2, 1, 3])
+    x = ops.reshape(x, [-1, num_patch, dim * dim_coefficient])
+    # a linear layer to project original dim
+    x = layers.Dense(dim)(x)
+    x = layers.Dropout(projection_dropout)(x)
+    return x
+
+
+def mlp(x, embedding_dim, mlp_dim, drop_rate=0.2):
+    x = layers.Dense(mlp_dim, activation=ops.gelu)(x)
+    x = layers.Dropout(drop_rate)(x)
+    x = layers.Dense(embedding_dim)(x)
+    x = layers.Dropout(drop_rate)(x)
+    return x
+
+
+def transformer_encoder(
+    x,
+    embedding_dim,
+    mlp_dim,
+    num_heads,
+    dim_coefficient,
+    attention_dropout,
+    projection_dropout,
+    attention_type="external_attention",
+):
+    residual_1 = x
+    x = layers.LayerNormalization(epsilon=1e-5)(x)
+    if attention_type == "external_attention":
+        x = external_attention(
+            x,
+            embedding_dim,
+            num_heads,
+            dim_coefficient,
+            attention_dropout,
+            projection_dropout,
+        )
+    elif attention_type == "self_attention":
+        x = layers.MultiHeadAttention(
+            num_heads=num_heads,
+            key_dim=embedding_dim,
+            dropout=attention_dropout,
+        )(x, x)
+    x = layers.add([x, residual_1])
+    residual_2 = x
+    x = layers.LayerNormalization(epsilon=1e-5)(x)
+    x = mlp(x, embedding_dim, mlp_dim)
+    x = layers.add([x, residual_2])
+    return x
+
+
+def get_model(attention_type="external_attention"):
+    inputs = layers.Input(shape=input_shape)
+    # Image augment
+    x = data_augmentation(inputs)
+    # Extract patches.
+    x = PatchExtract(patch_size)(x)
+    # Create patch embedding.
+    x = PatchEmbedding(num_patches, embedding_dim)(x)
+    # Create Transformer block.
+    for _ in range(num_transformer_blocks):
+        x = transformer_encoder(
+            x,
+            embedding_dim,
+            mlp_dim,
+            num_heads,
+            dim_coefficient,
+            attention_dropout,
+            projection_dropout,
+            attention_type,
+        )
+
+    x = layers.GlobalAveragePooling1D()(x)
+    outputs = layers.Dense(num_classes, activation="softmax")(x)
+    model = keras.Model(inputs=inputs, outputs=outputs)
+    return model
+
+
+model = get_model(attention_type="external_attention")
+
+'''
+
+
+def _cifar100():
+    """keras.datasets.cifar100's arrays, by shape (nothing is downloaded)."""
+    x, y = np.zeros((50, 32, 32, 3), "uint8"), np.arange(50).reshape(50, 1) % 100
+    return (x, y), (x[:10], y[:10])
+
+
+def test_eanet_matches_keras(tmp_path, monkeypatch):
+    monkeypatch.setattr(keras.datasets.cifar100, "load_data", _cifar100)
+    model = run_program(keras, EANET)["model"]
+    path = tmp_path / "eanet.py"
+    path.write_text(EANET)
+    reports = {r.model: r for r in api.analyze_python(str(path))}
+    report = reports[model.name]
+    ours = [(l.type, [tuple(s) for s in l.output_shapes], l.params) for l in report.layers.values()
+            if l.type != "InputLayer" and not l.type.startswith("ops.")]
+    assert ours == _layers(model)
+    assert report.total_params == model.count_params() == 361387
+    # the Lambda of each block is followed once a place: one SC410 for the 8 made at its line
+    (said,) = [d for d in report.diagnostics if d.layer == "lambda"]
+    assert said.code == "SC410" and said.message.endswith("(and 7 more layers made here)")
+    assert not [d for d in report.diagnostics if d.code == "SC410" and d.layer.startswith("lambda_")]

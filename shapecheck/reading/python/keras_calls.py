@@ -430,6 +430,8 @@ def call_op(interp: Interpreter, fn: str, args: list[Any], kwargs: dict[str, Any
     if not tensors and fn == "convert_to_tensor" and isinstance(values.get("x"), list):
         # numbers as a tensor; in a call() Keras 3 traces, a symbolic one whose len() fails
         return Unknown(why="a tensor of numbers made in call()") if interp.following else values["x"]
+    if not tensors and fn == "convert_to_tensor" and values.get("x").__class__ in (int, float):
+        return values["x"]  # a scalar: what it broadcasts with is shaped as by the number
     if not tensors:
         return Unknown(why=f"keras.ops.{fn} on values that are not tensors")
     layer = Layer(f"ops.{cls}", values, op_name(interp, snake_case(cls)), interp.loc(node))
