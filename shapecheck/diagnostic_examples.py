@@ -122,8 +122,8 @@ EXAMPLES: dict[str, Example] = {
         "model.json", lang="json"),
     "SC117": Example("inputs: {x: [?, t, 12]}\nlayers: [{type: Dense, units: 4}]\n", args=("--dim", "tt=5")),
     "SC411": Example("inputs: {x: [?, 8, 8]}\nlayers:\n"
-                     "  - type: ops.FFT2\n"
-                     "    recorded_shapes: [[?, 8, 8]]\n"
+                     "  - type: ops.RFFT\n"
+                     "    recorded_shapes: [[?, 8, 5]]\n"
                      "    recorded_from: \"recorded in the file as the input of 'dense'\"\n"
                      "  - {type: Dense, units: 4}\n"),
     "SC601": Example("import keras\n\n\nclass Tagger(keras.Model):\n    def call(self, x):\n"

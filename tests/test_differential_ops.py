@@ -31,7 +31,8 @@ SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
 SIZES = (2, 3, 5)  # t substituted (dims: t >= 2)
 
 # Ops whose Keras function is not the snake-case class name, or that need a float input.
-_FUNCTION = {"GetItem": None, "TrueDivide": "true_divide", "Absolute": "absolute"}
+_FUNCTION = {"GetItem": None, "TrueDivide": "true_divide", "Absolute": "absolute", "FFT": "fft", "FFT2": "fft2",
+             "IFFT2": "ifft2"}
 # Unary ops to draw from (a few need a float; all these take one).
 _UNARY = [u for u in UNARY if u not in ("Cast", "Clip", "NanToNum", "Real", "Imag", "Conj", "ConvertToTensor",
                                          "StopGradient", "Copy", "LogicalNot")]
@@ -219,12 +220,16 @@ def cases(draw, rule):
         if draw(st.booleans()):
             args["strides"] = draw(st.integers(1, 3))
         return "ExtractPatches", [x], args
+    if rule == "fourier":  # a (real, imaginary) pair; now and then the parts differ, or rank 1
+        x = draw(shapes(1, 4))
+        y = list(x) if draw(st.integers(0, 5)) else [*x[:-1], (x[-1] or 1) + 1]
+        return draw(st.sampled_from(["FFT", "FFT2", "IFFT2"])), [x, y], {}
     raise AssertionError(rule)
 
 
 RULES = ["elementwise", "first_shape", "reduction", "argmax", "reshape", "transpose", "expand_dims", "squeeze",
          "concatenate", "stack", "tile", "repeat", "split", "cumsum", "matmul", "dot", "einsum", "get_item",
-         "extract_patches", "pad"]
+         "extract_patches", "pad", "fourier"]
 
 
 # --- Keras's answer --------------------------------------------------------------------
@@ -241,6 +246,8 @@ def _call(op: str, tensors, args: dict):
         return fn(args["subscripts"], *tensors)
     if op == "ExtractPatches":
         return ops.image.extract_patches(tensors[0], **args)
+    if op in ("FFT", "FFT2", "IFFT2"):
+        return list(fn((tensors[0], tensors[1])))
     if op in BINARY and "x2" in args:
         return fn(tensors[0], args["x2"])
     kwargs = {k: v for k, v in args.items()}

@@ -71,6 +71,29 @@ PROGRAMS = {
 
         x = keras.Input((32, 32, 3))
         model = keras.Model(x, layers.Dense(4)(Patches(6)(x)))""",
+    "fourier_ops": """
+        class FNetLayer(layers.Layer):  # keras.io's MLP image classification (Keras 3 version)
+            def __init__(self, embedding_dim, dropout_rate, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.ffn = keras.Sequential([layers.Dense(units=embedding_dim, activation="gelu"),
+                                             layers.Dropout(rate=dropout_rate), layers.Dense(units=embedding_dim)])
+                self.normalize1 = layers.LayerNormalization(epsilon=1e-6)
+                self.normalize2 = layers.LayerNormalization(epsilon=1e-6)
+
+            def call(self, inputs):
+                real_part = inputs
+                im_part = keras.ops.zeros_like(inputs)
+                x = keras.ops.fft2((real_part, im_part))[0]
+                x = x + inputs
+                x = self.normalize1(x)
+                x_ffn = self.ffn(x)
+                x = x + x_ffn
+                return self.normalize2(x)
+
+        inputs = keras.Input((64, 32))
+        x = FNetLayer(32, 0.2)(inputs)
+        re, im = keras.ops.fft((x, x))
+        model = keras.Model(inputs, layers.Dense(3)(keras.ops.ifft2((x, im))[1]))""",
     "shared_layer": """
         enc = layers.Dense(5)
         a, b = keras.Input((3,)), keras.Input((3,))

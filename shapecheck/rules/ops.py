@@ -530,6 +530,29 @@ def matmul_shape(call: LayerCall, a: Shape, b: Shape) -> Shape:
     return tuple(out)
 
 
+@rule("ops.FFT", "ops.FFT2", "ops.IFFT2", inputs=2)
+def fourier(call: LayerCall) -> Output:
+    """keras/src/ops/math.py FFT (FFT2, IFFT2).compute_output_spec: x is a pair (real,
+    imaginary) of one shape, whose transformed axes (the last; the last two) are known;
+    the output is such a pair, of the same shapes."""
+    real, imag = need_tensors(call, 2)
+    axes = 1 if call.type == "ops.FFT" else 2
+    what = "its last dimension" if axes == 1 else "its (-2, -1) axes"
+    # Keras compares the shapes' tuples: None against a size differs too
+    if len(real) != len(imag) or any((a is None) != (b is None) or a is not None and compare(
+            a, b, call.facts) is False for a, b in zip(real, imag)):
+        raise Finding("SC306", f"{call.type}: the real and imaginary parts should have the same shape, got "
+                      f"{fmt_shape(real)} and {fmt_shape(imag)}")
+    if len(real) < axes:
+        raise Finding("SC301", f"{call.type}: the input should have rank >= {axes}, got {fmt_shape(real)}")
+    if any(real[i] is None for i in range(-axes, 0)):
+        raise Finding("SC302", f"{call.type}: the input should have {what} fully-defined, got "
+                      f"{fmt_shape(real)}", hint="give those axes a size: Keras needs them to build the op")
+    notes = tuple(Note("SC304", f"{call.type} \"{call.name}\" requires {fmt(a)} == {fmt(b)}")
+                  for a, b in zip(real, imag) if a is not None and compare(a, b, call.facts) is None)
+    return Output((real, imag), notes=notes)
+
+
 @rule("ops.Matmul", inputs=2)
 def matmul(call: LayerCall) -> Output:
     a, b = need_tensors(call, 2)

@@ -118,6 +118,16 @@ def keep_named(interp: Interpreter, key: str, name: str, node: ast.AST) -> str:
     return name
 
 
+#: keras.ops functions whose operation class is not their name in CamelCase (``fft2`` is
+#: FFT2); each returns a (real, imaginary) pair.
+OP_CLASSES = {"fft": "FFT", "fft2": "FFT2", "ifft2": "IFFT2"}
+
+
+def op_class(fn: str) -> str:
+    """The Keras operation class of ``keras.ops.<fn>`` (``get_item`` is GetItem)."""
+    return OP_CLASSES.get(fn) or "".join(part.capitalize() for part in fn.split("_"))
+
+
 def op_name(interp: Interpreter, base: str) -> str:
     """An operation's name: from the file's counters, as Keras names the op layers of a
     model (``add``, ``add_1``); inside a layer's call() the reader follows, one of its own,

@@ -19,6 +19,7 @@ from .keras_api import (
     ADAPTED,
     DROP,
     MODELS,
+    OP_CLASSES,
     UNKNOWN,
     adapted,
     add_to_sequential,
@@ -33,6 +34,7 @@ from .keras_api import (
     make_layer,
     make_model,
     model_layer,
+    op_class,
     op_name,
     output,
     output_count,
@@ -402,7 +404,7 @@ def call_op(interp: Interpreter, fn: str, args: list[Any], kwargs: dict[str, Any
     """``keras.ops.<fn>`` on tensors: a Keras 3 op node, its class the function's name in
     CamelCase (``get_item`` is GetItem); constants become its arguments by name."""
     params = OPS.get(fn, ())
-    cls = "".join(part.capitalize() for part in fn.split("_"))
+    cls = op_class(fn)
     tensors: list[Tensor] = []
     values: dict[str, Any] = {}
     bound = dict(kwargs)
@@ -438,7 +440,7 @@ def call_op(interp: Interpreter, fn: str, args: list[Any], kwargs: dict[str, Any
     made = interp.graph.node(layer, tensors, interp.loc(node))
     if fn == "split":
         return split_outputs(made, values.get("indices_or_sections"), True, "keras.ops.split")
-    return Tensor(made)
+    return (Tensor(made, 0), Tensor(made, 1)) if fn in OP_CLASSES else Tensor(made)
 
 
 def tensor_binop(interp: Interpreter, op: str, a: Any, b: Any, node: ast.AST) -> Any:
