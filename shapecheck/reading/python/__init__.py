@@ -127,8 +127,9 @@ def _read_tree(tree: ast.Module, text: str, path: str | None, dialect: str | Non
             interp.found.append(
                 make(
                     "SC601",
-                    f"the Sequential {model.name!r} is never given an input "
-                    "shape, so Keras never builds it; it is not checked",
+                    f"the Sequential {model.name!r} is never given an input shape the reader "
+                    "knows (keras.Input, input_shape=, build(), or a call on a tensor): it is not "
+                    "checked",
                     model.loc,
                     hint="add keras.Input(shape=...) first, or call model.build(shape)",
                 )
