@@ -193,7 +193,7 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
         if isinstance(gathered, str) and gathered in failed:
             diags.append(make("SC207", f"{name!r} is not checked: its input comes from "
                               f"{gathered!r}, which could not be analysed", layer.where, name))
-        return LayerReport(name, _shown_type(cfg.type), (), None, (), None, None, layer.where,
+        return LayerReport(name, _shown(cfg), (), None, (), None, None, layer.where,
                            status="skipped", config=cfg)
     inputs, kwargs = gathered
     try:
@@ -244,7 +244,7 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
         if recorded is not None:
             return _from_record(layer, inputs, recorded, f, where, hint, diags)
         diags.append(make(f.code, f.message, where, name, hint))
-        return LayerReport(name, _shown_type(cfg.type), inputs, None, (), None, None, layer.where,
+        return LayerReport(name, _shown(cfg), inputs, None, (), None, None, layer.where,
                            status="failed", config=cfg)
     for note in out.notes:
         diags.append(make(note.code, note.message, layer.where, name, note.hint))
@@ -255,7 +255,7 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
         weights = tuple(w if w.tf_keras_path else replace(w, tf_keras_path=tf_keras_path(
             cfg.type, wrapped.type if wrapped else None, w.path)) for w in weights)
     params, trainable = params_of(weights)
-    return LayerReport(name, _shown_type(cfg.type), inputs, out.shapes, weights, params, trainable,
+    return LayerReport(name, _shown(cfg), inputs, out.shapes, weights, params, trainable,
                        layer.where, _once(seen, out.why), config=cfg)
 
 
@@ -268,6 +268,13 @@ def _once(seen: dict, value: Any, types: Any = None) -> Any:
 
 
 _KERAS_OWN = ("keras.src.applications.", "tf_keras.src.applications.")
+
+
+def _shown(cfg: LayerConfig) -> str:
+    """The class a layer's report names: a nested model made by a Model subclass is that
+    class (``class_name``, as Keras's summary shows it), else as _shown_type."""
+    named = cfg.args.get("class_name") if cfg.type in ("Functional", "Sequential", "Model") else None
+    return named if isinstance(named, str) and named.isidentifier() else _shown_type(cfg.type)
 
 
 def _shown_type(type_name: str) -> str:
@@ -314,7 +321,7 @@ def _from_record(layer: LayerSpec, inputs: tuple[Shape, ...], shapes: tuple[Shap
                           hint="the shape is Keras's own record for this file, not derived; "
                           "its weights, if any, are not counted"))
     op = cfg.type.startswith(("ops.", "tf."))  # operations have no weights
-    return LayerReport(cfg.name, _shown_type(cfg.type), inputs, shapes, (), 0 if op else None,
+    return LayerReport(cfg.name, _shown(cfg), inputs, shapes, (), 0 if op else None,
                        0 if op else None,
                        layer.where, (f"the output shape the file records ({source})",), status="recorded",
                        config=cfg)
@@ -637,7 +644,7 @@ def _graph(v: Any) -> Any:
 
 @rule("Functional", "Sequential", "Model",
       args=(Arg("graph", _graph, doc="the nested model, in spec form", kind="model"),),
-      accepts=("model",), inputs=None, family="nested")
+      accepts=("model", "class_name"), inputs=None, family="nested")
 def nested_model(call: LayerCall) -> Output:
     """Runs the inner model's layers on the call's inputs; its outputs are the layer's."""
     from .reading.spec_reader import read_spec

@@ -4,7 +4,9 @@ Keras's first call runs it, and reports the model as Keras has it: its layers, n
 Keras names them, with their output shapes and parameters. Where Keras leaves it unbuilt
 (Keras 3's ``model.build(shape)`` without a build() of its own, or never called), the
 reader says so instead. A training wrapper (a GAN's ``train_step`` around the models it
-is given) is not a model of its own; ``CustomModel(inputs, outputs)`` is a functional one.
+is given) is not a model of its own; ``CustomModel(inputs, outputs)`` is a functional one,
+and so is a subclass whose ``__init__`` gives ``super().__init__`` a graph. fit() and
+predict() build a model not built yet on their data, as Keras traces call() on it.
 
 Keras 3 runs each program here (the oracle: exec in a test, never in the product);
 tf_keras runs in a process of its own (tests/python_oracle.py)."""
@@ -399,6 +401,44 @@ def test_a_model_subclass_made_of_inputs_and_outputs_is_functional(tmp_path):
     assert set(reports) == {scope["model"].name, scope["second"].name} == {"custom_model", "custom_model_1"}
     assert reports["custom_model"].total_params == scope["model"].count_params() == 33
     assert reports["custom_model_1"].total_params == scope["second"].count_params()
+
+
+def test_a_model_subclass_whose_init_gives_super_a_graph_is_functional(tmp_path):
+    # the graph __init__ builds on its own Input, given to super().__init__: a functional
+    # model named and shown as its class, alone and inside another model
+    source = textwrap.dedent('''
+        import keras
+        from keras import layers
+
+
+        class Tower(keras.Model):
+            def __init__(self, width, depth=2, **kwargs):
+                inputs = keras.Input(shape=(width,))
+                x = inputs
+                for _ in range(depth):
+                    x = layers.Dense(width * 2, activation="relu")(x)
+                super().__init__(inputs, layers.Dense(1)(x), **kwargs)
+                self.width = width
+
+
+        tower = Tower(8)
+        named = Tower(4, depth=1, name="small")
+        inputs = keras.Input(shape=(8,))
+        model = keras.Model(inputs, layers.Add()([tower(inputs), named(layers.Dense(4)(inputs))]))
+    ''')
+    path = tmp_path / "model.py"
+    path.write_text(source)
+    scope = run_program(keras, source)
+    reports = {r.model: r for r in api.analyze_python(str(path))}
+    assert set(reports) == {"tower", "small", scope["model"].name}
+    for variable in ("tower", "named"):
+        built = scope[variable]
+        ours = {l.name: (l.output_shapes, l.params) for l in reports[built.name].layers.values()}
+        assert ours == {l.name: ((tuple(l.output.shape),), l.count_params()) for l in built.layers}
+    outer = reports[scope["model"].name]
+    assert {l.name: (l.type, l.params) for l in outer.layers.values()} == \
+        {l.name: (type(l).__name__, l.count_params()) for l in scope["model"].layers}
+    assert outer.total_params == scope["model"].count_params()
 
 
 def test_subclasses_in_a_sequential_are_built_on_the_layers_before_them(tmp_path):

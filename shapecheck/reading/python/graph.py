@@ -118,6 +118,7 @@ class Model:
     input_name: str | None = None
     input_dtype: str = "float32"
     input_keys: tuple | None = None  # a functional model given its inputs as a dict: their keys, in order
+    class_name: str | None = None  # a functional model made by a Model subclass of the file: the class
     calls: int = 0
     abandoned: bool = False  # something added could not be followed (and was said)
     # made inside a Layer subclass the reader follows (its __init__ or call()): a sublayer,

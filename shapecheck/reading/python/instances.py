@@ -126,7 +126,7 @@ def _super_attribute(interp: Interpreter, sup: Super, name: str) -> Any:
     cls, obj = sup.cls, sup.instance
     if cls.keras_base and isinstance(obj, Instance):  # Keras's Layer (or Model) itself
         if name == "__init__":
-            return Builtin("__init__", lambda i, a, k, n: _keras_init(i, obj, k))
+            return Builtin("__init__", lambda i, a, k, n: _keras_init(i, obj, a, k, n))
         return Unknown(why=f"super().{name} of Keras's {cls.keras_base}")
     for base in cls.bases:
         found = method(base, name) if isinstance(base, ClassDef) else None
@@ -137,10 +137,19 @@ def _super_attribute(interp: Interpreter, sup: Super, name: str) -> Any:
     return Unknown(why=f"super().{name}")
 
 
-def _keras_init(interp: Interpreter, obj: Instance, kwargs: dict[str, Any]) -> None:
+def _keras_init(interp: Interpreter, obj: Instance, args: list[Any], kwargs: dict[str, Any],
+                node: ast.AST) -> None:
     """``super().__init__(name=..., **kwargs)`` in a Layer subclass: Keras names the layer
-    there, from the file's counters when no name is given."""
+    there, from the file's counters when no name is given. A Model subclass given inputs
+    and outputs there (``super().__init__(inputs=x, outputs=y)``) is a functional model
+    of that graph: they are kept for the caller to build (layer_subclasses.instantiate)."""
     name = kwargs.get("name")
     if KERAS_NAME not in obj.attrs:
         given = isinstance(name, str) and name
         obj.attrs[KERAS_NAME] = name if given else interp.graph.names.layer(obj.cls.name)
+    if obj.cls.keras_base == "Model" and (args or "inputs" in kwargs or "outputs" in kwargs):
+        obj.attrs[FUNCTIONAL] = (list(args), dict(kwargs), node)
+
+
+# Where a Model subclass's __init__ leaves what super().__init__(inputs, outputs) was given
+FUNCTIONAL = "__functional__"

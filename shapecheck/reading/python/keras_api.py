@@ -309,7 +309,8 @@ def make_layer(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
 def model_layer(interp: Interpreter, model: Model) -> Layer:
     """A model called as a layer: a layer of its class holding its graph."""
     spec = functional_spec(model) if model.cls == "Functional" else sequential_spec(model)
-    return Layer(model.cls, {"graph": spec}, model.name, model.loc, model=model)
+    args = {"graph": spec} if model.class_name is None else {"graph": spec, "class_name": model.class_name}
+    return Layer(model.cls, args, model.name, model.loc, model=model)
 
 
 def split_outputs(node: Node, split: Any, cuts: bool, what: str) -> Any:

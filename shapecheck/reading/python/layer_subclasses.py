@@ -17,8 +17,10 @@ A ``keras.Model`` subclass is followed the same way, and once the file builds it
 it on a tensor or on data, or tf_keras's ``build(shape)``) it is also a model of the
 report (a ``Subclassed`` model whose spec is that first call's graph). Keras 3's
 ``build(shape)`` on a class without a build() of its own leaves its layers unbuilt
-(SC606). A subclass that only overrides ``train_step`` trains the models it is given and
-is none of its own; ``CustomModel(inputs, outputs)`` is a functional model.
+(SC606). Keras also builds one not built yet on the data fit(), evaluate() or predict()
+are given. A subclass that only overrides ``train_step`` trains the models it is given and
+is none of its own; ``CustomModel(inputs, outputs)`` is a functional model, and so is a
+subclass whose ``__init__`` gives ``super().__init__`` the graph it built.
 """
 
 from __future__ import annotations
@@ -255,7 +257,16 @@ def instantiate(
         # (keras.io's "customizing what happens in fit()")
         name = kwargs.get("name")
         name = name if isinstance(name, str) else interp.graph.names.layer(cls.name)
-        return make_model(interp, "Functional", args, {**kwargs, "name": name}, node)
+        made = make_model(interp, "Functional", args, {**kwargs, "name": name}, node)
+        if isinstance(made, Model):
+            made.class_name = cls.name
+        return made
+    if cls.keras_base == "Model" and method(cls, "call") is None and method(cls, "__init__") is not None:
+        # a functional subclass: its __init__ builds a graph and gives it to super().__init__
+        # (Keras's Model.__init__ makes the Functional), named as the class
+        made = _functional_subclass(interp, cls, args, kwargs, node)
+        if made is not None:
+            return made
     if cls.keras_base == "Model" and _training_wrapper(cls):
         # GAN(discriminator, generator), keras.io's VAE: the models it is given are checked
         # on their own, and Keras never calls it on a tensor
@@ -335,6 +346,23 @@ def on_data(interp: Interpreter, layer: Layer, value: Any, node: ast.AST) -> Any
     if isinstance(value, Array) and all(d.__class__ is int for d in value.shape):
         return interp.graph.input(value.shape, f"{layer.name}_data", "float32", interp.loc(node))
     return value
+
+
+def _functional_subclass(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str, Any],
+                         node: ast.AST) -> Any:
+    """``SubclassFunctional()``, whose ``__init__`` ends in ``super().__init__(inputs=...,
+    outputs=...)``: the functional model of that graph, named where super().__init__ named
+    it; None when its __init__ gives super() no graph."""
+    instance = instances.make(interp, cls, args, kwargs, node)
+    given = instance.attrs.get(instances.FUNCTIONAL)
+    if given is None:
+        return None
+    fargs, fkwargs, at = given
+    named = {**fkwargs, "name": instance.attrs[instances.KERAS_NAME]}
+    made = make_model(interp, "Functional", fargs, named, at)
+    if isinstance(made, Model):
+        made.class_name = cls.name
+    return made
 
 
 def _training_wrapper(cls: ClassDef) -> bool:
