@@ -441,6 +441,44 @@ def test_a_model_subclass_whose_init_gives_super_a_graph_is_functional(tmp_path)
     assert outer.total_params == scope["model"].count_params()
 
 
+def test_a_sequential_subclass_is_the_sequential_its_init_fills(tmp_path):
+    # its layers given to super().__init__, or self.add()ed; named as its class, or by name=
+    source = textwrap.dedent('''
+        import keras
+        from keras import layers
+
+
+        class Classifier(keras.Sequential):
+            def __init__(self, units, classes):
+                super().__init__(name="classifier")
+                self.add(keras.Input(shape=(16,)))
+                self.add(layers.Dense(units, activation="relu"))
+                self.add(layers.Dense(classes))
+
+
+        class Stack(keras.Sequential):
+            def __init__(self, widths):
+                super().__init__([layers.Dense(w) for w in widths])
+
+
+        model = Classifier(32, 10)
+        stack = Stack([8, 4])
+        inputs = keras.Input(shape=(10,))
+        outer = keras.Model(inputs, stack(inputs))
+    ''')
+    path = tmp_path / "model.py"
+    path.write_text(source)
+    scope = run_program(keras, source)
+    reports = {r.model: r for r in api.analyze_python(str(path))}
+    for variable in ("model", "stack", "outer"):
+        built = scope[variable]
+        ours = {l.name: (l.type, l.params) for l in reports[built.name].layers.values() if l.type != "InputLayer"}
+        assert ours == {l.name: (type(l).__name__, l.count_params()) for l in built.layers
+                        if type(l).__name__ != "InputLayer"}, variable
+        assert reports[built.name].total_params == built.count_params()
+    assert reports[scope["outer"].name].layers["stack"].type == "Stack"
+
+
 def test_subclasses_in_a_sequential_are_built_on_the_layers_before_them(tmp_path):
     source = textwrap.dedent('''
         import keras

@@ -14,7 +14,9 @@ from __future__ import annotations
 import ast
 
 from .builtins import Builtin
-from .values import ClassDef, Instance, Partial, Super, Unknown
+from .graph import Model
+from .keras_api import make_model
+from .values import ClassDef, Instance, Method, Partial, Super, Unknown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -97,6 +99,8 @@ def attribute(interp: Interpreter, instance: Instance | Super, name: str) -> Any
     if name in instance.attrs:
         return instance.attrs[name]
     found = method(instance.cls, name)
+    if found is None and isinstance(instance.attrs.get(KERAS_MODEL), Model):  # self.add(layer)
+        return Method(instance.attrs[KERAS_MODEL], name)
     if found is None:
         return Unknown(why=f"self.{name}")
     return _bound(interp, found, instance, name)
@@ -147,9 +151,15 @@ def _keras_init(interp: Interpreter, obj: Instance, args: list[Any], kwargs: dic
     if KERAS_NAME not in obj.attrs:
         given = isinstance(name, str) and name
         obj.attrs[KERAS_NAME] = name if given else interp.graph.names.layer(obj.cls.name)
-    if obj.cls.keras_base == "Model" and (args or "inputs" in kwargs or "outputs" in kwargs):
-        obj.attrs[FUNCTIONAL] = (list(args), dict(kwargs), node)
+    named = {**kwargs, "name": obj.attrs[KERAS_NAME]}
+    if obj.cls.keras_base == "Sequential":  # its layers, and those self.add() adds
+        obj.attrs[KERAS_MODEL] = make_model(interp, "Sequential", list(args), named, node)
+    elif obj.cls.keras_base == "Model" and (args or "inputs" in kwargs or "outputs" in kwargs):
+        obj.attrs[KERAS_MODEL] = make_model(interp, "Functional", list(args), named, node)
+    if isinstance(obj.attrs.get(KERAS_MODEL), Model):
+        obj.attrs[KERAS_MODEL].class_name = obj.cls.name
 
 
-# Where a Model subclass's __init__ leaves what super().__init__(inputs, outputs) was given
-FUNCTIONAL = "__functional__"
+# The Sequential or functional model Keras's Model.__init__ made of a subclass's object
+# (super().__init__(layers), super().__init__(inputs, outputs)): self.add() adds to it
+KERAS_MODEL = "__keras_model__"

@@ -77,9 +77,12 @@ def layer_class(value: Any) -> str | None:
 
 
 def keras_base(value: Any) -> str | None:
-    """ "Model" or "Layer" when ``value`` is Keras's Model or Layer class (a base class)."""
+    """ "Model", "Sequential" or "Layer" when ``value`` is one of Keras's classes of that kind
+    (a base class)."""
     path = keras_path(value)
-    if path and last(path) in ("Model", "Sequential", "Functional"):
+    if path and last(path) == "Sequential":
+        return "Sequential"
+    if path and last(path) in ("Model", "Functional"):
         return "Model"
     if path and last(path) == "Layer":
         return "Layer"

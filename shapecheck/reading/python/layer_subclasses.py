@@ -261,10 +261,11 @@ def instantiate(
         if isinstance(made, Model):
             made.class_name = cls.name
         return made
-    if cls.keras_base == "Model" and method(cls, "call") is None and method(cls, "__init__") is not None:
-        # a functional subclass: its __init__ builds a graph and gives it to super().__init__
-        # (Keras's Model.__init__ makes the Functional), named as the class
-        made = _functional_subclass(interp, cls, args, kwargs, node)
+    if cls.keras_base in ("Model", "Sequential") and method(cls, "call") is None \
+            and method(cls, "__init__") is not None:
+        # a functional subclass (its __init__ gives super().__init__ the graph it built) or a
+        # Sequential subclass (its layers given there, or self.add()ed): that model
+        made = instances.make(interp, cls, args, kwargs, node).attrs.get(instances.KERAS_MODEL)
         if made is not None:
             return made
     if cls.keras_base == "Model" and _training_wrapper(cls):
@@ -346,23 +347,6 @@ def on_data(interp: Interpreter, layer: Layer, value: Any, node: ast.AST) -> Any
     if isinstance(value, Array) and all(d.__class__ is int for d in value.shape):
         return interp.graph.input(value.shape, f"{layer.name}_data", "float32", interp.loc(node))
     return value
-
-
-def _functional_subclass(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str, Any],
-                         node: ast.AST) -> Any:
-    """``SubclassFunctional()``, whose ``__init__`` ends in ``super().__init__(inputs=...,
-    outputs=...)``: the functional model of that graph, named where super().__init__ named
-    it; None when its __init__ gives super() no graph."""
-    instance = instances.make(interp, cls, args, kwargs, node)
-    given = instance.attrs.get(instances.FUNCTIONAL)
-    if given is None:
-        return None
-    fargs, fkwargs, at = given
-    named = {**fkwargs, "name": instance.attrs[instances.KERAS_NAME]}
-    made = make_model(interp, "Functional", fargs, named, at)
-    if isinstance(made, Model):
-        made.class_name = cls.name
-    return made
 
 
 def _training_wrapper(cls: ClassDef) -> bool:

@@ -94,7 +94,7 @@ class ClassDef:
     name: str
     bases: tuple[Any, ...]
     node: ast.ClassDef
-    keras_base: str | None  # "Model", "Layer" or None
+    keras_base: str | None  # "Model", "Sequential", "Layer" or None
     scope: Any = None  # where the class is defined: the names its methods see (a Scope)
 
 
