@@ -37,7 +37,7 @@ from .rules.registry import (
     params_of,
     rule,
 )
-from .sharing import counted_once
+from .sharing import counted_once, counted_twice
 from .spec import LayerConfig, LayerSpec, ModelSpec, Ref
 
 TYPE_CHECKING = False
@@ -116,8 +116,11 @@ def run(spec: ModelSpec, found: list[Diagnostic]) -> Report:
     diags += _float_ids(spec, graph)
     diags = _followed_once_a_place(diags)
     counted = counted_once(spec.layers, layers, diags)
+    twice, twice_trainable = counted_twice(spec.layers, layers, diags)
     trainable = total(r.trainable_params for r in counted)
     all_params = total(r.params for r in counted)
+    if all_params is not None and trainable is not None:
+        all_params, trainable = all_params - twice, trainable - twice_trainable
     diags.sort(key=lambda d: (d.location.line or 0, d.location.column or 0))
     return Report(
         path=spec.path, format=spec.format, model=spec.model,
@@ -644,7 +647,7 @@ def _graph(v: Any) -> Any:
 
 @rule("Functional", "Sequential", "Model",
       args=(Arg("graph", _graph, doc="the nested model, in spec form", kind="model"),),
-      accepts=("model", "class_name"), inputs=None, family="nested")
+      accepts=("model", "class_name", "shares"), inputs=None, family="nested")
 def nested_model(call: LayerCall) -> Output:
     """Runs the inner model's layers on the call's inputs; its outputs are the layer's."""
     from .reading.spec_reader import read_spec

@@ -1,8 +1,9 @@
 """Layers that a model holds twice: called in it directly, and held by a model it calls
 as a layer (a Python file that takes a sub-model's inner tensor, as a variational
-autoencoder's loss takes the encoder's ``z_mean``). The spec says so with ``inside:``;
-Keras counts each variable once, so the total counts such a layer's weights once, with
-the nested model's.
+autoencoder's loss takes the encoder's ``z_mean``), or held by two models it calls as
+layers (two encoders sharing an embedding). The spec says so with ``inside:`` on the
+layer, ``shares:`` on the second model; Keras counts each variable once, so the total
+counts such a layer's weights once, with the first model's.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .diagnostics import make
-from .dims import fmt_shape
+from .dims import Dim, fmt_shape
 from .records import replace
 from .report import LayerReport
+from .rules.registry import Weight, params_of
 from .spec import LayerSpec
 
 NESTED_MODELS = ("Functional", "Sequential", "Model")
@@ -55,3 +57,31 @@ def _held_elsewhere(inside: list[LayerSpec], layers: dict[str, LayerReport], dia
             layers[name] = replace(own, why=(*own.why, f"the same layer as {name!r} inside model {host!r}: "
                                              "its weights are counted once, with that model's"))
     return held
+
+
+def counted_twice(specs: tuple[LayerSpec, ...], layers: dict[str, LayerReport], diags: list
+                  ) -> tuple[Dim, Dim]:
+    """The parameters (all, trainable) that the reports of the models called here as layers
+    hold twice: each layer of one that ``shares:`` names as another's (whose weights it
+    must have: the same layer object has the same weights; SC306 if not)."""
+    twice: list[Weight] = []
+    for layer in specs:
+        shares = layer.config.args.get("shares") if layer.call == 0 else None
+        mine = layers.get(layer.name)
+        if not isinstance(shares, dict) or mine is None or mine.output_shapes is None:
+            continue
+        for inner, host in shares.items():
+            theirs = layers.get(host) if isinstance(host, str) else None
+            if not isinstance(inner, str) or theirs is None or theirs.output_shapes is None:
+                continue  # what failed is said; its weights are not known
+            own = [w for w in mine.weights if w.path.startswith(f"{layer.name}/{inner}/")]
+            held = [w for w in theirs.weights if w.path.startswith(f"{host}/{inner}/")]
+            if [w.shape for w in own] != [w.shape for w in held]:
+                shapes = [", ".join(fmt_shape(w.shape) for w in ws) or "none" for ws in (held, own)]
+                diags.append(make("SC306", f"layer {inner!r} inside model {layer.name!r} is the layer of "
+                                  f"that name inside model {host!r}, whose weights are {shapes[0]}; here it "
+                                  f"would need {shapes[1]}", layer.where, layer.name,
+                                  hint="a shared layer needs inputs of the same feature sizes at every call"))
+                continue
+            twice += own
+    return params_of(twice) if twice else (0, 0)

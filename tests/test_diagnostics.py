@@ -111,6 +111,19 @@ CASES = [
             graph: {inputs: {i: [?, 3]}, layers: [{name: a, type: Dense, units: 2}]}
         outputs: [a, m]
         """, [("SC306", 3, 5)]),
+    ("shares-other-weights", """
+        inputs: {x: [?, 3]}
+        layers:
+          - name: m
+            type: Functional
+            graph: {inputs: {i: [?, 3]}, layers: [{name: a, type: Dense, units: 2}]}
+          - name: n
+            type: Functional
+            inputs: x
+            shares: {a: m}
+            graph: {inputs: {i: [?, 3]}, layers: [{name: a, type: Dense, units: 5}]}
+        outputs: [m, n]
+        """, [("SC306", 6, 5)]),
     ("two-tensors-into-dense", """
         inputs: {x: [?, 5, 3]}
         layers:

@@ -94,6 +94,14 @@ PROGRAMS = {
         x = FNetLayer(32, 0.2)(inputs)
         re, im = keras.ops.fft((x, x))
         model = keras.Model(inputs, layers.Dense(3)(keras.ops.ifft2((x, im))[1]))""",
+    "sub_models_sharing_a_layer": """
+        shared = layers.Dense(8)
+        a_in = keras.Input((4,))
+        a = keras.Model(a_in, shared(a_in), name="a")
+        b_in = keras.Input((4,))
+        b = keras.Model(b_in, layers.Dense(2)(shared(b_in)), name="b")
+        x = keras.Input((4,))
+        model = keras.Model(x, [a(x), b(x)], name="both")""",
     "shared_layer": """
         enc = layers.Dense(5)
         a, b = keras.Input((3,)), keras.Input((3,))

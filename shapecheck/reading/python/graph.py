@@ -257,6 +257,7 @@ def functional_spec(model: Model) -> LocDict:
     # a layer that a model called here as a layer holds too: its weights are counted there
     holders = {id(layer): node.layer.name for node in nodes if node.layer is not None and node.layer.model
                for layer in held_layers(node.layer.model).values()}
+    shares = _shared(nodes)
     for node in nodes:
         if node.layer is None:
             inputs[node.id] = {"shape": _shape_list(node.shape or ()), "dtype": node.dtype}
@@ -274,6 +275,8 @@ def functional_spec(model: Model) -> LocDict:
             entry.update(node.values)
             if id(node.layer) in holders:
                 entry["inside"] = holders[id(node.layer)]
+            if shares.get(name):
+                entry["shares"] = shares[name]
         else:
             entry = _located(node.loc)
             entry["reuse"] = name
@@ -286,6 +289,26 @@ def functional_spec(model: Model) -> LocDict:
     spec["layers"] = layers
     spec["outputs"] = [ref(t) for t in model.outputs]
     return spec
+
+
+def _shared(nodes: list[Node]) -> dict[str, dict[str, str]]:
+    """For each model called here as a layer, the layers of its own that a model called
+    before it holds too (two encoders sharing an embedding): {their name: that model}.
+    Keras counts such a layer's weights once; a model called as a layer is the same one
+    at every call."""
+    first: dict[tuple, str] = {}
+    shares: dict[str, dict[str, str]] = {}
+    for node in nodes:
+        outer = node.layer
+        if outer is None or outer.model is None or outer.name in shares:
+            continue
+        mine = shares[outer.name] = {}
+        for inner in own_layers(outer.model):
+            key = ("model", id(inner.model)) if inner.model is not None else ("layer", id(inner))
+            host = first.setdefault(key, outer.name)
+            if host != outer.name:
+                mine[inner.name] = host
+    return shares
 
 
 def sequential_spec(model: Model) -> LocDict | None:
