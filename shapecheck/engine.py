@@ -274,16 +274,15 @@ _KERAS_OWN = ("keras.src.applications.", "tf_keras.src.applications.")
 
 
 def _shown(cfg: LayerConfig) -> str:
-    """The class a layer's report names: a nested model made by a Model subclass is that
-    class (``class_name``, as Keras's summary shows it), else as _shown_type."""
-    named = cfg.args.get("class_name") if cfg.type in ("Functional", "Sequential", "Model") else None
-    return named if isinstance(named, str) and named.isidentifier() else _shown_type(cfg.type)
-
-
-def _shown_type(type_name: str) -> str:
-    """The class a report names: tf.keras's op layers are dispatched by the TensorFlow
-    function they call (``tf.math.reduce_mean``), but their class is TFOpLambda (the
-    function is the layer's name), SlicingOpLambda for ``x[...]``, TensorFlowOpLayer."""
+    """The class a layer's report names. tf.keras's op layers are dispatched by the
+    TensorFlow function they call (``tf.math.reduce_mean``), but their class is TFOpLambda
+    (the function is the layer's name), SlicingOpLambda for ``x[...]``, TensorFlowOpLayer.
+    A nested model made by a Model subclass is that class (``class_name``, as Keras's
+    summary shows it)."""
+    type_name = cfg.type
+    if type_name in _NESTED:
+        named = cfg.args.get("class_name")
+        return named if isinstance(named, str) and named.isidentifier() else type_name
     if type_name.startswith(_KERAS_OWN):  # keras.applications' classes: Keras's class name
         return type_name.rsplit(".", 1)[-1]
     if not type_name.startswith("tf."):
@@ -291,6 +290,9 @@ def _shown_type(type_name: str) -> str:
     if type_name.startswith("tf.raw."):
         return "TensorFlowOpLayer"
     return "SlicingOpLambda" if type_name == "tf.__operators__.getitem" else "TFOpLambda"
+
+
+_NESTED = frozenset(("Functional", "Sequential", "Model"))
 
 
 # Findings that say shapecheck has no rule for the layer (not that the layer is wrong).

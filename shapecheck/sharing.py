@@ -66,8 +66,9 @@ def counted_twice(specs: tuple[LayerSpec, ...], layers: dict[str, LayerReport], 
     must have: the same layer object has the same weights; SC306 if not)."""
     twice: list[Weight] = []
     for layer in specs:
-        shares = layer.config.args.get("shares") if layer.call == 0 else None
-        mine = layers.get(layer.name)
+        if layer.config.type not in NESTED_MODELS or layer.call:
+            continue
+        shares, mine = layer.config.args.get("shares"), layers.get(layer.config.name)
         if not isinstance(shares, dict) or mine is None or mine.output_shapes is None:
             continue
         for inner, host in shares.items():

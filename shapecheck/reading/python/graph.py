@@ -275,7 +275,7 @@ def functional_spec(model: Model) -> LocDict:
             entry.update(node.values)
             if id(node.layer) in holders:
                 entry["inside"] = holders[id(node.layer)]
-            if shares.get(name):
+            if name in shares and shares[name]:
                 entry["shares"] = shares[name]
         else:
             entry = _located(node.loc)
