@@ -8,7 +8,8 @@ never wall-clock time.
 * The work per layer stays constant as a model grows: the number of Python function
   calls (ours, sympy's, the readers') per layer is the same for a model ten times
   larger, for specs (a chain and a graph of merges, over a symbolic axis) and for a
-  Keras config; symbolic arithmetic is done once per distinct size, not per layer;
+  Keras config, and for Python files (one that reads ``x.shape`` in every block too);
+  symbolic arithmetic is done once per distinct size, not per layer;
   networkx and PyYAML's parser are not used on these paths at all.
 * A cold start compiles no text but the modules' own (when they have no ``.pyc``): no
   ``exec`` or ``compile`` from shapecheck's code, for a spec, a Keras config or a Python
@@ -306,6 +307,15 @@ def python_loop(n: int) -> str:
             "model = keras.Model(x, h)\n")
 
 
+def python_shape_reads(n: int) -> str:
+    """A model file whose every block reads its input's width (``h.shape[-1]``), as
+    EfficientNet's builders do: each read analyses only the layers made since the last."""
+    return ("import keras\nfrom keras import layers\n\n\ndef block(h):\n    width = h.shape[-1]\n"
+            "    return layers.Dense(width)(layers.Conv1D(width, 3, padding='same')(h))\n\n\n"
+            f"x = keras.Input((None, 16))\nh = x\nfor i in range({n // 2}):\n    h = block(h)\n"
+            "model = keras.Model(x, h)\n")
+
+
 def python_notebook(n: int) -> str:
     """``python_chain`` as a notebook, five statements a cell, a Markdown cell between."""
     lines = python_chain(n).splitlines()
@@ -324,6 +334,7 @@ def python_notebook(n: int) -> str:
     (keras_config, "model.json", 150, 1500),
     (python_chain, "chain.py", 150, 1500),
     (python_loop, "loop.py", 150, 1500),
+    (python_shape_reads, "shapes.py", 150, 1500),
     (python_notebook, "chain.ipynb", 150, 1500),
 ])
 def test_work_per_layer_is_constant(make, path, small, large):

@@ -11,7 +11,7 @@ process gives them: ``dense``, ``dense_1``...; Keras 3 names inputs ``input_laye
 from __future__ import annotations
 
 from ...diagnostics import Location
-from ...records import field, record
+from ...records import field, record, replace
 from ...rules.keras_names import snake_case
 from ..located import LocDict, LocList
 
@@ -212,6 +212,49 @@ def ancestors(outputs: list[Tensor]) -> list[Node]:
         todo += [t.node for t in node.inputs]
         todo += [t.node for ts in node.kwargs.values() for t in ts]
     return sorted(seen.values(), key=lambda n: n.order)
+
+
+def cut(out: Tensor, known: dict) -> Tensor:
+    """``out`` in a copy of its graph where each tensor whose shape is known already (an
+    earlier ``x.shape``: ``known`` maps (id of its node, index) to (the tensor, its shape))
+    is an input of that shape, so that the engine runs only the layers after it: a model
+    that reads ``x.shape`` in every block is analysed once, not once a block. Only a layer's
+    output of sizes that are numbers or None is cut; ``out`` itself when nothing is."""
+    def stop(t: Tensor) -> bool:
+        hit = known.get((id(t.node), t.index))
+        return hit is not None and t.node.layer is not None and all(d is None or d.__class__ is int
+                                                                    for d in hit[1])
+
+    seen: dict[int, Node] = {}
+    todo, cuts = [out.node], 0
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen[id(node)] = node
+        for t in (*node.inputs, *(t for ts in node.kwargs.values() for t in ts)):
+            if stop(t):
+                cuts += 1
+            else:
+                todo.append(t.node)
+    if not cuts:
+        return out
+    clones: dict[int, Node] = {}
+    fed: dict[tuple, Node] = {}
+
+    def sub(t: Tensor) -> Tensor:
+        if not stop(t):
+            return Tensor(clones[id(t.node)], t.index)
+        key = (id(t.node), t.index)
+        if key not in fed:
+            fed[key] = Node(f"__known_{len(fed)}", None, [], {}, {}, t.node.loc, t.node.order,
+                            known[key][1])
+        return Tensor(fed[key])
+
+    for node in sorted(seen.values(), key=lambda n: n.order):
+        clones[id(node)] = replace(node, inputs=[sub(t) for t in node.inputs],
+                                   kwargs={k: [sub(t) for t in ts] for k, ts in node.kwargs.items()})
+    return Tensor(clones[id(out.node)], out.index)
 
 
 def own_layers(model: Model) -> list[Layer]:

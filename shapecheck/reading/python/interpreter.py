@@ -183,6 +183,8 @@ class Interpreter:
         # keras.applications' modules read so far, by (folder, module): their globals
         self.modules: dict[tuple, Scope] = {}
         self.pinned: Location | None = None  # where what Keras's own code builds stands
+        # the shapes x.shape gave, by (id of the tensor's node, index): (the tensor, its shape)
+        self.known_shapes: dict[tuple, tuple] = {}
 
     # --- bookkeeping -------------------------------------------------------------------
     def follow_layer(self, layer: Layer, given: Tensor, node: ast.AST) -> None:

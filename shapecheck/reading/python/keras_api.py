@@ -14,7 +14,7 @@ from ...dims import NamedSize
 from ...records import replace
 from ...rules.keras_names import ALIASES, KERAS_ACTIVATIONS, KERAS_LAYERS
 from ...rules.registry import Rule, lookup
-from .graph import Layer, Model, Node, Tensor, functional_spec, sequential_spec
+from .graph import Layer, Model, Node, Tensor, cut, functional_spec, sequential_spec
 from .keras_keywords import refuse
 from .limits import MAX_ITEMS
 from .signatures import LAYERS
@@ -550,11 +550,15 @@ def shape_of(interp: Interpreter, value: Any) -> Any:
         return tuple(value.node.shape or ())
     if interp.shapes is None:
         return Unknown(why="a tensor's shape (no engine given)")
-    probe = Model("Functional", "probe", value.node.loc, [], [value])
+    key = (id(value.node), value.index)
+    if key in interp.known_shapes:
+        return interp.known_shapes[key][1]
+    probe = Model("Functional", "probe", value.node.loc, [], [cut(value, interp.known_shapes)])
     shapes = interp.shapes(functional_spec(probe))
     if not shapes or len(shapes) != 1:
         return Unknown(why="the shape of a tensor the reader could not analyse")
-    return tuple(shapes[0])
+    interp.known_shapes[key] = (value, tuple(shapes[0]))  # the tensor kept: its node's id stays its own
+    return interp.known_shapes[key][1]
 
 
 def output(multi: Multi, index: int) -> Tensor:
