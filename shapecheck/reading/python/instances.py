@@ -130,7 +130,7 @@ def _super_attribute(interp: Interpreter, sup: Super, name: str) -> Any:
     cls, obj = sup.cls, sup.instance
     if cls.keras_base and isinstance(obj, Instance):  # Keras's Layer (or Model) itself
         if name == "__init__":
-            return Builtin("__init__", lambda i, a, k, n: _keras_init(i, obj, a, k, n))
+            return Builtin("__init__", lambda i, a, k, n: keras_init(i, obj, a, k, n))
         return Unknown(why=f"super().{name} of Keras's {cls.keras_base}")
     for base in cls.bases:
         found = method(base, name) if isinstance(base, ClassDef) else None
@@ -141,12 +141,13 @@ def _super_attribute(interp: Interpreter, sup: Super, name: str) -> Any:
     return Unknown(why=f"super().{name}")
 
 
-def _keras_init(interp: Interpreter, obj: Instance, args: list[Any], kwargs: dict[str, Any],
+def keras_init(interp: Interpreter, obj: Instance, args: list[Any], kwargs: dict[str, Any],
                 node: ast.AST) -> None:
     """``super().__init__(name=..., **kwargs)`` in a Layer subclass: Keras names the layer
     there, from the file's counters when no name is given. A Model subclass given inputs
     and outputs there (``super().__init__(inputs=x, outputs=y)``) is a functional model
-    of that graph: they are kept for the caller to build (layer_subclasses.instantiate)."""
+    of that graph, made there as Keras makes it, and a Sequential subclass is a Sequential
+    (``self.add()`` adds to it): the object keeps it (KERAS_MODEL)."""
     name = kwargs.get("name")
     if KERAS_NAME not in obj.attrs:
         given = isinstance(name, str) and name

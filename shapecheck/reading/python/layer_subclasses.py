@@ -31,7 +31,7 @@ from . import instances
 from .arrays import Array
 from .builtins import Builtin
 from .graph import Layer, Model, Tensor, ancestors, functional_spec
-from .keras_api import bind, keep_named, make_layer, make_model, shape_of, size_name, tensors_of
+from .keras_api import bind, keep_named, make_layer, shape_of, size_name, tensors_of
 from .limits import MAX_STEPS, OutOfBudget
 from .values import ClassDef, Instance, Module, Partial, Unknown
 
@@ -83,7 +83,7 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
     instance.attrs["add_weight"] = Builtin("add_weight", lambda i, a, k, n: _add_weight(i, instance, a, k, n))
     init = method(cls, "__init__")
     # Keras names the layer in Layer.__init__, which its own __init__ calls first
-    # (super().__init__(name=...), instances._keras_init), and then its sublayers as they
+    # (super().__init__(name=...), instances.keras_init), and then its sublayers as they
     # are made: their names are taken for good, as Keras takes them
     name = kwargs.get("name")
     name = name if isinstance(name, str) and name else None
@@ -251,21 +251,8 @@ def instantiate(
 ) -> Any:
     if cls.keras_base and cls.name in interp.custom:
         return declared_layer(interp, cls, args, kwargs, node)
-    if cls.keras_base == "Model" and method(cls, "call") is None and method(cls, "__init__") is None \
-            and (args or "inputs" in kwargs or "outputs" in kwargs):
-        # CustomModel(inputs, outputs): a functional model of that class, named after it
-        # (keras.io's "customizing what happens in fit()")
-        name = kwargs.get("name")
-        name = name if isinstance(name, str) else interp.graph.names.layer(cls.name)
-        made = make_model(interp, "Functional", args, {**kwargs, "name": name}, node)
-        if isinstance(made, Model):
-            made.class_name = cls.name
-        return made
-    if cls.keras_base in ("Model", "Sequential") and method(cls, "call") is None \
-            and method(cls, "__init__") is not None:
-        # a functional subclass (its __init__ gives super().__init__ the graph it built) or a
-        # Sequential subclass (its layers given there, or self.add()ed): that model
-        made = instances.make(interp, cls, args, kwargs, node).attrs.get(instances.KERAS_MODEL)
+    if cls.keras_base in ("Model", "Sequential") and method(cls, "call") is None:
+        made = _made_by_keras_init(interp, cls, args, kwargs, node)
         if made is not None:
             return made
     if cls.keras_base == "Model" and _training_wrapper(cls):
@@ -289,6 +276,23 @@ def instantiate(
             "with the functional API",
         )
     return Unknown(why=f"an instance of {cls.name}")
+
+
+def _made_by_keras_init(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str, Any],
+                        node: ast.AST) -> Any:
+    """The functional or Sequential model Keras's Model.__init__ makes of a subclass
+    without call(): ``CustomModel(inputs, outputs)`` (keras.io's "customizing what happens
+    in fit()"), a subclass whose ``__init__`` gives ``super().__init__`` the graph it built,
+    a Sequential subclass's layers (given there, or ``self.add()``ed); None when it makes
+    none (a GAN's training wrapper)."""
+    if method(cls, "__init__") is not None:
+        instance = instances.make(interp, cls, args, kwargs, node)
+    elif cls.keras_base == "Sequential" or args or "inputs" in kwargs or "outputs" in kwargs:
+        instance = Instance(cls)  # Python calls Keras's __init__ itself
+        instances.keras_init(interp, instance, args, kwargs, node)
+    else:
+        return None
+    return instance.attrs.get(instances.KERAS_MODEL)
 
 
 #: Keras builds a Model subclass not built yet on the data they are given, as its first
