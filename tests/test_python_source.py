@@ -17,7 +17,7 @@ import pytest
 pytestmark = pytest.mark.keras
 keras = pytest.importorskip("keras")
 
-from helpers import TOKEN_AND_POSITION_EMBEDDING, TRANSFORMER_BLOCK, program_facts  # noqa: E402
+from helpers import TOKEN_AND_POSITION_EMBEDDING, TRANSFORMER_BLOCK, program_facts, run_program  # noqa: E402
 
 import shapecheck  # noqa: E402
 import shapecheck.api as api  # noqa: E402
@@ -595,6 +595,33 @@ def test_a_bug_is_flagged_at_its_line(tmp_path):
     (error,) = report.errors
     assert error.code == "SC301" and error.location.line == 5
     assert error.hint.startswith("set `return_sequences=True` on 'lstm' (line 4)")  # Python's spelling
+
+
+# Keras 2's backend functions in code Keras 3 runs to know a layer's output: keras.backend
+# has none of them, so the model does not build (how Keras 3 says so, by the layer's kind).
+KERAS2_BACKEND_IN_CODE = {
+    "lambda": ("y = layers.Lambda(lambda t: K.mean(t, axis=-1, keepdims=True))(x)\n",
+               NotImplementedError, "could not automatically infer the shape", "this Lambda's function"),
+    "layer_subclass": ("class Mean(layers.Layer):\n    def call(self, t):\n        return K.mean(t, axis=-1)\n\n\n"
+                       "y = Mean()(x)\n", AttributeError, "has no attribute 'mean'", "Mean.call()"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERAS2_BACKEND_IN_CODE))
+def test_keras2_backend_in_code_keras3_runs_fails_the_model(name, tmp_path):
+    body, raised, says, who = KERAS2_BACKEND_IN_CODE[name]
+    source = PRELUDE + "from keras import backend as K\n\nx = keras.Input((8,))\n" + body + \
+        "model = keras.Model(x, y)\n"
+    with pytest.raises(raised, match=says):
+        run_program(keras, source)
+    path = tmp_path / "model.py"
+    path.write_text(source)
+    (report,) = api.analyze_python(str(path))
+    said = [d for d in report.errors if d.code == "SC605"]
+    assert len(said) == 1 and said[0].location.line == source.splitlines().index(body.splitlines()[-1]) + 1
+    assert said[0].message == (f"{who} fails in Keras 3 (module 'keras.backend' has no attribute 'mean'), which "
+                               "runs it to know the output's shape: the model does not build")
+    assert said[0].hint == "keras.ops.mean is Keras 3's"
 
 
 def test_data_sizes_are_bound_with_dim(tmp_path):

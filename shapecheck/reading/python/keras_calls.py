@@ -278,7 +278,7 @@ def call_layer(
         interp.graph.names("dropout")
     if layer.code and args:
         follow_lambda(interp, layer, args[0], node, more)
-        if layer.subclass_followed and "output_shape" not in layer.args:
+        if layer.subclass_followed and "output_shape" not in layer.args and "refused" not in layer.code:
             why = f" ({layer.code['why']})" if "why" in layer.code else ""
             interp.note("SC601", f"{layer.cls}.call() is code the reader cannot follow here{why}, so what "
                         "it builds is not checked", node, hint=f"declare what {layer.cls} does to shapes "

@@ -58,6 +58,9 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST,
         # a recursion that does not end: Keras would not end either; the Lambda stays unknown
     finally:
         interp.following -= 1
+        # Keras 3 runs the code to know its output: where it fails, the model does not build
+        refused = next((d for d in interp.found[state[0]:] if d.code == "SC605"
+                        and d.message.startswith(_NO_SUCH_BACKEND)), None)
         # following leaves no trace: no finding, no auto-name taken, no node in the graph; but
         # a Layer subclass's first call is Keras building it, which names what it builds
         del interp.found[state[0]:]
@@ -67,10 +70,20 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST,
             if made.layer is not None:
                 made.layer.calls -= 1
         del interp.graph.nodes[state[2]:]
+    if refused is not None and fn is not None and shape_fn is None:
+        who = "this Lambda's function" if layer.cls == "Lambda" else f"{layer.cls}.call()"
+        interp.note("SC605", f"{who} fails in Keras 3 ({refused.message}), which runs it to know the "
+                    "output's shape: the model does not build", node, hint=refused.hint, once=False)
+        layer.code["refused"] = True
+        return
     if isinstance(out, (tuple, list)) and out and all(
             d is None or isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in out):
         layer.args["output_shape"] = list(out[1:])
         layer.args["output_shape_from"] = what
+
+
+# Keras 3's keras.backend lacks Keras 2's functions (keras_keywords.keras2_backend)
+_NO_SUCH_BACKEND = "module 'keras.backend' has no attribute"
 
 
 def _name(fn: Any) -> str:
