@@ -624,6 +624,23 @@ def test_keras2_backend_in_code_keras3_runs_fails_the_model(name, tmp_path):
     assert said[0].hint == "keras.ops.mean is Keras 3's"
 
 
+def test_a_layer_whose_init_reads_a_keras2_backend_function_fails_in_keras3(tmp_path):
+    # keras.io's CAPTCHA OCR keeps keras.backend.ctc_batch_cost in its CTC layer: tf.keras
+    # 2's backend has it, Keras 3's does not, and Python raises where __init__ reads it
+    body = ("class CTCLayer(layers.Layer):\n    def __init__(self, name=None):\n"
+            "        super().__init__(name=name)\n        self.loss_fn = keras.backend.ctc_batch_cost\n\n"
+            "    def call(self, y_true, y_pred):\n        return y_pred\n\n\n"
+            "x = keras.Input((8,))\nloss = CTCLayer(name='ctc_loss')\n")
+    with pytest.raises(AttributeError, match="has no attribute 'ctc_batch_cost'"):
+        run_program(keras, PRELUDE + body)
+    path = tmp_path / "model.py"
+    path.write_text(PRELUDE + body)
+    found = [(d.code, d.location.line, d.message) for r in api.analyze_python(str(path)) for d in r.diagnostics]
+    assert found[0] == ("SC605", (PRELUDE + body).count("\n"), "CTCLayer.__init__ fails in Keras 3 (module "
+                        "'keras.backend' has no attribute 'ctc_batch_cost')"), found
+    assert [code for code, _, _ in found] == ["SC605", "SC102"]  # and no model
+
+
 def test_data_sizes_are_bound_with_dim(tmp_path):
     path = tmp_path / "text.py"
     path.write_text(PRELUDE + "vocab_size = len(tokenizer.word_index) + 1\n"

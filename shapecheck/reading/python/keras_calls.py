@@ -44,6 +44,7 @@ from .keras_api import (
     split_outputs,
     tensors_of,
 )
+from .keras_backend import BACKEND
 from .keras_backend import as_op as backend_op
 from .keras_helpers import KERAS_HELPERS
 from .keras_keywords import KERAS3_BACKEND, keras2_backend, no_such_layer, no_tensor_method, refuse_optimizer
@@ -466,6 +467,10 @@ def tensor_unary(interp: Interpreter, op: str, value: Any, node: ast.AST) -> Any
 
 def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
     if isinstance(owner, Module):
+        # Keras 3's keras.backend has a few functions: K.mean fails where it is read
+        if owner.path == ("keras", "backend") and name not in KERAS3_BACKEND \
+                and interp.graph.dialect != "keras2" and not name.startswith("__"):
+            keras2_backend(interp, owner.attr(name), name, BACKEND.get(name, (None,))[0], node)
         return owner.attr(name)
     if isinstance(owner, arrays.Array):
         if name in ("reshape", "astype", "copy", "squeeze", "max", "min"):

@@ -59,8 +59,7 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST,
     finally:
         interp.following -= 1
         # Keras 3 runs the code to know its output: where it fails, the model does not build
-        refused = next((d for d in interp.found[state[0]:] if d.code == "SC605"
-                        and d.message.startswith(_NO_SUCH_BACKEND)), None)
+        refused = keras3_refusal(interp.found[state[0]:])
         # following leaves no trace: no finding, no auto-name taken, no node in the graph; but
         # a Layer subclass's first call is Keras building it, which names what it builds
         del interp.found[state[0]:]
@@ -82,8 +81,12 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST,
         layer.args["output_shape_from"] = what
 
 
-# Keras 3's keras.backend lacks Keras 2's functions (keras_keywords.keras2_backend)
-_NO_SUCH_BACKEND = "module 'keras.backend' has no attribute"
+def keras3_refusal(found: list) -> Any:
+    """Among the findings made while following code, the first that says Keras 3 fails
+    there for good: a Keras 2 backend function that Keras 3's keras.backend lacks
+    (keras_keywords.keras2_backend), where Python raises AttributeError."""
+    return next((d for d in found if d.code == "SC605" and d.message.startswith(
+        "module 'keras.backend' has no attribute")), None)
 
 
 def _name(fn: Any) -> str:

@@ -32,6 +32,7 @@ from .arrays import Array
 from .builtins import Builtin
 from .graph import Layer, Model, Tensor, ancestors, functional_spec
 from .keras_api import bind, keep_named, make_layer, shape_of, size_name, tensors_of
+from .lambdas import keras3_refusal
 from .limits import MAX_STEPS, OutOfBudget
 from .values import ClassDef, Instance, Module, Partial, Unknown
 
@@ -75,8 +76,9 @@ def _followable(cls: ClassDef) -> bool:
 
 
 def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str, Any], node: ast.AST
-           ) -> Layer | None:
-    """A layer of ``cls`` whose call() the reader follows when it is called, or None."""
+           ) -> Layer | Unknown | None:
+    """A layer of ``cls`` whose call() the reader follows when it is called, or None; an
+    unknown value when its ``__init__`` fails in Keras 3 (said)."""
     if not _followable(cls):
         return None
     instance = Instance(cls)
@@ -101,8 +103,13 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
         return None
     finally:
         interp.following -= 1
+        refused = keras3_refusal(interp.found[state[0]:])
         del interp.found[state[0]:]
         del interp.graph.nodes[state[1]:]
+    if refused is not None:  # Python raises in its __init__: there is no such layer
+        interp.note("SC605", f"{cls.name}.__init__ fails in Keras 3 ({refused.message})", node,
+                    hint=refused.hint, once=False)
+        return Unknown(why=f"{cls.name}.__init__ fails in Keras 3")
     layer = Layer(cls.name, {}, name, interp.loc(node))
     # a Model subclass made at the file's level is a model the report lists once a call
     # builds it (one made inside a layer is that layer's sublayer)
