@@ -220,6 +220,17 @@ def cases(draw, rule):
         if draw(st.booleans()):
             args["strides"] = draw(st.integers(1, 3))
         return "ExtractPatches", [x], args
+    if rule == "tensordot":  # an int, or two axis lists that now and then do not match
+        a, b = draw(shapes(1, 4)), draw(shapes(1, 4))
+        if draw(st.booleans()):
+            return "Tensordot", [a, b], {"axes": draw(st.integers(-1, 3))}
+        n = draw(st.integers(1, min(len(a), len(b))))
+        left = draw(st.lists(st.integers(-len(a), len(a) - 1), min_size=n, max_size=n, unique=True))
+        right = draw(st.lists(st.integers(-len(b), len(b) - 1), min_size=n, max_size=n, unique=True))
+        for i, j in zip(left, right):  # matching sizes, unless drawn otherwise
+            if draw(st.integers(0, 4)):
+                b[j] = a[i]
+        return "Tensordot", [a, b], {"axes": [left, right]}
     if rule == "fourier":  # a (real, imaginary) pair; now and then the parts differ, or rank 1
         x = draw(shapes(1, 4))
         y = list(x) if draw(st.integers(0, 5)) else [*x[:-1], (x[-1] or 1) + 1]
@@ -229,7 +240,7 @@ def cases(draw, rule):
 
 RULES = ["elementwise", "first_shape", "reduction", "argmax", "reshape", "transpose", "expand_dims", "squeeze",
          "concatenate", "stack", "tile", "repeat", "split", "cumsum", "matmul", "dot", "einsum", "get_item",
-         "extract_patches", "pad", "fourier"]
+         "extract_patches", "pad", "fourier", "tensordot"]
 
 
 # --- Keras's answer --------------------------------------------------------------------

@@ -322,6 +322,76 @@ def test_tf_keras_builds_a_model_subclass_on_its_data(build, tmp_path):
     assert report.total_params == total
 
 
+# keras.io's "Collaborative filtering for movie recommendations" (Keras 3 version; Apache-2.0):
+# its model, fit() on two columns of a pandas table (the reader's), or on numpy data of
+# that shape (Keras's: nothing is read from disk).
+RECOMMENDER = '''
+import numpy as np
+import keras
+from keras import layers, ops
+{data}
+
+class RecommenderNet(keras.Model):
+    def __init__(self, num_users, num_movies, embedding_size, **kwargs):
+        super().__init__(**kwargs)
+        self.num_users = num_users
+        self.num_movies = num_movies
+        self.embedding_size = embedding_size
+        self.user_embedding = layers.Embedding(
+            num_users,
+            embedding_size,
+            embeddings_initializer="he_normal",
+            embeddings_regularizer=keras.regularizers.l2(1e-6),
+        )
+        self.user_bias = layers.Embedding(num_users, 1)
+        self.movie_embedding = layers.Embedding(
+            num_movies,
+            embedding_size,
+            embeddings_initializer="he_normal",
+            embeddings_regularizer=keras.regularizers.l2(1e-6),
+        )
+        self.movie_bias = layers.Embedding(num_movies, 1)
+
+    def call(self, inputs):
+        user_vector = self.user_embedding(inputs[:, 0])
+        user_bias = self.user_bias(inputs[:, 0])
+        movie_vector = self.movie_embedding(inputs[:, 1])
+        movie_bias = self.movie_bias(inputs[:, 1])
+        dot_user_movie = ops.tensordot(user_vector, movie_vector, 2)
+        # Add all the components (including bias)
+        x = dot_user_movie + user_bias + movie_bias
+        # The sigmoid activation forces the rating to between 0 and 1
+        return ops.nn.sigmoid(x)
+
+
+model = RecommenderNet(num_users, num_movies, 50)
+model.compile(loss=keras.losses.BinaryCrossentropy(), optimizer=keras.optimizers.Adam(learning_rate=0.001))
+history = model.fit(x=x_train, y=y_train, batch_size=64, epochs=1, verbose=0)
+'''
+PANDAS = '''
+import pandas as pd
+df = pd.read_csv("ratings.csv")
+num_users, num_movies = 7, 9
+x = df[["user", "movie"]].values
+y = df["rating"].values
+train_indices = int(0.9 * df.shape[0])
+x_train, y_train = x[:train_indices], y[:train_indices]
+'''
+NUMPY = "num_users, num_movies = 7, 9\nx_train, y_train = np.zeros((10, 2), 'int64'), np.zeros((10, 1))\n"
+
+
+def test_a_model_subclass_fit_on_two_columns_of_a_table_matches_keras(tmp_path):
+    scope = run_program(keras, RECOMMENDER.format(data=NUMPY))
+    path = tmp_path / "recommender.py"
+    path.write_text(RECOMMENDER.format(data=PANDAS))
+    (report,) = api.analyze_python(str(path))
+    assert report.model == scope["model"].name == "recommender_net"
+    assert report.ok and not report.diagnostics, [f"{d.code} {d.message}" for d in report.diagnostics]
+    ours = {l.name: l.params for l in report.layers.values() if l.type != "InputLayer" and not l.type.startswith("ops.")}
+    assert ours == {l.name: l.count_params() for l in scope["model"].layers}
+    assert report.total_params == scope["model"].count_params() == 51 * (7 + 9)
+
+
 def test_a_model_subclass_fit_on_data_of_unknown_shape_is_said_where_it_is_made(tmp_path):
     path = tmp_path / "model.py"
     path.write_text(QUICKSTART + "model.compile(optimizer='adam')\nmodel.fit(x_train, y_train)\n")

@@ -348,6 +348,7 @@ FAMILY_OF = {
     'ops.Tan': 'ops',
     'ops.Tanh': 'ops',
     'ops.TanhShrink': 'ops',
+    'ops.Tensordot': 'ops',
     'ops.Threshold': 'ops',
     'ops.Tile': 'ops',
     'ops.Transpose': 'ops',

@@ -582,6 +582,45 @@ def dot(call: LayerCall) -> Output:
     return Output((out,), notes=notes)
 
 
+def _tensordot_axes(v: Any) -> int | tuple[tuple[int, ...], tuple[int, ...]]:
+    """An int (the last axes of x1 against the first of x2), or a pair of axis lists."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        return v
+    if isinstance(v, (list, tuple)) and len(v) == 2 and all(
+            isinstance(side, (list, tuple)) and all(isinstance(a, int) and not isinstance(a, bool)
+                                                     for a in side) for side in v):
+        return tuple(v[0]), tuple(v[1])
+    raise ValueError(f"expected an int or a pair of axis lists, got {v!r}")
+
+
+@rule("ops.Tensordot", args=(Arg("axes", _tensordot_axes, 2, "how many last axes of x1 meet the first of "
+                                 "x2, or a pair of axis lists", "int | [[int], [int]]"),), inputs=2)
+def tensordot(call: LayerCall) -> Output:
+    """keras/src/ops/numpy.py Tensordot.compute_output_spec: with an int n, x1 without its
+    last n axes then x2 without its first n (Keras compares no size; n <= 0 keeps both
+    whole); with two axis lists, the sizes they pick must match (None matches any), and
+    the other axes of x1, then of x2, remain."""
+    a, b = need_tensors(call, 2)
+    axes = call["axes"]
+    if isinstance(axes, int):
+        return Output(((*a, *b) if axes <= 0 else (*a[:-axes], *b[axes:]),))
+    if any(not -len(s) <= ax < len(s) for s, side in ((a, axes[0]), (b, axes[1])) for ax in side):
+        raise Finding("SC403", f"ops.tensordot: axes {[list(axes[0]), list(axes[1])]} name an axis "
+                      f"{fmt_shape(a)} or {fmt_shape(b)} does not have", arg="axes")
+    picked = [a[ax] for ax in axes[0]], [b[ax] for ax in axes[1]]
+    pairs = list(zip(*picked))
+    if len(picked[0]) != len(picked[1]) or any(
+            x is not None and y is not None and compare(x, y, call.facts) is False for x, y in pairs):
+        raise Finding("SC306", f"ops.tensordot: the axes of x1 {fmt_shape(tuple(picked[0]))} and of x2 "
+                      f"{fmt_shape(tuple(picked[1]))} must match", arg="axes")
+    notes = tuple(Note("SC304", f"{call.type} \"{call.name}\" requires {fmt(x)} == {fmt(y)}")
+                  for x, y in pairs if x is not None and y is not None and compare(x, y, call.facts) is None)
+    # Keras marks the summed axes and drops them: an axis named twice is dropped once
+    kept = [d for i, d in enumerate(a) if i not in {ax % len(a) for ax in axes[0]}] + \
+        [d for i, d in enumerate(b) if i not in {ax % len(b) for ax in axes[1]}]
+    return Output((tuple(kept),), notes=notes)
+
+
 def einsum_shape(call: LayerCall, equation: str, shapes: tuple[Shape, ...]) -> Shape:
     """The output letters' sizes (each letter one size across the operands, a 1 giving
     way); ``...`` is the broadcast of the operands' remaining axes."""

@@ -11,7 +11,7 @@ import math
 
 from ...records import record
 from .limits import MAX_ITEMS
-from .values import Unknown, known
+from .values import UNKNOWN_BOUNDS, Unknown, known
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -65,6 +65,12 @@ def reshape(a: Array, shape: Any) -> Any:
     if math.prod(shape) != size:
         return Unknown(why="a reshape that does not fit")
     return Array(tuple(shape), a.classes)
+
+
+def columns(count: int) -> Array:
+    """``df[["user", "movie"]]`` of a table the reader cannot know (pandas'): its rows are
+    the data's, its columns those named; ``.values`` and ``.to_numpy()`` are that array."""
+    return Array((Unknown(why="the rows of a table of data"), count))
 
 
 def made(shape: Any) -> Any:
@@ -154,6 +160,9 @@ def index(a: Array, key: Any) -> Any:
         if isinstance(k, slice) and not isinstance(n, int):  # a size of data: kept whole
             out.append(n if k == slice(None) else Unknown(why="a slice of a size of data"))
             continue
+        if isinstance(k, Unknown) and k.why == UNKNOWN_BOUNDS:  # x[:n], n from data: the axis, resized
+            out.append(Unknown(why="a slice of data by a size from data"))
+            continue
         if isinstance(k, slice):
             out.append(len(range(*k.indices(n))))
             continue
@@ -166,7 +175,7 @@ def method(a: Array, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         return reshape(a, tuple(args) if len(args) != 1 else args[0])
     if name == "squeeze" and not all(isinstance(d, int) for d in a.shape):
         return Unknown(why="a squeeze of sizes of data, which may be 1")
-    if name in ("astype", "copy", "squeeze") and not (name == "squeeze" and args):
+    if name in ("astype", "copy", "squeeze", "to_numpy") and not (name == "squeeze" and args):
         return a if name != "squeeze" else Array(tuple(d for d in a.shape if d != 1), a.classes)
     if name in ("max", "min"):
         return numpy(name, [a, *args], kwargs)
@@ -182,6 +191,8 @@ def attribute(a: Array, name: str) -> Any:
         return math.prod(a.shape) if all(isinstance(d, int) for d in a.shape) else Unknown(why="array.size")
     if name == "T":
         return Array(tuple(reversed(a.shape)), a.classes)
+    if name == "values":  # a table's, as numpy's array
+        return a
     return Unknown(why=f"array.{name}")
 
 

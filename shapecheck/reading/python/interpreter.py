@@ -38,6 +38,7 @@ from .limits import (
     safe_format,
 )
 from .values import (
+    UNKNOWN_BOUNDS,
     ClassDef,
     Function,
     Instance,
@@ -653,7 +654,7 @@ class Interpreter:
         parts = [self.expr(p, scope) for p in (node.lower, node.upper, node.step)]
         if all(p is None or isinstance(p, int) for p in parts):
             return slice(*parts)
-        return Unknown(why="a slice of unknown bounds")
+        return Unknown(why=UNKNOWN_BOUNDS)
 
     def e_Subscript(self, node: ast.Subscript, scope: Scope) -> Any:
         owner = self.expr(node.value, scope)

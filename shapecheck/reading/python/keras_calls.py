@@ -473,7 +473,7 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
             keras2_backend(interp, owner.attr(name), name, BACKEND.get(name, (None,))[0], node)
         return owner.attr(name)
     if isinstance(owner, arrays.Array):
-        if name in ("reshape", "astype", "copy", "squeeze", "max", "min"):
+        if name in ("reshape", "astype", "copy", "squeeze", "max", "min", "to_numpy"):
             return Method(owner, name)
         return arrays.attribute(owner, name)
     if isinstance(owner, argparse_calls.Parser):
@@ -564,6 +564,8 @@ def subscript(interp: Interpreter, owner: Any, key: Any, node: ast.AST) -> Any:
     if isinstance(owner, Unknown):
         if key.__class__ is int and arrays.is_shape(owner):
             return arrays.shape_item(interp, owner, key)
+        if isinstance(key, list) and key and all(k.__class__ is str for k in key):  # df[["user", "movie"]]
+            return arrays.columns(len(key))
         return Unknown(None, owner.why, owner.name or owner.part_of)
     return Unknown(why="an item of a value the reader does not model")
 

@@ -13,6 +13,11 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+#: What a slice with bounds the reader cannot know (``x[:n]`` of ``n`` from data) is: on
+#: data it keeps its axis, of a size the reader cannot know either (arrays.index)
+UNKNOWN_BOUNDS = "a slice of unknown bounds"
+
+
 @record
 class Unknown:
     """A value the file gets from outside (data, a module not read, a call the reader
