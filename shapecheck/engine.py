@@ -238,6 +238,11 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
             hint = (f"declare its shapes as data, keyed by the layer's name: `custom_layers: {{{name}: "
                     f"{{output: ...}}}}` in the spec, or [tool.shapecheck.custom_layers.{name}] in "
                     "pyproject.toml (docs/custom-layers.md)")
+            fails = cfg.args.get("fails_in_keras3")  # the Python reader saw its function fail there
+            if isinstance(fails, list) and len(fails) == 2 and all(isinstance(x, str) for x in fails):
+                f = Finding("SC605", f"this Lambda's function fails in Keras 3 ({fails[0]}), which runs it "
+                            "to know the output's shape: the model does not build", arg="type")
+                hint = fails[1]
         if f.code == "SC206" and hint and "NAME[0]" in hint:
             # the user's own producer, not a made-up name
             source = next((r for r in layer.inputs if r.index is None), None)

@@ -279,12 +279,14 @@ def call_layer(
         interp.graph.names("dropout")
     if layer.code and args:
         follow_lambda(interp, layer, args[0], node, more)
-        if layer.subclass_followed and "output_shape" not in layer.args and "refused" not in layer.code:
+        if layer.subclass_followed and "output_shape" not in layer.args:
             why = f" ({layer.code['why']})" if "why" in layer.code else ""
-            interp.note("SC601", f"{layer.cls}.call() is code the reader cannot follow here{why}, so what "
-                        "it builds is not checked", node, hint=f"declare what {layer.cls} does to shapes "
-                        "under custom_layers (docs/custom-layers.md)")
-            return Unknown(why=f"{layer.cls}.call() not followed")
+            if "refused" not in layer.code:  # else Keras fails there, and that is said (SC605)
+                interp.note("SC601", f"{layer.cls}.call() is code the reader cannot follow here{why}, so "
+                            "what it builds is not checked", node, hint=f"declare what {layer.cls} does to "
+                            "shapes under custom_layers (docs/custom-layers.md)")
+            return Unknown(why=f"{layer.cls}.call() " + ("fails in Keras 3" if "refused" in layer.code
+                                                         else "not followed"))
     n = interp.graph.node(layer, inputs, interp.loc(node), call_kw, values)
     count = output_count(layer, values)
     if count > 1:

@@ -70,9 +70,12 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST,
                 made.layer.calls -= 1
         del interp.graph.nodes[state[2]:]
     if refused is not None and fn is not None and shape_fn is None:
-        who = "this Lambda's function" if layer.cls == "Lambda" else f"{layer.cls}.call()"
-        interp.note("SC605", f"{who} fails in Keras 3 ({refused.message}), which runs it to know the "
-                    "output's shape: the model does not build", node, hint=refused.hint, once=False)
+        if layer.cls == "Lambda":  # the layer's own finding (engine: what stands for SC408)
+            layer.args["fails_in_keras3"] = [refused.message, refused.hint]
+        else:
+            interp.note("SC605", f"{layer.cls}.call() fails in Keras 3 ({refused.message}), which runs it "
+                        "to know the output's shape: the model does not build", node, hint=refused.hint,
+                        once=False)
         layer.code["refused"] = True
         return
     if isinstance(out, (tuple, list)) and out and all(
