@@ -539,18 +539,31 @@ def fourier(call: LayerCall) -> Output:
     axes = 1 if call.type == "ops.FFT" else 2
     what = "its last dimension" if axes == 1 else "its (-2, -1) axes"
     # Keras compares the shapes' tuples: None against a size differs too
-    if len(real) != len(imag) or any((a is None) != (b is None) or a is not None and compare(
-            a, b, call.facts) is False for a, b in zip(real, imag)):
-        raise Finding("SC306", f"{call.type}: the real and imaginary parts should have the same shape, got "
-                      f"{fmt_shape(real)} and {fmt_shape(imag)}")
+    clash = f"{call.type}: the real and imaginary parts should have the same shape, got " \
+        f"{fmt_shape(real)} and {fmt_shape(imag)}"
+    if len(real) != len(imag) or any((a is None) != (b is None) for a, b in zip(real, imag)):
+        raise Finding("SC306", clash)
+    notes = equal_sizes(call, zip(real, imag), clash)
     if len(real) < axes:
         raise Finding("SC301", f"{call.type}: the input should have rank >= {axes}, got {fmt_shape(real)}")
     if any(real[i] is None for i in range(-axes, 0)):
         raise Finding("SC302", f"{call.type}: the input should have {what} fully-defined, got "
                       f"{fmt_shape(real)}", hint="give those axes a size: Keras needs them to build the op")
-    notes = tuple(Note("SC304", f"{call.type} \"{call.name}\" requires {fmt(a)} == {fmt(b)}")
-                  for a, b in zip(real, imag) if a is not None and compare(a, b, call.facts) is None)
     return Output((real, imag), notes=notes)
+
+
+def equal_sizes(call: LayerCall, pairs: Iterable[tuple[Dim, Dim]], clash: str, hint: str | None = None,
+                arg: str | None = None) -> tuple[Note, ...]:
+    """Sizes that must be equal, pair by pair (None matches any): one provably different is
+    SC306 (``clash``); one that may differ is a condition on the sizes (SC304)."""
+    notes = []
+    for x, y in pairs:
+        same = None if x is None or y is None else compare(x, y, call.facts)
+        if same is False:
+            raise Finding("SC306", clash, hint=hint, arg=arg)
+        if same is None and x is not None and y is not None:
+            notes.append(Note("SC304", f"{call.type} \"{call.name}\" requires {fmt(x)} == {fmt(y)}"))
+    return tuple(notes)
 
 
 @rule("ops.Matmul", inputs=2)
@@ -572,13 +585,9 @@ def dot(call: LayerCall) -> Output:
         pairs, out = (a[-1], b[0]), a[:-1]
     else:
         pairs, out = (a[-1], b[-2]), (*a[:-1], *b[:-2], b[-1])
-    same = compare(*pairs, call.facts)
-    if same is False:
-        raise Finding("SC306", f"ops.dot: the last axis of {fmt_shape(a)} ({fmt(pairs[0])}) does not match "
-                      f"{'the axis' if len(b) == 1 else 'the second to last axis'} of {fmt_shape(b)} "
-                      f"({fmt(pairs[1])})", hint="the summed axes must have the same size")
-    notes = (Note("SC304", f"{call.type} \"{call.name}\" requires {fmt(pairs[0])} == {fmt(pairs[1])}"),) \
-        if same is None and None not in pairs else ()
+    clash = f"ops.dot: the last axis of {fmt_shape(a)} ({fmt(pairs[0])}) does not match " \
+        f"{'the axis' if len(b) == 1 else 'the second to last axis'} of {fmt_shape(b)} ({fmt(pairs[1])})"
+    notes = equal_sizes(call, (pairs,), clash, hint="the summed axes must have the same size")
     return Output((out,), notes=notes)
 
 
@@ -608,13 +617,11 @@ def tensordot(call: LayerCall) -> Output:
         raise Finding("SC403", f"ops.tensordot: axes {[list(axes[0]), list(axes[1])]} name an axis "
                       f"{fmt_shape(a)} or {fmt_shape(b)} does not have", arg="axes")
     picked = [a[ax] for ax in axes[0]], [b[ax] for ax in axes[1]]
-    pairs = list(zip(*picked))
-    if len(picked[0]) != len(picked[1]) or any(
-            x is not None and y is not None and compare(x, y, call.facts) is False for x, y in pairs):
-        raise Finding("SC306", f"ops.tensordot: the axes of x1 {fmt_shape(tuple(picked[0]))} and of x2 "
-                      f"{fmt_shape(tuple(picked[1]))} must match", arg="axes")
-    notes = tuple(Note("SC304", f"{call.type} \"{call.name}\" requires {fmt(x)} == {fmt(y)}")
-                  for x, y in pairs if x is not None and y is not None and compare(x, y, call.facts) is None)
+    clash = f"ops.tensordot: the axes of x1 {fmt_shape(tuple(picked[0]))} and of x2 " \
+        f"{fmt_shape(tuple(picked[1]))} must match"
+    if len(picked[0]) != len(picked[1]):
+        raise Finding("SC306", clash, arg="axes")
+    notes = equal_sizes(call, zip(*picked), clash, arg="axes")
     # Keras marks the summed axes and drops them: an axis named twice is dropped once
     kept = [d for i, d in enumerate(a) if i not in {ax % len(a) for ax in axes[0]}] + \
         [d for i, d in enumerate(b) if i not in {ax % len(b) for ax in axes[1]}]
