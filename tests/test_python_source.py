@@ -626,6 +626,23 @@ def test_keras2_backend_in_code_keras3_runs_fails_the_model(name, tmp_path):
     assert [d.code for d in report.diagnostics] == (["SC605"] if name == "lambda" else ["SC605", "SC601"])
 
 
+def test_one_keras2_function_in_two_lambdas_fails_each(tmp_path):
+    # the second Lambda follows the same line again: the finding there is said once,
+    # but Keras 3 fails at each Lambda (it stops at the first), and neither is checked
+    source = PRELUDE + ("from keras import backend as K\n\n\ndef pool(t):\n    return K.mean(t, axis=1)\n\n\n"
+                        "x = keras.Input((10, 4))\na = layers.Lambda(pool)(x)\nb = layers.Lambda(pool)(x)\n"
+                        "model = keras.Model(x, layers.Concatenate()([a, b]))\n")
+    with pytest.raises(NotImplementedError, match="could not automatically infer the shape"):
+        run_program(keras, source)
+    path = tmp_path / "model.py"
+    path.write_text(source)
+    (report,) = api.analyze_python(str(path))
+    lines = source.splitlines()
+    assert [(d.code, d.location.line) for d in report.errors] == [
+        ("SC605", lines.index("a = layers.Lambda(pool)(x)") + 1), ("SC605", lines.index("b = layers.Lambda(pool)(x)") + 1)]
+    assert report.layers["lambda_1"].status == "failed"
+
+
 def test_a_layer_whose_init_reads_a_keras2_backend_function_fails_in_keras3(tmp_path):
     # keras.io's CAPTCHA OCR keeps keras.backend.ctc_batch_cost in its CTC layer: tf.keras
     # 2's backend has it, Keras 3's does not, and Python raises where __init__ reads it

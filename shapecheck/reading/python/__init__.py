@@ -105,7 +105,9 @@ def _read_tree(tree: ast.Module, text: str, path: str | None, dialect: str | Non
             spec = model.spec
         else:
             spec = functional_spec(model) if model.cls == "Functional" else sequential_spec(model)
-        if spec is None and model.cls == "Subclassed" and model.layers[0].args.get("graph") is not None:
+        # its own weights: no layer of its call()'s graph would hold them (build_then_call)
+        if spec is None and model.cls == "Subclassed" and "followed_weights" in model.layers[0].args \
+                and "graph" in model.layers[0].args:
             interp.found.append(make(
                 "SC601", f"{model.layers[0].cls} makes weights of its own (add_weight) beside its "
                 "sublayers: they are counted where it is a layer, but it is not checked as a model of "

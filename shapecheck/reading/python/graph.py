@@ -265,6 +265,16 @@ def own_layers(model: Model) -> list[Layer]:
     return [n.layer for n in ancestors(model.outputs + model.kept) if n.layer is not None]
 
 
+def model_layers(model: Model) -> list[Layer]:
+    """``model.layers``: each layer once, by name (a Sequential's as added)."""
+    if model.cls == "Sequential":
+        return list(model.layers)
+    seen: dict[str, Layer] = {}
+    for layer in own_layers(model):
+        seen.setdefault(layer.name, layer)
+    return list(seen.values())
+
+
 def held_layers(model: Model) -> dict[int, Layer]:
     """Every layer object the model holds, by id: its own, and those of the models it
     calls as layers, at any depth."""

@@ -164,6 +164,9 @@ class Interpreter:
         self.shapes = shapes
         self.graph = Graph(path, dialect)
         self.found: list[Diagnostic] = []
+        # where Keras 3 fails for good (keras_keywords.Refusal), kept apart from ``found``:
+        # a finding said once per line is not repeated, but each followed call fails again
+        self.refusals: list = []
         self.steps = 0
         self.line = 1  # of the statement or expression read last
         self.depth = 0

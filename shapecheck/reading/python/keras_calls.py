@@ -14,7 +14,7 @@ from ...rules.keras_names import snake_case
 from ..spec_reader import CALL_ARGS, CALL_VALUES
 from . import applications, argparse_calls, arrays, instances, layer_subclasses
 from .builtins import Builtin, namedtuple, python_method, stdlib
-from .graph import Layer, Model, Tensor, held_layers, own_layers
+from .graph import Layer, Model, Tensor, held_layers, model_layers
 from .keras_api import (
     ADAPTED,
     DROP,
@@ -44,10 +44,16 @@ from .keras_api import (
     split_outputs,
     tensors_of,
 )
-from .keras_backend import BACKEND
 from .keras_backend import as_op as backend_op
 from .keras_helpers import KERAS_HELPERS
-from .keras_keywords import KERAS3_BACKEND, keras2_backend, no_such_layer, no_tensor_method, refuse_optimizer
+from .keras_keywords import (
+    KERAS3_BACKEND,
+    backend_attribute,
+    keras2_backend,
+    no_such_layer,
+    no_tensor_method,
+    refuse_optimizer,
+)
 from .lambdas import follow_lambda
 from .limits import MAX_ITEMS
 from .signatures import OPS
@@ -393,16 +399,6 @@ def _get_layer(model: Model, args: list[Any], kwargs: dict[str, Any]) -> Any:
     return Unknown(why=f"get_layer({name!r})")
 
 
-def model_layers(model: Model) -> list[Layer]:
-    """``model.layers``: each layer once, by name (a Sequential's as added)."""
-    if model.cls == "Sequential":
-        return list(model.layers)
-    seen: dict[str, Layer] = {}
-    for layer in own_layers(model):
-        seen.setdefault(layer.name, layer)
-    return list(seen.values())
-
-
 def call_op(interp: Interpreter, fn: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
     """``keras.ops.<fn>`` on tensors: a Keras 3 op node, its class the function's name in
     CamelCase (``get_item`` is GetItem); constants become its arguments by name."""
@@ -469,10 +465,8 @@ def tensor_unary(interp: Interpreter, op: str, value: Any, node: ast.AST) -> Any
 
 def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
     if isinstance(owner, Module):
-        # Keras 3's keras.backend has a few functions: K.mean fails where it is read
-        if owner.path == ("keras", "backend") and name not in KERAS3_BACKEND \
-                and interp.graph.dialect != "keras2" and not name.startswith("__"):
-            keras2_backend(interp, owner.attr(name), name, BACKEND.get(name, (None,))[0], node)
+        if owner.path == ("keras", "backend"):
+            backend_attribute(interp, owner, name, node)
         return owner.attr(name)
     if isinstance(owner, arrays.Array):
         if name in ("reshape", "astype", "copy", "squeeze", "max", "min", "to_numpy"):

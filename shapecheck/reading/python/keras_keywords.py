@@ -8,8 +8,10 @@ Keras 2's backend functions (``K.mean``) are not Keras 3's either, on its tensor
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 
 from ...diagnostics import did_you_mean
+from .keras_backend import BACKEND
 from .keywords import LAYERS, OPTIMIZERS
 from .values import Module, Unknown
 
@@ -127,6 +129,13 @@ KERAS3_BACKEND = frozenset((
 ))
 
 
+def backend_attribute(interp: Interpreter, module: Module, name: str, node: ast.AST) -> None:
+    """``keras.backend.mean`` read in Keras 3 code: its keras.backend has a few functions
+    (``KERAS3_BACKEND``), and Python raises where the file reads another."""
+    if name not in KERAS3_BACKEND and interp.graph.dialect != "keras2" and not name.startswith("__"):
+        keras2_backend(interp, module.attr(name), name, BACKEND.get(name, (None,))[0], node)
+
+
 def keras2_backend(interp: Interpreter, func: Module, name: str, op: str | None, node: ast.AST) -> None:
     """``K.mean(h, 1)`` on a Keras 3 tensor. ``keras.backend`` has no ``mean``; tf.keras's
     backend (``keras._tf_keras``) still has Keras 2's, written with TensorFlow functions,
@@ -137,4 +146,15 @@ def keras2_backend(interp: Interpreter, func: Module, name: str, op: str | None,
                     "Keras 3 refuses on its tensors (tf.keras is Keras 3 since TensorFlow 2.16)", node,
                     hint=f"{instead}; in a Lambda's function, tf.keras.backend.{name} works")
     else:
-        interp.note("SC605", f"module 'keras.backend' has no attribute '{name}'", node, hint=instead)
+        refusal = Refusal(f"module 'keras.backend' has no attribute '{name}'", instead)
+        interp.refusals.append(refusal)
+        interp.note("SC605", refusal.message, node, hint=refusal.hint)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Where Python raises in Keras 3 for good (an AttributeError), whatever the shapes:
+    code that reaches it, followed as Keras runs it, fails there (lambdas.keras3_refusal)."""
+
+    message: str
+    hint: str

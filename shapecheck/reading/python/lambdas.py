@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .interpreter import Interpreter
+    from .keras_keywords import Refusal
 
 
 def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST,
@@ -31,7 +32,8 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST,
         return  # given as data, or followed at an earlier call
     tensors = tensors_of(given) or []
     shape_fn, fn = layer.code.get("output_shape"), layer.code.get("function")
-    state = (len(interp.found), dict(interp.graph.names.counts), len(interp.graph.nodes))
+    state = (len(interp.found), dict(interp.graph.names.counts), len(interp.graph.nodes),
+             len(interp.refusals))
     out = None
     interp.following += 1
     try:
@@ -59,7 +61,7 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST,
     finally:
         interp.following -= 1
         # Keras 3 runs the code to know its output: where it fails, the model does not build
-        refused = keras3_refusal(interp.found[state[0]:])
+        refused = keras3_refusal(interp, state[3])
         # following leaves no trace: no finding, no auto-name taken, no node in the graph; but
         # a Layer subclass's first call is Keras building it, which names what it builds
         del interp.found[state[0]:]
@@ -84,12 +86,13 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST,
         layer.args["output_shape_from"] = what
 
 
-def keras3_refusal(found: list) -> Any:
-    """Among the findings made while following code, the first that says Keras 3 fails
-    there for good: a Keras 2 backend function that Keras 3's keras.backend lacks
-    (keras_keywords.keras2_backend), where Python raises AttributeError."""
-    return next((d for d in found if d.code == "SC605" and d.message.startswith(
-        "module 'keras.backend' has no attribute")), None)
+def keras3_refusal(interp: Interpreter, start: int) -> Refusal | None:
+    """The first place where Keras 3 fails for good (a Keras 2 backend function that its
+    keras.backend lacks, keras_keywords.keras2_backend) met since ``interp.refusals`` had
+    ``start`` of them, which are then forgotten: following leaves no trace."""
+    refused = interp.refusals[start] if len(interp.refusals) > start else None
+    del interp.refusals[start:]
+    return refused
 
 
 def _name(fn: Any) -> str:

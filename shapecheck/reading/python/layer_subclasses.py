@@ -91,7 +91,7 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
     name = name if isinstance(name, str) and name else None
     if init is None:
         name = name or interp.graph.names.layer(cls.name)
-    state = (len(interp.found), len(interp.graph.nodes))
+    state = (len(interp.found), len(interp.graph.nodes), len(interp.refusals))
     interp.following += 1
     try:
         if init is not None:
@@ -103,7 +103,7 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
         return None
     finally:
         interp.following -= 1
-        refused = keras3_refusal(interp.found[state[0]:])
+        refused = keras3_refusal(interp, state[2])
         del interp.found[state[0]:]
         del interp.graph.nodes[state[1]:]
     if refused is not None:  # Python raises in its __init__: there is no such layer
