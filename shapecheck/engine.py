@@ -587,6 +587,8 @@ def _rank_hint(layer: LayerSpec, g) -> str | None:
         if rnn is not None and rnn.type in CELLS and not rnn.args.get("return_sequences", False):
             loc: Location = rnn.location
             where = f" ({loc.line_place()})" if loc.line or loc.cell else ""
+            if where and loc.path != layer.config.location.path:  # a module of the project's
+                where = f" ({loc.path}, {loc.line_place()})"
             # written as the file writes it: a keyword in Python source, a key elsewhere
             python = (loc.path or "").endswith((".py", ".ipynb"))
             written = "return_sequences=True" if python else "return_sequences: true"

@@ -494,6 +494,18 @@ def test_a_document_is_analysed_from_its_text_not_the_disk(tmp_path):
     assert [layer.name for _, layer in analysis.layers()] == ["x", "bilstm"]
 
 
+def test_a_finding_in_a_module_the_document_imports_says_where(tmp_path):
+    # the document is not on disk yet; the module it imports is, beside it
+    (tmp_path / "heads.py").write_text("from keras import layers\n\n\ndef head(x):\n    return layers.LSTM(8)(x)\n")
+    text = "import keras\nfrom heads import head\n\ninputs = keras.Input((20, 4))\n" \
+        "x = keras.layers.LSTM(16)(inputs)\nmodel = keras.Model(inputs, head(x))\n"
+    analysis = analyze_document(text, str(tmp_path / "train.py"), Settings())
+    (d,) = [convert.diagnostic(analysis, r, d, "file:///train.py") for r, d in analysis.diagnostics
+            if d.code == "SC301"]
+    assert d.message.startswith(f"{tmp_path / 'heads.py'}:5:12: Input 0 of layer")
+    assert (d.range.start.line, d.range.start.character) == (0, 0)  # at the top: it is not in this document
+
+
 def test_ranges_count_characters_not_bytes():
     """ast counts UTF-8 bytes; editors count characters (the server then converts to the
     client's units)."""

@@ -41,6 +41,8 @@ def diagnostic(analysis: Analysis, report: Report, d: Diagnostic, uri: str,
     """One finding: the message (with the layer, as the command line says it) and the
     hint on a line of its own, so every editor shows the fix beside the problem."""
     message = d.message + (f" [{d.layer}]" if d.layer else "") + (f"\nhint: {d.hint}" if d.hint else "")
+    if d.location.path not in (None, analysis.path) and d.location.line:  # in a module it imports
+        message = f"{d.location.path}:{d.location.line}:{d.location.column or 1}: {message}"
     related = []
     if d.code == "SC301":
         for rnn in recurrent_producers(report, d.layer):

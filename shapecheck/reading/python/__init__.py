@@ -15,6 +15,7 @@ import re
 from ...diagnostics import Diagnostic, Location, make
 from .graph import functional_spec, sequential_spec
 from .interpreter import Interpreter
+from .project import Project
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -94,7 +95,10 @@ def read(
 def _read_tree(tree: ast.Module, text: str, path: str | None, dialect: str | None, bindings: Any,
                shapes: Any, custom: Any, cells: Any = None) -> tuple[list[tuple[str, Any]], list[Diagnostic]]:
     here = Location(path, 1, 1)
-    interp = Interpreter(path, dialect or dialect_of(text), bindings, shapes, custom, cells)
+    project = Project(path)
+    # one Keras runs the program: the dialect of the file and of the project's modules it imports
+    dialect = dialect or dialect_of("\n".join([text, *project.imported(tree, path)]))
+    interp = Interpreter(path, dialect, bindings, shapes, custom, cells, project)
     try:
         interp.run(tree)
     except RecursionError:

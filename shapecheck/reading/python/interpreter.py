@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 from ...diagnostics import Diagnostic, Location, make
 from ...records import replace
-from . import keras_calls, layer_subclasses
+from . import keras_calls, layer_subclasses, project
 from .arrays import Array
 from .builtins import BUILTINS, Builtin
 from .graph import Graph, Layer, Model, Tensor
@@ -37,6 +37,7 @@ from .limits import (
     OutOfBudget,
     safe_format,
 )
+from .project import Project
 from .values import (
     UNKNOWN_BOUNDS,
     ClassDef,
@@ -46,6 +47,7 @@ from .values import (
     Module,
     Multi,
     Partial,
+    SourceModule,
     Super,
     Unknown,
     known,
@@ -74,9 +76,11 @@ class _Continue(Exception):
 
 
 class Scope:
-    def __init__(self, parent: Scope | None = None) -> None:
+    def __init__(self, parent: Scope | None = None, source: str | None = None) -> None:
         self.vars: dict[str, Any] = {}
         self.parent = parent
+        # the project's module whose code this is (None: the file read): where it is located
+        self.source = parent.source if parent is not None else source
         self.elsewhere: dict[str, Scope] = {}  # names declared global or nonlocal here
 
     def get(self, name: str) -> Any:
@@ -151,9 +155,14 @@ PY2_NAMES = {"xrange": "range", "izip": "zip", "imap": "map", "ifilter": "filter
 class Interpreter:
     def __init__(
         self, path: str | None, dialect: str, bindings: dict[str, Any] | None = None, shapes: Any = None,
-        custom: Any = (), cells: Any = None,
+        custom: Any = (), cells: Any = None, project: Project | None = None,
     ) -> None:
         self.path = path
+        # the project's modules the file imports (``project``): where, and those read, by
+        # path; ``source`` is the one whose code runs now (None: the file's own)
+        self.project = project or Project(None)
+        self.sources: dict[str, SourceModule | Unknown] = {}
+        self.source: str | None = None
         # a notebook's cells (``notebook.Cells``): positions are the file's, and each
         # location names its cell too
         self.cells = cells
@@ -174,7 +183,7 @@ class Interpreter:
         self.globals = Scope()
         # the file is read as the script it is: ``if __name__ == "__main__":`` holds
         self.globals.set("__name__", "__main__")
-        self.reported: set[tuple[str, int]] = set()
+        self.reported: set[tuple[str, str | None, int]] = set()
         # the values from data kept as named sizes (SC604 says so once per name)
         self.named_sizes: set[str] = set()
         self.assigned = 0  # unknown values assigned to a name so far (Unknown.version)
@@ -201,6 +210,15 @@ class Interpreter:
         module's globals."""
         return Scope(parent)
 
+    @staticmethod
+    def module_scope(source: str) -> Scope:
+        """The globals of the project's module at ``source``, where its code is located."""
+        return Scope(None, source)
+
+    def source_file(self) -> str | None:
+        """The file whose code runs now: the file read, or a module of its project."""
+        return self.source or self.path
+
     def loc(self, node: ast.AST) -> Location:
         if self.pinned is not None:  # inside Keras's own code (applications): the file's call
             return self.pinned
@@ -209,7 +227,9 @@ class Interpreter:
 
     def at(self, line: int | None, column: int | None) -> Location:
         """The Location of a 1-based line and column of the source read (a notebook's
-        program: mapped to the notebook file and the cell)."""
+        program: mapped to the notebook file and the cell; a module of the project's)."""
+        if self.source is not None:
+            return Location(self.source, line, column)
         if self.cells is not None:
             return self.cells.location(line, column)
         return Location(self.path, line, column)
@@ -221,7 +241,7 @@ class Interpreter:
     def note(
         self, code: str, message: str, node: ast.AST, hint: str | None = None, once: bool = True
     ) -> None:
-        key = (code, getattr(node, "lineno", 0))
+        key = (code, self.source, getattr(node, "lineno", 0))
         if once and key in self.reported:
             return
         self.reported.add(key)
@@ -525,7 +545,7 @@ class Interpreter:
             scope.declare(name, nonlocal_=True)
 
     def s_Import(self, node: ast.Import, scope: Scope) -> None:
-        for alias in node.names:
+        for alias in project.import_names(self, node, scope):
             path = tuple(alias.name.split("."))
             if alias.asname:
                 scope.set(alias.asname, module(path))
@@ -533,7 +553,9 @@ class Interpreter:
                 scope.set(path[0], Module(path[:1]))
 
     def s_ImportFrom(self, node: ast.ImportFrom, scope: Scope) -> None:
-        if node.level:  # the user's own package: never read
+        if project.import_from(self, node, scope):  # a module of the project, read
+            return
+        if node.level:  # the user's own package, not found
             for alias in node.names:
                 scope.set(
                     alias.asname or alias.name,
@@ -576,6 +598,8 @@ class Interpreter:
 
     def e_Attribute(self, node: ast.Attribute, scope: Scope) -> Any:
         owner = self.expr(node.value, scope)
+        if isinstance(owner, SourceModule):
+            return project.attribute(owner, node.attr)
         return keras_calls.attribute(self, owner, node.attr, node)
 
     def e_Tuple(self, node: ast.Tuple, scope: Scope) -> Any:
@@ -875,6 +899,12 @@ class Interpreter:
         return out
 
     def call_function(self, func: Function, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+        if func.scope.source != self.source:  # code of another module: located there
+            saved, self.source = self.source, func.scope.source
+            try:
+                return self.call_function(func, args, kwargs, node)
+            finally:
+                self.source = saved
         self.called.add(id(func))
         if self.depth >= MAX_DEPTH:
             raise OutOfBudget(

@@ -8,9 +8,9 @@ Keras 2's backend functions (``K.mean``) are not Keras 3's either, on its tensor
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
 from ...diagnostics import did_you_mean
+from ...records import record
 from .keras_backend import BACKEND
 from .keywords import LAYERS, OPTIMIZERS
 from .values import Module, Unknown
@@ -151,7 +151,7 @@ def keras2_backend(interp: Interpreter, func: Module, name: str, op: str | None,
         interp.note("SC605", refusal.message, node, hint=refusal.hint)
 
 
-@dataclass(frozen=True)
+@record
 class Refusal:
     """Where Python raises in Keras 3 for good (an AttributeError), whatever the shapes:
     code that reaches it, followed as Keras runs it, fails there (lambdas.keras3_refusal)."""

@@ -75,6 +75,15 @@ class Function:
 
 
 @record(mutable=True)
+class SourceModule:
+    """A module of the project, read as the file is (``project``): its top-level names."""
+
+    name: str
+    path: str
+    scope: Any  # its globals, a Scope
+
+
+@record(mutable=True)
 class Partial:
     """``functools.partial(f, *args, **kwargs)``."""
 

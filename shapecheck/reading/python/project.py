@@ -1,0 +1,280 @@
+"""The file's own modules. A training script builds its model with a function of the
+project (``from model import build_model``, ``from .blocks import conv_block``); Python
+finds that module beside the script, or in the package the file is part of. The reader
+finds it the same way and reads it as it reads the file: parsed and walked, never
+imported or run (``interpreter.Interpreter.import_module``).
+
+Only files of the project are read: under the script's directory, or (a module of a
+package checked alone) under the directory that holds its top package. A module the
+reader knows itself (Keras, TensorFlow, NumPy, ...) or the standard library's is never
+looked for there, so a copy of Keras's own source in the project is still Keras. The
+number of modules and each one's size are bounded; a module that cannot be read is a
+value the reader does not know, with the reason."""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+
+from ...diagnostics import Location, make
+from .values import SourceModule, Unknown
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
+
+    from .interpreter import Interpreter
+
+#: Modules read for one file, at most: a project's model code is a few of them.
+MAX_MODULES = 64
+#: Larger modules are not read (the file itself has the same bound).
+MAX_MODULE_BYTES = 8 * 1024 * 1024
+
+# Top-level names the reader models (or that are libraries, not the project's code):
+# a directory of that name in the project is not what ``import keras`` means here.
+_LIBRARIES = frozenset((
+    "keras", "tensorflow", "tf_keras", "tf", "numpy", "pandas", "sklearn", "scipy", "matplotlib",
+    "torch", "jax", "h5py", "PIL", "cv2", "tensorflow_hub", "tensorflow_addons", "tensorflow_datasets",
+    "keras_cv", "keras_nlp", "keras_hub", "transformers", "six", "future", "past", "absl", "tqdm",
+    "seaborn", "yaml", "pytest",
+)) | frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
+class Project:
+    """Where the modules of the file at ``path`` are, and their parsed source, each read
+    once (``tree``). ``path`` None (source without a file) has no project."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.roots: list[str] = []
+        here = os.path.dirname(os.path.realpath(path)) if path else ""
+        if here and os.path.isdir(here):  # an editor's unsaved file too: its folder is there
+            self.roots.append(here)  # sys.path[0] of `python path`
+            top = here
+            while os.path.isfile(os.path.join(top, "__init__.py")) and os.path.dirname(top) != top:
+                top = os.path.dirname(top)
+            if top != here:  # the file is a package's module: its package is importable
+                self.roots.append(top)
+        # by real path: the tree, or why not (a SyntaxError: where Python says it is)
+        self.trees: dict[str, ast.Module | str | SyntaxError] = {}
+        self.texts: dict[str, str] = {}  # by real path: the source of each tree
+
+    def find(self, name: str, level: int = 0, importer: str | None = None) -> str | None:
+        """The file of module ``name`` (``a.b``; ``level`` dots before it, relative to the
+        package of the module at ``importer``), when it is the project's: its real path."""
+        parts = [p for p in name.split(".") if p] if name else []
+        if level:
+            if importer is None or not self.roots:
+                return None
+            base = os.path.dirname(os.path.realpath(importer))
+            for _ in range(level - 1):
+                base = os.path.dirname(base)
+            return self._inside(self._module_file(base, parts)) if parts else self._inside(
+                _file(os.path.join(base, "__init__.py")))
+        if not parts or parts[0] in _LIBRARIES:
+            return None
+        for root in self.roots:
+            found = self._inside(self._module_file(root, parts))
+            if found is not None:
+                return found
+        return None
+
+    def _module_file(self, base: str, parts: list[str]) -> str | None:
+        where = os.path.join(base, *parts)
+        return _file(where + ".py") or _file(os.path.join(where, "__init__.py"))
+
+    def _inside(self, path: str | None) -> str | None:
+        if path is None:
+            return None
+        real = os.path.realpath(path)
+        return real if any(real.startswith(root + os.sep) for root in self.roots) else None
+
+    def shown(self, path: str) -> str:
+        """A module's path as the file's is given (``proj/train.py`` -> ``proj/model.py``)."""
+        if not self.path or not self.roots:
+            return path
+        relative = os.path.relpath(path, self.roots[0])
+        return os.path.normpath(os.path.join(os.path.dirname(self.path), relative))
+
+    def tree(self, path: str) -> ast.Module | str | SyntaxError:
+        """The module's parsed source, or why it is not read."""
+        got = self.trees.get(path)
+        if got is None:
+            if len(self.trees) >= MAX_MODULES:
+                got = f"more than {MAX_MODULES} of the project's modules are read for one file"
+            else:
+                got = _parse(path)
+                if isinstance(got, tuple):
+                    self.texts[path], got = got
+            self.trees[path] = got
+        return got
+
+    def imported(self, tree: ast.Module, path: str | None) -> Iterator[str]:
+        """The source of the project's modules that the file's top-level imports reach,
+        and theirs, each once: the program's, for its dialect."""
+        todo, seen = [(tree, path)], set()
+        while todo:
+            module, at = todo.pop()
+            for node in _top_imports(module):
+                for name, level in _names(node):
+                    found = self.find(name, level, at)
+                    if found is None or found in seen:
+                        continue
+                    seen.add(found)
+                    got = self.tree(found)
+                    if isinstance(got, ast.Module):
+                        yield self.texts[found]
+                        todo.append((got, found))
+
+
+def _file(path: str) -> str | None:
+    return path if os.path.isfile(path) else None
+
+
+def _parse(path: str) -> tuple[str, ast.Module] | str | SyntaxError:
+    try:
+        if os.path.getsize(path) > MAX_MODULE_BYTES:
+            return f"it is over {MAX_MODULE_BYTES:,} bytes"
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        return text, ast.parse(text, filename=path)
+    except SyntaxError as e:
+        return e
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError, MemoryError) as e:
+        return f"it cannot be read ({type(e).__name__})"
+
+
+def _top_imports(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
+    """The imports a module runs when it is imported: at its top level, and in its
+    top-level ``if``/``try`` blocks (``try: from .fast import f``)."""
+    todo = list(tree.body)
+    while todo:
+        node = todo.pop(0)
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+        elif isinstance(node, (ast.If, ast.Try)):
+            todo.extend(node.body + node.orelse + getattr(node, "finalbody", []) + [
+                s for h in getattr(node, "handlers", []) for s in h.body])
+
+
+def _names(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, int]]:
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            yield alias.name, 0
+        return
+    yield node.module or "", node.level
+    for alias in node.names:  # `from pkg import module`
+        if alias.name != "*":
+            yield f"{node.module}.{alias.name}" if node.module else alias.name, node.level
+
+
+# --- reading them, as ``import`` runs them -----------------------------------------------
+
+_NONE = object()
+
+
+def import_names(interp: Interpreter, node: ast.Import, scope: Any) -> list[ast.alias]:
+    """``import model``, ``import pkg.blocks as blocks``: binds the project's modules
+    among them as Python does; gives the other names, for the caller to bind."""
+    rest = []
+    for alias in node.names:
+        parts = alias.name.split(".")
+        chain = _load_chain(interp, parts, node)
+        if chain is None:
+            rest.append(alias)
+        elif alias.asname:
+            scope.set(alias.asname, chain[-1])
+        else:
+            scope.set(parts[0], chain[0])
+    return rest
+
+
+def import_from(interp: Interpreter, node: ast.ImportFrom, scope: Any) -> bool:
+    """``from model import build_model``, ``from .blocks import *``: whether the module
+    is the project's, its names then bound (a name it lacks may be a submodule)."""
+    name = node.module or ""
+    importer = interp.source_file()
+    path = interp.project.find(name, node.level, importer)
+    if path is None and not (node.level and name == ""):
+        return False  # not the project's (a namespace package's `from . import x`: below)
+    shown = "." * node.level + name
+    owner = load(interp, path, shown, node) if path is not None else None
+    for alias in node.names:
+        if alias.name == "*":
+            if isinstance(owner, SourceModule):
+                for key, value in _public(owner):
+                    scope.set(key, value)
+            continue
+        value = owner.scope.vars.get(alias.name, _NONE) if isinstance(owner, SourceModule) else _NONE
+        if value is _NONE:  # `from pkg import module`
+            sub = interp.project.find(f"{name}.{alias.name}" if name else alias.name, node.level, importer)
+            value = load(interp, sub, f"{shown}.{alias.name}" if name else shown + alias.name, node) \
+                if sub is not None else Unknown(alias.asname or alias.name, owner.why) \
+                if isinstance(owner, Unknown) else \
+                Unknown(alias.asname or alias.name, f"{alias.name} is not in the project's module {shown}")
+        scope.set(alias.asname or alias.name, value)
+    return True
+
+
+def load(interp: Interpreter, path: str, name: str, node: ast.AST) -> SourceModule | Unknown:
+    """The project's module at ``path``, run once, as Python imports it: its top level
+    walked in a scope of its own (a module being read, imported again in a cycle, is
+    given as it stands, as Python gives a partly initialised module)."""
+    got = interp.sources.get(path)
+    if got is not None:
+        return got
+    tree, shown = interp.project.tree(path), interp.project.shown(path)
+    if not isinstance(tree, ast.Module):  # said once, where the first import meets it
+        if isinstance(tree, SyntaxError):  # Python raises there: said at the module's line
+            interp.found.append(make(
+                "SC101", f"not valid Python: {tree.msg}", Location(shown, tree.lineno, tree.offset),
+                hint="a module the file imports from its project, read as Python would import it: "
+                "fix the syntax first"))
+        else:
+            interp.note("SC602", f"{shown} is the project's module this imports, and it is not read: "
+                        f"{tree}", node)
+        interp.sources[path] = Unknown(name, f"the project's module {name} is not read")
+        return interp.sources[path]
+    module = SourceModule(name, path, interp.module_scope(shown))
+    module.scope.set("__name__", name.lstrip("."))
+    interp.sources[path] = module
+    saved, interp.source = interp.source, shown
+    try:
+        interp.block(tree.body, module.scope)
+    finally:
+        interp.source = saved
+    return module
+
+
+def attribute(module: SourceModule, name: str) -> Any:
+    value = module.scope.vars.get(name, _NONE)
+    if value is _NONE:
+        return Unknown(name, f"{name} is not in the project's module {module.name}")
+    return value
+
+
+def _load_chain(interp: Interpreter, parts: list[str], node: ast.Import) -> list[Any] | None:
+    """``import a.b.c``: modules a, a.b and a.b.c, each set on the one before (None when
+    ``a`` is not the project's)."""
+    importer = interp.source_file()
+    chain: list[Any] = []
+    for i in range(len(parts)):
+        path = interp.project.find(".".join(parts[:i + 1]), 0, importer)
+        if path is None:
+            if not chain:
+                return None
+            chain.append(Unknown(parts[i], f"{'.'.join(parts[:i + 1])} is not in the project"))
+            break
+        chain.append(load(interp, path, ".".join(parts[:i + 1]), node))
+        if i and isinstance(chain[-2], SourceModule):
+            chain[-2].scope.set(parts[i], chain[-1])
+    return chain
+
+
+def _public(module: SourceModule) -> list[tuple[str, Any]]:
+    names = module.scope.vars.get("__all__")
+    if isinstance(names, (list, tuple)) and all(isinstance(n, str) for n in names):
+        return [(n, attribute(module, n)) for n in names]
+    return [(k, v) for k, v in module.scope.vars.items() if not k.startswith("_")]

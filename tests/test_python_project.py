@@ -1,0 +1,225 @@
+"""The file's own modules (shapecheck/reading/python/project.py): a script that builds its
+model with functions of its project (``from model import build_model``, a package with
+relative imports) is read with those modules, as Python imports them, and matches what
+Keras builds when it runs the script; findings in a module are located there. Modules
+that are not the project's, or that cannot be read, are never followed or run."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import shapecheck.api as api
+from shapecheck.reading.python import project, read
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(textwrap.dedent(text))
+
+
+def keras_facts(keras, root: Path, main: str) -> dict:
+    """Keras running ``main`` in the project at ``root`` (its directory first on sys.path,
+    as ``python main`` has it): each layer's output shapes and params, the total."""
+    from helpers import program_facts
+
+    before = set(sys.modules)
+    sys.path.insert(0, str(root))
+    try:
+        return program_facts(keras, (root / main).read_text())
+    finally:
+        sys.path.remove(str(root))
+        for name in set(sys.modules) - before:  # the project's modules, imported from root
+            if str(getattr(sys.modules[name], "__file__", "") or "").startswith(str(root)):
+                del sys.modules[name]
+
+
+def ours(report) -> dict:
+    return {layer.name: ([tuple(s) for s in layer.output_shapes], layer.params)
+            for layer in report.layers.values() if layer.type != "InputLayer"}
+
+
+# A script beside its model module, the commonest split: the builder takes the sizes the
+# script gives (an image size it names, a class count), and calls a block function.
+FLAT = {
+    "model.py": """\
+        from tensorflow.keras import layers, models
+
+
+        def conv_block(x, filters):
+            x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+            x = layers.BatchNormalization()(x)
+            return layers.MaxPooling2D()(x)
+
+
+        def build_model(input_shape, num_classes):
+            inputs = layers.Input(shape=input_shape)
+            x = conv_block(inputs, 32)
+            x = conv_block(x, 64)
+            x = layers.GlobalAveragePooling2D()(x)
+            outputs = layers.Dense(num_classes, activation="softmax")(x)
+            return models.Model(inputs, outputs)
+        """,
+    "train.py": """\
+        from model import build_model
+
+        IMG = 64
+        model = build_model((IMG, IMG, 3), 10)
+        """,
+}
+
+# A package: __init__ re-exports, a relative import of a sibling's constants and of a
+# function, ``import pkg.module as m`` and ``from pkg import module``.
+PACKAGE = {
+    "nets/__init__.py": "from .rnn import make_tagger\n",
+    "nets/config.py": "HIDDEN = 48\nTAGS = 7\n",
+    "nets/blocks.py": """\
+        from keras import layers
+
+        from . import config
+
+
+        def recurrent(units=config.HIDDEN):
+            return layers.Bidirectional(layers.LSTM(units, return_sequences=True))
+        """,
+    "nets/rnn.py": """\
+        import keras
+        from keras import layers
+
+        from .blocks import recurrent
+        from .config import *
+
+
+        def make_tagger(steps, features):
+            return keras.Sequential([
+                keras.Input((steps, features)),
+                recurrent(),
+                recurrent(HIDDEN // 2),
+                layers.Dense(TAGS, activation="softmax"),
+            ])
+        """,
+    "train.py": """\
+        import nets.rnn as rnn
+        from nets import config, make_tagger
+
+        tagger = make_tagger(30, 8)
+        model = rnn.make_tagger(12, config.TAGS)
+        """,
+}
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("name", ["flat", "package"])
+def test_a_model_built_by_the_projects_modules_matches_keras(name, tmp_path):
+    keras = pytest.importorskip("keras")
+    _write(tmp_path, {"flat": FLAT, "package": PACKAGE}[name])
+    expected = keras_facts(keras, tmp_path, "train.py")
+    reports = api.analyze_python(str(tmp_path / "train.py"))
+    assert all(r.ok and not r.errors for r in reports), [d.message for r in reports for d in r.diagnostics]
+    report = next(r for r in reports if r.model == expected["name"])
+    assert ours(report) == expected["layers"]
+    assert report.total_params == expected["total"]
+
+
+def test_a_finding_in_a_module_is_located_there(tmp_path):
+    # the bug is in nets/rnn.py; the script that imports it is what was checked
+    _write(tmp_path, {**PACKAGE, "nets/rnn.py": PACKAGE["nets/rnn.py"].replace(
+        "recurrent(HIDDEN // 2)", "layers.LSTM(HIDDEN // 2)").replace(
+        "layers.Dense(TAGS", "layers.LSTM(4),\n                layers.Dense(TAGS")})
+    reports = api.analyze_python(str(tmp_path / "train.py"))
+    (error, *_) = reports[0].errors
+    lines = [line.strip() for line in (tmp_path / "nets/rnn.py").read_text().splitlines()]
+    assert error.code == "SC301"
+    assert (error.location.path, error.location.line) == (
+        str(tmp_path / "nets" / "rnn.py"), lines.index("layers.LSTM(4),") + 1)
+    assert "set `return_sequences=True` on 'lstm_1' (line 12)" in error.hint  # the same module: no path
+
+
+def test_a_hint_names_the_file_of_a_layer_in_another(tmp_path):
+    _write(tmp_path, {"heads.py": "from keras import layers\n\n\ndef head(x):\n    return layers.LSTM(8)(x)\n",
+                      "train.py": "import keras\nfrom heads import head\n\ninputs = keras.Input((20, 4))\n"
+                                  "x = keras.layers.LSTM(16)(inputs)\nmodel = keras.Model(inputs, head(x))\n"})
+    (report,) = api.analyze_python(str(tmp_path / "train.py"))
+    (error,) = report.errors
+    assert (error.code, Path(error.location.path).name, error.location.line) == ("SC301", "heads.py", 5)
+    assert error.hint.startswith(f"set `return_sequences=True` on 'lstm' ({tmp_path / 'train.py'}, line 5)")
+
+
+def test_a_module_is_shown_as_the_file_is_given(tmp_path, monkeypatch):
+    _write(tmp_path, {"proj/model.py": FLAT["model.py"].replace("GlobalAveragePooling2D", "Reshape"),
+                      "proj/train.py": FLAT["train.py"]})
+    monkeypatch.chdir(tmp_path)
+    (report,) = api.analyze_python("proj/train.py")
+    (error,) = report.errors
+    assert (error.code, error.location.path, error.location.line) == ("SC404", "proj/model.py", 14)
+
+
+def test_a_module_that_is_not_valid_python_is_said_there_once(tmp_path):
+    _write(tmp_path, {"model.py": "import keras\ndef build(:\n    pass\n",
+                      "train.py": "from model import build\nimport model\nm = build()\n"})
+    found = [d for r in api.analyze_python(str(tmp_path / "train.py")) for d in r.diagnostics]
+    assert [(d.code, Path(d.location.path).name, d.location.line) for d in found] == [("SC101", "model.py", 2)]
+
+
+def test_what_is_not_the_projects_is_not_read(tmp_path):
+    # a copy of a library in the project is not what `import keras` means; a relative
+    # import above the script's folder, and a module's __main__ block, are not read
+    _write(tmp_path, {
+        "keras/__init__.py": "raise SystemExit('read')\n",
+        "outside.py": "UNITS = 5\n",
+        "app/helpers.py": "UNITS = 3\nif __name__ == '__main__':\n    UNITS = 99\n",
+        "app/train.py": """\
+            import keras
+            from helpers import UNITS
+            from ..outside import UNITS as OTHER
+
+            model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(UNITS), keras.layers.Dense(OTHER)])
+            """,
+    })
+    (report,) = api.analyze_python(str(tmp_path / "app" / "train.py"))
+    assert [(layer.name, str(layer.output_shapes)) for layer in report.layers.values()][1:] == [
+        ("dense", "((None, 3),)"), ("dense_1", "((None, OTHER),)")]
+    proj = project.Project(str(tmp_path / "app" / "train.py"))
+    assert proj.find("keras") is None and proj.find("os") is None
+    assert proj.find("outside", 2, str(tmp_path / "app" / "train.py")) is None
+
+
+def test_an_import_cycle_and_a_missing_name_leave_values_unknown(tmp_path):
+    # a imports b, which imports a half-made (Python's partly initialised module)
+    _write(tmp_path, {
+        "a.py": "import b\nX = 3\n\n\ndef f():\n    return b.Y\n",
+        "b.py": "import a\nY = a.X\n",
+        "train.py": "import keras\nimport a\nfrom b import Z\n"
+                    "model = keras.Sequential([keras.Input((a.X,)), keras.layers.Dense(a.f()), keras.layers.Dense(Z)])\n",
+    })
+    (report,) = api.analyze_python(str(tmp_path / "train.py"))
+    assert [str(layer.output_shapes) for layer in report.layers.values()] == [
+        "((None, 3),)", "((None, X),)", "((None, Z),)"]
+
+
+def test_the_modules_read_are_bounded(tmp_path, monkeypatch):
+    monkeypatch.setattr(project, "MAX_MODULES", 3)
+    files = {f"m{i}.py": f"from m{i + 1} import N\n" for i in range(5)}
+    files["m5.py"] = "N = 8\n"
+    files["train.py"] = "import keras\nfrom m0 import N\nmodel = keras.Sequential([keras.Input((4,)), keras.layers.Dense(N)])\n"
+    _write(tmp_path, files)
+    (report,) = api.analyze_python(str(tmp_path / "train.py"))
+    (said,) = [d for d in report.diagnostics if d.code == "SC602"]
+    assert said.location.path.endswith("m2.py") and said.location.line == 1
+    assert said.message.endswith("not read: more than 3 of the project's modules are read for one file")
+    assert str(report.layers["dense"].output_shapes) == "((None, N),)"
+
+
+def test_the_dialect_is_the_programs(tmp_path):
+    # the script names no Keras; its module is Keras 2 code (keras.layers.core), so the
+    # program is, and Keras 2 names the input input_1
+    _write(tmp_path, {"model.py": "from keras.layers.core import Dense\nfrom keras.layers import Input\n"
+                                  "from keras.models import Model\n\n\ndef build():\n"
+                                  "    x = Input((4,))\n    return Model(x, Dense(2)(x))\n",
+                      "train.py": "from model import build\nmodel = build()\n"})
+    ((_, spec),), _ = read((tmp_path / "train.py").read_text(), str(tmp_path / "train.py"))
+    assert list(spec["inputs"]) == ["input_1"]
