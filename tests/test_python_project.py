@@ -223,3 +223,54 @@ def test_the_dialect_is_the_programs(tmp_path):
                       "train.py": "from model import build\nmodel = build()\n"})
     ((_, spec),), _ = read((tmp_path / "train.py").read_text(), str(tmp_path / "train.py"))
     assert list(spec["inputs"]) == ["input_1"]
+
+
+def test_module_code_that_builds_nothing_leaves_no_warning(tmp_path):
+    # the training loop and the logging set-up of the project are not the model's: what
+    # the reader cannot decide there is not said here; in the builder it is
+    _write(tmp_path, {
+        "utils.py": """\
+            import os
+
+            if os.environ.get("DEBUG"):
+                LEVEL = 10
+
+
+            def train(model, data, epochs):
+                for batch in data:
+                    while model.stop_training is False:
+                        model.train_on_batch(*batch)
+            """,
+        "model.py": """\
+            import keras
+
+
+            def build(kernel):
+                x = keras.Input((32, 3))
+                return keras.Model(x, keras.layers.Conv1D(8, kernel)(x))
+            """,
+        "train.py": """\
+            import json
+
+            from model import build
+            from utils import train
+
+            config = json.load(open("config.json"))
+            model = build(config["kernel"])
+            train(model, config["data"], 3)
+            """,
+    })
+    (report,) = api.analyze_python(str(tmp_path / "train.py"))
+    said = [(d.code, Path(d.location.path).name, d.location.line) for d in report.diagnostics]
+    # kernel_size, the model's, in its module: so the model is not checked
+    assert said == [("SC602", "model.py", 6), ("SC601", "model.py", 6)], said
+
+
+def test_a_module_is_read_as_python_decodes_it(tmp_path):
+    # a byte-order mark, and a coding line
+    (tmp_path / "sizes.py").write_bytes(b"\xef\xbb\xbfUNITS = 6\n")
+    (tmp_path / "more.py").write_bytes("# -*- coding: latin-1 -*-\nNOTE = 'é'\nWIDTH = 5\n".encode("latin-1"))
+    (tmp_path / "train.py").write_text("import keras\nfrom sizes import UNITS\nfrom more import WIDTH\n"
+                                       "model = keras.Sequential([keras.Input((WIDTH,)), keras.layers.Dense(UNITS)])\n")
+    (report,) = api.analyze_python(str(tmp_path / "train.py"))
+    assert report.ok and not report.diagnostics and report.total_params == 36

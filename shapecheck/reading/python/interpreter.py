@@ -19,7 +19,7 @@ import ast
 import operator
 from collections.abc import Iterator
 
-from ...diagnostics import Diagnostic, Location, make
+from ...diagnostics import Diagnostic, Location, Severity, make
 from ...records import replace
 from . import keras_calls, layer_subclasses, project
 from .arrays import Array
@@ -163,6 +163,7 @@ class Interpreter:
         self.project = project or Project(None)
         self.sources: dict[str, SourceModule | Unknown] = {}
         self.source: str | None = None
+        self.lasting: set[int] = set()  # findings that code which built nothing keeps (by id)
         # a notebook's cells (``notebook.Cells``): positions are the file's, and each
         # location names its cell too
         self.cells = cells
@@ -471,6 +472,14 @@ class Interpreter:
                 self.block(node.orelse, scope)
         except _Break:
             pass
+
+    def idle(self, start: int, before: tuple[int, int, int]) -> None:
+        """Code of the project's modules that built nothing of Keras's (a training loop, a
+        logging set-up) leaves no warning: what the reader could not decide there is the
+        module's own report's. An error (Python or Keras would fail) stays."""
+        if self.progress() == before:
+            self.found[start:] = [d for d in self.found[start:]
+                                  if d.severity is Severity.ERROR or id(d) in self.lasting]
 
     def progress(self) -> tuple[int, int, int]:
         """What the file has built of Keras's so far: calls, models, layer objects."""
@@ -901,10 +910,13 @@ class Interpreter:
     def call_function(self, func: Function, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
         if func.scope.source != self.source:  # code of another module: located there
             saved, self.source = self.source, func.scope.source
+            start, before = len(self.found), self.progress()
             try:
                 return self.call_function(func, args, kwargs, node)
             finally:
                 self.source = saved
+                if func.scope.source is not None:
+                    self.idle(start, before)
         self.called.add(id(func))
         if self.depth >= MAX_DEPTH:
             raise OutOfBudget(

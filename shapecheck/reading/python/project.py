@@ -137,9 +137,10 @@ def _parse(path: str) -> tuple[str, ast.Module] | str | SyntaxError:
     try:
         if os.path.getsize(path) > MAX_MODULE_BYTES:
             return f"it is over {MAX_MODULE_BYTES:,} bytes"
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-        return text, ast.parse(text, filename=path)
+        with open(path, "rb") as f:
+            data = f.read()
+        # as Python imports it: bytes, so a BOM or a coding line is honoured
+        return data.decode("utf-8", "replace"), ast.parse(data, filename=path)
     except SyntaxError as e:
         return e
     except (OSError, UnicodeDecodeError, ValueError, RecursionError, MemoryError) as e:
@@ -233,18 +234,22 @@ def load(interp: Interpreter, path: str, name: str, node: ast.AST) -> SourceModu
                 hint="a module the file imports from its project, read as Python would import it: "
                 "fix the syntax first"))
         else:
+            said = len(interp.found)
             interp.note("SC602", f"{shown} is the project's module this imports, and it is not read: "
                         f"{tree}", node)
+            interp.lasting.update(id(d) for d in interp.found[said:])  # what the models miss: said
         interp.sources[path] = Unknown(name, f"the project's module {name} is not read")
         return interp.sources[path]
     module = SourceModule(name, path, interp.module_scope(shown))
     module.scope.set("__name__", name.lstrip("."))
     interp.sources[path] = module
     saved, interp.source = interp.source, shown
+    start, before = len(interp.found), interp.progress()
     try:
         interp.block(tree.body, module.scope)
     finally:
         interp.source = saved
+        interp.idle(start, before)
     return module
 
 
