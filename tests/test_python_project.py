@@ -274,3 +274,20 @@ def test_a_module_is_read_as_python_decodes_it(tmp_path):
                                        "model = keras.Sequential([keras.Input((WIDTH,)), keras.layers.Dense(UNITS)])\n")
     (report,) = api.analyze_python(str(tmp_path / "train.py"))
     assert report.ok and not report.diagnostics and report.total_params == 36
+
+
+def test_each_module_is_parsed_and_run_once(tmp_path, monkeypatch):
+    # twenty blocks, each importing the same constants; the script imports them all
+    files = {"common.py": "UNITS = 4\n"}
+    files.update({f"block{i}.py": f"import keras\nfrom common import UNITS\n\n\ndef block{i}(x):\n"
+                  f"    return keras.layers.Dense(UNITS)(x)\n" for i in range(20)})
+    files["train.py"] = "import keras\nimport common\n" + "".join(
+        f"from block{i} import block{i}\n" for i in range(20)) + "x = keras.Input((4,))\nh = x\n" + "".join(
+        f"h = block{i}(h)\n" for i in range(20)) + "model = keras.Model(x, h)\n"
+    _write(tmp_path, files)
+    parsed = []
+    real_parse = project._parse
+    monkeypatch.setattr(project, "_parse", lambda path: parsed.append(Path(path).name) or real_parse(path))
+    (report,) = api.analyze_python(str(tmp_path / "train.py"))
+    assert sorted(parsed) == sorted(name for name in files if name != "train.py")
+    assert len(report.layers) == 21 and report.total_params == 20 * 20

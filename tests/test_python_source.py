@@ -38,6 +38,33 @@ PROGRAMS = {
         model.add(layers.MaxPooling2D())
         model.add(layers.Flatten())
         model.add(layers.Dense(10))""",
+    "star_imports": """
+        # Keras's layers and models by star import (polyp-segmentation U-Nets write them so)
+        from keras.layers import *
+        from keras.models import *
+
+        x = Input((16, 16, 3))
+        y = concatenate([Conv2D(4, 3, padding="same")(x), MaxPool2D(1)(x)])
+        model = Model(x, Dense(2)(GlobalAveragePooling2D()(y)))""",
+    "list_methods_in_place": """
+        # a U-Net's skips and sizes reversed in place for its decoder; sort, remove, clear
+        sizes = [16, 8, 12]
+        sizes.sort()
+        sizes.remove(12)
+        spare = [1, 2]
+        spare.clear()
+        x = inputs = keras.Input((32, 32, 3))
+        skips = []
+        for f in sizes:
+            x = layers.Conv2D(f, 3, padding="same")(x)
+            skips.append(x)
+            x = layers.MaxPooling2D()(x)
+        sizes.reverse()
+        skips.reverse()
+        for i, f in enumerate(sizes + spare):
+            x = layers.UpSampling2D()(x)
+            x = layers.Conv2D(f, 3, padding="same")(layers.Concatenate()([x, skips[i]]))
+        model = keras.Model(inputs, x)""",
     "functional_two_inputs": """
         a = keras.Input(shape=(16,), name="a")
         b = keras.Input(shape=(8,), name="b")

@@ -208,6 +208,10 @@ def stdlib(path: tuple[str, ...], args: list[Any], dotted: str) -> Any:
     return Unknown(why=f"{dotted} is not followed")
 
 
+def _plain(value: Any) -> bool:
+    return isinstance(value, (int, float, str)) and not isinstance(value, bool) or value is None
+
+
 def python_method(owner: Any, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
     """A method of a list, dict or str the file makes (``names.append(x)``,
     ``"{}_{}".format(...)``), as Python runs it, within the reader's bounds."""
@@ -223,6 +227,24 @@ def python_method(owner: Any, name: str, args: list[Any], kwargs: dict[str, Any]
         if name == "insert" and len(args) == 2 and isinstance(args[0], int):
             owner.insert(args[0], args[1])
             return None
+        if name == "reverse" and not args:
+            owner.reverse()
+            return None
+        if name == "clear" and not args:
+            owner.clear()
+            return None
+        if name == "remove" and len(args) == 1:  # the first equal value, as Python; a tensor: itself
+            at = next((i for i, v in enumerate(owner) if v is args[0] or _plain(v) and v == args[0]), None)
+            if at is not None:
+                del owner[at]
+                return None
+        if name == "sort" and not args and set(kwargs) <= {"reverse"} and all(map(_plain, owner)) and \
+                isinstance(kwargs.get("reverse", False), bool):
+            try:
+                owner.sort(reverse=kwargs.get("reverse", False))
+                return None
+            except TypeError:  # Python raises too (1 < "a")
+                pass
         if name == "index" and args and args[0] in owner:
             return owner.index(args[0])
         if name in ("copy", "as_list"):  # as_list: a TensorShape's

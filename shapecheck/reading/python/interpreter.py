@@ -25,7 +25,7 @@ from . import keras_calls, layer_subclasses, project
 from .arrays import Array
 from .builtins import BUILTINS, Builtin
 from .graph import Graph, Layer, Model, Tensor
-from .keras_api import is_tensor, keras_base, output
+from .keras_api import is_tensor, keras_base, output, star_member
 from .lambdas import follow_lambda
 from .limits import (
     IDLE_ITERATIONS,
@@ -76,6 +76,9 @@ class _Continue(Exception):
 
 
 class Scope:
+    # a module's ``from keras.layers import *``: the modules whose names it has, in order
+    stars: tuple = ()
+
     def __init__(self, parent: Scope | None = None, source: str | None = None) -> None:
         self.vars: dict[str, Any] = {}
         self.parent = parent
@@ -574,6 +577,7 @@ class Interpreter:
         base = tuple((node.module or "").split("."))
         for alias in node.names:
             if alias.name == "*":
+                scope.stars = (*scope.stars, module(base))
                 continue
             builtin = BUILTINS.get(PY2_NAMES.get(alias.name, alias.name)) if base in BUILTIN_MODULES else None
             scope.set(alias.asname or alias.name, builtin or module((*base, alias.name)))
@@ -599,6 +603,13 @@ class Interpreter:
         if value is _MISSING:
             if node.id in self.bindings:
                 return self.bindings[node.id]
+            root = scope
+            while root.parent is not None:
+                root = root.parent
+            for owner in reversed(root.stars):  # the last star import binds it last
+                member = star_member(owner, node.id)
+                if member is not None:
+                    return member
             builtin = BUILTINS.get(node.id)
             if builtin is not None:
                 return builtin

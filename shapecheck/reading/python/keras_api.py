@@ -76,6 +76,27 @@ def layer_class(value: Any) -> str | None:
     return None
 
 
+#: Keras's functional forms of its merge layers (``layers.concatenate([a, b])``)
+MERGE_FUNCTIONS = frozenset(
+    ("concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum", "dot"))
+# What ``from keras.models import *`` binds, in Keras 3 and tf.keras alike
+_MODELS_MODULE = frozenset(
+    ("Model", "Sequential", "load_model", "save_model", "model_from_json", "clone_model"))
+
+
+def star_member(owner: Module, name: str) -> Module | None:
+    """``name`` as ``from <owner> import *`` binds it, where the reader knows the module's
+    names (Keras's layers, its classes and merge functions, and its models); None where
+    it does not have it, or the reader does not know."""
+    path = keras_path(owner)
+    if path is None:
+        return None
+    member = Module((*owner.path, name))
+    if path[:1] == ("layers",) and (layer_class(member) or name in MERGE_FUNCTIONS or name == "Input"):
+        return member
+    return member if path == ("models",) and name in _MODELS_MODULE else None
+
+
 def keras_base(value: Any) -> str | None:
     """ "Model", "Sequential" or "Layer" when ``value`` is one of Keras's classes of that kind
     (a base class)."""
