@@ -653,6 +653,31 @@ def test_keras2_backend_in_code_keras3_runs_fails_the_model(name, tmp_path):
     assert [d.code for d in report.diagnostics] == (["SC605"] if name == "lambda" else ["SC605", "SC601"])
 
 
+# a '/' in a name: each Keras 3 Operation refuses it (aladdinpersson's GoogLeNet names its
+# model "GoogLeNet/Inception-v1"); tf.keras 2 took it
+SLASHED = {"input": 'x = keras.Input((8,), name="in/put")\n',
+           "layer": 'x = keras.Input((8,))\ny = layers.Dense(4, name="block1/dense")(x)\n',
+           "model": 'x = keras.Input((8,))\nm = keras.Model(x, layers.Dense(4)(x), name="GoogLeNet/Inception-v1")\n',
+           "sequential": 'm = keras.Sequential([layers.Dense(4)], name="s/t")\n'}
+
+
+@pytest.mark.parametrize("kind", sorted(SLASHED))
+def test_a_slash_in_a_name_fails_in_keras3(kind, tmp_path):
+    source = PRELUDE + SLASHED[kind]
+    with pytest.raises(ValueError, match="cannot contain character `/`") as raised:
+        run_program(keras, source)
+    path = tmp_path / "model.py"
+    path.write_text(source)
+    found = [d for r in api.analyze_python(str(path)) for d in r.diagnostics if d.code == "SC605"]
+    (said,) = found
+    assert said.message == str(raised.value)
+    line = source.splitlines()[said.location.line - 1]
+    assert line[said.location.column - 1:].startswith("name=")
+    # code in Keras 2 (tf_keras) takes it
+    kept = api.analyze_python(str(path), dialect="keras2")
+    assert not any(d.code == "SC605" for r in kept for d in r.diagnostics)
+
+
 def test_one_keras2_function_in_two_lambdas_fails_each(tmp_path):
     # the second Lambda follows the same line again: the finding there is said once,
     # but Keras 3 fails at each Lambda (it stops at the first), and neither is checked

@@ -15,7 +15,7 @@ from ...records import replace
 from ...rules.keras_names import ALIASES, KERAS_ACTIVATIONS, KERAS_LAYERS
 from ...rules.registry import Rule, lookup
 from .graph import Layer, Model, Node, Tensor, cut, functional_spec, sequential_spec
-from .keras_keywords import refuse
+from .keras_keywords import refuse, slash_name
 from .limits import MAX_ITEMS
 from .signatures import LAYERS
 from .values import Module, Multi, Unknown, known
@@ -242,6 +242,7 @@ def bind(params: tuple[str, ...], args: list[Any], kwargs: dict[str, Any]) -> di
 
 
 def make_input(interp: Interpreter, params: dict[str, Any], node: ast.AST) -> Any:
+    slash_name(interp, params, node)
     batch_shape = params.get("batch_shape")
     shape = params.get("shape")
     if batch_shape is None and shape is not None:
@@ -397,6 +398,7 @@ def _why_unknown(value: Any, depth: int = 0) -> str:
 
 
 def make_model(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+    slash_name(interp, kwargs, node)
     name = kwargs.get("name")
     if cls == "Sequential":
         params = bind(("layers", "trainable", "name"), args, kwargs)

@@ -42,6 +42,7 @@ def refuse(interp: Interpreter, cls: str, kwargs: dict[str, Any], node: ast.AST,
     """``kwargs`` without the names Keras 3's ``cls`` refuses, each said (SC402) at its
     keyword (Keras names them all in one message; one finding each is one fix each);
     ``keep`` are still used (an input shape the rest of the file relies on)."""
+    slash_name(interp, kwargs, node)
     taken = layer_keywords(cls)
     if taken is None:
         return kwargs
@@ -54,6 +55,17 @@ def refuse(interp: Interpreter, cls: str, kwargs: dict[str, Any], node: ast.AST,
             message = f"Unrecognized keyword arguments passed to {cls}: {_shown(kwargs, [name])}"
         _note(interp, name, message, _keyword(node, name), _hint(cls, name, names))
     return {k: v for k, v in kwargs.items() if k not in unknown or k in keep}
+
+
+def slash_name(interp: Interpreter, kwargs: dict[str, Any], node: ast.AST) -> None:
+    """``name="GoogLeNet/Inception-v1"``: every layer and model of Keras 3 is an Operation,
+    whose __init__ refuses a ``/`` in its name (tf.keras 2 took one)."""
+    name = kwargs.get("name")
+    if isinstance(name, str) and "/" in name and interp.graph.dialect != "keras2":
+        interp.note("SC605", f"Argument `name` must be a string and cannot contain character `/`. Received: "
+                    f"name={name} (of type <class 'str'>)", _keyword(node, "name"),
+                    hint=f"Keras 3 refuses a '/' in a layer's or a model's name (tf.keras 2 took one): "
+                    f"name={name.replace('/', '_')!r}")
 
 
 def refuse_optimizer(interp: Interpreter, cls: str, kwargs: dict[str, Any], node: ast.AST) -> None:
@@ -69,7 +81,7 @@ def refuse_optimizer(interp: Interpreter, cls: str, kwargs: dict[str, Any], node
 
 def _note(interp: Interpreter, name: str, message: str, at: ast.AST, hint: str) -> None:
     """Once per keyword written: a builder called twice refuses it twice."""
-    key = (f"SC402 {name} {getattr(at, 'col_offset', 0)}", getattr(at, "lineno", 0))
+    key = (f"SC402 {name} {getattr(at, 'col_offset', 0)}", interp.source, getattr(at, "lineno", 0))
     if key not in interp.reported:
         interp.reported.add(key)
         interp.note("SC402", message, at, hint=hint, once=False)
