@@ -2,7 +2,7 @@
 project (``from model import build_model``, ``from .blocks import conv_block``); Python
 finds that module beside the script, or in the package the file is part of. The reader
 finds it the same way and reads it as it reads the file: parsed and walked, never
-imported or run (``interpreter.Interpreter.import_module``).
+imported or run (``load``, which ``import`` statements call).
 
 Only files of the project are read: under the script's directory, or (a module of a
 package checked alone) under the directory that holds its top package. A module the
@@ -152,7 +152,7 @@ def _top_imports(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
     top-level ``if``/``try`` blocks (``try: from .fast import f``)."""
     todo = list(tree.body)
     while todo:
-        node = todo.pop(0)
+        node = todo.pop()  # in any order: what matters is which modules they reach
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             yield node
         elif isinstance(node, (ast.If, ast.Try)):
