@@ -106,7 +106,8 @@ FLAVOURS = ("keras3", "tf.keras", "keras2")
 #: Packages a corpus file may import for plotting, evaluation or image I/O only; stubbed
 #: when they are not installed (every attribute is a no-op callable).
 STUBBED_PACKAGES = ("matplotlib", "matplotlib_inline", "pylab", "sklearn", "pandas", "seaborn", "IPython",
-                    "pydot", "graphviz", "gdown", "PIL", "imageio", "cairocffi", "editdistance")
+                    "pydot", "graphviz", "gdown", "PIL", "imageio", "cairocffi", "editdistance", "cv2", "tqdm",
+                    "imgaug")
 #: Seconds a single file may run inside a worker.
 FILE_TIMEOUT = 60
 
@@ -254,12 +255,14 @@ def runnable(path: Path) -> str:
 
 def source_path(entry: dict, require: bool = False) -> Path:
     """The file an entry runs (and a static reader reads): our own file, the fetched
-    registry file, or the excerpt of it written to the cache.
+    registry file, the excerpt of it written to the cache, or a project's driver.
 
     ``require``: inside a test, skip (fail under CI) when the registry is unreachable."""
     if entry["package"] == "own":
         return CORPUS_DIR / entry["member"]
     fetch = corpus_sources.require_source if require else corpus_sources.fetch_source
+    if "members" in entry:
+        return _project(entry, fetch)
     path = fetch(entry["package"], entry["member"], entry["sha256"])
     if not entry.get("lines") and entry.get("blocks") is None:
         return path
@@ -275,6 +278,27 @@ def source_path(entry: dict, require: bool = False) -> Path:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, out)
     return out
+
+
+def _project(entry: dict, fetch) -> Path:
+    """A project entry's tree in the cache (``projects/<id>/``): its ``members`` (every
+    module of the package that Python may import on the way, fetched and checked), laid
+    out below ``root`` as the archive has them, and ``driver.py`` beside the package, the
+    entry's ``driver`` statements: a script that imports the builder and builds."""
+    tree = DERIVED / "projects" / entry["id"]
+    root = entry["root"].rstrip("/") + "/" if entry["root"] else ""
+    for member, sha256 in entry["members"].items():
+        data = fetch(entry["package"], member, sha256).read_bytes()
+        out = tree / member[len(root):]
+        if not out.is_file() or out.read_bytes() != data:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out.with_name(out.name + f".{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, out)
+    driver = tree / "driver.py"
+    if not driver.is_file() or driver.read_text(encoding="utf-8") != entry["driver"]:
+        driver.write_text(entry["driver"], encoding="utf-8")
+    return driver
 
 
 def _apply_bindings(source: str, bindings: dict, where: str) -> str:
@@ -307,6 +331,8 @@ def _job(entry: dict, require: bool = False) -> dict:
         "imports": {k: b["module"] for k, b in bindings.items() if "module" in b},
         "call": entry.get("call"),
         "modules": entry.get("modules") or {},
+        # a project's driver imports the package beside it, as `python driver.py` would
+        "sys_path": str(path.parent) if "members" in entry else None,
     }
 
 
@@ -814,6 +840,8 @@ def _worker_main(flavour: str, job_file: str, out_file: str) -> None:
         saved_argv = sys.argv
         sys.argv = [path]
         fake_modules = {}
+        if job.get("sys_path"):
+            sys.path.insert(0, job["sys_path"])
         for mod_name, attrs in job["modules"].items():
             fake = types.ModuleType(mod_name)
             fake.__dict__.update(attrs)
@@ -843,6 +871,11 @@ def _worker_main(flavour: str, job_file: str, out_file: str) -> None:
         finally:
             signal.alarm(0)
             sys.argv = saved_argv
+            if job.get("sys_path"):  # the project's modules are the next project's to import
+                sys.path.remove(job["sys_path"])
+                for mod_name in [m for m, mod in sys.modules.items()
+                                 if str(getattr(mod, "__file__", "") or "").startswith(job["sys_path"] + os.sep)]:
+                    del sys.modules[mod_name]
             for mod_name, saved in fake_modules.items():
                 if saved is None:
                     sys.modules.pop(mod_name, None)

@@ -49,6 +49,8 @@ def read_entry(entry: dict, tmp_path: Path) -> list:
     if job["path"].endswith(".ipynb"):  # read as the notebook it is (the oracle ran its cells)
         assert not job["call"] and not job["values"] and not job["imports"], entry["id"]
         return api.analyze_python(job["path"], dialect=_dialect(entry), custom_layers=entry.get("custom_layers"))
+    if job["sys_path"]:  # a project: its driver, read with the package's modules beside it
+        return api.analyze_python(job["path"], dialect=_dialect(entry), custom_layers=entry.get("custom_layers"))
     source = job["source"]
     if job["call"]:
         source += f"\n__model__ = {job['call']}\n"

@@ -28,7 +28,8 @@ EXPECTED = CORPUS / "expected.json"
 
 FLAVOURS = {"keras3", "tf.keras", "keras2"}
 REQUIRED_KEYS = {"id", "package", "member", "sha256", "licence", "flavour", "what", "bug"}
-OPTIONAL_KEYS = {"reported_at", "lines", "blocks", "bindings", "modules", "call", "custom_layers"}
+OPTIONAL_KEYS = {"reported_at", "lines", "blocks", "bindings", "modules", "call", "custom_layers", "members", "root",
+                 "driver"}
 #: Licences of the registry files the tests fetch (never committed). MIT-0 is the
 #: "modified MIT" of the d2l sample code.
 REGISTRY_LICENCES = {"MIT", "MIT-0", "Apache-2.0", "BSD-3-Clause"}
@@ -83,6 +84,12 @@ def test_manifest_entries_are_complete():
             if "expr" in b:
                 lines = b["line"] if isinstance(b["line"], list) else [b["line"]]
                 assert all(isinstance(n, int) and n >= 1 for n in lines), f"{where}: binding {name}: line"
+        if "members" in e:  # a project: the package's modules, and our driver script
+            assert {"root", "driver"} <= set(e) and not {"lines", "blocks", "call"} & set(e), where
+            assert e["member"] in e["members"] and e["members"][e["member"]] == e["sha256"], where
+            assert all(m.startswith(e["root"]) and m.endswith(".py") and _SHA256.match(h)
+                       for m, h in e["members"].items()), f"{where}: members"
+            compile(e["driver"], "driver.py", "exec")
         for mod, attrs in (e.get("modules") or {}).items():
             assert mod.isidentifier() and isinstance(attrs, dict), f"{where}: module {mod}"
         bug = e["bug"]

@@ -65,6 +65,14 @@ PROGRAMS = {
             x = layers.UpSampling2D()(x)
             x = layers.Conv2D(f, 3, padding="same")(layers.Concatenate()([x, skips[i]]))
         model = keras.Model(inputs, x)""",
+    "model_output_shape": """
+        # keras-segmentation's get_segmentation_model: a model made to ask its output_shape
+        x = keras.Input((24, 32, 3))
+        o = layers.Conv2D(5, 3, padding="same")(x)
+        o_shape = keras.Model(x, o).output_shape
+        i_shape = keras.Model(x, o).input_shape
+        o = layers.Reshape((o_shape[1] * o_shape[2], -1))(o)
+        model = keras.Model(x, layers.Dense(i_shape[3])(layers.Activation("softmax")(o)))""",
     "functional_two_inputs": """
         a = keras.Input(shape=(16,), name="a")
         b = keras.Input(shape=(8,), name="b")

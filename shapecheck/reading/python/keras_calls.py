@@ -493,6 +493,11 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
                 tensors = owner.outputs if name.startswith("output") else owner.inputs
                 return tensors if name.endswith("s") else (tensors[0] if len(tensors) == 1 else list(tensors))
             return Unknown(why=f"a Sequential's .{name}")
+        if name in ("output_shape", "input_shape") and owner.cls == "Functional":  # Keras 3's properties
+            shapes = [shape_of(interp, t) for t in (owner.outputs if name[0] == "o" else owner.inputs)]
+            if all(isinstance(s, tuple) for s in shapes):
+                return shapes[0] if len(shapes) == 1 else shapes
+            return Unknown(why=f"model.{name}")
         if name == "layers":
             return model_layers(owner)
         if name == "name":
