@@ -73,6 +73,27 @@ PROGRAMS = {
         i_shape = keras.Model(x, o).input_shape
         o = layers.Reshape((o_shape[1] * o_shape[2], -1))(o)
         model = keras.Model(x, layers.Dense(i_shape[3])(layers.Activation("softmax")(o)))""",
+    "introspection": """
+        # what packages ask of their values: type(), callable(), eval() of a layer's name,
+        # isinstance() of a layer (segmodels, keras-unet-collection, classification_models_3D)
+        from keras.layers import ReLU
+
+        def block(x, activation, strides=2):
+            if type(strides) not in (tuple, list):
+                strides = (strides, strides)
+            name = activation.__name__ if callable(activation) else str(activation)
+            x = layers.Conv2D(8, 3, strides=strides, padding="same", name=f"conv_{name}")(x)
+            return eval(activation)()(x) if not callable(activation) else activation(x)
+
+        x = inputs = keras.Input((32, 32, 3))
+        x = block(x, "ReLU")
+        x = block(x, "layers.ELU", strides=(1, 2))
+        backbone = keras.Model(inputs, x)
+        if isinstance(backbone.layers[-1], layers.MaxPooling2D):
+            x = layers.Conv2D(99, 1)(x)
+        if isinstance(backbone.layers[-1], (layers.ELU, layers.ReLU)) and isinstance(backbone, keras.Model):
+            x = layers.Conv2D(4, 1)(x)
+        model = keras.Model(inputs, x)""",
     "functional_two_inputs": """
         a = keras.Input(shape=(16,), name="a")
         b = keras.Input(shape=(8,), name="b")
@@ -1013,6 +1034,9 @@ HOSTILE = {
     "exec_eval_open": "exec('import os; os.system(\"echo owned\")')\neval('1')\nopen('/etc/passwd').read()\n"
                       "__import__('os').system('echo owned')\nimport subprocess\nsubprocess.run(['echo'])\n",
     "own_modules": "import evil_module_that_must_not_be_imported\nfrom .sibling import thing\n",
+    # eval() of a name is the name; of anything else, nothing
+    "eval_names": "x = eval('__import__')('os')\ny = eval('open')('/etc/passwd')\nz = eval('os.system')\n"
+                  "w = eval('a.__class__.__bases__')\nv = eval('1 if True else 2')\nu = eval('lambda: 0')\n",
     # each of these took gigabytes or minutes before the reader bounded what it builds
     "builtin_pow": "x = pow(10, 10**10)\n",
     "doubling_string": "s = 'a' * 100000\nfor i in range(40):\n    s = s + s\n",

@@ -9,9 +9,10 @@ import keyword
 import math
 
 from .arrays import Array
-from .graph import Tensor
+from .graph import Layer, Model, Tensor
+from .keras_types import keras_isinstance
 from .limits import MAX_ITEMS, safe_str_method, text_size
-from .values import Module, NamedType, Namespace, Partial, Unknown, known
+from .values import ClassDef, Function, Module, NamedType, Namespace, Partial, Unknown, known
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -91,6 +92,9 @@ def _isinstance(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], no
     if len(args) == 2:
         value = args[0]
         target = args[1] if isinstance(args[1], tuple) else (args[1],)
+        if isinstance(value, (Layer, Model)) and all(isinstance(t, Module) for t in target):
+            said = [keras_isinstance(value, t, interp.graph.dialect) for t in target]
+            return True if True in said else False if all(s is False for s in said) else Unknown()
         types = [kinds.get(t.name) for t in target if isinstance(t, Builtin)]
         if types and all(types) and not isinstance(value, Unknown):
             return isinstance(value, tuple(x for t in types for x in (t if isinstance(t, tuple) else (t,))))
@@ -109,6 +113,26 @@ def _print(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: a
 
 def _partial(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
     return Partial(args[0], tuple(args[1:]), dict(kwargs)) if args else Unknown()
+
+
+def _callable(value: Any) -> Any:
+    """``callable(activation)``: a string or a number is not; the file's functions and
+    classes, a partial, a layer or a model are; anything else the reader cannot tell."""
+    if value is None or isinstance(value, (bool, int, float, str, tuple, list, dict)):
+        return False
+    if isinstance(value, (Builtin, Partial, Layer, Model, Function, ClassDef)):
+        return True
+    return Unknown(why="callable() of a value the reader does not know")
+
+
+def _type(args: list[Any]) -> Any:
+    """``type(x) in (tuple, list)``: the builtin class of a value the reader knows. Not of a
+    list: the reader's sets are lists too."""
+    value = args[0]
+    for kind in (bool, int, float, str, tuple, dict):  # bool first: it is an int
+        if type(value) is kind:
+            return BUILTINS[kind.__name__]
+    return Unknown(why="type() of a value the reader does not know")
 
 
 def _vars(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
@@ -150,6 +174,8 @@ BUILTINS: dict[str, Builtin] = {
         "enumerate": _seq(lambda a, start=0: list(enumerate(a, start))),
         "reversed": _seq(lambda a: list(reversed(a))),
         "vars": _vars,
+        "callable": lambda interp, args, kwargs, node: _callable(args[0]) if len(args) == 1 else Unknown(),
+        "type": lambda interp, args, kwargs, node: _type(args) if len(args) == 1 else Unknown(),
         # the interpreter answers locals() itself, from the scope of the call (e_Call)
         "locals": lambda interp, args, kwargs, node: Unknown(why="locals() with arguments"),
     }.items()

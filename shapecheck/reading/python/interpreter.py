@@ -16,7 +16,9 @@ in ``keras_calls``.
 from __future__ import annotations
 
 import ast
+import keyword
 import operator
+import re
 from collections.abc import Iterator
 
 from ...diagnostics import Diagnostic, Location, Severity, make
@@ -118,6 +120,9 @@ class Scope:
 
 
 _MISSING = object()
+# what a class (type(x), int) is tested by: identity, equality, membership
+_CLASS_TESTS = frozenset((ast.Is, ast.IsNot, ast.Eq, ast.NotEq, ast.In, ast.NotIn))
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 
 _BINOPS = {
     ast.Add: operator.add,
@@ -799,6 +804,12 @@ class Interpreter:
                 )
                 if result is None:
                     return Unknown()
+            elif isinstance(left, Builtin) and all(isinstance(r, Builtin) for r in (
+                    right if isinstance(right, (tuple, list)) else [right])):  # type(x) in (tuple, list)
+                result = _COMPARE[type(op)](left, right) if type(op) in _CLASS_TESTS and (
+                    isinstance(right, (tuple, list)) == isinstance(op, (ast.In, ast.NotIn))) else None
+                if result is None:
+                    return Unknown()
             elif not (known(left) and known(right)):
                 return Unknown()
             else:
@@ -861,6 +872,9 @@ class Interpreter:
         if isinstance(func, Builtin) and func.name == "locals" and not node.args and not node.keywords:
             # the names the function binds so far, its parameters first (``f(**locals())``)
             return dict(scope.vars)
+        if isinstance(node.func, ast.Name) and node.func.id == "eval" and scope.get("eval") is _MISSING \
+                and len(node.args) == 1 and not node.keywords:
+            return self.eval_name(self.expr(node.args[0], scope), node, scope)
         args: list[Any] = []
         for a in node.args:
             if isinstance(a, ast.Starred):
@@ -881,6 +895,20 @@ class Interpreter:
             else:
                 kwargs[k.arg] = value
         return self.call(func, args, kwargs, node)
+
+    def eval_name(self, text: Any, node: ast.Call, scope: Scope) -> Any:
+        """``eval("ReLU")``: a string that is a name (or a dotted one) is what the name is
+        where eval runs (keras-unet-collection makes its activation layers so). Nothing
+        is evaluated; any other string is code the reader does not run."""
+        if not isinstance(text, str) or not _DOTTED.fullmatch(text) or \
+                any(map(keyword.iskeyword, text.split("."))):
+            return Unknown(why="eval() of code")
+        head, *rest = text.split(".")
+        value = self.e_Name(ast.copy_location(ast.Name(id=head, ctx=ast.Load()), node), scope)
+        for name in rest:
+            value = project.attribute(value, name) if isinstance(value, SourceModule) else \
+                keras_calls.attribute(self, value, name, node)
+        return value
 
     def call(self, func: Any, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
         if isinstance(func, Function):

@@ -162,7 +162,7 @@ def call_module(
             return call_op(interp, name, args, kwargs, node)
         if path[:1] == ("backend",) and name == "get_uid" and args and isinstance(args[0], str):
             return interp.graph.names.uid(args[0])
-        if path[:1] == ("backend",) and name == "int_shape" and args:
+        if path[:-1] in (("backend",), ("legacy", "backend")) and name == "int_shape" and args:
             return shape_of(interp, args[0])
         if path[:1] == ("backend",) and name not in KERAS3_BACKEND and \
                 any(tensors_of(a) is not None for a in [*args, *kwargs.values()]):  # K.sum(h, 1)
