@@ -291,3 +291,4 @@ def test_each_module_is_parsed_and_run_once(tmp_path, monkeypatch):
     (report,) = api.analyze_python(str(tmp_path / "train.py"))
     assert sorted(parsed) == sorted(name for name in files if name != "train.py")
     assert len(report.layers) == 21 and report.total_params == 20 * 20
+

@@ -1336,3 +1336,25 @@ def test_a_sequential_of_layer_subclasses_is_built_where_it_is_first_called(tmp_
     found = [(d.code, d.severity.value, d.location.line) for r in reports for d in r.diagnostics]
     assert found == [("SC601", "warning", 14)], found  # once a line: the model there is said with it
     assert reports[-1].diagnostics[0].message.startswith("Double.call() is code the reader cannot follow here")
+
+
+# Keras 2.1-2.3 exported imagenet_utils.obtain_input_shape as _obtain_input_shape, and
+# application ports import it so (keras_squeezenet 0.4: SqueezeNet's 1,235,496 parameters);
+# the reader follows it as tf_keras's obtain_input_shape computes
+@pytest.mark.keras
+@pytest.mark.parametrize("given", [
+    "None, default_size=227, min_size=48, data_format='channels_last', require_flatten=True",
+    "(96, 128, 3), default_size=227, min_size=48, data_format='channels_last', require_flatten=False",
+    "None, default_size=224, min_size=32, data_format='channels_last', require_flatten=False, weights=None",
+])
+def test_keras2_private_obtain_input_shape(given, tmp_path):
+    pytest.importorskip("tf_keras")
+    from tf_keras.src.applications.imagenet_utils import obtain_input_shape
+
+    expected = eval(f"obtain_input_shape({given})")  # noqa: S307 (the oracle, with our own literals)
+    path = tmp_path / "squeeze.py"
+    path.write_text("from keras.applications.imagenet_utils import _obtain_input_shape\n"
+                    "from keras.layers import Input, Dense\nfrom keras.models import Model\n\n"
+                    f"shape = _obtain_input_shape({given})\nx = Input(shape=shape)\nmodel = Model(x, Dense(2)(x))\n")
+    (report,) = api.analyze_python(str(path), dialect="keras2")
+    assert report.layers["input_1"].output_shapes[0] == (None, *expected)

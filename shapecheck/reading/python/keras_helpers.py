@@ -68,6 +68,7 @@ def _nothing(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node:
 
 KERAS_HELPERS = {
     "obtain_input_shape": _obtain_input_shape,
+    "_obtain_input_shape": _obtain_input_shape,  # Keras 2.1-2.3's name, which application ports import
     "correct_pad": _correct_pad,
     "get_source_inputs": _source_inputs,
     "validate_activation": _nothing,
