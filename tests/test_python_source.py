@@ -1342,16 +1342,18 @@ def test_a_sequential_of_layer_subclasses_is_built_where_it_is_first_called(tmp_
 # application ports import it so (keras_squeezenet 0.4: SqueezeNet's 1,235,496 parameters);
 # the reader follows it as tf_keras's obtain_input_shape computes
 @pytest.mark.keras
-@pytest.mark.parametrize("given", [
-    "None, default_size=227, min_size=48, data_format='channels_last', require_flatten=True",
-    "(96, 128, 3), default_size=227, min_size=48, data_format='channels_last', require_flatten=False",
-    "None, default_size=224, min_size=32, data_format='channels_last', require_flatten=False, weights=None",
+@pytest.mark.parametrize("shape, kwargs", [
+    (None, {"default_size": 227, "min_size": 48, "data_format": "channels_last", "require_flatten": True}),
+    ((96, 128, 3), {"default_size": 227, "min_size": 48, "data_format": "channels_last", "require_flatten": False}),
+    (None, {"default_size": 224, "min_size": 32, "data_format": "channels_last", "require_flatten": False,
+            "weights": None}),
 ])
-def test_keras2_private_obtain_input_shape(given, tmp_path):
+def test_keras2_private_obtain_input_shape(shape, kwargs, tmp_path):
     pytest.importorskip("tf_keras")
     from tf_keras.src.applications.imagenet_utils import obtain_input_shape
 
-    expected = eval(f"obtain_input_shape({given})")  # noqa: S307 (the oracle, with our own literals)
+    expected = obtain_input_shape(shape, **kwargs)
+    given = ", ".join([repr(shape), *(f"{k}={v!r}" for k, v in kwargs.items())])
     path = tmp_path / "squeeze.py"
     path.write_text("from keras.applications.imagenet_utils import _obtain_input_shape\n"
                     "from keras.layers import Input, Dense\nfrom keras.models import Model\n\n"
