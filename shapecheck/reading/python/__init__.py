@@ -97,7 +97,7 @@ def _read_tree(tree: ast.Module, text: str, path: str | None, dialect: str | Non
     here = Location(path, 1, 1)
     project = Project(path)
     # one Keras runs the program: the dialect of the file and of the project's modules it imports
-    dialect = dialect or dialect_of("\n".join([text, *project.imported(tree, path)]))
+    dialect = dialect or dialect_of("\n".join([text, *project.imported(tree, path, text)]))
     interp = Interpreter(path, dialect, bindings, shapes, custom, cells, project)
     try:
         interp.run(tree)

@@ -176,8 +176,9 @@ BUILTINS: dict[str, Builtin] = {
         "vars": _vars,
         "callable": lambda interp, args, kwargs, node: _callable(args[0]) if len(args) == 1 else Unknown(),
         "type": lambda interp, args, kwargs, node: _type(args) if len(args) == 1 else Unknown(),
-        # the interpreter answers locals() itself, from the scope of the call (e_Call)
+        # the interpreter answers locals() and eval("name") itself, in the scope of the call (e_Call)
         "locals": lambda interp, args, kwargs, node: Unknown(why="locals() with arguments"),
+        "eval": lambda interp, args, kwargs, node: Unknown(why="eval() of code"),
     }.items()
 }
 

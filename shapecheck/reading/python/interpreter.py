@@ -623,8 +623,6 @@ class Interpreter:
 
     def e_Attribute(self, node: ast.Attribute, scope: Scope) -> Any:
         owner = self.expr(node.value, scope)
-        if isinstance(owner, SourceModule):
-            return project.attribute(owner, node.attr)
         return keras_calls.attribute(self, owner, node.attr, node)
 
     def e_Tuple(self, node: ast.Tuple, scope: Scope) -> Any:
@@ -869,12 +867,12 @@ class Interpreter:
         if isinstance(node.func, ast.Name) and node.func.id == "super" and not node.args \
                 and scope.get("super") is _MISSING and (bound := scope.get(_SUPER)) is not _MISSING:
             return bound  # super() in a method: its class's bases, on its object
-        if isinstance(func, Builtin) and func.name == "locals" and not node.args and not node.keywords:
-            # the names the function binds so far, its parameters first (``f(**locals())``)
-            return dict(scope.vars)
-        if isinstance(node.func, ast.Name) and node.func.id == "eval" and scope.get("eval") is _MISSING \
-                and len(node.args) == 1 and not node.keywords:
-            return self.eval_name(self.expr(node.args[0], scope), node, scope)
+        if isinstance(func, Builtin):
+            if func.name == "locals" and not node.args and not node.keywords:
+                # the names the function binds so far, its parameters first (``f(**locals())``)
+                return dict(scope.vars)
+            if func.name == "eval" and len(node.args) == 1 and not node.keywords:
+                return self.eval_name(self.expr(node.args[0], scope), node, scope)
         args: list[Any] = []
         for a in node.args:
             if isinstance(a, ast.Starred):
@@ -906,8 +904,7 @@ class Interpreter:
         head, *rest = text.split(".")
         value = self.e_Name(ast.copy_location(ast.Name(id=head, ctx=ast.Load()), node), scope)
         for name in rest:
-            value = project.attribute(value, name) if isinstance(value, SourceModule) else \
-                keras_calls.attribute(self, value, name, node)
+            value = keras_calls.attribute(self, value, name, node)
         return value
 
     def call(self, func: Any, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:

@@ -242,7 +242,8 @@ def bind(params: tuple[str, ...], args: list[Any], kwargs: dict[str, Any]) -> di
 
 
 def make_input(interp: Interpreter, params: dict[str, Any], node: ast.AST) -> Any:
-    slash_name(interp, params, node)
+    if "name" in params:
+        slash_name(interp, params, node)
     batch_shape = params.get("batch_shape")
     shape = params.get("shape")
     if batch_shape is None and shape is not None:
@@ -398,7 +399,8 @@ def _why_unknown(value: Any, depth: int = 0) -> str:
 
 
 def make_model(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
-    slash_name(interp, kwargs, node)
+    if "name" in kwargs:
+        slash_name(interp, kwargs, node)
     name = kwargs.get("name")
     if cls == "Sequential":
         params = bind(("layers", "trainable", "name"), args, kwargs)

@@ -12,7 +12,7 @@ import ast
 
 from ...rules.keras_names import snake_case
 from ..spec_reader import CALL_ARGS, CALL_VALUES
-from . import applications, argparse_calls, arrays, instances, layer_subclasses
+from . import applications, argparse_calls, arrays, instances, layer_subclasses, project
 from .builtins import Builtin, namedtuple, python_method, stdlib
 from .graph import Layer, Model, Tensor, held_layers, model_layers
 from .keras_api import (
@@ -527,6 +527,8 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
         if dotted in interp.bindings:
             return interp.bindings[dotted]
         return Unknown(dotted, owner.why, version=owner.version)
+    if isinstance(owner, project.SourceModule):  # a module of the project: rare, so last
+        return project.attribute(owner, name)
     return Unknown(why=f".{name} of a value the reader does not model")
 
 

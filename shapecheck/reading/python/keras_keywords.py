@@ -42,7 +42,8 @@ def refuse(interp: Interpreter, cls: str, kwargs: dict[str, Any], node: ast.AST,
     """``kwargs`` without the names Keras 3's ``cls`` refuses, each said (SC402) at its
     keyword (Keras names them all in one message; one finding each is one fix each);
     ``keep`` are still used (an input shape the rest of the file relies on)."""
-    slash_name(interp, kwargs, node)
+    if "name" in kwargs:
+        slash_name(interp, kwargs, node)
     taken = layer_keywords(cls)
     if taken is None:
         return kwargs
@@ -59,9 +60,14 @@ def refuse(interp: Interpreter, cls: str, kwargs: dict[str, Any], node: ast.AST,
 
 def slash_name(interp: Interpreter, kwargs: dict[str, Any], node: ast.AST) -> None:
     """``name="GoogLeNet/Inception-v1"``: every layer and model of Keras 3 is an Operation,
-    whose __init__ refuses a ``/`` in its name (tf.keras 2 took one)."""
-    name = kwargs.get("name")
-    if isinstance(name, str) and "/" in name and interp.graph.dialect != "keras2":
+    whose __init__ refuses a ``/`` in its name (tf.keras 2 took one). Called where a
+    ``name`` is given: most layers have none, and this costs a call per layer."""
+    name = kwargs["name"]
+    try:
+        slashed = "/" in name  # most names: one test, no call
+    except TypeError:  # a value the reader does not know
+        return
+    if slashed and isinstance(name, str) and interp.graph.dialect != "keras2":
         interp.note("SC605", f"Argument `name` must be a string and cannot contain character `/`. Received: "
                     f"name={name} (of type <class 'str'>)", _keyword(node, "name"),
                     hint=f"Keras 3 refuses a '/' in a layer's or a model's name (tf.keras 2 took one): "

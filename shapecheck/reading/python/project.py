@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import sys
 
 from ...diagnostics import Location, make
@@ -111,9 +112,15 @@ class Project:
             self.trees[path] = got
         return got
 
-    def imported(self, tree: ast.Module, path: str | None) -> Iterator[str]:
+    def imported(self, tree: ast.Module, path: str | None, text: str) -> Iterator[str]:
         """The source of the project's modules that the file's top-level imports reach,
-        and theirs, each once: the program's, for its dialect."""
+        and theirs, each once: the program's, for its dialect. A file whose imports are
+        all libraries' (most) is told by its text, not walked."""
+        if not self.roots or not any(
+                dots or (name or names).split(".")[0].strip() not in _LIBRARIES
+                for dots, name, names in _IMPORT_LINE.findall(text)
+                for names in (names.split(",") if names else [""])):
+            return
         todo, seen = [(tree, path)], set()
         while todo:
             module, at = todo.pop()
@@ -127,6 +134,11 @@ class Project:
                     if isinstance(got, ast.Module):
                         yield self.texts[found]
                         todo.append((got, found))
+
+
+# an import statement's module, as the text writes it: `from ..x import y` (dots, name),
+# `import a.b, c` (the names)
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import\b|import[ \t]+([\w. \t,]+))", re.M)
 
 
 def _file(path: str) -> str | None:
