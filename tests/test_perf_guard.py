@@ -261,13 +261,15 @@ def keras_config(n: int) -> str:
     return json.dumps(model)
 
 
-def work(text: str, path: str) -> dict[str, int]:
-    """Python function calls made analysing ``text``, by area (deterministic counts),
-    and of the functions that decide questions about symbolic sizes (by name)."""
+def work(text: str | dict[str, str], path: str) -> dict[str, int]:
+    """Python function calls made analysing ``text`` (or the file ``path`` of a project's
+    files, by name), by area (deterministic counts), and of the functions that decide
+    questions about symbolic sizes (by name)."""
     located_yaml._resolved.clear()  # each run resolves its own layer names
     if path.endswith((".py", ".ipynb")):  # the Python reader reads files: the file written first
         with tempfile.TemporaryDirectory() as tmp:
-            (Path(tmp) / path).write_text(text)
+            for name, source in (text if isinstance(text, dict) else {path: text}).items():
+                (Path(tmp) / name).write_text(source)
             profile = cProfile.Profile()
             profile.enable()
             report = analyze_python(str(Path(tmp) / path))[-1]
@@ -316,6 +318,17 @@ def python_shape_reads(n: int) -> str:
             "model = keras.Model(x, h)\n")
 
 
+def python_project(n: int) -> dict[str, str]:
+    """``python_loop``'s blocks in a module of the project the script imports (with the
+    module's own constants): following code of another module costs what the file's does."""
+    return {"blocks.py": "from keras import layers\n\nWIDTH = 16\n\n\ndef block(h, x):\n"
+                         "    h = layers.Dense(WIDTH)(h)\n    h = layers.Conv1D(WIDTH, 3, padding='same')(h)\n"
+                         "    return layers.add([h, x])\n",
+            "train.py": "import keras\nfrom blocks import WIDTH, block\n\n"
+                        f"x = keras.Input((None, WIDTH))\nh = x\nfor i in range({n // 3}):\n    h = block(h, x)\n"
+                        "model = keras.Model(x, h)\n"}
+
+
 def python_notebook(n: int) -> str:
     """``python_chain`` as a notebook, five statements a cell, a Markdown cell between."""
     lines = python_chain(n).splitlines()
@@ -335,6 +348,7 @@ def python_notebook(n: int) -> str:
     (python_chain, "chain.py", 150, 1500),
     (python_loop, "loop.py", 150, 1500),
     (python_shape_reads, "shapes.py", 150, 1500),
+    (python_project, "train.py", 150, 1500),
     (python_notebook, "chain.ipynb", 150, 1500),
 ])
 def test_work_per_layer_is_constant(make, path, small, large):
