@@ -6,6 +6,8 @@ that are not the project's, or that cannot be read, are never followed or run.""
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -24,15 +26,23 @@ def _write(root: Path, files: dict[str, str]) -> None:
 
 def keras_facts(keras, root: Path, main: str) -> dict:
     """Keras running ``main`` in the project at ``root`` (its directory first on sys.path,
-    as ``python main`` has it): each layer's output shapes and params, the total."""
-    from helpers import program_facts
-
-    before = set(sys.modules)
-    sys.path.insert(0, str(root))
+    as ``python main`` has it, and the current one, with ``__file__`` set): each layer's
+    output shapes and params, the total."""
+    script = root / main
+    before, path, cwd = set(sys.modules), list(sys.path), os.getcwd()
+    sys.path.insert(0, str(script.parent))
+    os.chdir(script.parent)
     try:
-        return program_facts(keras, (root / main).read_text())
+        keras.backend.clear_session(free_memory=False)
+        scope = {"__file__": str(script), "__name__": "__main__"}
+        exec(compile(script.read_text(), str(script), "exec"), scope)  # noqa: S102 (the oracle)
+        model = scope["model"]
+        return {"name": model.name, "total": model.count_params(), "layers": {
+            layer.name: ([tuple(t.shape) for t in layer._inbound_nodes[0].output_tensors], layer.count_params())
+            for layer in model.layers if type(layer).__name__ != "InputLayer"}}
     finally:
-        sys.path.remove(str(root))
+        sys.path[:] = path
+        os.chdir(cwd)
         for name in set(sys.modules) - before:  # the project's modules, imported from root
             if str(getattr(sys.modules[name], "__file__", "") or "").startswith(str(root)):
                 del sys.modules[name]
@@ -292,3 +302,53 @@ def test_each_module_is_parsed_and_run_once(tmp_path, monkeypatch):
     assert sorted(parsed) == sorted(name for name in files if name != "train.py")
     assert len(report.layers) == 21 and report.total_params == 20 * 20
 
+
+# Scripts and notebooks in a folder of their own reach the project's package through
+# sys.path: a path the file computes from __file__, or ".." from a notebook's folder
+ABOVE = {
+    "pyproject.toml": "",
+    "src/__init__.py": "",
+    "src/models/__init__.py": "",
+    "src/models/net.py": """\
+        import keras
+        from keras import layers
+
+
+        def build(width=32):
+            x = keras.Input((10, 4))
+            return keras.Model(x, layers.Dense(3)(layers.LSTM(width)(x)))
+        """,
+    "scripts/train.py": """\
+        import os
+        import sys
+
+        sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
+        from src.models.net import build
+
+        model = build(16)
+        """,
+}
+
+
+@pytest.mark.keras
+def test_a_script_reaches_its_package_through_sys_path(tmp_path):
+    keras = pytest.importorskip("keras")
+    _write(tmp_path, ABOVE)
+    expected = keras_facts(keras, tmp_path, "scripts/train.py")
+    (report,) = api.analyze_python(str(tmp_path / "scripts" / "train.py"))
+    assert report.ok and not report.diagnostics, report.diagnostics
+    assert ours(report) == expected["layers"] and report.total_params == expected["total"]
+
+
+def test_a_notebook_reaches_its_package_through_sys_path(tmp_path):
+    _write(tmp_path, ABOVE)
+    cells = ["import sys\nsys.path.append('..')\nsys.path.append('/usr/lib')",
+             "from src.models.net import build\nmodel = build(16)"]
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "explore.ipynb").write_text(json.dumps({"cells": [
+        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": c} for c in cells],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    (report,) = api.analyze_python(str(tmp_path / "notebooks" / "explore.ipynb"))
+    assert report.total_params == 16 * 4 * (4 + 16 + 1) + 17 * 3  # LSTM(16) on 4 features, Dense(3)
+    (said,) = report.diagnostics  # a folder outside the project is not read
+    assert said.code == "SC602" and said.message.startswith("sys.path gets '/usr/lib', a folder outside the project")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import keyword
 import operator
+import os
 import re
 from collections.abc import Iterator
 
@@ -192,6 +193,8 @@ class Interpreter:
         self.globals = Scope()
         # the file is read as the script it is: ``if __name__ == "__main__":`` holds
         self.globals.set("__name__", "__main__")
+        if path and cells is None:  # absolute, as Python 3.9+ gives a script's; a notebook has none
+            self.globals.set("__file__", os.path.abspath(path))
         self.reported: set[tuple[str, str | None, int]] = set()
         # the values from data kept as named sizes (SC604 says so once per name)
         self.named_sizes: set[str] = set()

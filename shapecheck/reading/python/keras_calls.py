@@ -231,7 +231,7 @@ def call_module(
         return stdlib(func.path, args, dotted)
     if func.path == ("collections", "namedtuple"):
         return namedtuple(args, kwargs)
-    return Unknown(why=f"{dotted} is not followed")
+    return project.path_call(interp, func.path, args, dotted, node)  # sys.path, os.path; else unknown
 
 
 _BUILDS_SUBLAYERS = ("MultiHeadAttention", "GroupedQueryAttention", "GroupQueryAttention")

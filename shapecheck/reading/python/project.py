@@ -51,6 +51,8 @@ class Project:
         self.path = path
         self.roots: list[str] = []
         here = os.path.dirname(os.path.realpath(path)) if path else ""
+        self.home = here  # the file's folder: where relative paths start, modules are shown from
+        self.top = _top(here) if here else ""  # the folder of the project, for sys.path
         if here and os.path.isdir(here):  # an editor's unsaved file too: its folder is there
             self.roots.append(here)  # sys.path[0] of `python path`
             top = here
@@ -96,7 +98,7 @@ class Project:
         """A module's path as the file's is given (``proj/train.py`` -> ``proj/model.py``)."""
         if not self.path or not self.roots:
             return path
-        relative = os.path.relpath(path, self.roots[0])
+        relative = os.path.relpath(path, self.home)
         return os.path.normpath(os.path.join(os.path.dirname(self.path), relative))
 
     def tree(self, path: str) -> ast.Module | str | SyntaxError:
@@ -139,6 +141,22 @@ class Project:
 # an import statement's module, as the text writes it: `from ..x import y` (dots, name),
 # `import a.b, c` (the names)
 _IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import\b|import[ \t]+([\w. \t,]+))", re.M)
+
+
+def _top(here: str) -> str:
+    """The project's folder: the nearest one up from ``here`` that a repository or a
+    package configuration marks, else ``here`` itself."""
+    folder = here
+    while True:
+        if any(os.path.exists(os.path.join(folder, marker)) for marker in _MARKERS):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return here
+        folder = parent
+
+
+_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg", ".hg")
 
 
 def _file(path: str) -> str | None:
@@ -254,6 +272,7 @@ def load(interp: Interpreter, path: str, name: str, node: ast.AST) -> SourceModu
         return interp.sources[path]
     module = SourceModule(name, path, interp.module_scope(shown))
     module.scope.set("__name__", name.lstrip("."))
+    module.scope.set("__file__", path)  # absolute, as Python gives it
     interp.sources[path] = module
     saved, interp.source = interp.source, shown
     start, before = len(interp.found), interp.progress()
@@ -295,3 +314,37 @@ def _public(module: SourceModule) -> list[tuple[str, Any]]:
     if isinstance(names, (list, tuple)) and all(isinstance(n, str) for n in names):
         return [(n, attribute(module, n)) for n in names]
     return [(k, v) for k, v in module.scope.vars.items() if not k.startswith("_")]
+
+
+# --- sys.path and os.path, as scripts find their project ---------------------------------
+
+_OS_PATH = {"join": os.path.join, "dirname": os.path.dirname, "basename": os.path.basename,
+            "normpath": os.path.normpath, "split": os.path.split}
+
+
+def path_call(interp: Interpreter, path: tuple[str, ...], args: list[Any], dotted: str, node: ast.AST) -> Any:
+    """``sys.path.append(os.path.join(os.path.dirname(__file__), ".."))``: what a script does
+    to import its project's modules from a folder above it (a notebook in ``notebooks/``:
+    ``sys.path.append("..")``). The ``os.path`` functions work on the strings alone;
+    ``abspath`` and ``realpath`` take a relative path from the file's folder, where a
+    script is run from and a notebook runs. A folder outside the project is not read."""
+    project = interp.project
+    if path[:2] == ("os", "path") and len(path) == 3 and args and all(isinstance(a, str) for a in args):
+        name = path[2]
+        if name in _OS_PATH:
+            return _OS_PATH[name](*args) if name in ("join",) or len(args) == 1 else Unknown(why=dotted)
+        if name in ("abspath", "realpath") and len(args) == 1 and project.home:
+            return os.path.normpath(os.path.join(project.home, args[0]))
+    if path in (("sys", "path", "append"), ("sys", "path", "insert")) and project.home:
+        folder = args[-1] if len(args) == (1 if path[2] == "append" else 2) else None
+        if isinstance(folder, str):
+            real = os.path.realpath(os.path.join(project.home, folder))
+            inside = real == project.top or real.startswith(project.top + os.sep)
+            if not inside:
+                interp.note("SC602", f"sys.path gets {folder!r}, a folder outside the project "
+                            f"({project.top}): its modules are not read", node)
+            elif os.path.isdir(real) and real not in project.roots:
+                at = args[0] if path[2] == "insert" and isinstance(args[0], int) else len(project.roots)
+                project.roots.insert(max(0, min(at, len(project.roots))), real)
+            return None
+    return Unknown(why=f"{dotted} is not followed")
