@@ -219,7 +219,8 @@ def _python_reports(text: str, path: str, dims: Mapping[str, int] | None, custom
         text = cells.source
     # TensorFlow's own test of whether tf.keras is tf_keras (Keras 2) rather than Keras 3
     legacy = os.environ.get("TF_USE_LEGACY_KERAS") in ("true", "True", "1")
-    reading_dialect = dialect or python.dialect_of(text, legacy)
+    project = python.Project(path)  # the project's modules, each read once for both
+    reading_dialect = dialect or python.dialect_of_program(text, project, legacy)
 
     def shapes(spec_data: Any) -> tuple | None:  # x.shape while reading: the engine on the graph so far
         spec, spec_found = read_spec(spec_data, path, "python", dims,
@@ -233,7 +234,7 @@ def _python_reports(text: str, path: str, dims: Mapping[str, int] | None, custom
 
         custom = declare(custom_layers)
     models, found = python.read(text, path, reading_dialect, given, shapes,
-                                custom.rules if custom else (), cells)
+                                custom.rules if custom else (), cells, project)
     found = [*cells_found, *found]
     if not models:
         return [_unreadable(path, "python", *found)]

@@ -233,6 +233,8 @@ def test_the_dialect_is_the_programs(tmp_path):
                       "train.py": "from model import build\nmodel = build()\n"})
     ((_, spec),), _ = read((tmp_path / "train.py").read_text(), str(tmp_path / "train.py"))
     assert list(spec["inputs"]) == ["input_1"]
+    (report,) = api.analyze_python(str(tmp_path / "train.py"))  # the command's path, the same
+    assert list(report.layers)[0] == "input_1"
 
 
 def test_module_code_that_builds_nothing_leaves_no_warning(tmp_path):

@@ -50,6 +50,13 @@ def dialect_of(text: str, legacy_tf_keras: bool = False) -> str:
     return "keras3"
 
 
+def dialect_of_program(text: str, project: Project, legacy_tf_keras: bool = False) -> str:
+    """``dialect_of`` the program: the file, and the project's modules it imports at their
+    top level (one Keras runs them all); ``project`` (of the file) keeps what it parses,
+    for ``read`` to be given."""
+    return dialect_of("\n".join([text, *project.imported(None, project.path, text)]), legacy_tf_keras)
+
+
 def read(
     text: str,
     path: str | None,
@@ -58,6 +65,7 @@ def read(
     shapes: Any = None,
     custom: Any = (),
     cells: Any = None,
+    project: Project | None = None,
 ) -> tuple[list[tuple[str, Any]], list[Diagnostic]]:
     """Every model the file builds, in the order it builds them, as (the Python name the
     file knows it by when the code gives it no ``name=``, else None; spec form).
@@ -66,7 +74,7 @@ def read(
     ``cells`` (``notebook.read``) are read instead of parsing ``text``, their program."""
     here = Location(path, 1, 1)
     if cells is not None:
-        return _read_tree(cells.tree, text, path, dialect, bindings, shapes, custom, cells)
+        return _read_tree(cells.tree, text, path, dialect, bindings, shapes, custom, cells, project)
     if len(text) > MAX_SOURCE_BYTES:
         return [], [
             make(
@@ -89,13 +97,14 @@ def read(
         ]
     except (RecursionError, MemoryError, ValueError):
         return [], [make("SC101", "the file is nested too deeply to parse", here)]
-    return _read_tree(tree, text, path, dialect, bindings, shapes, custom)
+    return _read_tree(tree, text, path, dialect, bindings, shapes, custom, project=project)
 
 
 def _read_tree(tree: ast.Module, text: str, path: str | None, dialect: str | None, bindings: Any,
-               shapes: Any, custom: Any, cells: Any = None) -> tuple[list[tuple[str, Any]], list[Diagnostic]]:
+               shapes: Any, custom: Any, cells: Any = None, project: Project | None = None
+               ) -> tuple[list[tuple[str, Any]], list[Diagnostic]]:
     here = Location(path, 1, 1)
-    project = Project(path)
+    project = project or Project(path)
     # one Keras runs the program: the dialect of the file and of the project's modules it imports
     dialect = dialect or dialect_of("\n".join([text, *project.imported(tree, path, text)]))
     interp = Interpreter(path, dialect, bindings, shapes, custom, cells, project)

@@ -114,15 +114,21 @@ class Project:
             self.trees[path] = got
         return got
 
-    def imported(self, tree: ast.Module, path: str | None, text: str) -> Iterator[str]:
+    def imported(self, tree: ast.Module | None, path: str | None, text: str) -> Iterator[str]:
         """The source of the project's modules that the file's top-level imports reach,
         and theirs, each once: the program's, for its dialect. A file whose imports are
-        all libraries' (most) is told by its text, not walked."""
+        all libraries' (most) is told by its text, not walked; ``tree`` None: the text is
+        parsed when it must be."""
         if not self.roots or not any(
                 dots or (name or names).split(".")[0].strip() not in _LIBRARIES
                 for dots, name, names in _IMPORT_LINE.findall(text)
                 for names in (names.split(",") if names else [""])):
             return
+        if tree is None:
+            try:
+                tree = ast.parse(text)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return  # the reader says so
         todo, seen = [(tree, path)], set()
         while todo:
             module, at = todo.pop()
