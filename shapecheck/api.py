@@ -236,8 +236,9 @@ def _python_reports(text: str, path: str, dims: Mapping[str, int] | None, custom
     models, found = python.read(text, path, reading_dialect, given, shapes,
                                 custom.rules if custom else (), cells, project)
     found = [*cells_found, *found]
+    sources = tuple(project.texts)  # the modules read (parsed) with the file
     if not models:
-        return [_unreadable(path, "python", *found)]
+        return [replace(_unreadable(path, "python", *found), sources=sources)]
     reports = []
     keras2 = reading_dialect == "keras2"
     for i, (variable, spec_data) in enumerate(models):
@@ -245,10 +246,10 @@ def _python_reports(text: str, path: str, dims: Mapping[str, int] | None, custom
         spec, spec_found = read_spec(spec_data, path, "python", dims, "keras2" if keras2 else "python",
                                      custom.rules if custom else None)
         if spec is None:
-            reports.append(_unreadable(path, "python", *notes, *spec_found))
+            reports.append(replace(_unreadable(path, "python", *notes, *spec_found), sources=sources))
             continue
         report = run(spec, list(notes) + spec_found)
-        reports.append(replace(report, variable=variable) if variable else report)
+        reports.append(replace(report, variable=variable, sources=sources) if variable or sources else report)
     return reports
 
 

@@ -99,6 +99,9 @@ class Report:
     # Python source: the variable (or builder function) the file binds the model to,
     # when the code gives it no name= and Keras names it functional_1...
     variable: str | None = None
+    # Python source: the modules of the file's project that were read with it (real paths),
+    # for an editor to read the file again when one of them changes
+    sources: tuple[str, ...] = ()
 
     @property
     def non_trainable_params(self) -> Dim:

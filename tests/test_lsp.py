@@ -494,6 +494,25 @@ def test_a_document_is_analysed_from_its_text_not_the_disk(tmp_path):
     assert [layer.name for _, layer in analysis.layers()] == ["x", "bilstm"]
 
 
+@pytest.mark.asyncio
+async def test_saving_a_module_reads_the_documents_that_import_it_again(client: LanguageClient, tmp_path):
+    await start(client)
+    heads = tmp_path / "heads.py"
+    heads.write_text("from keras import layers\n\n\ndef head(x):\n    return layers.LSTM(8)(x)\n")
+    text = "import keras\nfrom heads import head\n\ninputs = keras.Input((20, 4))\n" \
+        "x = keras.layers.LSTM(16, return_sequences=True)(inputs)\nx = keras.layers.LSTM(16)(x)\n" \
+        "model = keras.Model(inputs, head(x))\n"
+    uri = open_doc(client, tmp_path / "train.py", text)
+    found = await diagnostics_when(client, uri, lambda d: len(d) > 0)
+    assert [d.code for d in found] == ["SC301"] and str(heads) in found[0].message
+    # the module is fixed and saved (its head takes the last step itself)
+    fixed = "from keras import layers\n\n\ndef head(x):\n    return layers.Dense(8)(x)\n"
+    heads.write_text(fixed)
+    heads_uri = open_doc(client, heads, fixed)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(heads_uri)))
+    assert await diagnostics_when(client, uri, lambda d: not d) == []
+
+
 def test_a_finding_in_a_module_the_document_imports_says_where(tmp_path):
     # the document is not on disk yet; the module it imports is, beside it
     (tmp_path / "heads.py").write_text("from keras import layers\n\n\ndef head(x):\n    return layers.LSTM(8)(x)\n")

@@ -87,6 +87,8 @@ class Analysis:
     config_found: tuple[Diagnostic, ...]
     spans: Spans
     cell: int | None = None
+    # the modules of the project read with it (real paths): saving one reads it again
+    sources: frozenset[str] = frozenset()
 
     def holds(self, loc: Any) -> bool:
         """Is ``loc`` in this document (in a notebook: in this cell)?"""
@@ -134,8 +136,9 @@ def analyze_document(text: str, path: str, settings: Settings = Settings(),
             if d not in seen:
                 seen.add(d)
                 diags.append((report, d))
+    sources = frozenset(p for r in reports for p in r.sources)
     return Analysis(text, path, tuple(reports), tuple(diags), config.path, config.found,
-                    Spans(text, path.endswith(".py")))
+                    Spans(text, path.endswith(".py")), sources=sources)
 
 
 def analyze_notebook(cells: list[tuple[int, str]], path: str, settings: Settings = Settings(),

@@ -15,6 +15,7 @@ quick fixes."""
 from __future__ import annotations
 
 import asyncio
+import os
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -180,6 +181,17 @@ class ShapecheckServer(LanguageServer):
         self.pending[uri] = task
         task.add_done_callback(lambda t: self._finished(uri, t))
 
+    def read_again(self, saved: str) -> None:
+        """A document saved: the others whose analysis read it as a module of their
+        project (``from model import build``) are analysed again, since the reader reads
+        modules from disk."""
+        path = self.path_of(saved)
+        real = os.path.realpath(path) if path else None
+        for uri, analysis in list(self.analyses.items()):
+            if uri != saved and real in analysis.sources:
+                del self.analyses[uri]
+                self.schedule(uri)
+
     def _finished(self, uri: str, task: asyncio.Task) -> None:
         if self.pending.get(uri) is task:
             del self.pending[uri]
@@ -233,10 +245,15 @@ def build(analyze: Analyze = analyze_document) -> ShapecheckServer:
         def schedule(ls: ShapecheckServer, params: Any) -> None:
             ls.schedule(getattr(params, document).uri, delay)
 
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: ShapecheckServer, params: types.DidSaveTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.schedule(uri)
+        ls.read_again(uri)
+
     for method, document, delay in (
             (types.TEXT_DOCUMENT_DID_OPEN, "text_document", 0.0),
             (types.TEXT_DOCUMENT_DID_CHANGE, "text_document", DEBOUNCE),
-            (types.TEXT_DOCUMENT_DID_SAVE, "text_document", 0.0),
             (types.NOTEBOOK_DOCUMENT_DID_OPEN, "notebook_document", 0.0),
             (types.NOTEBOOK_DOCUMENT_DID_CHANGE, "notebook_document", DEBOUNCE),
             (types.NOTEBOOK_DOCUMENT_DID_SAVE, "notebook_document", 0.0)):
