@@ -354,3 +354,12 @@ def test_a_notebook_reaches_its_package_through_sys_path(tmp_path):
     assert report.total_params == 16 * 4 * (4 + 16 + 1) + 17 * 3  # LSTM(16) on 4 features, Dense(3)
     (said,) = report.diagnostics  # a folder outside the project is not read
     assert said.code == "SC602" and said.message.startswith("sys.path gets '/usr/lib', a folder outside the project")
+
+
+def test_import_through_a_namespace_package(tmp_path):
+    # `import src.models.net as net` where src/ and src/models/ have no __init__.py
+    _write(tmp_path, {"src/models/net.py": ABOVE["src/models/net.py"],
+                      "train.py": "import src.models.net as net\nimport src.models.net\n\n"
+                                  "model = net.build(16)\nother = src.models.net.build(8)\n"})
+    reports = api.analyze_python(str(tmp_path / "train.py"))
+    assert [r.total_params for r in reports] == [16 * 4 * (4 + 16 + 1) + 17 * 3, 8 * 4 * (4 + 8 + 1) + 9 * 3]

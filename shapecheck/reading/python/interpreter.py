@@ -172,7 +172,8 @@ class Interpreter:
         self.project = project or Project(None)
         self.sources: dict[str, SourceModule | Unknown] = {}
         self.source: str | None = None
-        self.lasting: set[int] = set()  # findings that code which built nothing keeps (by id)
+        # findings that code which built nothing keeps, by id (held: an id is not reused)
+        self.lasting: dict[int, Diagnostic] = {}
         # a notebook's cells (``notebook.Cells``): positions are the file's, and each
         # location names its cell too
         self.cells = cells

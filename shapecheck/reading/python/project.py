@@ -84,6 +84,15 @@ class Project:
                 return found
         return None
 
+    def namespace(self, name: str) -> str | None:
+        """The folder of ``name`` when it is a namespace package of the project (a folder
+        without ``__init__.py``, which ``import pkg.module`` passes through)."""
+        for root in self.roots:
+            folder = os.path.join(root, *name.split("."))
+            if name.split(".")[0] not in _LIBRARIES and os.path.isdir(folder) and self._inside(folder):
+                return os.path.realpath(folder)
+        return None
+
     def _module_file(self, base: str, parts: list[str]) -> str | None:
         where = os.path.join(base, *parts)
         return _file(where + ".py") or _file(os.path.join(where, "__init__.py"))
@@ -273,7 +282,7 @@ def load(interp: Interpreter, path: str, name: str, node: ast.AST) -> SourceModu
             said = len(interp.found)
             interp.note("SC602", f"{shown} is the project's module this imports, and it is not read: "
                         f"{tree}", node)
-            interp.lasting.update(id(d) for d in interp.found[said:])  # what the models miss: said
+            interp.lasting.update((id(d), d) for d in interp.found[said:])  # what the models miss: said
         interp.sources[path] = Unknown(name, f"the project's module {name} is not read")
         return interp.sources[path]
     module = SourceModule(name, path, interp.module_scope(shown))
@@ -303,13 +312,21 @@ def _load_chain(interp: Interpreter, parts: list[str], node: ast.Import) -> list
     importer = interp.source_file()
     chain: list[Any] = []
     for i in range(len(parts)):
-        path = interp.project.find(".".join(parts[:i + 1]), 0, importer)
+        dotted = ".".join(parts[:i + 1])
+        path = interp.project.find(dotted, 0, importer)
+        if path is None and i < len(parts) - 1 and (folder := interp.project.namespace(dotted)):
+            if folder not in interp.sources:  # a namespace package: its submodules only
+                interp.sources[folder] = SourceModule(dotted, folder, interp.module_scope(folder))
+            chain.append(interp.sources[folder])
+            if i and isinstance(chain[-2], SourceModule):
+                chain[-2].scope.set(parts[i], chain[-1])
+            continue
         if path is None:
             if not chain:
                 return None
             chain.append(Unknown(parts[i], f"{'.'.join(parts[:i + 1])} is not in the project"))
             break
-        chain.append(load(interp, path, ".".join(parts[:i + 1]), node))
+        chain.append(load(interp, path, dotted, node))
         if i and isinstance(chain[-2], SourceModule):
             chain[-2].scope.set(parts[i], chain[-1])
     return chain
