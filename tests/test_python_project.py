@@ -363,3 +363,23 @@ def test_import_through_a_namespace_package(tmp_path):
                                   "model = net.build(16)\nother = src.models.net.build(8)\n"})
     reports = api.analyze_python(str(tmp_path / "train.py"))
     assert [r.total_params for r in reports] == [16 * 4 * (4 + 16 + 1) + 17 * 3, 8 * 4 * (4 + 8 + 1) + 9 * 3]
+
+
+@pytest.mark.keras
+def test_a_model_chosen_by_name_through_importlib(tmp_path):
+    # research code's registry of models: the module named by an option's default
+    keras = pytest.importorskip("keras")
+    _write(tmp_path, {
+        "models/__init__.py": "",
+        "models/small.py": "import keras\n\n\ndef build():\n"
+                           "    x = keras.Input((6,))\n    return keras.Model(x, keras.layers.Dense(2)(x))\n",
+        "models/wide.py": "import keras\n\n\ndef build():\n"
+                          "    x = keras.Input((6,))\n    return keras.Model(x, keras.layers.Dense(64)(x))\n",
+        "train.py": "import argparse\nimport importlib\n\nparser = argparse.ArgumentParser()\n"
+                    "parser.add_argument('--arch', default='wide')\nargs = parser.parse_args([])\n"
+                    "model = importlib.import_module('models.' + args.arch).build()\n"
+                    "same = importlib.import_module('.wide', 'models')\n",
+    })
+    expected = keras_facts(keras, tmp_path, "train.py")
+    (report,) = api.analyze_python(str(tmp_path / "train.py"))
+    assert ours(report) == expected["layers"] and report.total_params == expected["total"] == 6 * 64 + 64

@@ -95,7 +95,8 @@ def method(interp: Interpreter, owner: Parser, name: str, args: list[Any], kwarg
             if dest in owner.options:
                 owner.options[dest][1]["default"] = value
         return None
-    if name in ("parse_args", "parse_known_args") and not args and not kwargs.get("args"):
+    # no arguments: sys.argv[1:] of a run without any; or an empty list (notebooks pass [])
+    if name in ("parse_args", "parse_known_args") and args in ([], [[]], [()]) and not kwargs.get("args"):
         namespace = Namespace(owner.parsed())
         return namespace if name == "parse_args" else (namespace, [])
     if name in ("print_help", "print_usage"):

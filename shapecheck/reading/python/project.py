@@ -358,6 +358,16 @@ def path_call(interp: Interpreter, path: tuple[str, ...], args: list[Any], dotte
             return _OS_PATH[name](*args) if name in ("join",) or len(args) == 1 else Unknown(why=dotted)
         if name in ("abspath", "realpath") and len(args) == 1 and project.home:
             return os.path.normpath(os.path.join(project.home, args[0]))
+    if path == ("importlib", "import_module") and args and isinstance(args[0], str):
+        # importlib.import_module("models." + args.arch): a registry of models by name
+        level = len(args[0]) - len(args[0].lstrip("."))
+        package = args[1] if len(args) > 1 and isinstance(args[1], str) else None
+        if level > 1 or level and package is None:
+            return Unknown(why=f"{dotted} of {args[0]!r} in a package the reader does not know")
+        absolute = f"{package}.{args[0][1:]}" if level else args[0]
+        found = project.find(absolute, 0, interp.source_file())
+        return load(interp, found, absolute, node) if found else \
+            Unknown(why=f"{dotted}({args[0]!r}) is not the project's module")
     if path in (("sys", "path", "append"), ("sys", "path", "insert")) and project.home:
         folder = args[-1] if len(args) == (1 if path[2] == "append" else 2) else None
         if isinstance(folder, str):
