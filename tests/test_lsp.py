@@ -513,6 +513,25 @@ async def test_saving_a_module_reads_the_documents_that_import_it_again(client: 
     assert await diagnostics_when(client, uri, lambda d: not d) == []
 
 
+@pytest.mark.asyncio
+async def test_saving_a_module_reads_a_notebook_that_imports_it_again(client: LanguageClient, tmp_path):
+    await start(client)
+    heads = tmp_path / "heads.py"
+    heads.write_text("from keras import layers\n\n\ndef head(x):\n    return layers.LSTM(8)(x)\n")
+    _, uris = open_notebook(client, tmp_path / "explore.ipynb", [
+        ("code", "import keras\nfrom heads import head"),
+        ("code", "inputs = keras.Input((20, 4))\nx = keras.layers.LSTM(16)(inputs)\n"
+                 "model = keras.Model(inputs, head(x))")])
+    # a finding in the module: at the top of the notebook's first cell, naming its place
+    found = await diagnostics_when(client, uris[0], lambda d: len(d) > 0)
+    assert [d.code for d in found] == ["SC301"] and found[0].message.startswith(str(heads))
+    fixed = "from keras import layers\n\n\ndef head(x):\n    return layers.Dense(8)(x)\n"
+    heads.write_text(fixed)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(
+        types.TextDocumentIdentifier(open_doc(client, heads, fixed))))
+    assert await diagnostics_when(client, uris[0], lambda d: not d) == []
+
+
 def test_a_finding_in_a_module_the_document_imports_says_where(tmp_path):
     # the document is not on disk yet; the module it imports is, beside it
     (tmp_path / "heads.py").write_text("from keras import layers\n\n\ndef head(x):\n    return layers.LSTM(8)(x)\n")

@@ -162,8 +162,10 @@ def analyze_notebook(cells: list[tuple[int, str]], path: str, settings: Settings
                 by_cell.setdefault(d.location.cell[0] if d.location.cell else first, []).append((report, d))
     # a cell's spans from its Python (IPython's magics made pass): the lines and columns
     # of its code are the cell's
+    sources = frozenset(p for r in reports for p in r.sources)
     return {number: Analysis(text, path, tuple(reports), tuple(by_cell.get(number, ())), config.path,
-                             config.found if number == first else (), Spans(python_of(text), True), number)
+                             config.found if number == first else (), Spans(python_of(text), True), number,
+                             sources)
             for number, text in cells}
 
 

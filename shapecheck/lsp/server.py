@@ -191,6 +191,10 @@ class ShapecheckServer(LanguageServer):
             if uri != saved and real in analysis.sources:
                 del self.analyses[uri]
                 self.schedule(uri)
+        for uri, (_, analyses) in list(self.notebooks.items()):  # a notebook: its cells share one
+            if any(real in analysis.sources for analysis in analyses.values()):
+                del self.notebooks[uri]
+                self.schedule(uri)
 
     def _finished(self, uri: str, task: asyncio.Task) -> None:
         if self.pending.get(uri) is task:
