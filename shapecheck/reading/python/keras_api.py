@@ -76,9 +76,12 @@ def layer_class(value: Any) -> str | None:
     return None
 
 
-#: Keras's functional forms of its merge layers (``layers.concatenate([a, b])``)
-MERGE_FUNCTIONS = frozenset(
-    ("concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum", "dot"))
+#: Keras's functional forms of its merge layers (``layers.concatenate([a, b])``), and
+#: the layer each makes
+MERGE_FUNCTIONS = {
+    "concatenate": "Concatenate", "add": "Add", "subtract": "Subtract", "multiply": "Multiply",
+    "average": "Average", "maximum": "Maximum", "minimum": "Minimum", "dot": "Dot",
+}
 # What ``from keras.models import *`` binds, in Keras 3 and tf.keras alike
 _MODELS_MODULE = frozenset(
     ("Model", "Sequential", "load_model", "save_model", "model_from_json", "clone_model"))

@@ -18,6 +18,7 @@ from .graph import Layer, Model, Tensor, held_layers, model_layers
 from .keras_api import (
     ADAPTED,
     DROP,
+    MERGE_FUNCTIONS,
     MODELS,
     OP_CLASSES,
     UNKNOWN,
@@ -79,16 +80,6 @@ if TYPE_CHECKING:
 
     from .interpreter import Interpreter
 
-_MERGE_HELPERS = {
-    "concatenate": "Concatenate",
-    "add": "Add",
-    "subtract": "Subtract",
-    "multiply": "Multiply",
-    "average": "Average",
-    "maximum": "Maximum",
-    "minimum": "Minimum",
-    "dot": "Dot",
-}
 # Ops Keras 3 writes for Python's operators on KerasTensors, and tf.keras's functions.
 _OPERATORS = {
     "Add": ("Add", "__operators__.add"),
@@ -148,9 +139,9 @@ def call_module(
         cls = layer_class(func)
         if cls is not None:
             return make_layer(interp, cls, args, kwargs, node)
-        if name in _MERGE_HELPERS and len(path) >= 2 and path[-2] in ("layers", "merge"):
+        if name in MERGE_FUNCTIONS and len(path) >= 2 and path[-2] in ("layers", "merge"):
             inputs = args[0] if args else kwargs.pop("inputs", [])
-            layer = make_layer(interp, _MERGE_HELPERS[name], [], {k: v for k, v in kwargs.items()}, node)
+            layer = make_layer(interp, MERGE_FUNCTIONS[name], [], {k: v for k, v in kwargs.items()}, node)
             return call_layer(interp, layer, [inputs], {}, node)
         if path[:1] == ("ops",) and name == "shape" and len(args) == 1 and is_tensor(args[0]):
             return shape_of(interp, args[0])  # Keras's static shape: None where unknown

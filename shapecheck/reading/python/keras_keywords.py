@@ -60,8 +60,8 @@ def refuse(interp: Interpreter, cls: str, kwargs: dict[str, Any], node: ast.AST,
 
 def slash_name(interp: Interpreter, kwargs: dict[str, Any], node: ast.AST) -> None:
     """``name="GoogLeNet/Inception-v1"``: every layer and model of Keras 3 is an Operation,
-    whose __init__ refuses a ``/`` in its name (tf.keras 2 took one). Called where a
-    ``name`` is given: most layers have none, and this costs a call per layer."""
+    whose __init__ refuses a ``/`` in its name (tf.keras 2 took one). Called only where a
+    ``name`` is given (most layers have none), so it costs a call per named layer."""
     name = kwargs["name"]
     try:
         slashed = "/" in name  # most names: one test, no call
