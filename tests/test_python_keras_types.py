@@ -43,6 +43,12 @@ def test_models(cls):
         assert keras_isinstance(model, Module(where), "keras3") is expected, target
 
 
+def test_a_model_subclass_of_the_file_is_a_model():
+    model = Model("Subclassed", "my_model", Location())
+    assert keras_isinstance(model, Module(("keras", "Model")), "keras3") is True
+    assert keras_isinstance(model, Module(("keras", "Sequential")), "keras3") is None
+
+
 def test_what_the_reader_cannot_tell_stays_undecided():
     mine = Layer("MyConv", {}, "x", Location())  # the file's own subclass
     assert keras_isinstance(mine, Module(("keras", "layers", "Conv2D")), "keras3") is None

@@ -38,7 +38,9 @@ def keras_isinstance(value: Any, target: Any, dialect: str) -> bool | None:
     if name == "Layer":
         return True
     if isinstance(value, Model):
-        return name in _MODELS.get(value.cls, ()) if name in ("Model", "Functional", "Sequential") else \
+        if value.cls not in _MODELS:  # a Model subclass of the file: a Model, and what else is its own
+            return True if name == "Model" else None
+        return name in _MODELS[value.cls] if name in ("Model", "Functional", "Sequential") else \
             False if written in KERAS_LAYERS else None
     if value.cls not in KERAS_LAYERS or written not in KERAS_LAYERS and name not in ("Model", "Sequential"):
         return None  # the file's own class, or a class the reader does not know
