@@ -19,7 +19,6 @@ import ast
 import keyword
 import operator
 import os
-import re
 from collections.abc import Iterator
 
 from ...diagnostics import Diagnostic, Location, Severity, make
@@ -123,7 +122,6 @@ class Scope:
 _MISSING = object()
 # what a class (type(x), int) is tested by: identity, equality, membership
 _CLASS_TESTS = frozenset((ast.Is, ast.IsNot, ast.Eq, ast.NotEq, ast.In, ast.NotIn))
-_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 
 _BINOPS = {
     ast.Add: operator.add,
@@ -902,8 +900,8 @@ class Interpreter:
         """``eval("ReLU")``: a string that is a name (or a dotted one) is what the name is
         where eval runs (keras-unet-collection makes its activation layers so). Nothing
         is evaluated; any other string is code the reader does not run."""
-        if not isinstance(text, str) or not _DOTTED.fullmatch(text) or \
-                any(map(keyword.iskeyword, text.split("."))):
+        if not isinstance(text, str) or not all(
+                part.isidentifier() and not keyword.iskeyword(part) for part in text.split(".")):
             return Unknown(why="eval() of code")
         head, *rest = text.split(".")
         value = self.e_Name(ast.copy_location(ast.Name(id=head, ctx=ast.Load()), node), scope)
