@@ -216,15 +216,10 @@ class Interpreter:
         follow_lambda(self, layer, given, node)
 
     @staticmethod
-    def scope_in(parent: Scope | None) -> Scope:
+    def scope_in(parent: Scope | None, source: str | None = None) -> Scope:
         """A scope of its own that sees ``parent``'s names (a class body's); with None, a
-        module's globals."""
-        return Scope(parent)
-
-    @staticmethod
-    def module_scope(source: str) -> Scope:
-        """The globals of the project's module at ``source``, where its code is located."""
-        return Scope(None, source)
+        module's globals (of the project's module at ``source``, where its code is located)."""
+        return Scope(parent, source)
 
     def source_file(self) -> str | None:
         """The file whose code runs now: the file read, or a module of its project."""

@@ -253,14 +253,17 @@ def import_from(interp: Interpreter, node: ast.ImportFrom, scope: Any) -> bool:
                 for key, value in _public(owner):
                     scope.set(key, value)
             continue
+        bound = alias.asname or alias.name
         value = owner.scope.vars.get(alias.name, _NONE) if isinstance(owner, SourceModule) else _NONE
         if value is _NONE:  # `from pkg import module`
             sub = interp.project.find(f"{name}.{alias.name}" if name else alias.name, node.level, importer)
-            value = load(interp, sub, f"{shown}.{alias.name}" if name else shown + alias.name, node) \
-                if sub is not None else Unknown(alias.asname or alias.name, owner.why) \
-                if isinstance(owner, Unknown) else \
-                Unknown(alias.asname or alias.name, f"{alias.name} is not in the project's module {shown}")
-        scope.set(alias.asname or alias.name, value)
+            if sub is not None:
+                value = load(interp, sub, f"{shown}.{alias.name}" if name else shown + alias.name, node)
+            elif isinstance(owner, Unknown):  # the module was not read: said where it was met
+                value = Unknown(bound, owner.why)
+            else:
+                value = Unknown(bound, f"{alias.name} is not in the project's module {shown}")
+        scope.set(bound, value)
     return True
 
 
@@ -285,7 +288,7 @@ def load(interp: Interpreter, path: str, name: str, node: ast.AST) -> SourceModu
             interp.lasting.update((id(d), d) for d in interp.found[said:])  # what the models miss: said
         interp.sources[path] = Unknown(name, f"the project's module {name} is not read")
         return interp.sources[path]
-    module = SourceModule(name, path, interp.module_scope(shown))
+    module = SourceModule(name, path, interp.scope_in(None, shown))
     module.scope.set("__name__", name.lstrip("."))
     module.scope.set("__file__", path)  # absolute, as Python gives it
     interp.sources[path] = module
@@ -316,7 +319,7 @@ def _load_chain(interp: Interpreter, parts: list[str], node: ast.Import) -> list
         path = interp.project.find(dotted, 0, importer)
         if path is None and i < len(parts) - 1 and (folder := interp.project.namespace(dotted)):
             if folder not in interp.sources:  # a namespace package: its submodules only
-                interp.sources[folder] = SourceModule(dotted, folder, interp.module_scope(folder))
+                interp.sources[folder] = SourceModule(dotted, folder, interp.scope_in(None, folder))
             chain.append(interp.sources[folder])
             if i and isinstance(chain[-2], SourceModule):
                 chain[-2].scope.set(parts[i], chain[-1])
