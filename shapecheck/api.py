@@ -466,6 +466,26 @@ _SPEC_TOP = rb"(?m)^layers[ \t]*:"
 _KERAS_YAML_TOP = rb"(?m)^class_name[ \t]*:[ \t]*['\"]?(?:Sequential|Functional|Model)\b"
 
 
+def _imports_keras_code(head: bytes, path: str) -> bool:
+    """Does a Python file or notebook that never imports Keras build its model with a
+    module of its project that does (``from model import build_model``)? Its imports
+    are followed as the reader follows them, never run."""
+    if b"import" not in head:
+        return False
+    from .reading.python.project import Project
+
+    text = head.decode("utf-8", "replace")
+    if path.endswith(".ipynb"):
+        from .reading import notebook
+
+        cells, _ = notebook.read(text, path)
+        if cells is None:
+            return False
+        text = cells.source
+    keras = re.compile(_PY_KERAS.decode())
+    return any(keras.search(module) for module in Project(path).imported(None, path, text))
+
+
 def _read_up_to(fh: Any, limit: int, data: bytes = b"") -> bytes:
     """``data``, what was read of ``fh`` already, and the rest of it, ``limit`` bytes in
     all at most; its size asked first: ``read(n)`` allocates n bytes at once (64 MiB to
@@ -492,9 +512,10 @@ def is_model_file(path: str) -> bool:
         pattern, limit = (_PY_KERAS, 1 << 20) if path.endswith(".py") else (_IPYNB_KERAS, MAX_TEXT_BYTES)
         try:
             with open(path, "rb") as fh:
-                return bool(re.search(pattern, _read_up_to(fh, limit)))
+                head = _read_up_to(fh, limit)
         except OSError:
             return True
+        return bool(re.search(pattern, head)) or _imports_keras_code(head, path)
     try:
         with open(path, "rb") as fh:
             head = _read_up_to(fh, MAX_TEXT_BYTES + 1)

@@ -383,3 +383,70 @@ def test_a_model_chosen_by_name_through_importlib(tmp_path):
     expected = keras_facts(keras, tmp_path, "train.py")
     (report,) = api.analyze_python(str(tmp_path / "train.py"))
     assert ours(report) == expected["layers"] and report.total_params == expected["total"] == 6 * 64 + 64
+
+
+# A folder, or the pre-commit hook's batch, judges a .py by whether it imports Keras. The
+# script that builds the model with its project's module may not, and a data loader that
+# imports TensorFlow builds none.
+FOLDER = {
+    "proj/model.py": """\
+        from tensorflow.keras import Input, Model, layers
+
+
+        def build(units):
+            inputs = Input((10, 8))
+            x = layers.LSTM(units)(inputs)
+            x = layers.LSTM(units)(x)
+            return Model(inputs, x)
+        """,
+    "proj/train.py": "from model import build\n\nmodel = build(32)\nmodel.summary()\n",
+    "proj/data.py": "import tensorflow as tf\n\n\ndef load():\n    return tf.data.Dataset.range(3)\n",
+    "proj/run.py": "from data import load\n\nprint(load())\n",
+    "proj/plots.py": "import matplotlib.pyplot as plt\n\nplt.plot([1, 2])\n",
+}
+
+
+def test_a_folder_checks_the_script_that_builds_with_a_module(tmp_path, monkeypatch, capsys):
+    from shapecheck.cli import main
+
+    _write(tmp_path, FOLDER)
+    monkeypatch.chdir(tmp_path)
+    for given, checked in [(["proj"], ["proj/model.py", "proj/train.py"]),
+                           (["--only-models", "proj/train.py", "proj/run.py", "proj/plots.py"], ["proj/train.py"]),
+                           (["--only-models", "proj/data.py", "proj/run.py"], [])]:
+        assert main([*given, "--format", "json"]) == (1 if checked else 0)
+        assert [f["path"] for f in json.loads(capsys.readouterr().out)["files"]] == checked
+    # named without --only-models, a file that builds no model is still a finding
+    assert main(["-q", "proj/data.py"]) == 1 and "SC102" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fmt", ["text", "quiet", "github", "sarif"])
+def test_a_finding_two_checked_files_reach_is_said_once(fmt, tmp_path, monkeypatch, capsys):
+    from shapecheck.cli import main
+
+    _write(tmp_path, FOLDER)
+    monkeypatch.chdir(tmp_path)
+    args = ["-q"] if fmt == "quiet" else [] if fmt == "text" else ["--format", fmt]
+    assert main(["proj/train.py", "proj/model.py", *args]) == 1
+    out = capsys.readouterr().out
+    if fmt == "sarif":
+        results = json.loads(out)["runs"][0]["results"]
+        said = [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results]
+        assert said == [("SC301", 7), ("SC604", 6)]
+        return
+    assert out.count("SC301") == 1 and out.count("SC604") == 1
+    # said where it is first reached: train.py builds it with units=32
+    where = "file=proj/model.py,line=7,col=9" if fmt == "github" else "proj/model.py:7:9: SC301"
+    assert where in out and "Full shape received: (None, 32)" in out
+    if fmt != "github":
+        assert out.rstrip().splitlines()[-1] == "1 error in 1 of 2 files"
+
+
+def test_json_output_keeps_every_report_whole(tmp_path, monkeypatch, capsys):
+    from shapecheck.cli import main
+
+    _write(tmp_path, FOLDER)
+    monkeypatch.chdir(tmp_path)
+    assert main(["proj/train.py", "proj/model.py", "--format", "json"]) == 1
+    files = json.loads(capsys.readouterr().out)["files"]
+    assert [[d["code"] for d in f["diagnostics"]] for f in files] == [["SC301"], ["SC604", "SC301"]]

@@ -177,6 +177,7 @@ def main(argv: Sequence[str], exiting: bool = False) -> int:
     elif fmt == "text":
         from ..output.text import summary_counts
 
+        parts = files.without_repeats(parts)
         said = files.summary_of(parts, summary_counts)
         if args.quiet and args.only_models:
             # The hook's mode: pre-commit runs batches in parallel and shows every batch's
@@ -190,6 +191,7 @@ def main(argv: Sequence[str], exiting: bool = False) -> int:
                 lines.append("")
             lines += item or [""]
     else:
+        reports = files.reports_without_repeats(reports)
         if args.layout != "keras":
             from ..layouts import relayout
 

@@ -56,6 +56,9 @@ class Part:
     warnings: int
     has_findings: bool
     ok: bool
+    # text output: each finding's place and severity, in the order of its line among the
+    # text's last lines (``without_repeats``)
+    said: tuple[tuple[Any, str], ...] = ()
 
 
 @record
@@ -94,7 +97,65 @@ def part_of(report: Any, opts: Options) -> Part:
 
         text = render_lines(report, color=opts.color, explain=opts.explain)
     warnings = sum(1 for d in report.diagnostics if d.severity is Severity.WARNING)
-    return Part(text, len(report.errors), warnings, bool(report.diagnostics), report.ok)
+    said = tuple((finding_key(d, report.path), d.severity.value) for d in report.diagnostics) \
+        if opts.fmt == "text" else ()
+    return Part(text, len(report.errors), warnings, bool(report.diagnostics), report.ok, said)
+
+
+def finding_key(d: Any, path: str | None) -> tuple | None:
+    """What makes two findings one: the place and the code. A module that two checked files
+    import (``train.py`` and ``model.py`` itself) gives its finding in both reports, its
+    values perhaps differing (``units`` there, 32 here); the line to fix is one."""
+    loc = d.location
+    if loc.line is None:
+        return None
+    return os.path.normpath(loc.path or path or ""), loc.line, loc.column, d.code
+
+
+def without_repeats(parts: Sequence[Part]) -> list[Part]:
+    """The parts with each finding said once, where it is first said: a later part drops
+    the lines of findings said before (its last lines) and counts only the rest."""
+    seen: set = set()
+    out = []
+    for part in parts:
+        keys = [key for key, _ in part.said]
+        if not any(key in seen for key in keys if key is not None):
+            seen.update(keys)
+            out.append(part)
+            continue
+        assert part.text is not None  # it has findings
+        start = len(part.text) - len(part.said)
+        lines, kept = part.text[:start], []
+        for line, (key, severity) in zip(part.text[start:], part.said):
+            if key is None or key not in seen:
+                seen.add(key)
+                lines.append(line)
+                kept.append((key, severity))
+        if not kept and lines and lines[-1] == "":  # the blank line before the findings
+            lines.pop()
+        errors = sum(1 for _, s in kept if s == "error")
+        warnings = sum(1 for _, s in kept if s == "warning")
+        out.append(Part(lines or None, errors, warnings, bool(kept), not errors, tuple(kept)))
+    return out
+
+
+def reports_without_repeats(reports: Sequence[Any]) -> list:
+    """``without_repeats`` for the formats written from the reports themselves."""
+    from ..records import replace
+
+    seen: set = set()
+    out = []
+    for report in reports:
+        kept = []
+        for d in report.diagnostics:
+            key = finding_key(d, report.path)
+            if key is None or key not in seen:
+                seen.add(key)
+                kept.append(d)
+        if len(kept) < len(report.diagnostics):
+            report = replace(report, diagnostics=tuple(kept))
+        out.append(report)
+    return out
 
 
 def check_one(path: str, opts: Options, as_reports: bool = False) -> Outcome | list:
@@ -107,6 +168,8 @@ def check_one(path: str, opts: Options, as_reports: bool = False) -> Outcome | l
             return [] if as_reports else Outcome()  # not a model: no part, not counted
         if path.endswith(PYTHON_SUFFIXES):  # a file may build several models: a report each
             reports = analyze_python(path, opts.dims, opts.custom)
+            if path in opts.judge:
+                reports = _models_only(reports)
         else:
             reports = [analyze_file(path, opts.dims, opts.custom)]
         if as_reports:
@@ -117,6 +180,23 @@ def check_one(path: str, opts: Options, as_reports: bool = False) -> Outcome | l
     except Exception as e:  # a bug of ours: say so plainly, keep checking the rest
         return Outcome(crash=f"shapecheck: internal error on {path}: {type(e).__name__}: {clip(str(e))} "
                        "(this is a shapecheck bug; please report it with the file)")
+
+
+def _models_only(reports: list) -> list:
+    """A Python file in a folder or a hook's batch is judged by whether it imports Keras;
+    one that does and builds no model (a data loader, a training loop) is no model file:
+    its SC102 is dropped, and with nothing else to say it is not counted, as a file
+    without Keras is not."""
+    from ..records import replace
+
+    out = []
+    for report in reports:
+        if not report.layers and any(d.code == "SC102" for d in report.diagnostics):
+            report = replace(report, diagnostics=tuple(d for d in report.diagnostics if d.code != "SC102"))
+            if not report.diagnostics:
+                continue
+        out.append(report)
+    return out
 
 
 def job_count(asked: int | None, paths: Sequence[str]) -> int:
