@@ -410,8 +410,12 @@ def test_a_folder_checks_the_script_that_builds_with_a_module(tmp_path, monkeypa
     from shapecheck.cli import main
 
     _write(tmp_path, FOLDER)
+    for name, line in [("explore", "from model import build\nmodel = build(16)"), ("look", "from data import load")]:
+        (tmp_path / "proj" / f"{name}.ipynb").write_text(json.dumps({"cells": [
+            {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": line}],
+            "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     monkeypatch.chdir(tmp_path)
-    for given, checked in [(["proj"], ["proj/model.py", "proj/train.py"]),
+    for given, checked in [(["proj"], ["proj/explore.ipynb", "proj/model.py", "proj/train.py"]),
                            (["--only-models", "proj/train.py", "proj/run.py", "proj/plots.py"], ["proj/train.py"]),
                            (["--only-models", "proj/data.py", "proj/run.py"], [])]:
         assert main([*given, "--format", "json"]) == (1 if checked else 0)
