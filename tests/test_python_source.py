@@ -1225,6 +1225,30 @@ def test_what_a_loop_not_followed_changes_is_unknown_after_it(name, loop, tmp_pa
     assert "SC604" in {d.code for d in report.diagnostics}
 
 
+# A list changed in place in a way the reader does not follow: its items are unknown
+# afterwards, never the ones it held before; its length is what Python gives.
+CHANGED_IN_PLACE = {
+    "sort_by_key": ("sizes.sort(key=lambda s: -s)", 2),
+    "sort_of_tensors": ("sizes.append(x); sizes.sort()", 3),
+    "pop_at_unknown": ("sizes.pop(n)", 1),
+    "insert_at_unknown": ("sizes.insert(n, 4)", 3),
+    "remove_unknown": ("sizes.remove(n)", 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHANGED_IN_PLACE))
+def test_what_a_list_method_not_followed_changes_is_unknown(name, tmp_path):
+    change, length = CHANGED_IN_PLACE[name]
+    path = tmp_path / f"{name}.py"
+    path.write_text(PRELUDE + f"n = int(input())\nx = keras.Input((4,))\nsizes = [8, 16]\n{change}\n"
+                    "model = keras.Model(x, layers.Dense(len(sizes))(layers.Dense(sizes[0])(x)))\n")
+    (report,) = api.analyze_python(str(path))
+    assert report.ok, [d.line() for d in report.diagnostics]
+    # the outer Dense is made first: "dense" has the length, "dense_1" the first item
+    assert str(report.layers["dense_1"].output_shapes[0]) == "(None, dense_1_units)"
+    assert report.layers["dense"].output_shapes[0] == (None, length)
+
+
 def test_a_function_a_loop_defines_keeps_its_own_names(tmp_path):
     """The names inside a function, lambda or comprehension the loop body holds are theirs:
     the loop leaves the file's names as they were."""

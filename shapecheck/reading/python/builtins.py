@@ -239,6 +239,22 @@ def _plain(value: Any) -> bool:
     return isinstance(value, (int, float, str)) and not isinstance(value, bool) or value is None
 
 
+# The list methods that change the list in place, and by how many items, for a call the
+# reader cannot follow (``sort(key=...)``, ``pop(i)`` of an unknown ``i``).
+_CHANGES_LENGTH = {"sort": 0, "reverse": 0, "pop": -1, "remove": -1, "insert": 1}
+
+
+def _unfollowed_change(owner: list, name: str, change: int) -> Unknown:
+    """A list changed in place in a way the reader cannot follow: its length is what Python
+    gives, its items are no longer known. Left as it was, the list would say what the
+    program no longer holds (``sizes.sort(key=...)``, then ``sizes[0]``)."""
+    if not owner and change < 0:
+        return Unknown(why=f".{name}() of an empty list")  # Python raises
+    why = f"an item of a list after .{name}(), which the reader does not follow"
+    owner[:] = [Unknown(why=why)] * (len(owner) + change)
+    return Unknown(why=why)
+
+
 def python_method(owner: Any, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
     """A method of a list, dict or str the file makes (``names.append(x)``,
     ``"{}_{}".format(...)``), as Python runs it, within the reader's bounds."""
@@ -246,11 +262,12 @@ def python_method(owner: Any, name: str, args: list[Any], kwargs: dict[str, Any]
         if name == "append" and args:
             owner.append(args[0])
             return None
-        if name == "extend" and args and isinstance(args[0], (list, tuple)):
+        if name == "extend" and args and isinstance(args[0], (list, tuple, range, str, dict)):
             owner.extend(args[0])
             return None
-        if name == "pop" and owner:
-            return owner.pop(args[0] if args and isinstance(args[0], int) else -1)
+        at = args[0] if args else -1
+        if name == "pop" and isinstance(at, int) and -len(owner) <= at < len(owner):
+            return owner.pop(at)
         if name == "insert" and len(args) == 2 and isinstance(args[0], int):
             owner.insert(args[0], args[1])
             return None
@@ -276,6 +293,8 @@ def python_method(owner: Any, name: str, args: list[Any], kwargs: dict[str, Any]
             return owner.index(args[0])
         if name in ("copy", "as_list"):  # as_list: a TensorShape's
             return list(owner)
+        if name in _CHANGES_LENGTH:
+            return _unfollowed_change(owner, name, _CHANGES_LENGTH[name])
     if isinstance(owner, dict):
         if name == "get" and args:
             return owner.get(args[0], args[1] if len(args) > 1 else None)
