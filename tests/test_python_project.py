@@ -342,6 +342,25 @@ def test_a_script_reaches_its_package_through_sys_path(tmp_path):
     assert ours(report) == expected["layers"] and report.total_params == expected["total"]
 
 
+@pytest.mark.parametrize("entry", ['"."', "os.getcwd()", 'os.path.abspath(".")'])
+def test_a_relative_sys_path_is_taken_from_where_the_script_runs(entry, tmp_path, monkeypatch):
+    """``sys.path.append(".")`` in ``scripts/train.py`` names the folder Python runs in: the
+    project's top when the check runs there (as ``python scripts/train.py`` does), the
+    script's own folder when the check runs outside the project."""
+    _write(tmp_path, {**ABOVE, "scripts/train.py": f"import os\nimport sys\n\nsys.path.append({entry})\n"
+                      "from src.models.net import build\n\nmodel = build(16)\n"})
+    monkeypatch.chdir(tmp_path)
+    (report,) = api.analyze_python("scripts/train.py")
+    assert report.ok and not report.diagnostics, [d.line() for d in report.diagnostics]
+    assert report.total_params == 16 * 4 * (4 + 16 + 1) + 17 * 3  # LSTM(16) on 4 features, Dense(3)
+    # inside the project, src/ holds no src.models; outside it, the script's folder holds
+    # none either: the builder is not found, and no model is built
+    for cwd in (tmp_path / "src", tmp_path.parent):
+        monkeypatch.chdir(cwd)
+        (report,) = api.analyze_python(str(tmp_path / "scripts" / "train.py"))
+        assert [d.code for d in report.diagnostics] == ["SC102"]
+
+
 def test_a_notebook_reaches_its_package_through_sys_path(tmp_path):
     _write(tmp_path, ABOVE)
     cells = ["import sys\nsys.path.append('..')\nsys.path.append('/usr/lib')",

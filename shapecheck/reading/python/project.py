@@ -51,8 +51,9 @@ class Project:
         self.path = path
         self.roots: list[str] = []
         here = os.path.dirname(os.path.realpath(path)) if path else ""
-        self.home = here  # the file's folder: where relative paths start, modules are shown from
+        self.home = here  # the file's folder: modules are shown from it
         self.top = _top(here) if here else ""  # the folder of the project, for sys.path
+        self.cwd = _run_from(path, here, self.top) if here else ""  # where relative paths start
         if here and os.path.isdir(here):  # an editor's unsaved file too: its folder is there
             self.roots.append(here)  # sys.path[0] of `python path`
             top = here
@@ -156,6 +157,21 @@ class Project:
 # an import statement's module, as the text writes it: `from ..x import y` (dots, name),
 # `import a.b, c` (the names)
 _IMPORT_LINE = re.compile(r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import\b|import[ \t]+([\w. \t,]+))", re.M)
+
+
+def _run_from(path: str, here: str, top: str) -> str:
+    """The folder the program runs in, from which Python takes a relative path
+    (``sys.path.append(".")``, ``os.path.abspath("data")``): a notebook's own folder, as
+    Jupyter runs it; for a script, the folder the check runs in (a script in
+    ``scripts/`` is run from the project's top, as the check is) when it is inside the
+    file's project, else the file's folder."""
+    if path.endswith(".ipynb"):
+        return here
+    try:
+        cwd = os.path.realpath(os.getcwd())
+    except OSError:  # the folder was removed under the process
+        return here
+    return cwd if cwd == top or cwd.startswith(top + os.sep) else here
 
 
 def _top(here: str) -> str:
@@ -352,15 +368,17 @@ def path_call(interp: Interpreter, path: tuple[str, ...], args: list[Any], dotte
     """``sys.path.append(os.path.join(os.path.dirname(__file__), ".."))``: what a script does
     to import its project's modules from a folder above it (a notebook in ``notebooks/``:
     ``sys.path.append("..")``). The ``os.path`` functions work on the strings alone;
-    ``abspath`` and ``realpath`` take a relative path from the file's folder, where a
-    script is run from and a notebook runs. A folder outside the project is not read."""
+    ``abspath``, ``realpath`` and ``sys.path`` take a relative path from the folder the
+    program runs in (``Project.cwd``). A folder outside the project is not read."""
     project = interp.project
     if path[:2] == ("os", "path") and len(path) == 3 and args and all(isinstance(a, str) for a in args):
         name = path[2]
         if name in _OS_PATH:
             return _OS_PATH[name](*args) if name in ("join",) or len(args) == 1 else Unknown(why=dotted)
-        if name in ("abspath", "realpath") and len(args) == 1 and project.home:
-            return os.path.normpath(os.path.join(project.home, args[0]))
+        if name in ("abspath", "realpath") and len(args) == 1 and project.cwd:
+            return os.path.normpath(os.path.join(project.cwd, args[0]))
+    if path == ("os", "getcwd") and not args and project.cwd:
+        return project.cwd
     if path == ("importlib", "import_module") and args and isinstance(args[0], str):
         # importlib.import_module("models." + args.arch): a registry of models by name
         level = len(args[0]) - len(args[0].lstrip("."))
@@ -371,10 +389,10 @@ def path_call(interp: Interpreter, path: tuple[str, ...], args: list[Any], dotte
         found = project.find(absolute, 0, interp.source_file())
         return load(interp, found, absolute, node) if found else \
             Unknown(why=f"{dotted}({args[0]!r}) is not the project's module")
-    if path in (("sys", "path", "append"), ("sys", "path", "insert")) and project.home:
+    if path in (("sys", "path", "append"), ("sys", "path", "insert")) and project.cwd:
         folder = args[-1] if len(args) == (1 if path[2] == "append" else 2) else None
         if isinstance(folder, str):
-            real = os.path.realpath(os.path.join(project.home, folder))
+            real = os.path.realpath(os.path.join(project.cwd, folder))
             inside = real == project.top or real.startswith(project.top + os.sep)
             if not inside:
                 interp.note("SC602", f"sys.path gets {folder!r}, a folder outside the project "
