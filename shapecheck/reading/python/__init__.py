@@ -153,13 +153,12 @@ def _read_tree(tree: ast.Module, text: str, path: str | None, dialect: str | Non
         models.append((None if model.named else model.variable, spec))
     # a model built but not checked has been reported where it was given up (SC601/SC602)
     if not models and not interp.graph.models and not any(d.code in ("SC101", "SC601") for d in interp.found):
-        interp.found.append(
-            make(
-                "SC102",
-                "no Keras model is built in this file (keras.Model, Sequential)",
-                here,
-                hint="models built at the top level are read, and by each function the file never "
-                "calls, called with its defaults",
-            )
-        )
+        hint = "models built at the top level are read, and by each function the file never calls, " \
+            "called with its defaults"
+        if project.unfound:  # `from src.net import build` with src/ not where the reader looks
+            calls = ", ".join(f"{name}() of {module}" for module, name in list(project.unfound.items())[:3])
+            hint = f"the file calls {calls}, a module the reader did not find in the project (it looks in " \
+                f"{', '.join(project.roots)}) nor a library it knows; {hint}"
+        interp.found.append(make("SC102", "no Keras model is built in this file (keras.Model, Sequential)",
+                                 here, hint=hint))
     return models, interp.found

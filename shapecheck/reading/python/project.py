@@ -64,6 +64,10 @@ class Project:
         # by real path: the tree, or why not (a SyntaxError: where Python says it is)
         self.trees: dict[str, ast.Module | str | SyntaxError] = {}
         self.texts: dict[str, str] = {}  # by real path: the source of each tree
+        # module -> a function of it the program called, for modules neither the project's
+        # nor a library the reader knows (``from src.net import build`` not found): why a
+        # file that builds its model there builds none here
+        self.unfound: dict[str, str] = {}
 
     def find(self, name: str, level: int = 0, importer: str | None = None) -> str | None:
         """The file of module ``name`` (``a.b``; ``level`` dots before it, relative to the
@@ -401,4 +405,6 @@ def path_call(interp: Interpreter, path: tuple[str, ...], args: list[Any], dotte
                 at = args[0] if path[2] == "insert" and isinstance(args[0], int) else len(project.roots)
                 project.roots.insert(max(0, min(at, len(project.roots))), real)
             return None
+    if len(path) > 1 and path[0] not in _LIBRARIES and project.roots:
+        project.unfound.setdefault(".".join(path[:-1]), path[-1])
     return Unknown(why=f"{dotted} is not followed")
