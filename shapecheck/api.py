@@ -472,7 +472,7 @@ def _imports_keras_code(head: bytes, path: str) -> bool:
     are followed as the reader follows them, never run."""
     if b"import" not in head:
         return False
-    from .reading.python.project import Project
+    from .reading.python.project import reaches
 
     text = head.decode("utf-8", "replace")
     if path.endswith(".ipynb"):
@@ -482,8 +482,7 @@ def _imports_keras_code(head: bytes, path: str) -> bool:
         if cells is None:
             return False
         text = cells.source
-    keras = re.compile(_PY_KERAS.decode())
-    return any(keras.search(module) for module in Project(path).imported(None, path, text))
+    return reaches(path, text, re.compile(_PY_KERAS.decode()))
 
 
 def _read_up_to(fh: Any, limit: int, data: bytes = b"") -> bytes:

@@ -445,6 +445,21 @@ def test_a_folder_checks_the_script_that_builds_with_a_module(tmp_path, monkeypa
     assert main(["-q", "proj/data.py"]) == 1 and "SC102" in capsys.readouterr().out
 
 
+def test_a_folder_reads_each_module_once_to_judge_its_scripts(tmp_path, monkeypatch):
+    """Judging 40 scripts that import the same modules (none of them Keras) reads each
+    module once, and walks their imports once."""
+    from shapecheck.cli import main
+
+    for i in range(6):
+        _write(tmp_path, {f"lib/m{i}.py": f"import os\nfrom lib import m{(i + 1) % 6}\n\n\ndef f(x):\n    return x\n"})
+    _write(tmp_path, {"lib/__init__.py": "", **{f"s{i}.py": "from lib import m0, m3\nprint(1)\n" for i in range(40)}})
+    parsed = []
+    real = project._parse
+    monkeypatch.setattr(project, "_parse", lambda path: parsed.append(path) or real(path))
+    assert main([str(tmp_path), "--jobs", "1", "-q"]) == 0
+    assert sorted(Path(p).name for p in parsed) == ["__init__.py"] + [f"m{i}.py" for i in range(6)]
+
+
 @pytest.mark.parametrize("fmt", ["text", "quiet", "github", "sarif"])
 def test_a_finding_two_checked_files_reach_is_said_once(fmt, tmp_path, monkeypatch, capsys):
     from shapecheck.cli import main

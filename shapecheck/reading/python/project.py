@@ -133,10 +133,7 @@ class Project:
         and theirs, each once: the program's, for its dialect. A file whose imports are
         all libraries' (most) is told by its text, not walked; ``tree`` None: the text is
         parsed when it must be."""
-        if not self.roots or not any(
-                dots or (name or names).split(".")[0].strip() not in _LIBRARIES
-                for dots, name, names in _IMPORT_LINE.findall(text)
-                for names in (names.split(",") if names else [""])):
+        if not self.roots or not _may_import_project(text):
             return
         if tree is None:
             try:
@@ -156,6 +153,74 @@ class Project:
                     if isinstance(got, ast.Module):
                         yield self.texts[found]
                         todo.append((got, found))
+
+
+def _may_import_project(text: str) -> bool:
+    return any(dots or (name or names).split(".")[0].strip() not in _LIBRARIES
+               for dots, name, names in _IMPORT_LINE.findall(text)
+               for names in (names.split(",") if names else [""]))
+
+
+def reaches(path: str, text: str, pattern: re.Pattern) -> bool:
+    """Does the file at ``path`` (its source ``text``) import, at the top level of it or of
+    the project's modules it imports, a module of its project whose text ``pattern``
+    matches (a ``train.py`` whose ``model.py`` imports Keras)? For a folder's files, each
+    module is read once in the process however many files import it (``_judged``), and
+    one whose imports were all walked without a match is not walked again (``_clean``)."""
+    project = Project(path)
+    if not project.roots or not _may_import_project(text):
+        return False
+    roots = tuple(project.roots)
+    todo, seen = [(path, _imports_of(text))], {os.path.realpath(path)}
+    seen_keys: list[tuple] = []
+    while todo:
+        at, imports = todo.pop()
+        for name, level in imports:
+            where = (roots, name, level, os.path.dirname(at) if level else "")
+            if where not in _found:
+                _found[where] = project.find(name, level, at)
+            found = _found[where]
+            if found is None or found in seen:
+                continue
+            if len(seen) > MAX_MODULES:
+                return False  # as the reader, which reads no more of them
+            seen.add(found)
+            try:
+                stat = os.stat(found)
+            except OSError:
+                continue
+            key = (found, stat.st_mtime_ns, stat.st_size, pattern.pattern)  # a module edited since: again
+            if (roots, key) in _clean:
+                continue
+            got = _judged.get(key)
+            if got is None:
+                parsed = _parse(found)
+                got = _judged[key] = (bool(pattern.search(parsed[0])), _imports_of(parsed[1])) \
+                    if isinstance(parsed, tuple) else (False, [])
+            if got[0]:
+                return True
+            todo.append((found, got[1]))
+            seen_keys.append(key)
+    # every module reached was walked: none of them reaches a match, from these roots
+    _clean.update((roots, key) for key in seen_keys)
+    return False
+
+
+# by real path, time and size of the module, and the pattern: whether the module's text
+# matched, and the modules it imports (``reaches``); and those that reach no match
+_judged: dict[tuple, tuple[bool, list[tuple[str, int]]]] = {}
+_clean: set[tuple] = set()
+# (the roots, a module's name and level, the importer's folder for a relative one) -> its file
+_found: dict[tuple, str | None] = {}
+
+
+def _imports_of(source: str | ast.Module) -> list[tuple[str, int]]:
+    if isinstance(source, str):
+        try:
+            source = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return []
+    return [got for node in _top_imports(source) for got in _names(node)]
 
 
 # an import statement's module, as the text writes it: `from ..x import y` (dots, name),
