@@ -16,7 +16,18 @@ import operator
 from collections.abc import Mapping
 
 from .diagnostics import Diagnostic, Finding, Location, Severity, make
-from .dims import MAX_RANK, MAX_SIZE, Shape, compare, fmt_big, fmt_shape, too_large, total, within_bounds
+from .dims import (
+    MAX_RANK,
+    MAX_SIZE,
+    NamedSize,
+    Shape,
+    compare,
+    fmt_big,
+    fmt_shape,
+    too_large,
+    total,
+    within_bounds,
+)
 from .graph import build
 from .records import replace
 from .report import Edge, LayerReport, Report
@@ -480,10 +491,16 @@ def _lambda_output(cfg: LayerConfig, inputs: tuple[Shape, ...]) -> tuple[Shape, 
             or args.get("output_shape_type", "raw") != "raw":
         return None
     declared = cfg.args.get("output_shape")
+    # a followed subclass's size from data, by name: the named size of its inputs
+    named = {str(d): d for s in inputs for d in s or () if isinstance(d, NamedSize)} if _followed(cfg) else {}
+    if named and isinstance(declared, (list, tuple)):
+        declared = [[named.get(d, d) for d in s] if isinstance(s, (list, tuple)) else named.get(s, s)
+                    for s in declared]
 
     def is_shape(v) -> bool:
         return isinstance(v, (list, tuple)) and len(v) < MAX_RANK and all(
-            d is None or isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= MAX_SIZE for d in v)
+            d is None or isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= MAX_SIZE
+            or isinstance(d, NamedSize) for d in v)
 
     if is_shape(declared):
         shapes = [declared]

@@ -325,6 +325,16 @@ def test_keras_io_models_sized_by_their_data_match_keras(name, tmp_path, monkeyp
 # What the reader makes of data it cannot know, construct by construct: the program (x
 # and y come from data), and each layer's output shape as the report prints it.
 READER_CASES = {
+    "kept on an object": ("""
+        # keras.io's traffic forecasting: GraphInfo(num_nodes=adjacency.shape[0])
+        class GraphInfo:
+            def __init__(self, num_nodes):
+                self.num_nodes = num_nodes
+
+        adjacency = np.load("w.npy")
+        graph = GraphInfo(num_nodes=adjacency.shape[0])
+        model = keras.Sequential([keras.Input((12, graph.num_nodes)), layers.Dense(4)])""",
+        {"input_layer": "(None, 12, adjacency_shape_0)", "dense": "(None, 12, 4)"}),
     "one name wherever it is written": ("""
         x = np.load("x.npy")
         model = keras.Sequential([keras.Input((x.shape[1], x.shape[2])), layers.LSTM(8),
@@ -402,6 +412,8 @@ def test_the_reader_names_each_size_of_data(name, tmp_path):
     ("x = np.load('x.npy').reshape(-1, 4, 1)\nx = x.squeeze()\n"
      "model = keras.Sequential([keras.Input(x.shape[1:]), layers.Dense(2)])",
      "--dim 'x.shape=(...)'"),  # a squeeze of a size that may be 1
+    ("x = np.load('x.npy')\nmodel = keras.Sequential([keras.Input((None, *x.shape[2:])), layers.Dense(2)])",
+     "--dim 'x.shape=(...)'"),  # starred: how many sizes it gives is unknown (keras.io's conv_lstm)
 ])
 def test_data_of_a_rank_the_reader_cannot_know_leaves_the_model_unchecked(program, why, tmp_path):
     path = tmp_path / "model.py"

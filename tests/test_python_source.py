@@ -65,6 +65,62 @@ PROGRAMS = {
             x = layers.UpSampling2D()(x)
             x = layers.Conv2D(f, 3, padding="same")(layers.Concatenate()([x, skips[i]]))
         model = keras.Model(inputs, x)""",
+    "numpy_axes_and_indices": """
+        # data shaped by numpy as keras.io's conv_lstm and attention MIL shape theirs: an
+        # ellipsis, new axes, rows picked by a shuffled index list, axes swapped or moved
+        import numpy as np
+
+        dataset = np.zeros((200, 20, 16, 16), dtype="float32")[:100, ...][..., np.newaxis]
+        indexes = np.arange(dataset.shape[0])
+        np.random.shuffle(indexes)
+        train = dataset[indexes[: int(0.9 * len(indexes))]]
+        frames = keras.Input((None, *train.shape[2:]))
+        bags = np.swapaxes(np.zeros((7, 3, 12, 5)), 0, 1)
+        side = keras.Input(np.moveaxis(bags, -1, 1).transpose(0, 2, 1, 3)[0, ..., None].shape)
+        flat = layers.Flatten()(layers.Conv3D(2, 3, padding="same")(frames[:, 0:1]))
+        model = keras.Model([frames, side], [flat, layers.Dense(2)(layers.Flatten()(side))])""",
+    "tf_on_a_list_in_call": """
+        # TensorFlow stacks a list of tensors given where it takes one (keras.io's attention
+        # MIL: tf.math.softmax(instances, axis=0) over a bag's scores)
+        import tensorflow as tf
+
+        class Attention(layers.Layer):
+            def call(self, inputs):
+                alpha = tf.math.softmax(tf.math.tanh(inputs), axis=0)
+                return alpha[0] + tf.reduce_sum(inputs, axis=0)
+
+        bag = [keras.Input((1,)) for _ in range(3)]
+        model = keras.Model(bag, layers.Dense(2)(Attention()(bag)))""",
+    "lookup_vocabulary": """
+        # a vocabulary the file gives: its size is known (keras.io's captcha OCR sizes its
+        # softmax by len(char_to_num.get_vocabulary()) + 1)
+        chars = layers.StringLookup(vocabulary=list("abc"), mask_token=None)
+        masked = layers.StringLookup(vocabulary=["x", "y"], mask_token="", num_oov_indices=2)
+        ints = layers.IntegerLookup(vocabulary=[3, 5, 7])
+        words = layers.TextVectorization(vocabulary=["a", "b"])
+        x = keras.Input((50, 8))
+        sizes = [len(chars.get_vocabulary()) + 1, masked.vocabulary_size(), ints.vocabulary_size(),
+                 len(words.get_vocabulary()), len(chars.get_vocabulary(include_special_tokens=False))]
+        model = keras.Model(x, [layers.Dense(n)(x) for n in sizes])""",
+    "call_returns_a_list": """
+        # a Layer subclass whose call() returns tensors apart (keras.io's attention MIL layer
+        # returns one score per instance), with sublayers of its own or without
+        class Pair(layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.dense = layers.Dense(3)
+
+            def call(self, inputs):
+                return [self.dense(inputs[0]), inputs[1] * 2.0]
+
+        class Halves(layers.Layer):
+            def call(self, x):
+                return [x * 0.5, x + 1.0]
+
+        a, b = keras.Input((4,)), keras.Input((5,))
+        p, q = Pair()([a, b])
+        h1, h2 = Halves()(q)
+        model = keras.Model([a, b], [p, layers.Add()([h1, h2])])""",
     "model_output_shape": """
         # keras-segmentation's get_segmentation_model: a model made to ask its output_shape
         x = keras.Input((24, 32, 3))
@@ -643,6 +699,22 @@ def test_attention_masks_are_followed(tmp_path):
     assert "attention_mask (None, 4, 5)" in error.message and "fails the first time it runs" in error.message
 
 
+def test_a_layer_subclass_keeps_a_size_from_data_named(tmp_path):
+    """A Layer subclass's call() on a size from data (keras.io's CTC layer after a Dense
+    of the vocabulary's size) gives that named size back; --dim binds it, as Keras has it."""
+    model = ("class Scale(layers.Layer):\n    def call(self, x):\n        return x * 2.0\n\n\n"
+             "x = keras.Input((7, n))\ny = Scale()(layers.Dense(n)(x))\nmodel = keras.Model(x, layers.Dense(3)(y))\n")
+    path = tmp_path / "model.py"
+    path.write_text(PRELUDE + "import numpy as np\n\nn = len(np.load('vocab.npy'))\n" + model)
+    (report,) = api.analyze_python(str(path))
+    assert report.ok and [d.code for d in report.diagnostics] == ["SC604", "SC410"]
+    assert str(report.layers["scale"].output_shapes[0]) == "(None, 7, n)"
+    expected = program_facts(keras, PRELUDE + "n = 5\n" + model)
+    (bound,) = api.analyze_python(str(path), dims={"n": 5})
+    assert {name: ([tuple(s) for s in layer.output_shapes], layer.params) for name, layer in bound.layers.items()
+            if layer.type != "InputLayer"} == expected["layers"]
+
+
 def test_a_bug_is_flagged_at_its_line(tmp_path):
     path = tmp_path / "stacked.py"
     path.write_text(PRELUDE + "m = keras.Sequential([keras.Input((30, 8)),\n"
@@ -680,6 +752,86 @@ def test_keras2_backend_in_code_keras3_runs_fails_the_model(name, tmp_path):
     assert said[0].hint == "keras.ops.mean is Keras 3's"
     # said once (no SC408 for the Lambda as well); a subclass's model is then not checked
     assert [d.code for d in report.diagnostics] == (["SC605"] if name == "lambda" else ["SC605", "SC601"])
+
+
+# Keras 3's Layer.__call__ binds the arguments of call() as Python binds them (CallSpec):
+# keras.io's TransformerBlock, `def call(self, inputs, training)` called without
+# `training`, fails there; tf.keras 2 filled `training` in.
+UNBOUND_CALLS = {
+    "training_without_default": ("def call(self, x, training):", "Block()(x)",
+                                 "missing a required argument: 'training'"),
+    "a_required_argument": ("def call(self, x, scale):", "Block()(x)", "missing a required argument: 'scale'"),
+    "too_many": ("def call(self, x):", "Block()(x, x)", "too many positional arguments"),
+    "unknown_keyword": ("def call(self, x):", "Block()(x, scale=2)", "got an unexpected keyword argument 'scale'"),
+    # what binds: Keras drops a training= the signature does not take; a default; **kwargs
+    "training_dropped": ("def call(self, x):", "Block()(x, training=False)", None),
+    "training_default": ("def call(self, x, training=None):", "Block()(x)", None),
+    "training_given": ("def call(self, x, training):", "Block()(x, training=False)", None),
+    "keyword_arguments": ("def call(self, x, **kwargs):", "Block()(x, scale=2)", None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNBOUND_CALLS))
+def test_a_layer_called_as_its_call_does_not_bind_fails_in_keras3(name, tmp_path):
+    signature, called, says = UNBOUND_CALLS[name]
+    source = PRELUDE + ("class Block(layers.Layer):\n    def __init__(self, **kwargs):\n"
+                        "        super().__init__(**kwargs)\n        self.dense = layers.Dense(3)\n\n"
+                        f"    {signature}\n        return self.dense(x)\n\n\n"
+                        f"x = keras.Input((4,))\ny = {called}\nmodel = keras.Model(x, y)\n")
+    path = tmp_path / "model.py"
+    path.write_text(source)
+    (report,) = api.analyze_python(str(path))
+    if says is None:
+        assert report.ok and not report.diagnostics
+        assert report.total_params == program_facts(keras, source)["total"] == 15
+        return
+    with pytest.raises(TypeError, match=says):
+        run_program(keras, source)
+    said = [d for d in report.errors if d.code == "SC605"]
+    assert len(said) == 1 and said[0].location.line == source.count("\n") - 1
+    assert said[0].message == (f"Block.call() fails in Keras 3 (its Layer.__call__ binds the arguments of call() "
+                               f"as Python does: {says}), which runs it to know the output's shape: the model "
+                               "does not build")
+    if name == "training_without_default":  # tf.keras 2 filled `training` in, and built it
+        pytest.importorskip("tf_keras")
+        legacy = source.replace(PRELUDE, "import tf_keras as keras\nfrom tf_keras import layers\n")
+        scope: dict = {}
+        exec(compile(legacy, "<program>", "exec"), scope)  # noqa: S102 (the oracle)
+        assert scope["model"].count_params() == 15
+        (kept,) = api.analyze_python(str(path), dialect="keras2")
+        assert kept.ok and not kept.diagnostics and kept.total_params == 15
+
+
+def test_an_input_layers_input_is_none_in_keras3(tmp_path):
+    """keras.io's captcha OCR makes its inference model from
+    model.get_layer("image").input: an InputLayer's input, which Keras 3 gives as [], and
+    then refuses a model of no inputs; tf.keras 2 gave the input tensor. Its .output is the
+    tensor in both."""
+    body = ("image = keras.Input((20, 10, 1), name='image')\n"
+            "out = layers.Dense(4, name='dense2')(layers.Conv2D(8, 3, name='conv')(image))\n"
+            "model = keras.Model(image, out)\n"
+            "{0} = keras.Model(model.get_layer(name='image').{1}, model.get_layer(name='dense2').output)\n")
+    path = tmp_path / "ocr.py"
+    path.write_text(PRELUDE + body.format("prediction", "input"))
+    with pytest.raises(ValueError, match="`inputs` argument cannot be empty"):
+        run_program(keras, PRELUDE + body.format("prediction", "input"))
+    found = [d for r in api.analyze_python(str(path)) for d in r.diagnostics]
+    assert [(d.code, d.message, d.location.line) for d in found] == [
+        ("SC605", "`inputs` argument cannot be empty", 6)]
+    # the tensor both give: checked, as Keras builds it
+    path.write_text(PRELUDE + body.format("model", "output"))
+    (report,) = [r for r in api.analyze_python(str(path)) if r.model == program_facts(
+        keras, PRELUDE + body.format("model", "output"))["name"]]
+    assert report.ok and report.total_params == 8 * 10 + 4 * 9
+    # tf.keras 2: the input tensor
+    path.write_text(PRELUDE + body.format("prediction", "input"))
+    kept = api.analyze_python(str(path), dialect="keras2")
+    assert all(r.ok for r in kept) and [r.total_params for r in kept] == [116, 116]
+    pytest.importorskip("tf_keras")
+    scope: dict = {}
+    exec(compile("import tf_keras as keras\nfrom tf_keras import layers\n" + body.format("prediction", "input"),
+                 "<program>", "exec"), scope)  # noqa: S102 (the oracle)
+    assert scope["prediction"].count_params() == 116
 
 
 # a '/' in a name: each Keras 3 Operation refuses it (aladdinpersson's GoogLeNet names its

@@ -11,7 +11,7 @@ import math
 
 from ...records import record
 from .limits import MAX_ITEMS
-from .values import UNKNOWN_BOUNDS, Unknown, known
+from .values import UNKNOWN_BOUNDS, Module, Unknown, known
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -142,12 +142,25 @@ def expand_dims(a: Array, axis: Any) -> Any:
     return Array(tuple(shape), a.classes)
 
 
+def _newaxis(k: Any) -> bool:
+    return k is None or isinstance(k, Module) and k.path == ("numpy", "newaxis")
+
+
 def index(a: Array, key: Any) -> Any:
-    """``a[i]``, ``a[:n]``, ``a[i, j]``... on the leading axes."""
+    """``a[i]``, ``a[:n]``, ``a[i, j]``... on the leading axes; ``...`` stands for the axes
+    no other item takes, ``None`` (``np.newaxis``) makes an axis of 1."""
     items = list(key) if isinstance(key, tuple) else [key]
+    if items.count(Ellipsis) > 1:
+        return Unknown(why="an index with two ellipses, which numpy refuses")
+    if Ellipsis in items:
+        at, taken = items.index(Ellipsis), sum(1 for k in items if k is not Ellipsis and not _newaxis(k))
+        items[at:at + 1] = [slice(None)] * max(0, len(a.shape) - taken)
     shape = list(a.shape)
     out: list[Any] = []
     for k in items:
+        if _newaxis(k):
+            out.append(1)
+            continue
         if not shape:
             return Unknown()
         n = shape.pop(0)
@@ -156,6 +169,11 @@ def index(a: Array, key: Any) -> Any:
         if isinstance(k, Array) and len(k.shape) == 1 and sum(isinstance(i, Array) for i in items) == 1:
             # the rows an index or a mask picks: numpy keeps the axis, of their count
             out.append(Unknown(why="the rows an index array picks"))
+            continue
+        if isinstance(k, list) and len(k) != n and all(
+                isinstance(i, Unknown) or type(i) is int for i in k):
+            # rows picked by a list of indices: a mask would have one entry per row
+            out.append(len(k))
             continue
         if isinstance(k, slice) and not isinstance(n, int):  # a size of data: kept whole
             out.append(n if k == slice(None) else Unknown(why="a slice of a size of data"))
@@ -170,6 +188,11 @@ def index(a: Array, key: Any) -> Any:
     return Array((*out, *shape), a.classes)
 
 
+#: an array's methods the reader follows (``method``); any other attribute is ``attribute``'s
+METHODS = frozenset(("reshape", "astype", "copy", "squeeze", "max", "min", "to_numpy", "transpose",
+                     "swapaxes"))
+
+
 def method(a: Array, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
     if name == "reshape":
         return reshape(a, tuple(args) if len(args) != 1 else args[0])
@@ -179,7 +202,42 @@ def method(a: Array, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         return a if name != "squeeze" else Array(tuple(d for d in a.shape if d != 1), a.classes)
     if name in ("max", "min"):
         return numpy(name, [a, *args], kwargs)
+    if name in _AXES:
+        return numpy(name, [a, *(args if name != "transpose" or len(args) < 2 else [tuple(args)])], kwargs)
     return Unknown(why=f"array.{name}()")
+
+
+def _axes_order(name: str, rank: int, args: list[Any], kwargs: dict[str, Any]) -> list[int] | None:
+    """Where each axis of the result comes from, for numpy's functions that move axes."""
+    bound = dict(zip(_AXES[name], args))
+    bound.update(kwargs)
+    if set(bound) - set(_AXES[name]):
+        return None
+    order = list(range(rank))
+    if name == "transpose":
+        axes = bound.get("axes")
+        if axes is None:
+            return order[::-1]
+        if not isinstance(axes, (list, tuple)) or sorted(d % rank if type(d) is int else -1
+                                                         for d in axes) != order:
+            return None
+        return [d % rank for d in axes]
+    if name == "swapaxes":
+        i, j = bound.get("axis1"), bound.get("axis2")
+        if type(i) is not int or type(j) is not int or not (-rank <= i < rank and -rank <= j < rank):
+            return None
+        order[i], order[j] = order[j], order[i]
+        return order
+    src, dst = bound.get("source"), bound.get("destination")  # moveaxis, one axis
+    if type(src) is not int or type(dst) is not int or not (-rank <= src < rank and -rank <= dst < rank):
+        return None
+    order.remove(src % rank)
+    order.insert(dst % rank, src % rank)
+    return order
+
+
+# numpy's functions (and methods) that move axes, with their parameters after the array
+_AXES = {"transpose": ("axes",), "swapaxes": ("axis1", "axis2"), "moveaxis": ("source", "destination")}
 
 
 def attribute(a: Array, name: str) -> Any:
@@ -233,6 +291,11 @@ def numpy(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         return reshape(a, args[1] if len(args) > 1 else kwargs.get("newshape", kwargs.get("shape")))
     if name in ("asarray", "array", "float32", "copy"):
         return a
+    if name in _AXES:
+        order = _axes_order(name, len(a.shape), args[1:], kwargs)
+        if order is None:
+            return Unknown(why=f"numpy.{name} with axes the reader cannot follow")
+        return Array(tuple(a.shape[d] for d in order))
     return Unknown(why=f"numpy.{name}")
 
 
@@ -261,6 +324,9 @@ def numpy_call(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
     """``numpy.<name>(*args, **kwargs)``: an array's shape, or the numbers it makes."""
     if args and (isinstance(args[0], Array) or name in OF_DATA):
         return numpy(name, args, kwargs)
+    if name == "shuffle" and len(args) == 1 and isinstance(args[0], list):  # np.random.shuffle, in place
+        args[0][:] = [Unknown(why="an item of a list np.random.shuffle permuted")] * len(args[0])
+        return None
     if name == "prod" and args and known(args[0]) and isinstance(args[0], (list, tuple)):
         return math.prod(args[0])
     numbers = [*args, *kwargs.values()]

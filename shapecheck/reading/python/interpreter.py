@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from ...diagnostics import Diagnostic, Location, Severity, make
 from ...records import replace
 from . import keras_calls, layer_subclasses, project
-from .arrays import Array
+from .arrays import Array, is_shape
 from .builtins import BUILTINS, Builtin
 from .graph import Graph, Layer, Model, Tensor
 from .keras_api import is_tensor, keras_base, output, star_member
@@ -382,8 +382,9 @@ class Interpreter:
                     pass
         elif isinstance(target, ast.Attribute):
             owner = self.expr(target.value, scope)
-            if isinstance(value, Unknown) and (value.name is None or value.derived) \
-                    and isinstance(target.value, ast.Name):  # self.X_train = data: named so
+            # self.X_train = data: named so; a size the reader named (self.n = x.shape[0]:
+            # x_shape_0) keeps its name, which --dim binds (`self.n` is none)
+            if isinstance(value, Unknown) and value.name is None and isinstance(target.value, ast.Name):
                 self.assigned += 1
                 value = Unknown(f"{target.value.id}.{target.attr}", value.why, version=self.assigned)
             keras_calls.set_attribute(self, owner, target.attr, value, target)
@@ -623,7 +624,8 @@ class Interpreter:
         return keras_calls.attribute(self, owner, node.attr, node)
 
     def e_Tuple(self, node: ast.Tuple, scope: Scope) -> Any:
-        return tuple(self.sequence(node.elts, scope))
+        items = self.sequence(node.elts, scope)
+        return tuple(items) if isinstance(items, list) else items
 
     def e_List(self, node: ast.List, scope: Scope) -> Any:
         return self.sequence(node.elts, scope)
@@ -631,13 +633,16 @@ class Interpreter:
     def e_Set(self, node: ast.Set, scope: Scope) -> Any:
         return self.sequence(node.elts, scope)
 
-    def sequence(self, elts: list[ast.expr], scope: Scope) -> list[Any]:
+    def sequence(self, elts: list[ast.expr], scope: Scope) -> list[Any] | Unknown:
         out: list[Any] = []
         for e in elts:
             if isinstance(e, ast.Starred):
                 value = self.expr(e.value, scope)
                 items = self.iterate(value, e)
-                out += items if items is not None else [Unknown()]
+                if items is None:  # how many items it gives is unknown: so is the whole
+                    return Unknown(why="a starred value the reader cannot count", part_of=value.name
+                                   if is_shape(value) else getattr(value, "part_of", None))
+                out += items
             else:
                 out.append(self.expr(e, scope))
             if len(out) > MAX_ITEMS:

@@ -164,24 +164,6 @@ def op_name(interp: Interpreter, base: str) -> str:
     return interp.graph.names(base)
 
 
-# Lookup layers whose vocabulary adapt() learns from data: its size is their depth.
-ADAPTED = ("StringLookup", "IntegerLookup", "TextVectorization")
-
-
-def adapted(interp: Interpreter, layer: Layer, method: str, node: ast.AST) -> Any:
-    """``lookup.adapt(data)``: the vocabulary comes from data, so its size is a named size
-    of the layer's own (``string_lookup_1_vocabulary_size``: two lookups never share
-    one), which ``lookup.vocabulary_size()`` returns too. A vocabulary the code gives
-    stays what decides."""
-    size = f"{layer.name}_vocabulary_size"
-    if "vocabulary" in layer.args or "vocabulary_size" in layer.args:
-        return None if method == "adapt" else Unknown(size, "the vocabulary's size")
-    if method == "vocabulary_size":
-        return Unknown(size, "what adapt() learns from data")
-    layer.args["vocabulary_size"] = keep_named(interp, "vocabulary_size", size, node)
-    return None
-
-
 def plain(interp: Interpreter, value: Any, key: str, node: ast.AST) -> Any:
     """A constructor argument as the spec holds it, or ``DROP`` for what does not change
     shapes and cannot be data (an initializer object, a custom activation function)."""
@@ -368,6 +350,10 @@ def layer_tensor(interp: Interpreter, layer: Layer, which: str) -> Any:
 def output_count(layer: Layer, values: dict[str, Any]) -> int:
     """How many tensors a call of the layer returns."""
     cfg = layer.args
+    declared = cfg.get("output_shape")
+    if "output_shape_from" in cfg and layer.cls != "Lambda" and isinstance(declared, list) and declared \
+            and all(isinstance(s, list) for s in declared):  # a subclass's call() returning a list
+        return len(declared)
     if layer.cls in RNN_STATES and cfg.get("return_state"):
         return 1 + RNN_STATES[layer.cls]
     inner = layer.nested.get("layer")
@@ -425,6 +411,14 @@ def make_model(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
         return model
     params = bind(("inputs", "outputs", "name"), args, kwargs)
     inputs, outputs = tensors_of(params.get("inputs")), tensors_of(params.get("outputs"))
+    for which in ("inputs", "outputs"):
+        given = params.get(which)
+        if isinstance(given, (list, tuple)) and not given and interp.graph.dialect != "keras2":
+            # Keras 3's Function refuses it
+            interp.note("SC605", f"`{which}` argument cannot be empty", node,
+                        hint="an InputLayer's .input is [] in Keras 3: its .output is the input tensor "
+                        "(model.get_layer(name).output), as is model.input")
+            return Unknown(why=f"a model with no {which}, which Keras 3 refuses")
     if isinstance(params.get("inputs"), dict) or isinstance(params.get("outputs"), dict):
         inputs = (
             tensors_of(list(params["inputs"].values())) if isinstance(params.get("inputs"), dict) else inputs

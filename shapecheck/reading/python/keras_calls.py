@@ -16,13 +16,11 @@ from . import applications, argparse_calls, arrays, instances, layer_subclasses,
 from .builtins import Builtin, namedtuple, python_method, stdlib
 from .graph import Layer, Model, Tensor, held_layers, model_layers
 from .keras_api import (
-    ADAPTED,
     DROP,
     MERGE_FUNCTIONS,
     MODELS,
     OP_CLASSES,
     UNKNOWN,
-    adapted,
     add_to_sequential,
     bind,
     follow_pending,
@@ -57,6 +55,7 @@ from .keras_keywords import (
 )
 from .lambdas import follow_lambda
 from .limits import MAX_ITEMS
+from .lookups import ADAPTED, adapted
 from .signatures import OPS
 from .tf_calls import LOSSES, add_kept, call_backend, call_loss, call_tf
 from .values import (
@@ -275,7 +274,7 @@ def call_layer(
         interp.graph.names("softmax")
         interp.graph.names("dropout")
     if layer.code and args:
-        follow_lambda(interp, layer, args[0], node, more)
+        follow_lambda(interp, layer, args[0], node, more, kwargs)
         if layer.subclass_followed and "output_shape" not in layer.args:
             why = f" ({layer.code['why']})" if "why" in layer.code else ""
             if "refused" not in layer.code:  # else Keras fails there, and that is said (SC605)
@@ -387,6 +386,9 @@ def _get_layer(model: Model, args: list[Any], kwargs: dict[str, Any]) -> Any:
     for layer in model_layers(model):
         if layer.name == name:
             return layer
+    for tensor in model.inputs if model.cls == "Functional" else ():
+        if tensor.node.layer is None and tensor.node.id == name:  # its InputLayer: the tensor it holds
+            return Layer("InputLayer", {}, name, tensor.node.loc, code={"tensor": tensor})
     return Unknown(why=f"get_layer({name!r})")
 
 
@@ -460,7 +462,7 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
             backend_attribute(interp, owner, name, node)
         return owner.attr(name)
     if isinstance(owner, arrays.Array):
-        if name in ("reshape", "astype", "copy", "squeeze", "max", "min", "to_numpy"):
+        if name in arrays.METHODS:
             return Method(owner, name)
         return arrays.attribute(owner, name)
     if isinstance(owner, argparse_calls.Parser):
@@ -497,10 +499,13 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
     if isinstance(owner, Layer):
         if name == "name":
             return owner.name
+        if owner.cls == "InputLayer" and name in ("output", "input") and "tensor" in owner.code:
+            # its output is the input tensor; its input too in tf_keras, none in Keras 3 ([])
+            return owner.code["tensor"] if name == "output" or interp.graph.dialect == "keras2" else []
         if name in ("output", "input"):  # resnet50.get_layer("conv4_block6_2_relu").output
             return layer_tensor(interp, owner, name)
-        if owner.cls in ADAPTED and name in ("adapt", "vocabulary_size"):
-            return Builtin(name, lambda i, a, k, n: adapted(i, owner, name, n))
+        if owner.cls in ADAPTED and name in ("adapt", "vocabulary_size", "get_vocabulary"):
+            return Builtin(name, lambda i, a, k, n: adapted(i, owner, name, n, k))
         if "model" in owner.code and (name == "build" or name in layer_subclasses.BUILT_BY_DATA):
             # a Model subclass: built as Keras builds it
             return Builtin(name, lambda i, a, k, n: _build_model(i, owner, name, a, k, n))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 
+from ...dims import NamedSize, to_json
 from .builtins import Builtin
 from .graph import Layer, Tensor
 from .keras_api import shape_of, tensors_of
@@ -24,10 +25,10 @@ if TYPE_CHECKING:
 
 
 def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST,
-                  more: list | None = None) -> None:
+                  more: list | None = None, kwargs: dict[str, Any] | None = None) -> None:
     """Give ``layer`` (a Lambda called on ``given``, a tensor or a list of them; a Layer
-    subclass's call() also on the tensors ``more``) the output shape its code computes,
-    when the reader can follow that code."""
+    subclass's call() also on the tensors ``more`` and the call's ``kwargs``) the output
+    shape its code computes, when the reader can follow that code."""
     if "output_shape" in layer.args or not isinstance(layer.code, dict):
         return  # given as data, or followed at an earlier call
     tensors = tensors_of(given) or []
@@ -44,10 +45,17 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST,
             out = interp.call(shape_fn, [shapes[0] if isinstance(given, Tensor) else shapes], {}, node)
             what = f"its output_shape function {_name(shape_fn)}"
         elif isinstance(fn, (Function, Partial, Builtin)):  # Builtin: a Layer subclass's build, then call
-            arguments = layer.code.get("arguments")
-            result = interp.call(fn, [given, *(more or ())],
-                                 dict(arguments) if isinstance(arguments, dict) else {}, node)
-            out = shape_of(interp, result) if isinstance(result, Tensor) else None
+            arguments = layer.code.get("arguments")  # a Lambda's arguments=
+            # a subclass's: the call's keywords; a tensor there (mask=) is not followed inside
+            given_kw = dict(arguments) if isinstance(arguments, dict) else {
+                key: Unknown(key, "a tensor given to call() by keyword") if tensors_of(value) else value
+                for key, value in (kwargs or {}).items()} if isinstance(fn, Builtin) else {}
+            result = interp.call(fn, [given, *(more or ())], given_kw, node)
+            if isinstance(result, Tensor):
+                out = shape_of(interp, result)
+            elif isinstance(result, (list, tuple)) and result and all(isinstance(r, Tensor) for r in result) \
+                    and not isinstance(fn, Function):  # a subclass's call() returning tensors apart
+                out = [shape_of(interp, r) for r in result]
             if isinstance(result, Unknown) and result.why:  # what stopped it, for SC601
                 layer.code["why"] = result.why
             what = f"its function {_name(fn)}" if layer.cls == "Lambda" else \
@@ -80,9 +88,14 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST,
                         once=False)
         layer.code["refused"] = True
         return
-    if isinstance(out, (tuple, list)) and out and all(
-            d is None or isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in out):
-        layer.args["output_shape"] = list(out[1:])
+    shapes = out if isinstance(out, list) else [out]  # a list: one shape per output
+    if shapes and all(isinstance(s, tuple) and s and all(
+            d is None or isinstance(d, int) and not isinstance(d, bool) and d >= 0 or isinstance(d, NamedSize)
+            for d in s) for s in shapes):
+        # a size from data stays the named size it is (x * 2 of (None, n): (None, n)), by
+        # its name, which the engine finds among the layer's inputs (engine._lambda_output)
+        declared = [[to_json(d) if isinstance(d, NamedSize) else d for d in s[1:]] for s in shapes]
+        layer.args["output_shape"] = declared if isinstance(out, list) else declared[0]
         layer.args["output_shape_from"] = what
 
 

@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import ast
 
+from ...dims import to_json
 from . import instances
 from .arrays import Array
 from .builtins import Builtin
 from .graph import Layer, Model, Tensor, ancestors, functional_spec
 from .keras_api import bind, keep_named, make_layer, shape_of, size_name, tensors_of
+from .keras_keywords import Refusal
 from .lambdas import keras3_refusal
 from .limits import MAX_STEPS, OutOfBudget
 from .values import ClassDef, Instance, Module, Partial, Unknown
@@ -126,6 +128,14 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
 
     def build_then_call(i: Interpreter, a: list[Any], k: dict[str, Any], n: ast.AST) -> Any:
         """Keras's first call: build(input_shape), then call(); the weights are the layer's."""
+        unbound = _unbound(call.func.node, a, k) if i.graph.dialect != "keras2" else None
+        if unbound:  # Keras 3 raises a TypeError (tf_keras filled `training` in)
+            default = "'training'" in unbound or "'mask'" in unbound
+            i.refusals.append(Refusal(
+                f"its Layer.__call__ binds the arguments of call() as Python does: {unbound}",
+                "give it a default in call(), as `def call(self, inputs, training=None)`" if default
+                else "call the layer as its call() is written"))
+            return Unknown(why=f"{cls.name}.call(): {unbound}")
         if report is not None:
             report.abandoned = True  # called: reported if the call makes its graph, else said there
         if build is not None and a:
@@ -148,21 +158,27 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
             if _holds_layers(instance):  # their weights would be lost
                 return Unknown(why=f"{cls.name}.call() on inputs of shapes the reader does not know")
             return i.call(call, a, k, n)
-        fresh = [i.graph.input(s, f"{layer.name}_input_{j}", t.node.dtype, i.loc(n))
+        # a size from data by its name, as the spec writes it (engine sizes are not spec's)
+        fresh = [i.graph.input(tuple(d if d is None or type(d) is int else to_json(d) for d in s),
+                               f"{layer.name}_input_{j}", t.node.dtype, i.loc(n))
                  for j, (t, s) in enumerate(zip([*given, *more], shapes))]
         first, rest = fresh[:len(given)], fresh[len(given):]
         start = len(i.graph.nodes)
         out = i.call(call, [first[0] if isinstance(a[0], Tensor) else first, *rest], k, n)
         inner = [m for m in i.graph.nodes[start:] if m.layer is not None and not m.layer.cls.startswith(
             ("ops.", "tf."))]
-        if inner and isinstance(out, Tensor):
+        outs = [out] if isinstance(out, Tensor) else list(out) if isinstance(out, (list, tuple)) and out \
+            and all(isinstance(t, Tensor) for t in out) else None
+        if inner and outs is None:  # their weights would be lost
+            return Unknown(why=f"{cls.name}.call() returns what the reader does not model")
+        if inner:
             # a graph of its sublayers fed by its inputs and the constants it makes (inputs
             # no caller feeds); a tensor of another graph among them would be an input
             # the nested model is not given
             own = {id(t.node) for t in fresh}
-            if any(m.layer is None and id(m) not in own and not m.constant for m in ancestors([out])):
+            if any(m.layer is None and id(m) not in own and not m.constant for m in ancestors(outs)):
                 return Unknown(why=f"{cls.name}.call() mixes its sublayers with tensors of its own")
-            layer.args["graph"] = functional_spec(Model("Functional", layer.name, layer.loc, fresh, [out]))
+            layer.args["graph"] = functional_spec(Model("Functional", layer.name, layer.loc, fresh, outs))
             # built by this call: a model of its own too, as Keras has it, unless it has weights
             # of its own, which no layer of the spec's model holds (said where it is made)
             if report is not None and not made:
@@ -224,6 +240,28 @@ def _declared_output(interp: Interpreter, cls: ClassDef, instance: Instance, sha
             d is None or isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in out):
         return Unknown(why=f"{cls.name}.compute_output_shape() gives no shape the reader knows")
     return interp.graph.input(tuple(out), f"{layer.name}_output", given[0].node.dtype, interp.loc(node))
+
+
+def _unbound(call: ast.FunctionDef, args: list[Any], kwargs: dict[str, Any]) -> str | None:
+    """Why Python's ``signature.bind`` refuses a call of ``call()`` (after ``self``), as
+    Keras 3's Layer.__call__ binds it (``CallSpec``), in Python's words; None if it binds.
+    Keras drops a ``training=`` or ``mask=`` the signature does not take."""
+    spec = call.args
+    params = [p.arg for p in [*spec.posonlyargs, *spec.args][1:]]
+    kwargs = {key: v for key, v in kwargs.items() if key in params or spec.kwarg is not None
+              or key not in ("training", "mask")}
+    if len(args) > len(params) and spec.vararg is None:
+        return "too many positional arguments"
+    required = params[:len(params) - len(spec.defaults)]
+    kwonly = [a.arg for a, d in zip(spec.kwonlyargs, spec.kw_defaults) if d is None]
+    if spec.kwarg is None:
+        for name in kwargs:
+            if name not in params and name not in {a.arg for a in spec.kwonlyargs}:
+                return f"got an unexpected keyword argument {name!r}"
+    for name in [*required[len(args):], *kwonly]:
+        if name not in kwargs:
+            return f"missing a required argument: {name!r}"
+    return None
 
 
 def _holds_layers(instance: Instance) -> bool:

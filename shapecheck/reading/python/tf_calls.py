@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from .interpreter import Interpreter
 
 
+# TensorFlow's functions that take a list of tensors as such
+_TAKE_LISTS = frozenset(("concat", "stack", "add_n", "math.add_n", "einsum", "linalg.einsum", "meshgrid",
+                         "dynamic_stitch", "identity_n", "group", "tuple"))
+
+
 def call_tf(
     interp: Interpreter, function: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST
 ) -> Any:
@@ -49,6 +54,14 @@ def call_tf(
     tensors = tensors_of(args[0]) if args else None
     if tensors is None:
         return Unknown(why=f"tf.{function} on values that are not tensors")
+    if interp.following and isinstance(args[0], (list, tuple)) and function not in _TAKE_LISTS \
+            and len(tensors) == len(args[0]):
+        # TensorFlow makes a list of tensors one tensor (tf.convert_to_tensor stacks them:
+        # tf.math.softmax([a, b], axis=0), keras.io's attention MIL); in a layer's call()
+        packed = call_tf(interp, "stack", [list(args[0])], {"axis": 0}, node)
+        if not isinstance(packed, Tensor):
+            return packed
+        args, tensors = [packed, *args[1:]], [packed]
     if known is not None and len(args) <= len(known[1]):
         # tf.keras records the later positional arguments by their names (``tf.reshape(x,
         # (-1, 4))``: shape), and names the layer after the operation TensorFlow dispatched.
