@@ -91,9 +91,10 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST,
     shapes = out if isinstance(out, list) else [out]  # a list: one shape per output
     if shapes and all(isinstance(s, tuple) and s and all(
             d is None or isinstance(d, int) and not isinstance(d, bool) and d >= 0 or isinstance(d, NamedSize)
-            for d in s) for s in shapes):
+            or isinstance(d, str) and d.isidentifier() for d in s) for s in shapes):
         # a size from data stays the named size it is (x * 2 of (None, n): (None, n)), by
-        # its name, which the engine finds among the layer's inputs (engine._lambda_output)
+        # its name, which the engine finds among the layer's inputs (engine._lambda_output);
+        # an input call() returns as it is has it by name already
         declared = [[to_json(d) if isinstance(d, NamedSize) else d for d in s[1:]] for s in shapes]
         layer.args["output_shape"] = declared if isinstance(out, list) else declared[0]
         layer.args["output_shape_from"] = what
