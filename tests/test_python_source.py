@@ -767,6 +767,7 @@ UNBOUND_CALLS = {
     "a_required_argument": ("def call(self, x, scale):", "Block()(x)", "missing a required argument: 'scale'"),
     "too_many": ("def call(self, x):", "Block()(x, x)", "too many positional arguments"),
     "unknown_keyword": ("def call(self, x):", "Block()(x, scale=2)", "got an unexpected keyword argument 'scale'"),
+    "mask_not_taken": ("def call(self, x):", "Block()(x, mask=None)", "got an unexpected keyword argument 'mask'"),
     # what binds: Keras drops a training= the signature does not take; a default; **kwargs
     "training_dropped": ("def call(self, x):", "Block()(x, training=False)", None),
     "training_default": ("def call(self, x, training=None):", "Block()(x)", None),

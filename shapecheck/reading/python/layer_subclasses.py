@@ -245,11 +245,12 @@ def _declared_output(interp: Interpreter, cls: ClassDef, instance: Instance, sha
 def _unbound(call: ast.FunctionDef, args: list[Any], kwargs: dict[str, Any]) -> str | None:
     """Why Python's ``signature.bind`` refuses a call of ``call()`` (after ``self``), as
     Keras 3's Layer.__call__ binds it (``CallSpec``), in Python's words; None if it binds.
-    Keras drops a ``training=`` or ``mask=`` the signature does not take."""
+    Keras drops a ``training=`` the signature does not take (its only call-context
+    argument); a ``mask=`` it passes on."""
     spec = call.args
     params = [p.arg for p in [*spec.posonlyargs, *spec.args][1:]]
     kwargs = {key: v for key, v in kwargs.items() if key in params or spec.kwarg is not None
-              or key not in ("training", "mask")}
+              or key != "training"}
     if len(args) > len(params) and spec.vararg is None:
         return "too many positional arguments"
     required = params[:len(params) - len(spec.defaults)]
