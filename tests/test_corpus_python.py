@@ -27,8 +27,6 @@ MANIFEST = oracle.load_manifest()
 KNOWN_GAPS: dict[str, str] = {
     'keras-2.2.4/cifar10_cnn_capsule':
         "Capsule is a Layer subclass the file defines; Keras raises inside its call() (line 178)",
-    'keras-tcn-3.5.7/compiled_tcn':
-        "TCN is a Layer subclass the file defines (SC601)",
     'keras-tcn-3.5.7/compiled_tcn@keras3':
         "TCN is a Layer subclass the file defines (SC601)",
     'd2l-1.0.3/tensorflow':
