@@ -76,7 +76,7 @@ PROGRAMS = {
         train = dataset[indexes[: int(0.9 * len(indexes))]]
         frames = keras.Input((None, *train.shape[2:]))
         bags = np.swapaxes(np.zeros((7, 3, 12, 5)), 0, 1)
-        side = keras.Input(np.moveaxis(bags, -1, 1).transpose(0, 2, 1, 3)[0, ..., None].shape)
+        side = keras.Input(np.moveaxis(bags, -1, 1).transpose(0, 2, 1, 3)[[True, False, True], ..., None][0].shape)
         flat = layers.Flatten()(layers.Conv3D(2, 3, padding="same")(frames[:, 0:1]))
         model = keras.Model([frames, side], [flat, layers.Dense(2)(layers.Flatten()(side))])""",
     "tf_on_a_list_in_call": """

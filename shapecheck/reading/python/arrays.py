@@ -170,10 +170,13 @@ def index(a: Array, key: Any) -> Any:
             # the rows an index or a mask picks: numpy keeps the axis, of their count
             out.append(Unknown(why="the rows an index array picks"))
             continue
-        if isinstance(k, list) and len(k) != n and all(
-                isinstance(i, Unknown) or type(i) is int for i in k):
-            # rows picked by a list of indices: a mask would have one entry per row
+        if isinstance(k, list) and (all(type(i) is int for i in k) or isinstance(n, int) and len(k) != n
+                                    and all(isinstance(i, Unknown) or type(i) is int for i in k)):
+            # rows picked by a list of indices; of items unknown, a mask would have one per row
             out.append(len(k))
+            continue
+        if isinstance(k, list) and k and all(type(i) is bool for i in k) and len(k) == n:  # a mask
+            out.append(sum(k))
             continue
         if isinstance(k, slice) and not isinstance(n, int):  # a size of data: kept whole
             out.append(n if k == slice(None) else Unknown(why="a slice of a size of data"))
@@ -216,8 +219,8 @@ def _axes_order(name: str, rank: int, args: list[Any], kwargs: dict[str, Any]) -
     order = list(range(rank))
     if name == "transpose":
         axes = bound.get("axes")
-        if axes is None:
-            return order[::-1]
+        if axes is None or not rank:
+            return order[::-1] if axes is None or not axes else None
         if not isinstance(axes, (list, tuple)) or sorted(d % rank if type(d) is int else -1
                                                          for d in axes) != order:
             return None
