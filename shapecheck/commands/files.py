@@ -123,10 +123,10 @@ def without_repeats(parts: Sequence[Part]) -> list[Part]:
             seen.update(keys)
             out.append(part)
             continue
-        assert part.text is not None  # it has findings
-        start = len(part.text) - len(part.said)
-        lines, kept = part.text[:start], []
-        for line, (key, severity) in zip(part.text[start:], part.said):
+        text = part.text or []  # it has findings, so it has their lines
+        start = len(text) - len(part.said)
+        lines, kept = text[:start], []
+        for line, (key, severity) in zip(text[start:], part.said):
             if key is None or key not in seen:
                 seen.add(key)
                 lines.append(line)

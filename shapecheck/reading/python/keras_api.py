@@ -417,7 +417,8 @@ def make_model(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
             # Keras 3's Function refuses it
             interp.note("SC605", f"`{which}` argument cannot be empty", node,
                         hint="an InputLayer's .input is [] in Keras 3: its .output is the input tensor "
-                        "(model.get_layer(name).output), as is model.input")
+                        "(model.get_layer(name).output), as is model.input" if which == "inputs"
+                        else "give the model the tensors it outputs")
             return Unknown(why=f"a model with no {which}, which Keras 3 refuses")
     if isinstance(params.get("inputs"), dict) or isinstance(params.get("outputs"), dict):
         inputs = (
