@@ -112,30 +112,35 @@ def finding_key(d: Any, path: str | None) -> tuple | None:
     return os.path.normpath(loc.path or path or ""), loc.line, loc.column, d.code
 
 
+def _first_said(keys: Sequence[tuple | None], seen: set) -> list[bool]:
+    """For each finding's key, whether it is said here for the first time (a finding
+    without a place always is); ``seen`` takes the new ones."""
+    fresh = []
+    for key in keys:
+        fresh.append(key is None or key not in seen)
+        seen.add(key)
+    return fresh
+
+
 def without_repeats(parts: Sequence[Part]) -> list[Part]:
     """The parts with each finding said once, where it is first said: a later part drops
     the lines of findings said before (its last lines) and counts only the rest."""
     seen: set = set()
     out = []
     for part in parts:
-        keys = [key for key, _ in part.said]
-        if not any(key in seen for key in keys if key is not None):
-            seen.update(keys)
+        fresh = _first_said([key for key, _ in part.said], seen)
+        if all(fresh):
             out.append(part)
             continue
         text = part.text or []  # it has findings, so it has their lines
         start = len(text) - len(part.said)
-        lines, kept = text[:start], []
-        for line, (key, severity) in zip(text[start:], part.said):
-            if key is None or key not in seen:
-                seen.add(key)
-                lines.append(line)
-                kept.append((key, severity))
+        lines = text[:start] + [line for line, new in zip(text[start:], fresh) if new]
+        kept = tuple(said for said, new in zip(part.said, fresh) if new)
         if not kept and lines and lines[-1] == "":  # the blank line before the findings
             lines.pop()
         errors = sum(1 for _, s in kept if s == "error")
         warnings = sum(1 for _, s in kept if s == "warning")
-        out.append(Part(lines or None, errors, warnings, bool(kept), not errors, tuple(kept)))
+        out.append(Part(lines or None, errors, warnings, bool(kept), not errors, kept))
     return out
 
 
@@ -146,14 +151,9 @@ def reports_without_repeats(reports: Sequence[Any]) -> list:
     seen: set = set()
     out = []
     for report in reports:
-        kept = []
-        for d in report.diagnostics:
-            key = finding_key(d, report.path)
-            if key is None or key not in seen:
-                seen.add(key)
-                kept.append(d)
-        if len(kept) < len(report.diagnostics):
-            report = replace(report, diagnostics=tuple(kept))
+        fresh = _first_said([finding_key(d, report.path) for d in report.diagnostics], seen)
+        if not all(fresh):
+            report = replace(report, diagnostics=tuple(d for d, new in zip(report.diagnostics, fresh) if new))
         out.append(report)
     return out
 
