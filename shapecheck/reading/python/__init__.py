@@ -143,8 +143,8 @@ def _read_tree(tree: ast.Module, text: str, path: str | None, dialect: str | Non
                 make(
                     "SC601",
                     f"the Sequential {model.name!r} is never given an input shape the reader "
-                    "knows (keras.Input, input_shape=, build(), or a call on a tensor): it is not "
-                    "checked",
+                    "knows (keras.Input, input_shape=, build(), a call on a tensor, or fit() or "
+                    "predict() on data): it is not checked",
                     model.loc,
                     hint="add keras.Input(shape=...) first, or call model.build(shape)",
                 )

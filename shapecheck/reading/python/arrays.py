@@ -193,7 +193,7 @@ def index(a: Array, key: Any) -> Any:
 
 #: an array's methods the reader follows (``method``); any other attribute is ``attribute``'s
 METHODS = frozenset(("reshape", "astype", "copy", "squeeze", "max", "min", "to_numpy", "transpose",
-                     "swapaxes"))
+                     "swapaxes", "numpy"))
 
 
 def method(a: Array, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
@@ -201,7 +201,7 @@ def method(a: Array, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         return reshape(a, tuple(args) if len(args) != 1 else args[0])
     if name == "squeeze" and not all(isinstance(d, int) for d in a.shape):
         return Unknown(why="a squeeze of sizes of data, which may be 1")
-    if name in ("astype", "copy", "squeeze", "to_numpy") and not (name == "squeeze" and args):
+    if name in ("astype", "copy", "squeeze", "to_numpy", "numpy") and not (name == "squeeze" and args):
         return a if name != "squeeze" else Array(tuple(d for d in a.shape if d != 1), a.classes)
     if name in ("max", "min"):
         return numpy(name, [a, *args], kwargs)

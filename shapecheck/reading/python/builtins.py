@@ -7,7 +7,9 @@ from __future__ import annotations
 import ast
 import keyword
 import math
+from collections.abc import Iterator
 
+from . import datasets
 from .arrays import Array
 from .graph import Layer, Model, Tensor
 from .keras_types import keras_isinstance
@@ -47,6 +49,8 @@ def _len(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast
         return len(args[0])
     if args and isinstance(args[0], Array) and args[0].shape:
         return args[0].shape[0]
+    if args and isinstance(args[0], datasets.Dataset) and args[0].count.__class__ is int:
+        return args[0].count  # TensorFlow's len() of a dataset of a known, finite count
     if args and isinstance(args[0], Unknown) and args[0].name:
         # len(chars), used as a size twice, is one named size both times: len_chars
         # (assigned, `n = len(chars)`, it takes the variable's name instead)
@@ -140,6 +144,27 @@ def _vars(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: as
     return dict(args[0].values) if len(args) == 1 and isinstance(args[0], Namespace) else Unknown()
 
 
+def _iter(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+    """``iter(x)``: a dataset's iterator (its elements one by one), or Python's over the
+    items of what the reader can iterate."""
+    if len(args) != 1 or kwargs:
+        return Unknown(why="iter() with a sentinel")
+    if isinstance(args[0], datasets.Dataset):
+        return datasets.Iter(args[0])
+    items = interp.iterate(args[0], node)
+    return iter(items) if items is not None else Unknown(why="an iterator over what the reader cannot count")
+
+
+def _next(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+    if not 1 <= len(args) <= 2 or kwargs:
+        return Unknown(why="next() with arguments Python would refuse")
+    if isinstance(args[0], datasets.Iter):
+        return args[0].next()
+    if isinstance(args[0], Iterator):
+        return next(args[0], *args[1:]) if len(args) == 2 else next(args[0], Unknown(why="StopIteration"))
+    return Unknown(why="next() of an iterator the reader does not model")
+
+
 BUILTINS: dict[str, Builtin] = {
     name: Builtin(name, fn)
     for name, fn in {
@@ -172,6 +197,8 @@ BUILTINS: dict[str, Builtin] = {
         ),
         "zip": _seq(lambda *a: list(zip(*a))),
         "enumerate": _seq(lambda a, start=0: list(enumerate(a, start))),
+        "iter": _iter,
+        "next": _next,
         "reversed": _seq(lambda a: list(reversed(a))),
         "vars": _vars,
         "callable": lambda interp, args, kwargs, node: _callable(args[0]) if len(args) == 1 else Unknown(),

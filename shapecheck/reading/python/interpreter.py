@@ -23,7 +23,7 @@ from collections.abc import Iterator
 
 from ...diagnostics import Diagnostic, Location, Severity, make
 from ...records import replace
-from . import keras_calls, layer_subclasses, project
+from . import datasets, keras_calls, layer_subclasses, op_calls, project
 from .arrays import Array, is_shape
 from .builtins import BUILTINS, Builtin
 from .graph import Graph, Layer, Model, Tensor
@@ -452,7 +452,15 @@ class Interpreter:
         self.block(node.body if cond else node.orelse, scope)
 
     def s_For(self, node: ast.For, scope: Scope) -> None:
-        items = self.iterate(self.expr(node.iter, scope), node)
+        value = self.expr(node.iter, scope)
+        if isinstance(value, (datasets.Dataset, datasets.Iter)):
+            items, assumed = datasets.loop(value, isinstance(node.body[-1], ast.Break))
+            if assumed:
+                self.note("SC602", "the reader cannot count this dataset's elements; it follows this loop "
+                          "for the first, as if there is one", node,
+                          hint="its sizes are the element's; the batch axis stays unknown")
+        else:
+            items = self.iterate(value, node)
         if items is None:
             self.note(
                 "SC602",
@@ -718,7 +726,7 @@ class Interpreter:
 
     def binop(self, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
         if is_tensor(a) or is_tensor(b):
-            return keras_calls.tensor_binop(self, type(op).__name__, a, b, node)
+            return op_calls.tensor_binop(self, type(op).__name__, a, b, node)
         if isinstance(op, ast.Add) and type(a) is type(b) and isinstance(a, (list, tuple, str)):
             if len(a) + len(b) > MAX_ITEMS:
                 raise OutOfBudget(f"a list or string of more than {MAX_ITEMS:,} items")
@@ -768,7 +776,7 @@ class Interpreter:
             truth = self.truth(value)
             return Unknown() if truth is None else not truth
         if is_tensor(value):
-            return keras_calls.tensor_unary(self, type(node.op).__name__, value, node)
+            return op_calls.tensor_unary(self, type(node.op).__name__, value, node)
         if not known(value):
             return Unknown()
         try:
@@ -996,6 +1004,10 @@ class Interpreter:
             return list(value)
         if isinstance(value, Iterator):
             return list(value)
+        if isinstance(value, datasets.Dataset):
+            return datasets.elements(value)
+        if isinstance(value, datasets.Iter):
+            return value.rest()
         return None  # a model, a layer, a tensor, data: nothing the reader can count
 
 

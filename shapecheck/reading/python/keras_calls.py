@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import ast
 
-from ...rules.keras_names import snake_case
 from ..spec_reader import CALL_ARGS, CALL_VALUES
-from . import applications, argparse_calls, arrays, instances, layer_subclasses, project
+from . import applications, argparse_calls, arrays, datasets, instances, layer_subclasses, project
 from .builtins import Builtin, namedtuple, python_method, stdlib
 from .graph import Layer, Model, Tensor, held_layers, model_layers
 from .keras_api import (
-    DROP,
     MERGE_FUNCTIONS,
     MODELS,
-    OP_CLASSES,
-    UNKNOWN,
     add_to_sequential,
     bind,
     follow_pending,
@@ -33,14 +29,11 @@ from .keras_api import (
     make_layer,
     make_model,
     model_layer,
-    op_class,
     op_name,
     output,
     output_count,
-    plain,
     rebuild,
     shape_of,
-    split_outputs,
     tensors_of,
 )
 from .keras_backend import as_op as backend_op
@@ -56,7 +49,7 @@ from .keras_keywords import (
 from .lambdas import follow_lambda
 from .limits import MAX_ITEMS
 from .lookups import ADAPTED, adapted
-from .signatures import OPS
+from .op_calls import call_op
 from .tf_calls import LOSSES, add_kept, call_backend, call_loss, call_tf
 from .values import (
     ClassDef,
@@ -78,19 +71,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .interpreter import Interpreter
-
-# Ops Keras 3 writes for Python's operators on KerasTensors, and tf.keras's functions.
-_OPERATORS = {
-    "Add": ("Add", "__operators__.add"),
-    "Sub": ("Subtract", "math.subtract"),
-    "Mult": ("Multiply", "math.multiply"),
-    "Div": ("TrueDivide", "math.truediv"),
-    "FloorDiv": ("FloorDivide", "math.floordiv"),
-    "Mod": ("Mod", "math.floormod"),
-    "Pow": ("Power", "math.pow"),
-    "MatMult": ("Matmul", "linalg.matmul"),
-}
-
 
 # --- calls ------------------------------------------------------------------------------
 
@@ -170,6 +150,8 @@ def call_module(
             return arrays.load_data(path[-2])
         if name == "to_categorical":
             return arrays.to_categorical(args, kwargs)
+        if name in datasets.KERAS_UTILS and path[:1] in (("utils",), ("preprocessing",)):
+            return datasets.keras_util(name, args, kwargs)
         if name == "pad_sequences":
             return arrays.pad_sequences(args, kwargs)
         if path[:1] in (("backend",), ("config",)) and name == "image_data_format":
@@ -197,6 +179,8 @@ def call_module(
                 and interp.graph.dialect != "keras2":
             return no_such_layer(interp, func, name, node)
         return Unknown(why=f"{dotted} is not followed")
+    if func.path[:2] == ("tensorflow", "data"):
+        return datasets.tf_data(func.path[2:], args, kwargs)
     if interp.following and (made := layer_subclasses.tensorflow_in_call(interp, func.path, args, kwargs,
                                                                           node)) is not None:
         return made
@@ -301,6 +285,16 @@ def _follow_pending(interp: Interpreter, model: Model, node: ast.AST) -> str | N
     return f"{declined.cls}.call()"
 
 
+def _build_sequential(interp: Interpreter, model: Model, shape: Any, node: ast.AST) -> None:
+    """A Sequential with no input yet, built on ``shape`` (batch axis included): by build(),
+    or by fit() and the like on data of that shape, as Keras builds it."""
+    if isinstance(shape, (list, tuple)) and not any(isinstance(d, (list, tuple)) for d in shape):
+        model.input_shape = tuple(shape)
+        model.input_name = model.input_name or interp.graph.names.input()
+        rebuild(interp, model)  # as its first call builds it (a private Functional's name)
+        _follow_pending(interp, model, node)
+
+
 def _build_model(interp: Interpreter, layer: Layer, method: str, args: list[Any], kwargs: dict[str, Any],
                  node: ast.AST) -> Any:
     """``build(shape)``, or fit() and the like on data, of a Model subclass: its first call,
@@ -353,6 +347,8 @@ def call_method(
             else Unknown(why="a reshape the reader cannot follow")
     if isinstance(owner, argparse_calls.Parser):
         return argparse_calls.method(interp, owner, name, args, kwargs, node)
+    if isinstance(owner, datasets.Dataset):
+        return datasets.method(owner, name, args, kwargs)
     if isinstance(owner, Tensor) and name == "get_shape":  # tf_keras's, a TensorShape
         shape = shape_of(interp, owner)
         return list(shape) if isinstance(shape, tuple) else shape
@@ -363,12 +359,13 @@ def call_method(
             return None
         if name == "build" and owner.cls == "Sequential":
             shape = args[0] if args else kwargs.get("input_shape")
-            if isinstance(shape, (list, tuple)) and owner.input_shape is None:
-                owner.input_shape = tuple(shape)
-                owner.input_name = owner.input_name or interp.graph.names.input()
-                rebuild(interp, owner)  # as its first call builds it (a private Functional's name)
-                _follow_pending(interp, owner, node)
+            if owner.input_shape is None:
+                _build_sequential(interp, owner, shape, node)
             return None
+        if name in layer_subclasses.BUILT_BY_DATA and owner.cls == "Sequential" and owner.input_shape is None:
+            shape = layer_subclasses.data_shapes(interp, name, args, kwargs, node)
+            _build_sequential(interp, owner, shape, node)
+            return Unknown(why=f"what {name}() returns")
         if name == "pop" and owner.layers:
             return owner.layers.pop()
         if name == "get_layer":
@@ -392,67 +389,6 @@ def _get_layer(model: Model, args: list[Any], kwargs: dict[str, Any]) -> Any:
     return Unknown(why=f"get_layer({name!r})")
 
 
-def call_op(interp: Interpreter, fn: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
-    """``keras.ops.<fn>`` on tensors: a Keras 3 op node, its class the function's name in
-    CamelCase (``get_item`` is GetItem); constants become its arguments by name."""
-    params = OPS.get(fn, ())
-    cls = op_class(fn)
-    tensors: list[Tensor] = []
-    values: dict[str, Any] = {}
-    bound = dict(kwargs)
-    names = [p for p in params if not p.startswith("*")]
-    if params and params[0].startswith("*"):  # einsum(subscripts, *operands) has no leading star
-        names = []
-    for i, a in enumerate(args):
-        key = names[i] if i < len(names) else (params[-1].lstrip("*") if params else f"arg{i}")
-        bound.setdefault(key, a) if i >= len(names) else bound.__setitem__(key, a)
-    # the tensors in the op's parameter order, however they were given (``dot(x1, x2=b)``)
-    order = {name: i for i, name in enumerate(names)}
-    bound = dict(sorted(bound.items(), key=lambda kv: order.get(kv[0], len(order))))
-    for key, value in bound.items():
-        ts = tensors_of(value)
-        if ts is not None:
-            tensors += ts
-            continue
-        v = plain(interp, value, key, node)
-        if v is UNKNOWN:
-            return Unknown(why=f"keras.ops.{fn} with an argument the reader cannot know")
-        if v is not DROP:
-            values[key] = v
-    if not tensors and fn == "arange" and interp.following:
-        return layer_subclasses.arange(interp, values, node)
-    if not tensors and fn == "convert_to_tensor" and isinstance(values.get("x"), list):
-        # numbers as a tensor; in a call() Keras 3 traces, a symbolic one whose len() fails
-        return Unknown(why="a tensor of numbers made in call()") if interp.following else values["x"]
-    if not tensors and fn == "convert_to_tensor" and values.get("x").__class__ in (int, float):
-        return values["x"]  # a scalar: what it broadcasts with is shaped as by the number
-    if not tensors:
-        return Unknown(why=f"keras.ops.{fn} on values that are not tensors")
-    layer = Layer(f"ops.{cls}", values, op_name(interp, snake_case(cls)), interp.loc(node))
-    made = interp.graph.node(layer, tensors, interp.loc(node))
-    if fn == "split":
-        return split_outputs(made, values.get("indices_or_sections"), True, "keras.ops.split")
-    return (Tensor(made, 0), Tensor(made, 1)) if fn in OP_CLASSES else Tensor(made)
-
-
-def tensor_binop(interp: Interpreter, op: str, a: Any, b: Any, node: ast.AST) -> Any:
-    keras3, tf_fn = _OPERATORS.get(op, (None, None))
-    if keras3 is None:
-        return Unknown()
-    if interp.graph.dialect == "keras2":
-        x, y = (a, b) if is_tensor(a) else (b, a)
-        return call_tf(interp, tf_fn, [x], {"y": y}, node)
-    return call_op(interp, snake_case(keras3), [a, b], {}, node)
-
-
-def tensor_unary(interp: Interpreter, op: str, value: Any, node: ast.AST) -> Any:
-    if op == "USub":
-        if interp.graph.dialect == "keras2":
-            return call_tf(interp, "math.negative", [value], {}, node)
-        return call_op(interp, "negative", [value], {}, node)
-    return Unknown()
-
-
 # --- attributes, items ------------------------------------------------------------------
 
 
@@ -467,6 +403,8 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
         return arrays.attribute(owner, name)
     if isinstance(owner, argparse_calls.Parser):
         return Method(owner, name)
+    if isinstance(owner, datasets.Dataset):
+        return Method(owner, name) if name in datasets.METHODS else Unknown(why=f"dataset.{name}")
     if isinstance(owner, (Instance, Super)):
         return instances.attribute(interp, owner, name)
     if isinstance(owner, ClassDef) and instances.plain(owner):

@@ -28,7 +28,7 @@ from __future__ import annotations
 import ast
 
 from ...dims import to_json
-from . import instances
+from . import datasets, instances
 from .arrays import Array
 from .builtins import Builtin
 from .graph import Layer, Model, Tensor, ancestors, functional_spec
@@ -350,29 +350,65 @@ BUILT_BY_DATA = frozenset({"fit", "evaluate", "predict", "train_on_batch", "test
 def data_inputs(interp: Interpreter, layer: Layer, method: str, args: list[Any], kwargs: dict[str, Any],
                 node: ast.AST) -> Any:
     """``model.fit(x_train, y_train)`` of a Model subclass not built yet: the input (or the
-    list of inputs) its call() is traced on, of x's shape (its batch axis as Keras traces
-    it, _first_batch); None when the model is built already or x is data whose shape the
-    reader does not know (the model is then said where it is made)."""
+    list of inputs) its call() is traced on, of x's shape (data_shapes); None when the
+    model is built already or x is data whose shape the reader does not know (the model is
+    then said where it is made)."""
     report = layer.code["report"]
     if report is None or report.abandoned:
         return None
+    shapes = data_shapes(interp, method, args, kwargs, node)
+    if shapes is None:
+        return None
+    made = [interp.graph.input(shape, f"{layer.name}_data", "float32", interp.loc(node))
+            for shape in (shapes if isinstance(shapes, list) else [shapes])]
+    return made if isinstance(shapes, list) else made[0]
+
+
+MAX_INPUTS = 64
+
+
+def data_shapes(interp: Interpreter, method: str, args: list[Any], kwargs: dict[str, Any],
+                node: ast.AST) -> tuple | list[tuple] | None:
+    """The shape (or, for a list of inputs, the list of shapes) Keras builds a model on
+    when ``method`` (fit, predict...) is given x: x's, the batch axis as Keras traces it
+    (_first_batch); a dataset's element spec (_dataset_shapes). None when the reader
+    cannot tell."""
     bound = bind(("x", "batch_size"), args, kwargs) if method == "predict" else bind(("x",), args, kwargs)
     x = bound.get("x")
+    if isinstance(x, datasets.Dataset) and not method.endswith("_on_batch"):
+        return _dataset_shapes(interp, method, x, node)
     data = list(x) if isinstance(x, (list, tuple)) else [x]
     if not data or len(data) > MAX_INPUTS or not all(
             isinstance(a, Array) and len(a.shape) > 1 and all(d.__class__ is int or size_name(d)
                                                                for d in a.shape[1:]) for a in data):
         return None
-    made = []
-    for a in data:
-        shape = tuple(d if d.__class__ is int else keep_named(interp, "x", size_name(d), node)
-                      for d in a.shape[1:])
-        batch = _first_batch(interp, method, a.shape[0], bound.get("batch_size"))
-        made.append(interp.graph.input((batch, *shape), f"{layer.name}_data", "float32", interp.loc(node)))
-    return made if isinstance(x, (list, tuple)) else made[0]
+    shapes = [(_first_batch(interp, method, a.shape[0], bound.get("batch_size")),
+               *(d if d.__class__ is int else keep_named(interp, "x", size_name(d), node)
+                 for d in a.shape[1:])) for a in data]
+    return shapes if isinstance(x, (list, tuple)) else shapes[0]
 
 
-MAX_INPUTS = 64
+def _dataset_shapes(interp: Interpreter, method: str, ds: datasets.Dataset, node: ast.AST) -> Any:
+    """``model.fit(train_ds)``: the shapes of its elements' x, as their spec gives them (the
+    batch axis None, or each batch's size with drop_remainder): Keras traces fit() and
+    evaluate() on the dataset's iterator. Keras 3's predict() traces on its first batch,
+    of the size it has."""
+    x = datasets.fitted_on(ds)
+    parts = list(x) if isinstance(x, tuple) else [x]
+    if not parts or len(parts) > MAX_INPUTS or not all(
+            isinstance(p, datasets.Part) and len(p.shape) > 1
+            and all(d.__class__ is int or d is None or size_name(d) for d in p.shape[1:]) for p in parts):
+        return None
+    shapes = []
+    for p in parts:
+        batch = p.shape[0]
+        if method == "predict" and interp.graph.dialect != "keras2":
+            batch = p.sizes[0].at(0) if isinstance(p.sizes[0], datasets.Batch) else p.sizes[0]
+            if batch.__class__ is not int:
+                return None
+        shapes.append((batch, *(keep_named(interp, "x", size_name(d), node) if size_name(d) else d
+                                for d in p.shape[1:])))
+    return shapes if isinstance(x, tuple) else shapes[0]
 
 
 def _first_batch(interp: Interpreter, method: str, samples: Any, batch_size: Any) -> int | None:
