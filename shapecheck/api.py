@@ -222,11 +222,16 @@ def _python_reports(text: str, path: str, dims: Mapping[str, int] | None, custom
     project = python.Project(path)  # the project's modules, each read once for both
     reading_dialect = dialect or python.dialect_of_program(text, project, legacy)
 
-    def shapes(spec_data: Any) -> tuple | None:  # x.shape while reading: the engine on the graph so far
+    def shapes(spec_data: Any, errors: bool = False) -> Any:
+        """x.shape while reading: the engine on the graph so far; with ``errors``, also the
+        errors it finds (what a model is fitted with, checked where fit() is called)."""
         spec, spec_found = read_spec(spec_data, path, "python", dims,
                                      "keras2" if reading_dialect == "keras2" else "python",
                                      custom.rules if custom else None)
-        return None if spec is None else run(spec, spec_found).outputs
+        report = None if spec is None else run(spec, spec_found)
+        if not errors:
+            return None if report is None else report.outputs
+        return (None, spec_found) if report is None else (report.outputs, report.errors)
 
     custom = None
     if custom_layers is not None:

@@ -142,6 +142,11 @@ EXAMPLES: dict[str, Example] = {
                      "        self.dense = layers.Dense(10)\n\n"
                      "    def call(self, x):\n        return self.dense(x)\n\n\nmodel = MyModel()\n"
                      "model.build((None, 784))\n", "model.py", lang="python"),
+    "SC607": Example("import keras\nfrom keras import layers\n\n"
+                     "(x_train, y_train), _ = keras.datasets.mnist.load_data()\n"
+                     "model = keras.Sequential([keras.Input((784,)), layers.Dense(10)])\n"
+                     "model.compile(optimizer=\"adam\", loss=\"sparse_categorical_crossentropy\")\n"
+                     "model.fit(x_train, y_train, epochs=5)\n", "model.py", lang="python"),
     "SC603": Example("def deeper(n):\n    return deeper(n + 1)\n\n\ndeeper(0)\n", "model.py", lang="python"),
     "SC501": Example("inputs: {x: [?, t, 8]}\nlayers:\n  - {type: GRU, units: 4, reset_after: false}\n",
                      args=("--layout", "pytorch")),

@@ -44,6 +44,7 @@ from .rules.registry import (
     Rule,
     Weight,
     apply,
+    bool_arg,
     lookup,
     params_of,
     rule,
@@ -627,12 +628,19 @@ def conform_model_input(call: LayerCall, index: int, name: str, built: Shape,
     (its InputSpec: batch axis free, a last axis of 1 may be squeezed on either side, the
     axes compared pairwise up to the shorter rank), then conforms the rank as
     ``Functional._adjust_input_rank`` does: a trailing 1 squeezed or added, any other
-    rank difference refused by Keras 3 when the model runs (tf.keras passes it on)."""
+    rank difference refused by Keras 3 when the model runs (tf.keras passes it on).
+    Called by fit() or predict() on data (``fitted``), Keras 3's Sequential has no
+    InputSpec of its own: it conforms the rank, and each layer checks what it gets."""
     keras2 = call.dialect in ("keras2", "tfjs")
+    fitted = call.args.get("fitted", False)
+    if fitted and built and given and given[0] is None:  # fit()'s batches are the size the model fixes
+        given = (built[0], *given[1:])
     spec = (None, *built[1:]) if built else built
     a = spec[:-1] if spec and spec[-1] == 1 else spec
     b = given[:-1] if given and given[-1] == 1 else given
-    if any(x is not None and y is not None and compare(x, y, call.facts) is False for x, y in zip(a, b)):
+    checked = keras2 or not (fitted and call.type == "Sequential")
+    if checked and any(x is not None and y is not None and compare(x, y, call.facts) is False
+                       for x, y in zip(a, b)):
         if keras2:
             said = (f'Input {index} of layer "{call.name}" is incompatible with the layer: '
                     f"expected shape={fmt_shape(spec)}, found shape={fmt_shape(given)}")
@@ -646,7 +654,7 @@ def conform_model_input(call: LayerCall, index: int, name: str, built: Shape,
     if len(given) == len(built) + 1 and given[-1] == 1:
         conformed = given[:-1]
     elif len(given) == len(built) - 1 and built[-1] == 1:
-        if not keras2:  # Keras 3 builds the inner layers on the given rank, as it is
+        if not keras2 and not fitted:  # Keras 3 builds the inner layers on the given rank, as it is
             return given, ()
         conformed = (*given, 1)
     elif keras2:
@@ -654,15 +662,36 @@ def conform_model_input(call: LayerCall, index: int, name: str, built: Shape,
     else:
         raise Finding("SC301", f"Invalid input shape for input {index} with name '{name}' of model "
                       f"'{call.name}'. Expected shape {fmt_shape(built)}, but input has incompatible "
-                      f"shape {fmt_shape(given)} (Keras builds the call, and refuses it when it runs)",
+                      f"shape {fmt_shape(given)}"
+                      + ("" if fitted else " (Keras builds the call, and refuses it when it runs)"),
                       hint=f"model {call.name!r} was built for inputs of shape {fmt_shape(built)}")
-    if keras2:
+    if keras2 or fitted:
         return conformed, ()
     # Keras 3 infers a nested model's static shape without conforming its input (the
     # summary shows the inner layers on the given rank); when it runs it conforms it.
     return conformed, (Note("SC307", f"Keras's static shape for \"{call.name}\" takes input {index} as "
                             f"{fmt_shape(given)}; when the model runs it becomes {fmt_shape(conformed)}, "
                             "the shape the model was built for, and that is what is reported"),)
+
+
+def _built_already(call: LayerCall, built: Report, given: Report) -> None:
+    """A model fitted on data runs layers built already: one whose weights the data would
+    shape otherwise refuses it (its InputSpec, or the op on its weights), as Keras does."""
+    for name, layer in given.layers.items():
+        before = built.layers.get(name)
+        if before is None or before.output_shapes is None:
+            continue
+        was = {w.path: w.shape for w in before.weights}
+        for w in layer.weights:
+            if w.path in was and was[w.path] != w.shape:
+                raise Finding(
+                    "SC301", f"inside model {call.name!r}, layer {name!r} was built for input "
+                    f"{', '.join(map(fmt_shape, before.input_shapes))}, and gets "
+                    f"{', '.join(map(fmt_shape, layer.input_shapes))}: "
+                    f"its weight {w.path} is {fmt_shape(was[w.path])}, and this input would need "
+                    f"{fmt_shape(w.shape)}",
+                    hint=f"model {call.name!r} was built for inputs of shape "
+                    f"{', '.join(fmt_shape(s) for s in built.inputs.values())}: give it data of that shape")
 
 
 def _graph(v: Any) -> Any:
@@ -672,7 +701,10 @@ def _graph(v: Any) -> Any:
 
 
 @rule("Functional", "Sequential", "Model",
-      args=(Arg("graph", _graph, doc="the nested model, in spec form", kind="model"),),
+      args=(Arg("graph", _graph, doc="the nested model, in spec form", kind="model"),
+            bool_arg("fitted", False, "called by fit(), evaluate() or predict() on data, as the Python "
+                     "reader checks what a model is given: Keras 3's Sequential then has no input spec "
+                     "of its own")),
       accepts=("model", "class_name", "shares"), inputs=None, family="nested")
 def nested_model(call: LayerCall) -> Output:
     """Runs the inner model's layers on the call's inputs; its outputs are the layer's."""
@@ -692,6 +724,7 @@ def nested_model(call: LayerCall) -> Output:
     ]
     given = iter(s for s, _ in conformed)
     inputs = tuple(i if i.constant else replace(i, shape=next(given)) for i in spec.inputs)
+    built_for = spec
     spec = replace(spec, inputs=inputs, facts=call.facts, custom=call.custom)
     report = run(spec, found)
     errors = [d for d in report.diagnostics if d.severity is Severity.ERROR]
@@ -699,6 +732,8 @@ def nested_model(call: LayerCall) -> Output:
         first = errors[0]
         raise Finding(first.code, f"inside model {call.name!r}, layer {first.layer!r}: {first.message}",
                       hint=first.hint)
+    if call.args.get("fitted", False):
+        _built_already(call, run(replace(built_for, facts=call.facts, custom=call.custom), found), report)
     weights = tuple(w for layer in report.layers.values() for w in layer.weights)
     notes = tuple(n for _, ns in conformed for n in ns) + tuple(
         Note(d.code, f"inside model {call.name!r}: {d.message}", d.hint)

@@ -110,7 +110,9 @@ def check(entry: dict, tmp_path: Path) -> None:
     for model in built:
         report = by_name.get(model["name"])
         assert report is not None, f"Keras builds {model['name']!r}; shapecheck found {list(by_name)}"
-        assert report.ok, [f"{d.code} {d.message}" for d in report.errors]
+        # the oracle stubs fit() and the like, so it cannot judge the data they are given
+        # (SC607: tests/test_python_fit_data.py runs Keras on that); the model itself it can
+        assert not [d for d in report.errors if d.code != "SC607"], [f"{d.code} {d.message}" for d in report.errors]
         # by name: Keras lists a functional model's layers by graph depth, the report in
         # the order the file creates them
         ours, theirs = {l[0]: l for l in _ours(report)}, {l[0]: l for l in _layers(model["layers"])}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 
 from ..spec_reader import CALL_ARGS, CALL_VALUES
-from . import applications, argparse_calls, arrays, datasets, instances, layer_subclasses, project
+from . import applications, argparse_calls, arrays, datasets, fitting, instances, layer_subclasses, project
 from .builtins import Builtin, namedtuple, python_method, stdlib
 from .graph import Layer, Model, Tensor, held_layers, model_layers
 from .keras_api import (
@@ -365,6 +365,9 @@ def call_method(
         if name in layer_subclasses.BUILT_BY_DATA and owner.cls == "Sequential" and owner.input_shape is None:
             shape = layer_subclasses.data_shapes(interp, name, args, kwargs, node)
             _build_sequential(interp, owner, shape, node)
+            return Unknown(why=f"what {name}() returns")
+        if name in layer_subclasses.BUILT_BY_DATA:
+            fitting.check(interp, owner, name, args, kwargs, node)
             return Unknown(why=f"what {name}() returns")
         if name == "pop" and owner.layers:
             return owner.layers.pop()

@@ -368,18 +368,18 @@ MAX_INPUTS = 64
 
 
 def data_shapes(interp: Interpreter, method: str, args: list[Any], kwargs: dict[str, Any],
-                node: ast.AST) -> tuple | list[tuple] | None:
+                node: ast.AST, named: bool = True) -> tuple | list[tuple] | None:
     """The shape (or, for a list of inputs, the list of shapes) Keras builds a model on
     when ``method`` (fit, predict...) is given x: x's, the batch axis as Keras traces it
     (_first_batch); a dataset's element spec (_dataset_shapes). None when the reader
-    cannot tell."""
+    cannot tell, or when a size is one it names and ``named`` is False."""
     bound = bind(("x", "batch_size"), args, kwargs) if method == "predict" else bind(("x",), args, kwargs)
     x = bound.get("x")
     if isinstance(x, datasets.Dataset) and not method.endswith("_on_batch"):
-        return _dataset_shapes(interp, method, x, node)
+        return _dataset_shapes(interp, method, x, node, named)
     data = list(x) if isinstance(x, (list, tuple)) else [x]
     if not data or len(data) > MAX_INPUTS or not all(
-            isinstance(a, Array) and len(a.shape) > 1 and all(d.__class__ is int or size_name(d)
+            isinstance(a, Array) and len(a.shape) > 1 and all(d.__class__ is int or named and size_name(d)
                                                                for d in a.shape[1:]) for a in data):
         return None
     shapes = [(_first_batch(interp, method, a.shape[0], bound.get("batch_size")),
@@ -388,7 +388,8 @@ def data_shapes(interp: Interpreter, method: str, args: list[Any], kwargs: dict[
     return shapes if isinstance(x, (list, tuple)) else shapes[0]
 
 
-def _dataset_shapes(interp: Interpreter, method: str, ds: datasets.Dataset, node: ast.AST) -> Any:
+def _dataset_shapes(interp: Interpreter, method: str, ds: datasets.Dataset, node: ast.AST,
+                    named: bool) -> Any:
     """``model.fit(train_ds)``: the shapes of its elements' x, as their spec gives them (the
     batch axis None, or each batch's size with drop_remainder): Keras traces fit() and
     evaluate() on the dataset's iterator. Keras 3's predict() traces on its first batch,
@@ -397,7 +398,8 @@ def _dataset_shapes(interp: Interpreter, method: str, ds: datasets.Dataset, node
     parts = list(x) if isinstance(x, tuple) else [x]
     if not parts or len(parts) > MAX_INPUTS or not all(
             isinstance(p, datasets.Part) and len(p.shape) > 1
-            and all(d.__class__ is int or d is None or size_name(d) for d in p.shape[1:]) for p in parts):
+            and all(d.__class__ is int or d is None or named and size_name(d) for d in p.shape[1:])
+            for p in parts):
         return None
     shapes = []
     for p in parts:

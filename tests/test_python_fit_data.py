@@ -1,0 +1,139 @@
+"""What a built model is given by fit(), evaluate() and predict() (reading/python/
+fitting.py): SC607 at the call exactly when Keras refuses the data, for Keras 3 and for
+tf.keras 2 (tf_keras), each case run by Keras itself. The model is built with an Input,
+and the data is numpy arrays or a tf.data pipeline of shapes the reader knows."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+pytestmark = pytest.mark.keras
+keras = pytest.importorskip("keras")
+np = pytest.importorskip("numpy")
+tf_keras = pytest.importorskip("tf_keras")
+
+import shapecheck.api as api  # noqa: E402
+
+FUNCTIONAL = """
+inputs = keras.Input({shape})
+x = inputs
+for layer in [{layers}]:
+    x = layer(x)
+model = keras.Model(inputs, x)
+"""
+SEQUENTIAL = "model = keras.Sequential([keras.Input({shape}), {layers}])\n"
+
+#: name -> (model kind, its input shape, its layers, the data given (numpy or tf.data), the call)
+CASES = {
+    "flat_model_on_images": ("sequential", "(784,)", "layers.Dense(10)", "np.zeros((8, 28, 28))", "fit"),
+    "flat_functional_on_images": ("functional", "(784,)", "layers.Dense(10)", "np.zeros((8, 28, 28))", "fit"),
+    "images_of_another_size": ("functional", "(18, 18, 3)",
+                               "layers.Conv2D(2, 3), layers.GlobalAveragePooling2D(), layers.Dense(1)",
+                               "np.zeros((4, 25, 25, 3))", "fit"),
+    # Keras 3's Sequential checks each layer, not its own input: pooled, the size does not matter
+    "sequential_images_of_another_size": ("sequential", "(18, 18, 3)",
+                                          "layers.Conv2D(2, 3), layers.GlobalAveragePooling2D(), layers.Dense(1)",
+                                          "np.zeros((4, 25, 25, 3))", "fit"),
+    "sequential_flattened_images_of_another_size": ("sequential", "(18, 18, 3)",
+                                                    "layers.Conv2D(2, 3), layers.Flatten(), layers.Dense(1)",
+                                                    "np.zeros((4, 25, 25, 3))", "fit"),
+    "features_12_for_10": ("functional", "(10,)", "layers.Dense(1)", "np.zeros((8, 12))", "predict"),
+    "sequential_features_12_for_10": ("sequential", "(10,)", "layers.Dense(1)", "np.zeros((8, 12))", "predict"),
+    "trailing_one_added": ("functional", "(10, 1)", "layers.Conv1D(2, 3), layers.Flatten(), layers.Dense(1)",
+                           "np.zeros((8, 10))", "fit"),
+    "sequential_trailing_one_added": ("sequential", "(10, 1)",
+                                      "layers.Conv1D(2, 3), layers.Flatten(), layers.Dense(1)",
+                                      "np.zeros((8, 10))", "fit"),
+    "trailing_one_squeezed": ("sequential", "(10,)", "layers.Dense(1)", "np.zeros((8, 10, 1))", "evaluate"),
+    "free_time_axis": ("functional", "(None, 5)", "layers.LSTM(3)", "np.zeros((8, 20, 5))", "fit"),
+    "wrong_features_per_step": ("functional", "(None, 5)", "layers.LSTM(3)", "np.zeros((8, 20, 6))", "fit"),
+    "sequential_wrong_features_per_step": ("sequential", "(None, 5)", "layers.LSTM(3)", "np.zeros((8, 20, 6))",
+                                           "fit"),
+    "flattened_for_images": ("functional", "(28, 28)", "layers.Flatten(), layers.Dense(1)", "np.zeros((8, 784))",
+                             "fit"),
+    "two_axes_too_many": ("functional", "(10,)", "layers.Dense(1)", "np.zeros((8, 10, 1, 1))", "predict"),
+    "a_dataset_of_other_images": ("functional", "(18, 18, 3)",
+                                  "layers.Conv2D(2, 3), layers.GlobalAveragePooling2D(), layers.Dense(1)",
+                                  "tf.data.Dataset.from_tensor_slices((np.zeros((8, 25, 25, 3)), np.zeros(8)))"
+                                  ".batch(4)", "fit"),
+    "a_dataset_that_fits": ("functional", "(25, 25, 3)",
+                            "layers.Conv2D(2, 3), layers.GlobalAveragePooling2D(), layers.Dense(1)",
+                            "tf.data.Dataset.from_tensor_slices((np.zeros((8, 25, 25, 3)), np.zeros(8)))"
+                            ".batch(4)", "fit"),
+    "sequential_dataset_of_other_features": ("sequential", "(6,)", "layers.Dense(4), layers.Dense(1)",
+                                             "tf.data.Dataset.from_tensor_slices((np.zeros((8, 7)), np.zeros(8)))"
+                                             ".batch(4)", "evaluate"),
+}
+
+
+def _program(name: str, legacy: bool) -> str:
+    kind, shape, layer_list, data, method = CASES[name]
+    head = ("import numpy as np\nimport tensorflow as tf\n"
+            + ("import tf_keras as keras\nlayers = keras.layers\n" if legacy
+               else "import keras\nfrom keras import layers\n"))
+    model = (SEQUENTIAL if kind == "sequential" else FUNCTIONAL).format(shape=shape, layers=layer_list)
+    call = {"fit": "model.fit(data, {y}epochs=1, verbose=0)", "evaluate": "model.evaluate(data, {y}verbose=0)",
+            "predict": "model.predict(data, verbose=0)"}[method]
+    y = "" if data.startswith("tf.data") or method == "predict" else "np.zeros((len(data), 1)), "
+    return head + model + 'model.compile(optimizer="sgd", loss="mse")\n' + f"data = {data}\n" \
+        + call.format(y=y) + "\n"
+
+
+def _keras_refuses(source: str) -> bool:
+    try:
+        exec(compile(source, "<program>", "exec"), {})  # noqa: S102 - the oracle runs Keras here
+    except ValueError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["keras3", "tf_keras"])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_data_the_model_does_not_take_is_said_where_keras_refuses_it(name, legacy, tmp_path):
+    source = _program(name, legacy)
+    refused = _keras_refuses(source)
+    path = tmp_path / "train.py"
+    path.write_text(source)
+    reports = api.analyze_python(str(path))
+    said = [d for r in reports for d in r.diagnostics if d.code == "SC607"]
+    others = [d for r in reports for d in r.errors if d.code != "SC607"]
+    assert not others, others
+    last = source.rstrip().count("\n") + 1
+    assert [d.location.line for d in said] == ([last] if refused else []), (refused, said)
+
+
+def test_a_clash_names_the_shapes_and_what_to_give(tmp_path):
+    path = tmp_path / "train.py"
+    path.write_text(textwrap.dedent("""\
+        import keras
+        from keras import layers
+
+        (x_train, y_train), _ = keras.datasets.mnist.load_data()
+        model = keras.Sequential([keras.Input((784,)), layers.Dense(10, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.fit(x_train, y_train, epochs=5)
+        model.fit(x_train.reshape(-1, 784) / 255.0, y_train, epochs=5)
+        """))
+    (report,) = api.analyze_python(str(path))
+    (said,) = report.errors
+    assert said.code == "SC607" and said.location.line == 7
+    assert "(None, 28, 28)" in said.message and "(None, 784)" in said.message
+    assert "(None, 784)" in said.hint
+
+
+def test_data_of_sizes_the_reader_cannot_know_is_left_to_keras(tmp_path):
+    path = tmp_path / "train.py"
+    path.write_text(textwrap.dedent("""\
+        import numpy as np
+        import keras
+        from keras import layers
+
+        x = np.load("x.npy")
+        model = keras.Sequential([keras.Input((784,)), layers.Dense(10)])
+        model.fit(x, x, epochs=5)
+        model.fit(x.reshape(len(x), -1, 2), x, epochs=5)
+        """))
+    (report,) = api.analyze_python(str(path))
+    assert not [d for d in report.diagnostics if d.code == "SC607"]
