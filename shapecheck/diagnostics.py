@@ -225,8 +225,9 @@ CATALOGUE: dict[str, Code] = {
              "the model on a tensor (keras.Input(shape=...)) builds it."),
         Code("SC607", _E, "data the model does not take", "`fit()`, `evaluate()` or `predict()` gives "
              "a model data of a shape it does not take (x of shape (60000, 28, 28) to a model built for "
-             "(None, 784), images of 256x256 to one built for 180x180): Keras checks the data as the "
-             "model's input, or the first layer that cannot take it fails, and the call raises."),
+             "(None, 784), images of 256x256 to one built for 180x180), or labels its loss does not take "
+             "(class ids to categorical_crossentropy): Keras checks the data as the model's input, or "
+             "the first layer or the loss that cannot take it fails, and the call raises."),
         Code("SC605", _E, "not in Keras 3", "The file uses what Keras 3 does not have, such as "
              "TensorFlow's get_shape() on a Keras tensor, or a TensorFlow function or Keras 2's backend "
              "(K.mean) on one outside a Lambda: Keras fails there, before any shape is checked."),

@@ -137,3 +137,62 @@ def test_data_of_sizes_the_reader_cannot_know_is_left_to_keras(tmp_path):
         """))
     (report,) = api.analyze_python(str(path))
     assert not [d for d in report.diagnostics if d.code == "SC607"]
+
+
+#: losses (by compile()'s string), the model's output width, the labels' shape: each
+#: combination run by Keras 3 and by tf_keras
+LOSSES = ["categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "mse"]
+LABELS = ["(8,)", "(8, 1)", "(8, 10)", "(8, 5)", "(8, 3, 1)"]
+
+
+def _undecidable(legacy: bool, loss: str, width: int, labels: str) -> bool:
+    """Keras 3's elementwise losses broadcast 1-D labels against a (batch, width) output:
+    whether that fails depends on the size of each batch, which the reader does not judge."""
+    return not legacy and loss == "mse" and labels == "(8,)" and width != 1
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["keras3", "tf_keras"])
+@pytest.mark.parametrize("loss", LOSSES)
+def test_labels_the_loss_does_not_take_are_said_where_keras_refuses_them(loss, legacy, tmp_path):
+    head = "import numpy as np\n" + ("import tf_keras as keras\n" if legacy else "import keras\n")
+    for width in (10, 1):
+        for labels in LABELS:
+            source = (head + f"model = keras.Sequential([keras.Input((4,)), keras.layers.Dense({width})])\n"
+                      f"model.compile(optimizer='sgd', loss={loss!r})\n"
+                      f"model.fit(np.zeros((8, 4)), np.zeros({labels}), epochs=1, verbose=0)\n")
+            try:
+                exec(compile(source, "<program>", "exec"), {})  # noqa: S102 - the oracle runs Keras here
+                refused = False
+            except Exception:  # noqa: BLE001 - Keras refuses with ValueError or TensorFlow's own errors
+                refused = True
+            path = tmp_path / "train.py"
+            path.write_text(source)
+            said = [d for r in api.analyze_python(str(path)) for d in r.diagnostics if d.code == "SC607"]
+            case = (width, labels, refused, [d.message for d in said])
+            if said:
+                assert refused and said[0].location.line == 5, case
+            elif not _undecidable(legacy, loss, width, labels):
+                assert not refused, case
+
+
+def test_a_loss_object_or_function_is_the_loss_it_names(tmp_path):
+    path = tmp_path / "train.py"
+    path.write_text(textwrap.dedent("""\
+        import numpy as np
+        import keras
+
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(10, activation="softmax")])
+        y = np.zeros(8)
+        model.compile(optimizer="adam", loss=keras.losses.CategoricalCrossentropy(from_logits=False))
+        model.fit(np.zeros((8, 4)), y)
+        model.compile(optimizer="adam", loss=keras.losses.categorical_crossentropy)
+        model.fit(np.zeros((8, 4)), y)
+        model.compile(optimizer="adam", loss=keras.losses.sparse_categorical_crossentropy)
+        model.fit(np.zeros((8, 4)), y)
+        model.compile(optimizer="adam", loss=my_loss)
+        model.fit(np.zeros((8, 4)), y)
+        """))
+    (report,) = api.analyze_python(str(path))
+    said = [d for d in report.diagnostics if d.code == "SC607"]
+    assert [d.location.line for d in said] == [7, 9]
+    assert "sparse_categorical_crossentropy" in said[0].hint and "to_categorical(y, 10)" in said[0].hint

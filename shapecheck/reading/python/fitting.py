@@ -3,15 +3,20 @@ Keras checks it: the data's shape (arrays or a tf.data pipeline, layer_subclasse
 data_shapes) against the model's inputs, conformed as the model conforms it when it
 runs, and then through its layers. The engine does the checking, on a probe that calls
 the model as a layer on the data (the library API hands it to the reader as
-``interp.shapes``); what it finds is said at the call, the line to fix (SC607)."""
+``interp.shapes``); what it finds is said at the call, the line to fix (SC607). The
+labels are checked against what the model outputs on that data, by the loss
+``compile()`` gave it, as Keras 3's and tf.keras 2's losses check them (``labels``)."""
 
 from __future__ import annotations
 
 import ast
 
+from . import datasets
+from .arrays import Array
 from .graph import Model, Node, Tensor, functional_spec
-from .keras_api import model_layer
+from .keras_api import bind, model_layer
 from .layer_subclasses import data_shapes
+from .values import Module
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -41,12 +46,139 @@ def check(interp: Interpreter, model: Model, method: str, args: list[Any], kwarg
                         shape)) for i, shape in enumerate(shapes)]
     called = Tensor(Node(model.name, layer, data, {}, {}, loc, len(data)))
     probe = Model("Functional", f"{method}_data", loc, data, [called])
-    _, errors = interp.shapes(functional_spec(probe), errors=True)
+    outputs, errors = interp.shapes(functional_spec(probe), errors=True)
     if errors:
         first = errors[0]
         interp.note("SC607", f"{method}() gives {model.name!r} data of shape "
                     f"{', '.join(_fmt(s) for s in shapes)}, which it does not take: {first.message}",
                     node, hint=first.hint)
+        return
+    y = _labels(method, args, kwargs)
+    loss = interp.losses.get(id(model), (None, None))[1]
+    if loss is None or y is None or not outputs or len(outputs) != 1:
+        return
+    clash = labels(interp.graph.dialect == "keras2", loss, y, tuple(outputs[0]))
+    if clash is not None:
+        said, hint = clash
+        interp.note("SC607", f"{method}() gives {model.name!r} labels of shape {_fmt(y)} for its output "
+                    f"{_fmt(tuple(outputs[0]))}, which its loss {loss} does not take: {said}",
+                    node, hint=hint)
+
+
+def _labels(method: str, args: list[Any], kwargs: dict[str, Any]) -> tuple | None:
+    """The shape of the labels (y) the call gives, its batch axis None; None when unknown."""
+    if method not in ("fit", "evaluate", "train_on_batch", "test_on_batch"):
+        return None
+    bound = bind(("x", "y"), args, kwargs)
+    x, y = bound.get("x"), bound.get("y")
+    if isinstance(x, datasets.Dataset):
+        element = x.element
+        y = element[1] if isinstance(element, tuple) and len(element) in (2, 3) else None
+        ok = isinstance(y, datasets.Part) and len(y.shape) >= 1 and all(d is None or d.__class__ is int
+                                                                         for d in y.shape)
+        return (None, *y.shape[1:]) if ok else None
+    if isinstance(y, Array) and y.shape and all(d.__class__ is int for d in y.shape):
+        return (None, *y.shape[1:])
+    return None
+
+
+# compile()'s loss, as a string, a function of keras.losses or an object of its class:
+# the name the check goes by
+_LOSSES = {
+    **dict.fromkeys(("categorical_crossentropy", "CategoricalCrossentropy"), "categorical_crossentropy"),
+    **dict.fromkeys(("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"),
+                    "sparse_categorical_crossentropy"),
+    **dict.fromkeys(("binary_crossentropy", "BinaryCrossentropy"), "binary_crossentropy"),
+    **dict.fromkeys(("mse", "MSE", "mean_squared_error", "MeanSquaredError"), "mean_squared_error"),
+    **dict.fromkeys(("mae", "MAE", "mean_absolute_error", "MeanAbsoluteError"), "mean_absolute_error"),
+    **dict.fromkeys(("categorical_hinge", "CategoricalHinge"), "categorical_hinge"),
+    **dict.fromkeys(("kl_divergence", "kld", "KLD", "kullback_leibler_divergence", "KLDivergence"),
+                    "kl_divergence"),
+}
+#: losses that compute elementwise on y_true and y_pred, broadcasting one against the other
+_BROADCAST = frozenset(("mean_squared_error", "mean_absolute_error", "categorical_hinge", "kl_divergence"))
+
+
+class LossObject:
+    """``keras.losses.CategoricalCrossentropy(...)``: an object of a loss class, by name."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def loss_object(path: tuple[str, ...]) -> LossObject | None:
+    """The object a loss class of keras.losses makes, for compile(); None for another."""
+    return LossObject(path[-1]) if path[-1] in _LOSSES and path[-1][:1].isupper() else None
+
+
+def loss_of(value: Any) -> str | None:
+    """compile()'s ``loss=``, as the check names it; None for one it does not check."""
+    if isinstance(value, str):
+        name = value
+    elif isinstance(value, Module) and value.path[-2:-1] == ("losses",):
+        name = value.path[-1]
+    elif isinstance(value, LossObject):
+        name = value.name
+    else:
+        return None
+    return _LOSSES.get(name)
+
+
+def labels(keras2: bool, loss: str, y: tuple, out: tuple) -> tuple[str, str] | None:
+    """Keras's refusal of labels of shape ``y`` for an output ``out`` under ``loss`` (its
+    words, and a hint); None when Keras takes them, or when the reader cannot decide
+    (an elementwise loss on ranks that differ broadcasts by the batch's size)."""
+    y, out = (tuple(d if d.__class__ is int else None for d in s) for s in (y, out))  # named sizes: open
+    if keras2:  # tf_keras's data adapter makes 1-D labels a column first
+        y = (*y, 1) if len(y) == 1 else y
+    y, out = _same_rank(y, out, keras2)
+    if loss == "sparse_categorical_crossentropy":
+        target = y[:-1] if len(y) == len(out) and y[-1] == 1 else y
+        ranked = len(target) == len(out) - 1
+        if not ranked or _differ(target, out[:-1]):
+            said = "Argument `output` must have rank (ndim) `target.ndim - 1`" if not ranked \
+                else "Arguments `target` and `output` must have the same shape up until the last dimension"
+            return (f"{said}. Received: target.shape={_fmt(target)}, output.shape={_fmt(out)}",
+                    "labels with a class axis are one-hot: use loss=\"categorical_crossentropy\", or give "
+                    "class ids (np.argmax(y, axis=-1))" if len(target) == len(out) else
+                    "give sparse_categorical_crossentropy one class id per sample")
+        return None
+    strict = loss == "categorical_crossentropy" or loss == "binary_crossentropy" and not keras2
+    if strict:
+        if len(y) != len(out) or _differ(y, out):
+            said = f"Shapes {_fmt(y)} and {_fmt(out)} are incompatible" if keras2 else \
+                ("Arguments `target` and `output` must have the same rank (ndim)" if len(y) != len(out) else
+                 "Arguments `target` and `output` must have the same shape") + \
+                f". Received: target.shape={_fmt(y)}, output.shape={_fmt(out)}"
+            ids = loss == "categorical_crossentropy" and out[-1] != 1 and (y[-1] == 1 or len(y) < len(out))
+            return said, ("the labels are class ids: use loss=\"sparse_categorical_crossentropy\", or "
+                          f"one-hot them with keras.utils.to_categorical(y, {out[-1]})" if ids else
+                          f"the model outputs {out[-1]} values per sample and the labels have {y[-1]}: make "
+                          "the last layer's units the labels' width")
+        return None
+    if (loss in _BROADCAST or loss == "binary_crossentropy") and len(y) == len(out):
+        if any(a is not None and b is not None and a != b and 1 not in (a, b)
+               for a, b in zip(y[1:], out[1:])):
+            return (f"Dimensions must be equal: the labels {_fmt(y)} and the output {_fmt(out)} do not "
+                    "broadcast", f"the model outputs {out[-1]} values per sample and the labels have "
+                    f"{y[-1]}: make the last layer's units the labels' width")
+    return None
+
+
+def _same_rank(y: tuple, out: tuple, keras2: bool) -> tuple[tuple, tuple]:
+    """The losses' squeeze_or_expand_to_same_rank (Keras 3), squeeze_or_expand_dimensions
+    (tf_keras): a trailing 1 squeezed (Keras 3 adds one to 1-D labels instead)."""
+    if len(y) == len(out) + 1 and y[-1] == 1:
+        return (y, (*out, 1)) if len(out) == 1 and not keras2 else (y[:-1], out)
+    if len(out) == len(y) + 1 and out[-1] == 1:
+        return ((*y, 1), out) if len(y) == 1 and not keras2 else (y, out[:-1])
+    return y, out
+
+
+def _differ(a: tuple, b: tuple) -> bool:
+    return any(x is not None and y is not None and x != y for x, y in zip(a, b))
 
 
 def _fmt(shape: tuple) -> str:

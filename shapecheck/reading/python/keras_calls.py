@@ -168,6 +168,8 @@ def call_module(
             return helper(interp, args, kwargs, node)
         if path[:1] == ("applications",) and len(path) in (2, 3):  # followed in Keras's own source
             return applications.call(interp, path, args, kwargs, node)
+        if path[:1] == ("losses",) and (made := fitting.loss_object(path)) is not None:
+            return made  # keras.losses.CategoricalCrossentropy(): what compile() is given
         if path[:1] == ("optimizers",) and interp.graph.dialect != "keras2":
             refuse_optimizer(interp, name, kwargs, node)
             return Unknown(why=f"{dotted} is not followed")
@@ -369,6 +371,10 @@ def call_method(
         if name in layer_subclasses.BUILT_BY_DATA:
             fitting.check(interp, owner, name, args, kwargs, node)
             return Unknown(why=f"what {name}() returns")
+        if name == "compile":  # the loss fit()'s labels are checked with
+            loss = bind(("optimizer", "loss"), args, kwargs).get("loss")
+            interp.losses[id(owner)] = (owner, fitting.loss_of(loss))
+            return None
         if name == "pop" and owner.layers:
             return owner.layers.pop()
         if name == "get_layer":
