@@ -183,6 +183,16 @@ def test_both_subsets_are_two_datasets(images):
     assert _reader(source)[1] == spec
 
 
+NET = """
+        class Net(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.d = layers.Dense(3)
+
+            def call(self, inputs):
+                return self.d(inputs)
+"""
+
 #: name -> a program that builds ``model`` from a dataset or from data it is fitted with
 PROGRAMS = {
     # keras.io's NER example: a Model subclass built only by fit() on a padded_batch pipeline
@@ -201,28 +211,12 @@ PROGRAMS = {
         model = Tagger(10, 100)
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         model.fit(train, epochs=1, verbose=0)""",
-    "subclass_fitted_on_whole_batches": """
-        class Net(keras.Model):
-            def __init__(self):
-                super().__init__()
-                self.d = layers.Dense(3)
-
-            def call(self, inputs):
-                return self.d(inputs)
-
+    "subclass_fitted_on_whole_batches": NET + """
         ds = tf.data.Dataset.from_tensor_slices((np.zeros((70, 5)), np.zeros((70, 3)))).batch(16, drop_remainder=True)
         model = Net()
         model.compile(optimizer="adam", loss="mse")
         model.fit(ds, epochs=1, verbose=0)""",
-    "subclass_predicts_a_dataset": """
-        class Net(keras.Model):
-            def __init__(self):
-                super().__init__()
-                self.d = layers.Dense(3)
-
-            def call(self, inputs):
-                return self.d(inputs)
-
+    "subclass_predicts_a_dataset": NET + """
         model = Net()
         model.predict(tf.data.Dataset.from_tensor_slices(np.zeros((20, 5))).batch(32), verbose=0)""",
     "sequential_built_by_fit": """

@@ -123,6 +123,27 @@ def test_a_clash_names_the_shapes_and_what_to_give(tmp_path):
     assert "(None, 784)" in said.hint
 
 
+def test_a_sequential_built_by_fit_has_its_labels_checked_too(tmp_path):
+    source = textwrap.dedent("""\
+        import numpy as np
+        import keras
+        from keras import layers
+
+        x_train, y_train = np.zeros((64, 28, 28)), np.zeros(64)
+        model = keras.Sequential([layers.Flatten(), layers.Dense(8, activation="relu"),
+                                  layers.Dense(10, activation="softmax")])
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
+        model.fit(x_train, y_train, epochs=1, verbose=0)
+        """)
+    assert _keras_refuses(source)
+    path = tmp_path / "train.py"
+    path.write_text(source)
+    (report,) = api.analyze_python(str(path))
+    (said,) = report.errors
+    assert said.code == "SC607" and said.location.line == 9 and "to_categorical(y, 10)" in said.hint
+    assert report.layers["dense_1"].output_shapes == ((None, 10),)  # built on the data: (None, 28, 28)
+
+
 def test_data_of_sizes_the_reader_cannot_know_is_left_to_keras(tmp_path):
     path = tmp_path / "train.py"
     path.write_text(textwrap.dedent("""\

@@ -364,11 +364,10 @@ def call_method(
             if owner.input_shape is None:
                 _build_sequential(interp, owner, shape, node)
             return None
-        if name in layer_subclasses.BUILT_BY_DATA and owner.cls == "Sequential" and owner.input_shape is None:
-            shape = layer_subclasses.data_shapes(interp, name, args, kwargs, node)
-            _build_sequential(interp, owner, shape, node)
-            return Unknown(why=f"what {name}() returns")
         if name in layer_subclasses.BUILT_BY_DATA:
+            if owner.cls == "Sequential" and owner.input_shape is None:  # built by the data, then checked
+                shape = layer_subclasses.data_shapes(interp, name, args, kwargs, node)
+                _build_sequential(interp, owner, shape, node)
             fitting.check(interp, owner, name, args, kwargs, node)
             return Unknown(why=f"what {name}() returns")
         if name == "compile":  # the loss fit()'s labels are checked with
