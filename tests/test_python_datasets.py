@@ -322,3 +322,14 @@ def test_a_training_loop_over_a_whole_dataset_is_not_followed(tmp_path):
     (report,) = api.analyze_python(str(path))
     (said,) = [d for d in report.diagnostics if d.code == "SC602"]
     assert said.location.line == 8  # 200 batches: the reader does not run the model 200 times
+
+
+def test_a_subclass_fitted_on_what_map_makes_says_why_it_is_not_checked(tmp_path):
+    path = tmp_path / "train.py"
+    path.write_text(PRELUDE + textwrap.dedent(NET) + textwrap.dedent("""
+        ds = tf.data.Dataset.from_tensor_slices((np.zeros((8, 5)), np.zeros(8))).batch(4)
+        model = Net()
+        model.fit(ds.map(lambda x, y: (tf.image.resize(x, (4, 4)), y)))
+        """))
+    (said,) = [d for r in api.analyze_python(str(path)) for d in r.diagnostics if d.code == "SC601"]
+    assert "fit() is given a dataset whose elements the reader cannot know (what map() makes" in said.message

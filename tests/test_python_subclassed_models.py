@@ -399,7 +399,8 @@ def test_a_model_subclass_fit_on_data_of_unknown_shape_is_said_where_it_is_made(
     (said,) = report.diagnostics
     assert said.code == "SC601" and said.location.line == QUICKSTART.count("\n")
     assert said.message == ("MyModel subclasses keras.Model, and this file never builds 'my_model' on inputs the "
-                            "reader knows (a call on a tensor or on data, fit() or predict() on data): it is not "
+                            "reader knows (a call on a tensor or on data, fit() or predict() on data; fit() is "
+                            "given data whose shape the reader cannot know (not defined in the file)): it is not "
                             "checked")
 
 

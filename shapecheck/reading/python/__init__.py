@@ -131,10 +131,11 @@ def _read_tree(tree: ast.Module, text: str, path: str | None, dialect: str | Non
             continue
         if spec is None and model.cls == "Subclassed":
             cls = model.layers[0].cls
+            given = model.layers[0].code.get("unbuilt")
             interp.found.append(make(
                 "SC601", f"{cls} subclasses keras.Model, and this file never builds {model.name!r} on "
-                "inputs the reader knows (a call on a tensor or on data, fit() or predict() on data): it "
-                "is not checked",
+                "inputs the reader knows (a call on a tensor or on data, fit() or predict() on data"
+                + (f"; {given}" if given else "") + "): it is not checked",
                 model.loc, hint=f"build it where the file makes it: {model.name}(keras.Input("
                 "shape=...)), the shape without the batch axis"))
             continue

@@ -179,13 +179,20 @@ def tf_data(path: tuple[str, ...], args: list[Any], kwargs: dict[str, Any]) -> A
             return Dataset(element, count)
         if name == "from_tensors" and len(args) == 1:
             return Dataset(_whole(args[0]), 1)
-        if name == "range" and args and all(a.__class__ is int for a in args) and len(args) <= 3:
-            return Dataset(Part((), ()), len(range(*args)))
+        if name == "range" and args and all(a.__class__ is int for a in args) and len(args) <= 3 \
+                and (len(args) < 3 or args[2] != 0):
+            return Dataset(Part((), ()), _steps(*args) if len(args) > 1 else _steps(0, args[0]))
         if name == "zip":
             return zipped(list(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args)
     if name in ("TextLineDataset", "TFRecordDataset", "list_files"):  # a string per line, record, file
         return Dataset(Part((), ()), None)
     return Unknown(why=f"tf.data.{'.'.join(path)} is not followed")
+
+
+def _steps(start: int, stop: int, step: int = 1) -> int:
+    """``len(range(start, stop, step))``, for sizes of any magnitude (no C integer)."""
+    span = stop - start if step > 0 else start - stop
+    return max(0, -(-span // abs(step)))
 
 
 def zipped(datasets: list[Any]) -> Any:
@@ -410,7 +417,7 @@ def _timeseries(args: list[Any], kwargs: dict[str, Any]) -> Any:
         if targets is not None:
             first = targets.shape[0] if targets.shape else None
             num = min(num, first) if first.__class__ is int else None
-        count = None if num is None else len(range(0, max(num, 0), stride))
+        count = None if num is None else _steps(0, num, stride)
     window = Part((None, *_part(data.shape[1:]).shape), (length, *data.shape[1:]))
     element: Any = window
     if targets is not None:

@@ -358,6 +358,12 @@ def data_inputs(interp: Interpreter, layer: Layer, method: str, args: list[Any],
         return None
     shapes = data_shapes(interp, method, args, kwargs, node)
     if shapes is None:
+        x = bind(("x",), args, kwargs).get("x")
+        element = datasets.fitted_on(x) if isinstance(x, datasets.Dataset) else x
+        if isinstance(element, Unknown):  # said where the model is made: what it was given
+            what = "a dataset whose elements" if element is not x else "data whose shape"
+            layer.code.setdefault("unbuilt", f"{method}() is given {what} the reader cannot know"
+                                  + (f" ({element.why})" if element.why else ""))
         return None
     made = [interp.graph.input(shape, f"{layer.name}_data", "float32", interp.loc(node))
             for shape in (shapes if isinstance(shapes, list) else [shapes])]
