@@ -260,7 +260,7 @@ def attribute(a: Array, name: str) -> Any:
 # numpy functions that make an array of data the reader cannot know, or of a size of it,
 # or of a shape they are given
 OF_DATA = ("reshape", "permutation", "zeros", "ones", "empty", "full", "rand", "randn", "random", "eye",
-           "identity")
+           "identity", "randint")
 
 
 def numpy(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
@@ -274,6 +274,15 @@ def numpy(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         return made(args[0] if args else kwargs.get("shape", kwargs.get("size")))
     if name in ("rand", "randn") and not kwargs:  # np.random.rand(2, 28, 28, 1)
         return made(args)
+    if name == "randint":  # np.random.randint(2, size=(1000, 1)): class ids, 0 up to low (or high from 0)
+        bound = dict(zip(("low", "high", "size"), args), **kwargs)
+        if bound.get("size") is None:
+            return Unknown(why="a random integer")
+        low, high = bound.get("low"), bound.get("high")
+        ids = made(bound["size"])
+        classes = low if high is None else high if low == 0 else None
+        return Array(ids.shape, classes if classes.__class__ is int and classes > 0 else None) \
+            if isinstance(ids, Array) else ids
     if name in ("eye", "identity"):  # one-hot rows: np.eye(3)[labels]
         n = args[0] if args else kwargs.get("N", kwargs.get("n"))
         m = args[1] if name == "eye" and len(args) > 1 else kwargs.get("M")

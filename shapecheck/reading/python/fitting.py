@@ -26,10 +26,11 @@ if TYPE_CHECKING:
 
 
 def check(interp: Interpreter, model: Model, method: str, args: list[Any], kwargs: dict[str, Any],
-          node: ast.AST) -> None:
+          node: ast.AST, built_now: bool = False) -> None:
     """``model.fit(x, ...)`` of a built functional or Sequential model: SC607 when Keras
-    would refuse x. Data of sizes the reader cannot know, or a structure other than one
-    array per input, is left to Keras."""
+    would refuse x or y. Data of sizes the reader cannot know, or a structure other than
+    one array per input, is left to Keras. A Sequential the call ``built_now`` on x
+    says what its layers refuse in its own report."""
     built = model.cls == "Functional" or model.cls == "Sequential" and model.input_shape is not None
     if not built or model.abandoned or interp.shapes is None:
         return
@@ -47,6 +48,8 @@ def check(interp: Interpreter, model: Model, method: str, args: list[Any], kwarg
     called = Tensor(Node(model.name, layer, data, {}, {}, loc, len(data)))
     probe = Model("Functional", f"{method}_data", loc, data, [called])
     outputs, errors = interp.shapes(functional_spec(probe), errors=True)
+    if errors and built_now:
+        return
     if errors:
         first = errors[0]
         interp.note("SC607", f"{method}() gives {model.name!r} data of shape "

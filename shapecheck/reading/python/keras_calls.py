@@ -365,10 +365,11 @@ def call_method(
                 _build_sequential(interp, owner, shape, node)
             return None
         if name in layer_subclasses.BUILT_BY_DATA:
-            if owner.cls == "Sequential" and owner.input_shape is None:  # built by the data, then checked
+            built_now = owner.cls == "Sequential" and owner.input_shape is None
+            if built_now:  # built by the data, then its labels checked
                 shape = layer_subclasses.data_shapes(interp, name, args, kwargs, node)
                 _build_sequential(interp, owner, shape, node)
-            fitting.check(interp, owner, name, args, kwargs, node)
+            fitting.check(interp, owner, name, args, kwargs, node, built_now)
             return Unknown(why=f"what {name}() returns")
         if name == "compile":  # the loss fit()'s labels are checked with
             loss = bind(("optimizer", "loss"), args, kwargs).get("loss")
