@@ -333,3 +333,31 @@ def test_a_subclass_fitted_on_what_map_makes_says_why_it_is_not_checked(tmp_path
         """))
     (said,) = [d for r in api.analyze_python(str(path)) for d in r.diagnostics if d.code == "SC601"]
     assert "fit() is given a dataset whose elements the reader cannot know (what map() makes" in said.message
+
+
+def test_huge_or_malformed_pipelines_end_without_a_traceback(tmp_path):
+    path = tmp_path / "hostile.py"
+    path.write_text(PRELUDE + textwrap.dedent("""
+        ds = tf.data.Dataset.range(10**30).batch(1).repeat(10**20)
+        n = len(ds)
+        for x in ds.take(3):
+            pass
+        it = iter(ds)
+        for i in range(3):
+            y = next(it)
+        t = keras.utils.timeseries_dataset_from_array(np.zeros((10**12, 3)), None, 10**9, batch_size=10**6)
+        for z in t:
+            pass
+        d = tf.data.Dataset.from_tensor_slices((np.zeros((5, 3)), np.zeros((6, 3))))
+        e = d.padded_batch(2, padded_shapes=(5, [None, None]))
+        f = tf.data.Dataset.zip(1, 2)
+        g = d.batch(0).take("x").skip(None).repeat("y").shuffle()
+        h = tf.data.Dataset.range(5, 1, 0)
+        model = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
+        model.fit(d, epochs=1)
+        model.fit(e)
+        model.fit(tf.data.Dataset.from_tensor_slices({"a": np.zeros((4, 3))}).batch(2))
+        """))
+    (report,) = api.analyze_python(str(path))
+    assert report.ok and not [d for d in report.diagnostics if "shapecheck bug" in (d.hint or "")]
+    assert len(report.layers) == 2
