@@ -584,6 +584,32 @@ PROGRAMS = {
         inner = keras.Sequential([keras.Input((4,)), layers.Dense(3)], name="inner")
         inp = keras.Input((4,))
         model = keras.Model(inp, layers.Dense(1)(inner(inp)))""",
+    # keras.io's tf.keras layers: sizes from tf.shape(x), a tensor, in arithmetic (the
+    # traffic forecasting example's merged axes, a VAE's sampling, heads split)
+    "tf_shape_sizes_in_call": """
+        import tensorflow as tf
+
+        class MergeAxes(layers.Layer):
+            def call(self, inputs):
+                shape = tf.shape(inputs)
+                return tf.reshape(inputs, (shape[0] * shape[1], shape[2]))
+
+        class Sampling(layers.Layer):
+            def call(self, inputs):
+                z_mean, z_log_var = inputs
+                epsilon = tf.random.normal(shape=(tf.shape(z_mean)[0], tf.shape(z_mean)[1]))
+                return z_mean + tf.exp(0.5 * z_log_var) * epsilon
+
+        class Heads(layers.Layer):
+            def call(self, x):
+                s = tf.shape(x)
+                y = tf.reshape(x, (s[0], s[1], 2, s[2] // 2))
+                return tf.reshape(y, (-1, s[1] * 2, s[2] - s[2] // 2))
+
+        inputs = keras.Input((6, 8))
+        z = layers.Flatten()(inputs)
+        sampled = Sampling()([layers.Dense(2)(z), layers.Dense(2)(z)])
+        model = keras.Model(inputs, [sampled, Heads()(inputs), layers.Dense(3)(MergeAxes()(inputs))])""",
     "attention_call_arguments": """
         q, v = keras.Input((6, 8)), keras.Input((5, 8))
         m = keras.Input((6, 5), dtype="bool")

@@ -41,6 +41,7 @@ from .limits import (
 )
 from .project import Project
 from .values import (
+    DYNAMIC,
     UNKNOWN_BOUNDS,
     ClassDef,
     Function,
@@ -740,6 +741,10 @@ class Interpreter:
             if isinstance(other, (int, float)) or isinstance(other, Array) and other.shape == arr.shape:
                 return Array(arr.shape)
             return Unknown(why="arithmetic on arrays the reader cannot follow")
+        if a is DYNAMIC or b is DYNAMIC:  # tf.shape(x)[0] * n: a size known when the graph runs
+            sized = all(v is DYNAMIC or v.__class__ is int for v in (a, b))
+            return DYNAMIC if sized and isinstance(op, _SIZE_OPS) else \
+                Unknown(why="arithmetic on a tensor's size")
         fn = _BINOPS.get(type(op))
         if fn is None or not (known(a) and known(b)):
             return Unknown(why="arithmetic on an unknown value")
@@ -1021,6 +1026,9 @@ def _returned(value: Any, scope: Scope) -> Any:
         return tuple(_returned(v, scope) for v in value)
     return value
 
+
+# Python's operators on a tf.shape() size that TensorFlow's shape arithmetic gives a size of
+_SIZE_OPS = (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)
 
 # Methods that change their object in place (list, set, dict): a loop the reader does
 # not follow leaves such an object unknown.

@@ -18,7 +18,7 @@ from .graph import Layer, Model, Node, Tensor, cut, functional_spec, sequential_
 from .keras_keywords import refuse, slash_name
 from .limits import MAX_ITEMS
 from .signatures import LAYERS
-from .values import Module, Multi, Unknown, known
+from .values import DYNAMIC, Module, Multi, Unknown, known
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -169,6 +169,8 @@ def plain(interp: Interpreter, value: Any, key: str, node: ast.AST) -> Any:
     shapes and cannot be data (an initializer object, a custom activation function)."""
     if isinstance(value, (int, float, str, bool)) or value is None:
         return value
+    if value is DYNAMIC:  # tf.shape(x)[0] given as a size: the static shape leaves it open
+        return None
     if key in INPUT_ARGS or key in ("shape", "batch_shape"):
         name = size_name(value)
         if name is not None:  # an input's size from data: the model's named size

@@ -36,7 +36,7 @@ from .keras_api import bind, keep_named, make_layer, shape_of, size_name, tensor
 from .keras_keywords import Refusal
 from .lambdas import keras3_refusal
 from .limits import MAX_STEPS, OutOfBudget
-from .values import ClassDef, Instance, Module, Partial, Unknown
+from .values import DYNAMIC, ClassDef, Instance, Module, Partial, Unknown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -483,6 +483,8 @@ def random(interp: Interpreter, name: str, args: list[Any], kwargs: dict[str, An
     values will be (the following leaves no node behind): a tensor the layer makes itself,
     a constant of its nested graph, if it has one."""
     shape = bind(("shape",), args[:1], {k: v for k, v in kwargs.items() if k == "shape"}).get("shape")
+    if isinstance(shape, (list, tuple)):  # tf.shape(x)[0]: the static shape leaves it open
+        shape = [None if d is DYNAMIC else d for d in shape]
     if not isinstance(shape, (list, tuple)) or not all(
             d is None or isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
         return Unknown(why=f"keras.random.{name} of a shape the reader cannot know")
@@ -513,7 +515,8 @@ def tensorflow_in_call(interp: Interpreter, path: tuple[str, ...], args: list[An
     if path[:2] == ("tensorflow", "random") and len(path) == 3 and path[2] in RANDOM:
         return random(interp, path[2], args, kwargs, node)
     if path == ("tensorflow", "shape") and len(args) == 1 and not kwargs and isinstance(args[0], Tensor):
-        return shape_of(interp, args[0])
+        shape = shape_of(interp, args[0])  # a tensor: what the static shape leaves open is known when it runs
+        return tuple(DYNAMIC if d is None else d for d in shape) if isinstance(shape, tuple) else shape
     if path == ("tensorflow", "range"):
         bound = bind(("start", "limit", "delta", "dtype", "name"), args, kwargs)
         return arange(interp, {"start": bound.get("start"), "stop": bound.get("limit"),

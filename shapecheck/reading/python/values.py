@@ -37,6 +37,20 @@ class Unknown:
     version: int = 0
 
 
+class Dynamic:
+    """A size TensorFlow knows only when the graph runs: ``tf.shape(x)[0]`` of the batch
+    axis, a tensor in call(). Arithmetic on it is another (``s[0] * s[1]``); given as a
+    size (``tf.reshape(x, (s[0] * s[1], 26))``), the static shape leaves it open (None)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Dynamic()"
+
+
+DYNAMIC = Dynamic()
+
+
 @record
 class Module:
     """A module or a name in one (``keras.layers``, ``tf.math.reduce_mean``), by path."""
