@@ -157,6 +157,8 @@ DIRECTORY_CALLS = [
     "label_mode='binary', image_size=(10, 12), color_mode='grayscale', batch_size=4",
     "label_mode=None, color_mode='rgba'",
     "batch_size=None, image_size=(9, 9)",
+    "'inferred', 'categorical', ['cats', 'dogs'], 'grayscale', 4, (6, 5)",
+    "data_format='channels_first', image_size=(8, 10)",
 ]
 
 

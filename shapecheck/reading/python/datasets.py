@@ -385,11 +385,17 @@ def keras_util(name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
     """keras.utils.<name>(...): the dataset (or the two, of ``subset="both"``) it makes."""
     if name == "timeseries_dataset_from_array":
         return _timeseries(args, kwargs)
-    if name == "image_dataset_from_directory":
-        return _from_directory(name, kwargs)
-    if name == "text_dataset_from_directory":
-        return _from_directory(name, kwargs)
+    if name in _FROM_DIRECTORY:
+        return _from_directory(name, dict(zip(_FROM_DIRECTORY[name], args), **kwargs))
     return Unknown(why=f"{name} is not followed")
+
+
+# their positional parameters, as Keras 3 and tf_keras define them
+_FROM_DIRECTORY = {
+    "image_dataset_from_directory": ("directory", "labels", "label_mode", "class_names", "color_mode",
+                                     "batch_size", "image_size"),
+    "text_dataset_from_directory": ("directory", "labels", "label_mode", "class_names", "batch_size"),
+}
 
 
 _TIMESERIES = ("data", "targets", "sequence_length", "sequence_stride", "sampling_rate", "batch_size",
@@ -430,12 +436,17 @@ def _from_directory(name: str, kwargs: dict[str, Any]) -> Any:
     """Images (or texts) read from a directory, of the size asked; their labels."""
     labels, mode = kwargs.get("labels", "inferred"), kwargs.get("label_mode", "int")
     batch_size = kwargs.get("batch_size", 32)
+    if kwargs.get("format", "tf") != "tf":
+        return Unknown(why=f"{name} of another format than tf.data")
     if name == "image_dataset_from_directory":
         size, colors = kwargs.get("image_size", (256, 256)), kwargs.get("color_mode", "rgb")
         sized = isinstance(size, (tuple, list)) and len(size) == 2 and all(d.__class__ is int for d in size)
-        if not sized or colors not in _CHANNELS:
+        if not sized or colors not in _CHANNELS or kwargs.get("data_format") not in (None, "channels_last",
+                                                                                      "channels_first"):
             return Unknown(why=f"{name} of a size the reader cannot know")
-        x = Part((*size, _CHANNELS[colors]), (*size, _CHANNELS[colors]))
+        shape = (_CHANNELS[colors], *size) if kwargs.get("data_format") == "channels_first" \
+            else (*size, _CHANNELS[colors])
+        x = Part(shape, shape)
     else:
         x = Part((), ())
     if not (batch_size is None or batch_size.__class__ is int and batch_size > 0):
