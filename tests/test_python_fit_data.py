@@ -217,3 +217,19 @@ def test_a_loss_object_or_function_is_the_loss_it_names(tmp_path):
     said = [d for d in report.diagnostics if d.code == "SC607"]
     assert [d.location.line for d in said] == [7, 9]
     assert "sparse_categorical_crossentropy" in said[0].hint and "to_categorical(y, 10)" in said[0].hint
+
+
+def test_a_model_that_refuses_its_own_inputs_is_said_once_where_it_is_built(tmp_path):
+    path = tmp_path / "train.py"
+    path.write_text(textwrap.dedent("""\
+        import numpy as np
+        import keras
+        from keras import layers
+
+        inputs = keras.Input((8,))
+        model = keras.Model(inputs, layers.Dense(2)(layers.Reshape((3, 3))(inputs)))
+        model.compile(loss="mse")
+        model.fit(np.zeros((10, 8)), np.zeros((10, 2)))
+        """))
+    (report,) = api.analyze_python(str(path))
+    assert [(d.code, d.location.line) for d in report.errors] == [("SC303", 6)]

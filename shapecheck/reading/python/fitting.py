@@ -40,16 +40,9 @@ def check(interp: Interpreter, model: Model, method: str, args: list[Any], kwarg
     shapes = shapes if isinstance(shapes, list) else [shapes]
     if len(shapes) != (len(model.inputs) if model.cls == "Functional" else 1):
         return
-    loc = interp.loc(node)
-    layer = model_layer(interp, model)
-    layer.args["fitted"] = True
-    data = [Tensor(Node(f"{method}_x" if len(shapes) == 1 else f"{method}_x{i}", None, [], {}, {}, loc, i,
-                        shape)) for i, shape in enumerate(shapes)]
-    called = Tensor(Node(model.name, layer, data, {}, {}, loc, len(data)))
-    probe = Model("Functional", f"{method}_data", loc, data, [called])
-    outputs, errors = interp.shapes(functional_spec(probe), errors=True)
-    if errors and built_now:
-        return
+    outputs, errors = _probe(interp, model, method, shapes, node)
+    if errors and (built_now or _probe(interp, model, method, _built_for(model), node)[1]):
+        return  # the model refuses its own inputs too: said where it is built
     if errors:
         first = errors[0]
         interp.note("SC607", f"{method}() gives {model.name!r} data of shape "
@@ -66,6 +59,26 @@ def check(interp: Interpreter, model: Model, method: str, args: list[Any], kwarg
         interp.note("SC607", f"{method}() gives {model.name!r} labels of shape {_fmt(y)} for its output "
                     f"{_fmt(tuple(outputs[0]))}, which its loss {loss} does not take: {said}",
                     node, hint=hint)
+
+
+def _probe(interp: Interpreter, model: Model, method: str, shapes: list[tuple], node: ast.AST) -> tuple:
+    """The engine's (outputs, errors) for the model called, as fit() calls it, on inputs of
+    these shapes."""
+    loc = interp.loc(node)
+    layer = model_layer(interp, model)
+    layer.args["fitted"] = True
+    data = [Tensor(Node(f"{method}_x" if len(shapes) == 1 else f"{method}_x{i}", None, [], {}, {}, loc, i,
+                        shape)) for i, shape in enumerate(shapes)]
+    called = Tensor(Node(model.name, layer, data, {}, {}, loc, len(data)))
+    return interp.shapes(functional_spec(Model("Functional", f"{method}_data", loc, data, [called])),
+                         errors=True)
+
+
+def _built_for(model: Model) -> list[tuple]:
+    """The shapes of the inputs the model was built for."""
+    if model.cls == "Sequential":
+        return [tuple(model.input_shape)]
+    return [tuple(t.node.shape or ()) for t in model.inputs]
 
 
 def _labels(method: str, args: list[Any], kwargs: dict[str, Any]) -> tuple | None:
