@@ -632,7 +632,7 @@ def conform_model_input(call: LayerCall, index: int, name: str, built: Shape,
     Called by fit() or predict() on data (``fitted``), Keras 3's Sequential has no
     InputSpec of its own: it conforms the rank, and each layer checks what it gets."""
     keras2 = call.dialect in ("keras2", "tfjs")
-    fitted = call.args.get("fitted", False)
+    fitted = call.args["fitted"]
     if fitted and built and given and given[0] is None:  # fit()'s batches are the size the model fixes
         given = (built[0], *given[1:])
     spec = (None, *built[1:]) if built else built
@@ -732,7 +732,11 @@ def nested_model(call: LayerCall) -> Output:
         first = errors[0]
         raise Finding(first.code, f"inside model {call.name!r}, layer {first.layer!r}: {first.message}",
                       hint=first.hint)
-    if call.args.get("fitted", False):
+    if call.args["fitted"] and any(i.shape is not None and tuple(i.shape[1:]) != tuple(b.shape[1:])
+                                   for i, b in zip(inputs, built_for.inputs)):
+        # its layers meet data of another shape than they were built on (Keras 3's
+        # Sequential checks no input spec, tf_keras passes another rank on): each must
+        # take what it gets, as it was built
         _built_already(call, run(replace(built_for, facts=call.facts, custom=call.custom), found), report)
     weights = tuple(w for layer in report.layers.values() for w in layer.weights)
     notes = tuple(n for _, ns in conformed for n in ns) + tuple(

@@ -363,3 +363,15 @@ def test_huge_or_malformed_pipelines_end_without_a_traceback(tmp_path):
     (report,) = api.analyze_python(str(path))
     assert report.ok and not [d for d in report.diagnostics if "shapecheck bug" in (d.hint or "")]
     assert len(report.layers) == 2
+
+
+def test_a_size_from_data_stays_named_through_a_pipeline(tmp_path):
+    path = tmp_path / "train.py"
+    path.write_text(PRELUDE + textwrap.dedent(NET) + textwrap.dedent("""
+        x = np.load("x.npy")
+        x = x.reshape((x.shape[0], x.shape[1], 1))
+        model = Net()
+        model.fit(tf.data.Dataset.from_tensor_slices((x, x)).batch(32))
+        """))
+    (report,) = api.analyze_python(str(path), dims={"x_shape_1": 7})
+    assert report.layers["dense"].output_shapes == ((None, 7, 3),) and report.total_params == 6

@@ -161,7 +161,7 @@ def _next(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node: as
     if isinstance(args[0], datasets.Iter):
         return args[0].next()
     if isinstance(args[0], Iterator):
-        return next(args[0], *args[1:]) if len(args) == 2 else next(args[0], Unknown(why="StopIteration"))
+        return next(args[0], args[1] if len(args) == 2 else Unknown(why="StopIteration"))
     return Unknown(why="next() of an iterator the reader does not model")
 
 

@@ -167,7 +167,10 @@ def _list_shape(value: Any) -> tuple | None:
 
 
 def _part(shape: tuple) -> Part:
-    return Part(tuple(d if d.__class__ is int else None for d in shape), tuple(shape))
+    """The Part of data of ``shape``: a size from data the file names (``x_train_shape_1``)
+    stays that named size in the spec; any other unknown size is open."""
+    return Part(tuple(d if d.__class__ is int or isinstance(d, Unknown) and d.name else None for d in shape),
+                tuple(shape))
 
 
 def tf_data(path: tuple[str, ...], args: list[Any], kwargs: dict[str, Any]) -> Any:
@@ -345,21 +348,15 @@ def loop(value: Dataset | Iter, once: bool) -> tuple[list[Any] | None, bool]:
     that ``break`` is followed for one element, as if it is not empty."""
     ds = value.ds if isinstance(value, Iter) else value
     at = value.at if isinstance(value, Iter) else 0
-    if isinstance(ds.element, Unknown):
+    if isinstance(ds.element, Unknown) or ds.count is None and not once and ds.bound is None:
         return None, False
-    if ds.count is None:
-        if not once and ds.bound is None:
-            return None, False
-        if isinstance(value, Iter):
-            value.at += 1
-        return [_element(ds, at)], True
-    if once:
-        if at >= ds.count:
-            return [], False
-        if isinstance(value, Iter):
-            value.at += 1
-        return [_element(ds, at)], False
-    return (value.rest() if isinstance(value, Iter) else elements(ds)), False
+    if not once and ds.count is not None:
+        return (value.rest() if isinstance(value, Iter) else elements(ds)), False
+    if ds.count is not None and at >= ds.count:
+        return [], False
+    if isinstance(value, Iter):
+        value.at += 1
+    return [_element(ds, at)], ds.count is None
 
 
 def _element(ds: Dataset, i: int) -> Any:
@@ -367,13 +364,14 @@ def _element(ds: Dataset, i: int) -> Any:
     return _parts(ds.element, lambda p: Array(tuple(d.at(i) if isinstance(d, Batch) else d for d in p.sizes)))
 
 
-def fitted_on(ds: Dataset) -> Any:
-    """The inputs of what ``fit(ds)`` is given: Keras unpacks an element as (x,), (x, y) or
-    (x, y, sample_weight); each x a Part."""
+def fitted_on(ds: Dataset, which: int = 0) -> Any:
+    """What ``fit(ds)`` is given: Keras unpacks an element as (x,), (x, y) or (x, y,
+    sample_weight); the inputs (``which`` 0, a Part or a structure of them), or the labels
+    (1; None when the element has none)."""
     element = ds.element
     if isinstance(element, tuple) and 1 <= len(element) <= 3:
-        element = element[0]
-    return element
+        return element[which] if which < len(element) else None
+    return element if which == 0 else None
 
 
 # --- Keras's utilities that make datasets --------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 
+from ...dims import fmt_shape
 from . import datasets
 from .arrays import Array
 from .graph import Model, Node, Tensor, functional_spec
@@ -46,19 +47,25 @@ def check(interp: Interpreter, model: Model, method: str, args: list[Any], kwarg
     if errors:
         first = errors[0]
         interp.note("SC607", f"{method}() gives {model.name!r} data of shape "
-                    f"{', '.join(_fmt(s) for s in shapes)}, which it does not take: {first.message}",
+                    f"{', '.join(fmt_shape(s) for s in shapes)}, which it does not take: {first.message}",
                     node, hint=first.hint)
         return
     y = _labels(method, args, kwargs)
-    loss = interp.losses.get(id(model), (None, None))[1]
+    loss = interp.losses.get(id(model), (None, None))[1]  # compiled()
     if loss is None or y is None or not outputs or len(outputs) != 1:
         return
     clash = labels(interp.graph.dialect == "keras2", loss, y, tuple(outputs[0]))
     if clash is not None:
         said, hint = clash
-        interp.note("SC607", f"{method}() gives {model.name!r} labels of shape {_fmt(y)} for its output "
-                    f"{_fmt(tuple(outputs[0]))}, which its loss {loss} does not take: {said}",
+        interp.note("SC607", f"{method}() gives {model.name!r} labels of shape {fmt_shape(y)} for its output "
+                    f"{fmt_shape(tuple(outputs[0]))}, which its loss {loss} does not take: {said}",
                     node, hint=hint)
+
+
+def compiled(interp: Interpreter, model: Model, args: list[Any], kwargs: dict[str, Any]) -> None:
+    """``model.compile(optimizer, loss, ...)``: the loss fit()'s labels are checked with,
+    kept by the model (the model kept too, so its id is its own)."""
+    interp.losses[id(model)] = (model, loss_of(bind(("optimizer", "loss"), args, kwargs).get("loss")))
 
 
 def _probe(interp: Interpreter, model: Model, method: str, shapes: list[tuple], node: ast.AST) -> tuple:
@@ -88,14 +95,13 @@ def _labels(method: str, args: list[Any], kwargs: dict[str, Any]) -> tuple | Non
     bound = bind(("x", "y"), args, kwargs)
     x, y = bound.get("x"), bound.get("y")
     if isinstance(x, datasets.Dataset):
-        element = x.element
-        y = element[1] if isinstance(element, tuple) and len(element) in (2, 3) else None
-        ok = isinstance(y, datasets.Part) and len(y.shape) >= 1 and all(d is None or d.__class__ is int
-                                                                         for d in y.shape)
-        return (None, *y.shape[1:]) if ok else None
-    if isinstance(y, Array) and y.shape and all(d.__class__ is int for d in y.shape):
-        return (None, *y.shape[1:])
-    return None
+        y = datasets.fitted_on(x, 1)
+        shape = y.shape if isinstance(y, datasets.Part) else None
+    else:
+        shape = y.shape if isinstance(y, Array) else None
+    if not shape or not all(d is None or d.__class__ is int for d in shape):
+        return None
+    return (None, *shape[1:])
 
 
 # compile()'s loss, as a string, a function of keras.losses or an object of its class:
@@ -156,7 +162,7 @@ def labels(keras2: bool, loss: str, y: tuple, out: tuple) -> tuple[str, str] | N
         if not ranked or _differ(target, out[:-1]):
             said = "Argument `output` must have rank (ndim) `target.ndim - 1`" if not ranked \
                 else "Arguments `target` and `output` must have the same shape up until the last dimension"
-            return (f"{said}. Received: target.shape={_fmt(target)}, output.shape={_fmt(out)}",
+            return (f"{said}. Received: target.shape={fmt_shape(target)}, output.shape={fmt_shape(out)}",
                     "labels with a class axis are one-hot: use loss=\"categorical_crossentropy\", or give "
                     "class ids (np.argmax(y, axis=-1))" if len(target) == len(out) else
                     "give sparse_categorical_crossentropy one class id per sample")
@@ -164,21 +170,22 @@ def labels(keras2: bool, loss: str, y: tuple, out: tuple) -> tuple[str, str] | N
     strict = loss == "categorical_crossentropy" or loss == "binary_crossentropy" and not keras2
     if strict:
         if len(y) != len(out) or _differ(y, out):
-            said = f"Shapes {_fmt(y)} and {_fmt(out)} are incompatible" if keras2 else \
+            said = f"Shapes {fmt_shape(y)} and {fmt_shape(out)} are incompatible" if keras2 else \
                 ("Arguments `target` and `output` must have the same rank (ndim)" if len(y) != len(out) else
                  "Arguments `target` and `output` must have the same shape") + \
-                f". Received: target.shape={_fmt(y)}, output.shape={_fmt(out)}"
+                f". Received: target.shape={fmt_shape(y)}, output.shape={fmt_shape(out)}"
             ids = loss == "categorical_crossentropy" and out[-1] != 1 and (y[-1] == 1 or len(y) < len(out))
+            classes = "num_classes" if out[-1] is None else out[-1]
             return said, ("the labels are class ids: use loss=\"sparse_categorical_crossentropy\", or "
-                          f"one-hot them with keras.utils.to_categorical(y, {out[-1]})" if ids else
+                          f"one-hot them with keras.utils.to_categorical(y, {classes})" if ids else
                           f"the model outputs {out[-1]} values per sample and the labels have {y[-1]}: make "
                           "the last layer's units the labels' width")
         return None
     if (loss in _BROADCAST or loss == "binary_crossentropy") and len(y) == len(out):
         if any(a is not None and b is not None and a != b and 1 not in (a, b)
                for a, b in zip(y[1:], out[1:])):
-            return (f"Dimensions must be equal: the labels {_fmt(y)} and the output {_fmt(out)} do not "
-                    "broadcast", f"the model outputs {out[-1]} values per sample and the labels have "
+            return (f"Dimensions must be equal: the labels {fmt_shape(y)} and the output {fmt_shape(out)} "
+                    "do not broadcast", f"the model outputs {out[-1]} values per sample and the labels have "
                     f"{y[-1]}: make the last layer's units the labels' width")
     return None
 
@@ -197,6 +204,3 @@ def _differ(a: tuple, b: tuple) -> bool:
     return any(x is not None and y is not None and x != y for x, y in zip(a, b))
 
 
-def _fmt(shape: tuple) -> str:
-    sizes = ", ".join("None" if d is None else str(d) for d in shape)
-    return f"({sizes},)" if len(shape) == 1 else f"({sizes})"

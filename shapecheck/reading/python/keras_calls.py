@@ -372,8 +372,7 @@ def call_method(
             fitting.check(interp, owner, name, args, kwargs, node, built_now)
             return Unknown(why=f"what {name}() returns")
         if name == "compile":  # the loss fit()'s labels are checked with
-            loss = bind(("optimizer", "loss"), args, kwargs).get("loss")
-            interp.losses[id(owner)] = (owner, fitting.loss_of(loss))
+            fitting.compiled(interp, owner, args, kwargs)
             return None
         if name == "pop" and owner.layers:
             return owner.layers.pop()

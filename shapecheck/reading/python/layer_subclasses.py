@@ -385,13 +385,22 @@ def data_shapes(interp: Interpreter, method: str, args: list[Any], kwargs: dict[
         return _dataset_shapes(interp, method, x, node, named)
     data = list(x) if isinstance(x, (list, tuple)) else [x]
     if not data or len(data) > MAX_INPUTS or not all(
-            isinstance(a, Array) and len(a.shape) > 1 and all(d.__class__ is int or named and size_name(d)
-                                                               for d in a.shape[1:]) for a in data):
+            isinstance(a, Array) and len(a.shape) > 1 and _sized(a.shape[1:], named) for a in data):
         return None
     shapes = [(_first_batch(interp, method, a.shape[0], bound.get("batch_size")),
-               *(d if d.__class__ is int else keep_named(interp, "x", size_name(d), node)
-                 for d in a.shape[1:])) for a in data]
+               *_sizes(interp, a.shape[1:], node)) for a in data]
     return shapes if isinstance(x, (list, tuple)) else shapes[0]
+
+
+def _sized(sizes: tuple, named: bool) -> bool:
+    """Each size one a model can be built on: a number, open (None), or (when ``named``) a
+    size from data the file names."""
+    return all(d.__class__ is int or d is None or named and size_name(d) for d in sizes)
+
+
+def _sizes(interp: Interpreter, sizes: tuple, node: ast.AST) -> tuple:
+    """The sizes as an input's shape holds them, a named size kept (and said, SC604)."""
+    return tuple(keep_named(interp, "x", name, node) if (name := size_name(d)) else d for d in sizes)
 
 
 def _dataset_shapes(interp: Interpreter, method: str, ds: datasets.Dataset, node: ast.AST,
@@ -403,9 +412,7 @@ def _dataset_shapes(interp: Interpreter, method: str, ds: datasets.Dataset, node
     x = datasets.fitted_on(ds)
     parts = list(x) if isinstance(x, tuple) else [x]
     if not parts or len(parts) > MAX_INPUTS or not all(
-            isinstance(p, datasets.Part) and len(p.shape) > 1
-            and all(d.__class__ is int or d is None or named and size_name(d) for d in p.shape[1:])
-            for p in parts):
+            isinstance(p, datasets.Part) and len(p.shape) > 1 and _sized(p.shape[1:], named) for p in parts):
         return None
     shapes = []
     for p in parts:
@@ -414,8 +421,7 @@ def _dataset_shapes(interp: Interpreter, method: str, ds: datasets.Dataset, node
             batch = p.sizes[0].at(0) if isinstance(p.sizes[0], datasets.Batch) else p.sizes[0]
             if batch.__class__ is not int:
                 return None
-        shapes.append((batch, *(keep_named(interp, "x", size_name(d), node) if size_name(d) else d
-                                for d in p.shape[1:])))
+        shapes.append((batch, *_sizes(interp, p.shape[1:], node)))
     return shapes if isinstance(x, tuple) else shapes[0]
 
 
