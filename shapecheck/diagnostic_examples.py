@@ -147,6 +147,14 @@ EXAMPLES: dict[str, Example] = {
                      "model = keras.Sequential([keras.Input((784,)), layers.Dense(10)])\n"
                      "model.compile(optimizer=\"adam\", loss=\"sparse_categorical_crossentropy\")\n"
                      "model.fit(x_train, y_train, epochs=5)\n", "model.py", lang="python"),
+    "SC608": Example("import keras\nimport tensorflow as tf\nfrom keras import layers\n\n\n"
+                     "class Project(layers.Layer):\n    def __init__(self, units, **kwargs):\n"
+                     "        super().__init__(**kwargs)\n        self.units = units\n\n"
+                     "    def build(self, input_shape):\n"
+                     "        self.w = tf.Variable(tf.random.normal((input_shape[-1], self.units)))\n\n"
+                     "    def call(self, x):\n        return tf.matmul(x, self.w)\n\n\n"
+                     "inputs = keras.Input((12,))\nmodel = keras.Model(inputs, Project(4)(inputs))\n",
+                     "model.py", lang="python"),
     "SC603": Example("def deeper(n):\n    return deeper(n + 1)\n\n\ndeeper(0)\n", "model.py", lang="python"),
     "SC501": Example("inputs: {x: [?, t, 8]}\nlayers:\n  - {type: GRU, units: 4, reset_after: false}\n",
                      args=("--layout", "pytorch")),

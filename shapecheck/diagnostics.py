@@ -226,8 +226,13 @@ CATALOGUE: dict[str, Code] = {
         Code("SC607", _E, "data the model does not take", "`fit()`, `evaluate()` or `predict()` gives "
              "a model data of a shape it does not take (x of shape (60000, 28, 28) to a model built for "
              "(None, 784), images of 256x256 to one built for 180x180), or labels its loss does not take "
-             "(class ids to categorical_crossentropy): Keras checks the data as the model's input, or "
-             "the first layer or the loss that cannot take it fails, and the call raises."),
+             "(class ids to categorical_crossentropy), fit()'s validation_data included: Keras checks "
+             "the data as the model's input, or the first layer or the loss that cannot take it fails, "
+             "and the call raises (at the end of the first epoch, for validation_data)."),
+        Code("SC608", _W, "variable Keras 3 does not track", "A layer makes a weight with "
+             "`tf.Variable` instead of `add_weight`: tf_keras tracks it as one of the layer's weights, "
+             "Keras 3 does not, so with Keras 3 it is not trained, not saved by model.save() and not "
+             "counted by summary(). The layer still computes with it: its output is checked."),
         Code("SC605", _E, "not in Keras 3", "The file uses what Keras 3 does not have, such as "
              "TensorFlow's get_shape() on a Keras tensor, or a TensorFlow function or Keras 2's backend "
              "(K.mean) on one outside a Lambda: Keras fails there, before any shape is checked."),

@@ -536,13 +536,15 @@ def _followed_weights(cfg: LayerConfig) -> tuple[Weight, ...]:
         return ()
     out = []
     for w in made:
-        if not (isinstance(w, list) and len(w) == 3 and isinstance(w[0], str) and isinstance(w[1], list)
+        if not (isinstance(w, list) and len(w) in (3, 4) and isinstance(w[0], str) and isinstance(w[1], list)
                 and len(w[1]) <= MAX_RANK and all(isinstance(d, int) and 0 <= d <= MAX_SIZE for d in w[1])):
             return ()
-        axes = tuple(Axis(d, "add_weight", f"axis {i} of the shape {tuple(w[1])} build() gives add_weight")
+        maker = w[3] if len(w) == 4 and w[3] == "tf.Variable" else "add_weight"
+        axes = tuple(Axis(d, maker, f"axis {i} of the shape {tuple(w[1])} the layer gives {maker}")
                      for i, d in enumerate(w[1]))
         out.append(Weight(w[0], axes, w[2] is not False))
-    return tuple(out)
+    # Keras lists a layer's trainable weights first, each in the order it was made
+    return tuple(sorted(out, key=lambda w: not w.trainable))
 
 
 def _gather(layer: LayerSpec, results, diags) -> tuple[tuple[Shape, ...], dict] | str | None:

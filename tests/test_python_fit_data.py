@@ -104,6 +104,35 @@ def test_data_the_model_does_not_take_is_said_where_keras_refuses_it(name, legac
     assert [d.location.line for d in said] == ([last] if refused else []), (refused, said)
 
 
+def _validated(name: str, legacy: bool) -> str:
+    """The fit() case ``name`` as validation_data: the model fitted on data of the shape it
+    was built for (None a size of 3), and validated on the case's data."""
+    kind, shape, layer_list, data, _ = CASES[name]
+    fits = tuple(3 if d is None else d for d in eval(shape))  # noqa: S307 - the table's own literal
+    source = _program(name, legacy).replace(f"data = {data}\n", f"data = {data}\nx = np.zeros((8, *{fits}))\n")
+    given = "data" if data.startswith("tf.data") else "(data, np.zeros((len(data), 1)))"
+    return source.replace("model.fit(data, np.zeros((len(data), 1)), ", "model.fit(data, ").replace(
+        "model.fit(data, ", f"model.fit(x, np.zeros((8, 1)), validation_data={given}, ")
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["keras3", "tf_keras"])
+@pytest.mark.parametrize("name", sorted(n for n, case in CASES.items() if case[4] == "fit"))
+def test_validation_data_the_model_does_not_take_is_said_where_keras_refuses_it(name, legacy, tmp_path):
+    """Keras runs the model on fit()'s validation_data at the end of the first epoch, and
+    refuses it there: said at the fit() call, before the epoch is spent."""
+    source = _validated(name, legacy)
+    assert "validation_data=" in source
+    refused = _keras_refuses(source)
+    path = tmp_path / "train.py"
+    path.write_text(source)
+    reports = api.analyze_python(str(path))
+    said = [d for r in reports for d in r.diagnostics if d.code == "SC607"]
+    assert not [d for r in reports for d in r.errors if d.code != "SC607"]
+    last = source.rstrip().count("\n") + 1
+    assert [d.location.line for d in said] == ([last] if refused else []), (refused, said)
+    assert all(d.message.startswith("fit()'s validation_data gives") for d in said)
+
+
 def test_a_clash_names_the_shapes_and_what_to_give(tmp_path):
     path = tmp_path / "train.py"
     path.write_text(textwrap.dedent("""\
@@ -233,3 +262,26 @@ def test_a_model_that_refuses_its_own_inputs_is_said_once_where_it_is_built(tmp_
         """))
     (report,) = api.analyze_python(str(path))
     assert [(d.code, d.location.line) for d in report.errors] == [("SC303", 6)]
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["keras3", "tf_keras"])
+def test_validation_labels_the_loss_does_not_take_are_said_at_fit(legacy, tmp_path):
+    """One-hot labels to train on, class ids to validate on: Keras trains an epoch, then
+    refuses them."""
+    source = ("import numpy as np\n" + ("import tf_keras as keras\n" if legacy else "import keras\n")
+              + "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(10, activation='softmax')])\n"
+              "model.compile(optimizer='sgd', loss='categorical_crossentropy')\n"
+              "x, y = np.zeros((8, 4)), np.zeros((8, 10))\n"
+              "model.fit(x, y, validation_data=(x, np.zeros(8)), epochs=1, verbose=0)\n")
+    refused = True
+    try:
+        exec(compile(source, "<program>", "exec"), {})  # noqa: S102 - the oracle runs Keras here
+        refused = False
+    except Exception:  # noqa: BLE001 - Keras refuses with ValueError or TensorFlow's own errors
+        pass
+    assert refused
+    path = tmp_path / "train.py"
+    path.write_text(source)
+    (said,) = [d for r in api.analyze_python(str(path)) for d in r.diagnostics if d.code == "SC607"]
+    assert said.location.line == 6 and said.message.startswith("fit()'s validation_data gives")
+    assert "labels of shape (None,)" in said.message and "sparse_categorical_crossentropy" in said.hint

@@ -538,3 +538,56 @@ def test_the_tf_keras_vae_sampling_layer_is_followed(tmp_path):
                   for l in model["layers"]}
         assert {l.name: (l.type, list(l.output_shapes), l.params) for l in report.layers.values()} == theirs
         assert report.total_params == model["total_params"]
+
+
+# A layer's weights made with tf.Variable, as TensorFlow-era layers make them (keras.io's
+# traffic forecasting GraphConv): in __init__ and in build(), of an initializer called
+# directly, tf.zeros and tf.random.normal, one not trainable and named, a list of them.
+VARIABLES = """\
+import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+
+
+class GraphConv(layers.Layer):
+    def __init__(self, in_feat, out_feat, **kwargs):
+        super().__init__(**kwargs)
+        self.weight = tf.Variable(
+            initial_value=keras.initializers.glorot_uniform()(shape=(in_feat, out_feat), dtype="float32"),
+            trainable=True,
+        )
+        self.scale = tf.Variable(tf.ones((out_feat,)), trainable=False, name="scale")
+        self.activation = layers.Activation("relu")
+
+    def build(self, input_shape):
+        self.bias = tf.Variable(tf.zeros((input_shape[1], 1)))
+        self.mix = [tf.Variable(tf.random.normal((2, 2))) for _ in range(2)]
+
+    def call(self, features):
+        return self.activation(tf.matmul(features, self.weight) * self.scale + self.bias)
+
+
+inputs = keras.Input((26, 12))
+model = keras.Model(inputs, layers.Dense(3)(GraphConv(12, 10)(inputs)))
+"""
+
+
+@pytest.mark.parametrize("flavour", ["tf.keras", "keras3"])
+def test_weights_made_with_tf_variable_are_tf_keras_s_and_not_keras_3_s(flavour, tmp_path):
+    """tf_keras takes each tf.Variable set as a layer's attribute as one of its weights,
+    trainable ones first; Keras 3 computes with them but takes none (0 parameters), and
+    shapecheck says so at each (SC608)."""
+    path = tmp_path / "graph_conv.py"
+    path.write_text(VARIABLES, encoding="utf-8")
+    (model,) = [m for m in oracle.run_file(path, flavour=flavour)["models"] if m["built"]]
+    dialect = "keras2" if flavour == "tf.keras" else None
+    (report,) = api.analyze_python(str(path), dialect=dialect)
+    theirs = {l["name"]: (l["class"], [tuple(s) for s in l["output_shapes"]], l["params"]) for l in model["layers"]}
+    assert {l.name: (l.type, list(l.output_shapes), l.params) for l in report.layers.values()} == theirs
+    assert report.total_params == model["total_params"]
+    (conv,) = [l for l in model["layers"] if l["class"] == "GraphConv"]
+    assert [(list(w.shape), w.trainable) for w in report.layers["graph_conv"].weights] == \
+        [(w["shape"], w["trainable"]) for w in conv["weights"]]
+    said = sorted(d.location.line for d in report.diagnostics if d.code == "SC608")
+    assert said == ([] if flavour == "tf.keras" else [9, 13, 17, 18])
+    assert report.ok

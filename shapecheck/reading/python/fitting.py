@@ -29,37 +29,51 @@ if TYPE_CHECKING:
 def check(interp: Interpreter, model: Model, method: str, args: list[Any], kwargs: dict[str, Any],
           node: ast.AST, built_now: bool = False) -> None:
     """``model.fit(x, ...)`` of a built functional or Sequential model: SC607 when Keras
-    would refuse x or y. Data of sizes the reader cannot know, or a structure other than
-    one array per input, is left to Keras. A Sequential the call ``built_now`` on x
-    says what its layers refuse in its own report."""
+    would refuse x or y, and then fit()'s ``validation_data``, which Keras runs the model on
+    at the end of the first epoch, and refuses there. Data of sizes the reader cannot know,
+    or a structure other than one array per input, is left to Keras. A Sequential the call
+    ``built_now`` on x says what its layers refuse in its own report."""
     built = model.cls == "Functional" or model.cls == "Sequential" and model.input_shape is not None
     if not built or model.abandoned or interp.shapes is None:
         return
+    if _check(interp, model, method, f"{method}()", args, kwargs, node, built_now) or method != "fit":
+        return
+    given = kwargs.get("validation_data", args[7] if len(args) > 7 else None)
+    if isinstance(given, (tuple, list)) and 2 <= len(given) <= 3:  # (x, y) or (x, y, sample_weight)
+        _check(interp, model, method, "fit()'s validation_data", list(given[:2]), {}, node)
+    elif isinstance(given, datasets.Dataset):
+        _check(interp, model, method, "fit()'s validation_data", [given], {}, node)
+
+
+def _check(interp: Interpreter, model: Model, method: str, what: str, args: list[Any], kwargs: dict[str, Any],
+           node: ast.AST, built_now: bool = False) -> bool:
+    """SC607 when Keras would refuse x or y of this call (``what`` it is); whether it said so."""
     shapes = data_shapes(interp, method, args, kwargs, node, named=False)
     if shapes is None:
-        return
+        return False
     shapes = shapes if isinstance(shapes, list) else [shapes]
     if len(shapes) != (len(model.inputs) if model.cls == "Functional" else 1):
-        return
+        return False
     outputs, errors = _probe(interp, model, method, shapes, node)
     if errors and (built_now or _probe(interp, model, method, _built_for(model), node)[1]):
-        return  # the model refuses its own inputs too: said where it is built
+        return False  # the model refuses its own inputs too: said where it is built
     if errors:
         first = errors[0]
-        interp.note("SC607", f"{method}() gives {model.name!r} data of shape "
+        interp.note("SC607", f"{what} gives {model.name!r} data of shape "
                     f"{', '.join(fmt_shape(s) for s in shapes)}, which it does not take: {first.message}",
                     node, hint=first.hint)
-        return
+        return True
     y = _labels(method, args, kwargs)
     loss = interp.losses.get(id(model), (None, None))[1]  # compiled()
     if loss is None or y is None or not outputs or len(outputs) != 1:
-        return
+        return False
     clash = labels(interp.graph.dialect == "keras2", loss, y, tuple(outputs[0]))
     if clash is not None:
         said, hint = clash
-        interp.note("SC607", f"{method}() gives {model.name!r} labels of shape {fmt_shape(y)} for its output "
+        interp.note("SC607", f"{what} gives {model.name!r} labels of shape {fmt_shape(y)} for its output "
                     f"{fmt_shape(tuple(outputs[0]))}, which its loss {loss} does not take: {said}",
                     node, hint=hint)
+    return clash is not None
 
 
 def compiled(interp: Interpreter, model: Model, args: list[Any], kwargs: dict[str, Any]) -> None:

@@ -199,6 +199,8 @@ class Interpreter:
         # the values from data kept as named sizes (SC604 says so once per name)
         self.named_sizes: set[str] = set()
         self.losses: dict[int, tuple[Any, str | None]] = {}  # id(model) -> (the model, compile()'s loss)
+        self.variables: dict[int, list] = {}  # id(tf.Variable's node) -> its weight (variables.py)
+        self.constants = 0  # constant tensors followed code made, each named apart (variables.constant)
         self.assigned = 0  # unknown values assigned to a name so far (Unknown.version)
         # a named size of an unknown array's shape (x_shape_1) -> (the array's version,
         # what the file writes: "x.shape[1]")

@@ -11,7 +11,17 @@ from __future__ import annotations
 import ast
 
 from ..spec_reader import CALL_ARGS, CALL_VALUES
-from . import applications, argparse_calls, arrays, datasets, fitting, instances, layer_subclasses, project
+from . import (
+    applications,
+    argparse_calls,
+    arrays,
+    datasets,
+    fitting,
+    instances,
+    layer_subclasses,
+    project,
+    variables,
+)
 from .builtins import Builtin, namedtuple, python_method, stdlib
 from .graph import Layer, Model, Tensor, held_layers, model_layers
 from .keras_api import (
@@ -168,6 +178,8 @@ def call_module(
             return helper(interp, args, kwargs, node)
         if path[:1] == ("applications",) and len(path) in (2, 3):  # followed in Keras's own source
             return applications.call(interp, path, args, kwargs, node)
+        if path[:1] == ("initializers",) and len(path) == 2 and interp.following:
+            return variables.initializer(f"keras.initializers.{name}")  # called by a followed layer
         if path[:1] == ("losses",) and (made := fitting.loss_object(path)) is not None:
             return made  # keras.losses.CategoricalCrossentropy(): what compile() is given
         if path[:1] == ("optimizers",) and interp.graph.dialect != "keras2":
@@ -482,6 +494,7 @@ def set_attribute(interp: Interpreter, owner: Any, name: str, value: Any, node: 
             layer.args["trainable"] = value
     if isinstance(owner, Instance) and len(owner.attrs) < MAX_ITEMS:
         owner.attrs[name] = value
+        variables.track(interp, owner.attrs, value)
 
 
 def subscript(interp: Interpreter, owner: Any, key: Any, node: ast.AST) -> Any:

@@ -72,7 +72,7 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST,
         refused = keras3_refusal(interp, state[3])
         # following leaves no trace: no finding, no auto-name taken, no node in the graph; but
         # a Layer subclass's first call is Keras building it, which names what it builds
-        del interp.found[state[0]:]
+        forget_found(interp, state[0])
         if layer.cls == "Lambda":
             interp.graph.names.counts = state[1]
         for made in interp.graph.nodes[state[2]:]:  # a layer called inside: not a call of it
@@ -98,6 +98,17 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST,
         declared = [[to_json(d) if isinstance(d, NamedSize) else d for d in s[1:]] for s in shapes]
         layer.args["output_shape"] = declared if isinstance(out, list) else declared[0]
         layer.args["output_shape_from"] = what
+
+
+#: what following says that stands: a weight Keras 3 does not track is so however the
+#: layer is followed (variables.py)
+_SAID_FOLLOWING = frozenset(("SC608",))
+
+
+def forget_found(interp: Interpreter, start: int) -> None:
+    """Forget what following said since ``interp.found`` had ``start`` findings, except
+    what stands (``_SAID_FOLLOWING``)."""
+    interp.found[start:] = [d for d in interp.found[start:] if d.code in _SAID_FOLLOWING]
 
 
 def keras3_refusal(interp: Interpreter, start: int) -> Refusal | None:

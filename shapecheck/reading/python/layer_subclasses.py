@@ -28,13 +28,13 @@ from __future__ import annotations
 import ast
 
 from ...dims import to_json
-from . import datasets, instances
+from . import datasets, instances, variables
 from .arrays import Array
 from .builtins import Builtin
 from .graph import Layer, Model, Tensor, ancestors, functional_spec
 from .keras_api import bind, keep_named, make_layer, shape_of, size_name, tensors_of
 from .keras_keywords import Refusal
-from .lambdas import keras3_refusal
+from .lambdas import forget_found, keras3_refusal
 from .limits import MAX_STEPS, OutOfBudget
 from .values import DYNAMIC, ClassDef, Instance, Module, Partial, Unknown
 
@@ -106,7 +106,7 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
     finally:
         interp.following -= 1
         refused = keras3_refusal(interp, state[2])
-        del interp.found[state[0]:]
+        forget_found(interp, state[0])
         del interp.graph.nodes[state[1]:]
     if refused is not None:  # Python raises in its __init__: there is no such layer
         interp.note("SC605", f"{cls.name}.__init__ fails in Keras 3 ({refused.message})", node,
@@ -142,7 +142,7 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
             shapes = [shape_of(i, t) for t in tensors_of(a[0]) or ()]
             given = shapes[0] if isinstance(a[0], Tensor) else shapes
             i.call(interp.method(build, cls, f"{cls.name}.build"), [instance, given], {}, n)
-        made = instance.attrs.pop(_WEIGHTS, [])
+        made = instance.attrs.pop(variables.WEIGHTS, [])
         if any(w is None for w in made):
             return Unknown(why=f"{cls.name} makes a weight of a shape the reader cannot know")
         if made:
@@ -222,7 +222,6 @@ def build_model(interp: Interpreter, layer: Layer, args: list[Any], kwargs: dict
     return interp.graph.input(tuple(shape), f"{layer.name}_build_input", "float32", interp.loc(node))
 
 
-_WEIGHTS = "__weights__"  # the weights add_weight made so far, in the object's attributes
 
 
 def _declared_output(interp: Interpreter, cls: ClassDef, instance: Instance, shape_method: ast.FunctionDef,
@@ -280,13 +279,13 @@ def _add_weight(interp: Interpreter, instance: Instance, args: list[Any], kwargs
     bound = bind(order, args, kwargs)
     shape, name, trainable = bound.get("shape"), bound.get("name"), bound.get("trainable", True)
     shape = (shape,) if isinstance(shape, int) else shape
-    made = instance.attrs.setdefault(_WEIGHTS, [])
+    made = instance.attrs.setdefault(variables.WEIGHTS, [])
     if not isinstance(shape, (list, tuple)) or not all(
             isinstance(d, int) and not isinstance(d, bool) and 0 <= d for d in shape) \
             or not isinstance(trainable, bool) or name is not None and not isinstance(name, str):
         made.append(None)  # a weight the reader cannot size: the layer is not followed
         return Unknown(why="a weight of a shape the reader cannot know")
-    made.append([name or "variable", list(shape), trainable])
+    made.append([name or "variable", list(shape), trainable, "add_weight"])
     # named, so that no input's auto-name is taken (the node is gone once followed)
     label = "".join(c if c.isalnum() else "_" for c in f"{instance.cls.name}_weight_{len(made)}")
     return interp.graph.input(tuple(shape), label, "float32", interp.loc(node), constant=True)
@@ -488,13 +487,7 @@ def random(interp: Interpreter, name: str, args: list[Any], kwargs: dict[str, An
     subclass's call(), a Lambda's function): a tensor of that shape, standing where the
     values will be (the following leaves no node behind): a tensor the layer makes itself,
     a constant of its nested graph, if it has one."""
-    shape = bind(("shape",), args[:1], {k: v for k, v in kwargs.items() if k == "shape"}).get("shape")
-    if isinstance(shape, (list, tuple)):  # tf.shape(x)[0]: the static shape leaves it open
-        shape = [None if d is DYNAMIC else d for d in shape]
-    if not isinstance(shape, (list, tuple)) or not all(
-            d is None or isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
-        return Unknown(why=f"keras.random.{name} of a shape the reader cannot know")
-    return interp.graph.input(tuple(shape), f"random_{name}", "float32", interp.loc(node), constant=True)
+    return variables.constant(interp, f"keras.random.{name}", args, kwargs, node, label=f"random_{name}")
 
 
 def arange(interp: Interpreter, values: dict[str, Any], node: ast.AST) -> Any:
@@ -523,6 +516,12 @@ def tensorflow_in_call(interp: Interpreter, path: tuple[str, ...], args: list[An
     if path == ("tensorflow", "shape") and len(args) == 1 and not kwargs and isinstance(args[0], Tensor):
         shape = shape_of(interp, args[0])  # a tensor: what the static shape leaves open is known when it runs
         return tuple(DYNAMIC if d is None else d for d in shape) if isinstance(shape, tuple) else shape
+    if path == ("tensorflow", "Variable"):
+        return variables.variable(interp, args, kwargs, node)
+    if path in (("tensorflow", "zeros"), ("tensorflow", "ones")):
+        return variables.constant(interp, f"tf.{path[1]}", args, kwargs, node)
+    if len(path) == 2 and path[0] == "tensorflow" and path[1].endswith("_initializer"):
+        return variables.initializer(f"tf.{path[1]}")
     if path == ("tensorflow", "range"):
         bound = bind(("start", "limit", "delta", "dtype", "name"), args, kwargs)
         return arange(interp, {"start": bound.get("start"), "stop": bound.get("limit"),
