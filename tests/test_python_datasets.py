@@ -74,6 +74,19 @@ PIPELINES = {
     "timeseries_stride_and_range": ("ds = keras.utils.timeseries_dataset_from_array(np.zeros((500, 2, 3)), "
                                     "np.zeros(500), 20, sequence_stride=7, sampling_rate=2, batch_size=8, "
                                     "start_index=10, end_index=400, shuffle=True)", True),
+    # map(): the function traced once on the element spec's tensors (sizes it leaves open
+    # are known per element only when it runs)
+    "map_rescale_and_expand": ("ds = tf.data.Dataset.from_tensor_slices((np.zeros((70, 28, 28)), np.zeros(70)))"
+                               ".batch(32).map(lambda x, y: (tf.expand_dims(tf.cast(x, tf.float32) / 255.0, -1), y))",
+                               False),
+    "map_layers_on_images": ("aug = keras.Sequential([layers.RandomFlip('horizontal'), layers.Rescaling(1 / 255)])\n"
+                             "ds = tf.data.Dataset.from_tensor_slices((np.zeros((8, 12, 12, 3)), np.zeros((8, 2))))"
+                             ".batch(4).map(lambda x, y: (aug(x, training=True), y))", False),
+    "map_function_to_dict": ("def split(x):\n    return {'left': x[:, :3], 'right': tf.reduce_mean(x, axis=1, keepdims=True)}\n"
+                             "ds = tf.data.Dataset.from_tensor_slices(np.zeros((9, 8))).batch(4).map(split)",
+                             False),
+    "map_unbatched_then_batch": ("ds = tf.data.Dataset.from_tensor_slices(np.zeros((10, 6))).map("
+                                 "lambda x: tf.reshape(x, (2, 3))).batch(4)", True),
     "timeseries_targets_shorter": ("ds = keras.utils.timeseries_dataset_from_array(np.zeros((100, 3)), "
                                    "np.zeros((30, 2)), 10, batch_size=7)", True),
 }
@@ -100,8 +113,17 @@ def _tensorflow(source: str):
     return spec, count, elements
 
 
+def _shapes(spec_data, errors=False):
+    """The engine, as the library API hands it to the reader (what a map() function makes)."""
+    from shapecheck.engine import run
+    from shapecheck.reading.spec_reader import read_spec
+
+    spec, found = read_spec(spec_data, "pipeline.py", "python", None, "python", None)
+    return None if spec is None else run(spec, found).outputs
+
+
 def _reader(source: str):
-    interp = Interpreter("pipeline.py", "keras3")
+    interp = Interpreter("pipeline.py", "keras3", None, _shapes)
     interp.run(ast.parse(PRELUDE + source))
     ds = interp.globals.vars["ds"]
     assert isinstance(ds, datasets.Dataset), ds
@@ -238,6 +260,34 @@ PROGRAMS = {
         model.compile(optimizer="adam", loss="mse")
         ds = tf.data.Dataset.from_tensor_slices((np.zeros((40, 10, 2)), np.zeros(40))).batch(8)
         model.fit(ds, validation_data=ds, epochs=1, verbose=0)""",
+    # map(): the function traced on the element spec's tensors, as keras.io's examples
+    # rescale, augment and vectorize what they fit with
+    "subclass_fitted_on_a_mapped_dataset": NET + """
+        ds = tf.data.Dataset.from_tensor_slices((np.zeros((40, 5), "uint8"), np.zeros((40, 3)))).batch(8)
+        ds = ds.map(lambda x, y: (tf.cast(x, "float32") / 255.0, y))
+        model = Net()
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(ds, epochs=1, verbose=0)""",
+    "sequential_built_by_augmented_images": """
+        augment = keras.Sequential([layers.RandomFlip("horizontal"), layers.RandomRotation(0.1)])
+        ds = tf.data.Dataset.from_tensor_slices((np.zeros((16, 20, 20, 3)), np.zeros(16))).batch(8)
+        ds = ds.map(lambda img, label: (augment(img, training=True), label), num_parallel_calls=tf.data.AUTOTUNE)
+        model = keras.Sequential([layers.Rescaling(1.0 / 255), layers.Conv2D(4, 3), layers.Flatten(), layers.Dense(2)])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.fit(ds.prefetch(2), epochs=1, verbose=0)""",
+    "sequential_built_by_vectorized_text": """
+        texts = tf.data.Dataset.from_tensor_slices((["a b c", "b c d", "c d e a"], [0, 1, 0])).batch(2)
+        vectorize_layer = layers.TextVectorization(max_tokens=50, output_mode="int", output_sequence_length=12)
+        vectorize_layer.adapt(texts.map(lambda x, y: x))
+
+        def vectorize_text(text, label):
+            text = tf.expand_dims(text, -1)
+            return vectorize_layer(text), label
+
+        train_ds = texts.map(vectorize_text)
+        model = keras.Sequential([layers.Embedding(50, 8), layers.GlobalAveragePooling1D(), layers.Dense(1)])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(train_ds, epochs=1, verbose=0)""",
     # keras.io's weather forecasting example: sizes read from the first batch
     "sized_by_a_batch_taken": """
         x = np.zeros((2000, 7), dtype="float32")
@@ -375,3 +425,22 @@ def test_a_size_from_data_stays_named_through_a_pipeline(tmp_path):
         """))
     (report,) = api.analyze_python(str(path), dims={"x_shape_1": 7})
     assert report.layers["dense"].output_shapes == ((None, 7, 3),) and report.total_params == 6
+
+
+def test_what_map_makes_is_checked_where_the_model_is_fitted_with_it(tmp_path):
+    """Grey images given a channel axis by map(), to a model built for colour: Keras
+    refuses them at fit(), and so does shapecheck, at that line."""
+    source = PRELUDE + textwrap.dedent("""
+        inputs = keras.Input((28, 28, 3))
+        model = keras.Model(inputs, layers.Dense(1)(layers.Flatten()(inputs)))
+        model.compile(optimizer="adam", loss="mse")
+        ds = tf.data.Dataset.from_tensor_slices((np.zeros((8, 28, 28)), np.zeros(8))).batch(4)
+        model.fit(ds.map(lambda x, y: (tf.expand_dims(x, -1), y)), epochs=1, verbose=0)
+        """)
+    with pytest.raises(ValueError):
+        run_program(keras, source)
+    path = tmp_path / "train.py"
+    path.write_text(source)
+    (report,) = api.analyze_python(str(path))
+    (said,) = report.errors
+    assert said.code == "SC607" and said.location.line == 10 and "(None, 28, 28, 1)" in said.message

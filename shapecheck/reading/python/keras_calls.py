@@ -15,6 +15,7 @@ from . import (
     applications,
     argparse_calls,
     arrays,
+    dataset_map,
     datasets,
     fitting,
     instances,
@@ -362,6 +363,8 @@ def call_method(
     if isinstance(owner, argparse_calls.Parser):
         return argparse_calls.method(interp, owner, name, args, kwargs, node)
     if isinstance(owner, datasets.Dataset):
+        if name == "map":  # the function traced on the element
+            return dataset_map.mapped(interp, owner, args, kwargs, node)
         return datasets.method(owner, name, args, kwargs)
     if isinstance(owner, Tensor) and name == "get_shape":  # tf_keras's, a TensorShape
         shape = shape_of(interp, owner)
