@@ -15,7 +15,7 @@ from ...records import replace
 from .datasets import Dataset, Part
 from .graph import Tensor
 from .keras_api import shape_of
-from .lambdas import forget_found, keras3_refusal
+from .lambdas import leave_no_trace
 from .limits import MAX_STEPS, OutOfBudget
 from .values import Unknown
 
@@ -48,12 +48,7 @@ def mapped(interp: Interpreter, ds: Dataset, args: list[Any], kwargs: dict[str, 
             raise  # the file's budget is spent: the reader stops
     finally:
         interp.following -= 1
-        refused = keras3_refusal(interp, state[2])
-        forget_found(interp, state[0])
-        for n in interp.graph.nodes[state[1]:]:  # a layer called inside: not a call of the model's
-            if n.layer is not None:
-                n.layer.calls -= 1
-        del interp.graph.nodes[state[1]:]
+        refused = leave_no_trace(interp, state[0], state[1], state[2])
     if refused is not None or isinstance(made, Unknown):
         why = f"map() of code Keras 3 refuses ({refused.message})" if refused is not None else \
             "what map() makes of each element" + (f" ({made.why})" if made.why else "")

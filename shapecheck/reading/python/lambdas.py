@@ -69,16 +69,11 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST,
     finally:
         interp.following -= 1
         # Keras 3 runs the code to know its output: where it fails, the model does not build
-        refused = keras3_refusal(interp, state[3])
-        # following leaves no trace: no finding, no auto-name taken, no node in the graph; but
-        # a Layer subclass's first call is Keras building it, which names what it builds
-        forget_found(interp, state[0])
+        refused = leave_no_trace(interp, state[0], state[2], state[3])
+        # no auto-name taken either; but a Layer subclass's first call is Keras building it,
+        # which names what it builds
         if layer.cls == "Lambda":
             interp.graph.names.counts = state[1]
-        for made in interp.graph.nodes[state[2]:]:  # a layer called inside: not a call of it
-            if made.layer is not None:
-                made.layer.calls -= 1
-        del interp.graph.nodes[state[2]:]
     if refused is not None and fn is not None and shape_fn is None:
         if layer.cls == "Lambda":  # the layer's own finding (engine: what stands for SC408)
             layer.args["fails_in_keras3"] = [refused.message, refused.hint]
@@ -109,6 +104,19 @@ def forget_found(interp: Interpreter, start: int) -> None:
     """Forget what following said since ``interp.found`` had ``start`` findings, except
     what stands (``_SAID_FOLLOWING``)."""
     interp.found[start:] = [d for d in interp.found[start:] if d.code in _SAID_FOLLOWING]
+
+
+def leave_no_trace(interp: Interpreter, found: int, nodes: int, refusals: int) -> Refusal | None:
+    """After following code: no finding since ``interp.found`` had ``found`` (but what
+    stands), no node in the graph since it had ``nodes`` (a layer called inside is not a
+    call of it); the first refusal of Keras 3 met since ``refusals``, forgotten too."""
+    refused = keras3_refusal(interp, refusals)
+    forget_found(interp, found)
+    for made in interp.graph.nodes[nodes:]:
+        if made.layer is not None:
+            made.layer.calls -= 1
+    del interp.graph.nodes[nodes:]
+    return refused
 
 
 def keras3_refusal(interp: Interpreter, start: int) -> Refusal | None:
