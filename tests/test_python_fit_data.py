@@ -285,3 +285,40 @@ def test_validation_labels_the_loss_does_not_take_are_said_at_fit(legacy, tmp_pa
     (said,) = [d for r in api.analyze_python(str(path)) for d in r.diagnostics if d.code == "SC607"]
     assert said.location.line == 6 and said.message.startswith("fit()'s validation_data gives")
     assert "labels of shape (None,)" in said.message and "sparse_categorical_crossentropy" in said.hint
+
+
+#: a two-output model's compile() loss and fit() labels: a single loss for both, a list
+#: by position, a dict by output name
+MULTI_OUTPUT = [
+    ('["categorical_crossentropy", "mse"]', "[np.zeros((8, 10)), np.zeros((8, 1))]"),
+    ('["categorical_crossentropy", "mse"]', "[np.zeros(8), np.zeros((8, 1))]"),
+    ('"mse"', "[np.zeros((8, 5)), np.zeros((8, 1))]"),
+    ('"mse"', "[np.zeros((8, 10)), np.zeros((8, 1))]"),
+    ('{"cls": "sparse_categorical_crossentropy", "reg": "mse"}', '{"cls": np.zeros(8), "reg": np.zeros((8, 1))}'),
+    ('{"cls": "sparse_categorical_crossentropy", "reg": "mse"}',
+     '{"cls": np.zeros((8, 10)), "reg": np.zeros((8, 1))}'),
+    ('{"cls": "categorical_crossentropy", "reg": "mse"}', '{"cls": np.zeros((8, 10)), "reg": np.zeros((8, 3))}'),
+]
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["keras3", "tf_keras"])
+def test_each_outputs_labels_are_checked_by_its_loss(legacy, tmp_path):
+    head = "import numpy as np\n" + ("import tf_keras as keras\n" if legacy else "import keras\n") + (
+        "inputs = keras.Input((4,))\nh = keras.layers.Dense(8)(inputs)\n"
+        "a = keras.layers.Dense(10, activation='softmax', name='cls')(h)\n"
+        "b = keras.layers.Dense(1, name='reg')(h)\nmodel = keras.Model(inputs, [a, b])\n")
+    refusals = []
+    for loss, y in MULTI_OUTPUT:
+        source = head + f"model.compile(optimizer='sgd', loss={loss})\n" \
+            f"model.fit(np.zeros((8, 4)), {y}, epochs=1, verbose=0)\n"
+        try:
+            exec(compile(source, "<program>", "exec"), {})  # noqa: S102 - the oracle runs Keras here
+            refused = False
+        except Exception:  # noqa: BLE001 - Keras refuses with ValueError or TensorFlow's own errors
+            refused = True
+        refusals.append(refused)
+        path = tmp_path / "train.py"
+        path.write_text(source)
+        said = [d for r in api.analyze_python(str(path)) for d in r.diagnostics if d.code == "SC607"]
+        assert [d.location.line for d in said] == ([9] if refused else []), (loss, y, refused, said)
+    assert True in refusals and False in refusals

@@ -63,17 +63,40 @@ def _check(interp: Interpreter, model: Model, method: str, what: str, args: list
                     f"{', '.join(fmt_shape(s) for s in shapes)}, which it does not take: {first.message}",
                     node, hint=first.hint)
         return True
-    y = _labels(method, args, kwargs)
     loss = interp.losses.get(id(model), (None, None))[1]  # compiled()
-    if loss is None or y is None or not outputs or len(outputs) != 1:
+    if loss is None or not outputs:
         return False
-    clash = labels(interp.graph.dialect == "keras2", loss, y, tuple(outputs[0]))
-    if clash is not None:
-        said, hint = clash
-        interp.note("SC607", f"{what} gives {model.name!r} labels of shape {fmt_shape(y)} for its output "
-                    f"{fmt_shape(tuple(outputs[0]))}, which its loss {loss} does not take: {said}",
-                    node, hint=hint)
-    return clash is not None
+    names = _output_names(model, len(outputs))
+    for i, (y, out) in enumerate(zip(_per_output(_labels(method, args, kwargs), names), outputs)):
+        each = loss if isinstance(loss, str) else _per_output(loss, names)[i]
+        if not isinstance(y, tuple) or not isinstance(each, str):
+            continue
+        clash = labels(interp.graph.dialect == "keras2", each, y, tuple(out))
+        if clash is not None:
+            said, hint = clash
+            which = "its output" if len(outputs) == 1 else f"its output {names[i]!r}"
+            interp.note("SC607", f"{what} gives {model.name!r} labels of shape {fmt_shape(y)} for {which} "
+                        f"{fmt_shape(tuple(out))}, which its loss {each} does not take: {said}",
+                        node, hint=hint)
+            return True
+    return False
+
+
+def _output_names(model: Model, count: int) -> list[str]:
+    """The model's outputs by the names Keras keys them by: the layers that make them."""
+    if model.cls != "Functional" or len(model.outputs) != count:
+        return [model.name] * count
+    return [t.node.layer.name if t.node.layer is not None else t.node.id for t in model.outputs]
+
+
+def _per_output(value: Any, names: list[str]) -> list[Any]:
+    """One value for each output: a list's by position, a dict's by the output's name, a
+    single one for a single output; None where none is known."""
+    if isinstance(value, list) and len(value) == len(names):
+        return value
+    if isinstance(value, dict):
+        return [value.get(name) for name in names]
+    return [value] if len(names) == 1 else [None] * len(names)
 
 
 def compiled(interp: Interpreter, model: Model, args: list[Any], kwargs: dict[str, Any]) -> None:
@@ -102,20 +125,29 @@ def _built_for(model: Model) -> list[tuple]:
     return [tuple(t.node.shape or ()) for t in model.inputs]
 
 
-def _labels(method: str, args: list[Any], kwargs: dict[str, Any]) -> tuple | None:
-    """The shape of the labels (y) the call gives, its batch axis None; None when unknown."""
+def _labels(method: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    """The shape of the labels (y) the call gives, its batch axis None (a list or a dict of
+    them, one per output); None when unknown."""
     if method not in ("fit", "evaluate", "train_on_batch", "test_on_batch"):
         return None
     bound = bind(("x", "y"), args, kwargs)
     x, y = bound.get("x"), bound.get("y")
-    if isinstance(x, datasets.Dataset):
-        y = datasets.fitted_on(x, 1)
-        shape = y.shape if isinstance(y, datasets.Part) else None
-    else:
-        shape = y.shape if isinstance(y, Array) else None
+    return _shaped(datasets.fitted_on(x, 1) if isinstance(x, datasets.Dataset) else y)
+
+
+def _shaped(y: Any) -> Any:
+    if isinstance(y, (list, tuple)) and 1 < len(y) <= MAX_OUTPUTS:
+        return [_shaped(v) for v in y]
+    if isinstance(y, dict) and 0 < len(y) <= MAX_OUTPUTS:
+        return {k: _shaped(v) for k, v in y.items()}
+    shape = y.shape if isinstance(y, (Array, datasets.Part)) else None
     if not shape or not all(d is None or d.__class__ is int for d in shape):
         return None
     return (None, *shape[1:])
+
+
+#: the outputs whose labels are checked one by one, at most
+MAX_OUTPUTS = 64
 
 
 # compile()'s loss, as a string, a function of keras.losses or an object of its class:
@@ -149,8 +181,13 @@ def loss_object(path: tuple[str, ...]) -> LossObject | None:
     return LossObject(path[-1]) if path[-1] in _LOSSES and path[-1][:1].isupper() else None
 
 
-def loss_of(value: Any) -> str | None:
-    """compile()'s ``loss=``, as the check names it; None for one it does not check."""
+def loss_of(value: Any) -> Any:
+    """compile()'s ``loss=``, as the check names it (a list or a dict of them, one per
+    output); None for one it does not check."""
+    if isinstance(value, (list, tuple)) and 1 < len(value) <= MAX_OUTPUTS:
+        return [loss_of(v) for v in value]
+    if isinstance(value, dict) and 0 < len(value) <= MAX_OUTPUTS:
+        return {k: loss_of(v) for k, v in value.items()}
     if isinstance(value, str):
         name = value
     elif isinstance(value, Module) and value.path[-2:-1] == ("losses",):
