@@ -596,9 +596,13 @@ def _check_call_args(layer: LayerSpec, custom: Mapping[str, Rule], cfg: LayerCon
 
 def _rank_hint(layer: LayerSpec, g) -> str | None:
     """A rank mismatch after an RNN that drops the time axis is the most common Keras
-    shape error: name the layer whose return_sequences fixes it."""
+    shape error: name the layer whose return_sequences fixes it. A first layer has no
+    layer before it: what it gets is the model's input, of the data's rank."""
     for ref in layer.inputs:
         node = g.nodes.get(ref.node)
+        if node and node.kind == "input" and len(layer.inputs) == 1:
+            return (f"it takes the model's input {node.item.name!r} as it is: give the model data (or an "
+                    "Input) of the rank this layer expects, or put a layer before it that makes that rank")
         if not node or node.kind != "layer":
             continue
         cfg = node.item.config

@@ -322,3 +322,25 @@ def test_each_outputs_labels_are_checked_by_its_loss(legacy, tmp_path):
         said = [d for r in api.analyze_python(str(path)) for d in r.diagnostics if d.code == "SC607"]
         assert [d.location.line for d in said] == ([9] if refused else []), (loss, y, refused, said)
     assert True in refusals and False in refusals
+
+
+def test_a_first_layer_refusing_the_data_says_the_data_is_its_input(tmp_path):
+    """A Sequential with no Input, built by fit() on grey images without a channel axis:
+    Keras refuses them at its Conv2D, which has no layer before it to blame."""
+    source = textwrap.dedent("""\
+        import numpy as np
+        import keras
+        from keras import layers
+
+        x_train, y_train = np.zeros((64, 28, 28)), np.zeros(64)
+        model = keras.Sequential([layers.Conv2D(8, 3), layers.Flatten(), layers.Dense(10)])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.fit(x_train, y_train, epochs=1, verbose=0)
+        """)
+    assert _keras_refuses(source)
+    path = tmp_path / "train.py"
+    path.write_text(source)
+    (report,) = api.analyze_python(str(path))
+    (error,) = report.errors
+    assert error.code == "SC301" and "expected ndim=4, found ndim=3" in error.message
+    assert error.hint.startswith("it takes the model's input") and "layer before this one" not in error.hint
