@@ -222,8 +222,6 @@ def build_model(interp: Interpreter, layer: Layer, args: list[Any], kwargs: dict
     return interp.graph.input(tuple(shape), f"{layer.name}_build_input", "float32", interp.loc(node))
 
 
-
-
 def _declared_output(interp: Interpreter, cls: ClassDef, instance: Instance, shape_method: ast.FunctionDef,
                      layer: Layer, args: list[Any], node: ast.AST) -> Any:
     """Keras 3's output of a layer that has its own compute_output_shape: the shape it
