@@ -81,10 +81,12 @@ def _program(name: str, legacy: bool) -> str:
         + call.format(y=y) + "\n"
 
 
-def _keras_refuses(source: str) -> bool:
+def _keras_refuses(source: str, errors: type[Exception] = ValueError) -> bool:
+    """Whether Keras raises running the program: data it refuses raises ValueError; labels
+    a loss refuses, ValueError or TensorFlow's own errors (``errors=Exception``)."""
     try:
         exec(compile(source, "<program>", "exec"), {})  # noqa: S102 - the oracle runs Keras here
-    except ValueError:
+    except errors:
         return True
     return False
 
@@ -210,11 +212,7 @@ def test_labels_the_loss_does_not_take_are_said_where_keras_refuses_them(loss, l
             source = (head + f"model = keras.Sequential([keras.Input((4,)), keras.layers.Dense({width})])\n"
                       f"model.compile(optimizer='sgd', loss={loss!r})\n"
                       f"model.fit(np.zeros((8, 4)), np.zeros({labels}), epochs=1, verbose=0)\n")
-            try:
-                exec(compile(source, "<program>", "exec"), {})  # noqa: S102 - the oracle runs Keras here
-                refused = False
-            except Exception:  # noqa: BLE001 - Keras refuses with ValueError or TensorFlow's own errors
-                refused = True
+            refused = _keras_refuses(source, Exception)
             path = tmp_path / "train.py"
             path.write_text(source)
             said = [d for r in api.analyze_python(str(path)) for d in r.diagnostics if d.code == "SC607"]
@@ -273,13 +271,7 @@ def test_validation_labels_the_loss_does_not_take_are_said_at_fit(legacy, tmp_pa
               "model.compile(optimizer='sgd', loss='categorical_crossentropy')\n"
               "x, y = np.zeros((8, 4)), np.zeros((8, 10))\n"
               "model.fit(x, y, validation_data=(x, np.zeros(8)), epochs=1, verbose=0)\n")
-    refused = True
-    try:
-        exec(compile(source, "<program>", "exec"), {})  # noqa: S102 - the oracle runs Keras here
-        refused = False
-    except Exception:  # noqa: BLE001 - Keras refuses with ValueError or TensorFlow's own errors
-        pass
-    assert refused
+    assert _keras_refuses(source, Exception)
     path = tmp_path / "train.py"
     path.write_text(source)
     (said,) = [d for r in api.analyze_python(str(path)) for d in r.diagnostics if d.code == "SC607"]
@@ -311,11 +303,7 @@ def test_each_outputs_labels_are_checked_by_its_loss(legacy, tmp_path):
     for loss, y in MULTI_OUTPUT:
         source = head + f"model.compile(optimizer='sgd', loss={loss})\n" \
             f"model.fit(np.zeros((8, 4)), {y}, epochs=1, verbose=0)\n"
-        try:
-            exec(compile(source, "<program>", "exec"), {})  # noqa: S102 - the oracle runs Keras here
-            refused = False
-        except Exception:  # noqa: BLE001 - Keras refuses with ValueError or TensorFlow's own errors
-            refused = True
+        refused = _keras_refuses(source, Exception)
         refusals.append(refused)
         path = tmp_path / "train.py"
         path.write_text(source)

@@ -18,6 +18,7 @@ from .keras_api import shape_of
 from .lambdas import leave_no_trace
 from .limits import MAX_STEPS, OutOfBudget
 from .values import Unknown
+from .variables import tensor
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -69,9 +70,7 @@ def _plain(element: Any, budget: int) -> bool:
 def _tensors(interp: Interpreter, element: Any, node: ast.AST) -> Any:
     """The element as the tensors the function is traced on, its structure kept."""
     if isinstance(element, Part):
-        interp.constants += 1  # named apart, as variables.constant names its tensors
-        return interp.graph.input(element.shape, f"map_element_{interp.constants}", "float32",
-                                  interp.loc(node))
+        return tensor(interp, element.shape, "map_element", node, constant=False)
     if isinstance(element, dict):
         return {k: _tensors(interp, v, node) for k, v in element.items()}
     return tuple(_tensors(interp, e, node) for e in element)

@@ -248,8 +248,6 @@ def method(ds: Dataset, name: str, args: list[Any], kwargs: dict[str, Any]) -> A
         other = args[0]
         total = None if count is None or other.count is None else count + other.count
         return Dataset(_merged(ds.element, other.element), total)
-    if name == "map":  # followed by dataset_map, which has the interpreter to call the function
-        return replace(ds, element=Unknown(why="what map() makes of each element"))
     if name == "as_numpy_iterator":
         return Iter(ds)
     if name == "cardinality":

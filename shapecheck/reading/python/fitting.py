@@ -67,8 +67,9 @@ def _check(interp: Interpreter, model: Model, method: str, what: str, args: list
     if loss is None or not outputs:
         return False
     names = _output_names(model, len(outputs))
-    for i, (y, out) in enumerate(zip(_per_output(_labels(method, args, kwargs), names), outputs)):
-        each = loss if isinstance(loss, str) else _per_output(loss, names)[i]
+    losses = [loss] * len(names) if isinstance(loss, str) else _per_output(loss, names)
+    given = _per_output(_labels(method, args, kwargs), names)
+    for i, (y, out, each) in enumerate(zip(given, outputs, losses)):
         if not isinstance(y, tuple) or not isinstance(each, str):
             continue
         clash = labels(interp.graph.dialect == "keras2", each, y, tuple(out))

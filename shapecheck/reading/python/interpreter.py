@@ -198,7 +198,8 @@ class Interpreter:
         self.reported: set[tuple[str, str | None, int]] = set()
         # the values from data kept as named sizes (SC604 says so once per name)
         self.named_sizes: set[str] = set()
-        self.losses: dict[int, tuple[Any, str | None]] = {}  # id(model) -> (the model, compile()'s loss)
+        # id(model) -> (the model, compile()'s loss: a name, a list or a dict of them; fitting.loss_of)
+        self.losses: dict[int, tuple[Any, Any]] = {}
         self.variables: dict[int, list] = {}  # id(tf.Variable's node) -> its weight (variables.py)
         self.constants = 0  # constant tensors followed code made, each named apart (variables.constant)
         self.assigned = 0  # unknown values assigned to a name so far (Unknown.version)

@@ -285,8 +285,8 @@ def _add_weight(interp: Interpreter, instance: Instance, args: list[Any], kwargs
         return Unknown(why="a weight of a shape the reader cannot know")
     made.append([name or "variable", list(shape), trainable, "add_weight"])
     # named, so that no input's auto-name is taken (the node is gone once followed)
-    label = "".join(c if c.isalnum() else "_" for c in f"{instance.cls.name}_weight_{len(made)}")
-    return interp.graph.input(tuple(shape), label, "float32", interp.loc(node), constant=True)
+    return variables.tensor(interp, tuple(shape), "".join(c if c.isalnum() else "_" for c in
+                                                          f"{instance.cls.name}_weight"), node)
 
 
 def instantiate(
@@ -498,8 +498,7 @@ def arange(interp: Interpreter, values: dict[str, Any], node: ast.AST) -> Any:
         start, stop = 0, start
     if all(isinstance(v, int) and not isinstance(v, bool) for v in (start, stop, step)) and step \
             and values.get("dtype") in (None, "int32"):
-        return interp.graph.input((len(range(start, stop, step)),), f"constant_{len(interp.graph.nodes)}",
-                                  "int32", interp.loc(node), constant=True)
+        return variables.tensor(interp, (len(range(start, stop, step)),), "constant", node, "int32")
     return Unknown(why="keras.ops.arange of values the reader cannot know")
 
 

@@ -45,14 +45,17 @@ def constant(interp: Interpreter, what: str, args: list[Any], kwargs: dict[str, 
     if not isinstance(shape, (list, tuple)) or not all(
             d is None or isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
         return Unknown(why=f"{what} of a shape the reader cannot know")
-    return _constant(interp, tuple(shape), label or "".join(c if c.isalnum() else "_" for c in what), node)
+    return tensor(interp, tuple(shape), label or "".join(c if c.isalnum() else "_" for c in what), node)
 
 
-def _constant(interp: Interpreter, shape: tuple, label: str, node: ast.AST) -> Tensor:
-    # named apart: the constants one graph holds may be made by __init__, build() and call()
+def tensor(interp: Interpreter, shape: tuple, label: str, node: ast.AST, dtype: str = "float32",
+           constant: bool = True) -> Tensor:
+    """A tensor followed code stands on (a constant it makes, a weight, what it is traced
+    on), named apart: one graph may hold those made by __init__, build() and call(), and a
+    name taken by a node gone since may come back."""
     interp.constants += 1
-    return interp.graph.input(shape, f"{label}_{interp.constants}", "float32", interp.loc(node),
-                              constant=True)
+    return interp.graph.input(shape, f"{label}_{interp.constants}", dtype, interp.loc(node),
+                              constant=constant)
 
 
 def initializer(name: str) -> Builtin:
@@ -76,7 +79,7 @@ def variable(interp: Interpreter, args: list[Any], kwargs: dict[str, Any], node:
         interp.note("SC608", f"Keras 3 does not track a tf.Variable as a layer's weight: this {shape} "
                     "variable is not trained, not saved by model.save() and not counted by summary()", node,
                     hint="make it with self.add_weight(shape=..., initializer=...), which Keras 3 tracks")
-    made = _constant(interp, shape, "variable", node)
+    made = tensor(interp, shape, "variable", node)
     interp.variables[id(made.node)] = [name or "Variable", list(shape), trainable is not False, "tf.Variable"]
     return made
 
