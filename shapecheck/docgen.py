@@ -31,6 +31,7 @@ FAMILIES = {  # the order of docs/layers.md's sections
     "image_preprocessing": "Image preprocessing and augmentation",
     "spectrograms": "Spectrograms",
     "applications": "keras.applications' own layers",
+    "addons": "TensorFlow Addons (tfa.layers, tf.keras 2 only)",
     "ops": "Keras operations in configs",
     "tf_ops": "TensorFlow operations in tf.keras files (TFOpLambda)",
 }

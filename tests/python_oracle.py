@@ -33,7 +33,11 @@ are the public modules that hold the same names now, and ``keras.optimizers.X`` 
 tf_keras's legacy optimizer (it still takes ``lr=`` and ``decay=``). One worker runs
 every entry of a flavour, each in a fresh ``__main__`` namespace, with
 ``keras.backend.clear_session()`` before each so that auto-names restart at ``dense``,
-``dense_1`` as in a fresh process (``--check-fresh`` verifies that).
+``dense_1`` as in a fresh process (``--check-fresh`` verifies that). Flavour "tfa" (tf.keras
+2 code with TensorFlow Addons layers) runs in another environment, TensorFlow 2.15 with
+tensorflow-addons 0.23, whose tf.keras is the Keras 2.15 package itself: its python is
+``SHAPECHECK_TFA_PYTHON``. Without it, those entries are not re-run, and ``--write``
+keeps their stored facts (``rerunnable``).
 
 Before a file runs:
 
@@ -102,7 +106,7 @@ EXPECTED = CORPUS_DIR / "expected.json"
 #: Excerpts (``lines``/``blocks`` entries) are written here, named by entry id.
 DERIVED = corpus_sources.CACHE / "derived" / "python"
 
-FLAVOURS = ("keras3", "tf.keras", "keras2")
+FLAVOURS = ("keras3", "tf.keras", "keras2", "tfa")
 #: Packages a corpus file may import for plotting, evaluation or image I/O only; stubbed
 #: when they are not installed (every attribute is a no-op callable).
 STUBBED_PACKAGES = ("matplotlib", "matplotlib_inline", "pylab", "sklearn", "pandas", "seaborn", "IPython",
@@ -346,8 +350,12 @@ def _run_worker(flavour: str, jobs: list[dict]) -> dict:
     env["KERAS_BACKEND"] = "tensorflow"
     env["PYTHONHASHSEED"] = "0"
     env["CUDA_VISIBLE_DEVICES"] = ""
+    python = sys.executable
     if flavour == "keras3":
         env.pop("TF_USE_LEGACY_KERAS", None)
+    elif flavour == "tfa":  # TensorFlow 2.15 with tfa, whose tf.keras is Keras 2.15 itself
+        env.pop("TF_USE_LEGACY_KERAS", None)
+        python = tfa_python()
     else:
         env["TF_USE_LEGACY_KERAS"] = "1"
     with tempfile.TemporaryDirectory() as tmp:
@@ -355,7 +363,7 @@ def _run_worker(flavour: str, jobs: list[dict]) -> dict:
         out_file = Path(tmp) / "facts.json"
         job_file.write_text(json.dumps(jobs))
         proc = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), "--worker", flavour, str(job_file), str(out_file)],
+            [python, str(Path(__file__).resolve()), "--worker", flavour, str(job_file), str(out_file)],
             cwd=tmp,
             env=env,
             capture_output=True,
@@ -367,6 +375,24 @@ def _run_worker(flavour: str, jobs: list[dict]) -> dict:
                 f"oracle worker ({flavour}) failed with code {proc.returncode}:\n{proc.stderr[-4000:]}"
             )
         return json.loads(out_file.read_text())
+
+
+#: The interpreter that runs the "tfa" flavour: one with tensorflow-addons 0.23 (its last
+#: release) and TensorFlow 2.15, which the test environment's TensorFlow is too new for.
+TFA_PYTHON = "SHAPECHECK_TFA_PYTHON"
+
+
+def tfa_python() -> str:
+    python = os.environ.get(TFA_PYTHON)
+    if not python:
+        raise RuntimeError(f"the tfa flavour runs in an environment with tensorflow-addons: set {TFA_PYTHON} "
+                           "to its python (tests/addons_oracle.py says how to make one)")
+    return python
+
+
+def rerunnable(entries: list[dict]) -> list[dict]:
+    """The entries this environment can run: the tfa flavour's only where its python is given."""
+    return [e for e in entries if e["flavour"] != "tfa" or os.environ.get(TFA_PYTHON)]
 
 
 def run_entries(entries: list[dict], require: bool = False) -> dict:
@@ -502,7 +528,19 @@ def _worker_main(flavour: str, job_file: str, out_file: str) -> None:
             module.__path__ = []
 
     legacy = flavour != "keras3"
-    if legacy:
+    if flavour == "tfa":
+        # TensorFlow 2.15: tf.keras is the Keras 2.15 package itself, ``keras``
+        import keras as K
+        import tensorflow as tf  # noqa: F401
+        import tensorflow_addons as _tfa  # noqa: F401  (imported once, before the files run)
+        from keras.src.engine import functional as _functional
+        from keras.src.engine import sequential as _sequential
+        from keras.src.engine import training as _training
+
+        model_classes = [_training.Model, _functional.Functional, _sequential.Sequential]
+        dataset_modules = ["keras.datasets.{}", "tensorflow.keras.datasets.{}", "keras.src.datasets.{}"]
+        util_modules = ["keras.utils", "tensorflow.keras.utils", "keras.src.utils.vis_utils"]
+    elif legacy:
         import tf_keras as K
 
         sys.modules["keras"] = K
@@ -602,7 +640,8 @@ def _worker_main(flavour: str, job_file: str, out_file: str) -> None:
             mod.plot_model = _noop
         if hasattr(mod, "get_file"):
             mod.get_file = _no_network
-    for name in ("keras.utils.data_utils", "tf_keras.src.utils.data_utils", "keras.src.utils.file_utils"):
+    for name in ("keras.utils.data_utils", "tf_keras.src.utils.data_utils", "keras.src.utils.file_utils",
+                 "keras.src.utils.data_utils"):
         mod = _import(name)
         if mod is not None and hasattr(mod, "get_file"):
             mod.get_file = _no_network
@@ -730,12 +769,16 @@ def _worker_main(flavour: str, job_file: str, out_file: str) -> None:
         return [_shape(t) for t in _flat(outs)]
 
     def _weights(layer):
+        # trainable: among the layer's trainable weights, which is what its counts are of
+        # (tfa's WeightNormalization holds a frozen copy of its layer whose variables say
+        # trainable=True)
+        trainable = {id(v) for v in layer.trainable_weights}
         out = []
         for v in layer.weights:
             out.append({
                 "name": v.path if not legacy else v.name,
                 "shape": [int(d) for d in v.shape],
-                "trainable": bool(v.trainable),
+                "trainable": id(v) in trainable,
             })
         return out
 
@@ -946,11 +989,14 @@ def main(argv: list[str]) -> int:
         print(source_path(by_id[a.path]))
         return 0
     if a.write:
-        facts = run_entries(entries)
+        kept = json.loads(EXPECTED.read_text(encoding="utf-8")) if EXPECTED.exists() else {}
+        ran = run_entries(rerunnable(entries))
+        facts = {e["id"]: ran[e["id"]] if e["id"] in ran else kept[e["id"]] for e in entries}
         EXPECTED.write_text(dumps(facts), encoding="utf-8")
         print(f"wrote {EXPECTED} ({len(facts)} entries)")
         return 0
     if a.check_fresh:
+        entries = rerunnable(entries)
         batched = run_entries(entries)
         bad = 0
         for e in entries:

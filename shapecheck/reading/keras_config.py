@@ -15,7 +15,7 @@ import re
 
 from ..diagnostics import Diagnostic, Location, make
 from ..rules.keras_names import KERAS_LAYERS
-from .keras_legacy import CONV_INHERITED, LEGACY_ARGS, LEGACY_CLASSES, LEGACY_LAYERS
+from .keras_legacy import CONV_INHERITED, LEGACY_ARGS, LEGACY_CLASSES, LEGACY_LAYERS, addons_class
 from .keras_nodes import (
     MODEL_CLASSES,
     Records,
@@ -299,6 +299,9 @@ class _Converter:
 
             cls, cfg = translate(cls, dict(cfg))
         cls = LEGACY_CLASSES.get(cls, cls)
+        addons = addons_class(obj, cls)
+        if addons:
+            cls = addons
         if cls in TF_OP_LAYERS:
             return self.tf_op(obj, cls, cfg, name, loc)
         module = obj.get("module")
@@ -307,7 +310,7 @@ class _Converter:
             cls = f"ops.{cls}"  # an operation node (e.g. the NotEqual of a mask)
             custom = None
         else:
-            custom = self.custom(obj, cls)
+            custom = None if addons else self.custom(obj, cls)
         entry = LocDict()
         entry.loc = loc
         entry.key_locs, entry.value_locs = cfg.locations_copy() if isinstance(cfg, LocDict) else ({}, {})

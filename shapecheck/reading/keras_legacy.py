@@ -1,8 +1,11 @@
 """What Keras 1-2 and tf.keras write in a config that Keras 3 does not: older class names,
 arguments Keras 3 dropped, and arguments a layer inherits from its base class without
-reading them. ``keras_config`` reads a config into the spec form with these."""
+reading them; and the names tf.keras 2 gives TensorFlow Addons' layers. ``keras_config``
+reads a config into the spec form with these."""
 
 from __future__ import annotations
+
+from ..rules.keras_names import TFA_LAYERS
 
 # Keras 1/2 class names for what Keras 3 calls otherwise.
 LEGACY_CLASSES = {
@@ -31,3 +34,17 @@ CONV_INHERITED = {
     **{f"SeparableConv{r}D": _GROUPS | {"kernel_initializer", "kernel_regularizer", "kernel_constraint"}
        for r in (1, 2)},
 }
+
+
+def addons_class(obj: dict, cls: str) -> str | None:
+    """The registered name of a TensorFlow Addons layer (``Addons>InstanceNormalization``):
+    tf.keras before 2.13 writes it as the class name, 2.13-2.15 write the class with
+    tfa's module and the registered name beside it. Read with tfa's rules, not as a
+    custom class: these are known classes, whose config is all the rules need."""
+    if cls.startswith("Addons>"):
+        name = cls
+    else:
+        module, registered = obj.get("module"), obj.get("registered_name")
+        tfa = isinstance(module, str) and module.split(".", 1)[0] == "tensorflow_addons"
+        name = f"Addons>{cls}" if tfa or registered == f"Addons>{cls}" else None
+    return name if name in TFA_LAYERS else None

@@ -206,6 +206,52 @@ TF_KERAS_ACTIVATIONS = frozenset((
 ))
 
 
+# TensorFlow Addons' layers (tfa.layers of tensorflow-addons 0.23.0, its last release), by
+# the registered name Keras 2 writes for them (``Addons>`` and the class), with their
+# constructors' positional parameters (the first 8, from ``inspect.signature``), which the
+# Python reader binds. The rules of those shapecheck has are in rules/addons.py; the
+# others are reported as not supported yet.
+TFA_LAYERS: dict[str, tuple[str, ...]] = {f"Addons>{name}": params for name, params in (
+    ("AdaptiveAveragePooling1D", ("output_size", "data_format")),
+    ("AdaptiveAveragePooling2D", ("output_size", "data_format")),
+    ("AdaptiveAveragePooling3D", ("output_size", "data_format")),
+    ("AdaptiveMaxPooling1D", ("output_size", "data_format")),
+    ("AdaptiveMaxPooling2D", ("output_size", "data_format")),
+    ("AdaptiveMaxPooling3D", ("output_size", "data_format")),
+    ("CRF", ("units", "chain_initializer", "use_boundary", "boundary_initializer", "use_kernel")),
+    ("CorrelationCost", ("kernel_size", "max_displacement", "stride_1", "stride_2", "pad", "data_format")),
+    ("ESN", ("units", "connectivity", "leaky", "spectral_radius", "use_norm2", "use_bias", "activation",
+             "kernel_initializer")),
+    ("EmbeddingBag", ("input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer",
+                      "embeddings_constraint", "mask_zero", "combiner")),
+    ("FilterResponseNormalization", ("epsilon", "axis", "beta_initializer", "gamma_initializer",
+                                     "beta_regularizer", "gamma_regularizer", "beta_constraint",
+                                     "gamma_constraint")),
+    ("GELU", ("approximate",)),
+    ("GroupNormalization", ("groups", "axis", "epsilon", "center", "scale", "beta_initializer",
+                            "gamma_initializer", "beta_regularizer")),
+    ("InstanceNormalization", ()),
+    ("MaxUnpooling2D", ("pool_size", "strides", "padding")),
+    ("MaxUnpooling2DV2", ("output_size",)),
+    ("Maxout", ("num_units", "axis")),
+    ("MultiHeadAttention", ("head_size", "num_heads", "output_size", "dropout", "use_projection_bias",
+                            "return_attn_coef", "kernel_initializer", "kernel_regularizer")),
+    ("NoisyDense", ("units", "sigma", "use_factorised", "activation", "use_bias", "kernel_regularizer",
+                    "bias_regularizer", "activity_regularizer")),
+    ("PoincareNormalize", ("axis", "epsilon")),
+    ("PolynomialCrossing", ("projection_dim", "diag_scale", "use_bias", "kernel_initializer",
+                            "bias_initializer", "kernel_regularizer", "bias_regularizer")),
+    ("Snake", ("frequency_initializer",)),
+    ("Sparsemax", ("axis",)),
+    ("SpatialPyramidPooling2D", ("bins", "data_format")),
+    ("SpectralNormalization", ("layer", "power_iterations")),
+    ("StochasticDepth", ("survival_probability",)),
+    ("TLU", ("affine", "tau_initializer", "tau_regularizer", "tau_constraint", "alpha_initializer",
+             "alpha_regularizer", "alpha_constraint")),
+    ("WeightNormalization", ("layer", "data_init")),
+)}
+
+
 def tf_keras_path(layer_type: str, wrapped_type: str | None, path: str) -> str:
     """The name tf.keras 2 gives the variable Keras 3 calls ``path`` (the layer's own
     name first): ``:0`` added, a DepthwiseConv's ``kernel`` is its ``depthwise_kernel``,
@@ -221,7 +267,9 @@ def tf_keras_path(layer_type: str, wrapped_type: str | None, path: str) -> str:
 
 
 def snake_case(name: str) -> str:
-    """Keras's ``to_snake_case``, which its auto-names are built from."""
+    """Keras's ``to_snake_case``, which its auto-names are built from; of a class's
+    registered name (tfa's ``Addons>GELU``), of the class's own."""
+    name = re.sub(r".*>", "", name)
     name = re.sub(r"\W+", "", name)
     name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()

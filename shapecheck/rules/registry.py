@@ -18,7 +18,7 @@ from ..diagnostics import Finding, did_you_mean
 from ..dims import Dim, DimFacts, NamedSize, Shape, fmt_shape, product, total
 from ..records import field, record, replace
 from ..spec import LayerConfig
-from .keras_names import KERAS_ACTIVATIONS, KERAS_LAYERS, TF_KERAS_ACTIVATIONS
+from .keras_names import KERAS_ACTIVATIONS, KERAS_LAYERS, TF_KERAS_ACTIVATIONS, TFA_LAYERS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -481,6 +481,10 @@ def lookup(type_name: str, custom: Mapping[str, Rule] | None = None) -> Rule:
         raise Finding("SC406", f"shapecheck has no rule for the {what} {type_name.split('.', 1)[1]} yet",
                       hint="layers after it are checked only where the file records its output shape "
                       "(SC411); docs/layers.md lists the operations with rules", arg="type")
+    if type_name in TFA_LAYERS:
+        raise Finding("SC406", f"shapecheck has no rule for TensorFlow Addons' {type_name.split('>')[1]} yet",
+                      hint="layers after it are not checked; docs/layers.md lists the tfa layers with rules",
+                      arg="type")
     if type_name in CODE_LAYERS or ">" in type_name or "." in type_name:
         what = f"a {type_name} layer runs code the model names" if type_name in CODE_LAYERS else \
             f"{type_name} is not a Keras layer (a custom class)"

@@ -40,12 +40,18 @@ _TF_KERAS = re.compile(
 )
 
 
+# TensorFlow Addons: its last release needs TensorFlow 2.15 at most, whose tf.keras is
+# Keras 2, and its layers do not work with Keras 3. A file that imports it is Keras 2 code.
+_ADDONS = re.compile(r"^\s*(?:from|import)\s+tensorflow_addons\b", re.M)
+
+
 def dialect_of(text: str, legacy_tf_keras: bool = False) -> str:
-    """ "keras2" for code written against Keras 2 / tf_keras (its module paths), else
-    "keras3": ``import keras`` and ``tf.keras`` are Keras 3 since TensorFlow 2.16, unless
-    TensorFlow is told to make tf.keras tf_keras (``legacy_tf_keras``: the environment's
-    ``TF_USE_LEGACY_KERAS``), and the file uses tf.keras."""
-    if _KERAS2.search(text) or legacy_tf_keras and _TF_KERAS.search(text):
+    """ "keras2" for code written against Keras 2 / tf_keras (its module paths, or
+    TensorFlow Addons), else "keras3": ``import keras`` and ``tf.keras`` are Keras 3 since
+    TensorFlow 2.16, unless TensorFlow is told to make tf.keras tf_keras
+    (``legacy_tf_keras``: the environment's ``TF_USE_LEGACY_KERAS``), and the file uses
+    tf.keras."""
+    if _KERAS2.search(text) or _ADDONS.search(text) or legacy_tf_keras and _TF_KERAS.search(text):
         return "keras2"
     return "keras3"
 

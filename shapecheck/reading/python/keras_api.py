@@ -12,7 +12,7 @@ import re
 from ...diagnostics import Finding
 from ...dims import NamedSize
 from ...records import replace
-from ...rules.keras_names import ALIASES, KERAS_ACTIVATIONS, KERAS_LAYERS
+from ...rules.keras_names import ALIASES, KERAS_ACTIVATIONS, KERAS_LAYERS, TFA_LAYERS
 from ...rules.registry import Rule, lookup
 from .graph import Layer, Model, Node, Tensor, cut, functional_spec, sequential_spec
 from .keras_keywords import refuse, slash_name
@@ -74,6 +74,13 @@ def layer_class(value: Any) -> str | None:
             return None
         return name
     return None
+
+
+def addons_class(path: tuple[str, ...]) -> str | None:
+    """The registered name of a TensorFlow Addons layer class (``tfa.layers.GELU``, or
+    from its own module, ``tensorflow_addons.layers.gelu.GELU``), the name its rule has."""
+    cls = f"Addons>{path[-1]}"
+    return cls if cls in TFA_LAYERS else None
 
 
 #: Keras's functional forms of its merge layers (``layers.concatenate([a, b])``), and
@@ -274,7 +281,7 @@ _GROUPED = frozenset({"Conv1D", "Conv2D", "Conv3D"})
 def make_layer(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
     if interp.graph.dialect != "keras2":
         kwargs = refuse(interp, cls, kwargs, node, keep=INPUT_ARGS)
-    params = bind(LAYERS.get(cls, ()), args, kwargs)
+    params = bind(LAYERS.get(cls) or TFA_LAYERS.get(cls, ()), args, kwargs)
     nested: dict[str, Layer] = {}
     values: dict[str, Any] = {}
     rule = None

@@ -29,6 +29,7 @@ from .keras_api import (
     MERGE_FUNCTIONS,
     MODELS,
     add_to_sequential,
+    addons_class,
     bind,
     follow_pending,
     is_tensor,
@@ -112,6 +113,8 @@ def call_module(
     if func.path[-1] in arrays.EAGER and not interp.following \
             and (made := arrays.eager(func.path, args, kwargs)):
         return made  # tf.zeros((1, 28, 28, 1)) at the file's level: data of that shape
+    if func.path[:2] == ("tensorflow_addons", "layers") and (cls := addons_class(func.path)):
+        return make_layer(interp, cls, args, kwargs, node)
     if path is not None:
         name = last(path)
         if name in ("Input",) or path[-2:] == ("layers", "Input"):
