@@ -154,6 +154,46 @@ CASES: list[tuple[str, dict, list[list]]] = [
     ("spectralnorm/power-iterations-3", {"type": "SpectralNormalization", "power_iterations": 3,
                                          "layer": {"type": "Conv1D", "filters": 2, "kernel_size": 5,
                                                    "use_bias": False}}, [[N, 9, 4]]),
+    # tfa's own MultiHeadAttention: [query, key(, value)], weights per head
+    ("mha/self", {"type": "MultiHeadAttention", "head_size": 8, "num_heads": 2}, [[N, 5, 16], [N, 5, 16]]),
+    ("mha/query-key-value", {"type": "MultiHeadAttention", "head_size": 4, "num_heads": 3, "output_size": 6},
+     [[N, 5, 10], [N, 7, 12], [N, 7, 9]]),
+    ("mha/attention-coefficients", {"type": "MultiHeadAttention", "head_size": 4, "num_heads": 3,
+                                    "return_attn_coef": True}, [[N, 5, 10], [N, 7, 10]]),
+    ("mha/no-bias", {"type": "MultiHeadAttention", "head_size": 4, "num_heads": 2,
+                     "use_projection_bias": False}, [[N, 5, 10], [N, 7, 12]]),
+    ("mha/key-value-mismatch", {"type": "MultiHeadAttention", "head_size": 4, "num_heads": 2},
+     [[N, 5, 10], [N, 7, 12], [N, 6, 9]]),
+    ("mha/one-input", {"type": "MultiHeadAttention", "head_size": 4, "num_heads": 2}, [[N, 5, 10]]),
+    ("mha/output-size-0", {"type": "MultiHeadAttention", "head_size": 4, "num_heads": 2, "output_size": 0},
+     [[N, 5, 10], [N, 5, 10]]),
+    ("mha/unknown-features", {"type": "MultiHeadAttention", "head_size": 4, "num_heads": 2},
+     [[N, 5, N], [N, 5, 10]]),
+    ("mha/rank-4", {"type": "MultiHeadAttention", "head_size": 4, "num_heads": 2},
+     [[N, 3, 5, 8], [N, 3, 7, 8]]),
+    ("mha/unknown-lengths", {"type": "MultiHeadAttention", "head_size": 4, "num_heads": 2},
+     [[N, N, 8], [N, N, 8]]),
+    # CRF: the tags' potentials, their Viterbi decoding, the lengths and the transitions
+    ("crf/tagger", {"type": "CRF", "units": 5}, [[N, 7, 12]]),
+    ("crf/no-boundary", {"type": "CRF", "units": 5, "use_boundary": False}, [[N, 7, 12]]),
+    ("crf/no-kernel", {"type": "CRF", "units": 5, "use_kernel": False}, [[N, 7, 5]]),
+    ("crf/no-kernel-mismatch", {"type": "CRF", "units": 5, "use_kernel": False}, [[N, 7, 6]]),
+    ("crf/rank-2", {"type": "CRF", "units": 5}, [[N, 12]]),
+    ("crf/unknown-length", {"type": "CRF", "units": 3}, [[N, N, 4]]),
+    # NoisyDense: a Dense of mean and scale weights, and the noise, not trainable
+    ("noisy/vector", {"type": "NoisyDense", "units": 4}, [[N, 6]]),
+    ("noisy/sequence-no-bias", {"type": "NoisyDense", "units": 4, "use_bias": False,
+                                "use_factorised": False}, [[N, 3, 6]]),
+    ("noisy/sequence", {"type": "NoisyDense", "units": 4, "use_factorised": False, "activation": "relu"},
+     [[N, 3, 6]]),
+    ("noisy/unknown-features", {"type": "NoisyDense", "units": 4}, [[N, N]]),
+    # PolynomialCrossing: [x0, x], a cross of the two
+    ("poly/full", {"type": "PolynomialCrossing"}, [[N, 8], [N, 8]]),
+    ("poly/projection", {"type": "PolynomialCrossing", "projection_dim": 2, "use_bias": False},
+     [[N, 8], [N, 8]]),
+    ("poly/projection-too-big", {"type": "PolynomialCrossing", "projection_dim": 5}, [[N, 8], [N, 8]]),
+    ("poly/one-input", {"type": "PolynomialCrossing"}, [[N, 8]]),
+    ("poly/broadcast", {"type": "PolynomialCrossing"}, [[N, 1], [N, 8]]),
 ]
 
 
@@ -193,9 +233,11 @@ def _truth(tf, tfa, layer: dict, shapes: list[list]) -> dict:
     }
 
 
-# A model of tfa's layers, saved by tf.keras 2 (``model.to_json()``): what the Keras-file
-# reader is given. Its facts are recorded beside it.
-MODEL = """
+# Programs that build models of tfa's layers; each model, saved by tf.keras 2
+# (``model.to_json()``, tests/fixtures/addons_<name>.json), is what the Keras-file reader is
+# given, and its facts are recorded beside it.
+PROGRAMS = {
+    "model": """
 import tensorflow as tf
 import tensorflow_addons as tfa
 from tensorflow.keras import layers
@@ -216,20 +258,38 @@ x = layers.Flatten()(x)
 x = tfa.layers.WeightNormalization(layers.Dense(10))(x)
 out = tfa.layers.Sparsemax()(x)
 model = tf.keras.Model(inp, out, name="addons_model")
-"""
-MODEL_JSON = TRUTH.with_name("addons_model.json")
+""",
+    "tagger": """
+import tensorflow as tf
+import tensorflow_addons as tfa
+from tensorflow.keras import layers
+
+tokens = tf.keras.Input((12,), name="tokens")
+x = layers.Embedding(1000, 32)(tokens)
+x = tfa.layers.MultiHeadAttention(head_size=8, num_heads=4)([x, x])
+x = tfa.layers.NoisyDense(16)(x)
+cross = tfa.layers.PolynomialCrossing(projection_dim=4)([x, x])
+decoded, potentials, lengths, transitions = tfa.layers.CRF(5)(cross)
+model = tf.keras.Model(tokens, potentials, name="tagger")
+""",
+}
 
 
-def _model_facts(tf) -> tuple[str, dict]:
+def saved(name: str) -> Path:
+    return TRUTH.with_name(f"addons_{name}.json")
+
+
+def _model_facts(tf, program: str) -> tuple[str, dict]:
     tf.keras.backend.clear_session()
     scope: dict = {}
-    exec(MODEL, scope)  # the oracle's own program, run to record what tf.keras builds
+    exec(program, scope)  # the oracle's own program, run to record what tf.keras builds
     model = scope["model"]
     layers = []
     for layer in model.layers:
         trainable = {id(w) for w in layer.trainable_weights}
+        outputs = layer.output if isinstance(layer.output, list) else [layer.output]
         layers.append({"name": layer.name, "class": type(layer).__name__,
-                       "output_shape": list(layer.output.shape), "params": layer.count_params(),
+                       "output_shapes": [list(o.shape) for o in outputs], "params": layer.count_params(),
                        "weights": [{"name": w.name, "shape": list(w.shape), "trainable": id(w) in trainable}
                                    for w in layer.weights]})
     return model.to_json(indent=1), {"name": model.name, "params": model.count_params(), "layers": layers}
@@ -246,10 +306,12 @@ def record() -> dict:
     import tensorflow as tf
     import tensorflow_addons as tfa
 
-    text, facts = _model_facts(tf)
-    MODEL_JSON.write_text(text + "\n")
+    models = {}
+    for name, program in PROGRAMS.items():
+        text, models[name] = _model_facts(tf, program)
+        saved(name).write_text(text + "\n")
     return {
-        "model": facts,
+        "models": models,
         "made_by": f"tensorflow {tf.__version__}, tensorflow-addons {tfa.__version__}, "
                    f"keras {keras.__version__}",
         "cases": [{"id": cid, "layer": layer, "inputs": shapes, "truth": _truth(tf, tfa, layer, shapes)}

@@ -32,7 +32,10 @@ ERRORS = {
     "stochastic/mismatch": "SC306", "stochastic/one-input": "SC206", "adaptive-avg-1d/uneven": "SC306",
     "adaptive-max-2d/uneven": "SC306", "adaptive-max-3d/uneven": "SC306", "weightnorm/no-kernel": "SC405",
     "weightnorm/conv-transpose": "SC306", "spectralnorm/power-iterations-0": "SC403",
-    "spectralnorm/no-kernel": "SC405", "spectralnorm/depthwise": "SC405",
+    "spectralnorm/no-kernel": "SC405", "spectralnorm/depthwise": "SC405", "mha/key-value-mismatch": "SC306",
+    "mha/one-input": "SC206", "mha/output-size-0": "SC403", "mha/unknown-features": "SC302",
+    "crf/no-kernel-mismatch": "SC306", "crf/rank-2": "SC301", "noisy/sequence-no-bias": "SC403",
+    "noisy/unknown-features": "SC302", "poly/projection-too-big": "SC403", "poly/one-input": "SC206",
 }
 
 
@@ -80,69 +83,74 @@ def test_messages_say_what_tfa_says():
     """Where tfa has words of its own, the finding uses them: a user searching for the
     error finds it."""
     for cid in ("group/not-a-divisor", "group/more-than-channels", "group/batch-axis", "frn/rank-3",
-                "maxout/not-a-divisor", "stochastic/one-input", "weightnorm/no-kernel", "spectralnorm/no-kernel"):
+                "maxout/not-a-divisor", "stochastic/one-input", "weightnorm/no-kernel", "spectralnorm/no-kernel",
+                "mha/key-value-mismatch", "mha/output-size-0", "poly/projection-too-big", "poly/one-input"):
         case = CASES[cid]
         report, _ = run({**case["layer"], "type": f"Addons>{case['layer']['type']}"}, *case["inputs"])
         said = case["truth"]["error"].split(": ", 1)[1]
         assert said in report.diagnostics[0].message, (said, report.diagnostics[0].message)
 
 
-# --- a model of tfa's layers, saved by tf.keras 2 and built by its program -----------------
+# --- models of tfa's layers, saved by tf.keras 2 and built by their programs -----------------
 
 
 def _facts_of(report) -> list[tuple]:
-    return [(name, list(layer.output_shapes[0]), layer.params, _ours(layer))
+    return [(name, [list(s) for s in layer.output_shapes], layer.params, _ours(layer))
             for name, layer in report.layers.items() if layer.type != "InputLayer"]
 
 
-def _truth_of_model() -> list[tuple]:
-    return [(layer["name"], layer["output_shape"], layer["params"], _weights(layer["weights"], layer["name"]))
-            for layer in RECORD["model"]["layers"] if layer["class"] != "InputLayer"]
+def _truth_of(program: str) -> list[tuple]:
+    return [(layer["name"], layer["output_shapes"], layer["params"], _weights(layer["weights"], layer["name"]))
+            for layer in RECORD["models"][program]["layers"] if layer["class"] != "InputLayer"]
 
 
-def test_keras_file_of_tfa_layers_reads_as_tf_keras_built_it():
+@pytest.mark.parametrize("program", list(addons_oracle.PROGRAMS))
+def test_keras_file_of_tfa_layers_reads_as_tf_keras_built_it(program):
     """tf.keras 2.13-2.15 write a tfa layer's class with tfa's module beside it."""
-    text = addons_oracle.MODEL_JSON.read_text(encoding="utf-8")
+    text = addons_oracle.saved(program).read_text(encoding="utf-8")
     assert '"module": "tensorflow_addons.layers' in text
-    [report] = analyze_text(text, "addons_model.json")
+    [report] = analyze_text(text, "model.json")
     assert report.ok and not report.diagnostics, report.diagnostics
-    assert _facts_of(report) == _truth_of_model()
-    assert report.total_params == RECORD["model"]["params"]
+    assert _facts_of(report) == _truth_of(program)
+    assert report.total_params == RECORD["models"][program]["params"]
 
 
-def test_older_keras_file_names_the_class_by_its_registered_name():
+@pytest.mark.parametrize("program", list(addons_oracle.PROGRAMS))
+def test_older_keras_file_names_the_class_by_its_registered_name(program):
     """tf.keras before 2.13 writes the registered name as the class name
     (``Addons>InstanceNormalization``), with no module."""
-    config = json.loads(addons_oracle.MODEL_JSON.read_text(encoding="utf-8"))
+    config = json.loads(addons_oracle.saved(program).read_text(encoding="utf-8"))
     for layer in config["config"]["layers"]:
         if str(layer.get("module", "")).startswith("tensorflow_addons"):
             layer["class_name"] = layer.pop("registered_name")
             del layer["module"]
     text = json.dumps(config)
-    assert '"class_name": "Addons>InstanceNormalization"' in text
-    [report] = analyze_text(text, "addons_model.json")
+    assert '"class_name": "Addons>' in text and "tensorflow_addons" not in text
+    [report] = analyze_text(text, "model.json")
     assert report.ok and not report.diagnostics, report.diagnostics
-    assert _facts_of(report) == _truth_of_model()
+    assert _facts_of(report) == _truth_of(program)
 
 
-def test_python_source_with_tfa_layers_reads_as_tf_keras_built_it(tmp_path):
+@pytest.mark.parametrize("program", list(addons_oracle.PROGRAMS))
+def test_python_source_with_tfa_layers_reads_as_tf_keras_built_it(program, tmp_path):
     """The program that built the saved model: ``import tensorflow_addons`` makes the file
-    tf.keras 2 code (tfa runs on nothing newer), and tfa.layers.X is tfa's layer."""
-    path = tmp_path / "addons_model.py"
-    path.write_text(addons_oracle.MODEL, encoding="utf-8")
+    tf.keras 2 code (tfa runs on nothing newer), and tfa.layers.X is tfa's layer (the CRF's
+    call, four tensors)."""
+    path = tmp_path / f"{program}.py"
+    path.write_text(addons_oracle.PROGRAMS[program], encoding="utf-8")
     [report] = analyze_python(str(path))
     assert report.ok and not report.diagnostics, report.diagnostics
-    assert report.model == RECORD["model"]["name"]
-    assert _facts_of(report) == _truth_of_model()
+    assert report.model == RECORD["models"][program]["name"]
+    assert _facts_of(report) == _truth_of(program)
 
 
 def test_a_tfa_layer_without_a_rule_is_named_as_one(tmp_path):
-    report, _ = run({"type": "Addons>CRF", "units": 4}, [None, 5, 8])
+    report, _ = run({"type": "Addons>ESN", "units": 4}, [None, 5, 8])
     [d] = report.diagnostics
-    assert d.code == "SC406" and "TensorFlow Addons' CRF" in d.message
-    path = tmp_path / "crf.py"
+    assert d.code == "SC406" and "TensorFlow Addons' ESN" in d.message
+    path = tmp_path / "esn.py"
     path.write_text("import tensorflow as tf\nimport tensorflow_addons as tfa\n\n"
-                    "inp = tf.keras.Input((5, 8))\nout = tfa.layers.CRF(4)(inp)\n"
+                    "inp = tf.keras.Input((5, 8))\nout = tfa.layers.ESN(4)(inp)\n"
                     "model = tf.keras.Model(inp, out)\n", encoding="utf-8")
     [report] = analyze_python(str(path))
     assert [d.code for d in report.diagnostics] == ["SC406"], report.diagnostics

@@ -1,8 +1,8 @@
 """TensorFlow Addons' layers (``tensorflow_addons.layers``, tfa): its normalizations
 (GroupNormalization, InstanceNormalization, FilterResponseNormalization), wrappers
-(WeightNormalization, SpectralNormalization), poolings (adaptive, spatial pyramid) and
+(WeightNormalization, SpectralNormalization), poolings (adaptive, spatial pyramid),
 elementwise layers (GELU, Sparsemax, Snake, TLU, Maxout, PoincareNormalize,
-StochasticDepth).
+StochasticDepth), and its MultiHeadAttention, CRF, NoisyDense and PolynomialCrossing.
 
 tfa registers its classes as ``Addons>Name``: the name Keras 2 writes in a file (older
 tf.keras as the class name; 2.13-2.15 as ``registered_name``, beside the module), and
@@ -13,16 +13,17 @@ only, and these rules are what they do there.
 
 References: tensorflow_addons/layers/{normalizations,wrappers,spectral_normalization,
 adaptive_pooling,spatial_pyramid_pooling,gelu,sparsemax,snake,tlu,maxout,poincare,
-stochastic_depth}.py of tensorflow-addons 0.23.0. Shapes are those tf.keras 2 gets by
+stochastic_depth,multihead_attention,crf,noisy_dense,polynomial}.py of tensorflow-addons
+0.23.0. Shapes are those tf.keras 2 gets by
 tracing each layer's ``call()``, and the messages are tfa's own.
 """
 
 from __future__ import annotations
 
 from ..diagnostics import Finding
-from ..dims import Shape, exact_div, fmt, fmt_shape
+from ..dims import Shape, compare, exact_div, fmt, fmt_shape
 from ..records import replace
-from .checks import broadcast_shapes, need_rank
+from .checks import broadcast_shapes, input_dim_axis, need_rank
 from .conv import data_format_arg, tuple_arg
 from .registry import Arg, Axis, LayerCall, Note, Output, Weight, apply, bool_arg, float_arg, int_arg, rule
 from .wrappers import _nested_only, _wrapped
@@ -418,3 +419,164 @@ def spectral_normalization(call: LayerCall) -> Output:
     return Output(out.shapes, weights, out.notes, (f"{inner.type}'s output; its kernel is divided by its "
                                                    "largest singular value",))
 
+
+
+# --- attention, tagging, dense ---------------------------------------------------------
+
+
+def _output_size(v: Any) -> int | None:
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise ValueError(f"expected an integer or null, got {v!r}")
+    if v < 1:
+        raise ValueError("output_size must be a positive number")
+    return v
+
+
+def _features(call: LayerCall, shape: Shape, which: str) -> Axis:
+    d = shape[-1]
+    if d is None:  # tfa multiplies it into a weight's shape: a TypeError
+        raise Finding("SC302", f"the last axis of the {which} given to {call.type} \"{call.name}\" is "
+                      f"undefined: {fmt_shape(shape)}; its kernels need it",
+                      hint="give that axis a size, or fix the layer before it so the axis is known")
+    return Axis(d, f"{which}[-1]",
+                f"{which} features: the last axis of the {which} {fmt_shape(shape)} ({fmt(d)})")
+
+
+@rule(f"{PREFIX}MultiHeadAttention",
+      args=(int_arg("head_size", doc="the size of each head's query, key and value"),
+            int_arg("num_heads", doc="the number of heads"),
+            Arg("output_size", _output_size, None, doc="the output's last axis; null: the value's",
+                kind="int >= 1 | null"),
+            bool_arg("use_projection_bias", True, doc="adds projection_bias"),
+            bool_arg("return_attn_coef", False, doc="also returns the attention coefficients")),
+      accepts=("dropout", "kernel_initializer", "kernel_regularizer", "kernel_constraint", "bias_initializer",
+               "bias_regularizer", "bias_constraint"),
+      inputs=None)
+def multi_head_attention(call: LayerCall) -> Output:
+    """tfa's own attention (not Keras's), called on [query, key] or [query, key, value]:
+    the query's shape with the last axis output_size (the value's features unless given);
+    with return_attn_coef also (..., heads, query steps, key steps). Weights per head:
+    query, key and value kernels (heads, features, head_size) and a projection
+    (heads, head_size, output_size), plus its bias."""
+    if len(call.inputs) not in (2, 3):
+        raise Finding("SC206", f"{call.type} takes [query, key] or [query, key, value], got "
+                      f"{len(call.inputs)} tensor(s) (tfa: TypeError)", hint="call it on a list of tensors")
+    q, k = call.inputs[0], call.inputs[1]
+    v = call.inputs[2] if len(call.inputs) == 3 else k
+    fq, fk = _features(call, q, "query"), _features(call, k, "key")
+    fv = _features(call, v, "value") if v is not k else fk
+    if len(k) >= 2 and len(v) >= 2 and compare(k[-2], v[-2], call.facts) is False:
+        raise Finding("SC306", "the number of elements in 'key' must be equal to the same as the number of "
+                      f"elements in 'value' (key {fmt_shape(k)}, value {fmt_shape(v)})",
+                      hint="give key and value the same number of steps")
+    heads = Axis(call["num_heads"], "num_heads", f"one per head (num_heads={call['num_heads']})")
+    size = Axis(call["head_size"], "head_size", f"each head's size (head_size={call['head_size']})")
+    o = Axis(call["output_size"], "output_size", f"output_size={call['output_size']}") \
+        if call["output_size"] is not None else replace(fv, why=f"the output's size, the value's: {fv.why}")
+    weights = [Weight("query_kernel", (heads, fq, size)), Weight("key_kernel", (heads, fk, size)),
+               Weight("value_kernel", (heads, fv, size)), Weight("projection_kernel", (heads, size, o))]
+    if call["use_projection_bias"]:
+        weights.append(Weight("projection_bias", (o,)))
+    outs = [(*q[:-1], o.size)]
+    if call["return_attn_coef"]:
+        outs.append((*q[:-2], call["num_heads"], q[-2], k[-2]))
+    return Output(tuple(outs), tuple(weights), (),
+                  (f"the query's shape, its last axis the output size {fmt(o.size)}",))
+
+
+@rule(f"{PREFIX}CRF",
+      args=(int_arg("units", doc="the number of tags"),
+            bool_arg("use_boundary", True, doc="adds left_boundary and right_boundary"),
+            bool_arg("use_kernel", True, doc="a Dense of units makes the potentials; without it the input is "
+                     "them")),
+      accepts=("chain_initializer", "boundary_initializer"))
+def crf(call: LayerCall) -> Output:
+    """A tagger's conditional random field on (batch, steps, features): four outputs, the
+    decoded tags (batch, steps), the potentials (batch, steps, units), the lengths
+    (batch,) and the transitions (units, units). Weights: chain_kernel (units, units),
+    the boundaries (units,), and the Dense that makes the potentials."""
+    shape, units = call.shape, call["units"]
+    if len(shape) != 3:  # tfa slices the potentials' third axis
+        raise Finding("SC301", f"{call.type} takes (batch, steps, features), got {fmt_shape(shape)} "
+                      "(TensorFlow: Index out of range using input dim 2)",
+                      hint="give it a sequence: a 3-D tensor")
+    u = Axis(units, "units", f"one per tag (units={units})")
+    weights = [Weight("chain_kernel", (u, u))]
+    if call["use_boundary"]:
+        weights += [Weight("left_boundary", (u,)), Weight("right_boundary", (u,))]
+    last: Any = units
+    if call["use_kernel"]:
+        f = input_dim_axis(call, shape, "the Dense's input features")
+        weights += [Weight("dense/kernel", (f, u)), Weight("dense/bias", (u,))]
+    elif compare(shape[-1], units, call.facts) is False:
+        raise Finding("SC306", f"{call.type} without its kernel takes the input as the potentials of its "
+                      f"{units} tags: the last axis of {fmt_shape(shape)} must be {units} (TensorFlow: "
+                      f"Dimensions must be equal, but are {fmt(shape[-1])} and {units})", arg="units",
+                      hint=f"set units={fmt(shape[-1])}, or use_kernel=True")
+    elif not call["use_boundary"]:
+        last = shape[-1]
+    b, t = shape[0], shape[1]
+    return Output(((b, t), (b, t, last), (b,), (units, units)), tuple(weights), (),
+                  ("decoded tags, potentials, lengths and transitions",))
+
+
+@rule(f"{PREFIX}NoisyDense",
+      args=(int_arg("units", doc="the output's last axis"),
+            bool_arg("use_bias", True, doc="adds the bias's mean, scale and noise; false fails in tfa"),
+            bool_arg("use_factorised", True, doc="how the noise is made; no shape change")),
+      accepts=("sigma", "activation", "kernel_regularizer", "bias_regularizer", "kernel_constraint",
+               "bias_constraint"))
+def noisy_dense(call: LayerCall) -> Output:
+    """A Dense whose kernel and bias are a mean plus a scaled noise: mu and sigma of each
+    (trainable), and the noise (not), in that order; the last axis becomes units."""
+    shape, units = call.shape, call["units"]
+    need_rank(call, shape, min_ndim=2)
+    f = input_dim_axis(call, shape, "input features")
+    if not call["use_bias"]:  # reset_noise, which build() calls, assigns to eps_bias all the same
+        raise Finding("SC403", f"{call.type} with use_bias=False fails when it is built: tfa assigns "
+                      "noise to its eps_bias, which it does not make (AttributeError: 'NoneType' object has "
+                      "no attribute 'assign')", arg="use_bias", hint="keep use_bias=True")
+    u = Axis(units, "units", f"one column per output unit (units={units})")
+    weights = (Weight("sigma_kernel", (f, u)), Weight("mu_kernel", (f, u)), Weight("sigma_bias", (u,)),
+               Weight("mu_bias", (u,)), Weight("eps_kernel", (f, u), trainable=False),
+               Weight("eps_bias", (u,), trainable=False))
+    return Output(((*shape[:-1], units),), weights, (), (f"the last axis becomes units={units}",))
+
+
+def _projection(v: Any) -> int | None:
+    if v is None or not isinstance(v, bool) and isinstance(v, int):
+        return v
+    raise ValueError(f"expected an integer or null, got {v!r}")
+
+
+@rule(f"{PREFIX}PolynomialCrossing",
+      args=(Arg("projection_dim", _projection, None, doc="a low-rank kernel of this rank; null: a full one",
+                kind="int | null"),
+            bool_arg("use_bias", True, doc="adds bias")),
+      accepts=("diag_scale", "kernel_initializer", "bias_initializer", "kernel_regularizer",
+               "bias_regularizer"),
+      inputs=None)
+def polynomial_crossing(call: LayerCall) -> Output:
+    """A cross of [x0, x] (``x0 * (x @ kernel) + x``): the two shapes broadcast; the
+    kernel is (d, d), or (d, projection_dim) and (projection_dim, d), d the last axis of x."""
+    if len(call.inputs) != 2:
+        raise Finding("SC206", "Input shapes must be a tuple or list of size 2, got "
+                      f"{', '.join(fmt_shape(s) for s in call.inputs)}", hint="call it on [x0, x]")
+    x = call.inputs[1]
+    d = _features(call, x, "x")
+    pd = call["projection_dim"]
+    if pd is None:
+        weights = [Weight("kernel", (d, d))]
+    else:
+        if pd < 0 or isinstance(d.size, int) and pd > d.size / 2:
+            raise Finding("SC403", "`projection_dim` should be smaller than last_dim / 2 to improvethe model "
+                          "efficiency, and should be positive. Got `projection_dim` "
+                          f"{pd}, and last dimension of input {fmt(d.size)}", arg="projection_dim",
+                          hint=f"use at most {fmt(d.size)} / 2")
+        p = Axis(pd, "projection_dim", f"projection_dim={pd}")
+        weights = [Weight("kernel_u", (d, p)), Weight("kernel_v", (p, d))]
+    if call["use_bias"]:
+        weights.append(Weight("bias", (d,)))
+    return Output((broadcast_shapes(call, call.inputs),), tuple(weights), (), ("x0 * (x @ kernel) + x",))
