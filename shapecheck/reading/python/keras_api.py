@@ -372,11 +372,9 @@ def output_count(layer: Layer, values: dict[str, Any]) -> int:
         return outs + (2 * RNN_STATES.get(inner.cls, 1) if inner.args.get("return_state") else 0)
     if layer.cls == "MultiHeadAttention" and values.get("return_attention_scores"):
         return 2
-    if layer.cls == "Addons>MultiHeadAttention" and cfg.get("return_attn_coef"):
-        return 2
     if layer.cls == "Addons>CRF":  # the decoded tags, the potentials, the lengths, the transitions
         return 4
-    return 1
+    return 2 if layer.cls == "Addons>MultiHeadAttention" and cfg.get("return_attn_coef") else 1
 
 
 def tensors_of(value: Any) -> list[Tensor] | None:
