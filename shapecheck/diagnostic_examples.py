@@ -155,6 +155,13 @@ EXAMPLES: dict[str, Example] = {
                      "    def call(self, x):\n        return tf.matmul(x, self.w)\n\n\n"
                      "inputs = keras.Input((12,))\nmodel = keras.Model(inputs, Project(4)(inputs))\n",
                      "model.py", lang="python"),
+    "SC609": Example("import keras\nfrom keras import layers\n\n\nclass Classifier(keras.Model):\n"
+                     "    def __init__(self):\n        super().__init__()\n"
+                     "        self.conv = layers.Conv2D(8, 3)\n\n"
+                     "    def call(self, x):\n        x = layers.Flatten()(self.conv(x))\n"
+                     "        return layers.Dense(10)(x)\n\n\n"
+                     "inputs = keras.Input((28, 28, 1))\nmodel = keras.Model(inputs, Classifier()(inputs))\n",
+                     "model.py", lang="python"),
     "SC603": Example("def deeper(n):\n    return deeper(n + 1)\n\n\ndeeper(0)\n", "model.py", lang="python"),
     "SC501": Example("inputs: {x: [?, t, 8]}\nlayers:\n  - {type: GRU, units: 4, reset_after: false}\n",
                      args=("--layout", "pytorch")),

@@ -233,6 +233,12 @@ CATALOGUE: dict[str, Code] = {
              "`tf.Variable` instead of `add_weight`: tf_keras tracks it as one of the layer's weights, "
              "Keras 3 does not, so with Keras 3 it is not trained, not saved by model.save() and not "
              "counted by summary(). The layer still computes with it: its output is checked."),
+        Code("SC609", _W, "layer made in call() is not tracked", "A Layer or Model subclass's call() "
+             "makes a layer with weights (`layers.Dense(4)(x)` inside call()), or calls one it does not "
+             "hold as an attribute. Keras tracks a layer's sublayers by its attributes: the weights of "
+             "this one are not the layer's, so Keras neither counts them (summary() and count_params() "
+             "leave them out) nor trains them, and a layer made in call() is made anew at every call. "
+             "Its output is checked; its weights are left out of the counts, as Keras leaves them."),
         Code("SC605", _E, "not in Keras 3", "The file uses what Keras 3 does not have, such as "
              "TensorFlow's get_shape() on a Keras tensor, or a TensorFlow function or Keras 2's backend "
              "(K.mean) on one outside a Lambda: Keras fails there, before any shape is checked."),

@@ -232,7 +232,7 @@ def _call(layer: LayerSpec, spec: ModelSpec, results, graph, diags, failed: set[
         _check_call_args(layer, spec.custom, by_name)
         out = apply(by_name or cfg, inputs, spec.facts, kwargs, spec.custom)
         if sublayers is not None:  # its own weights, then its sublayers'
-            out = replace(out, weights=(*_followed_weights(cfg), *out.weights))
+            out = replace(out, weights=(*_followed_weights(cfg), *_tracked(cfg, out.weights, name, diags)))
         _check_output(cfg, out.shapes)
         if by_name is not None and sublayers is None:
             diags.append(make(LAMBDA_CODE, f"a {cfg.type} layer runs code the model names; shapecheck "
@@ -526,6 +526,35 @@ def _sublayers(cfg: LayerConfig) -> LayerConfig | None:
     if "graph" not in cfg.args or not _followed(cfg):
         return None
     return replace(cfg, type="Functional", args={"graph": cfg.args["graph"]})
+
+
+def _tracked(cfg: LayerConfig, weights: tuple[Weight, ...], name: str, diags: list) -> tuple[Weight, ...]:
+    """A followed subclass's sublayers' weights, less those of the layers its call() calls
+    without holding them (``untracked``: made in call(), or held elsewhere), which Keras
+    does not count as the layer's; each that has some is said (SC609), where it is made."""
+    loose = cfg.args.get("untracked")
+    if not isinstance(loose, list) or not loose:
+        return weights
+    kept, lost = [], {}
+    for w in weights:
+        owner = w.path.split("/", 1)[0]
+        if owner in loose:
+            lost.setdefault(owner, []).append(w)
+        else:
+            kept.append(w)
+    graph = cfg.args.get("graph")
+    entries = {e.get("name"): e for e in graph.get("layers", ()) if isinstance(e, dict)} \
+        if isinstance(graph, dict) else {}
+    for owner, ws in lost.items():
+        entry = entries.get(owner)
+        where = getattr(entry, "loc", None) or cfg.where("type")  # a LocDict's: the line that makes it
+        count = total([w.count for w in ws])
+        diags.append(make("SC609", f"{owner} ({entry.get('type') if entry else 'a layer'}) is called in "
+                          f"{cfg.type}.call() but is not one of its attributes, so Keras does not track its "
+                          f"{fmt_big(count)} parameters: they are not counted, and not trained", where, name,
+                          hint="make it in __init__ (self.dense = layers.Dense(...)) and call the attribute "
+                          "in call()"))
+    return tuple(kept)
 
 
 def _followed_weights(cfg: LayerConfig) -> tuple[Weight, ...]:

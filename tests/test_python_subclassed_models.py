@@ -586,3 +586,79 @@ def test_subclasses_in_a_sequential_are_built_on_the_layers_before_them(tmp_path
             if l.type != "InputLayer"}
     assert ours == {l.name: (tuple(l.output.shape), l.count_params()) for l in model.layers}
     assert reports["sequential"].total_params == model.count_params()
+
+
+# Layers a subclass's call() calls without holding them as attributes: made in call() (a
+# new one at every call), or made elsewhere. Keras tracks neither as the subclass's, so
+# their weights are not counted (SC609 says so where they have some); weightless ones
+# (a pooling, a padding made in call(), as TransUNet's ResNetV2 makes them) are just
+# followed. Each program builds `model`, a functional model around the subclass; with its
+# two lines of imports, the line each finding is expected at.
+MADE_IN_CALL = {
+    "a_dense_made_in_call": ('''
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.conv = layers.Conv2D(8, 3)
+
+    def call(self, x):
+        x = self.conv(x)
+        x = layers.MaxPool2D(2)(x)
+        x = layers.Flatten()(x)
+        return layers.Dense(4)(x)
+
+
+inputs = keras.Input((16, 16, 3))
+model = keras.Model(inputs, Net()(inputs))
+''', [13]),
+    "a_layer_made_elsewhere": ('''
+head = layers.Dense(3)
+
+
+class Block(layers.Layer):
+    def __init__(self):
+        super().__init__()
+        self.norm = layers.LayerNormalization()
+
+    def call(self, x):
+        return head(self.norm(x))
+
+
+inputs = keras.Input((6, 5))
+model = keras.Model(inputs, Block()(inputs))
+''', [13]),
+    "weightless_layers_made_in_call": ('''
+class Stem(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.conv = layers.Conv2D(4, 3, strides=2, padding="same")
+
+    def call(self, x):
+        x = layers.MaxPool2D(pool_size=3, strides=2, padding="valid")(self.conv(x))
+        return layers.ZeroPadding2D(padding=((0, 1), (0, 1)))(x)
+
+
+inputs = keras.Input((32, 32, 3))
+model = keras.Model(inputs, Stem()(inputs))
+''', []),
+}
+
+
+@pytest.mark.parametrize("flavour", ["keras3", "tf.keras"])
+@pytest.mark.parametrize("name", sorted(MADE_IN_CALL))
+def test_layers_a_call_makes_are_followed_and_their_weights_left_out_as_keras_does(name, flavour, tmp_path):
+    program, said = MADE_IN_CALL[name]
+    imports = "import keras\nfrom keras import layers\n" if flavour == "keras3" else \
+        "from tensorflow import keras\nfrom tensorflow.keras import layers\n"
+    path = tmp_path / "model.py"
+    path.write_text(imports + program)
+    (facts,) = [m for m in oracle.run_file(path, flavour=flavour)["models"] if m["class"] == "Functional"]
+    report = next(r for r in api.analyze_python(str(path), dialect="keras3" if flavour == "keras3" else "keras2")
+                  if r.model == facts["name"])
+    assert report.ok
+    assert [(l["name"], l["output_shapes"], l["params"]) for l in facts["layers"]] == \
+        [(l.name, [list(s) for s in l.output_shapes], l.params) for l in report.layers.values()]
+    assert report.total_params == facts["total_params"]
+    # said at each layer whose weights Keras leaves out, on the line that calls it (of the
+    # file, after its two lines of imports)
+    assert [(d.code, d.location.line) for d in report.diagnostics] == [("SC609", line) for line in said]

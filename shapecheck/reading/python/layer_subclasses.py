@@ -58,9 +58,9 @@ def method(cls: ClassDef, name: str) -> ast.FunctionDef | None:
 
 
 def _followable(cls: ClassDef) -> bool:
-    """Its bases are Keras's own, it defines call(), nothing in it names what gives it
-    shapes of its own, and its call() makes no object (``layers.Dense(...)`` there would be
-    a new layer at every call: its sublayers are made in ``__init__`` or ``build``)."""
+    """Its bases are Keras's own, it defines call(), and nothing in it names what gives it
+    shapes of its own. (Layers its call() makes are followed as Keras runs them: a new
+    one at every call, whose weights the layer does not track; ``untracked``.)"""
     call = method(cls, "call")
     if call is None or not all(isinstance(b, Module) for b in cls.bases):
         return False
@@ -68,13 +68,26 @@ def _followable(cls: ClassDef) -> bool:
         if isinstance(node, (ast.FunctionDef, ast.Attribute)) and \
                 (node.name if isinstance(node, ast.FunctionDef) else node.attr) in _OWN_STATE:
             return False
-    for node in ast.walk(call):
-        if isinstance(node, ast.Call):
-            func = node.func
-            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if called[:1].isupper() and called not in _NOT_LAYERS:
-                return False
     return True
+
+
+def untracked(instance: Instance, nodes: list) -> list[str]:
+    """The layers of ``nodes`` (a followed call's) that the instance does not hold: made
+    inside call(), or taken from elsewhere. Keras tracks a layer's sublayers by the
+    attributes they are set as (lists and dicts of them too), so these are called but
+    their weights are not the layer's: Keras neither counts nor trains them."""
+    held: set[int] = set()
+    todo = list(instance.attrs.values())
+    while todo and len(held) < 100_000:
+        v = todo.pop()
+        if isinstance(v, (Layer, Model)):
+            held.add(id(v))
+        elif isinstance(v, (list, tuple)):
+            todo.extend(v)
+        elif isinstance(v, dict):
+            todo.extend(v.values())
+    names = [n.layer.name for n in nodes if id(n.layer) not in held and id(n.layer.model) not in held]
+    return list(dict.fromkeys(names))
 
 
 def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str, Any], node: ast.AST
@@ -179,9 +192,13 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
             if any(m.layer is None and id(m) not in own and not m.constant for m in ancestors(outs)):
                 return Unknown(why=f"{cls.name}.call() mixes its sublayers with tensors of its own")
             layer.args["graph"] = functional_spec(Model("Functional", layer.name, layer.loc, fresh, outs))
+            loose = untracked(instance, inner)
+            if loose:  # their weights are not the layer's (the engine says so where they have some)
+                layer.args["untracked"] = loose
             # built by this call: a model of its own too, as Keras has it, unless it has weights
-            # of its own, which no layer of the spec's model holds (said where it is made)
-            if report is not None and not made:
+            # of its own, which no layer of the spec's model holds (said where it is made), or
+            # calls layers whose weights Keras does not count as its own
+            if report is not None and not made and not loose:
                 report.spec = layer.args["graph"]
         return out
 
