@@ -25,6 +25,7 @@ from ..dims import Shape, compare, exact_div, fmt, fmt_shape
 from ..records import replace
 from .checks import broadcast_shapes, input_dim_axis, need_rank
 from .conv import data_format_arg, tuple_arg
+from .normalization import grouped
 from .registry import Arg, Axis, LayerCall, Note, Output, Weight, apply, bool_arg, float_arg, int_arg, rule
 from .wrappers import _nested_only, _wrapped
 
@@ -69,27 +70,10 @@ def _groups(call: LayerCall, groups: int) -> Output:
         raise Finding("SC403", "You are trying to normalize your batch axis. Do you want to use "
                       "tf.layer.batch_normalization instead", arg="axis")
     c = _known_axis(call, shape, axis, "one entry per channel")
-    notes = []
-    if groups != -1:
-        if isinstance(c.size, int) and c.size < groups:
-            raise Finding("SC306", f"Number of groups ({groups}) cannot be more than the number of "
-                          f"channels ({c.size}).", arg="groups", hint=f"use a divisor of {c.size}")
-        _, whole = exact_div(c.size, groups, call.facts)
-        if whole is False:
-            # tfa's words, which have it the wrong way round: the channels must be a multiple
-            raise Finding("SC306", f"Number of groups ({groups}) must be a multiple of the number of "
-                          f"channels ({fmt(c.size)}).", arg="groups",
-                          hint=f"groups must divide the {fmt(c.size)} channels")
-        if whole is None:
-            notes.append(Note("SC304", f"{call.type} requires {fmt(c.size)} to be divisible by "
-                              f"groups={groups} (and >= {groups})",
-                              hint=f"state it in dims:, e.g. multiple_of: {groups}"))
-    weights = []
-    if call["scale"]:
-        weights.append(Weight("gamma", (c,)))
-    if call["center"]:
-        weights.append(Weight("beta", (c,)))
-    return Output((shape,), tuple(weights), tuple(notes))
+    # tfa's words, the second the wrong way round: the channels must be a multiple
+    return grouped(call, c, groups, f"Number of groups ({groups}) cannot be more than the number of "
+                   f"channels ({c.size}).", f"Number of groups ({groups}) must be a multiple of the number "
+                   f"of channels ({fmt(c.size)}).")
 
 
 _NORM_ARGS = (Arg("axis", _int, -1, doc="the channels axis; not 0", kind="int"),

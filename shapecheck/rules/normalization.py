@@ -120,21 +120,28 @@ def group_normalization(call: LayerCall) -> Output:
     shape = call.shape
     c = _axis(call, shape, call["axis"], "one entry per channel")
     groups = call["groups"]
-    notes = []
     if groups == 0:
         raise Finding("SC403", "GroupNormalization groups must be >= 1 or -1, got 0", arg="groups")
+    return grouped(call, c, groups, f"Number of groups ({groups}) cannot be more than the number of "
+                   f"channels ({c.size}). Input: {fmt_shape(shape)}",
+                   f"GroupNormalization: groups={groups} does not divide the {fmt(c.size)} channels of "
+                   f"{fmt_shape(shape)}")
+
+
+def grouped(call: LayerCall, c: Axis, groups: int, more: str, undivided: str) -> Output:
+    """A group normalization's check and weights (Keras's, and TensorFlow Addons'): the
+    channels ``c`` in ``groups`` (-1: one a channel), at least as many and a multiple;
+    gamma and beta one entry per channel. ``more`` and ``undivided`` say the refusals,
+    in the words of the Keras that refuses."""
+    notes = []
     if groups != -1:
         if isinstance(c.size, int) and c.size < groups:
-            raise Finding("SC306", f"Number of groups ({groups}) cannot be more than the number of "
-                          f"channels ({c.size}). Input: {fmt_shape(shape)}", arg="groups",
-                          hint=f"use a divisor of {c.size}")
+            raise Finding("SC306", more, arg="groups", hint=f"use a divisor of {c.size}")
         _, whole = exact_div(c.size, groups, call.facts)
         if whole is False:
-            raise Finding("SC306", f"GroupNormalization: groups={groups} does not divide the "
-                          f"{fmt(c.size)} channels of {fmt_shape(shape)}", arg="groups",
-                          hint="use a divisor of the channel count")
+            raise Finding("SC306", undivided, arg="groups", hint="use a divisor of the channel count")
         if whole is None:
-            notes.append(Note("SC304", f"GroupNormalization requires {fmt(c.size)} to be divisible "
+            notes.append(Note("SC304", f"{call.type} requires {fmt(c.size)} to be divisible "
                               f"by groups={groups} (and >= {groups})",
                               hint=f"state it in dims:, e.g. multiple_of: {groups}"))
     weights = []
@@ -142,7 +149,7 @@ def group_normalization(call: LayerCall) -> Output:
         weights.append(Weight("gamma", (c,)))
     if call["center"]:
         weights.append(Weight("beta", (c,)))
-    return Output((shape,), tuple(weights), notes=tuple(notes))
+    return Output((call.shape,), tuple(weights), notes=tuple(notes))
 
 
 @rule("UnitNormalization", args=(Arg("axis", _axes, (-1,), doc="no shape change",
