@@ -35,7 +35,7 @@ from .graph import Layer, Model, Tensor, ancestors, functional_spec
 from .keras_api import bind, keep_named, make_layer, shape_of, size_name, tensors_of
 from .keras_keywords import Refusal
 from .lambdas import forget_found, keras3_refusal
-from .limits import MAX_STEPS, OutOfBudget
+from .limits import MAX_ITEMS, MAX_STEPS, OutOfBudget
 from .values import DYNAMIC, ClassDef, Instance, Module, Partial, Unknown
 
 TYPE_CHECKING = False
@@ -77,15 +77,15 @@ def untracked(instance: Instance, nodes: list) -> list[str]:
     attributes they are set as (lists and dicts of them too), so these are called but
     their weights are not the layer's: Keras neither counts nor trains them."""
     held: set[int] = set()
+    seen: set[int] = set()  # containers looked into: a list may hold itself
     todo = list(instance.attrs.values())
-    while todo and len(held) < 100_000:
+    while todo and len(seen) < MAX_ITEMS:
         v = todo.pop()
         if isinstance(v, (Layer, Model)):
             held.add(id(v))
-        elif isinstance(v, (list, tuple)):
-            todo.extend(v)
-        elif isinstance(v, dict):
-            todo.extend(v.values())
+        elif isinstance(v, (list, tuple, dict)) and id(v) not in seen:
+            seen.add(id(v))
+            todo.extend(v.values() if isinstance(v, dict) else v)
     names = [n.layer.name for n in nodes if id(n.layer) not in held and id(n.layer.model) not in held]
     return list(dict.fromkeys(names))
 
