@@ -82,7 +82,9 @@ def _ours(report) -> list:
             tuple(d if d is None or isinstance(d, int) else str(d) for d in s)
             for s in (l.output_shapes or [])
         ]
-        out.append((l.name, l.type, shapes, l.params))
+        # a TensorFlow Addons layer's type is its registered name (Addons>GroupNormalization);
+        # Keras's facts have its class
+        out.append((l.name, l.type.removeprefix("Addons>"), shapes, l.params))
     return out
 
 

@@ -662,3 +662,72 @@ def test_layers_a_call_makes_are_followed_and_their_weights_left_out_as_keras_do
     # said at each layer whose weights Keras leaves out, on the line that calls it (of the
     # file, after its two lines of imports)
     assert [(d.code, d.location.line) for d in report.diagnostics] == [("SC609", line) for line in said]
+
+
+# What real subclasses do in call() beyond calling their layers (TransUNet's ResNetV2 and
+# its blocks, tests/corpus/python: transunet-1.0.3/resnet_v2, does all of it): return the
+# output with a list of features, nested, which the functional model takes apart; ask
+# hasattr() of a sublayer made only in one branch of __init__; hold sublayers named "",
+# which Keras keeps (a layer's own sublayers need no names apart).
+FOLLOWED_CALLS = {
+    "nested_outputs": '''
+class Encoder(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.blocks = [layers.Conv2D(8 * 2 ** i, 3, strides=2, padding="same") for i in range(3)]
+
+    def call(self, x):
+        skips = []
+        for block in self.blocks:
+            x = block(x)
+            skips.append(x)
+        return x, skips[::-1]
+
+
+inputs = keras.Input((64, 64, 3))
+bottom, skips = Encoder()(inputs)
+merged = layers.Concatenate()([layers.UpSampling2D()(bottom), skips[1]])
+model = keras.Model(inputs, [merged, skips])
+''',
+    "hasattr_and_unnamed_sublayers": '''
+def conv(filters, stride=1, name=""):
+    return layers.Conv2D(filters, 1, strides=stride, use_bias=False, name=name)
+
+
+class Block(layers.Layer):
+    def __init__(self, cin, cout, stride=1, **kwargs):
+        super().__init__(**kwargs)
+        self.conv1 = conv(cout, stride)
+        self.norm = layers.LayerNormalization()
+        if stride != 1 or cin != cout:
+            self.downsample = conv(cout, stride)
+
+    def call(self, x):
+        residual = x
+        if hasattr(self, "downsample"):
+            residual = self.downsample(x)
+        return layers.ReLU()(residual + self.norm(self.conv1(x)))
+
+
+inputs = keras.Input((16, 16, 8))
+x = Block(8, 8, name="same")(inputs)
+model = keras.Model(inputs, Block(8, 16, stride=2, name="down")(x))
+''',
+}
+
+
+@pytest.mark.parametrize("flavour", ["keras3", "tf.keras"])
+@pytest.mark.parametrize("name", sorted(FOLLOWED_CALLS))
+def test_calls_real_subclasses_make_are_followed_as_keras_runs_them(name, flavour, tmp_path):
+    imports = "import keras\nfrom keras import layers\n" if flavour == "keras3" else \
+        "from tensorflow import keras\nfrom tensorflow.keras import layers\n"
+    path = tmp_path / "model.py"
+    path.write_text(imports + FOLLOWED_CALLS[name])
+    (facts,) = [m for m in oracle.run_file(path, flavour=flavour)["models"] if m["class"] == "Functional"]
+    report = next(r for r in api.analyze_python(str(path), dialect="keras3" if flavour == "keras3" else "keras2")
+                  if r.model == facts["name"])
+    assert report.ok and not report.diagnostics, report.diagnostics
+    assert [(l["name"], l["output_shapes"], l["params"]) for l in facts["layers"]] == \
+        [(l.name, [list(s) for s in l.output_shapes], l.params) for l in report.layers.values()]
+    assert report.total_params == facts["total_params"]
+    assert [list(s) for s in report.outputs] == [list(s) for s in facts["outputs"]]

@@ -14,7 +14,7 @@ from .arrays import Array
 from .graph import Layer, Model, Tensor
 from .keras_types import keras_isinstance
 from .limits import MAX_ITEMS, safe_str_method, text_size
-from .values import ClassDef, Function, Module, NamedType, Namespace, Partial, Unknown, known
+from .values import ClassDef, Function, Instance, Module, NamedType, Namespace, Partial, Unknown, known
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -129,6 +129,42 @@ def _callable(value: Any) -> Any:
     return Unknown(why="callable() of a value the reader does not know")
 
 
+def _hasattr(interp: Any, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+    """``hasattr(self, "downsample")`` on an object of the file's class: True for what its
+    code has set (``__init__`` and ``build()`` have run), False for a name its methods set
+    on ``self`` only in a branch not taken; anything else (a name Keras's Layer may have
+    of its own) the reader cannot tell."""
+    if len(args) != 2 or kwargs or not isinstance(args[1], str) or not isinstance(args[0], Instance):
+        return Unknown(why="hasattr() of a value the reader does not know")
+    obj, name = args
+    if name in obj.attrs:
+        return True
+    for cls in _classes(obj.cls):
+        for item in ast.walk(cls.node):
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and item.name == name \
+                    and item is not cls.node:
+                return True  # a method (or a class attribute below)
+            if isinstance(item, ast.Assign) and item in cls.node.body and any(
+                    isinstance(t, ast.Name) and t.id == name for t in item.targets):
+                return True
+    said = any(isinstance(t, ast.Attribute) and t.attr == name and isinstance(t.value, ast.Name)
+               and t.value.id == "self" for cls in _classes(obj.cls) for item in ast.walk(cls.node)
+               if isinstance(item, (ast.Assign, ast.AnnAssign, ast.AugAssign))
+               for t in (item.targets if isinstance(item, ast.Assign) else [item.target]))
+    return False if said else Unknown(why=f"hasattr() of {name!r}, which the file never sets")
+
+
+def _classes(cls: ClassDef) -> list[ClassDef]:
+    """The class and its bases the file defines, nearest first."""
+    out, todo = [], [cls]
+    while todo and len(out) < 64:
+        c = todo.pop(0)
+        if isinstance(c, ClassDef) and c not in out:
+            out.append(c)
+            todo.extend(c.bases)
+    return out
+
+
 def _type(args: list[Any]) -> Any:
     """``type(x) in (tuple, list)``: the builtin class of a value the reader knows. Not of a
     list: the reader's sets are lists too."""
@@ -202,6 +238,7 @@ BUILTINS: dict[str, Builtin] = {
         "reversed": _seq(lambda a: list(reversed(a))),
         "vars": _vars,
         "callable": lambda interp, args, kwargs, node: _callable(args[0]) if len(args) == 1 else Unknown(),
+        "hasattr": _hasattr,
         "type": lambda interp, args, kwargs, node: _type(args) if len(args) == 1 else Unknown(),
         # the interpreter answers locals() and eval("name") itself, in the scope of the call (e_Call)
         "locals": lambda interp, args, kwargs, node: Unknown(why="locals() with arguments"),

@@ -179,6 +179,31 @@ class Graph:
 # --- the spec form --------------------------------------------------------------------
 
 
+def flat_tensors(value: Any, depth: int = 0) -> list[Tensor] | None:
+    """The tensors of a nested structure of them (lists and tuples: a call() returning
+    ``x, [skip1, skip2]``), in Keras's flattening order; None for anything else."""
+    if isinstance(value, Tensor):
+        return [value]
+    if not isinstance(value, (list, tuple)) or not value or depth > 8:
+        return None
+    out: list[Tensor] = []
+    for item in value:
+        inner = flat_tensors(item, depth + 1)
+        if inner is None:
+            return None
+        out += inner
+    return out
+
+
+def nested_like(template: Any, tensors: Any) -> Any:
+    """``tensors`` (an iterator) put back in the nesting of ``template``, which
+    ``flat_tensors`` flattened."""
+    if isinstance(template, (list, tuple)):
+        items = [nested_like(t, tensors) for t in template]
+        return tuple(items) if isinstance(template, tuple) else items
+    return next(tensors)
+
+
 def _located(loc: Location) -> LocDict:
     d = LocDict()
     d.loc, d.key_locs, d.value_locs = loc, {}, {}

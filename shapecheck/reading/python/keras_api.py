@@ -14,7 +14,7 @@ from ...dims import NamedSize
 from ...records import replace
 from ...rules.keras_names import ALIASES, KERAS_ACTIVATIONS, KERAS_LAYERS, TFA_LAYERS
 from ...rules.registry import Rule, lookup
-from .graph import Layer, Model, Node, Tensor, cut, functional_spec, sequential_spec
+from .graph import Layer, Model, Node, Tensor, cut, flat_tensors, functional_spec, sequential_spec
 from .keras_keywords import refuse, slash_name
 from .limits import MAX_ITEMS
 from .signatures import LAYERS
@@ -74,13 +74,6 @@ def layer_class(value: Any) -> str | None:
             return None
         return name
     return None
-
-
-def addons_class(path: tuple[str, ...]) -> str | None:
-    """The registered name of a TensorFlow Addons layer class (``tfa.layers.GELU``, or
-    from its own module, ``tensorflow_addons.layers.gelu.GELU``), the name its rule has."""
-    cls = f"Addons>{path[-1]}"
-    return cls if cls in TFA_LAYERS else None
 
 
 #: Keras's functional forms of its merge layers (``layers.concatenate([a, b])``), and
@@ -319,6 +312,8 @@ def make_layer(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
     if interp.graph.dialect == "keras2" and cls in _GROUPED and "groups" in values and not values["groups"]:
         values["groups"] = 1  # tf.keras's Conv takes `groups or 1`: RegNetX080's builder passes 0
     name = params.get("name")
+    if name == "" and interp.following:  # Keras keeps it, and a layer's sublayers may share it:
+        name = interp.graph.names("unnamed")  # a name for the spec, off Keras's counters
     name = name if isinstance(name, str) else interp.graph.names.layer(cls)
     for key in unnamed:  # named after the layer and argument: dense_units
         values[key] = keep_named(interp, key, f"{name}_{key}" if name.isidentifier() else key, node)
@@ -422,6 +417,7 @@ def make_model(interp: Interpreter, cls: str, args: list[Any], kwargs: dict[str,
         return model
     params = bind(("inputs", "outputs", "name"), args, kwargs)
     inputs, outputs = tensors_of(params.get("inputs")), tensors_of(params.get("outputs"))
+    outputs = outputs or flat_tensors(params.get("outputs"))  # nested: Keras flattens them
     for which in ("inputs", "outputs"):
         given = params.get(which)
         if isinstance(given, (list, tuple)) and not given and interp.graph.dialect != "keras2":

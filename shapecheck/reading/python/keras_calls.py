@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 
+from ...rules.keras_names import TFA_LAYERS
 from ..spec_reader import CALL_ARGS, CALL_VALUES
 from . import (
     applications,
@@ -24,12 +25,11 @@ from . import (
     variables,
 )
 from .builtins import Builtin, namedtuple, python_method, stdlib
-from .graph import Layer, Model, Tensor, held_layers, model_layers
+from .graph import Layer, Model, Tensor, held_layers, model_layers, nested_like
 from .keras_api import (
     MERGE_FUNCTIONS,
     MODELS,
     add_to_sequential,
-    addons_class,
     bind,
     follow_pending,
     is_tensor,
@@ -226,6 +226,13 @@ def call_module(
     return project.path_call(interp, func.path, args, dotted, node)  # sys.path, os.path; else unknown
 
 
+def addons_class(path: tuple[str, ...]) -> str | None:
+    """The registered name of a TensorFlow Addons layer class (``tfa.layers.GELU``, or
+    from its own module, ``tensorflow_addons.layers.gelu.GELU``), the name its rule has."""
+    cls = f"Addons>{path[-1]}"
+    return cls if cls in TFA_LAYERS else None
+
+
 _BUILDS_SUBLAYERS = ("MultiHeadAttention", "GroupedQueryAttention", "GroupQueryAttention")
 
 
@@ -288,7 +295,9 @@ def call_layer(
     n = interp.graph.node(layer, inputs, interp.loc(node), call_kw, values)
     count = output_count(layer, values)
     if count > 1:
-        return [Tensor(n, i) for i in range(count)]
+        made = (Tensor(n, i) for i in range(count))
+        nesting = layer.code.get("nesting")  # its call() returned them nested: so does Keras's
+        return nested_like(nesting, made) if nesting is not None else list(made)
     return Tensor(n)
 
 
@@ -476,6 +485,9 @@ def attribute(interp: Interpreter, owner: Any, name: str, node: ast.AST) -> Any:
         return Unknown(why=f"layer.{name}")
     if isinstance(owner, Named) and name in owner.fields:  # built.model
         return owner[owner.fields.index(name)]
+    if isinstance(owner, list) and name == "layers" and interp.graph.dialect == "keras2" and owner \
+            and all(isinstance(v, (Layer, Model)) for v in owner):
+        return list(owner)  # tf_keras's ListWrapper, a list set as a layer's attribute: its layers
     if isinstance(owner, (list, dict, str)):
         return Method(owner, name)
     if isinstance(owner, Unknown):

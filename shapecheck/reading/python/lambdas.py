@@ -11,7 +11,7 @@ import ast
 
 from ...dims import NamedSize, to_json
 from .builtins import Builtin
-from .graph import Layer, Tensor
+from .graph import Layer, Tensor, flat_tensors
 from .keras_api import shape_of, tensors_of
 from .limits import MAX_STEPS, OutOfBudget
 from .values import Function, Partial, Unknown
@@ -53,9 +53,12 @@ def follow_lambda(interp: Interpreter, layer: Layer, given: Any, node: ast.AST,
             result = interp.call(fn, [given, *(more or ())], given_kw, node)
             if isinstance(result, Tensor):
                 out = shape_of(interp, result)
-            elif isinstance(result, (list, tuple)) and result and all(isinstance(r, Tensor) for r in result) \
-                    and not isinstance(fn, Function):  # a subclass's call() returning tensors apart
-                out = [shape_of(interp, r) for r in result]
+            elif not isinstance(fn, Function) and (flat := flat_tensors(result)):
+                # a subclass's call() returning tensors apart, or nested (x, [skip1, skip2]):
+                # Keras's node has them flat, its call gives them back in their nesting
+                out = [shape_of(interp, r) for r in flat]
+                if any(isinstance(r, (list, tuple)) for r in result):
+                    layer.code["nesting"] = result
             if isinstance(result, Unknown) and result.why:  # what stopped it, for SC601
                 layer.code["why"] = result.why
             what = f"its function {_name(fn)}" if layer.cls == "Lambda" else \

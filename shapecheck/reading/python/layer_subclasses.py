@@ -31,7 +31,7 @@ from ...dims import to_json
 from . import datasets, instances, variables
 from .arrays import Array
 from .builtins import Builtin
-from .graph import Layer, Model, Tensor, ancestors, functional_spec
+from .graph import Layer, Model, Tensor, ancestors, flat_tensors, functional_spec
 from .keras_api import bind, keep_named, make_layer, shape_of, size_name, tensors_of
 from .keras_keywords import Refusal
 from .lambdas import forget_found, keras3_refusal
@@ -180,8 +180,7 @@ def follow(interp: Interpreter, cls: ClassDef, args: list[Any], kwargs: dict[str
         out = i.call(call, [first[0] if isinstance(a[0], Tensor) else first, *rest], k, n)
         inner = [m for m in i.graph.nodes[start:] if m.layer is not None and not m.layer.cls.startswith(
             ("ops.", "tf."))]
-        outs = [out] if isinstance(out, Tensor) else list(out) if isinstance(out, (list, tuple)) and out \
-            and all(isinstance(t, Tensor) for t in out) else None
+        outs = flat_tensors(out)  # nested too: call() returning x, [skip1, skip2]
         if inner and outs is None:  # their weights would be lost
             return Unknown(why=f"{cls.name}.call() returns what the reader does not model")
         if inner:
