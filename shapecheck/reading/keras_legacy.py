@@ -36,15 +36,16 @@ CONV_INHERITED = {
 }
 
 
+_TFA_CLASSES = frozenset(name.split(">", 1)[1] for name in TFA_LAYERS)
+
+
 def addons_class(obj: dict, cls: str) -> str | None:
     """The registered name of a TensorFlow Addons layer (``Addons>InstanceNormalization``):
     tf.keras before 2.13 writes it as the class name, 2.13-2.15 write the class with
     tfa's module and the registered name beside it. Read with tfa's rules, not as a
     custom class: these are known classes, whose config is all the rules need."""
-    if cls.startswith("Addons>"):
-        name = cls
-    else:
-        module, registered = obj.get("module"), obj.get("registered_name")
-        tfa = isinstance(module, str) and module.split(".", 1)[0] == "tensorflow_addons"
-        name = f"Addons>{cls}" if tfa or registered == f"Addons>{cls}" else None
-    return name if name in TFA_LAYERS else None
+    if cls not in _TFA_CLASSES:  # most layers: one look-up (this runs for every layer read)
+        return cls if cls in TFA_LAYERS else None  # "Addons>GELU", as the class name
+    module, registered = obj.get("module"), obj.get("registered_name")
+    tfa = isinstance(module, str) and module.split(".", 1)[0] == "tensorflow_addons"
+    return f"Addons>{cls}" if tfa or registered == f"Addons>{cls}" else None
