@@ -269,7 +269,7 @@ def tf_keras_path(layer_type: str, wrapped_type: str | None, path: str) -> str:
 def snake_case(name: str) -> str:
     """Keras's ``to_snake_case``, which its auto-names are built from; of a class's
     registered name (tfa's ``Addons>GELU``), of the class's own."""
-    name = re.sub(r".*>", "", name)
+    name = name.rpartition(">")[2]  # not a regex: ".*>" backtracks quadratically on a long name
     name = re.sub(r"\W+", "", name)
     name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()

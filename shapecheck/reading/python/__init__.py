@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 MAX_SOURCE_BYTES = 8 * 1024 * 1024
 # Keras 2's own module paths: a file that uses them is Keras 2 code.
 _KERAS2 = re.compile(
-    r"^\s*(?:from|import)\s+(?:keras\.(?:layers\.(?:core|recurrent|convolutional|merge|"
+    r"^[ \t]*(?:from|import)\s+(?:keras\.(?:layers\.(?:core|recurrent|convolutional|merge|"
     r"wrappers|normalization|embeddings|pooling|advanced_activations)|engine|legacy)"
     r"|tf_keras)\b",
     re.M,
@@ -35,14 +35,15 @@ _KERAS2 = re.compile(
 # tf.keras, however the file reaches it: ``from tensorflow.keras...``, ``from tensorflow
 # import keras``, ``import tensorflow.keras``, ``tf.keras.layers...``.
 _TF_KERAS = re.compile(
-    r"^\s*(?:from\s+tensorflow(?:\.keras\b|\s+import\s+keras\b)|import\s+tensorflow\.keras\b)|\btf\.keras\.",
+    r"^[ \t]*(?:from\s+tensorflow(?:\.keras\b|\s+import\s+keras\b)|import\s+tensorflow\.keras\b)"
+    r"|\btf\.keras\.",
     re.M,
 )
 
 
 # TensorFlow Addons: its last release needs TensorFlow 2.15 at most, whose tf.keras is
 # Keras 2, and its layers do not work with Keras 3. A file that imports it is Keras 2 code.
-_ADDONS = re.compile(r"^\s*(?:from|import)\s+tensorflow_addons\b", re.M)
+_ADDONS = re.compile(r"^[ \t]*(?:from|import)\s+tensorflow_addons\b", re.M)
 
 
 def dialect_of(text: str, legacy_tf_keras: bool = False) -> str:
