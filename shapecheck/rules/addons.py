@@ -25,7 +25,7 @@ from ..dims import Shape, compare, exact_div, fmt, fmt_shape
 from ..records import replace
 from .checks import broadcast_shapes, input_dim_axis, need_rank
 from .conv import data_format_arg, tuple_arg
-from .normalization import grouped
+from .normalization import _int, grouped
 from .registry import Arg, Axis, LayerCall, Note, Output, Weight, apply, bool_arg, float_arg, int_arg, rule
 from .wrappers import _nested_only, _wrapped
 
@@ -36,12 +36,6 @@ if TYPE_CHECKING:
 PREFIX = "Addons>"
 _INITS = ("beta_initializer", "gamma_initializer", "beta_regularizer", "gamma_regularizer",
           "beta_constraint", "gamma_constraint")
-
-
-def _int(v: Any) -> int:
-    if isinstance(v, bool) or not isinstance(v, int):
-        raise ValueError(f"expected an integer, got {v!r}")
-    return v
 
 
 def _known_axis(call: LayerCall, shape: Shape, axis: int, said: str) -> Axis:
